@@ -1,0 +1,105 @@
+# Axolotl build. `make` builds the kernel image, `make run` boots it in
+# QEMU, `make test` runs every test tier. Missing tools are installed by
+# tools/setup.sh (Debian packages) the first time they are needed.
+
+BUILD ?= build
+DEBUG ?= 1
+CC := gcc
+LD := ld
+Q := @
+
+KERNEL := $(BUILD)/axolotl.elf
+
+KCFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-pic -fno-pie -mcmodel=kernel \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -O2 -g \
+	-Wall -Wextra -Werror -MMD -MP -Iinclude -DCONFIG_DEBUG=$(DEBUG)
+KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+	-T arch/x86_64/kernel.ld
+
+KSRCS := $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c mm/*.c lib/*.c drivers/*.c \
+	tests/kernel/*.c)
+KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
+
+# Host unit tests: portable kernel code built for the host with sanitizers.
+HCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -Iinclude
+UNIT_SRCS := lib/string.c lib/printf.c lib/bitmap.c mm/buddy.c mm/page.c mm/slab.c \
+	kernel/cmdline.c $(wildcard tests/unit/test_*.c) tests/unit/kernel_shim.c
+UNIT_OBJS := $(patsubst %,$(BUILD)/unit/%.o,$(UNIT_SRCS))
+UNIT_BIN := $(BUILD)/unit/unit-tests
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
+
+.PHONY: all kernel run test unit-test format format-check clean tools
+all: kernel
+kernel: $(KERNEL)
+
+tools: $(BUILD)/.tools-ok
+$(BUILD)/.tools-ok: tools/setup.sh
+	$(Q)mkdir -p $(BUILD)
+	$(Q)tools/setup.sh
+	$(Q)touch $@
+
+$(BUILD)/k/%.c.o: %.c | $(BUILD)/.tools-ok
+	$(Q)mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.S.o: %.S | $(BUILD)/.tools-ok
+	$(Q)mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+# Two links: the first gives the function addresses for the symbol table,
+# the second embeds it after all code, so no function moves.
+$(BUILD)/ksyms-empty.S: tools/gen-ksyms.sh
+	$(Q)mkdir -p $(BUILD)
+	$(Q)tools/gen-ksyms.sh > $@
+
+$(BUILD)/%.o: $(BUILD)/%.S
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/axolotl.pass1: $(KOBJS) $(BUILD)/ksyms-empty.o arch/x86_64/kernel.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms-empty.o
+
+$(BUILD)/ksyms.S: $(BUILD)/axolotl.pass1 tools/gen-ksyms.sh
+	$(Q)tools/gen-ksyms.sh $< > $@
+
+$(KERNEL): $(BUILD)/axolotl.pass1 $(BUILD)/ksyms.o tools/check-image.sh
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.o
+	$(Q)tools/check-image.sh $@ $(BUILD)/axolotl.pass1
+
+$(BUILD)/unit/tests/unit/harness.c.o: tests/unit/harness.c
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(HCFLAGS) -c $< -o $@
+
+$(BUILD)/unit/%.c.o: %.c
+	$(Q)mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(CC) $(HCFLAGS) -MMD -MP -include tests/unit/host_rename.h -c $< -o $@
+
+$(UNIT_BIN): $(UNIT_OBJS) $(BUILD)/unit/tests/unit/harness.c.o
+	$(Q)$(CC) $(HCFLAGS) -o $@ $^
+
+unit-test: $(UNIT_BIN)
+	$(Q)$(UNIT_BIN)
+
+run: $(KERNEL)
+	$(Q)./axl run
+
+test: $(KERNEL) $(UNIT_BIN)
+	$(Q)tools/run-tests
+
+format:
+	$(Q)clang-format -i $(FORMAT_FILES)
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KOBJS:.o=.d) $(UNIT_OBJS:.o=.d)

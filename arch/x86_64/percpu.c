@@ -1,0 +1,23 @@
+/*
+ * Per-CPU areas (include/arch/x86_64/percpu.h). The boot CPU's area is
+ * static; kmain sets it up before anything takes a lock, since spinlocks
+ * record their owner CPU.
+ */
+#include <arch/x86_64/percpu.h>
+#include <arch/x86_64/cpu.h>
+#include <arch/x86_64/layout.h>
+
+struct percpu boot_cpu;
+static uint8_t boot_df_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+extern char boot_stack_top[];
+
+void percpu_init_boot(void)
+{
+	boot_cpu.self = &boot_cpu;
+	boot_cpu.cpu_id = 0;
+	boot_cpu.kernel_rsp = (uint64_t)boot_stack_top;
+	wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	gdt_init(&boot_cpu.gdt, (uint64_t)(boot_df_stack + sizeof(boot_df_stack)));
+	boot_cpu.gdt.tss.rsp[0] = boot_cpu.kernel_rsp;
+}

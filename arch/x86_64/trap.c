@@ -1,0 +1,182 @@
+/*
+ * Trap dispatch: the IDT, exceptions and device interrupts. entry.S calls
+ * trap_dispatch for every vector. A fault in kernel code either resumes at
+ * its exception-table fixup, or is reported (exception, registers,
+ * backtrace); a faulting kernel thread is then ended and the kernel goes
+ * on, while a fault in the idle context, an interrupt handler or with a
+ * lock held is a panic.
+ */
+#include <arch/x86_64/trap.h>
+#include <arch/x86_64/cpu.h>
+#include <arch/x86_64/gdt.h>
+#include <arch/x86_64/layout.h>
+#include <arch/x86_64/lapic.h>
+#include <arch/x86_64/percpu.h>
+#include <kernel/extable.h>
+#include <kernel/ksyms.h>
+#include <kernel/panic.h>
+#include <kernel/printk.h>
+#include <kernel/thread.h>
+#include <mm/kstack.h>
+#include <lib/compiler.h>
+
+struct idt_entry {
+	uint16_t offset_low;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type;
+	uint16_t offset_mid;
+	uint32_t offset_high;
+	uint32_t reserved;
+} __attribute__((packed));
+
+extern char trap_stubs[];
+extern char boot_stack_guard[];
+extern const struct extable_entry _extable_start[], _extable_end[];
+
+static struct idt_entry idt[256];
+static struct {
+	irq_handler_t handler;
+	void *ctx;
+} irq_table[256];
+
+static const char *const exception_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
+	"invalid TSS", "segment not present", "stack-segment fault", "general protection",
+	"page fault", "reserved", "x87 FP error", "alignment check", "machine check",
+	"SIMD FP error", "virtualization", "control protection",
+};
+
+const char *exception_name(unsigned vector)
+{
+	if (vector < 32 && exception_names[vector])
+		return exception_names[vector];
+	return "reserved exception";
+}
+
+void idt_init(void)
+{
+	for (unsigned v = 0; v < 256; v++) {
+		uint64_t addr = (uint64_t)trap_stubs + v * 16;
+		struct idt_entry *e = &idt[v];
+
+		e->offset_low = addr & 0xffff;
+		e->offset_mid = (addr >> 16) & 0xffff;
+		e->offset_high = addr >> 32;
+		e->selector = SEL_KERNEL_CODE;
+		e->type = 0x8e;		/* present, DPL 0, interrupt gate */
+		e->ist = v == VEC_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0;
+	}
+	idt_load();
+}
+
+void idt_load(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
+
+	__asm__ volatile("lidt %0" : : "m"(ptr));
+}
+
+void irq_register(unsigned vector, irq_handler_t handler, void *ctx)
+{
+	irq_table[vector].ctx = ctx;
+	irq_table[vector].handler = handler;
+}
+
+uintptr_t extable_find(uintptr_t rip)
+{
+	for (const struct extable_entry *e = _extable_start; e < _extable_end; e++)
+		if (e->insn == rip)
+			return e->fixup;
+	return 0;
+}
+
+static void report_page_fault(const struct trap_frame *f)
+{
+	uint64_t cr2 = read_cr2();
+
+	kprintf("  cr2=%016lx: %s %s, %s mode%s\n", (unsigned long)cr2,
+		f->error & PF_FETCH ? "instruction fetch" :
+		f->error & PF_WRITE ? "write"		  : "read",
+		f->error & PF_PRESENT ? "protection violation" : "page not present",
+		f->error & PF_USER ? "user" : "kernel",
+		f->error & PF_RSVD ? ", reserved bit set" : "");
+	if (kstack_is_guard(cr2) ||
+	    (cr2 >= (uintptr_t)boot_stack_guard && cr2 < (uintptr_t)boot_stack_guard + PAGE_SIZE))
+		kprintf("  kernel stack overflow: the address is a stack guard page\n");
+}
+
+static void report_stack_overflow_df(const struct trap_frame *f)
+{
+	if (kstack_is_guard(f->rsp) || kstack_is_guard(f->rsp - 8))
+		kprintf("  kernel stack overflow: rsp is in a stack guard page\n");
+}
+
+void trap_report(const struct trap_frame *f)
+{
+	struct thread *t = current_thread();
+	char where[96];
+
+	ksym_format(f->rip, where, sizeof(where));
+	kprintf("\nKERNEL FAULT: %s (vector %lu, error %#lx) on cpu %u in thread '%s' (tid %d)\n",
+		exception_name(f->vector), (unsigned long)f->vector, (unsigned long)f->error,
+		this_cpu()->cpu_id, t ? t->name : "?", t ? t->tid : 0);
+	kprintf("  rip=%016lx <%s>\n", (unsigned long)f->rip, where);
+	if (f->vector == VEC_PAGE_FAULT)
+		report_page_fault(f);
+	if (f->vector == VEC_DOUBLE_FAULT)
+		report_stack_overflow_df(f);
+	kprintf("  rax=%016lx rbx=%016lx rcx=%016lx rdx=%016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+	kprintf("  rsi=%016lx rdi=%016lx rbp=%016lx rsp=%016lx\n", f->rsi, f->rdi, f->rbp, f->rsp);
+	kprintf("  r8 =%016lx r9 =%016lx r10=%016lx r11=%016lx\n", f->r8, f->r9, f->r10, f->r11);
+	kprintf("  r12=%016lx r13=%016lx r14=%016lx r15=%016lx\n", f->r12, f->r13, f->r14, f->r15);
+	kprintf("  cs=%lx ss=%lx rflags=%016lx cr3=%016lx\n", f->cs, f->ss, f->rflags,
+		(unsigned long)read_cr3());
+	backtrace_print(f->rip, f->rbp);
+}
+
+static void kernel_fault(struct trap_frame *f)
+{
+	struct percpu *cpu = this_cpu();
+	struct thread *t = cpu->current;
+	uintptr_t fixup = extable_find(f->rip);
+
+	if (fixup && f->vector != VEC_DOUBLE_FAULT) {
+		f->rip = fixup;
+		return;
+	}
+	trap_report(f);
+	if (!t || t->idle || cpu->irq_depth > 0 || cpu->preempt_count > 0)
+		panic("fatal kernel fault (%s)", exception_name(f->vector));
+	kthread_die_of_fault();
+}
+
+static void device_interrupt(struct trap_frame *f)
+{
+	struct percpu *cpu = this_cpu();
+
+	cpu->irq_depth++;
+	if (irq_table[f->vector].handler)
+		irq_table[f->vector].handler(f, irq_table[f->vector].ctx);
+	cpu->irq_depth--;
+	lapic_eoi();
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector < 32) {
+		if (trap_from_user(f))
+			panic("user-mode exception before user mode exists");
+		kernel_fault(f);
+	} else if (f->vector < VEC_IRQ_BASE || f->vector == VEC_SPURIOUS) {
+		/* Spurious: masked 8259s or the LAPIC; no EOI. */
+		return;
+	} else {
+		device_interrupt(f);
+	}
+	sched_preempt_point(f->rflags & RFLAGS_IF);
+}

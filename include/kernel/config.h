@@ -1,0 +1,14 @@
+/*
+ * Build-time configuration. The Makefile passes CONFIG_DEBUG=0 for the
+ * release (benchmark) build; the default development build checks more.
+ */
+#ifndef KERNEL_CONFIG_H
+#define KERNEL_CONFIG_H
+
+#ifndef CONFIG_DEBUG
+#define CONFIG_DEBUG 1
+#endif
+
+#define HZ 250			/* timer interrupts per second */
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * Spinlocks. Taking one disables interrupts on this CPU (so an interrupt
+ * handler never spins on a lock its own CPU holds) and preemption; the lock
+ * records which CPU holds it so that code can assert ownership.
+ *
+ * Lock order, outermost first: subsystem locks, then the run queue lock,
+ * then the buddy allocator and slab locks, then the log lock.
+ */
+#ifndef KERNEL_SPINLOCK_H
+#define KERNEL_SPINLOCK_H
+
+#include <lib/types.h>
+
+typedef struct spinlock {
+	volatile uint32_t locked;
+	int owner_cpu;			/* -1 when free */
+	const char *name;
+} spinlock_t;
+
+#define SPINLOCK_INIT(n) { .locked = 0, .owner_cpu = -1, .name = (n) }
+
+void spin_init(spinlock_t *l, const char *name);
+/* Returns whether interrupts were enabled, for spin_unlock_irqrestore. */
+unsigned long spin_lock_irqsave(spinlock_t *l);
+void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags);
+bool spin_held(const spinlock_t *l);
+
+/* Panics unless this CPU holds l. */
+#define assert_held(l) spin_assert_held((l), __FILE__, __LINE__)
+void spin_assert_held(const spinlock_t *l, const char *file, int line);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * Kernel threads and the scheduler (kernel/thread.c, kernel/sched.c).
+ *
+ * A kernel thread has its own stack (mm/kstack.c) and runs a function to
+ * completion; it can block on a wait queue, sleep for a duration, and is
+ * preempted by the timer. The scheduler is round-robin over one run queue
+ * guarded by a lock, so that it is SMP-safe from the start; each CPU has
+ * an idle thread (the boot stack context on the boot CPU) that halts.
+ */
+#ifndef KERNEL_THREAD_H
+#define KERNEL_THREAD_H
+
+#include <lib/types.h>
+#include <lib/list.h>
+#include <kernel/spinlock.h>
+#include <mm/kstack.h>
+
+enum thread_state {
+	THREAD_RUNNABLE,		/* on the run queue, or running */
+	THREAD_BLOCKED,			/* on a wait queue or the sleep list */
+	THREAD_DEAD,			/* exited; stack released after the switch away */
+};
+
+#define THREAD_NAME_LEN 16
+#define TIMESLICE_TICKS 2
+
+/*
+ * Lock key: (c) constant after creation, (r) run queue lock, (o) only the
+ * thread itself, (z) written once by the scheduler when the thread is reaped.
+ */
+struct thread {
+	struct list_head run_node;	/* (r) run queue, sleep list or wait queue */
+	enum thread_state state;	/* (r) */
+	uint64_t saved_rsp;		/* (r) stack pointer while switched out */
+	uint64_t wake_at_ns;		/* (r) deadline while on the sleep list */
+	int slice;			/* (r) ticks left in the time slice */
+	int tid;			/* (c) */
+	char name[THREAD_NAME_LEN];	/* (c) */
+	struct kstack stack;		/* (c) none for idle threads */
+	bool idle;			/* (c) */
+	bool detached;			/* (r) freed at exit, nobody joins */
+	bool reaped;			/* (z) stack gone; join may free it */
+	int exit_code;			/* (o) until reaped */
+	uint64_t run_ticks;		/* (r) timer ticks spent running */
+	struct list_head all_node;	/* (all threads lock) */
+};
+
+typedef void (*thread_fn_t)(void *arg);
+
+/* Creates and starts a thread; returns it, or NULL when out of memory. */
+struct thread *kthread_create(const char *name, thread_fn_t fn, void *arg);
+/* Waits for t to exit, frees it, returns its exit code. */
+int kthread_join(struct thread *t);
+/* Lets t be freed at exit without a join. */
+void kthread_detach(struct thread *t);
+__attribute__((noreturn)) void kthread_exit(int code);
+/* Ends the current thread after a fault in it (arch/x86_64/trap.c). */
+__attribute__((noreturn)) void kthread_die_of_fault(void);
+struct thread *current_thread(void);
+
+/* Scheduler. */
+void sched_init_boot(void);
+void schedule(void);
+void sched_yield_kernel(void);
+__attribute__((noreturn)) void sched_idle_loop(void);
+void sched_tick(void);
+/* Called on every trap exit: preempts when the timer asked for it. */
+void sched_preempt_point(bool interrupted_with_irqs_on);
+void sched_make_runnable(struct thread *t);
+/* Blocks the current thread; releases lock (held with flags) atomically with it. */
+void sched_block_unlock(spinlock_t *lock, unsigned long flags);
+void sched_wake(struct thread *t);
+void thread_sleep_ns(uint64_t ns);
+
+/* Between kernel/thread.c and kernel/sched.c only. */
+struct thread *sched_take_dead_prev(void);
+void sched_finish_first_switch(void);
+__attribute__((noreturn)) void sched_exit_current(void);
+void thread_reap(struct thread *t);
+
+/* A thread killed by a fault in it exits with this code. */
+#define THREAD_EXIT_FAULT (-1000)
+
+/* For /proc-like listings: calls fn for each thread under the threads lock. */
+void threads_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx);
+unsigned thread_count(void);
+
+/* Wait queues for kernel threads (which have stacks and may block on them). */
+struct waitq {
+	spinlock_t lock;
+	struct list_head waiters;	/* (lock) struct thread.run_node */
+};
+void waitq_init(struct waitq *wq, const char *name);
+/* Sleeps until cond (evaluated under wq->lock) is true. */
+#define waitq_wait_until(wq, cond)                                                      \
+	do {                                                                            \
+		unsigned long __f = spin_lock_irqsave(&(wq)->lock);                    \
+		while (!(cond)) {                                                       \
+			waitq_block_locked((wq), __f);                                  \
+			__f = spin_lock_irqsave(&(wq)->lock);                          \
+		}                                                                       \
+		spin_unlock_irqrestore(&(wq)->lock, __f);                              \
+	} while (0)
+void waitq_block_locked(struct waitq *wq, unsigned long flags);
+void waitq_wake_all(struct waitq *wq);
+
+#endif

@@ -1,0 +1,207 @@
+/*
+ * The scheduler (include/kernel/thread.h): one round-robin run queue and
+ * a sleep list ordered by deadline, both under rq_lock.
+ *
+ * A thread gives up the CPU with rq_lock held; the thread that resumes
+ * releases it, with the interrupt state it saved itself before switching.
+ * A new thread's first code (thread_start) releases it too. A thread that
+ * exited is reaped (its stack freed) by whoever runs next, after the lock
+ * is dropped.
+ */
+#include <kernel/thread.h>
+#include <kernel/time.h>
+#include <kernel/panic.h>
+#include <arch/x86_64/cpu.h>
+#include <arch/x86_64/percpu.h>
+
+void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
+
+static spinlock_t rq_lock = SPINLOCK_INIT("runqueue");
+static LIST_HEAD(run_queue);	/* (rq_lock) runnable threads, not running */
+static LIST_HEAD(sleepers);	/* (rq_lock) by wake_at_ns */
+
+struct thread *current_thread(void)
+{
+	return this_cpu()->current;
+}
+
+static struct thread *pick_next(struct percpu *cpu)
+{
+	struct thread *next;
+
+	if (list_empty(&run_queue))
+		return cpu->idle;
+	next = list_first_entry(&run_queue, struct thread, run_node);
+	list_del(&next->run_node);
+	return next;
+}
+
+/*
+ * Switches to the next thread. Called and returns with rq_lock held;
+ * returns the thread left behind if it had exited, for reaping.
+ */
+static struct thread *switch_locked(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct thread *prev = cpu->current, *next;
+
+	assert_held(&rq_lock);
+	if (prev->state == THREAD_RUNNABLE && !prev->idle)
+		list_add_tail(&prev->run_node, &run_queue);
+	next = pick_next(cpu);
+	next->slice = TIMESLICE_TICKS;
+	cpu->need_resched = false;
+	if (next == prev)
+		return NULL;
+	cpu->current = next;
+	cpu->switched_from = prev;
+	context_switch(&prev->saved_rsp, next->saved_rsp);
+	return sched_take_dead_prev();
+}
+
+struct thread *sched_take_dead_prev(void)
+{
+	struct thread *prev = this_cpu()->switched_from;
+
+	return prev && prev->state == THREAD_DEAD ? prev : NULL;
+}
+
+/* Switches away and, once resumed, drops rq_lock and reaps. */
+static void reschedule_unlock(unsigned long flags)
+{
+	struct thread *dead = switch_locked();
+
+	spin_unlock_irqrestore(&rq_lock, flags);
+	if (dead)
+		thread_reap(dead);
+}
+
+void sched_finish_first_switch(void)
+{
+	struct thread *dead = sched_take_dead_prev();
+
+	spin_unlock_irqrestore(&rq_lock, 1);
+	if (dead)
+		thread_reap(dead);
+}
+
+void schedule(void)
+{
+	reschedule_unlock(spin_lock_irqsave(&rq_lock));
+}
+
+void sched_yield_kernel(void)
+{
+	schedule();
+}
+
+void sched_make_runnable(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+
+	t->state = THREAD_RUNNABLE;
+	list_add_tail(&t->run_node, &run_queue);
+	spin_unlock_irqrestore(&rq_lock, flags);
+}
+
+void sched_block_unlock(spinlock_t *lock, unsigned long flags)
+{
+	spin_lock_irqsave(&rq_lock);
+	current_thread()->state = THREAD_BLOCKED;
+	spin_unlock_irqrestore(lock, 0);
+	reschedule_unlock(flags);
+}
+
+void sched_wake(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+
+	if (t->state == THREAD_BLOCKED) {
+		t->state = THREAD_RUNNABLE;
+		list_add_tail(&t->run_node, &run_queue);
+		if (current_thread()->idle)
+			this_cpu()->need_resched = true;
+	}
+	spin_unlock_irqrestore(&rq_lock, flags);
+}
+
+void thread_sleep_ns(uint64_t ns)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	struct thread *self = current_thread(), *t;
+	struct list_head *pos = &sleepers;
+
+	self->wake_at_ns = clock_ns() + ns;
+	list_for_each_entry(t, &sleepers, run_node) {
+		if (t->wake_at_ns > self->wake_at_ns) {
+			pos = &t->run_node;
+			break;
+		}
+	}
+	list_add_tail(&self->run_node, pos);	/* before pos */
+	self->state = THREAD_BLOCKED;
+	reschedule_unlock(flags);
+}
+
+static void wake_sleepers(uint64_t now)
+{
+	while (!list_empty(&sleepers)) {
+		struct thread *t = list_first_entry(&sleepers, struct thread, run_node);
+
+		if (t->wake_at_ns > now)
+			break;
+		list_del(&t->run_node);
+		t->state = THREAD_RUNNABLE;
+		list_add_tail(&t->run_node, &run_queue);
+	}
+}
+
+/* The timer interrupt: wakes sleepers and ends time slices. */
+void sched_tick(void)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	struct percpu *cpu = this_cpu();
+	struct thread *cur = cpu->current;
+
+	cpu->ticks++;
+	wake_sleepers(clock_ns());
+	if (cur->idle) {
+		cpu->idle_ticks++;
+		if (!list_empty(&run_queue))
+			cpu->need_resched = true;
+	} else {
+		cur->run_ticks++;
+		if (--cur->slice <= 0)
+			cpu->need_resched = true;
+	}
+	spin_unlock_irqrestore(&rq_lock, flags);
+}
+
+void sched_preempt_point(bool interrupted_with_irqs_on)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (cpu->need_resched && interrupted_with_irqs_on && cpu->preempt_count == 0 &&
+	    cpu->irq_depth == 0)
+		schedule();
+}
+
+__attribute__((noreturn)) void sched_idle_loop(void)
+{
+	for (;;) {
+		irq_disable();
+		if (!list_empty(&run_queue))
+			schedule();
+		else
+			cpu_idle_wait();
+	}
+}
+
+__attribute__((noreturn)) void sched_exit_current(void)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+
+	current_thread()->state = THREAD_DEAD;
+	reschedule_unlock(flags);
+	panic("sched: a dead thread was resumed");
+}

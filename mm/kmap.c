@@ -1,0 +1,204 @@
+/*
+ * Kernel page tables (include/mm/kmap.h). kmap_init runs once on the boot
+ * CPU, before the page allocator exists, so its table pages come from
+ * memblock (below 4 GiB, where the boot tables' direct map reaches); later
+ * mappings take zeroed pages from the page allocator.
+ */
+#include <mm/kmap.h>
+#include <mm/memblock.h>
+#include <kernel/boot.h>
+#include <kernel/panic.h>
+#include <kernel/spinlock.h>
+#include <arch/x86_64/cpu.h>
+#include <arch/x86_64/layout.h>
+#include <lib/compiler.h>
+#include <uapi/errno.h>
+
+#define LARGE_PAGE_SIZE (1ULL << 21)
+#define KERNEL_FLAGS (PTE_P | PTE_G)
+
+extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
+extern char _data_start[], _kernel_end[], boot_stack_guard[];
+
+static pte_t *kernel_pml4;
+static spinlock_t kmap_lock = SPINLOCK_INIT("kmap");
+static bool booting = true;
+static uintptr_t mmio_next = MMIO_AREA_BASE;
+
+static void *table_page(void)
+{
+	if (booting)
+		return phys_to_virt(memblock_alloc(PAGE_SIZE, 1ULL << 32));
+	return page_alloc_zeroed();
+}
+
+static unsigned index_at(uintptr_t va, int level)
+{
+	return (va >> (12 + 9 * level)) & 511;
+}
+
+/* The entry for va at `level` (0 = 4 KiB leaf, 1 = 2 MiB), making tables on the way. */
+static pte_t *walk_create(uintptr_t va, int level)
+{
+	pte_t *table = kernel_pml4;
+
+	for (int l = 3; l > level; l--) {
+		pte_t *e = &table[index_at(va, l)];
+
+		if (!(*e & PTE_P)) {
+			void *next = table_page();
+
+			if (!next)
+				return NULL;
+			*e = virt_to_phys(next) | PTE_P | PTE_W;
+		}
+		if (*e & PTE_PS)
+			panic("kmap: %#lx is inside a large page", (unsigned long)va);
+		table = phys_to_virt(*e & PTE_ADDR);
+	}
+	return &table[index_at(va, level)];
+}
+
+pte_t kmap_lookup(uintptr_t va)
+{
+	pte_t *table = kernel_pml4;
+
+	for (int l = 3; l >= 0; l--) {
+		pte_t e = table[index_at(va, l)];
+
+		if (!(e & PTE_P))
+			return 0;
+		if (l == 0 || (e & PTE_PS))
+			return e;
+		table = phys_to_virt(e & PTE_ADDR);
+	}
+	return 0;
+}
+
+int kmap_map_page(uintptr_t va, phys_addr_t pa, pte_t flags)
+{
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
+	pte_t *e = walk_create(va, 0);
+
+	if (e)
+		*e = pa | flags | PTE_P;
+	spin_unlock_irqrestore(&kmap_lock, irq);
+	return e ? 0 : -ENOMEM;
+}
+
+phys_addr_t kmap_unmap_page(uintptr_t va)
+{
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
+	pte_t e = kmap_lookup(va);
+	phys_addr_t pa = 0;
+
+	if (e && !(e & PTE_PS)) {
+		*walk_create(va, 0) = 0;
+		invlpg(va);
+		pa = e & PTE_ADDR;
+	}
+	spin_unlock_irqrestore(&kmap_lock, irq);
+	return pa;
+}
+
+static void map_range_small(uintptr_t va, phys_addr_t pa, uint64_t size, pte_t flags)
+{
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+		*walk_create(va + off, 0) = (pa + off) | flags;
+}
+
+/* Direct map of one RAM range; the kernel image's frames are mapped read-only. */
+static void map_direct(phys_addr_t base, phys_addr_t end)
+{
+	phys_addr_t img_start = (uintptr_t)_text_start - KERNEL_VMA;
+	phys_addr_t img_end = (uintptr_t)_kernel_end - KERNEL_VMA;
+
+	for (phys_addr_t pa = base; pa < end;) {
+		bool in_image = pa >= img_start && pa < img_end;
+		bool large = !(pa & (LARGE_PAGE_SIZE - 1)) && pa + LARGE_PAGE_SIZE <= end &&
+			     (pa + LARGE_PAGE_SIZE <= img_start || pa >= img_end);
+		pte_t flags = KERNEL_FLAGS | PTE_NX | (in_image ? 0 : PTE_W);
+
+		if (large) {
+			*walk_create(DIRECT_MAP_BASE + pa, 1) = pa | flags | PTE_PS;
+			pa += LARGE_PAGE_SIZE;
+		} else {
+			*walk_create(DIRECT_MAP_BASE + pa, 0) = pa | flags;
+			pa += PAGE_SIZE;
+		}
+	}
+}
+
+static void map_image_section(char *start, char *end, pte_t flags)
+{
+	map_range_small((uintptr_t)start, (uintptr_t)start - KERNEL_VMA, end - start,
+			flags | KERNEL_FLAGS);
+}
+
+static void enable_protection_features(void)
+{
+	uint32_t r[4];
+
+	cpuid(7, 0, r);
+	write_cr4(read_cr4() | CR4_PGE | ((r[1] & (1 << 7)) ? CR4_SMEP : 0) |
+		  ((r[1] & (1 << 20)) ? CR4_SMAP : 0));
+}
+
+void kmap_init(void)
+{
+	kernel_pml4 = table_page();
+	for (unsigned i = 0; i < boot_info.nr_ranges; i++) {
+		const struct mem_range *m = &boot_info.ranges[i];
+
+		if (m->type == MEM_USABLE || m->type == MEM_ACPI_RECLAIM)
+			map_direct(ALIGN_DOWN(m->base, PAGE_SIZE),
+				   ALIGN_UP(m->base + m->length, PAGE_SIZE));
+	}
+	map_image_section(_text_start, _text_end, 0);
+	map_image_section(_rodata_start, _rodata_end, PTE_NX);
+	map_image_section(_data_start, boot_stack_guard, PTE_W | PTE_NX);
+	map_image_section(boot_stack_guard + PAGE_SIZE, _kernel_end, PTE_W | PTE_NX);
+	/* Pre-create the PML4 entries of the upper half so all address spaces share them. */
+	for (unsigned i = 256; i < 512; i++)
+		if (!(kernel_pml4[i] & PTE_P))
+			kernel_pml4[i] = virt_to_phys(table_page()) | PTE_P | PTE_W;
+	write_cr3(virt_to_phys(kernel_pml4));
+	enable_protection_features();
+	booting = false;
+}
+
+phys_addr_t kmap_root(void)
+{
+	return virt_to_phys(kernel_pml4);
+}
+
+static void *map_window(phys_addr_t pa, uint64_t size, pte_t cache)
+{
+	phys_addr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
+	uint64_t len = ALIGN_UP(pa + size, PAGE_SIZE) - base;
+	unsigned long irq = spin_lock_irqsave(&kmap_lock);
+	uintptr_t va = mmio_next;
+
+	if (va + len > MMIO_AREA_BASE + MMIO_AREA_SIZE)
+		panic("kmap: MMIO area exhausted");
+	mmio_next += len + PAGE_SIZE;	/* one unmapped page between windows */
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		pte_t *e = walk_create(va + off, 0);
+
+		if (!e)
+			panic("kmap: out of memory for MMIO page tables");
+		*e = (base + off) | KERNEL_FLAGS | PTE_W | PTE_NX | cache;
+	}
+	spin_unlock_irqrestore(&kmap_lock, irq);
+	return (void *)(va + (pa - base));
+}
+
+void *ioremap(phys_addr_t pa, uint64_t size)
+{
+	return map_window(pa, size, PTE_PCD | PTE_PWT);
+}
+
+void *memremap(phys_addr_t pa, uint64_t size)
+{
+	return map_window(pa, size, 0);
+}

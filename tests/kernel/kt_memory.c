@@ -1,0 +1,118 @@
+/*
+ * In-kernel self-tests of memory management: the page allocator over real
+ * RAM, kmalloc, the W^X kernel mappings, guard pages and kernel stacks.
+ */
+#include <kernel/ktest.h>
+#include <kernel/thread.h>
+#include <arch/x86_64/layout.h>
+#include <arch/x86_64/probe.h>
+#include <mm/kmap.h>
+#include <mm/kstack.h>
+#include <mm/page.h>
+#include <mm/slab.h>
+#include <lib/string.h>
+
+extern char _text_start[], _rodata_start[], _data_start[], boot_stack_guard[];
+void kmain(uint32_t magic, uint32_t info);
+
+static const char rodata_probe[] = "read-only";
+static int data_probe = 1;
+
+KTEST(page_alloc_orders)
+{
+	uint64_t before = free_page_count();
+	struct page *p[6];
+
+	for (unsigned o = 0; o < 6; o++) {
+		p[o] = alloc_pages(o);
+		KT_ASSERT(p[o] != NULL);
+		KT_ASSERT((page_to_pfn(p[o]) & ((1u << o) - 1)) == 0);
+		memset(page_address(p[o]), 0xab, PAGE_SIZE << o);
+	}
+	for (unsigned o = 0; o < 6; o++)
+		free_pages(p[o], o);
+	KT_ASSERT(free_page_count() == before);
+	KT_ASSERT(page_allocator_check() == 0);
+}
+
+KTEST(kmalloc_sizes)
+{
+	uint64_t before = free_page_count();
+	void *blocks[64];
+
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 64; i++) {
+			size_t size = 1 + (size_t)i * 97;
+
+			blocks[i] = kmalloc(size);
+			KT_ASSERT(blocks[i] != NULL);
+			KT_ASSERT(ksize(blocks[i]) >= size);
+			memset(blocks[i], i, size);
+		}
+		for (int i = 0; i < 64; i++)
+			kfree(blocks[i]);
+	}
+	/* Caches may keep one empty slab each; nothing more. */
+	KT_ASSERT(before - free_page_count() <= 16);
+}
+
+KTEST(wx_kernel_image)
+{
+	pte_t text = kmap_lookup((uintptr_t)kmain);
+	pte_t ro = kmap_lookup((uintptr_t)rodata_probe);
+	pte_t data = kmap_lookup((uintptr_t)&data_probe);
+
+	KT_ASSERT((text & PTE_P) && !(text & PTE_W) && !(text & PTE_NX));
+	KT_ASSERT((ro & PTE_P) && !(ro & PTE_W) && (ro & PTE_NX));
+	KT_ASSERT((data & PTE_P) && (data & PTE_W) && (data & PTE_NX));
+	KT_ASSERT(!(text & PTE_U) && !(data & PTE_U));
+}
+
+KTEST(wx_direct_map)
+{
+	void *page = page_alloc_zeroed();
+	pte_t e, alias;
+
+	KT_ASSERT(page != NULL);
+	e = kmap_lookup((uintptr_t)page);
+	/* The direct-map alias of kernel text must not be writable either. */
+	alias = kmap_lookup((uintptr_t)phys_to_virt((uintptr_t)_text_start - KERNEL_VMA));
+	page_free_addr(page);
+	KT_ASSERT((e & PTE_P) && (e & PTE_W) && (e & PTE_NX));
+	KT_ASSERT((alias & PTE_P) && !(alias & PTE_W) && (alias & PTE_NX));
+}
+
+KTEST(guard_pages_unmapped)
+{
+	struct kstack s;
+
+	KT_ASSERT(kmap_lookup((uintptr_t)boot_stack_guard) == 0);
+	KT_ASSERT(kstack_alloc(&s) == 0);
+	KT_ASSERT(kmap_lookup(s.base - PAGE_SIZE) == 0);
+	KT_ASSERT(kstack_is_guard(s.base - 1));
+	KT_ASSERT(kmap_lookup(s.base) & PTE_P);
+	KT_ASSERT(kmap_lookup(s.top - 1) & PTE_P);
+	KT_ASSERT(!kstack_is_guard(s.base));
+	kstack_free(&s);
+	KT_ASSERT(kmap_lookup(s.base) == 0);
+}
+
+KTEST(low_memory_not_mapped)
+{
+	/* The boot identity map is gone: a NULL-page access must fault. */
+	uint64_t v;
+
+	KT_ASSERT(kmap_lookup(0) == 0);
+	KT_ASSERT(kmap_lookup(0x100000) == 0);
+	KT_ASSERT(probe_read_u64(0x1000, &v) == -EFAULT);
+}
+
+KTEST(probe_read_fixup)
+{
+	uint64_t v = 0, word = 0x1122334455667788ULL;
+
+	KT_ASSERT(probe_read_u64((uintptr_t)&word, &v) == 0 && v == word);
+	/* Non-canonical (general protection) and unmapped (page fault) addresses. */
+	KT_ASSERT(probe_read_u64(0x8000000000000000ULL, &v) == -EFAULT);
+	KT_ASSERT(probe_read_u64(KSTACK_AREA_BASE, &v) == -EFAULT);
+}

@@ -1,0 +1,103 @@
+"""System tests of the booted kernel, driven through ./axl run: the boot
+banner, the console (serial input by interrupt through the IOAPIC), line
+editing, fault containment, and the runner's exit statuses."""
+import re
+
+from guest import Guest, run
+
+
+def test_banner_shows_memory_and_boot_time():
+    g = Guest()
+    g.wait_for("axl> ")
+    g.send("poweroff\n")
+    rc, out = g.finish()
+    assert rc == 0, f"status {rc}"
+    assert "Axolotl 0.1 (x86-64)" in out
+    assert re.search(r"memory map:\n(  [0-9a-f]{16}-[0-9a-f]{16} .*\n)+", out), out
+    m = re.search(r"memory: (\d+) KiB free of (\d+) KiB managed", out)
+    assert m and 400 * 1024 < int(m.group(1)) <= int(m.group(2)) < 512 * 1024, out
+    assert re.search(r"boot: \d+\.\d{3} ms in the kernel", out), out
+
+
+def test_monitor_commands_over_serial_interrupts():
+    g = Guest()
+    g.wait_for("axl> ")
+    assert "threads   kernel threads" in g.command("help")
+    threads = g.command("threads")
+    assert re.search(r"\d+ idle0 +runnable", threads), threads
+    assert re.search(r"\d+ monitor +runnable", threads), threads
+    assert "up " in g.command("uptime")
+    assert "nosuch: unknown command" in g.command("nosuch")
+    assert "poweroff: bad status" in g.command("poweroff x")
+    g.send("poweroff 42\n")
+    rc, _ = g.finish()
+    assert rc == 42, f"status {rc}"
+
+
+def test_line_editing_erase_and_kill():
+    g = Guest()
+    g.wait_for("axl> ")
+    # A typo erased with DEL and backspace, and a killed line (^U).
+    g.send("garbage\x15pwrx\x7f\x7f\x08oweroff 3\n")
+    rc, _ = g.finish()
+    assert rc == 3, f"status {rc}"
+
+
+def test_kernel_thread_fault_is_contained():
+    g = Guest()
+    g.wait_for("axl> ")
+    out = g.command("fault")
+    assert "KERNEL FAULT: page fault" in out, out
+    assert "<fault_victim+" in out, out
+    assert "killed by the fault above; the kernel goes on" in out, out
+    assert "fault-demo exited with -1000" in out, out
+    assert "up " in g.command("uptime")  # still alive
+    g.send("poweroff\n")
+    rc, _ = g.finish()
+    assert rc == 0
+
+
+def test_panic_gives_panic_status():
+    rc, out = run(stdin=b"panic\n")
+    assert rc == 125, f"status {rc}"
+    assert "KERNEL PANIC: requested from the monitor" in out, out
+    assert "the kernel panicked" in out
+
+
+def test_timeout_kills_a_guest_that_never_ends():
+    rc, out = run(timeout=8)  # the monitor waits for input forever
+    assert rc == 124, f"status {rc}"
+    assert "timed out after 8" in out
+
+
+def test_no_selected_ktest_fails():
+    rc, out = run("--append", "ktest=no_such_test", timeout=60)
+    assert rc == 1, f"status {rc}"
+    assert "ktest: 0 passed, 0 failed" in out
+
+
+def test_quiet_keeps_log_lines_off_console():
+    rc, out = run("--quiet", stdin=b"poweroff\n")
+    assert rc == 0
+    assert "timer: TSC" not in out and "Axolotl 0.1 (x86-64)" in out
+    rc, out = run(stdin=b"poweroff\n")
+    assert rc == 0 and "timer: TSC" in out
+
+
+def test_large_memory_above_4g():
+    rc, out = run("--mem", "6G", stdin=b"poweroff\n", timeout=180)
+    assert rc == 0, f"status {rc}"
+    m = re.search(r"memory: (\d+) KiB free of (\d+) KiB managed", out)
+    assert m and int(m.group(1)) > 5 * 1024 * 1024, out
+
+
+def test_small_memory():
+    rc, out = run("--mem", "48M", stdin=b"poweroff\n")
+    assert rc == 0, f"status {rc}"
+    assert "memory: " in out
+
+
+def test_smp_cpus_are_found_in_madt():
+    rc, out = run("--smp", "2", stdin=b"poweroff\n")
+    assert rc == 0
+    assert "2 CPU(s) found" in out, out
