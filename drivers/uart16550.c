@@ -10,21 +10,21 @@
 #include <arch/x86_64/trap.h>
 #include <kernel/thread.h>
 
-#define COM1		0x3f8
-#define REG_DATA	0
-#define REG_IER		1
-#define REG_FCR		2
-#define REG_LCR		3
-#define REG_MCR		4
-#define REG_LSR		5
-#define LSR_DATA_READY	0x01
-#define LSR_THR_EMPTY	0x20
-#define RX_RING_SIZE	256
-#define SERIAL_VECTOR	(VEC_IRQ_BASE + COM1_IRQ)
+#define COM1	       0x3f8
+#define REG_DATA       0
+#define REG_IER	       1
+#define REG_FCR	       2
+#define REG_LCR	       3
+#define REG_MCR	       4
+#define REG_LSR	       5
+#define LSR_DATA_READY 0x01
+#define LSR_THR_EMPTY  0x20
+#define RX_RING_SIZE   256
+#define SERIAL_VECTOR  (VEC_IRQ_BASE + COM1_IRQ)
 
-static struct waitq rx_wq;		/* its lock guards the ring */
-static uint8_t rx_ring[RX_RING_SIZE];	/* (rx_wq.lock) */
-static unsigned rx_head, rx_tail;	/* (rx_wq.lock) */
+static struct waitq rx_wq;	      /* its lock guards the ring */
+static uint8_t rx_ring[RX_RING_SIZE]; /* (rx_wq.lock) */
+static unsigned rx_head, rx_tail;     /* (rx_wq.lock) */
 static uint64_t rx_irqs;
 
 /* Moves received bytes from the UART into the ring. Caller holds rx_wq.lock. */
@@ -44,12 +44,12 @@ void uart_init(void)
 	/* A byte typed before boot waits in the receiver; enabling the FIFOs would drop it. */
 	drain_receiver();
 	outb(COM1 + REG_IER, 0);
-	outb(COM1 + REG_LCR, 0x80);	/* divisor latch */
-	outb(COM1 + REG_DATA, 1);	/* 115200 baud */
+	outb(COM1 + REG_LCR, 0x80); /* divisor latch */
+	outb(COM1 + REG_DATA, 1);   /* 115200 baud */
 	outb(COM1 + 1, 0);
-	outb(COM1 + REG_LCR, 0x03);	/* 8N1 */
-	outb(COM1 + REG_FCR, 0xc7);	/* FIFOs on and cleared, 14-byte trigger */
-	outb(COM1 + REG_MCR, 0x0b);	/* DTR, RTS, OUT2 (interrupt line) */
+	outb(COM1 + REG_LCR, 0x03); /* 8N1 */
+	outb(COM1 + REG_FCR, 0xc7); /* FIFOs on and cleared, 14-byte trigger */
+	outb(COM1 + REG_MCR, 0x0b); /* DTR, RTS, OUT2 (interrupt line) */
 }
 
 void uart_write(const char *s, size_t n)
@@ -77,7 +77,7 @@ void uart_enable_rx(void)
 {
 	irq_register(SERIAL_VECTOR, uart_interrupt, NULL);
 	ioapic_route_isa(COM1_IRQ, SERIAL_VECTOR);
-	outb(COM1 + REG_IER, 0x01);	/* received data available */
+	outb(COM1 + REG_IER, 0x01); /* received data available */
 }
 
 int uart_getc(void)

@@ -45,7 +45,7 @@ static void read_line(char *buf, size_t size)
 		if ((c == 0x7f || c == 0x08) && n > 0) {
 			n--;
 			kprintf("\b \b");
-		} else if (c == 0x15) {	/* ^U: kill the line */
+		} else if (c == 0x15) { /* ^U: kill the line */
 			for (; n > 0; n--)
 				kprintf("\b \b");
 		} else if (c >= 0x20 && c < 0x7f && n + 1 < size) {

@@ -15,11 +15,11 @@
 #include <stdarg.h>
 
 #define LOG_BUF_SIZE (64 * 1024)
-#define LINE_MAX 512
+#define LINE_MAX     512
 
 static spinlock_t log_lock = SPINLOCK_INIT("log");
-static char log_buf[LOG_BUF_SIZE];	/* (log_lock) */
-static uint64_t log_end;		/* (log_lock) bytes ever logged */
+static char log_buf[LOG_BUF_SIZE]; /* (log_lock) */
+static uint64_t log_end;	   /* (log_lock) bytes ever logged */
 static int console_level = LOG_INFO;
 
 void printk_set_console_level(int level)

@@ -17,8 +17,8 @@
 void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
 
 static spinlock_t rq_lock = SPINLOCK_INIT("runqueue");
-static LIST_HEAD(run_queue);	/* (rq_lock) runnable threads, not running */
-static LIST_HEAD(sleepers);	/* (rq_lock) by wake_at_ns */
+static LIST_HEAD(run_queue); /* (rq_lock) runnable threads, not running */
+static LIST_HEAD(sleepers);  /* (rq_lock) by wake_at_ns */
 
 struct thread *current_thread(void)
 {
@@ -132,13 +132,13 @@ void thread_sleep_ns(uint64_t ns)
 	struct list_head *pos = &sleepers;
 
 	self->wake_at_ns = clock_ns() + ns;
-	list_for_each_entry(t, &sleepers, run_node) {
+	list_for_each_entry (t, &sleepers, run_node) {
 		if (t->wake_at_ns > self->wake_at_ns) {
 			pos = &t->run_node;
 			break;
 		}
 	}
-	list_add_tail(&self->run_node, pos);	/* before pos */
+	list_add_tail(&self->run_node, pos); /* before pos */
 	self->state = THREAD_BLOCKED;
 	reschedule_unlock(flags);
 }

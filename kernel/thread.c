@@ -15,10 +15,10 @@
 void thread_start_asm(void);
 
 static spinlock_t threads_lock = SPINLOCK_INIT("threads");
-static LIST_HEAD(all_threads);	/* (threads_lock) */
-static unsigned nr_threads;	/* (threads_lock) */
+static LIST_HEAD(all_threads); /* (threads_lock) */
+static unsigned nr_threads;    /* (threads_lock) */
 static int next_tid = 1;
-static struct waitq reap_wq;	/* joiners wait here for thread->reaped */
+static struct waitq reap_wq; /* joiners wait here for thread->reaped */
 static struct thread boot_idle;
 
 static void thread_register(struct thread *t, const char *name)
@@ -58,13 +58,13 @@ static void thread_prepare_stack(struct thread *t, thread_fn_t fn, void *arg)
 {
 	uint64_t *sp = (uint64_t *)(t->stack.top - 16);
 
-	*--sp = (uint64_t)thread_start_asm;	/* return address */
-	*--sp = 0;				/* rbp */
-	*--sp = 0;				/* rbx */
-	*--sp = (uint64_t)fn;			/* r12 */
-	*--sp = (uint64_t)arg;			/* r13 */
-	*--sp = 0;				/* r14 */
-	*--sp = 0;				/* r15 */
+	*--sp = (uint64_t)thread_start_asm; /* return address */
+	*--sp = 0;			    /* rbp */
+	*--sp = 0;			    /* rbx */
+	*--sp = (uint64_t)fn;		    /* r12 */
+	*--sp = (uint64_t)arg;		    /* r13 */
+	*--sp = 0;			    /* r14 */
+	*--sp = 0;			    /* r15 */
 	t->saved_rsp = (uint64_t)sp;
 }
 
@@ -147,8 +147,8 @@ __attribute__((noreturn)) void kthread_die_of_fault(void)
 {
 	struct thread *self = current_thread();
 
-	pr_err("thread '%s' (tid %d) killed by the fault above; the kernel goes on\n",
-	       self->name, self->tid);
+	pr_err("thread '%s' (tid %d) killed by the fault above; the kernel goes on\n", self->name,
+	       self->tid);
 	kthread_exit(THREAD_EXIT_FAULT);
 }
 
@@ -157,7 +157,7 @@ void threads_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx)
 	unsigned long flags = spin_lock_irqsave(&threads_lock);
 	struct thread *t;
 
-	list_for_each_entry(t, &all_threads, all_node)
+	list_for_each_entry (t, &all_threads, all_node)
 		fn(t, ctx);
 	spin_unlock_irqrestore(&threads_lock, flags);
 }

@@ -41,8 +41,7 @@ void bitmap_clear_range(unsigned long *map, size_t start, size_t len)
 }
 
 /* First bit >= @start below @nbits whose value XOR @invert is 1. */
-static size_t find_next(const unsigned long *map, size_t nbits, size_t start,
-			unsigned long invert)
+static size_t find_next(const unsigned long *map, size_t nbits, size_t start, unsigned long invert)
 {
 	size_t w;
 	unsigned long word;

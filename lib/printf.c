@@ -7,23 +7,32 @@
 #include <lib/printf.h>
 #include <lib/string.h>
 
-#define F_LEFT		(1u << 0)	/* '-': pad on the right */
-#define F_ZERO		(1u << 1)	/* '0': pad numbers with zeros */
-#define F_PLUS		(1u << 2)	/* '+': sign on non-negative numbers */
-#define F_SPACE		(1u << 3)	/* ' ': blank before non-negative numbers */
-#define F_ALT		(1u << 4)	/* '#': 0x prefix / leading octal 0 */
+#define F_LEFT	(1u << 0) /* '-': pad on the right */
+#define F_ZERO	(1u << 1) /* '0': pad numbers with zeros */
+#define F_PLUS	(1u << 2) /* '+': sign on non-negative numbers */
+#define F_SPACE (1u << 3) /* ' ': blank before non-negative numbers */
+#define F_ALT	(1u << 4) /* '#': 0x prefix / leading octal 0 */
 
 /* Flag characters, in the bit order of F_* above. */
 static const char flag_chars[] = "-0+ #";
 
-#define MAX_FIELD	(1 << 20)	/* clamp for absurd widths/precisions */
+#define MAX_FIELD (1 << 20) /* clamp for absurd widths/precisions */
 
-enum length { LEN_INT, LEN_CHAR, LEN_SHORT, LEN_LONG, LEN_LLONG, LEN_SIZE, LEN_PTRDIFF, LEN_MAX };
+enum length {
+	LEN_INT,
+	LEN_CHAR,
+	LEN_SHORT,
+	LEN_LONG,
+	LEN_LLONG,
+	LEN_SIZE,
+	LEN_PTRDIFF,
+	LEN_MAX
+};
 
 struct spec {
 	unsigned int flags;
 	int width;
-	int prec;		/* -1 when not given */
+	int prec; /* -1 when not given */
 	enum length len;
 	char conv;
 };
@@ -31,7 +40,7 @@ struct spec {
 struct out {
 	char *buf;
 	size_t size;
-	size_t pos;		/* bytes produced so far, including dropped ones */
+	size_t pos; /* bytes produced so far, including dropped ones */
 };
 
 static void put_char(struct out *o, char c)
@@ -85,7 +94,7 @@ static int min_digits(const struct spec *sp, uint64_t val, int ndig, int prefix_
 	bool alt_octal = sp->conv == 'o' && (sp->flags & F_ALT);
 
 	if (alt_octal && prec <= ndig && (val || !ndig))
-		prec = ndig + 1;	/* force a leading 0 */
+		prec = ndig + 1; /* force a leading 0 */
 	if (prec < 0 && (sp->flags & (F_ZERO | F_LEFT)) == F_ZERO)
 		prec = sp->width - prefix_len;
 	return MAX(prec, ndig);
@@ -198,7 +207,10 @@ static void fmt_unsigned(struct out *o, const struct spec *sp, va_list *ap)
 static void fmt_pointer(struct out *o, const struct spec *sp, va_list *ap)
 {
 	struct spec p = {
-		.flags = sp->flags & F_LEFT, .width = sp->width, .prec = 16, .conv = 'x',
+		.flags = sp->flags & F_LEFT,
+		.width = sp->width,
+		.prec = 16,
+		.conv = 'x',
 	};
 
 	put_number(o, &p, (uintptr_t)va_arg(*ap, void *), 16, "0x");
@@ -298,7 +310,7 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 		f++;
 	}
 	f = parse_field(f, &sp->width, ap);
-	if (sp->width < 0) {	/* negative '*' width means left-justify */
+	if (sp->width < 0) { /* negative '*' width means left-justify */
 		sp->flags |= F_LEFT;
 		sp->width = sp->width < -MAX_FIELD ? MAX_FIELD : -sp->width;
 	}
@@ -316,7 +328,7 @@ static const char *format_spec(struct out *o, const char *start, va_list *ap)
 	struct spec sp = { .prec = -1 };
 	const char *f = parse_spec(start + 1, &sp, ap);
 
-	if (!*f) {		/* truncated specification: copy it verbatim */
+	if (!*f) { /* truncated specification: copy it verbatim */
 		put_str(o, start, f - start);
 		return f;
 	}

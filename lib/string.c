@@ -10,7 +10,7 @@
 /* A word that may alias any object, so word-wise copies are well defined. */
 typedef unsigned long __attribute__((may_alias)) word_t;
 
-#define WORD_SIZE	sizeof(word_t)
+#define WORD_SIZE sizeof(word_t)
 
 static bool both_word_aligned(const void *a, const void *b)
 {
@@ -53,7 +53,7 @@ void *memcpy(void *dst, const void *src, size_t n)
 void *memmove(void *dst, const void *src, size_t n)
 {
 	if ((uintptr_t)dst - (uintptr_t)src >= n)
-		copy_forward(dst, src, n);	/* dst below src or no overlap */
+		copy_forward(dst, src, n); /* dst below src or no overlap */
 	else
 		copy_backward(dst, src, n);
 	return dst;
@@ -181,7 +181,7 @@ size_t strlcat(char *dst, const char *src, size_t size)
 {
 	size_t used = strnlen(dst, size);
 
-	if (used == size)	/* no terminator within size: nothing to append to */
+	if (used == size) /* no terminator within size: nothing to append to */
 		return size + strlen(src);
 	return used + strlcpy(dst + used, src, size - used);
 }
@@ -255,11 +255,14 @@ int parse_u64(const char *s, unsigned int base, uint64_t *out)
 static unsigned int size_suffix_shift(char c)
 {
 	switch (c) {
-	case 'K': case 'k':
+	case 'K':
+	case 'k':
 		return 10;
-	case 'M': case 'm':
+	case 'M':
+	case 'm':
 		return 20;
-	case 'G': case 'g':
+	case 'G':
+	case 'g':
 		return 30;
 	default:
 		return 0;

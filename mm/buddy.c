@@ -115,8 +115,8 @@ void buddy_free(struct buddy *b, struct page *p, unsigned order)
 	unsigned long flags;
 
 	if (pfn >= max_pfn || (pfn & ((1ULL << order) - 1)))
-		panic("buddy: free of misaligned block pfn %#llx order %u",
-		      (unsigned long long)pfn, order);
+		panic("buddy: free of misaligned block pfn %#llx order %u", (unsigned long long)pfn,
+		      order);
 	if (p->flags & (PG_BUDDY | PG_RESERVED))
 		panic("buddy: double free or free of reserved page, pfn %#llx",
 		      (unsigned long long)pfn);
@@ -137,7 +137,7 @@ int buddy_check(struct buddy *b)
 		struct page *p;
 		uint64_t n = 0;
 
-		list_for_each_entry(p, &b->free_list[o], list) {
+		list_for_each_entry (p, &b->free_list[o], list) {
 			if (!(p->flags & PG_BUDDY) || p->buddy.order != o ||
 			    (page_to_pfn(p) & ((1ULL << o) - 1)))
 				ret = -EINVAL;

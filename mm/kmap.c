@@ -15,7 +15,7 @@
 #include <uapi/errno.h>
 
 #define LARGE_PAGE_SIZE (1ULL << 21)
-#define KERNEL_FLAGS (PTE_P | PTE_G)
+#define KERNEL_FLAGS	(PTE_P | PTE_G)
 
 extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
 extern char _data_start[], _kernel_end[], boot_stack_guard[];
@@ -181,7 +181,7 @@ static void *map_window(phys_addr_t pa, uint64_t size, pte_t cache)
 
 	if (va + len > MMIO_AREA_BASE + MMIO_AREA_SIZE)
 		panic("kmap: MMIO area exhausted");
-	mmio_next += len + PAGE_SIZE;	/* one unmapped page between windows */
+	mmio_next += len + PAGE_SIZE; /* one unmapped page between windows */
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		pte_t *e = walk_create(va + off, 0);
 

@@ -15,7 +15,7 @@
 #define MAX_SLOTS 8192
 
 static spinlock_t kstack_lock = SPINLOCK_INIT("kstack");
-static unsigned long slot_map[BITS_TO_LONGS(MAX_SLOTS)];	/* (kstack_lock) */
+static unsigned long slot_map[BITS_TO_LONGS(MAX_SLOTS)]; /* (kstack_lock) */
 
 static long slot_take(void)
 {

@@ -74,8 +74,8 @@ phys_addr_t memblock_alloc(uint64_t size, phys_addr_t limit)
 		memset(phys_to_virt(pa), 0, size);
 		return pa;
 	}
-	panic("memblock: no %llu bytes of free memory below %#llx",
-	      (unsigned long long)size, (unsigned long long)limit);
+	panic("memblock: no %llu bytes of free memory below %#llx", (unsigned long long)size,
+	      (unsigned long long)limit);
 }
 
 phys_addr_t memblock_ram_end(void)

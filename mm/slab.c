@@ -41,8 +41,7 @@ void kmem_cache_init(struct kmem_cache *c, const char *name, size_t size, size_t
 static void poison(struct kmem_cache *c, void *obj)
 {
 	if (CONFIG_DEBUG)
-		memset((char *)obj + FREE_PTR_SIZE, SLAB_POISON_FREE,
-		       c->slot_size - FREE_PTR_SIZE);
+		memset((char *)obj + FREE_PTR_SIZE, SLAB_POISON_FREE, c->slot_size - FREE_PTR_SIZE);
 }
 
 static void check_poison(struct kmem_cache *c, void *obj)
@@ -53,8 +52,7 @@ static void check_poison(struct kmem_cache *c, void *obj)
 		return;
 	for (size_t i = FREE_PTR_SIZE; i < c->slot_size; i++)
 		if (b[i] != SLAB_POISON_FREE)
-			panic("slab %s: object %p modified after free (byte %zu)", c->name,
-			      obj, i);
+			panic("slab %s: object %p modified after free (byte %zu)", c->name, obj, i);
 }
 
 static struct page *slab_create(struct kmem_cache *c)

@@ -73,7 +73,7 @@ static const struct rsdp *scan_for_rsdp(uint64_t start, uint64_t len)
 /* The RSDP is in the EBDA's first KiB or the BIOS ROM area, 16-byte aligned. */
 static const struct rsdp *find_rsdp(void)
 {
-	uint64_t ebda = (uint64_t)*(const uint16_t *)phys_to_virt(0x40e) << 4;
+	uint64_t ebda = (uint64_t) * (const uint16_t *)phys_to_virt(0x40e) << 4;
 	const struct rsdp *r = NULL;
 
 	if (ebda >= 0x80000 && ebda < 0xa0000)

@@ -5,10 +5,10 @@
 #include <arch/x86_64/gdt.h>
 #include <lib/string.h>
 
-#define SEG_CODE64_KERNEL	0x00af9a000000ffffULL
-#define SEG_DATA_KERNEL		0x00cf92000000ffffULL
-#define SEG_DATA_USER		0x00cff2000000ffffULL
-#define SEG_CODE64_USER		0x00affa000000ffffULL
+#define SEG_CODE64_KERNEL 0x00af9a000000ffffULL
+#define SEG_DATA_KERNEL	  0x00cf92000000ffffULL
+#define SEG_DATA_USER	  0x00cff2000000ffffULL
+#define SEG_CODE64_USER	  0x00affa000000ffffULL
 
 struct descriptor_ptr {
 	uint16_t limit;

@@ -8,13 +8,13 @@
 #include <kernel/printk.h>
 #include <mm/kmap.h>
 
-#define IOAPIC_REGSEL		0x00
-#define IOAPIC_WINDOW		0x10
-#define IOAPIC_VER		0x01
-#define IOAPIC_REDIR(n)		(0x10 + 2 * (n))
-#define REDIR_MASKED		(1 << 16)
-#define REDIR_LEVEL		(1 << 15)
-#define REDIR_ACTIVE_LOW	(1 << 13)
+#define IOAPIC_REGSEL	 0x00
+#define IOAPIC_WINDOW	 0x10
+#define IOAPIC_VER	 0x01
+#define IOAPIC_REDIR(n)	 (0x10 + 2 * (n))
+#define REDIR_MASKED	 (1 << 16)
+#define REDIR_LEVEL	 (1 << 15)
+#define REDIR_ACTIVE_LOW (1 << 13)
 
 static volatile uint32_t *ioapic;
 static unsigned nr_pins;

@@ -16,21 +16,21 @@
 #include <kernel/time.h>
 #include <mm/kmap.h>
 
-#define LAPIC_ID		0x020
-#define LAPIC_TPR		0x080
-#define LAPIC_EOI		0x0b0
-#define LAPIC_SVR		0x0f0
-#define LAPIC_LVT_TIMER		0x320
-#define LAPIC_TIMER_INIT	0x380
-#define LAPIC_TIMER_COUNT	0x390
-#define LAPIC_TIMER_DIV		0x3e0
-#define LAPIC_SVR_ENABLE	0x100
-#define LVT_PERIODIC		(1 << 17)
-#define LVT_MASKED		(1 << 16)
+#define LAPIC_ID	  0x020
+#define LAPIC_TPR	  0x080
+#define LAPIC_EOI	  0x0b0
+#define LAPIC_SVR	  0x0f0
+#define LAPIC_LVT_TIMER	  0x320
+#define LAPIC_TIMER_INIT  0x380
+#define LAPIC_TIMER_COUNT 0x390
+#define LAPIC_TIMER_DIV	  0x3e0
+#define LAPIC_SVR_ENABLE  0x100
+#define LVT_PERIODIC	  (1 << 17)
+#define LVT_MASKED	  (1 << 16)
 
-#define PIT_HZ			1193182
-#define CALIBRATION_MS		10
-#define CALIBRATION_ROUNDS	5
+#define PIT_HZ		   1193182
+#define CALIBRATION_MS	   10
+#define CALIBRATION_ROUNDS 5
 
 static volatile uint32_t *lapic;
 static uint64_t lapic_hz;
@@ -90,11 +90,11 @@ static void pit_window(uint64_t *tsc, uint64_t *apic)
 	uint64_t t0;
 	uint32_t a0;
 
-	outb(0x61, inb(0x61) & ~0x03);		/* gate off, speaker off */
-	outb(0x43, 0xb0);			/* channel 2, lo/hi, mode 0 */
+	outb(0x61, inb(0x61) & ~0x03); /* gate off, speaker off */
+	outb(0x43, 0xb0);	       /* channel 2, lo/hi, mode 0 */
 	outb(0x42, count & 0xff);
 	outb(0x42, count >> 8);
-	outb(0x61, inb(0x61) | 0x01);		/* gate on: counting starts */
+	outb(0x61, inb(0x61) | 0x01); /* gate on: counting starts */
 	a0 = lapic_read(LAPIC_TIMER_COUNT);
 	t0 = rdtsc();
 	while (!(inb(0x61) & 0x20))
@@ -125,7 +125,7 @@ void timer_init(void)
 {
 	uint64_t tsc[CALIBRATION_ROUNDS], apic[CALIBRATION_ROUNDS];
 
-	lapic_write(LAPIC_TIMER_DIV, 0x3);	/* divide by 16 */
+	lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
 	for (int i = 0; i < CALIBRATION_ROUNDS; i++)

@@ -11,7 +11,7 @@
 
 #define MB_BOOT_MAGIC	0x2badb002
 #define MB_INFO_MEMORY	(1 << 0)
-#define MB_INFO_CMDLINE	(1 << 2)
+#define MB_INFO_CMDLINE (1 << 2)
 #define MB_INFO_MODS	(1 << 3)
 #define MB_INFO_MMAP	(1 << 6)
 
@@ -98,8 +98,8 @@ int multiboot_parse(uint32_t magic, uint32_t info_phys)
 
 const char *mem_type_name(uint32_t type)
 {
-	static const char *const names[] = { "?", "usable", "reserved", "ACPI data", "ACPI NVS",
-					     "bad" };
+	static const char *const names[] = { "?",	  "usable",   "reserved",
+					     "ACPI data", "ACPI NVS", "bad" };
 
 	return type < 6 ? names[type] : "?";
 }

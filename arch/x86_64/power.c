@@ -6,7 +6,7 @@
 #include <lib/printf.h>
 
 #define DEBUGCON_PORT	0xe9
-#define DEBUG_EXIT_PORT	0xf4
+#define DEBUG_EXIT_PORT 0xf4
 
 static void debugcon_write(const char *s)
 {

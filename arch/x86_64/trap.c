@@ -41,11 +41,28 @@ static struct {
 } irq_table[256];
 
 static const char *const exception_names[32] = {
-	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
-	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
-	"invalid TSS", "segment not present", "stack-segment fault", "general protection",
-	"page fault", "reserved", "x87 FP error", "alignment check", "machine check",
-	"SIMD FP error", "virtualization", "control protection",
+	"divide error",
+	"debug",
+	"NMI",
+	"breakpoint",
+	"overflow",
+	"bound range",
+	"invalid opcode",
+	"device not available",
+	"double fault",
+	"coprocessor overrun",
+	"invalid TSS",
+	"segment not present",
+	"stack-segment fault",
+	"general protection",
+	"page fault",
+	"reserved",
+	"x87 FP error",
+	"alignment check",
+	"machine check",
+	"SIMD FP error",
+	"virtualization",
+	"control protection",
 };
 
 const char *exception_name(unsigned vector)
@@ -65,7 +82,7 @@ void idt_init(void)
 		e->offset_mid = (addr >> 16) & 0xffff;
 		e->offset_high = addr >> 32;
 		e->selector = SEL_KERNEL_CODE;
-		e->type = 0x8e;		/* present, DPL 0, interrupt gate */
+		e->type = 0x8e; /* present, DPL 0, interrupt gate */
 		e->ist = v == VEC_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0;
 	}
 	idt_load();
@@ -100,8 +117,9 @@ static void report_page_fault(const struct trap_frame *f)
 	uint64_t cr2 = read_cr2();
 
 	kprintf("  cr2=%016lx: %s %s, %s mode%s\n", (unsigned long)cr2,
-		f->error & PF_FETCH ? "instruction fetch" :
-		f->error & PF_WRITE ? "write"		  : "read",
+		f->error & PF_FETCH   ? "instruction fetch"
+		: f->error & PF_WRITE ? "write"
+				      : "read",
 		f->error & PF_PRESENT ? "protection violation" : "page not present",
 		f->error & PF_USER ? "user" : "kernel",
 		f->error & PF_RSVD ? ", reserved bit set" : "");

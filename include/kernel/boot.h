@@ -8,7 +8,7 @@
 
 #include <lib/types.h>
 
-#define BOOT_MAX_RANGES 64
+#define BOOT_MAX_RANGES	 64
 #define BOOT_MAX_MODULES 8
 #define BOOT_CMDLINE_MAX 1024
 
@@ -22,11 +22,11 @@ enum mem_type {
 
 struct mem_range {
 	uint64_t base, length;
-	uint32_t type;			/* enum mem_type */
+	uint32_t type; /* enum mem_type */
 };
 
 struct boot_module {
-	uint64_t start, end;		/* physical */
+	uint64_t start, end; /* physical */
 	char name[64];
 };
 
@@ -36,7 +36,7 @@ struct boot_info {
 	struct boot_module modules[BOOT_MAX_MODULES];
 	unsigned nr_modules;
 	char cmdline[BOOT_CMDLINE_MAX];
-	uint64_t tsc_at_entry;		/* rdtsc at kmain, for the boot time */
+	uint64_t tsc_at_entry; /* rdtsc at kmain, for the boot time */
 };
 
 extern struct boot_info boot_info;

@@ -9,6 +9,6 @@
 #define CONFIG_DEBUG 1
 #endif
 
-#define HZ 250			/* timer interrupts per second */
+#define HZ 250 /* timer interrupts per second */
 
 #endif

@@ -14,9 +14,9 @@ struct extable_entry {
 	uint64_t fixup;
 };
 
-#define EXTABLE_ENTRY(insn_label, fixup_label)                                 \
-	".pushsection .extable, \"a\"\n\t.balign 8\n\t.quad " #insn_label       \
-	", " #fixup_label "\n\t.popsection\n\t"
+#define EXTABLE_ENTRY(insn_label, fixup_label)                                              \
+	".pushsection .extable, \"a\"\n\t.balign 8\n\t.quad " #insn_label ", " #fixup_label \
+	"\n\t.popsection\n\t"
 
 /* The fixup for a faulting instruction address, or 0. */
 uintptr_t extable_find(uintptr_t rip);

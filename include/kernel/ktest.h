@@ -20,21 +20,21 @@ struct ktest {
 	void (*fn)(struct ktest_ctx *kt);
 };
 
-#define KTEST(tname)                                                                      \
-	static void ktest_fn_##tname(struct ktest_ctx *kt);                               \
-	static const struct ktest ktest_##tname                                           \
-		__attribute__((used, section(".ktests"), aligned(8))) = { #tname,         \
-									   ktest_fn_##tname }; \
+#define KTEST(tname)                                                                          \
+	static void ktest_fn_##tname(struct ktest_ctx *kt);                                   \
+	static const struct ktest ktest_##tname                                               \
+		__attribute__((used, section(".ktests"), aligned(8))) = { #tname,             \
+									  ktest_fn_##tname }; \
 	static void ktest_fn_##tname(struct ktest_ctx *kt)
 
 void ktest_fail(struct ktest_ctx *kt, const char *file, int line, const char *what);
 
-#define KT_ASSERT(cond)                                                        \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			ktest_fail(kt, __FILE__, __LINE__, #cond);             \
-			return;                                                \
-		}                                                              \
+#define KT_ASSERT(cond)                                            \
+	do {                                                       \
+		if (!(cond)) {                                     \
+			ktest_fail(kt, __FILE__, __LINE__, #cond); \
+			return;                                    \
+		}                                                  \
 	} while (0)
 
 /* Runs the tests named in sel ("all" or comma-separated names), then powers off. */

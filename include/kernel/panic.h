@@ -12,18 +12,17 @@
 __noreturn void panic(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
 
 /* Panic when @cond is true. */
-#define BUG_ON(cond)								\
-	do {									\
-		if (unlikely(cond))						\
-			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond);	\
+#define BUG_ON(cond)                                                          \
+	do {                                                                  \
+		if (unlikely(cond))                                           \
+			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond); \
 	} while (0)
 
 /* Panic when @cond is false. */
-#define ASSERT(cond)								\
-	do {									\
-		if (unlikely(!(cond)))						\
-			panic("assertion failed at %s:%d: %s",			\
-			      __FILE__, __LINE__, #cond);			\
+#define ASSERT(cond)                                                                       \
+	do {                                                                               \
+		if (unlikely(!(cond)))                                                     \
+			panic("assertion failed at %s:%d: %s", __FILE__, __LINE__, #cond); \
 	} while (0)
 
 #endif /* AXL_KERNEL_PANIC_H */

@@ -22,11 +22,11 @@ __attribute__((format(printf, 2, 3))) void printk(int level, const char *fmt, ..
 /* Console output without timestamp or log record (banners, continuation lines). */
 __attribute__((format(printf, 1, 2))) void kprintf(const char *fmt, ...);
 
-#define pr_err(...) printk(LOG_ERR, __VA_ARGS__)
-#define pr_warn(...) printk(LOG_WARN, __VA_ARGS__)
+#define pr_err(...)    printk(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...)   printk(LOG_WARN, __VA_ARGS__)
 #define pr_notice(...) printk(LOG_NOTICE, __VA_ARGS__)
-#define pr_info(...) printk(LOG_INFO, __VA_ARGS__)
-#define pr_debug(...) printk(LOG_DEBUG, __VA_ARGS__)
+#define pr_info(...)   printk(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...)  printk(LOG_DEBUG, __VA_ARGS__)
 
 void printk_set_console_level(int level);
 /* Takes the log lock away from whoever holds it; used once a panic starts. */

@@ -13,11 +13,14 @@
 
 typedef struct spinlock {
 	volatile uint32_t locked;
-	int owner_cpu;			/* -1 when free */
+	int owner_cpu; /* -1 when free */
 	const char *name;
 } spinlock_t;
 
-#define SPINLOCK_INIT(n) { .locked = 0, .owner_cpu = -1, .name = (n) }
+#define SPINLOCK_INIT(n)                                  \
+	{                                                 \
+		.locked = 0, .owner_cpu = -1, .name = (n) \
+	}
 
 void spin_init(spinlock_t *l, const char *name);
 /* Returns whether interrupts were enabled, for spin_unlock_irqrestore. */

@@ -16,9 +16,9 @@
 #include <mm/kstack.h>
 
 enum thread_state {
-	THREAD_RUNNABLE,		/* on the run queue, or running */
-	THREAD_BLOCKED,			/* on a wait queue or the sleep list */
-	THREAD_DEAD,			/* exited; stack released after the switch away */
+	THREAD_RUNNABLE, /* on the run queue, or running */
+	THREAD_BLOCKED,	 /* on a wait queue or the sleep list */
+	THREAD_DEAD,	 /* exited; stack released after the switch away */
 };
 
 #define THREAD_NAME_LEN 16
@@ -29,20 +29,20 @@ enum thread_state {
  * thread itself, (z) written once by the scheduler when the thread is reaped.
  */
 struct thread {
-	struct list_head run_node;	/* (r) run queue, sleep list or wait queue */
-	enum thread_state state;	/* (r) */
-	uint64_t saved_rsp;		/* (r) stack pointer while switched out */
-	uint64_t wake_at_ns;		/* (r) deadline while on the sleep list */
-	int slice;			/* (r) ticks left in the time slice */
-	int tid;			/* (c) */
-	char name[THREAD_NAME_LEN];	/* (c) */
-	struct kstack stack;		/* (c) none for idle threads */
-	bool idle;			/* (c) */
-	bool detached;			/* (r) freed at exit, nobody joins */
-	bool reaped;			/* (z) stack gone; join may free it */
-	int exit_code;			/* (o) until reaped */
-	uint64_t run_ticks;		/* (r) timer ticks spent running */
-	struct list_head all_node;	/* (all threads lock) */
+	struct list_head run_node;  /* (r) run queue, sleep list or wait queue */
+	enum thread_state state;    /* (r) */
+	uint64_t saved_rsp;	    /* (r) stack pointer while switched out */
+	uint64_t wake_at_ns;	    /* (r) deadline while on the sleep list */
+	int slice;		    /* (r) ticks left in the time slice */
+	int tid;		    /* (c) */
+	char name[THREAD_NAME_LEN]; /* (c) */
+	struct kstack stack;	    /* (c) none for idle threads */
+	bool idle;		    /* (c) */
+	bool detached;		    /* (r) freed at exit, nobody joins */
+	bool reaped;		    /* (z) stack gone; join may free it */
+	int exit_code;		    /* (o) until reaped */
+	uint64_t run_ticks;	    /* (r) timer ticks spent running */
+	struct list_head all_node;  /* (all threads lock) */
 };
 
 typedef void (*thread_fn_t)(void *arg);
@@ -88,18 +88,18 @@ unsigned thread_count(void);
 /* Wait queues for kernel threads (which have stacks and may block on them). */
 struct waitq {
 	spinlock_t lock;
-	struct list_head waiters;	/* (lock) struct thread.run_node */
+	struct list_head waiters; /* (lock) struct thread.run_node */
 };
 void waitq_init(struct waitq *wq, const char *name);
 /* Sleeps until cond (evaluated under wq->lock) is true. */
-#define waitq_wait_until(wq, cond)                                                      \
-	do {                                                                            \
-		unsigned long __f = spin_lock_irqsave(&(wq)->lock);                    \
-		while (!(cond)) {                                                       \
-			waitq_block_locked((wq), __f);                                  \
-			__f = spin_lock_irqsave(&(wq)->lock);                          \
-		}                                                                       \
-		spin_unlock_irqrestore(&(wq)->lock, __f);                              \
+#define waitq_wait_until(wq, cond)                                  \
+	do {                                                        \
+		unsigned long __f = spin_lock_irqsave(&(wq)->lock); \
+		while (!(cond)) {                                   \
+			waitq_block_locked((wq), __f);              \
+			__f = spin_lock_irqsave(&(wq)->lock);       \
+		}                                                   \
+		spin_unlock_irqrestore(&(wq)->lock, __f);           \
 	} while (0)
 void waitq_block_locked(struct waitq *wq, unsigned long flags);
 void waitq_wake_all(struct waitq *wq);

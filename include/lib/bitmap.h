@@ -9,8 +9,8 @@
 
 #include <lib/types.h>
 
-#define BITS_PER_LONG		(8 * sizeof(unsigned long))
-#define BITS_TO_LONGS(n)	(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+#define BITS_PER_LONG	 (8 * sizeof(unsigned long))
+#define BITS_TO_LONGS(n) (((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 
 static inline unsigned long bitmap_bit_mask(size_t bit)
 {

@@ -13,8 +13,11 @@ struct list_head {
 	struct list_head *next, *prev;
 };
 
-#define LIST_HEAD_INIT(name)	{ &(name), &(name) }
-#define LIST_HEAD(name)		struct list_head name = LIST_HEAD_INIT(name)
+#define LIST_HEAD_INIT(name)     \
+	{                        \
+		&(name), &(name) \
+	}
+#define LIST_HEAD(name) struct list_head name = LIST_HEAD_INIT(name)
 
 static inline void list_init(struct list_head *head)
 {
@@ -74,26 +77,23 @@ static inline size_t list_count(const struct list_head *head)
 	return n;
 }
 
-#define list_entry(ptr, type, member)	container_of(ptr, type, member)
+#define list_entry(ptr, type, member) container_of(ptr, type, member)
 
 /* First entry of a list that must not be empty. */
-#define list_first_entry(head, type, member) \
-	list_entry((head)->next, type, member)
+#define list_first_entry(head, type, member) list_entry((head)->next, type, member)
 
-#define list_for_each(pos, head) \
-	for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
+#define list_for_each(pos, head) for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
 
-#define list_for_each_entry(pos, head, member)					\
-	for ((pos) = list_entry((head)->next, __typeof__(*(pos)), member);	\
-	     &(pos)->member != (head);						\
+#define list_for_each_entry(pos, head, member)                             \
+	for ((pos) = list_entry((head)->next, __typeof__(*(pos)), member); \
+	     &(pos)->member != (head);                                     \
 	     (pos) = list_entry((pos)->member.next, __typeof__(*(pos)), member))
 
 /* Like list_for_each_entry, but @pos may be removed; @n is scratch. */
-#define list_for_each_entry_safe(pos, n, head, member)				\
-	for ((pos) = list_entry((head)->next, __typeof__(*(pos)), member),	\
-	     (n) = list_entry((pos)->member.next, __typeof__(*(pos)), member);	\
-	     &(pos)->member != (head);						\
-	     (pos) = (n),							\
-	     (n) = list_entry((n)->member.next, __typeof__(*(n)), member))
+#define list_for_each_entry_safe(pos, n, head, member)                        \
+	for ((pos) = list_entry((head)->next, __typeof__(*(pos)), member),    \
+	    (n) = list_entry((pos)->member.next, __typeof__(*(pos)), member); \
+	     &(pos)->member != (head);                                        \
+	     (pos) = (n), (n) = list_entry((n)->member.next, __typeof__(*(n)), member))
 
 #endif /* AXL_LIB_LIST_H */

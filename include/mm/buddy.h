@@ -10,15 +10,15 @@
 #include <mm/page.h>
 #include <kernel/spinlock.h>
 
-#define BUDDY_MAX_ORDER 10		/* blocks up to 4 MiB */
+#define BUDDY_MAX_ORDER 10 /* blocks up to 4 MiB */
 
 /* Lock key: (l) lock. */
 struct buddy {
 	spinlock_t lock;
-	struct list_head free_list[BUDDY_MAX_ORDER + 1];	/* (l) */
-	uint64_t free_count[BUDDY_MAX_ORDER + 1];		/* (l) blocks per order */
-	uint64_t free_pages;					/* (l) */
-	uint64_t total_pages;					/* (l) ever added */
+	struct list_head free_list[BUDDY_MAX_ORDER + 1]; /* (l) */
+	uint64_t free_count[BUDDY_MAX_ORDER + 1];	 /* (l) blocks per order */
+	uint64_t free_pages;				 /* (l) */
+	uint64_t total_pages;				 /* (l) ever added */
 };
 
 void buddy_init(struct buddy *b);

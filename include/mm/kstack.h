@@ -9,8 +9,8 @@
 #include <lib/types.h>
 
 struct kstack {
-	uintptr_t base;			/* lowest mapped address */
-	uintptr_t top;			/* one past the highest */
+	uintptr_t base; /* lowest mapped address */
+	uintptr_t top;	/* one past the highest */
 };
 
 /* Returns 0 or -ENOMEM. */

@@ -12,7 +12,7 @@
 
 #ifndef PAGE_SIZE
 #define PAGE_SHIFT 12
-#define PAGE_SIZE (1 << PAGE_SHIFT)
+#define PAGE_SIZE  (1 << PAGE_SHIFT)
 #endif
 
 typedef uint64_t pfn_t;
@@ -21,33 +21,33 @@ typedef uint64_t phys_addr_t;
 struct kmem_cache;
 
 /* page->flags */
-#define PG_RESERVED	(1u << 0)	/* not RAM, or owned by the kernel image / boot */
-#define PG_BUDDY	(1u << 1)	/* head of a free buddy block of order buddy.order */
-#define PG_SLAB		(1u << 2)	/* part of a slab; slab.* valid on the first page */
-#define PG_LARGE	(1u << 3)	/* head of a kmalloc block of order buddy.order */
+#define PG_RESERVED (1u << 0) /* not RAM, or owned by the kernel image / boot */
+#define PG_BUDDY    (1u << 1) /* head of a free buddy block of order buddy.order */
+#define PG_SLAB	    (1u << 2) /* part of a slab; slab.* valid on the first page */
+#define PG_LARGE    (1u << 3) /* head of a kmalloc block of order buddy.order */
 
 /*
  * Lock key: (b) buddy lock while free, (s) the slab cache's lock while in a
  * slab, (a) atomic, (o) owner of the allocated page.
  */
 struct page {
-	struct list_head list;		/* (b) free list, or (s) slab list */
-	uint32_t flags;			/* (b/s/o) PG_* */
-	int32_t refcount;		/* (a) users of an allocated page */
+	struct list_head list; /* (b) free list, or (s) slab list */
+	uint32_t flags;	       /* (b/s/o) PG_* */
+	int32_t refcount;      /* (a) users of an allocated page */
 	union {
 		struct {
-			uint8_t order;	/* (b/o) block order */
+			uint8_t order; /* (b/o) block order */
 		} buddy;
 		struct {
-			struct kmem_cache *cache;	/* (s) owning cache */
-			void *freelist;			/* (s) first free object */
-			uint32_t inuse;			/* (s) allocated objects */
+			struct kmem_cache *cache; /* (s) owning cache */
+			void *freelist;		  /* (s) first free object */
+			uint32_t inuse;		  /* (s) allocated objects */
 		} slab;
 	};
 };
 
 extern struct page *page_array;
-extern pfn_t max_pfn;		/* page_array has max_pfn entries */
+extern pfn_t max_pfn; /* page_array has max_pfn entries */
 extern uintptr_t direct_map_base;
 
 static inline pfn_t page_to_pfn(const struct page *p)

@@ -16,23 +16,23 @@
 #include <kernel/spinlock.h>
 #include <kernel/config.h>
 
-#define SLAB_POISON_FREE	0x6b
-#define SLAB_POISON_ALLOC	0xa5
+#define SLAB_POISON_FREE  0x6b
+#define SLAB_POISON_ALLOC 0xa5
 
 /* Lock key: (c) constant after creation, (l) lock. */
 struct kmem_cache {
 	spinlock_t lock;
-	const char *name;		/* (c) */
-	size_t object_size;		/* (c) as asked */
-	size_t slot_size;		/* (c) rounded up to the alignment */
-	unsigned order;			/* (c) each slab is 2^order pages */
-	unsigned objects_per_slab;	/* (c) */
-	struct list_head partial;	/* (l) slabs with free and used objects */
-	struct list_head full;		/* (l) slabs with no free object */
-	struct list_head empty;		/* (l) at most one slab with no used object */
-	uint64_t active_objects;	/* (l) */
-	uint64_t slabs;			/* (l) */
-	struct list_head node;		/* caches list */
+	const char *name;	   /* (c) */
+	size_t object_size;	   /* (c) as asked */
+	size_t slot_size;	   /* (c) rounded up to the alignment */
+	unsigned order;		   /* (c) each slab is 2^order pages */
+	unsigned objects_per_slab; /* (c) */
+	struct list_head partial;  /* (l) slabs with free and used objects */
+	struct list_head full;	   /* (l) slabs with no free object */
+	struct list_head empty;	   /* (l) at most one slab with no used object */
+	uint64_t active_objects;   /* (l) */
+	uint64_t slabs;		   /* (l) */
+	struct list_head node;	   /* caches list */
 };
 
 void kmem_cache_init(struct kmem_cache *c, const char *name, size_t size, size_t align);

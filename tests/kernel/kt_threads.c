@@ -50,7 +50,7 @@ KTEST(threads_do_not_leak)
 	/* Detached threads are reaped once they have run: let them. */
 	while (thread_count() != before_threads)
 		thread_sleep_ns(NSEC_PER_MSEC);
-	KT_ASSERT(before_pages - free_page_count() <= 16);	/* slab caches only */
+	KT_ASSERT(before_pages - free_page_count() <= 16); /* slab caches only */
 }
 
 static volatile bool spinner_b_ran;
@@ -88,7 +88,7 @@ KTEST(sleep_lasts_at_least_its_duration)
 
 KTEST(timer_calibrated)
 {
-	KT_ASSERT(clock_tsc_hz() > 10000000);	/* a TSC slower than 10 MHz is a bug */
+	KT_ASSERT(clock_tsc_hz() > 10000000); /* a TSC slower than 10 MHz is a bug */
 	KT_ASSERT(lapic_timer_hz() > 1000);
 	KT_ASSERT(clock_ns() > 0);
 }
@@ -111,7 +111,7 @@ KTEST(waitq_wakes_waiter)
 	wq_flag = 0;
 	t = kthread_create("waiter", waiter, NULL);
 	KT_ASSERT(t != NULL);
-	thread_sleep_ns(5 * NSEC_PER_MSEC);	/* let it block */
+	thread_sleep_ns(5 * NSEC_PER_MSEC); /* let it block */
 	KT_ASSERT(wq_flag == 0);
 	wq_flag = 1;
 	waitq_wake_all(&test_wq);
@@ -201,7 +201,7 @@ KTEST(stack_overflow_hits_guard_page)
 	KT_ASSERT(t != NULL);
 	KT_ASSERT(kthread_join(t) == THREAD_EXIT_FAULT);
 	KT_ASSERT(log_contains_since(pos, "kernel stack overflow"));
-	KT_ASSERT(log_contains_since(pos, "<recurse"));	/* gcc may add .isra.0 */
+	KT_ASSERT(log_contains_since(pos, "<recurse")); /* gcc may add .isra.0 */
 	KT_ASSERT(log_contains_since(pos, "times)"));	/* repeated frames folded */
 	/* Its stack was given back. */
 	KT_ASSERT(free_before - free_page_count() <= 16);
@@ -223,7 +223,7 @@ static void invalid_opcode(void *arg)
 static void general_protection(void *arg)
 {
 	(void)arg;
-	*(volatile uint64_t *)0x8000000000000000ULL = 1;	/* non-canonical */
+	*(volatile uint64_t *)0x8000000000000000ULL = 1; /* non-canonical */
 }
 
 KTEST(other_exceptions_are_contained)

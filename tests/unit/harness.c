@@ -11,9 +11,9 @@
 #include "harness.h"
 
 static struct test_case *cases_head, **cases_tail = &cases_head;
-static struct test_case *current;	/* case being run, or NULL */
-static jmp_buf case_jmp;		/* where a failed check resumes */
-static char failure[2048];		/* "file:line: expr (details)" */
+static struct test_case *current; /* case being run, or NULL */
+static jmp_buf case_jmp;	  /* where a failed check resumes */
+static char failure[2048];	  /* "file:line: expr (details)" */
 
 static jmp_buf panic_jmp;
 static bool panic_armed;
@@ -46,8 +46,8 @@ static void format_int(char *buf, size_t size, unsigned long long v, bool is_sig
 		snprintf(buf, size, "%llu (0x%llx)", v, v);
 }
 
-void test_check_eq(const char *file, int line, const char *expr,
-		   unsigned long long a, bool a_signed, unsigned long long b, bool b_signed)
+void test_check_eq(const char *file, int line, const char *expr, unsigned long long a,
+		   bool a_signed, unsigned long long b, bool b_signed)
 {
 	char sa[64], sb[64], details[160];
 
@@ -65,8 +65,7 @@ void test_check_str_eq(const char *file, int line, const char *expr, const char 
 
 	if (a == b || (a && b && !strcmp(a, b)))
 		return;
-	snprintf(details, sizeof(details), "\"%s\" != \"%s\"",
-		 a ? a : "(null)", b ? b : "(null)");
+	snprintf(details, sizeof(details), "\"%s\" != \"%s\"", a ? a : "(null)", b ? b : "(null)");
 	test_fail(file, line, expr, details);
 }
 

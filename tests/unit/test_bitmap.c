@@ -8,7 +8,7 @@
 
 #include "harness.h"
 
-#define NBITS	200
+#define NBITS 200
 
 static unsigned long map[BITS_TO_LONGS(NBITS)];
 
@@ -116,7 +116,7 @@ TEST(bitmap, find_first_zero)
 	CHECK_EQ(bitmap_find_first_zero(map, NBITS), 0);
 	bitmap_set_range(map, 0, 130);
 	CHECK_EQ(bitmap_find_first_zero(map, NBITS), 130);
-	CHECK_EQ(bitmap_find_first_zero(map, 130), 130);	/* zeros past nbits */
+	CHECK_EQ(bitmap_find_first_zero(map, 130), 130); /* zeros past nbits */
 	CHECK_EQ(bitmap_find_first_zero(map, 0), 0);
 	map_fill(0xff);
 	CHECK_EQ(bitmap_find_first_zero(map, NBITS), NBITS);
@@ -134,7 +134,7 @@ TEST(bitmap, find_next_set)
 	CHECK_EQ(bitmap_find_next_set(map, NBITS, 6), 70);
 	CHECK_EQ(bitmap_find_next_set(map, NBITS, 71), 150);
 	CHECK_EQ(bitmap_find_next_set(map, NBITS, 151), NBITS);
-	CHECK_EQ(bitmap_find_next_set(map, 150, 71), 150);	/* set bit past nbits */
+	CHECK_EQ(bitmap_find_next_set(map, 150, 71), 150); /* set bit past nbits */
 	CHECK_EQ(bitmap_find_next_set(map, NBITS, NBITS + 5), NBITS);
 }
 
@@ -157,8 +157,8 @@ TEST(bitmap, find_zero_area)
 {
 	map_fill(0xff);
 	bitmap_clear_range(map, 10, 3);
-	bitmap_clear_range(map, 60, 8);		/* crosses the word boundary at 64 */
-	bitmap_clear_range(map, 190, 10);	/* runs to the very end */
+	bitmap_clear_range(map, 60, 8);	  /* crosses the word boundary at 64 */
+	bitmap_clear_range(map, 190, 10); /* runs to the very end */
 	CHECK_EQ(bitmap_find_zero_area(map, NBITS, 1), 10);
 	CHECK_EQ(bitmap_find_zero_area(map, NBITS, 3), 10);
 	CHECK_EQ(bitmap_find_zero_area(map, NBITS, 4), 60);

@@ -6,7 +6,7 @@
 #include "kernel_shim.h"
 #include <mm/buddy.h>
 
-#define ARENA_PAGES 4096	/* 16 MiB: four blocks of the largest order */
+#define ARENA_PAGES 4096 /* 16 MiB: four blocks of the largest order */
 
 static uint64_t rng_state = 88172645463325252ULL;
 
@@ -50,7 +50,7 @@ TEST(buddy, odd_range_boundaries)
 	CHECK_EQ(free_page_count(), 999ULL);
 	CHECK_EQ(page_allocator_check(), 0);
 	CHECK(pfn_to_page(1001)->flags & PG_RESERVED);
-	CHECK(alloc_pages(BUDDY_MAX_ORDER) == NULL);	/* no aligned 4 MiB block in there */
+	CHECK(alloc_pages(BUDDY_MAX_ORDER) == NULL); /* no aligned 4 MiB block in there */
 }
 
 TEST(buddy, exhaustion_returns_null)

@@ -32,7 +32,7 @@ static long digits(struct list_head *head)
 	struct item *it;
 	long v = 0;
 
-	list_for_each_entry(it, head, node)
+	list_for_each_entry (it, head, node)
 		v = v * 10 + it->value;
 	return v;
 }
@@ -93,7 +93,7 @@ TEST(list, for_each_visits_all_nodes)
 	size_t n = 0;
 
 	fill(&head, 4);
-	list_for_each(pos, &head) {
+	list_for_each (pos, &head) {
 		CHECK_PTR_EQ(pos, &items[n].node);
 		n++;
 	}
@@ -106,12 +106,12 @@ TEST(list, for_each_entry_safe_allows_deletion)
 	struct item *it, *tmp;
 
 	fill(&head, 5);
-	list_for_each_entry_safe(it, tmp, &head, node) {
+	list_for_each_entry_safe (it, tmp, &head, node) {
 		if (it->value % 2 == 0)
 			list_del(&it->node);
 	}
 	CHECK_EQ(digits(&head), 13);
-	list_for_each_entry_safe(it, tmp, &head, node)
+	list_for_each_entry_safe (it, tmp, &head, node)
 		list_del(&it->node);
 	CHECK(list_empty(&head));
 }
@@ -124,7 +124,7 @@ TEST(list, move_tail_between_lists)
 	fill(&a, 4);
 	list_move_tail(&items[0].node, &b);
 	list_move_tail(&items[2].node, &b);
-	list_move_tail(&items[3].node, &a);	/* already last: stays last */
+	list_move_tail(&items[3].node, &a); /* already last: stays last */
 	CHECK_EQ(digits(&a), 13);
 	CHECK_EQ(digits(&b), 2);
 	CHECK_EQ(list_count(&a), 2);

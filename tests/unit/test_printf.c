@@ -11,11 +11,11 @@
 static char buf[256];
 
 /* Format into buf; check the text and that the return value is its length. */
-#define FMT(expect, ...)							\
-	do {									\
-		int _n = snprintf(buf, sizeof(buf), __VA_ARGS__);		\
-		CHECK_STR_EQ(buf, expect);					\
-		CHECK_EQ(_n, (int)strlen(expect));				\
+#define FMT(expect, ...)                                          \
+	do {                                                      \
+		int _n = snprintf(buf, sizeof(buf), __VA_ARGS__); \
+		CHECK_STR_EQ(buf, expect);                        \
+		CHECK_EQ(_n, (int)strlen(expect));                \
 	} while (0)
 
 /* Bypasses compile-time format checking, for deliberately odd formats. */
@@ -31,11 +31,11 @@ static int fmt_unchecked(char *dst, size_t size, const char *fmt, ...)
 }
 
 /* FMT for arguments the format checker would flag (e.g. wrapping %hhd). */
-#define FMT_UNCHECKED(expect, ...)						\
-	do {									\
-		int _n = fmt_unchecked(buf, sizeof(buf), __VA_ARGS__);		\
-		CHECK_STR_EQ(buf, expect);					\
-		CHECK_EQ(_n, (int)strlen(expect));				\
+#define FMT_UNCHECKED(expect, ...)                                     \
+	do {                                                           \
+		int _n = fmt_unchecked(buf, sizeof(buf), __VA_ARGS__); \
+		CHECK_STR_EQ(buf, expect);                             \
+		CHECK_EQ(_n, (int)strlen(expect));                     \
 	} while (0)
 
 TEST(printf, plain_text_and_percent)

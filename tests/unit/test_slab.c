@@ -35,7 +35,7 @@ TEST(slab, objects_distinct_aligned_and_returned)
 	for (int i = 0; i < 1000; i++)
 		kmem_cache_free(&c, objs[i]);
 	CHECK_EQ(c.active_objects, 0ULL);
-	CHECK(c.slabs <= 1);	/* one empty slab kept, the rest given back */
+	CHECK(c.slabs <= 1); /* one empty slab kept, the rest given back */
 	CHECK_EQ(free_page_count(), (uint64_t)ARENA_PAGES - c.slabs * (1u << c.order));
 }
 

@@ -8,7 +8,7 @@
 
 #include "harness.h"
 
-#define POOL	96
+#define POOL 96
 
 static unsigned char pool[POOL], ref[POOL];
 
@@ -117,7 +117,7 @@ TEST(string, memcmp_and_memchr)
 	CHECK_EQ(memcmp("abc", "abc", 3), 0);
 	CHECK_EQ(memcmp("abc", "abd", 2), 0);
 	CHECK(memcmp("abc", "abd", 3) < 0);
-	CHECK(memcmp("a\x80", "a\x01", 2) > 0);	/* bytes compare unsigned */
+	CHECK(memcmp("a\x80", "a\x01", 2) > 0); /* bytes compare unsigned */
 	CHECK_EQ(memcmp("x", "y", 0), 0);
 	CHECK_PTR_EQ(memchr(h, 'l', 5), h + 2);
 	CHECK_PTR_EQ(memchr(h, 'o', 4), NULL);

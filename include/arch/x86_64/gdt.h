@@ -8,8 +8,8 @@
 
 #include <lib/types.h>
 
-#define SEL_KERNEL_CODE	0x08
-#define SEL_KERNEL_DATA	0x10
+#define SEL_KERNEL_CODE 0x08
+#define SEL_KERNEL_DATA 0x10
 #define SEL_USER_DATA	(0x18 | 3)
 #define SEL_USER_CODE	(0x20 | 3)
 #define SEL_TSS		0x28
@@ -27,7 +27,7 @@ struct tss {
 } __attribute__((packed));
 
 struct gdt_set {
-	uint64_t entries[7];		/* null, kcode, kdata, udata, ucode, tss (2) */
+	uint64_t entries[7]; /* null, kcode, kdata, udata, ucode, tss (2) */
 	struct tss tss;
 };
 

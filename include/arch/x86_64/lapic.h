@@ -18,7 +18,7 @@ struct madt_info {
 	/* ISA IRQ -> GSI and flags (from interrupt source overrides). */
 	uint32_t isa_gsi[16];
 	uint16_t isa_flags[16];
-	bool found;			/* an ACPI MADT was found */
+	bool found; /* an ACPI MADT was found */
 };
 
 extern struct madt_info madt;

@@ -15,19 +15,19 @@
 struct thread;
 
 struct percpu {
-	struct percpu *self;		/* offset 0: this_cpu() */
-	uint64_t kernel_rsp;		/* offset 8: top of this CPU's entry stack */
-	uint64_t scratch;		/* offset 16: free register slot for entry code */
+	struct percpu *self; /* offset 0: this_cpu() */
+	uint64_t kernel_rsp; /* offset 8: top of this CPU's entry stack */
+	uint64_t scratch;    /* offset 16: free register slot for entry code */
 	unsigned cpu_id;
 	unsigned apic_id;
-	struct thread *current;		/* the thread running here */
-	struct thread *idle;		/* this CPU's idle thread */
-	struct thread *switched_from;	/* the thread this CPU last left */
-	int preempt_count;		/* > 0: no preemption (spinlocks held) */
-	int irq_depth;			/* nesting of interrupt handlers */
-	bool need_resched;		/* set by the timer, checked on trap exit */
-	uint64_t ticks;			/* timer interrupts taken */
-	uint64_t idle_ticks;		/* ... of which while idle */
+	struct thread *current;	      /* the thread running here */
+	struct thread *idle;	      /* this CPU's idle thread */
+	struct thread *switched_from; /* the thread this CPU last left */
+	int preempt_count;	      /* > 0: no preemption (spinlocks held) */
+	int irq_depth;		      /* nesting of interrupt handlers */
+	bool need_resched;	      /* set by the timer, checked on trap exit */
+	uint64_t ticks;		      /* timer interrupts taken */
+	uint64_t idle_ticks;	      /* ... of which while idle */
 	struct gdt_set gdt;
 };
 

@@ -15,24 +15,24 @@ struct trap_frame {
 };
 
 /* Exception vectors used by name. */
-#define VEC_DIVIDE		0
-#define VEC_NMI			2
-#define VEC_BREAKPOINT		3
-#define VEC_INVALID_OPCODE	6
-#define VEC_DOUBLE_FAULT	8
-#define VEC_GP			13
-#define VEC_PAGE_FAULT		14
+#define VEC_DIVIDE	   0
+#define VEC_NMI		   2
+#define VEC_BREAKPOINT	   3
+#define VEC_INVALID_OPCODE 6
+#define VEC_DOUBLE_FAULT   8
+#define VEC_GP		   13
+#define VEC_PAGE_FAULT	   14
 /* Interrupt vectors. */
-#define VEC_PIC_BASE		0x20	/* legacy 8259s, remapped and masked */
-#define VEC_IRQ_BASE		0x30	/* IOAPIC-routed device interrupts */
-#define VEC_TIMER		0xf0
-#define VEC_SPURIOUS		0xff
+#define VEC_PIC_BASE	   0x20 /* legacy 8259s, remapped and masked */
+#define VEC_IRQ_BASE	   0x30 /* IOAPIC-routed device interrupts */
+#define VEC_TIMER	   0xf0
+#define VEC_SPURIOUS	   0xff
 
-#define PF_PRESENT		(1 << 0)
-#define PF_WRITE		(1 << 1)
-#define PF_USER			(1 << 2)
-#define PF_RSVD			(1 << 3)
-#define PF_FETCH		(1 << 4)
+#define PF_PRESENT (1 << 0)
+#define PF_WRITE   (1 << 1)
+#define PF_USER	   (1 << 2)
+#define PF_RSVD	   (1 << 3)
+#define PF_FETCH   (1 << 4)
 
 typedef void (*irq_handler_t)(struct trap_frame *frame, void *ctx);
 
