@@ -4,6 +4,7 @@
  */
 #include <kernel/ktest.h>
 #include <kernel/thread.h>
+#include <arch/x86_64/cpu.h>
 #include <arch/x86_64/layout.h>
 #include <arch/x86_64/probe.h>
 #include <mm/kmap.h>
@@ -115,4 +116,17 @@ KTEST(probe_read_fixup)
 	/* Non-canonical (general protection) and unmapped (page fault) addresses. */
 	KT_ASSERT(probe_read_u64(0x8000000000000000ULL, &v) == -EFAULT);
 	KT_ASSERT(probe_read_u64(KSTACK_AREA_BASE, &v) == -EFAULT);
+}
+
+KTEST(cpu_protection_features)
+{
+	uint32_t r[4];
+	uint64_t cr4 = read_cr4();
+
+	cpuid(7, 0, r);
+	KT_ASSERT(read_cr0() & CR0_WP);
+	KT_ASSERT(rdmsr(MSR_EFER) & (1 << 11)); /* NXE */
+	KT_ASSERT(cr4 & CR4_PGE);
+	KT_ASSERT(!(r[1] & (1 << 7)) || (cr4 & CR4_SMEP));
+	KT_ASSERT(!(r[1] & (1 << 20)) || (cr4 & CR4_SMAP));
 }

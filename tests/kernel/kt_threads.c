@@ -247,3 +247,12 @@ KTEST(other_exceptions_are_contained)
 		KT_ASSERT(log_contains_since(pos, cases[i].report));
 	}
 }
+
+KTEST(idle_thread_halts_when_nothing_runs)
+{
+	uint64_t idle0 = this_cpu()->idle_ticks;
+
+	/* Everything else is blocked: the CPU idles through the sleep. */
+	thread_sleep_ns(50 * NSEC_PER_MSEC);
+	KT_ASSERT(this_cpu()->idle_ticks > idle0);
+}
