@@ -1,7 +1,7 @@
 /*
- * 16550 UART driver for COM1 (include/drivers/uart.h), 115200 8N1 with
- * FIFOs. Transmit polls the line status register; receive is interrupt
- * driven and fills a ring buffer guarded by the reader wait queue's lock.
+ * 16550 UART driver for COM1 (include/drivers/uart.h), 115200 8N1.
+ * Transmit polls the line status register; receive is interrupt driven
+ * and fills a ring buffer guarded by the reader wait queue's lock.
  */
 #include <lib/compiler.h>
 #include <drivers/uart.h>
@@ -41,14 +41,19 @@ static void drain_receiver(void)
 void uart_init(void)
 {
 	waitq_init(&rx_wq, "uart-rx");
-	/* A byte typed before boot waits in the receiver; enabling the FIFOs would drop it. */
+	/* Bytes typed before boot wait in the receiver: keep them. */
 	drain_receiver();
 	outb(COM1 + REG_IER, 0);
 	outb(COM1 + REG_LCR, 0x80); /* divisor latch */
 	outb(COM1 + REG_DATA, 1);   /* 115200 baud */
 	outb(COM1 + 1, 0);
 	outb(COM1 + REG_LCR, 0x03); /* 8N1 */
-	outb(COM1 + REG_FCR, 0xc7); /* FIFOs on and cleared, 14-byte trigger */
+	/*
+	 * FIFOs stay off: enabling them discards what the receiver holds, and
+	 * input piped in at boot (./axl run < file) must arrive whole. One
+	 * interrupt per byte is cheap at console rates.
+	 */
+	outb(COM1 + REG_FCR, 0);
 	outb(COM1 + REG_MCR, 0x0b); /* DTR, RTS, OUT2 (interrupt line) */
 }
 

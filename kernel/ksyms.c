@@ -75,16 +75,19 @@ static void print_frame(uintptr_t ret, unsigned repeats)
 		kprintf("    [<%016lx>] %s\n", (unsigned long)ret, buf);
 }
 
-void backtrace_print(uintptr_t rip, uintptr_t rbp)
+void backtrace_print(uintptr_t rip, uintptr_t rbp, uintptr_t rsp)
 {
 	char buf[96];
-	uintptr_t last = 0;
+	uintptr_t last = 0, off = 1;
 	unsigned repeats = 0;
 
 	kprintf("  backtrace:\n");
 	ksym_format(rip, buf, sizeof(buf));
 	kprintf("    [<%016lx>] %s\n", (unsigned long)rip, buf);
-	/* Follow at most a few hundred frames; runs of one return address print once. */
+	/* At a function's first instruction its caller's return address is at rsp. */
+	if (rsp && ksym_lookup(rip, &off) && off == 0 && frame_readable(rsp))
+		print_frame(*(uintptr_t *)rsp, 1);
+	/* Follow the frame chain; runs of one return address print once. */
 	for (int i = 0; i < BACKTRACE_MAX_FRAMES && frame_readable(rbp); i++) {
 		uintptr_t ret = ((uintptr_t *)rbp)[1];
 		uintptr_t next = ((uintptr_t *)rbp)[0];
@@ -106,5 +109,5 @@ void backtrace_print(uintptr_t rip, uintptr_t rbp)
 __attribute__((noinline)) void backtrace_here(void)
 {
 	backtrace_print((uintptr_t)__builtin_return_address(0),
-			*(uintptr_t *)__builtin_frame_address(0));
+			*(uintptr_t *)__builtin_frame_address(0), 0);
 }

@@ -2,11 +2,12 @@
  * The scheduler (include/kernel/thread.h): one round-robin run queue and
  * a sleep list ordered by deadline, both under rq_lock.
  *
- * A thread gives up the CPU with rq_lock held; the thread that resumes
- * releases it, with the interrupt state it saved itself before switching.
- * A new thread's first code (thread_start) releases it too. A thread that
- * exited is reaped (its stack freed) by whoever runs next, after the lock
- * is dropped.
+ * A thread gives up the CPU with rq_lock held and no other lock; the
+ * thread that resumes releases it, with the interrupt state it saved
+ * itself before switching. A new thread's first code (thread_start)
+ * releases it too. A thread that exited is reaped (its stack freed) by
+ * whoever runs next, after the lock is dropped. The idle thread never
+ * blocks: it is what runs when nothing else can.
  */
 #include <kernel/thread.h>
 #include <kernel/time.h>
@@ -25,6 +26,15 @@ struct thread *current_thread(void)
 	return this_cpu()->current;
 }
 
+/* Queues t to run; the idle thread is told to make way. Caller holds rq_lock. */
+static void enqueue_locked(struct thread *t)
+{
+	t->state = THREAD_RUNNABLE;
+	list_add_tail(&t->run_node, &run_queue);
+	if (current_thread()->idle)
+		this_cpu()->need_resched = true;
+}
+
 static struct thread *pick_next(struct percpu *cpu)
 {
 	struct thread *next;
@@ -36,53 +46,54 @@ static struct thread *pick_next(struct percpu *cpu)
 	return next;
 }
 
-/*
- * Switches to the next thread. Called and returns with rq_lock held;
- * returns the thread left behind if it had exited, for reaping.
- */
-static struct thread *switch_locked(void)
+/* Switches to the next thread. Called and returns with rq_lock held (and no other). */
+static void switch_locked(void)
 {
 	struct percpu *cpu = this_cpu();
 	struct thread *prev = cpu->current, *next;
 
 	assert_held(&rq_lock);
+	if (cpu->preempt_count != 1)
+		panic("sched: switching threads with %d locks held", cpu->preempt_count);
 	if (prev->state == THREAD_RUNNABLE && !prev->idle)
 		list_add_tail(&prev->run_node, &run_queue);
 	next = pick_next(cpu);
 	next->slice = TIMESLICE_TICKS;
 	cpu->need_resched = false;
 	if (next == prev)
-		return NULL;
+		return;
 	cpu->current = next;
 	cpu->switched_from = prev;
 	context_switch(&prev->saved_rsp, next->saved_rsp);
-	return sched_take_dead_prev();
 }
 
-struct thread *sched_take_dead_prev(void)
+/* After a switch: drops rq_lock, restoring flags, and reaps the thread left if it died. */
+static void finish_switch_unlock(unsigned long flags)
 {
 	struct thread *prev = this_cpu()->switched_from;
+	struct thread *dead = prev && prev->state == THREAD_DEAD ? prev : NULL;
 
-	return prev && prev->state == THREAD_DEAD ? prev : NULL;
-}
-
-/* Switches away and, once resumed, drops rq_lock and reaps. */
-static void reschedule_unlock(unsigned long flags)
-{
-	struct thread *dead = switch_locked();
-
+	this_cpu()->switched_from = NULL;
 	spin_unlock_irqrestore(&rq_lock, flags);
 	if (dead)
 		thread_reap(dead);
 }
 
+static void reschedule_unlock(unsigned long flags)
+{
+	switch_locked();
+	finish_switch_unlock(flags);
+}
+
 void sched_finish_first_switch(void)
 {
-	struct thread *dead = sched_take_dead_prev();
+	finish_switch_unlock(1);
+}
 
-	spin_unlock_irqrestore(&rq_lock, 1);
-	if (dead)
-		thread_reap(dead);
+static void assert_may_block(struct thread *self)
+{
+	if (self->idle)
+		panic("sched: the idle thread tried to block");
 }
 
 void schedule(void)
@@ -90,24 +101,22 @@ void schedule(void)
 	reschedule_unlock(spin_lock_irqsave(&rq_lock));
 }
 
-void sched_yield_kernel(void)
-{
-	schedule();
-}
-
 void sched_make_runnable(struct thread *t)
 {
 	unsigned long flags = spin_lock_irqsave(&rq_lock);
 
-	t->state = THREAD_RUNNABLE;
-	list_add_tail(&t->run_node, &run_queue);
+	enqueue_locked(t);
 	spin_unlock_irqrestore(&rq_lock, flags);
 }
 
 void sched_block_unlock(spinlock_t *lock, unsigned long flags)
 {
+	struct thread *self = current_thread();
+
+	assert_may_block(self);
+	/* Interrupts are already off (lock is held): rq_lock's saved state is "off". */
 	spin_lock_irqsave(&rq_lock);
-	current_thread()->state = THREAD_BLOCKED;
+	self->state = THREAD_BLOCKED;
 	spin_unlock_irqrestore(lock, 0);
 	reschedule_unlock(flags);
 }
@@ -116,12 +125,10 @@ void sched_wake(struct thread *t)
 {
 	unsigned long flags = spin_lock_irqsave(&rq_lock);
 
-	if (t->state == THREAD_BLOCKED) {
-		t->state = THREAD_RUNNABLE;
-		list_add_tail(&t->run_node, &run_queue);
-		if (current_thread()->idle)
-			this_cpu()->need_resched = true;
-	}
+	if (t->state == THREAD_SLEEPING)
+		list_del(&t->run_node);
+	if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING)
+		enqueue_locked(t);
 	spin_unlock_irqrestore(&rq_lock, flags);
 }
 
@@ -131,6 +138,7 @@ void thread_sleep_ns(uint64_t ns)
 	struct thread *self = current_thread(), *t;
 	struct list_head *pos = &sleepers;
 
+	assert_may_block(self);
 	self->wake_at_ns = clock_ns() + ns;
 	list_for_each_entry (t, &sleepers, run_node) {
 		if (t->wake_at_ns > self->wake_at_ns) {
@@ -139,7 +147,7 @@ void thread_sleep_ns(uint64_t ns)
 		}
 	}
 	list_add_tail(&self->run_node, pos); /* before pos */
-	self->state = THREAD_BLOCKED;
+	self->state = THREAD_SLEEPING;
 	reschedule_unlock(flags);
 }
 
@@ -151,8 +159,7 @@ static void wake_sleepers(uint64_t now)
 		if (t->wake_at_ns > now)
 			break;
 		list_del(&t->run_node);
-		t->state = THREAD_RUNNABLE;
-		list_add_tail(&t->run_node, &run_queue);
+		enqueue_locked(t);
 	}
 }
 
@@ -167,8 +174,6 @@ void sched_tick(void)
 	wake_sleepers(clock_ns());
 	if (cur->idle) {
 		cpu->idle_ticks++;
-		if (!list_empty(&run_queue))
-			cpu->need_resched = true;
 	} else {
 		cur->run_ticks++;
 		if (--cur->slice <= 0)

@@ -114,7 +114,7 @@ void buddy_free(struct buddy *b, struct page *p, unsigned order)
 	pfn_t pfn = page_to_pfn(p);
 	unsigned long flags;
 
-	if (pfn >= max_pfn || (pfn & ((1ULL << order) - 1)))
+	if (order > BUDDY_MAX_ORDER || pfn >= max_pfn || (pfn & ((1ULL << order) - 1)))
 		panic("buddy: free of misaligned block pfn %#llx order %u", (unsigned long long)pfn,
 		      order);
 	if (p->flags & (PG_BUDDY | PG_RESERVED))

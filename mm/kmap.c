@@ -12,6 +12,7 @@
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/layout.h>
 #include <lib/compiler.h>
+#include <lib/string.h>
 #include <uapi/errno.h>
 
 #define LARGE_PAGE_SIZE (1ULL << 21)
@@ -101,10 +102,17 @@ phys_addr_t kmap_unmap_page(uintptr_t va)
 	return pa;
 }
 
-static void map_range_small(uintptr_t va, phys_addr_t pa, uint64_t size, pte_t flags)
+/* Maps [va, va + size) to pa with 4 KiB pages. Caller holds kmap_lock (or is booting). */
+static int map_range_small(uintptr_t va, phys_addr_t pa, uint64_t size, pte_t flags)
 {
-	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
-		*walk_create(va + off, 0) = (pa + off) | flags;
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		pte_t *e = walk_create(va + off, 0);
+
+		if (!e)
+			return -ENOMEM;
+		*e = ((pa + off) & PTE_ADDR) | flags;
+	}
+	return 0;
 }
 
 /* Direct map of one RAM range; the kernel image's frames are mapped read-only. */
@@ -129,31 +137,70 @@ static void map_direct(phys_addr_t base, phys_addr_t end)
 	}
 }
 
+/*
+ * The RAM to direct-map: usable and ACPI-data ranges, page aligned, sorted
+ * and merged, so that no 2 MiB chunk is claimed by two ranges.
+ */
+static unsigned direct_map_ranges(struct mem_range *out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < boot_info.nr_ranges; i++) {
+		const struct mem_range *m = &boot_info.ranges[i];
+		uint64_t base = ALIGN_DOWN(m->base, PAGE_SIZE);
+		uint64_t end = ALIGN_UP(m->base + m->length, PAGE_SIZE);
+		unsigned j = n;
+
+		if ((m->type != MEM_USABLE && m->type != MEM_ACPI_RECLAIM) || end <= base)
+			continue;
+		for (; j > 0 && out[j - 1].base > base; j--)
+			out[j] = out[j - 1];
+		out[j] = (struct mem_range){ base, end - base, MEM_USABLE };
+		n++;
+	}
+	for (unsigned i = 1; i < n;) {
+		struct mem_range *prev = &out[i - 1];
+
+		if (out[i].base > prev->base + prev->length) {
+			i++;
+			continue;
+		}
+		prev->length = MAX(prev->base + prev->length, out[i].base + out[i].length) -
+			       prev->base;
+		memmove(&out[i], &out[i + 1], (n - i - 1) * sizeof(*out));
+		n--;
+	}
+	return n;
+}
+
 static void map_image_section(char *start, char *end, pte_t flags)
 {
-	map_range_small((uintptr_t)start, (uintptr_t)start - KERNEL_VMA, end - start,
-			flags | KERNEL_FLAGS);
+	if (map_range_small((uintptr_t)start, (uintptr_t)start - KERNEL_VMA, end - start,
+			    flags | KERNEL_FLAGS))
+		panic("kmap: out of boot memory for the kernel image's page tables");
 }
 
 static void enable_protection_features(void)
 {
-	uint32_t r[4];
+	uint32_t r[4] = { 0 };
 
-	cpuid(7, 0, r);
+	cpuid(0, 0, r);
+	if (r[0] >= 7)
+		cpuid(7, 0, r);
+	else
+		r[1] = 0;
 	write_cr4(read_cr4() | CR4_PGE | ((r[1] & (1 << 7)) ? CR4_SMEP : 0) |
 		  ((r[1] & (1 << 20)) ? CR4_SMAP : 0));
 }
 
 void kmap_init(void)
 {
-	kernel_pml4 = table_page();
-	for (unsigned i = 0; i < boot_info.nr_ranges; i++) {
-		const struct mem_range *m = &boot_info.ranges[i];
+	static struct mem_range ram[BOOT_MAX_RANGES];
+	unsigned n = direct_map_ranges(ram);
 
-		if (m->type == MEM_USABLE || m->type == MEM_ACPI_RECLAIM)
-			map_direct(ALIGN_DOWN(m->base, PAGE_SIZE),
-				   ALIGN_UP(m->base + m->length, PAGE_SIZE));
-	}
+	kernel_pml4 = table_page();
+	for (unsigned i = 0; i < n; i++)
+		map_direct(ram[i].base, ram[i].base + ram[i].length);
 	map_image_section(_text_start, _text_end, 0);
 	map_image_section(_rodata_start, _rodata_end, PTE_NX);
 	map_image_section(_data_start, boot_stack_guard, PTE_W | PTE_NX);
@@ -182,13 +229,8 @@ static void *map_window(phys_addr_t pa, uint64_t size, pte_t cache)
 	if (va + len > MMIO_AREA_BASE + MMIO_AREA_SIZE)
 		panic("kmap: MMIO area exhausted");
 	mmio_next += len + PAGE_SIZE; /* one unmapped page between windows */
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		pte_t *e = walk_create(va + off, 0);
-
-		if (!e)
-			panic("kmap: out of memory for MMIO page tables");
-		*e = (base + off) | KERNEL_FLAGS | PTE_W | PTE_NX | cache;
-	}
+	if (map_range_small(va, base, len, KERNEL_FLAGS | PTE_W | PTE_NX | cache))
+		panic("kmap: out of memory for MMIO page tables");
 	spin_unlock_irqrestore(&kmap_lock, irq);
 	return (void *)(va + (pa - base));
 }

@@ -26,12 +26,16 @@ static phys_addr_t ram_end;
 /* Removes [base, end) from every free range, splitting where needed. */
 static void reserve(uint64_t base, uint64_t end)
 {
+	if (end <= base)
+		return;
 	for (unsigned i = 0; i < nr_free; i++) {
 		struct free_range *r = &free_ranges[i];
 
 		if (end <= r->base || base >= r->end)
 			continue;
-		if (base > r->base && end < r->end && nr_free < ARRAY_SIZE(free_ranges)) {
+		if (base > r->base && end < r->end) {
+			if (nr_free == ARRAY_SIZE(free_ranges))
+				panic("memblock: memory map too fragmented");
 			free_ranges[nr_free++] = (struct free_range){ end, r->end };
 			r->end = base;
 		} else if (base > r->base) {
@@ -42,6 +46,15 @@ static void reserve(uint64_t base, uint64_t end)
 	}
 }
 
+/* Adds a usable range; a memory map that lists RAM twice must not free it twice. */
+static void add_free(uint64_t base, uint64_t end)
+{
+	reserve(base, end);
+	if (nr_free == ARRAY_SIZE(free_ranges))
+		panic("memblock: memory map too fragmented");
+	free_ranges[nr_free++] = (struct free_range){ base, end };
+}
+
 void memblock_init(void)
 {
 	for (unsigned i = 0; i < boot_info.nr_ranges; i++) {
@@ -49,9 +62,9 @@ void memblock_init(void)
 		uint64_t base = ALIGN_UP(m->base, PAGE_SIZE);
 		uint64_t end = ALIGN_DOWN(m->base + m->length, PAGE_SIZE);
 
-		if (m->type != MEM_USABLE || end <= base)
+		if (m->type != MEM_USABLE || end <= base || m->base + m->length < m->base)
 			continue;
-		free_ranges[nr_free++] = (struct free_range){ base, end };
+		add_free(base, end);
 		ram_end = MAX(ram_end, end);
 	}
 	reserve(0, LOW_MEMORY_END);

@@ -9,7 +9,7 @@ NM=${NM:-nm}
 if [ $# -eq 0 ]; then
 	syms=""
 else
-	syms=$("$NM" -n --defined-only "$1" | awk '$2 ~ /^[tTwW]$/ && $1 ~ /^ffffffff8/ { print $1, $3 }' | sort -u -k1,1)
+	syms=$("$NM" -n --defined-only "$1" | awk '$2 ~ /^[tTwW]$/ && $1 ~ /^ffffffff8/ && $3 !~ /^_text_/ { print $1, $3 }' | sort -u -k1,1)
 fi
 
 echo '	.section .ksyms, "a"'

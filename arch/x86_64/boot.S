@@ -4,8 +4,8 @@
  * The loader (QEMU -kernel, GRUB) enters _start32 in 32-bit protected mode
  * with paging off, EAX = Multiboot magic and EBX = physical address of the
  * Multiboot information. This code builds boot page tables that map the
- * first 4 GiB three times (identity, direct map at DIRECT_MAP_BASE, and the
- * first GiB at KERNEL_VMA), enables long mode with NX, and jumps to the
+ * first 4 GiB twice (identity, and the direct map at DIRECT_MAP_BASE) and
+ * the first GiB once more at KERNEL_VMA, enables long mode with NX, and jumps to the
  * higher-half start64, which calls kmain(magic, info). kmain replaces these
  * tables with the final, W^X ones (mm/kmap.c).
  */
@@ -127,6 +127,7 @@ boot_gdt_ptr:
 
 	.section .text.entry, "ax"
 	.globl start64
+	.type start64, @function
 start64:
 	mov $0x10, %eax
 	mov %eax, %ds

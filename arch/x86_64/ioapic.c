@@ -1,7 +1,8 @@
 /*
- * The IOAPIC (include/arch/x86_64/lapic.h): every redirection entry starts
- * masked; drivers route their ISA interrupt to a vector on the boot CPU,
- * honouring the polarity and trigger mode of ACPI interrupt overrides.
+ * The IOAPICs (include/arch/x86_64/lapic.h): every redirection entry
+ * starts masked; drivers route their ISA interrupt to a vector on the boot
+ * CPU, through the IOAPIC whose GSI range holds it, honouring the polarity
+ * and trigger mode of ACPI interrupt overrides.
  */
 #include <arch/x86_64/lapic.h>
 #include <kernel/spinlock.h>
@@ -16,49 +17,71 @@
 #define REDIR_LEVEL	 (1 << 15)
 #define REDIR_ACTIVE_LOW (1 << 13)
 
-static volatile uint32_t *ioapic;
-static unsigned nr_pins;
+struct ioapic {
+	volatile uint32_t *regs;
+	uint32_t gsi_base;
+	unsigned nr_pins;
+};
+
+static struct ioapic ioapics[MAX_IOAPICS];
+static unsigned nr_ioapics;
 static spinlock_t ioapic_lock = SPINLOCK_INIT("ioapic");
 
-static uint32_t ioapic_read(unsigned reg)
+static uint32_t ioapic_read(struct ioapic *io, unsigned reg)
 {
-	ioapic[IOAPIC_REGSEL / 4] = reg;
-	return ioapic[IOAPIC_WINDOW / 4];
+	io->regs[IOAPIC_REGSEL / 4] = reg;
+	return io->regs[IOAPIC_WINDOW / 4];
 }
 
-static void ioapic_write(unsigned reg, uint32_t v)
+static void ioapic_write(struct ioapic *io, unsigned reg, uint32_t v)
 {
-	ioapic[IOAPIC_REGSEL / 4] = reg;
-	ioapic[IOAPIC_WINDOW / 4] = v;
+	io->regs[IOAPIC_REGSEL / 4] = reg;
+	io->regs[IOAPIC_WINDOW / 4] = v;
 }
 
 void ioapic_init(void)
 {
-	ioapic = ioremap(madt.ioapic_phys, PAGE_SIZE);
-	nr_pins = ((ioapic_read(IOAPIC_VER) >> 16) & 0xff) + 1;
-	for (unsigned i = 0; i < nr_pins; i++) {
-		ioapic_write(IOAPIC_REDIR(i), REDIR_MASKED);
-		ioapic_write(IOAPIC_REDIR(i) + 1, 0);
+	for (unsigned i = 0; i < madt.nr_ioapics; i++) {
+		struct ioapic *io = &ioapics[nr_ioapics++];
+
+		io->regs = ioremap(madt.ioapics[i].phys, PAGE_SIZE);
+		io->gsi_base = madt.ioapics[i].gsi_base;
+		io->nr_pins = ((ioapic_read(io, IOAPIC_VER) >> 16) & 0xff) + 1;
+		for (unsigned pin = 0; pin < io->nr_pins; pin++) {
+			ioapic_write(io, IOAPIC_REDIR(pin), REDIR_MASKED);
+			ioapic_write(io, IOAPIC_REDIR(pin) + 1, 0);
+		}
+		pr_info("ioapic: GSI %u-%u\n", io->gsi_base, io->gsi_base + io->nr_pins - 1);
 	}
-	pr_info("ioapic: %u pins\n", nr_pins);
+}
+
+static struct ioapic *ioapic_for(uint32_t gsi)
+{
+	for (unsigned i = 0; i < nr_ioapics; i++)
+		if (gsi >= ioapics[i].gsi_base && gsi < ioapics[i].gsi_base + ioapics[i].nr_pins)
+			return &ioapics[i];
+	return NULL;
 }
 
 void ioapic_route_isa(unsigned irq, unsigned vector)
 {
-	unsigned pin = madt.isa_gsi[irq] - madt.ioapic_gsi_base;
-	uint16_t f = madt.isa_flags[irq];
+	uint32_t gsi = irq < 16 ? madt.isa_gsi[irq] : irq;
+	uint16_t f = irq < 16 ? madt.isa_flags[irq] : 0;
+	struct ioapic *io = ioapic_for(gsi);
 	uint32_t low = vector;
 	unsigned long flags;
 
+	if (!io) {
+		pr_warn("ioapic: no IOAPIC serves IRQ %u (GSI %u); it stays off\n", irq, gsi);
+		return;
+	}
 	/* MPS flags: polarity bits 0-1 (3 = active low), trigger bits 2-3 (3 = level). */
 	if ((f & 3) == 3)
 		low |= REDIR_ACTIVE_LOW;
 	if (((f >> 2) & 3) == 3)
 		low |= REDIR_LEVEL;
-	if (pin >= nr_pins)
-		return;
 	flags = spin_lock_irqsave(&ioapic_lock);
-	ioapic_write(IOAPIC_REDIR(pin) + 1, (uint32_t)lapic_id() << 24);
-	ioapic_write(IOAPIC_REDIR(pin), low);
+	ioapic_write(io, IOAPIC_REDIR(gsi - io->gsi_base) + 1, (uint32_t)lapic_id() << 24);
+	ioapic_write(io, IOAPIC_REDIR(gsi - io->gsi_base), low);
 	spin_unlock_irqrestore(&ioapic_lock, flags);
 }

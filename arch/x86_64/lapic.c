@@ -11,6 +11,7 @@
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/trap.h>
 #include <kernel/config.h>
+#include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <kernel/thread.h>
 #include <kernel/time.h>
@@ -20,6 +21,7 @@
 #define LAPIC_TPR	  0x080
 #define LAPIC_EOI	  0x0b0
 #define LAPIC_SVR	  0x0f0
+#define LAPIC_ISR	  0x100 /* 8 registers, 0x10 apart */
 #define LAPIC_LVT_TIMER	  0x320
 #define LAPIC_TIMER_INIT  0x380
 #define LAPIC_TIMER_COUNT 0x390
@@ -31,6 +33,7 @@
 #define PIT_HZ		   1193182
 #define CALIBRATION_MS	   10
 #define CALIBRATION_ROUNDS 5
+#define PIT_MAX_SPINS	   100000000UL
 
 static volatile uint32_t *lapic;
 static uint64_t lapic_hz;
@@ -73,6 +76,16 @@ void lapic_eoi(void)
 	lapic_write(LAPIC_EOI, 0);
 }
 
+/* Acknowledges every interrupt the LAPIC still has in service on this CPU. */
+void lapic_eoi_all_in_service(void)
+{
+	int budget = 256; /* at most one EOI per vector */
+
+	for (int reg = 7; reg >= 0; reg--)
+		while (lapic_read(LAPIC_ISR + reg * 0x10) && budget-- > 0)
+			lapic_eoi();
+}
+
 unsigned lapic_id(void)
 {
 	return lapic_read(LAPIC_ID) >> 24;
@@ -97,8 +110,9 @@ static void pit_window(uint64_t *tsc, uint64_t *apic)
 	outb(0x61, inb(0x61) | 0x01); /* gate on: counting starts */
 	a0 = lapic_read(LAPIC_TIMER_COUNT);
 	t0 = rdtsc();
-	while (!(inb(0x61) & 0x20))
-		cpu_relax();
+	for (unsigned long spins = 0; !(inb(0x61) & 0x20); spins++)
+		if (spins > PIT_MAX_SPINS)
+			panic("timer: the PIT never counted down; cannot calibrate the clock");
 	*tsc = rdtsc() - t0;
 	*apic = a0 - lapic_read(LAPIC_TIMER_COUNT);
 }
@@ -124,14 +138,19 @@ static void timer_interrupt(struct trap_frame *f, void *ctx)
 void timer_init(void)
 {
 	uint64_t tsc[CALIBRATION_ROUNDS], apic[CALIBRATION_ROUNDS];
+	uint64_t tsc_hz;
 
 	lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
 	for (int i = 0; i < CALIBRATION_ROUNDS; i++)
 		pit_window(&tsc[i], &apic[i]);
-	clock_init(median(tsc, CALIBRATION_ROUNDS) * 1000 / CALIBRATION_MS);
+	tsc_hz = median(tsc, CALIBRATION_ROUNDS) * 1000 / CALIBRATION_MS;
 	lapic_hz = median(apic, CALIBRATION_ROUNDS) * 1000 / CALIBRATION_MS;
+	if (tsc_hz < 1000000 || lapic_hz < 1000 * HZ)
+		panic("timer: implausible calibration (TSC %lu Hz, LAPIC timer %lu Hz)",
+		      (unsigned long)tsc_hz, (unsigned long)lapic_hz);
+	clock_init(tsc_hz);
 	pr_info("timer: TSC %lu.%03lu MHz, LAPIC timer %lu kHz, tick %d Hz\n",
 		(unsigned long)(clock_tsc_hz() / 1000000),
 		(unsigned long)(clock_tsc_hz() / 1000 % 1000), (unsigned long)(lapic_hz / 1000),

@@ -128,10 +128,13 @@ static void report_page_fault(const struct trap_frame *f)
 		kprintf("  kernel stack overflow: the address is a stack guard page\n");
 }
 
+/* The CPU pushes up to 7 words when it delivers a trap; look that far below rsp. */
+#define TRAP_PUSH_BYTES 64
+
 static void report_stack_overflow_df(const struct trap_frame *f)
 {
-	if (kstack_is_guard(f->rsp) || kstack_is_guard(f->rsp - 8))
-		kprintf("  kernel stack overflow: rsp is in a stack guard page\n");
+	if (kstack_is_guard(f->rsp - 1) || kstack_is_guard(f->rsp - TRAP_PUSH_BYTES))
+		kprintf("  kernel stack overflow: rsp is at a stack guard page\n");
 }
 
 void trap_report(const struct trap_frame *f)
@@ -154,23 +157,51 @@ void trap_report(const struct trap_frame *f)
 	kprintf("  r12=%016lx r13=%016lx r14=%016lx r15=%016lx\n", f->r12, f->r13, f->r14, f->r15);
 	kprintf("  cs=%lx ss=%lx rflags=%016lx cr3=%016lx\n", f->cs, f->ss, f->rflags,
 		(unsigned long)read_cr3());
-	backtrace_print(f->rip, f->rbp);
+	backtrace_print(f->rip, f->rbp, f->rsp);
 }
 
+/*
+ * A fault in kernel code. Ends the current kernel thread when one can be
+ * blamed and nothing it holds would stay locked; otherwise panics.
+ */
 static void kernel_fault(struct trap_frame *f)
 {
 	struct percpu *cpu = this_cpu();
 	struct thread *t = cpu->current;
 	uintptr_t fixup = extable_find(f->rip);
+	bool fatal = !t || t->idle || cpu->irq_depth > 0 || cpu->preempt_count > 0;
 
 	if (fixup && f->vector != VEC_DOUBLE_FAULT) {
 		f->rip = fixup;
 		return;
 	}
+	if (fatal)
+		printk_break_lock(); /* the fault may have hit inside printk */
 	trap_report(f);
-	if (!t || t->idle || cpu->irq_depth > 0 || cpu->preempt_count > 0)
+	if (fatal)
 		panic("fatal kernel fault (%s)", exception_name(f->vector));
+	/* An overflow while an interrupt was being delivered leaves it in service. */
+	lapic_eoi_all_in_service();
 	kthread_die_of_fault();
+}
+
+/* Exceptions that are not faults of the running code. */
+static bool benign_exception(struct trap_frame *f)
+{
+	switch (f->vector) {
+	case VEC_NMI:
+		pr_warn("NMI on cpu %u (ignored)\n", this_cpu()->cpu_id);
+		return true;
+	case VEC_DEBUG:
+	case VEC_BREAKPOINT:
+		pr_warn("%s at %#lx (ignored)\n", exception_name(f->vector), (unsigned long)f->rip);
+		return true;
+	case VEC_MACHINE_CHECK:
+		printk_break_lock();
+		trap_report(f);
+		panic("machine check: the hardware reported an error");
+	}
+	return false;
 }
 
 static void device_interrupt(struct trap_frame *f)
@@ -187,6 +218,8 @@ static void device_interrupt(struct trap_frame *f)
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector < 32) {
+		if (benign_exception(f))
+			return;
 		if (trap_from_user(f))
 			panic("user-mode exception before user mode exists");
 		kernel_fault(f);

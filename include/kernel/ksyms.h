@@ -14,8 +14,11 @@ uintptr_t ksym_address(const char *name);
 /* Formats "name+0xoff" (or the bare address) into buf. */
 void ksym_format(uintptr_t addr, char *buf, size_t size);
 
-/* Prints a backtrace by following the frame-pointer chain from (rip, rbp). */
-void backtrace_print(uintptr_t rip, uintptr_t rbp);
+/*
+ * Prints a backtrace by following the frame-pointer chain from (rip, rbp);
+ * rsp (or 0) finds the caller when rip is a function's first instruction.
+ */
+void backtrace_print(uintptr_t rip, uintptr_t rbp, uintptr_t rsp);
 /* Backtrace of the caller. */
 void backtrace_here(void);
 

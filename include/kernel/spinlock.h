@@ -3,8 +3,10 @@
  * handler never spins on a lock its own CPU holds) and preemption; the lock
  * records which CPU holds it so that code can assert ownership.
  *
- * Lock order, outermost first: subsystem locks, then the run queue lock,
- * then the buddy allocator and slab locks, then the log lock.
+ * Lock order, outermost first: a wait queue's lock (reap, uart-rx...),
+ * then the run queue lock; independently, kstack, then kmap, then a slab
+ * cache's lock, then buddy; threads; ioapic; the log lock is innermost.
+ * A thread switches away holding the run queue lock and nothing else.
  */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H

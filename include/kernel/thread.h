@@ -17,7 +17,8 @@
 
 enum thread_state {
 	THREAD_RUNNABLE, /* on the run queue, or running */
-	THREAD_BLOCKED,	 /* on a wait queue or the sleep list */
+	THREAD_BLOCKED,	 /* on a wait queue */
+	THREAD_SLEEPING, /* on the sleep list until wake_at_ns */
 	THREAD_DEAD,	 /* exited; stack released after the switch away */
 };
 
@@ -26,7 +27,7 @@ enum thread_state {
 
 /*
  * Lock key: (c) constant after creation, (r) run queue lock, (o) only the
- * thread itself, (z) written once by the scheduler when the thread is reaped.
+ * thread itself, (z) the reap wait queue's lock (kernel/thread.c).
  */
 struct thread {
 	struct list_head run_node;  /* (r) run queue, sleep list or wait queue */
@@ -38,7 +39,7 @@ struct thread {
 	char name[THREAD_NAME_LEN]; /* (c) */
 	struct kstack stack;	    /* (c) none for idle threads */
 	bool idle;		    /* (c) */
-	bool detached;		    /* (r) freed at exit, nobody joins */
+	bool detached;		    /* (z) freed at exit, nobody joins */
 	bool reaped;		    /* (z) stack gone; join may free it */
 	int exit_code;		    /* (o) until reaped */
 	uint64_t run_ticks;	    /* (r) timer ticks spent running */
@@ -61,19 +62,22 @@ struct thread *current_thread(void);
 /* Scheduler. */
 void sched_init_boot(void);
 void schedule(void);
-void sched_yield_kernel(void);
 __attribute__((noreturn)) void sched_idle_loop(void);
 void sched_tick(void);
 /* Called on every trap exit: preempts when the timer asked for it. */
 void sched_preempt_point(bool interrupted_with_irqs_on);
 void sched_make_runnable(struct thread *t);
-/* Blocks the current thread; releases lock (held with flags) atomically with it. */
+/*
+ * Blocks the current thread on a wait queue it has already joined: releases
+ * lock (taken with spin_lock_irqsave, which returned flags) atomically with
+ * the switch away. Interrupts come back as flags says once it is woken.
+ */
 void sched_block_unlock(spinlock_t *lock, unsigned long flags);
+/* Makes a blocked (unlinked from its wait queue) or sleeping thread runnable. */
 void sched_wake(struct thread *t);
 void thread_sleep_ns(uint64_t ns);
 
 /* Between kernel/thread.c and kernel/sched.c only. */
-struct thread *sched_take_dead_prev(void);
 void sched_finish_first_switch(void);
 __attribute__((noreturn)) void sched_exit_current(void);
 void thread_reap(struct thread *t);

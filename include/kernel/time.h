@@ -1,6 +1,6 @@
 /*
  * Time since boot, from the TSC (kernel/time.c), calibrated at boot
- * against the PIT by arch/x86_64/timer.c.
+ * against the PIT by timer_init in arch/x86_64/lapic.c.
  */
 #ifndef KERNEL_TIME_H
 #define KERNEL_TIME_H

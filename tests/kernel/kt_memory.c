@@ -54,7 +54,7 @@ KTEST(kmalloc_sizes)
 			kfree(blocks[i]);
 	}
 	/* Caches may keep one empty slab each; nothing more. */
-	KT_ASSERT(before - free_page_count() <= 16);
+	KT_ASSERT((int64_t)(before - free_page_count()) <= 16);
 }
 
 KTEST(wx_kernel_image)

@@ -9,10 +9,17 @@
 
 #include <lib/types.h>
 
+#define MAX_IOAPICS 8
+
+struct ioapic_desc {
+	uint64_t phys;
+	uint32_t gsi_base;
+};
+
 struct madt_info {
 	uint64_t lapic_phys;
-	uint64_t ioapic_phys;
-	uint32_t ioapic_gsi_base;
+	struct ioapic_desc ioapics[MAX_IOAPICS];
+	unsigned nr_ioapics;
 	unsigned nr_cpus;
 	uint8_t cpu_apic_ids[64];
 	/* ISA IRQ -> GSI and flags (from interrupt source overrides). */
@@ -30,6 +37,7 @@ void acpi_init(void);
 void pic_disable(void);
 void lapic_init(void);
 void lapic_eoi(void);
+void lapic_eoi_all_in_service(void);
 unsigned lapic_id(void);
 /* Measures the TSC and LAPIC timer rates against the PIT, then starts the tick. */
 void timer_init(void);

@@ -25,7 +25,7 @@ struct percpu {
 	struct thread *switched_from; /* the thread this CPU last left */
 	int preempt_count;	      /* > 0: no preemption (spinlocks held) */
 	int irq_depth;		      /* nesting of interrupt handlers */
-	bool need_resched;	      /* set by the timer, checked on trap exit */
+	bool need_resched;	      /* set by the timer or a wake-up; checked on trap exit */
 	uint64_t ticks;		      /* timer interrupts taken */
 	uint64_t idle_ticks;	      /* ... of which while idle */
 	struct gdt_set gdt;

@@ -16,12 +16,14 @@ struct trap_frame {
 
 /* Exception vectors used by name. */
 #define VEC_DIVIDE	   0
+#define VEC_DEBUG	   1
 #define VEC_NMI		   2
 #define VEC_BREAKPOINT	   3
 #define VEC_INVALID_OPCODE 6
 #define VEC_DOUBLE_FAULT   8
 #define VEC_GP		   13
 #define VEC_PAGE_FAULT	   14
+#define VEC_MACHINE_CHECK  18
 /* Interrupt vectors. */
 #define VEC_PIC_BASE	   0x20 /* legacy 8259s, remapped and masked */
 #define VEC_IRQ_BASE	   0x30 /* IOAPIC-routed device interrupts */
