@@ -1,0 +1,54 @@
+/*
+ * Access to user memory (arch/x86_64/uaccess.c). Every access goes
+ * through these functions: they check that the range lies in the user
+ * half, open the SMAP window for the copy only, and turn a fault into
+ * -EFAULT through the exception table, never a kernel fault.
+ *
+ * struct iobuf describes a buffer that is either in user memory or in the
+ * kernel, so that file operations serve read()/write() and in-kernel
+ * callers (initramfs unpacking, self-tests) with one implementation.
+ */
+#ifndef KERNEL_UACCESS_H
+#define KERNEL_UACCESS_H
+
+#include <lib/types.h>
+
+#define USER_SPACE_END 0x0000800000000000ULL /* first non-canonical address */
+
+/* Whether [addr, addr + len) lies entirely in the user half. */
+static inline bool user_range_ok(uintptr_t addr, size_t len)
+{
+	return addr + len >= addr && addr + len <= USER_SPACE_END;
+}
+
+/* Return 0, or -EFAULT when any byte cannot be accessed. */
+int copy_from_user(void *dst, uintptr_t src, size_t n);
+int copy_to_user(uintptr_t dst, const void *src, size_t n);
+int clear_user(uintptr_t dst, size_t n);
+/*
+ * Copies a NUL-terminated string of at most max-1 characters; returns its
+ * length, -EFAULT, or -ENAMETOOLONG when no NUL came within max bytes.
+ */
+long strncpy_from_user(char *dst, uintptr_t src, size_t max);
+
+struct iobuf {
+	uintptr_t addr; /* user address, or kernel pointer when !user */
+	size_t len;
+	bool user;
+};
+
+static inline struct iobuf iobuf_user(uintptr_t addr, size_t len)
+{
+	return (struct iobuf){ addr, len, true };
+}
+
+static inline struct iobuf iobuf_kernel(void *p, size_t len)
+{
+	return (struct iobuf){ (uintptr_t)p, len, false };
+}
+
+/* Copy between an iobuf at offset off and kernel memory; 0 or -EFAULT. */
+int iobuf_write(const struct iobuf *b, size_t off, const void *src, size_t n);
+int iobuf_read(void *dst, const struct iobuf *b, size_t off, size_t n);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * Waits: how a thread blocks without a kernel stack (DESIGN.md section 4,
+ * kernel/wait.c).
+ *
+ * An event source (a pipe, the console, a futex bucket, a child's exit)
+ * embeds a struct wait_source. A system call that cannot complete now does,
+ * with the source's lock held and after re-checking its condition:
+ *
+ *	return wait_block_locked(&src, deadline_ns);
+ *
+ * which records the current thread as a waiter and returns -EWAIT; the
+ * syscall dispatcher then parks the thread and the CPU's stack unwinds
+ * completely. When the event happens, the code that made it happen calls
+ * wait_wake_all(&src) (or wait_wake_one). The woken thread re-runs the
+ * same system call from its saved registers (the "restart" idea), with
+ * any progress kept in its struct wait; the second run normally completes.
+ * A deadline (clock_ns() value, 0 for none) wakes the thread too; the
+ * re-run call sees the time has passed.
+ *
+ * Kernel threads (which have stacks) keep using struct waitq.
+ */
+#ifndef KERNEL_WAIT_H
+#define KERNEL_WAIT_H
+
+#include <lib/types.h>
+#include <lib/list.h>
+#include <kernel/spinlock.h>
+
+/* Internal: "the current thread must wait"; never reaches user space. */
+#define EWAIT 1024
+
+struct wait_source {
+	spinlock_t lock;
+	struct list_head waiters; /* (lock) struct wait.node */
+};
+
+#define WAIT_PROGRESS_WORDS 4
+
+/*
+ * Lock key: (s) the source's lock, (r) run queue lock, (o) the owning
+ * thread while it runs.
+ */
+struct wait {
+	struct list_head node;		/* (s) on the source's waiters */
+	struct wait_source *source;	/* (s) where node is linked, or NULL */
+	uint64_t deadline_ns;		/* (r) 0: none */
+	uint32_t flags;			/* (r) WAIT_* */
+	uint32_t polls;			/* (o) runs of the call for this wait */
+	uint64_t progress[WAIT_PROGRESS_WORDS]; /* (o) the call's own state */
+};
+
+#define WAIT_ARMED (1u << 0)	/* registered, not yet woken */
+#define WAIT_WOKEN (1u << 1)	/* woken before the thread had parked */
+#define WAIT_TIMED_OUT (1u << 2)
+
+void wait_source_init(struct wait_source *src, const char *name);
+/* Caller holds src->lock; returns -EWAIT. */
+long wait_block_locked(struct wait_source *src, uint64_t deadline_ns);
+/* Wakes every waiter (or the first); returns how many were woken. */
+unsigned wait_wake_all(struct wait_source *src);
+unsigned wait_wake_one(struct wait_source *src);
+/* The current thread's wait (progress survives between runs of one call). */
+struct wait *current_wait(void);
+
+#endif
