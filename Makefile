@@ -18,22 +18,26 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segme
 	-T arch/x86_64/kernel.ld
 
 KSRCS := $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c mm/*.c lib/*.c drivers/*.c \
-	tests/kernel/*.c)
+	fs/*.c sys/*.c tests/kernel/*.c)
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
 
 # Host unit tests: portable kernel code built for the host with sanitizers.
 HCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Iinclude
 UNIT_SRCS := lib/string.c lib/printf.c lib/bitmap.c mm/buddy.c mm/page.c mm/slab.c \
-	kernel/cmdline.c $(wildcard tests/unit/test_*.c) tests/unit/kernel_shim.c
+	kernel/cmdline.c kernel/elf.c kernel/exec_stack.c fs/cpio.c fs/path.c \
+	$(wildcard tests/unit/test_*.c) tests/unit/kernel_shim.c
 UNIT_OBJS := $(patsubst %,$(BUILD)/unit/%.o,$(UNIT_SRCS))
 UNIT_BIN := $(BUILD)/unit/unit-tests
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
 
 .PHONY: all kernel run test unit-test format format-check clean tools
-all: kernel
+all: kernel user
 kernel: $(KERNEL)
+
+# User programs and the initramfs: user, initramfs, USER_BINS.
+include user/user.mk
 
 tools: $(BUILD)/.tools-ok
 $(BUILD)/.tools-ok: tools/setup.sh
@@ -87,10 +91,10 @@ $(UNIT_BIN): $(UNIT_OBJS) $(BUILD)/unit/tests/unit/harness.c.o
 unit-test: $(UNIT_BIN)
 	$(Q)$(UNIT_BIN)
 
-run: $(KERNEL)
+run: $(KERNEL) $(USER_BINS)
 	$(Q)./axl run
 
-test: $(KERNEL) $(UNIT_BIN)
+test: $(KERNEL) $(UNIT_BIN) $(USER_BINS)
 	$(Q)tools/run-tests
 
 format:

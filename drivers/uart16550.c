@@ -1,7 +1,11 @@
 /*
  * 16550 UART driver for COM1 (include/drivers/uart.h), 115200 8N1.
  * Transmit polls the line status register; receive is interrupt driven
- * and fills a ring buffer guarded by the reader wait queue's lock.
+ * and fills a ring buffer guarded by the reader wait queue's lock. Kernel
+ * threads read with uart_getc (blocking on the wait queue); the console
+ * device (fs/console.c) reads with uart_read_nonblock and blocks user
+ * threads on uart_input, a stackless wait source. Lock order: uart_input's
+ * lock, then rx_wq's.
  */
 #include <lib/compiler.h>
 #include <drivers/uart.h>
@@ -9,6 +13,7 @@
 #include <arch/x86_64/lapic.h>
 #include <arch/x86_64/trap.h>
 #include <kernel/thread.h>
+#include <kernel/wait.h>
 
 #define COM1	       0x3f8
 #define REG_DATA       0
@@ -27,6 +32,8 @@ static uint8_t rx_ring[RX_RING_SIZE]; /* (rx_wq.lock) */
 static unsigned rx_head, rx_tail;     /* (rx_wq.lock) */
 static uint64_t rx_irqs;
 
+struct wait_source uart_input; /* woken when bytes arrive */
+
 /* Moves received bytes from the UART into the ring. Caller holds rx_wq.lock. */
 static void drain_receiver(void)
 {
@@ -41,6 +48,7 @@ static void drain_receiver(void)
 void uart_init(void)
 {
 	waitq_init(&rx_wq, "uart-rx");
+	wait_source_init(&uart_input, "uart-input");
 	/* Bytes typed before boot wait in the receiver: keep them. */
 	drain_receiver();
 	outb(COM1 + REG_IER, 0);
@@ -76,6 +84,7 @@ static void uart_interrupt(struct trap_frame *f, void *ctx)
 	drain_receiver();
 	spin_unlock_irqrestore(&rx_wq.lock, flags);
 	waitq_wake_all(&rx_wq);
+	wait_wake_all(&uart_input);
 }
 
 void uart_enable_rx(void)
@@ -97,6 +106,17 @@ int uart_getc(void)
 	c = rx_ring[rx_tail++ % RX_RING_SIZE];
 	spin_unlock_irqrestore(&rx_wq.lock, flags);
 	return c;
+}
+
+size_t uart_read_nonblock(char *buf, size_t n)
+{
+	unsigned long flags = spin_lock_irqsave(&rx_wq.lock);
+	size_t got = 0;
+
+	while (got < n && rx_tail != rx_head)
+		buf[got++] = (char)rx_ring[rx_tail++ % RX_RING_SIZE];
+	spin_unlock_irqrestore(&rx_wq.lock, flags);
+	return got;
 }
 
 uint64_t uart_rx_interrupts(void)

@@ -1,12 +1,13 @@
 /*
  * kmain: the boot CPU's path from the 64-bit entry (arch/x86_64/boot.S)
  * to a running system. It brings up, in order: per-CPU data and traps, the
- * console, the boot information, memory (boot allocator, final page
- * tables, page allocator, kmalloc), interrupt controllers and the timer,
- * the scheduler; then prints the banner and starts the first kernel
- * thread: the self-tests when the command line asks for them, otherwise
- * the kernel monitor on the console. The boot context becomes CPU 0's
- * idle thread.
+ * console, the boot information, CPU features, memory (boot allocator,
+ * final page tables, page allocator, kmalloc), interrupt controllers and
+ * the timer, clocks and randomness, the file system with the initramfs;
+ * then prints the banner and starts the first program: the self-tests when
+ * the command line asks for them (ktest=), the kernel monitor when asked
+ * (monitor) or when there is no init, else /sbin/init (or init=PATH) as
+ * pid 1. The boot context becomes CPU 0's idle thread: the CPU loop.
  */
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/layout.h>
@@ -15,6 +16,13 @@
 #include <arch/x86_64/trap.h>
 #include <drivers/uart.h>
 #include <kernel/boot.h>
+#include <kernel/clock.h>
+#include <kernel/futex.h>
+#include <kernel/proc.h>
+#include <kernel/random.h>
+#include <fs/vfs.h>
+#include <fs/initramfs.h>
+#include <arch/x86_64/cpu_setup.h>
 #include <kernel/cmdline.h>
 #include <kernel/ktest.h>
 #include <kernel/monitor.h>
@@ -37,6 +45,13 @@ static void apply_log_parameters(void)
 		printk_set_console_level(LOG_ERR);
 	if (cmdline_has(&kernel_cmdline, "loglevel"))
 		printk_set_console_level(cmdline_get_u64(&kernel_cmdline, "loglevel", LOG_INFO));
+}
+
+static void cpu_init(void)
+{
+	cpu_detect();
+	fpu_init();
+	syscall_init();
 }
 
 static void memory_init(void)
@@ -77,6 +92,8 @@ static void banner(void)
 {
 	uint64_t kernel_ns = clock_ns();
 
+	if (!printk_console_shows(LOG_NOTICE))
+		return; /* quiet: the console is for the programs' output */
 	kprintf("\nAxolotl %s (x86-64): %u CPU(s) found, 1 running\n", AXOLOTL_VERSION,
 		madt.nr_cpus);
 	print_memory_map();
@@ -88,18 +105,44 @@ static void banner(void)
 		(unsigned long)(tsc_to_ns(rdtsc()) / NSEC_PER_USEC % 1000));
 }
 
-static void start_first_thread(void)
+static void files_init(void)
 {
-	const char *sel = cmdline_get(&kernel_cmdline, "ktest");
-	struct thread *t;
+	vfs_init();
+	for (unsigned i = 0; i < boot_info.nr_modules; i++) {
+		const struct boot_module *m = &boot_info.modules[i];
+		int err = initramfs_unpack(phys_to_virt(m->start), m->end - m->start);
 
-	if (sel && *sel)
-		t = kthread_create("ktest", ktest_main, (void *)sel);
-	else
-		t = kthread_create("monitor", monitor_main, NULL);
+		if (err < 0)
+			pr_err("initramfs: module %u is not a valid cpio archive (%d)\n", i, err);
+	}
+}
+
+static void start_kernel_thread(const char *name, thread_fn_t fn, void *arg)
+{
+	struct thread *t = kthread_create(name, fn, arg);
+
 	if (!t)
 		panic("cannot create the first kernel thread");
 	kthread_detach(t);
+}
+
+static void start_first_program(void)
+{
+	const char *sel = cmdline_get(&kernel_cmdline, "ktest");
+	const char *init = cmdline_get(&kernel_cmdline, "init");
+	int err;
+
+	if (sel && *sel) {
+		start_kernel_thread("ktest", ktest_main, (void *)sel);
+		return;
+	}
+	if (!cmdline_has(&kernel_cmdline, "monitor")) {
+		err = proc_start_init(init && *init ? init : "/sbin/init");
+		if (!err)
+			return;
+		pr_err("cannot start init (%d); starting the kernel monitor\n", err);
+	}
+	start_kernel_thread("monitor", monitor_main, NULL);
 }
 
 __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info)
@@ -115,10 +158,14 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info)
 	cmdline_parse(&kernel_cmdline, boot_info.cmdline);
 	apply_log_parameters();
 	pr_info("Axolotl %s booting, command line '%s'\n", AXOLOTL_VERSION, boot_info.cmdline);
+	cpu_init();
 	memory_init();
 	interrupts_init();
+	clock_realtime_init();
+	random_init();
+	futex_init();
+	files_init();
 	banner();
-	start_first_thread();
-	irq_enable();
-	sched_idle_loop();
+	start_first_program();
+	cpu_loop_restart();
 }

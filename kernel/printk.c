@@ -27,6 +27,11 @@ void printk_set_console_level(int level)
 	console_level = level;
 }
 
+bool printk_console_shows(int level)
+{
+	return level <= console_level;
+}
+
 void printk_break_lock(void)
 {
 	log_lock.locked = 0;

@@ -1,13 +1,20 @@
 /*
- * The scheduler (include/kernel/thread.h): one round-robin run queue and
- * a sleep list ordered by deadline, both under rq_lock.
+ * The scheduler (include/kernel/thread.h): one round-robin run queue of
+ * kernel and user threads, and a sleep list ordered by deadline, both
+ * under rq_lock.
  *
- * A thread gives up the CPU with rq_lock held and no other lock; the
- * thread that resumes releases it, with the interrupt state it saved
- * itself before switching. A new thread's first code (thread_start)
- * releases it too. A thread that exited is reaped (its stack freed) by
- * whoever runs next, after the lock is dropped. The idle thread never
- * blocks: it is what runs when nothing else can.
+ * Each CPU runs cpu_loop() on its own stack, as its idle thread. The loop
+ * enters a user thread by restoring its saved registers (the thread has no
+ * stack to switch to), and runs a kernel thread by switching stacks. When a
+ * user thread stops running (yield, park on a wait, exit), its registers
+ * are already saved in its struct thread: the CPU's stack is simply
+ * abandoned and the loop starts afresh (cpu_loop_restart).
+ *
+ * Kernel threads switch among themselves directly; when the next thread to
+ * run is a user thread they switch to the loop. A thread gives up the CPU
+ * with rq_lock held and no other lock; the thread that resumes releases it,
+ * with the interrupt state it saved itself. A kernel thread that exited is
+ * reaped (its stack freed) by whoever runs next, after the lock is dropped.
  */
 #include <kernel/thread.h>
 #include <kernel/time.h>
@@ -35,15 +42,23 @@ static void enqueue_locked(struct thread *t)
 		this_cpu()->need_resched = true;
 }
 
-static struct thread *pick_next(struct percpu *cpu)
+static struct thread *dequeue_first(void)
 {
 	struct thread *next;
 
 	if (list_empty(&run_queue))
-		return cpu->idle;
+		return NULL;
 	next = list_first_entry(&run_queue, struct thread, run_node);
 	list_del(&next->run_node);
 	return next;
+}
+
+/* The next thread for a kernel thread to switch to: user threads are entered by the loop. */
+static struct thread *pick_next(struct percpu *cpu)
+{
+	if (list_empty(&run_queue) || list_first_entry(&run_queue, struct thread, run_node)->user)
+		return cpu->idle;
+	return dequeue_first();
 }
 
 /* Switches to the next thread. Called and returns with rq_lock held (and no other). */
@@ -92,8 +107,14 @@ void sched_finish_first_switch(void)
 
 static void assert_may_block(struct thread *self)
 {
-	if (self->idle)
-		panic("sched: the idle thread tried to block");
+	if (self->idle || self->user)
+		panic("sched: %s thread tried to block on a stack",
+		      self->idle ? "the idle" : "a user");
+}
+
+void sched_request_resched(void)
+{
+	this_cpu()->need_resched = true;
 }
 
 void schedule(void)
@@ -129,7 +150,26 @@ void sched_wake(struct thread *t)
 		list_del(&t->run_node);
 	if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING)
 		enqueue_locked(t);
+	else
+		t->wait.flags |= WAIT_WOKEN; /* it has not parked yet: it must not */
 	spin_unlock_irqrestore(&rq_lock, flags);
+}
+
+/* Puts the current thread on the sleep list until its deadline. Caller holds rq_lock. */
+static void sleep_until_locked(struct thread *self, uint64_t deadline)
+{
+	struct list_head *pos = &sleepers;
+	struct thread *t;
+
+	self->wake_at_ns = deadline;
+	list_for_each_entry (t, &sleepers, run_node) {
+		if (t->wake_at_ns > deadline) {
+			pos = &t->run_node;
+			break;
+		}
+	}
+	list_add_tail(&self->run_node, pos); /* before pos */
+	self->state = THREAD_SLEEPING;
 }
 
 void thread_sleep_ns(uint64_t ns)
@@ -164,7 +204,7 @@ static void wake_sleepers(uint64_t now)
 }
 
 /* The timer interrupt: wakes sleepers and ends time slices. */
-void sched_tick(void)
+void sched_tick(bool from_user)
 {
 	unsigned long flags = spin_lock_irqsave(&rq_lock);
 	struct percpu *cpu = this_cpu();
@@ -176,30 +216,118 @@ void sched_tick(void)
 		cpu->idle_ticks++;
 	} else {
 		cur->run_ticks++;
+		if (cur->user && from_user)
+			cur->user_ticks++;
+		else if (cur->user)
+			cur->system_ticks++;
 		if (--cur->slice <= 0)
 			cpu->need_resched = true;
 	}
 	spin_unlock_irqrestore(&rq_lock, flags);
 }
 
+/*
+ * Preempts a kernel thread. Code running on the CPU's stack (the loop, and
+ * system calls of user threads) is never switched away from here: it runs
+ * to completion, and user threads yield on their way back to user mode.
+ */
 void sched_preempt_point(bool interrupted_with_irqs_on)
 {
 	struct percpu *cpu = this_cpu();
+	struct thread *cur = cpu->current;
 
 	if (cpu->need_resched && interrupted_with_irqs_on && cpu->preempt_count == 0 &&
-	    cpu->irq_depth == 0)
+	    cpu->irq_depth == 0 && !cur->idle && !cur->user)
 		schedule();
 }
 
-__attribute__((noreturn)) void sched_idle_loop(void)
+void user_enter(struct thread *t) __attribute__((noreturn));
+void user_leave(struct thread *t);
+
+__attribute__((noreturn)) void cpu_loop(void)
 {
+	struct percpu *cpu = this_cpu();
+
 	for (;;) {
+		unsigned long flags;
+		struct thread *next;
+
 		irq_disable();
-		if (!list_empty(&run_queue))
-			schedule();
-		else
+		flags = spin_lock_irqsave(&rq_lock);
+		cpu->current = cpu->idle;
+		next = dequeue_first();
+		if (!next) {
+			spin_unlock_irqrestore(&rq_lock, flags);
 			cpu_idle_wait();
+			continue;
+		}
+		next->slice = TIMESLICE_TICKS;
+		cpu->need_resched = false;
+		cpu->current = next;
+		if (next->user) {
+			spin_unlock_irqrestore(&rq_lock, flags);
+			user_enter(next);
+		}
+		cpu->switched_from = cpu->idle;
+		context_switch(&cpu->idle->saved_rsp, next->saved_rsp);
+		finish_switch_unlock(flags);
 	}
+}
+
+__attribute__((noreturn)) void sched_user_yield(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+
+	enqueue_locked(t);
+	this_cpu()->current = this_cpu()->idle;
+	spin_unlock_irqrestore(&rq_lock, flags);
+	user_leave(t);
+	cpu_loop_restart();
+}
+
+void sched_user_park(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+
+	if (t->wait.flags & WAIT_WOKEN) {
+		t->wait.flags &= ~WAIT_WOKEN;
+		spin_unlock_irqrestore(&rq_lock, flags);
+		return;
+	}
+	t->restart_syscall = true;
+	if (t->wait.deadline_ns)
+		sleep_until_locked(t, t->wait.deadline_ns);
+	else
+		t->state = THREAD_BLOCKED;
+	this_cpu()->current = this_cpu()->idle;
+	spin_unlock_irqrestore(&rq_lock, flags);
+	user_leave(t);
+	cpu_loop_restart();
+}
+
+void sched_user_exit(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	struct percpu *cpu = this_cpu();
+
+	t->state = THREAD_DEAD;
+	cpu->current = cpu->idle;
+	if (cpu->fpu_owner == t)
+		cpu->fpu_owner = NULL;
+	spin_unlock_irqrestore(&rq_lock, flags);
+}
+
+/* Wakes a user thread for its exit (exit_group, a fatal signal): it runs, sees `killed`, exits. */
+void sched_kill_wake(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+
+	t->killed = true;
+	if (t->state == THREAD_SLEEPING)
+		list_del(&t->run_node);
+	if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING)
+		enqueue_locked(t);
+	spin_unlock_irqrestore(&rq_lock, flags);
 }
 
 __attribute__((noreturn)) void sched_exit_current(void)

@@ -10,6 +10,7 @@
 #include <kernel/panic.h>
 #include <kernel/spinlock.h>
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/cpu_setup.h>
 #include <arch/x86_64/layout.h>
 #include <lib/compiler.h>
 #include <lib/string.h>
@@ -180,19 +181,6 @@ static void map_image_section(char *start, char *end, pte_t flags)
 		panic("kmap: out of boot memory for the kernel image's page tables");
 }
 
-static void enable_protection_features(void)
-{
-	uint32_t r[4] = { 0 };
-
-	cpuid(0, 0, r);
-	if (r[0] >= 7)
-		cpuid(7, 0, r);
-	else
-		r[1] = 0;
-	write_cr4(read_cr4() | CR4_PGE | ((r[1] & (1 << 7)) ? CR4_SMEP : 0) |
-		  ((r[1] & (1 << 20)) ? CR4_SMAP : 0));
-}
-
 void kmap_init(void)
 {
 	static struct mem_range ram[BOOT_MAX_RANGES];
@@ -210,7 +198,7 @@ void kmap_init(void)
 		if (!(kernel_pml4[i] & PTE_P))
 			kernel_pml4[i] = virt_to_phys(table_page()) | PTE_P | PTE_W;
 	write_cr3(virt_to_phys(kernel_pml4));
-	enable_protection_features();
+	cpu_enable_protection();
 	booting = false;
 }
 

@@ -130,9 +130,8 @@ static uint64_t median(uint64_t *v, int n)
 
 static void timer_interrupt(struct trap_frame *f, void *ctx)
 {
-	(void)f;
 	(void)ctx;
-	sched_tick();
+	sched_tick(trap_from_user(f));
 }
 
 void timer_init(void)

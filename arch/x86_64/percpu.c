@@ -15,9 +15,14 @@ void percpu_init_boot(void)
 {
 	boot_cpu.self = &boot_cpu;
 	boot_cpu.cpu_id = 0;
-	boot_cpu.kernel_rsp = (uint64_t)boot_stack_top;
+	boot_cpu.cpu_stack_top = (uint64_t)boot_stack_top;
+	boot_cpu.user_frame_top = boot_cpu.cpu_stack_top;
 	wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 	gdt_init(&boot_cpu.gdt, (uint64_t)(boot_df_stack + sizeof(boot_df_stack)));
-	boot_cpu.gdt.tss.rsp[0] = boot_cpu.kernel_rsp;
+	boot_cpu.gdt.tss.rsp[0] = boot_cpu.cpu_stack_top;
 }
+
+_Static_assert(offsetof(struct percpu, user_frame_top) == PERCPU_USER_FRAME_TOP, "entry.S");
+_Static_assert(offsetof(struct percpu, scratch) == PERCPU_SCRATCH, "entry.S");
+_Static_assert(offsetof(struct percpu, cpu_stack_top) == PERCPU_CPU_STACK_TOP, "entry.S");

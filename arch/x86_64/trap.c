@@ -17,6 +17,11 @@
 #include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <kernel/thread.h>
+#include <kernel/proc.h>
+#include <kernel/uaccess.h>
+#include <kernel/uthread.h>
+#include <mm/vm.h>
+#include <uapi/signal.h>
 #include <mm/kstack.h>
 #include <lib/compiler.h>
 
@@ -164,6 +169,22 @@ void trap_report(const struct trap_frame *f)
  * A fault in kernel code. Ends the current kernel thread when one can be
  * blamed and nothing it holds would stay locked; otherwise panics.
  */
+/*
+ * A listed user-memory access faulted: page the memory in if the address
+ * space allows the access (demand paging, copy-on-write), else resume at
+ * the fixup, which makes the access return -EFAULT.
+ */
+static bool user_access_fault(struct trap_frame *f, struct thread *t, uintptr_t fixup)
+{
+	uintptr_t addr = read_cr2();
+
+	if (f->vector == VEC_PAGE_FAULT && t && t->user && addr < USER_SPACE_END &&
+	    vm_fault(t->proc->vm, addr, f->error) == 0)
+		return true;
+	f->rip = fixup;
+	return true;
+}
+
 static void kernel_fault(struct trap_frame *f)
 {
 	struct percpu *cpu = this_cpu();
@@ -171,10 +192,8 @@ static void kernel_fault(struct trap_frame *f)
 	uintptr_t fixup = extable_find(f->rip);
 	bool fatal = !t || t->idle || cpu->irq_depth > 0 || cpu->preempt_count > 0;
 
-	if (fixup && f->vector != VEC_DOUBLE_FAULT) {
-		f->rip = fixup;
+	if (fixup && f->vector != VEC_DOUBLE_FAULT && user_access_fault(f, t, fixup))
 		return;
-	}
 	if (fatal)
 		printk_break_lock(); /* the fault may have hit inside printk */
 	trap_report(f);
@@ -182,6 +201,14 @@ static void kernel_fault(struct trap_frame *f)
 		panic("fatal kernel fault (%s)", exception_name(f->vector));
 	/* An overflow while an interrupt was being delivered leaves it in service. */
 	lapic_eoi_all_in_service();
+	if (t->user) {
+		/* A kernel bug in a system call: end the process, keep the kernel. */
+		pr_err("pid %d (%s) killed by the kernel fault above\n", t->proc->pid,
+		       t->proc->comm);
+		proc_kill(t->proc, SIGKILL);
+		irq_enable();
+		user_exit_path(t);
+	}
 	kthread_die_of_fault();
 }
 
@@ -215,13 +242,62 @@ static void device_interrupt(struct trap_frame *f)
 	lapic_eoi();
 }
 
+/* The signal a user-mode exception raises (delivery arrives with signals; until then it kills). */
+static int exception_signal(unsigned vector)
+{
+	switch (vector) {
+	case VEC_DIVIDE:
+	case 16: /* x87 FP error */
+	case 19: /* SIMD FP error */
+		return SIGFPE;
+	case VEC_DEBUG:
+	case VEC_BREAKPOINT:
+		return SIGTRAP;
+	case VEC_INVALID_OPCODE:
+		return SIGILL;
+	case 11: /* segment not present */
+	case 12: /* stack-segment fault */
+	case 17: /* alignment check */
+		return SIGBUS;
+	default:
+		return SIGSEGV;
+	}
+}
+
+static void user_exception(struct trap_frame *f, struct thread *t)
+{
+	uintptr_t addr = f->vector == VEC_PAGE_FAULT ? read_cr2() : 0;
+	int sig;
+
+	if (f->vector == VEC_PAGE_FAULT && vm_fault(t->proc->vm, addr, f->error) == 0)
+		return;
+	sig = exception_signal(f->vector);
+	pr_info("pid %d (%s): %s at rip %#lx addr %#lx: killed by signal %d\n", t->proc->pid,
+		t->proc->comm, exception_name(f->vector), (unsigned long)f->rip,
+		(unsigned long)addr, sig);
+	proc_kill(t->proc, sig);
+}
+
+/* Entered from entry.S for every trap from user mode, on this CPU's stack. */
+__attribute__((noreturn)) void user_trap(struct trap_frame *f)
+{
+	struct thread *t = current_thread();
+
+	if (f->vector == VEC_NMI)
+		benign_exception(f);
+	else if (f->vector < 32)
+		user_exception(f, t);
+	else if (f->vector >= VEC_IRQ_BASE && f->vector != VEC_SPURIOUS)
+		device_interrupt(f);
+	irq_enable();
+	user_exit_path(t);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector < 32) {
 		if (benign_exception(f))
 			return;
-		if (trap_from_user(f))
-			panic("user-mode exception before user mode exists");
 		kernel_fault(f);
 	} else if (f->vector < VEC_IRQ_BASE || f->vector == VEC_SPURIOUS) {
 		/* Spurious: masked 8259s or the LAPIC; no EOI. */

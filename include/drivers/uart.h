@@ -8,6 +8,8 @@
 
 #include <lib/types.h>
 
+struct wait_source;
+
 #define COM1_IRQ 4
 
 void uart_init(void);
@@ -16,6 +18,10 @@ void uart_enable_rx(void);
 void uart_write(const char *s, size_t n);
 /* Blocks the calling kernel thread until a byte arrives. */
 int uart_getc(void);
+/* Takes up to n bytes that have arrived, without waiting; returns the count. */
+size_t uart_read_nonblock(char *buf, size_t n);
+/* Woken (wait_wake_all) from the receive interrupt whenever bytes arrive. */
+extern struct wait_source uart_input;
 uint64_t uart_rx_interrupts(void);
 
 #endif

@@ -29,6 +29,7 @@ __attribute__((format(printf, 1, 2))) void kprintf(const char *fmt, ...);
 #define pr_debug(...)  printk(LOG_DEBUG, __VA_ARGS__)
 
 void printk_set_console_level(int level);
+bool printk_console_shows(int level);
 /* Takes the log lock away from whoever holds it; used once a panic starts. */
 void printk_break_lock(void);
 

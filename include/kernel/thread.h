@@ -14,6 +14,11 @@
 #include <lib/list.h>
 #include <kernel/spinlock.h>
 #include <mm/kstack.h>
+#include <kernel/wait.h>
+#include <arch/x86_64/trap.h>
+
+struct process;
+struct fpu_state;
 
 enum thread_state {
 	THREAD_RUNNABLE, /* on the run queue, or running */
@@ -44,6 +49,26 @@ struct thread {
 	int exit_code;		    /* (o) until reaped */
 	uint64_t run_ticks;	    /* (r) timer ticks spent running */
 	struct list_head all_node;  /* (all threads lock) */
+
+	/*
+	 * User threads only: no stack above; the user registers live in
+	 * uregs (the entry code saves them there), the FPU state in fpu.
+	 */
+	bool user;					      /* (c) */
+	struct process *proc;				      /* (c) */
+	struct list_head proc_node;			      /* (process lock) */
+	struct trap_frame uregs __attribute__((aligned(16))); /* (o) */
+	struct fpu_state *fpu;		   /* (o) saved whenever it leaves a CPU */
+	int fpu_cpu;			   /* (o) CPU whose registers last held fpu */
+	struct wait wait;		   /* the wait it is parked on */
+	bool restart_syscall;		   /* (r) re-run the call in uregs when resumed */
+	bool killed;			   /* (r) exit at the next return to user mode */
+	uint64_t fs_base, gs_base;	   /* (o) user TLS registers */
+	uint64_t sigmask;		   /* (o) blocked signals */
+	uintptr_t clear_child_tid;	   /* (o) */
+	uintptr_t set_child_tid;	   /* (o) written when it first runs */
+	uintptr_t robust_list;		   /* (o) */
+	uint64_t user_ticks, system_ticks; /* (r) */
 };
 
 typedef void (*thread_fn_t)(void *arg);
@@ -61,9 +86,21 @@ struct thread *current_thread(void);
 
 /* Scheduler. */
 void sched_init_boot(void);
+/* This CPU's loop: runs kernel threads by switching, user threads by entering them. */
+__attribute__((noreturn)) void cpu_loop(void);
+__attribute__((noreturn)) void cpu_loop_restart(void);
+/* User threads leaving the CPU: yield (still runnable) or park (blocked on their wait). */
+__attribute__((noreturn)) void sched_user_yield(struct thread *t);
+/* Returns only if the wait was already woken: the caller re-runs the call at once. */
+void sched_user_park(struct thread *t);
+/* Removes t from this CPU for good (it exited); the caller frees it. */
+void sched_user_exit(struct thread *t);
+/* Marks a user thread killed and makes it run (to exit) if it is parked. */
+void sched_kill_wake(struct thread *t);
 void schedule(void);
-__attribute__((noreturn)) void sched_idle_loop(void);
-void sched_tick(void);
+/* Asks this CPU to pick again at the next chance (sched_yield). */
+void sched_request_resched(void);
+void sched_tick(bool from_user);
 /* Called on every trap exit: preempts when the timer asked for it. */
 void sched_preempt_point(bool interrupted_with_irqs_on);
 void sched_make_runnable(struct thread *t);

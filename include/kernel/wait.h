@@ -41,25 +41,40 @@ struct wait_source {
  * thread while it runs.
  */
 struct wait {
-	struct list_head node;		/* (s) on the source's waiters */
-	struct wait_source *source;	/* (s) where node is linked, or NULL */
-	uint64_t deadline_ns;		/* (r) 0: none */
-	uint32_t flags;			/* (r) WAIT_* */
-	uint32_t polls;			/* (o) runs of the call for this wait */
+	struct list_head node;			/* (s) on the source's waiters */
+	struct wait_source *source;		/* (s) where node is linked, or NULL */
+	uint64_t deadline_ns;			/* (r) 0: none */
+	uint32_t flags;				/* (r) WAIT_* */
+	uint32_t polls;				/* (o) runs of the call for this wait */
 	uint64_t progress[WAIT_PROGRESS_WORDS]; /* (o) the call's own state */
 };
 
-#define WAIT_ARMED (1u << 0)	/* registered, not yet woken */
-#define WAIT_WOKEN (1u << 1)	/* woken before the thread had parked */
+#define WAIT_ARMED     (1u << 0) /* registered, not yet woken */
+#define WAIT_WOKEN     (1u << 1) /* woken before the thread had parked */
 #define WAIT_TIMED_OUT (1u << 2)
 
 void wait_source_init(struct wait_source *src, const char *name);
 /* Caller holds src->lock; returns -EWAIT. */
 long wait_block_locked(struct wait_source *src, uint64_t deadline_ns);
+/* Waits for the deadline alone (a sleep); returns -EWAIT. */
+long wait_sleep_until(uint64_t deadline_ns);
 /* Wakes every waiter (or the first); returns how many were woken. */
 unsigned wait_wake_all(struct wait_source *src);
 unsigned wait_wake_one(struct wait_source *src);
 /* The current thread's wait (progress survives between runs of one call). */
 struct wait *current_wait(void);
+/* Wakes one particular waiter; the caller holds w->source->lock. */
+void wait_wake_locked(struct wait *w);
+/* Unlinks w from its source if still linked (a timeout woke it). */
+void wait_detach(struct wait *w);
+
+/* How many runs calls that waited needed: polls[2] is the ideal "register, complete". */
+#define WAIT_POLL_BUCKETS 6
+struct wait_stats {
+	uint64_t completed;
+	uint64_t polls[WAIT_POLL_BUCKETS]; /* by number of runs, the last is "or more" */
+};
+extern struct wait_stats wait_stats;
+void wait_record_completion(struct wait *w);
 
 #endif

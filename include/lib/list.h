@@ -55,6 +55,11 @@ static inline void list_del(struct list_head *node)
 	list_init(node);
 }
 
+static inline bool list_is_last(const struct list_head *node, const struct list_head *head)
+{
+	return node->next == head;
+}
+
 static inline bool list_empty(const struct list_head *head)
 {
 	return head->next == head;

@@ -6,8 +6,6 @@
 #ifndef ARCH_X86_64_GDT_H
 #define ARCH_X86_64_GDT_H
 
-#include <lib/types.h>
-
 #define SEL_KERNEL_CODE 0x08
 #define SEL_KERNEL_DATA 0x10
 #define SEL_USER_DATA	(0x18 | 3)
@@ -15,6 +13,9 @@
 #define SEL_TSS		0x28
 
 #define IST_DOUBLE_FAULT 1
+
+#ifndef __ASSEMBLER__
+#include <lib/types.h>
 
 struct tss {
 	uint32_t reserved0;
@@ -33,4 +34,5 @@ struct gdt_set {
 
 void gdt_init(struct gdt_set *g, uint64_t df_stack_top);
 
+#endif /* __ASSEMBLER__ */
 #endif

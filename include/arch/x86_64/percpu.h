@@ -3,11 +3,24 @@
  *
  * Each CPU owns one struct percpu; GS:0 holds its own address so that
  * this_cpu() is a single load. Fields touched only by the owning CPU with
- * interrupts disabled need no lock. The syscall entry (a later issue) finds
- * the CPU's kernel stack at a fixed offset, hence the fixed head.
+ * interrupts disabled need no lock. The entry code (arch/x86_64/entry.S)
+ * reads the head at fixed offsets (PERCPU_* below).
+ *
+ * While a user thread runs, user_frame_top points just past its saved
+ * register frame inside struct thread: the syscall entry builds the frame
+ * there, and the TSS's RSP0 has the same value so that interrupts from user
+ * mode push their frame there too. The handler then moves to the CPU's own
+ * stack (cpu_stack_top): a user thread owns no kernel stack.
  */
 #ifndef ARCH_X86_64_PERCPU_H
 #define ARCH_X86_64_PERCPU_H
+
+#define PERCPU_SELF	      0
+#define PERCPU_USER_FRAME_TOP 8
+#define PERCPU_SCRATCH	      16
+#define PERCPU_CPU_STACK_TOP  24
+
+#ifndef __ASSEMBLER__
 
 #include <lib/types.h>
 #include <arch/x86_64/gdt.h>
@@ -15,9 +28,10 @@
 struct thread;
 
 struct percpu {
-	struct percpu *self; /* offset 0: this_cpu() */
-	uint64_t kernel_rsp; /* offset 8: top of this CPU's entry stack */
-	uint64_t scratch;    /* offset 16: free register slot for entry code */
+	struct percpu *self;	 /* PERCPU_SELF: this_cpu() */
+	uint64_t user_frame_top; /* PERCPU_USER_FRAME_TOP */
+	uint64_t scratch;	 /* PERCPU_SCRATCH: a register slot for entry code */
+	uint64_t cpu_stack_top;	 /* PERCPU_CPU_STACK_TOP: this CPU's kernel stack */
 	unsigned cpu_id;
 	unsigned apic_id;
 	struct thread *current;	      /* the thread running here */
@@ -28,6 +42,7 @@ struct percpu {
 	bool need_resched;	      /* set by the timer or a wake-up; checked on trap exit */
 	uint64_t ticks;		      /* timer interrupts taken */
 	uint64_t idle_ticks;	      /* ... of which while idle */
+	struct thread *fpu_owner;     /* whose user FPU state the registers hold */
 	struct gdt_set gdt;
 };
 
@@ -42,4 +57,5 @@ extern struct percpu boot_cpu;
 
 void percpu_init_boot(void);
 
+#endif /* __ASSEMBLER__ */
 #endif

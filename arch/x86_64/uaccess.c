@@ -1,0 +1,94 @@
+/*
+ * User memory access (include/kernel/uaccess.h). Each copy is one
+ * `rep movsb` / `rep stosb` inside a stac/clac bracket; the instruction is
+ * listed in the exception table, so a fault (unmapped page, protection, or
+ * SMAP if the bracket were missing) resumes at the fixup with the count of
+ * bytes not copied still in rcx. Callers see 0 or -EFAULT.
+ */
+#include <kernel/uaccess.h>
+#include <kernel/extable.h>
+#include <arch/x86_64/smap.h>
+#include <lib/compiler.h>
+#include <lib/string.h>
+#include <uapi/errno.h>
+
+/* Returns the number of bytes not copied. */
+static size_t raw_copy(void *dst, const void *src, size_t n)
+{
+	__asm__ volatile(SMAP_SITE_ASM("stac") "1: rep movsb\n"
+						"2:\n" SMAP_SITE_ASM("clac") EXTABLE_ENTRY(1b, 2b)
+			 : "+D"(dst), "+S"(src), "+c"(n)
+			 :
+			 : "memory");
+	return n;
+}
+
+static size_t raw_clear(void *dst, size_t n)
+{
+	__asm__ volatile(SMAP_SITE_ASM("stac") "1: rep stosb\n"
+						"2:\n" SMAP_SITE_ASM("clac") EXTABLE_ENTRY(1b, 2b)
+			 : "+D"(dst), "+c"(n)
+			 : "a"(0)
+			 : "memory");
+	return n;
+}
+
+int copy_from_user(void *dst, uintptr_t src, size_t n)
+{
+	if (!user_range_ok(src, n))
+		return -EFAULT;
+	return raw_copy(dst, (const void *)src, n) ? -EFAULT : 0;
+}
+
+int copy_to_user(uintptr_t dst, const void *src, size_t n)
+{
+	if (!user_range_ok(dst, n))
+		return -EFAULT;
+	return raw_copy((void *)dst, src, n) ? -EFAULT : 0;
+}
+
+int clear_user(uintptr_t dst, size_t n)
+{
+	if (!user_range_ok(dst, n))
+		return -EFAULT;
+	return raw_clear((void *)dst, n) ? -EFAULT : 0;
+}
+
+long strncpy_from_user(char *dst, uintptr_t src, size_t max)
+{
+	/* Copy in chunks that never cross a page, so a string ending just before an unmapped page works. */
+	size_t done = 0;
+
+	while (done < max) {
+		size_t chunk = MIN(max - done, 4096 - ((src + done) & 4095));
+		char *nul;
+
+		if (copy_from_user(dst + done, src + done, chunk))
+			return -EFAULT;
+		nul = memchr(dst + done, '\0', chunk);
+		if (nul)
+			return nul - dst;
+		done += chunk;
+	}
+	return -ENAMETOOLONG;
+}
+
+int iobuf_write(const struct iobuf *b, size_t off, const void *src, size_t n)
+{
+	if (off > b->len || n > b->len - off)
+		return -EFAULT;
+	if (b->user)
+		return copy_to_user(b->addr + off, src, n);
+	memcpy((char *)b->addr + off, src, n);
+	return 0;
+}
+
+int iobuf_read(void *dst, const struct iobuf *b, size_t off, size_t n)
+{
+	if (off > b->len || n > b->len - off)
+		return -EFAULT;
+	if (b->user)
+		return copy_from_user(dst, b->addr + off, n);
+	memcpy(dst, (const char *)b->addr + off, n);
+	return 0;
+}

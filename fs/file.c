@@ -1,0 +1,330 @@
+/*
+ * Open files (include/fs/vfs.h): creation by open, reference counting,
+ * and the generic half of read, write, lseek, stat, ioctl and readdir.
+ * The system calls and kernel users (exec's kernel_read, the initramfs)
+ * call these; each checks the file's mode and flags, then dispatches to
+ * the file's ops, which do the work at a position the VFS keeps.
+ *
+ * The position is read and written under pos_lock but not held across
+ * the operation (which may copy to user memory or return -EWAIT), so two
+ * threads reading one file at once may read the same bytes, as on Linux
+ * before 3.14; each call still sees a consistent position.
+ */
+#include <fs/vfs.h>
+#include <kernel/panic.h>
+#include <lib/string.h>
+#include <mm/page.h>
+#include <mm/slab.h>
+#include <uapi/errno.h>
+
+/* What O_PATH files get: nothing but fstat and use as a base. */
+static const struct file_ops path_fops;
+
+static const uint8_t zero_buf[512];
+
+int iobuf_zero(const struct iobuf *b, size_t off, size_t n)
+{
+	while (n) {
+		size_t chunk = MIN(n, sizeof(zero_buf));
+		int r = iobuf_write(b, off, zero_buf, chunk);
+
+		if (r)
+			return r;
+		off += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+static unsigned fmode_of(int flags)
+{
+	if (flags & O_PATH)
+		return FMODE_PATH;
+	switch (flags & O_ACCMODE) {
+	case O_RDONLY:
+		return FMODE_READ;
+	case O_WRONLY:
+		return FMODE_WRITE;
+	case O_RDWR:
+		return FMODE_READ | FMODE_WRITE;
+	default:
+		return 0; /* 3: ioctl only, as Linux */
+	}
+}
+
+int vfs_open_dentry(struct dentry *d, int flags, struct file **out)
+{
+	struct file *f = kzalloc(sizeof(*f));
+	int r = 0;
+
+	if (!f)
+		return -ENOMEM;
+	f->refcount = 1;
+	f->flags = (uint32_t)flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+	f->fmode = fmode_of(flags);
+	spin_init(&f->pos_lock, "file-pos");
+	f->dentry = dentry_get(d);
+	f->inode = d->inode;
+	f->fops = (flags & O_PATH) ? &path_fops : d->inode->fops;
+	if (f->fops->open)
+		r = f->fops->open(f->inode, f);
+	if (r) {
+		dentry_put(f->dentry);
+		kfree(f);
+		return r;
+	}
+	__atomic_fetch_add(&vfs_live.files, 1, __ATOMIC_RELAXED);
+	*out = f;
+	return 0;
+}
+
+struct file *file_get(struct file *f)
+{
+	if (__atomic_fetch_add(&f->refcount, 1, __ATOMIC_RELAXED) <= 0)
+		panic("file_get: file %p is free", (void *)f);
+	return f;
+}
+
+void file_put(struct file *f)
+{
+	int32_t old = __atomic_fetch_sub(&f->refcount, 1, __ATOMIC_ACQ_REL);
+
+	if (old <= 0)
+		panic("file_put: file %p is already free", (void *)f);
+	if (old > 1)
+		return;
+	if (f->fops->release)
+		f->fops->release(f);
+	dentry_put(f->dentry);
+	kfree(f);
+	__atomic_fetch_sub(&vfs_live.files, 1, __ATOMIC_RELAXED);
+}
+
+static int64_t file_pos(struct file *f)
+{
+	unsigned long flags = spin_lock_irqsave(&f->pos_lock);
+	int64_t pos = f->pos;
+
+	spin_unlock_irqrestore(&f->pos_lock, flags);
+	return pos;
+}
+
+static void file_set_pos(struct file *f, int64_t pos)
+{
+	unsigned long flags = spin_lock_irqsave(&f->pos_lock);
+
+	f->pos = pos;
+	spin_unlock_irqrestore(&f->pos_lock, flags);
+}
+
+static int read_check(struct file *f)
+{
+	if (!(f->fmode & FMODE_READ))
+		return -EBADF;
+	if (S_ISDIR(f->inode->mode))
+		return -EISDIR;
+	return f->fops->read ? 0 : -EINVAL;
+}
+
+static int write_check(struct file *f)
+{
+	if (!(f->fmode & FMODE_WRITE))
+		return -EBADF;
+	return f->fops->write ? 0 : -EINVAL;
+}
+
+static struct iobuf clamp(const struct iobuf *buf)
+{
+	struct iobuf b = *buf;
+
+	if (b.len > (size_t)MAX_RW_COUNT)
+		b.len = MAX_RW_COUNT;
+	return b;
+}
+
+ssize_t vfs_read(struct file *f, const struct iobuf *buf)
+{
+	struct iobuf b = clamp(buf);
+	int64_t pos;
+	ssize_t r = read_check(f);
+
+	if (r || b.len == 0)
+		return r;
+	pos = file_pos(f);
+	r = f->fops->read(f, &b, &pos);
+	if (r > 0)
+		file_set_pos(f, pos);
+	return r;
+}
+
+ssize_t vfs_write(struct file *f, const struct iobuf *buf)
+{
+	struct iobuf b = clamp(buf);
+	int64_t pos;
+	ssize_t r = write_check(f);
+
+	if (r || b.len == 0)
+		return r;
+	pos = file_pos(f);
+	r = f->fops->write(f, &b, &pos);
+	if (r > 0)
+		file_set_pos(f, pos);
+	return r;
+}
+
+ssize_t vfs_pread(struct file *f, const struct iobuf *buf, int64_t off)
+{
+	struct iobuf b = clamp(buf);
+	ssize_t r = read_check(f);
+
+	if (r)
+		return r;
+	if (f->fmode & FMODE_STREAM)
+		return -ESPIPE;
+	if (off < 0)
+		return -EINVAL;
+	return b.len ? f->fops->read(f, &b, &off) : 0;
+}
+
+ssize_t vfs_pwrite(struct file *f, const struct iobuf *buf, int64_t off)
+{
+	struct iobuf b = clamp(buf);
+	ssize_t r = write_check(f);
+
+	if (r)
+		return r;
+	if (f->fmode & FMODE_STREAM)
+		return -ESPIPE;
+	if (off < 0)
+		return -EINVAL;
+	return b.len ? f->fops->write(f, &b, &off) : 0;
+}
+
+ssize_t kernel_read(struct file *f, void *dst, size_t n, int64_t off)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		struct iobuf b = iobuf_kernel((char *)dst + done, n - done);
+		ssize_t r = vfs_pread(f, &b, off + (int64_t)done);
+
+		if (r < 0)
+			return done ? (ssize_t)done : r;
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+/* The new position for whence into *pos; 0, -EINVAL or -ENXIO. Caller holds pos_lock. */
+static int lseek_target(struct file *f, int64_t off, int whence, int64_t *pos)
+{
+	int64_t size = READ_ONCE(f->inode->size), base;
+
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = f->pos;
+		break;
+	case SEEK_END:
+		base = size;
+		break;
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		if (off < 0 || off >= size)
+			return off < 0 ? -EINVAL : -ENXIO;
+		*pos = whence == SEEK_DATA ? off : size;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+	if (__builtin_add_overflow(base, off, pos) || *pos < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int64_t generic_lseek(struct file *f, int64_t off, int whence)
+{
+	unsigned long flags = spin_lock_irqsave(&f->pos_lock);
+	int64_t pos;
+	int r = lseek_target(f, off, whence, &pos);
+
+	if (!r)
+		f->pos = pos;
+	spin_unlock_irqrestore(&f->pos_lock, flags);
+	return r ? r : pos;
+}
+
+int64_t no_lseek(struct file *f, int64_t off, int whence)
+{
+	(void)f;
+	(void)off;
+	(void)whence;
+	return -ESPIPE;
+}
+
+int64_t vfs_lseek(struct file *f, int64_t off, int whence)
+{
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	if (whence < SEEK_SET || whence > SEEK_HOLE)
+		return -EINVAL;
+	return f->fops->lseek ? f->fops->lseek(f, off, whence) : generic_lseek(f, off, whence);
+}
+
+int vfs_fstat(struct file *f, struct kstat *st)
+{
+	inode_getattr(f->inode, st);
+	return 0;
+}
+
+int vfs_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
+{
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	return f->fops->ioctl ? f->fops->ioctl(f, cmd, arg) : -ENOTTY;
+}
+
+int vfs_readdir(struct file *f, struct dir_context *ctx)
+{
+	int r;
+
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	if (!S_ISDIR(f->inode->mode) || !f->fops->readdir)
+		return -ENOTDIR;
+	ctx->pos = file_pos(f);
+	r = f->fops->readdir(f, ctx);
+	file_set_pos(f, ctx->pos);
+	return r;
+}
+
+int vfs_ftruncate(struct file *f, int64_t size)
+{
+	struct vfs_attr attr = { .valid = ATTR_SIZE, .size = size };
+	struct inode *inode = f->inode;
+
+	if (size < 0)
+		return -EINVAL;
+	if (!(f->fmode & FMODE_WRITE) || !S_ISREG(inode->mode))
+		return -EINVAL;
+	return inode->iops->setattr ? inode->iops->setattr(inode, &attr) : -EPERM;
+}
+
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
+
+void vfs_setfl(struct file *f, unsigned flags)
+{
+	unsigned long irq = spin_lock_irqsave(&f->pos_lock);
+
+	f->flags = (f->flags & ~SETFL_MASK) | (flags & SETFL_MASK);
+	spin_unlock_irqrestore(&f->pos_lock, irq);
+}
+
+unsigned vfs_getfl(struct file *f)
+{
+	return READ_ONCE(f->flags);
+}

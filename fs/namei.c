@@ -1,0 +1,600 @@
+/*
+ * The path walk and the operations that change the name space
+ * (include/fs/vfs.h): open with O_CREAT, mkdir, mknod, symlink, unlink,
+ * rmdir, plus lookup, readlink, stat and setattr by path. The system
+ * calls, exec, the initramfs and mount call these.
+ *
+ * A walk (struct nameidata) holds a reference on the directory it is in
+ * and goes component by component: walk_parent stops before the last
+ * component, which each operation handles its own way (look up, create,
+ * remove). A symlink is followed by splicing its target in front of what
+ * is left of the path, in a PATH_MAX buffer, so there is no recursion;
+ * at most MAX_SYMLINKS are followed per walk (-ELOOP). ".." never leaves
+ * the root and crosses back over mount points.
+ */
+#include <fs/vfs.h>
+#include <fs/dcache.h>
+#include <lib/string.h>
+#include <mm/slab.h>
+#include <uapi/errno.h>
+
+struct nameidata {
+	struct dentry *root; /* where "/" starts and ".." stops */
+	struct dentry *cur;  /* the directory the walk is in */
+	const char *p;	     /* what is left of the path */
+	char *buf;	     /* PATH_MAX bytes, once a symlink was followed */
+	int links;	     /* symlinks followed */
+	struct qstr last;    /* the final component, after walk_parent */
+	bool last_slash;     /* a slash follows it */
+};
+
+/* What create_in passes to the file system. */
+struct make_args {
+	unsigned mode;
+	uint32_t rdev;
+	const char *target;
+};
+
+typedef int (*make_fn)(struct inode *dir, struct dentry *d, const struct make_args *a);
+
+static int nd_init(struct nameidata *nd, struct dentry *base, const char *path)
+{
+	int r = path_check(path);
+
+	if (r)
+		return r;
+	memset(nd, 0, sizeof(*nd));
+	nd->root = vfs_root();
+	nd->cur = dentry_get(path[0] == '/' || !base ? nd->root : base);
+	nd->p = path;
+	return 0;
+}
+
+static void nd_release(struct nameidata *nd)
+{
+	dentry_put(nd->cur);
+	dentry_put(nd->root);
+	kfree(nd->buf);
+}
+
+/* Moves the walk to d, whose reference it takes over. */
+static void nd_move(struct nameidata *nd, struct dentry *d)
+{
+	dentry_put(nd->cur);
+	nd->cur = d;
+}
+
+static int link_check(struct nameidata *nd, struct inode *inode, size_t tlen, size_t rest)
+{
+	if (++nd->links > MAX_SYMLINKS)
+		return -ELOOP;
+	if (!inode->iops->readlink)
+		return -EINVAL;
+	if (tlen == 0)
+		return -ENOENT;
+	if (tlen + rest >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (!nd->buf)
+		nd->buf = kmalloc(PATH_MAX);
+	return nd->buf ? 0 : -ENOMEM;
+}
+
+/*
+ * Continues the walk with the target of link (whose reference is
+ * consumed) followed by what is left of the path. What is left is empty
+ * or starts with a slash, so the two join without a separator.
+ */
+static int follow_link(struct nameidata *nd, struct dentry *link)
+{
+	struct inode *inode = link->inode;
+	size_t rest = strlen(nd->p), tlen = (size_t)READ_ONCE(inode->size);
+	int r = link_check(nd, inode, tlen, rest);
+	ssize_t n;
+
+	if (!r) {
+		memmove(nd->buf + tlen, nd->p, rest + 1);
+		n = inode->iops->readlink(inode, nd->buf, tlen);
+		if (n != (ssize_t)tlen)
+			r = n < 0 ? (int)n : -EIO;
+	}
+	dentry_put(link);
+	if (r)
+		return r;
+	nd->p = nd->buf;
+	if (nd->buf[0] == '/')
+		nd_move(nd, dentry_get(nd->root));
+	return 0;
+}
+
+/* Asks the file system for a name the tree does not hold. */
+static int lookup_slow(struct dentry *dir, const struct qstr *name, struct dentry **out)
+{
+	struct inode *inode = dir->inode;
+	unsigned long flags;
+	struct dentry *d;
+	int r = 0;
+
+	if (!inode->iops->lookup)
+		return -ENOENT;
+	d = d_alloc(dir, name);
+	if (!d)
+		return -ENOMEM;
+	flags = spin_lock_irqsave(&inode->lock);
+	*out = d_lookup(dir, name); /* someone else may have added it */
+	if (!*out) {
+		r = inode->iops->lookup(inode, d);
+		if (!r) {
+			d_link(d);
+			*out = dentry_get(d);
+		}
+	}
+	spin_unlock_irqrestore(&inode->lock, flags);
+	dentry_put(d);
+	return r;
+}
+
+/* The child name of dir (referenced), from the tree or the file system. */
+static int lookup_child(struct dentry *dir, const struct qstr *name, struct dentry **out)
+{
+	*out = d_lookup(dir, name);
+	return *out ? 0 : lookup_slow(dir, name, out);
+}
+
+/*
+ * Steps into component c. Returns 0, 1 when c was a symlink that was
+ * followed (the walk goes on with its target from nd->p), or an error.
+ */
+static int walk_component(struct nameidata *nd, const struct qstr *c, bool follow)
+{
+	struct dentry *next;
+	int r;
+
+	if (!S_ISDIR(nd->cur->inode->mode))
+		return -ENOTDIR;
+	if (qstr_is_dot(c))
+		return 0;
+	if (qstr_is_dotdot(c)) {
+		nd_move(nd, d_parent_of(nd->cur, nd->root));
+		return 0;
+	}
+	r = lookup_child(nd->cur, c, &next);
+	if (r)
+		return r;
+	next = d_cross_mounts(next);
+	if (follow && S_ISLNK(next->inode->mode)) {
+		r = follow_link(nd, next);
+		return r ? r : 1;
+	}
+	nd_move(nd, next);
+	return 0;
+}
+
+/* Walks every component but the last, following symlinks. */
+static int walk_parent(struct nameidata *nd)
+{
+	struct qstr c;
+	int r;
+
+	for (;;) {
+		r = path_next(&nd->p, &c);
+		if (r <= 0) {
+			nd->last.len = 0; /* no component at all: "/" */
+			nd->last_slash = false;
+			return r;
+		}
+		if (path_only_slashes(nd->p)) {
+			nd->last = c;
+			nd->last_slash = *nd->p == '/';
+			return 0;
+		}
+		r = walk_component(nd, &c, true);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* Resolves the final component: 0 with *out, 1 to walk on, or an error. */
+static int lookup_last(struct nameidata *nd, bool follow, struct dentry **out)
+{
+	int r;
+
+	if (nd->last.len) {
+		r = walk_component(nd, &nd->last, follow || nd->last_slash);
+		if (r)
+			return r;
+	}
+	if (nd->last_slash && !S_ISDIR(nd->cur->inode->mode))
+		return -ENOTDIR;
+	*out = dentry_get(nd->cur);
+	return 0;
+}
+
+int vfs_lookup(struct dentry *base, const char *path, unsigned lookup_flags, struct dentry **out)
+{
+	struct nameidata nd;
+	int r = nd_init(&nd, base, path);
+
+	if (r)
+		return r;
+	do {
+		r = walk_parent(&nd);
+		if (!r)
+			r = lookup_last(&nd, lookup_flags & LOOKUP_FOLLOW, out);
+	} while (r == 1);
+	nd_release(&nd);
+	if (!r && (lookup_flags & LOOKUP_DIRECTORY) && !S_ISDIR((*out)->inode->mode)) {
+		dentry_put(*out);
+		r = -ENOTDIR;
+	}
+	return r;
+}
+
+/*
+ * Whether name may be created in dir: dir still exists and has no such
+ * child. Caller holds dir's inode lock. File systems whose tree is not
+ * complete (->lookup) check their own store too.
+ */
+static int may_create_locked(struct dentry *dir, const struct qstr *name)
+{
+	struct dentry *old;
+
+	if (dir->inode->nlink == 0)
+		return -ENOENT;
+	old = d_lookup(dir, name);
+	if (!old)
+		return 0;
+	dentry_put(old);
+	return -EEXIST;
+}
+
+/*
+ * Creates name in dir with make, under dir's lock, and links it. With
+ * out, the new dentry is returned referenced. A trailing slash is only
+ * allowed for directories.
+ */
+static int create_in(struct dentry *dir, const struct qstr *name, bool slash, make_fn make,
+		     const struct make_args *a, struct dentry **out)
+{
+	unsigned long flags;
+	struct dentry *d;
+	int r;
+
+	if (!S_ISDIR(dir->inode->mode))
+		return -ENOTDIR;
+	d = d_alloc(dir, name);
+	if (!d)
+		return -ENOMEM;
+	flags = spin_lock_irqsave(&dir->inode->lock);
+	r = may_create_locked(dir, name);
+	if (!r && slash && !S_ISDIR(a->mode))
+		r = -ENOENT;
+	if (!r)
+		r = make(dir->inode, d, a);
+	if (!r)
+		d_link(d);
+	spin_unlock_irqrestore(&dir->inode->lock, flags);
+	if (!r && out)
+		*out = dentry_get(d);
+	dentry_put(d);
+	return r;
+}
+
+static int do_create(struct dentry *base, const char *path, make_fn make, const struct make_args *a)
+{
+	struct nameidata nd;
+	int r = nd_init(&nd, base, path);
+
+	if (r)
+		return r;
+	r = walk_parent(&nd);
+	if (!r && (!nd.last.len || qstr_is_dot(&nd.last) || qstr_is_dotdot(&nd.last)))
+		r = -EEXIST;
+	if (!r)
+		r = create_in(nd.cur, &nd.last, nd.last_slash, make, a, NULL);
+	nd_release(&nd);
+	return r;
+}
+
+static int make_dir(struct inode *dir, struct dentry *d, const struct make_args *a)
+{
+	return dir->iops->mkdir ? dir->iops->mkdir(dir, d, a->mode) : -EPERM;
+}
+
+static int make_file(struct inode *dir, struct dentry *d, const struct make_args *a)
+{
+	return dir->iops->create ? dir->iops->create(dir, d, a->mode) : -EACCES;
+}
+
+static int make_node(struct inode *dir, struct dentry *d, const struct make_args *a)
+{
+	if (S_ISREG(a->mode))
+		return make_file(dir, d, a);
+	return dir->iops->mknod ? dir->iops->mknod(dir, d, a->mode, a->rdev) : -EPERM;
+}
+
+static int make_symlink(struct inode *dir, struct dentry *d, const struct make_args *a)
+{
+	return dir->iops->symlink ? dir->iops->symlink(dir, d, a->target) : -EPERM;
+}
+
+int vfs_mkdir(struct dentry *base, const char *path, unsigned mode)
+{
+	struct make_args a = { .mode = S_IFDIR | (mode & (S_IRWXU | S_IRWXG | S_IRWXO | S_ISVTX)) };
+
+	return do_create(base, path, make_dir, &a);
+}
+
+int vfs_mknod(struct dentry *base, const char *path, unsigned mode, uint32_t rdev)
+{
+	struct make_args a = { .mode = mode & (S_IFMT | S_IALLUGO), .rdev = rdev };
+
+	switch (a.mode & S_IFMT) {
+	case 0:
+		a.mode |= S_IFREG;
+		break;
+	case S_IFREG:
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFIFO:
+	case S_IFSOCK:
+		break;
+	case S_IFDIR:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	return do_create(base, path, make_node, &a);
+}
+
+int vfs_symlink(const char *target, struct dentry *base, const char *path)
+{
+	struct make_args a = { .mode = S_IFLNK | 0777, .target = target };
+	int r = path_check(target);
+
+	return r ? r : do_create(base, path, make_symlink, &a);
+}
+
+/* Checks what unlink (dir false) or rmdir (dir true) may remove. Holds victim's lock. */
+static int may_remove_locked(struct dentry *victim, bool dir, bool slash)
+{
+	bool is_dir = S_ISDIR(victim->inode->mode);
+
+	if (!(victim->flags & DENTRY_LINKED))
+		return -ENOENT; /* removed while we looked */
+	if (victim->mounted)
+		return -EBUSY;
+	if (!dir)
+		return is_dir ? -EISDIR : (slash ? -ENOTDIR : 0);
+	if (!is_dir)
+		return -ENOTDIR;
+	return d_has_children(victim) ? -ENOTEMPTY : 0;
+}
+
+/* Removes victim from dir under both inode locks (parent first). */
+static int remove_child(struct dentry *dir, struct dentry *victim, bool is_rmdir, bool slash)
+{
+	struct inode *di = dir->inode, *vi = victim->inode;
+	int (*op)(struct inode *, struct dentry *) = is_rmdir ? di->iops->rmdir : di->iops->unlink;
+	unsigned long flags, vflags;
+	int r;
+
+	flags = spin_lock_irqsave(&di->lock);
+	vflags = spin_lock_irqsave(&vi->lock);
+	r = may_remove_locked(victim, is_rmdir, slash);
+	if (!r)
+		r = op ? op(di, victim) : -EPERM;
+	spin_unlock_irqrestore(&vi->lock, vflags);
+	if (!r)
+		d_unlink(victim);
+	spin_unlock_irqrestore(&di->lock, flags);
+	return r;
+}
+
+/* Errors for names unlink and rmdir never remove: "", "." and "..". */
+static int remove_name_check(const struct qstr *last, bool is_rmdir)
+{
+	if (!last->len)
+		return is_rmdir ? -EBUSY : -EISDIR;
+	if (qstr_is_dot(last))
+		return is_rmdir ? -EINVAL : -EISDIR;
+	if (qstr_is_dotdot(last))
+		return is_rmdir ? -ENOTEMPTY : -EISDIR;
+	return 0;
+}
+
+static int do_remove(struct dentry *base, const char *path, bool is_rmdir)
+{
+	struct dentry *victim;
+	struct nameidata nd;
+	int r = nd_init(&nd, base, path);
+
+	if (r)
+		return r;
+	r = walk_parent(&nd);
+	if (!r)
+		r = remove_name_check(&nd.last, is_rmdir);
+	if (!r && !S_ISDIR(nd.cur->inode->mode))
+		r = -ENOTDIR;
+	if (!r)
+		r = lookup_child(nd.cur, &nd.last, &victim);
+	if (!r) {
+		r = remove_child(nd.cur, victim, is_rmdir, nd.last_slash);
+		dentry_put(victim);
+	}
+	nd_release(&nd);
+	return r;
+}
+
+int vfs_unlink(struct dentry *base, const char *path)
+{
+	return do_remove(base, path, false);
+}
+
+int vfs_rmdir(struct dentry *base, const char *path)
+{
+	return do_remove(base, path, true);
+}
+
+ssize_t vfs_readlink(struct dentry *base, const char *path, char *buf, size_t size)
+{
+	struct dentry *d;
+	struct inode *inode;
+	ssize_t r = vfs_lookup(base, path, 0, &d);
+
+	if (r)
+		return r;
+	inode = d->inode;
+	if (!S_ISLNK(inode->mode) || !inode->iops->readlink)
+		r = -EINVAL;
+	else
+		r = inode->iops->readlink(inode, buf, size);
+	dentry_put(d);
+	return r;
+}
+
+int vfs_statat(struct dentry *base, const char *path, unsigned lookup_flags, struct kstat *st)
+{
+	struct dentry *d;
+	int r = vfs_lookup(base, path, lookup_flags, &d);
+
+	if (r)
+		return r;
+	inode_getattr(d->inode, st);
+	dentry_put(d);
+	return 0;
+}
+
+int vfs_setattrat(struct dentry *base, const char *path, unsigned lookup_flags,
+		  const struct vfs_attr *attr)
+{
+	struct dentry *d;
+	struct inode *inode;
+	int r = vfs_lookup(base, path, lookup_flags, &d);
+
+	if (r)
+		return r;
+	inode = d->inode;
+	r = inode->iops->setattr ? inode->iops->setattr(inode, attr) : -EPERM;
+	dentry_put(d);
+	return r;
+}
+
+/* An existing final component of open(O_CREAT): 0 with *out, 1 to walk on. */
+static int open_existing(struct nameidata *nd, int flags, struct dentry *d, struct dentry **out)
+{
+	int r;
+
+	if (flags & O_EXCL) {
+		dentry_put(d);
+		return -EEXIST;
+	}
+	if (S_ISLNK(d->inode->mode) && !(flags & O_NOFOLLOW)) {
+		r = follow_link(nd, d);
+		return r ? r : 1;
+	}
+	*out = d;
+	return 0;
+}
+
+/* The final component of open(O_CREAT): 0 with *out, 1 to walk on. */
+static int open_create_last(struct nameidata *nd, int flags, unsigned mode, struct dentry **out,
+			    bool *created)
+{
+	struct make_args a = { .mode = S_IFREG | (mode & S_IALLUGO) };
+	struct dentry *dir = nd->cur, *d;
+	int r;
+
+	if (!nd->last.len || qstr_is_dot(&nd->last) || qstr_is_dotdot(&nd->last) || nd->last_slash)
+		return -EISDIR;
+	if (!S_ISDIR(dir->inode->mode))
+		return -ENOTDIR;
+	for (;;) {
+		r = lookup_child(dir, &nd->last, &d);
+		if (r != -ENOENT)
+			return r ? r : open_existing(nd, flags, d_cross_mounts(d), out);
+		r = create_in(dir, &nd->last, false, make_file, &a, out);
+		if (r != -EEXIST || (flags & O_EXCL))
+			break;
+	}
+	*created = r == 0;
+	return r;
+}
+
+static int open_resolve(struct dentry *base, const char *path, int flags, unsigned mode,
+			struct dentry **out, bool *created)
+{
+	struct nameidata nd;
+	int r = nd_init(&nd, base, path);
+
+	if (r)
+		return r;
+	do {
+		r = walk_parent(&nd);
+		if (r)
+			break;
+		if (flags & O_CREAT)
+			r = open_create_last(&nd, flags, mode, out, created);
+		else
+			r = lookup_last(&nd, !(flags & O_NOFOLLOW), out);
+	} while (r == 1);
+	nd_release(&nd);
+	return r;
+}
+
+/* Type checks of an open, as Linux's may_open. */
+static int may_open(struct inode *inode, int flags)
+{
+	unsigned mode = inode->mode;
+
+	if (S_ISLNK(mode))
+		return (flags & O_PATH) ? 0 : -ELOOP;
+	if ((flags & O_DIRECTORY) && !S_ISDIR(mode))
+		return -ENOTDIR;
+	if (flags & O_PATH)
+		return 0;
+	if (S_ISDIR(mode) && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
+		return -EISDIR;
+	return 0;
+}
+
+static int open_flags_check(int *flags)
+{
+	if (*flags & (O_TMPFILE & ~O_DIRECTORY))
+		return -EOPNOTSUPP;
+	if (*flags & O_PATH)
+		*flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	if ((*flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+		return -EINVAL;
+	return 0;
+}
+
+static int open_truncate(struct file *f)
+{
+	struct vfs_attr attr = { .valid = ATTR_SIZE | ATTR_MTIME, .size = 0, .mtime = vfs_now() };
+	struct inode *inode = f->inode;
+
+	return inode->iops->setattr ? inode->iops->setattr(inode, &attr) : 0;
+}
+
+int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, struct file **out)
+{
+	bool created = false;
+	struct dentry *d;
+	int r = open_flags_check(&flags);
+
+	if (r)
+		return r;
+	r = open_resolve(base, path, flags, mode, &d, &created);
+	if (r)
+		return r;
+	r = may_open(d->inode, flags);
+	if (!r)
+		r = vfs_open_dentry(d, flags, out);
+	if (!r && (flags & O_TRUNC) && !created && S_ISREG(d->inode->mode)) {
+		r = open_truncate(*out);
+		if (r)
+			file_put(*out);
+	}
+	dentry_put(d);
+	return r;
+}

@@ -1,0 +1,27 @@
+/*
+ * Devices as files (fs/devfs.c, fs/console.c). Character device drivers
+ * register a file_ops under a major/minor number; opening a character
+ * device node on any file system dispatches to it by the node's rdev.
+ * devtmpfs, mounted on /dev by vfs_init, is a tmpfs that gets a node for
+ * every registered device.
+ */
+#ifndef FS_DEVFS_H
+#define FS_DEVFS_H
+
+#include <fs/vfs.h>
+
+/* Registers the built-in devices and the "devtmpfs" type (vfs_init). */
+void devfs_init(void);
+/*
+ * Registers a character device; when devtmpfs is mounted, /dev/name
+ * appears. Returns 0, -EEXIST (number taken) or -ENOMEM.
+ */
+int devfs_register_chrdev(unsigned major, unsigned minor, const char *name, unsigned perm,
+			  const struct file_ops *fops);
+/* The file_ops a new device node of this mode starts with (tmpfs mknod). */
+const struct file_ops *devfs_node_fops(unsigned mode);
+
+/* The console (fs/console.c): /dev/console (5,1) and /dev/tty (5,0). */
+void console_init(void);
+
+#endif /* FS_DEVFS_H */

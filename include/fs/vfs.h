@@ -1,0 +1,299 @@
+/*
+ * The virtual file system: the objects every file system shares and the
+ * kernel API on top of them (fs/vfs.c, fs/dcache.c, fs/namei.c,
+ * fs/file.c). The system calls (sys/) and kernel code (exec, initramfs,
+ * self-tests) call the vfs_* functions; file systems (fs/tmpfs.c, devfs,
+ * later procfs and ext2) fill in the ops tables. See docs/files.md.
+ *
+ * Objects: a super_block is one mounted file system; an inode is a file
+ * of it; a dentry is a name in the tree of names the kernel keeps in
+ * memory (the dentry cache), pointing at an inode; a mount attaches a
+ * super_block's root dentry on a dentry of another file system; a file is
+ * an open file (position, flags). Each is reference counted.
+ *
+ * Errors are negative errno values. Modes passed to the vfs_* functions
+ * are final: the caller applies the process's umask.
+ */
+#ifndef FS_VFS_H
+#define FS_VFS_H
+
+#include <lib/types.h>
+#include <lib/list.h>
+#include <kernel/spinlock.h>
+#include <kernel/uaccess.h>
+#include <fs/path.h>
+#include <uapi/stat.h>
+#include <uapi/fcntl.h>
+
+typedef long ssize_t;
+
+/* Device numbers, encoded as Linux's 32-bit st_dev/st_rdev (new_encode_dev). */
+#define MKDEV(ma, mi) ((uint32_t)((((ma)&0xfffu) << 8) | ((mi)&0xffu) | (((mi)&0xfff00u) << 12)))
+#define MAJOR(dev)    (((uint32_t)(dev) >> 8) & 0xfffu)
+#define MINOR(dev)    (((uint32_t)(dev)&0xffu) | (((uint32_t)(dev) >> 12) & 0xfff00u))
+
+#define MAX_SYMLINKS 40		 /* symlinks one path walk may follow */
+#define MAX_RW_COUNT 0x7ffff000L /* largest single read or write, as Linux */
+
+struct vfs_timespec {
+	int64_t sec;
+	int64_t nsec;
+};
+
+struct inode;
+struct dentry;
+struct file;
+struct super_block;
+struct mount;
+struct dir_context;
+struct vfs_attr;
+
+/*
+ * Operations on inodes. Directory operations are called with the
+ * directory's lock held (and, for unlink and rmdir, the victim's lock
+ * too); on success the VFS links or unlinks the dentry in the tree.
+ */
+struct inode_ops {
+	/* Fills d->inode from the backing store; NULL: the dentry tree is complete. */
+	int (*lookup)(struct inode *dir, struct dentry *d);
+	int (*create)(struct inode *dir, struct dentry *d, unsigned mode);
+	int (*mkdir)(struct inode *dir, struct dentry *d, unsigned mode);
+	int (*mknod)(struct inode *dir, struct dentry *d, unsigned mode, uint32_t rdev);
+	int (*symlink)(struct inode *dir, struct dentry *d, const char *target);
+	int (*unlink)(struct inode *dir, struct dentry *victim);
+	int (*rmdir)(struct inode *dir, struct dentry *victim);
+	/* Symlinks: copies up to size bytes of the target; returns the count. */
+	ssize_t (*readlink)(struct inode *inode, char *buf, size_t size);
+	/* chmod, chown, truncate, utimes; called without locks. */
+	int (*setattr)(struct inode *inode, const struct vfs_attr *attr);
+};
+
+/*
+ * Operations on open files. read and write move data between the file at
+ * *pos and the buffer and advance *pos; they may return -EWAIT (after
+ * wait_block_locked, include/kernel/wait.h) or -EAGAIN for O_NONBLOCK.
+ */
+struct file_ops {
+	/* Called by open; may replace f->fops (character devices do). */
+	int (*open)(struct inode *inode, struct file *f);
+	ssize_t (*read)(struct file *f, const struct iobuf *buf, int64_t *pos);
+	ssize_t (*write)(struct file *f, const struct iobuf *buf, int64_t *pos);
+	/* NULL: generic_lseek over the inode size. */
+	int64_t (*lseek)(struct file *f, int64_t off, int whence);
+	int (*ioctl)(struct file *f, unsigned cmd, uintptr_t arg);
+	int (*readdir)(struct file *f, struct dir_context *ctx);
+	void (*release)(struct file *f);
+};
+
+/*
+ * Lock key: (c) constant after creation, (l) lock, (a) atomic, (fs) the
+ * file system's own rules. The type bits of mode are (c).
+ */
+struct inode {
+	spinlock_t lock;
+	int32_t refcount;			 /* (a) dentries and others */
+	uint64_t ino;				 /* (c) */
+	uint32_t mode;				 /* (l) */
+	uint32_t nlink;				 /* (l) */
+	uint32_t uid, gid;			 /* (l) */
+	uint32_t rdev;				 /* (c) device nodes */
+	int64_t size;				 /* (l) */
+	int64_t blocks;				 /* (l) 512-byte units */
+	struct vfs_timespec atime, mtime, ctime; /* (l) */
+	struct super_block *sb;			 /* (c) */
+	const struct inode_ops *iops;		 /* (c) */
+	const struct file_ops *fops;		 /* (c) what open starts with */
+	void *private;				 /* (fs) */
+};
+
+/*
+ * A name in the dentry tree. Lock key: (c) constant after creation,
+ * (d) dcache_lock, (a) atomic. A linked dentry holds a reference on
+ * itself (the tree's) and on its parent; unlinking drops the first.
+ */
+struct dentry {
+	int32_t refcount;	   /* (a) */
+	uint32_t flags;		   /* (d) DENTRY_* */
+	struct dentry *parent;	   /* (c) NULL at a file system's root */
+	struct inode *inode;	   /* (c) once instantiated; holds a reference */
+	struct mount *mount;	   /* (c) at a file system's root: its mount */
+	struct mount *mounted;	   /* (d) and the parent's inode lock to set */
+	struct list_head children; /* (d) linked child dentries */
+	struct list_head sibling;  /* (d) on parent->children */
+	uint32_t hash;		   /* (c) name_hash(name) */
+	uint32_t name_len;	   /* (c) */
+	char name[];		   /* (c) NUL-terminated */
+};
+
+#define DENTRY_LINKED (1u << 0) /* in its parent's children (the tree holds it) */
+
+struct super_ops {
+	/* The last reference to inode is gone: free what the file system keeps. */
+	void (*evict_inode)(struct inode *inode);
+	/* Unmounted, every inode evicted: free the super block. */
+	void (*put_super)(struct super_block *sb);
+};
+
+/* Lock key: (c) constant after mount, (a) atomic, (fs) the file system's. */
+struct super_block {
+	const struct fs_type *type;  /* (c) */
+	const struct super_ops *ops; /* (c) */
+	uint32_t dev;		     /* (c) st_dev of its inodes */
+	uint64_t next_ino;	     /* (a) */
+	struct dentry *root;	     /* (c) holds a reference until unmount */
+	void *private;		     /* (fs) */
+};
+
+/* Lock key: (c) constant after mount, (d) dcache_lock. */
+struct mount {
+	struct super_block *sb;	   /* (c) */
+	struct dentry *root;	   /* (c) sb->root */
+	struct dentry *mountpoint; /* (c) NULL for the root mount; holds a reference */
+	struct list_head node;	   /* (d) on the mount list */
+	char source[32];	   /* (c) as given to mount */
+};
+
+struct fs_type {
+	const char *name;
+	/* Builds a super block with its root dentry. */
+	int (*mount)(const struct fs_type *type, const char *source, unsigned long flags,
+		     const void *data, struct super_block **out);
+	struct list_head node; /* (fs types lock) */
+};
+
+#define FMODE_READ   (1u << 0)
+#define FMODE_WRITE  (1u << 1)
+#define FMODE_PATH   (1u << 2) /* O_PATH: only fstat, fchdir and *at() bases */
+#define FMODE_STREAM (1u << 3) /* no position: pread/pwrite give -ESPIPE */
+
+/* An open file. Lock key: (c) constant after open, (p) pos_lock, (a) atomic. */
+struct file {
+	int32_t refcount;	     /* (a) descriptors and other holders */
+	uint32_t flags;		     /* (p) O_* status flags (F_GETFL/F_SETFL) */
+	uint32_t fmode;		     /* (c) FMODE_* */
+	spinlock_t pos_lock;	     /* guards pos and flags */
+	int64_t pos;		     /* (p) */
+	struct dentry *dentry;	     /* (c) holds a reference */
+	struct inode *inode;	     /* (c) dentry->inode */
+	const struct file_ops *fops; /* (c) */
+	void *private;		     /* (c) the driver's */
+};
+
+/* Directory listing: readdir calls emit once per entry from ctx->pos on. */
+struct dir_context {
+	/* Takes one entry; false when the caller's buffer is full (entry not taken). */
+	bool (*emit)(struct dir_context *ctx, const char *name, size_t len, uint64_t ino,
+		     unsigned type);
+	int64_t pos; /* entries already listed: 0 ".", 1 "..", then the children */
+};
+
+struct kstat {
+	uint32_t dev;
+	uint64_t ino;
+	uint32_t mode;
+	uint32_t nlink;
+	uint32_t uid, gid;
+	uint32_t rdev;
+	int64_t size;
+	int64_t blksize;
+	int64_t blocks; /* 512-byte units */
+	struct vfs_timespec atime, mtime, ctime;
+};
+
+#define ATTR_MODE  (1u << 0)
+#define ATTR_UID   (1u << 1)
+#define ATTR_GID   (1u << 2)
+#define ATTR_SIZE  (1u << 3)
+#define ATTR_ATIME (1u << 4)
+#define ATTR_MTIME (1u << 5)
+
+struct vfs_attr {
+	unsigned valid; /* ATTR_* */
+	uint32_t mode;	/* permission bits */
+	uint32_t uid, gid;
+	int64_t size;
+	struct vfs_timespec atime, mtime;
+};
+
+/* Path lookup flags (vfs_lookup, vfs_statat). */
+#define LOOKUP_FOLLOW	 (1u << 0) /* follow a symlink in the last component */
+#define LOOKUP_DIRECTORY (1u << 1) /* the result must be a directory */
+
+/* Set-up: the root tmpfs, devfs mounted at /dev. Safe to call again. */
+void vfs_init(void);
+/* The root of the name space, with a reference. */
+struct dentry *vfs_root(void);
+
+/* Opening. base is the directory relative paths start from (NULL: root). */
+int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, struct file **out);
+/* Opens a dentry already looked up (exec, /proc/<pid>/fd links). */
+int vfs_open_dentry(struct dentry *d, int flags, struct file **out);
+int vfs_lookup(struct dentry *base, const char *path, unsigned lookup_flags, struct dentry **out);
+
+/* Name space changes. */
+int vfs_mkdir(struct dentry *base, const char *path, unsigned mode);
+int vfs_symlink(const char *target, struct dentry *base, const char *path);
+int vfs_mknod(struct dentry *base, const char *path, unsigned mode, uint32_t rdev);
+int vfs_unlink(struct dentry *base, const char *path);
+int vfs_rmdir(struct dentry *base, const char *path);
+/* Copies the target (not NUL-terminated, truncated to size); returns its length. */
+ssize_t vfs_readlink(struct dentry *base, const char *path, char *buf, size_t size);
+int vfs_statat(struct dentry *base, const char *path, unsigned lookup_flags, struct kstat *st);
+int vfs_setattrat(struct dentry *base, const char *path, unsigned lookup_flags,
+		  const struct vfs_attr *attr);
+
+/* Mounts. flags and data are passed to the file system. */
+int register_filesystem(struct fs_type *type);
+int vfs_mount(const char *source, struct dentry *base, const char *target, const char *fstype,
+	      unsigned long flags, const void *data);
+/* -EBUSY while anything in it is in use (open, a working directory, a mount). */
+int vfs_umount(struct dentry *base, const char *target);
+
+/* Open files. */
+ssize_t vfs_read(struct file *f, const struct iobuf *buf);
+ssize_t vfs_write(struct file *f, const struct iobuf *buf);
+ssize_t vfs_pread(struct file *f, const struct iobuf *buf, int64_t off);
+ssize_t vfs_pwrite(struct file *f, const struct iobuf *buf, int64_t off);
+/* Reads up to n bytes at off into kernel memory, short only at end of file. */
+ssize_t kernel_read(struct file *f, void *dst, size_t n, int64_t off);
+int64_t vfs_lseek(struct file *f, int64_t off, int whence);
+int vfs_fstat(struct file *f, struct kstat *st);
+int vfs_ioctl(struct file *f, unsigned cmd, uintptr_t arg);
+int vfs_readdir(struct file *f, struct dir_context *ctx);
+int vfs_ftruncate(struct file *f, int64_t size);
+/* F_SETFL: only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change. */
+void vfs_setfl(struct file *f, unsigned flags);
+unsigned vfs_getfl(struct file *f);
+
+struct file *file_get(struct file *f);
+void file_put(struct file *f);
+struct dentry *dentry_get(struct dentry *d);
+void dentry_put(struct dentry *d);
+/* "/a/b" of d into buf (getcwd); returns the length, or -ERANGE, -ENOENT if unlinked. */
+int dentry_path(struct dentry *d, char *buf, size_t size);
+
+void kstat_to_stat(const struct kstat *k, struct stat *out);
+
+/* Objects alive now (atomic counters), for leak checks and /proc. */
+struct vfs_counts {
+	int64_t inodes;
+	int64_t dentries;
+	int64_t files;
+};
+extern struct vfs_counts vfs_live;
+
+/* For file systems (fs/vfs.c). */
+struct vfs_timespec vfs_now(void);
+struct inode *inode_alloc(struct super_block *sb, unsigned mode);
+struct inode *inode_get(struct inode *inode);
+void inode_put(struct inode *inode);
+void inode_getattr(struct inode *inode, struct kstat *st);
+/* Applies mode, owner and times of attr; caller holds inode->lock. */
+void inode_setattr_locked(struct inode *inode, const struct vfs_attr *attr);
+struct super_block *super_alloc(const struct fs_type *type, const struct super_ops *ops);
+int64_t generic_lseek(struct file *f, int64_t off, int whence);
+int64_t no_lseek(struct file *f, int64_t off, int whence);
+/* Writes n zero bytes into b at off; 0 or -EFAULT. */
+int iobuf_zero(const struct iobuf *b, size_t off, size_t n);
+
+#endif /* FS_VFS_H */

@@ -1,0 +1,102 @@
+/*
+ * Processes (kernel/proc.c): what the threads of one program share: the
+ * address space, the file descriptors, the working directory, credentials
+ * and limits; and the parent/child tree with exit statuses for wait4.
+ *
+ * Lock key: (t) proc_tree_lock (the tree, states and statuses), (p) the
+ * process's own lock, (c) constant after creation, (o) only its threads.
+ */
+#ifndef KERNEL_PROC_H
+#define KERNEL_PROC_H
+
+#include <lib/types.h>
+#include <lib/list.h>
+#include <kernel/spinlock.h>
+#include <kernel/wait.h>
+
+struct thread;
+struct vm_space;
+struct fd_table;
+struct dentry;
+
+#define PID_MAX	   32768
+#define COMM_LEN   16
+#define RLIMIT_MAX 16
+
+enum proc_state {
+	PROC_ALIVE,
+	PROC_EXITING, /* exit_group called: threads are leaving */
+	PROC_ZOMBIE,  /* all threads gone, status kept for the parent */
+};
+
+struct rlimit64 {
+	uint64_t cur, max;
+};
+
+/* Linux's struct sigaction as the rt_sigaction system call passes it. */
+struct k_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+struct process {
+	spinlock_t lock;
+	int pid;			 /* (c) the first thread's tid */
+	struct process *parent;		 /* (t) */
+	struct list_head children;	 /* (t) */
+	struct list_head sibling;	 /* (t) in parent->children */
+	struct list_head all_node;	 /* (t) every process */
+	enum proc_state state;		 /* (t) */
+	int exit_status;		 /* (t) wait status: code << 8, or signal */
+	struct wait_source child_event;	 /* a child changed state */
+	bool vfork_pending;		 /* (t) our vfork parent waits for exec or exit */
+	struct list_head threads;	 /* (p) struct thread.proc_node */
+	unsigned nr_threads;		 /* (p) */
+	struct vm_space *vm;		 /* (p) */
+	struct fd_table *fds;		 /* (p) */
+	struct dentry *cwd;		 /* (p) */
+	char comm[COMM_LEN];		 /* (p) */
+	uint32_t uid, euid, suid, gid, egid, sgid; /* (p) */
+	uint32_t umask;			 /* (p) */
+	struct rlimit64 rlimits[RLIMIT_MAX]; /* (p) */
+	struct k_sigaction sigactions[64];   /* (p) dispositions (delivery: next issue) */
+	uint64_t user_ticks, system_ticks;	 /* (t) of exited threads */
+	uint64_t child_user_ticks, child_system_ticks; /* (t) of reaped children */
+	uint64_t start_ns;		 /* (c) */
+};
+
+extern spinlock_t proc_tree_lock;
+
+struct process *current_proc(void);
+
+/* The first user process (pid 1) running path with the console as stdio. */
+int proc_start_init(const char *path);
+
+/* Creation: a process for fork/clone (not yet runnable), and user threads. */
+struct process *proc_alloc(struct process *parent);
+void proc_publish(struct process *p, struct process *parent);
+void proc_discard(struct process *p);
+void pid_free(int pid);
+struct thread *uthread_alloc(struct process *p, int tid);
+void uthread_free(struct thread *t);
+void proc_add_thread(struct process *p, struct thread *t);
+int pid_alloc(void);
+
+/* Ending: a thread (status counts if it is the last one), or the whole process. */
+__attribute__((noreturn)) void uthread_exit(struct thread *t, int status);
+__attribute__((noreturn)) void proc_exit_group(int wait_status);
+/* Makes every thread of p but self leave (exec, exit_group). */
+void proc_kill_other_threads(struct process *p, struct thread *self);
+/* Kills p (another process or ours) with a signal's default action: terminate. */
+void proc_kill(struct process *p, int sig);
+
+/* wait4/waitid core: finds and optionally reaps a child in state zombie. */
+long proc_wait(int pid, int options, int *status, struct process **reaped_out);
+
+/* Linux wait status encodings. */
+#define W_EXITCODE(code) (((code) & 0xff) << 8)
+#define W_SIGNALED(sig)	 ((sig) & 0x7f)
+
+#endif

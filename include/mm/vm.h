@@ -1,0 +1,103 @@
+/*
+ * User address spaces (mm/vm_area.c, mm/vm.c): a struct vm_space holds
+ * the page-table root and the ordered set of struct vm_area that says
+ * what each range of user addresses is (protection, private or shared,
+ * anonymous backing, stack). Pages are filled in on demand by the fault
+ * handler; fork shares private pages copy-on-write.
+ *
+ * The set of areas is a list sorted by address, non-overlapping; the
+ * functions in mm/vm_area.c manipulate it without touching page tables, so
+ * that host unit tests can check them.
+ */
+#ifndef MM_VM_H
+#define MM_VM_H
+
+#include <lib/types.h>
+#include <lib/list.h>
+#include <kernel/spinlock.h>
+#include <mm/kmap.h>
+
+#define PROT_NONE  0
+#define PROT_READ  1
+#define PROT_WRITE 2
+#define PROT_EXEC  4
+
+#define VM_SHARED    (1u << 0) /* MAP_SHARED: pages live in a shared object */
+#define VM_GROWSDOWN (1u << 1) /* the stack: grows down on faults below it */
+#define VM_HEAP	     (1u << 2) /* the brk area */
+
+#define USER_STACK_TOP	0x00007ffffffff000ULL
+#define USER_MMAP_TOP	0x00007f0000000000ULL /* mmap search starts below this */
+#define USER_MIN_ADDR	0x0000000000010000ULL /* like vm.mmap_min_addr */
+#define STACK_GUARD_GAP (256ULL * PAGE_SIZE)  /* kept free below a growing stack */
+
+/* Anonymous memory shared between the address spaces that map it. */
+struct shared_anon {
+	int refcount; /* (atomic) areas pointing here */
+	spinlock_t lock;
+	uint64_t npages;
+	struct page **pages; /* (lock) NULL until first touched */
+};
+
+struct vm_area {
+	struct list_head node; /* in vm_space.areas, by address */
+	uintptr_t start, end;  /* page aligned, start < end */
+	uint32_t prot;	       /* PROT_* */
+	uint32_t flags;	       /* VM_* */
+	struct shared_anon *shared;
+	uint64_t pgoff; /* first page of the area in shared */
+};
+
+/* Lock key: (l) lock. */
+struct vm_space {
+	spinlock_t lock;
+	int refcount;		 /* (atomic) threads and users sharing it */
+	pte_t *pml4;		 /* (l) page-table root */
+	struct list_head areas;	 /* (l) struct vm_area, sorted */
+	uintptr_t brk_start;	 /* (l) */
+	uintptr_t brk;		 /* (l) current program break */
+	uint64_t resident_pages; /* (l) pages mapped */
+	uint64_t stack_limit;	 /* (l) RLIMIT_STACK */
+};
+
+/* mm/vm_area.c: the ordered set (portable). */
+struct vm_area *vm_area_find(struct list_head *areas, uintptr_t addr);
+/* The first area ending after addr (the one containing it, or the next). */
+struct vm_area *vm_area_next_from(struct list_head *areas, uintptr_t addr);
+bool vm_range_free(struct list_head *areas, uintptr_t start, uintptr_t end);
+void vm_area_insert(struct list_head *areas, struct vm_area *a);
+/* Splits a at addr (inside it); returns the upper part or NULL on no memory. */
+struct vm_area *vm_area_split(struct vm_area *a, uintptr_t addr);
+/* Top-down search for a free, gap-respecting hole of len bytes below top. */
+uintptr_t vm_find_hole(struct list_head *areas, size_t len, uintptr_t top);
+struct vm_area *vm_area_alloc(uintptr_t start, uintptr_t end, uint32_t prot, uint32_t flags);
+void vm_area_free(struct vm_area *a);
+/* Merges a with its neighbours where they are identical and adjacent. */
+void vm_area_merge_around(struct list_head *areas, struct vm_area *a);
+
+/* mm/vm.c: address spaces. */
+struct vm_space *vm_create(void);
+void vm_get(struct vm_space *vm);
+void vm_put(struct vm_space *vm);
+/* Copy for fork: private pages copy-on-write, shared ones shared. */
+struct vm_space *vm_fork(struct vm_space *parent);
+/* Loads vm's page tables on this CPU (no-op if already loaded). */
+void vm_activate(struct vm_space *vm);
+/* Handles a user page fault; returns 0, -EFAULT (no access: SIGSEGV) or -ENOMEM. */
+int vm_fault(struct vm_space *vm, uintptr_t addr, unsigned error_code);
+
+/* Mapping calls behind the system calls (sys/mm.c); addresses are checked there. */
+long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
+	    bool fixed);
+int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len);
+int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot);
+int vm_discard(struct vm_space *vm, uintptr_t addr, size_t len);
+long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,
+	      uintptr_t fixed_to);
+uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk);
+/* For a MAP_SHARED address: a key (object, offset) that all its mappers share. */
+bool vm_shared_key(struct vm_space *vm, uintptr_t addr, uintptr_t *a, uintptr_t *b);
+/* Copies into user memory of vm regardless of protection (exec's loader). */
+int vm_write_anyway(struct vm_space *vm, uintptr_t dst, const void *src, size_t n);
+
+#endif

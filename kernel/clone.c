@@ -1,0 +1,146 @@
+/*
+ * clone, fork, vfork (include/kernel/clone.h). A new user thread starts as
+ * a copy of its creator's saved registers with rax = 0, so that it
+ * "returns" from the same system call; it never needs a stack of its own.
+ */
+#include <kernel/clone.h>
+#include <kernel/proc.h>
+#include <kernel/thread.h>
+#include <kernel/uaccess.h>
+#include <fs/vfs.h>
+#include <fs/fdtable.h>
+#include <mm/vm.h>
+#include <arch/x86_64/cpu_setup.h>
+#include <uapi/errno.h>
+
+#define SUPPORTED_FLAGS                                                                     \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | CLONE_PARENT |   \
+	 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |                \
+	 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID |      \
+	 CLONE_PTRACE)
+
+static long check_flags(uint64_t f)
+{
+	if (f & ~(uint64_t)SUPPORTED_FLAGS)
+		return -EINVAL;
+	if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((f & CLONE_SIGHAND) && !(f & CLONE_VM))
+		return -EINVAL;
+	return 0;
+}
+
+/* A new process sharing or copying the creator's resources. */
+static struct process *clone_process(struct process *p, uint64_t flags)
+{
+	struct process *np = proc_alloc(p);
+
+	if (!np)
+		return NULL;
+	if (flags & CLONE_VM) {
+		vm_get(p->vm);
+		np->vm = p->vm;
+	} else {
+		np->vm = vm_fork(p->vm);
+	}
+	np->fds = (flags & CLONE_FILES) ? fdtable_get(p->fds) : fdtable_clone(p->fds);
+	np->cwd = p->cwd ? dentry_get(p->cwd) : NULL;
+	if (np->vm && np->fds)
+		return np;
+	proc_discard(np);
+	return NULL;
+}
+
+static void setup_child_thread(struct thread *nt, struct thread *t, const struct clone_args_k *a)
+{
+	nt->uregs = t->uregs;
+	nt->uregs.rax = 0;
+	if (a->stack)
+		nt->uregs.rsp = a->stack;
+	/* The creator's FPU registers are live: they are the child's starting state. */
+	fpu_save(nt->fpu);
+	nt->fs_base = (a->flags & CLONE_SETTLS) ? a->tls : t->fs_base;
+	if (a->flags & CLONE_CHILD_SETTID)
+		nt->set_child_tid = a->child_tid;
+	if (a->flags & CLONE_CHILD_CLEARTID)
+		nt->clear_child_tid = a->child_tid;
+}
+
+/* Whether p's child with this pid is still a vfork child that has not exec'd or exited. */
+static bool vfork_pending(struct process *p, int pid)
+{
+	struct process *c;
+
+	assert_held(&proc_tree_lock);
+	list_for_each_entry(c, &p->children, sibling)
+		if (c->pid == pid)
+			return c->vfork_pending;
+	return false;
+}
+
+/* vfork: the parent waits (as a restartable call) until the child execs or exits. */
+static long vfork_wait(struct process *p, int child_pid)
+{
+	unsigned long f1 = spin_lock_irqsave(&p->child_event.lock);
+	unsigned long f2 = spin_lock_irqsave(&proc_tree_lock);
+	long ret = child_pid;
+
+	if (vfork_pending(p, child_pid))
+		ret = wait_block_locked(&p->child_event, 0);
+	spin_unlock_irqrestore(&proc_tree_lock, f2);
+	spin_unlock_irqrestore(&p->child_event.lock, f1);
+	return ret;
+}
+
+void vfork_release(struct process *child)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	bool was = child->vfork_pending;
+	struct process *parent = child->parent;
+
+	child->vfork_pending = false;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	if (was && parent)
+		wait_wake_all(&parent->child_event);
+}
+
+long do_clone(const struct clone_args_k *a)
+{
+	struct thread *t = current_thread(), *nt;
+	struct process *p = t->proc, *np = p;
+	struct wait *w = &t->wait;
+	long err = check_flags(a->flags);
+	int tid;
+
+	if (w->progress[0]) /* a vfork parent run again: the child exists */
+		return vfork_wait(p, w->progress[0]);
+	if (err)
+		return err;
+	if (!(a->flags & CLONE_THREAD) && !(np = clone_process(p, a->flags)))
+		return -ENOMEM;
+	tid = np == p ? pid_alloc() : np->pid;
+	nt = tid > 0 ? uthread_alloc(np, tid) : NULL;
+	if (!nt) {
+		if (np != p)
+			proc_discard(np); /* never published, no thread yet */
+		else if (tid > 0)
+			pid_free(tid);
+		return tid > 0 ? -ENOMEM : -EAGAIN;
+	}
+	setup_child_thread(nt, t, a);
+	if ((a->flags & CLONE_PARENT_SETTID) &&
+	    copy_to_user(a->parent_tid, &tid, sizeof(tid))) {
+		/* Linux writes it before the child runs and ignores a failure. */
+	}
+	proc_add_thread(np, nt);
+	if (np != p) {
+		np->vfork_pending = a->flags & CLONE_VFORK;
+		proc_publish(np, (a->flags & CLONE_PARENT) && p->parent ? p->parent : p);
+	}
+	sched_make_runnable(nt);
+	if (a->flags & CLONE_VFORK) {
+		w->progress[0] = tid;
+		return vfork_wait(p, tid);
+	}
+	return tid;
+}

@@ -1,0 +1,455 @@
+/*
+ * execve (include/kernel/exec.h). Everything that can fail is done first:
+ * the file is opened and read, "#!" scripts are resolved, the ELF headers
+ * are checked (kernel/elf.c), and a complete new address space is built:
+ * the PT_LOAD segments, the interpreter if any, the stack with argv, envp
+ * and the auxiliary vector (kernel/exec_stack.c). Only then is the old
+ * program discarded, so a failed exec returns an error to a process that
+ * is still intact.
+ */
+#include <kernel/exec.h>
+#include <kernel/elf.h>
+#include <kernel/exec_stack.h>
+#include <kernel/clone.h>
+#include <kernel/proc.h>
+#include <kernel/random.h>
+#include <kernel/thread.h>
+#include <kernel/uaccess.h>
+#include <fs/vfs.h>
+#include <fs/fdtable.h>
+#include <mm/slab.h>
+#include <mm/vm.h>
+#include <arch/x86_64/cpu.h>
+#include <arch/x86_64/cpu_setup.h>
+#include <arch/x86_64/gdt.h>
+#include <arch/x86_64/percpu.h>
+#include <lib/compiler.h>
+#include <lib/string.h>
+#include <uapi/elf.h>
+#include <uapi/errno.h>
+#include <uapi/stat.h>
+#include <uapi/fcntl.h>
+#include <uapi/resource.h>
+
+#define HEAD_SIZE	    4096
+#define MAX_SCRIPT_DEPTH    4
+#define PIE_BASE	    0x555555554000ULL /* where Linux puts PIEs without ASLR */
+#define STACK_INITIAL	    (128 * 1024)
+#define STACK_SLACK	    512
+#define LOAD_CHUNK	    (64 * 1024)
+#define USER_RFLAGS	    0x202
+
+void exec_args_init(struct exec_args *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void exec_args_free(struct exec_args *a)
+{
+	kfree(a->buf);
+	kfree(a->offs);
+	exec_args_init(a);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t unit)
+{
+	size_t ncap = *cap ? *cap : 64;
+	void *n;
+
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap == *cap)
+		return 0;
+	n = kmalloc(ncap * unit);
+	if (!n)
+		return -ENOMEM;
+	if (*p)
+		memcpy(n, *p, *cap * unit);
+	kfree(*p);
+	*p = n;
+	*cap = ncap;
+	return 0;
+}
+
+int exec_args_push(struct exec_args *a, const char *s, bool env)
+{
+	size_t len = strlen(s) + 1, n = a->argc + a->envc;
+
+	if (len > MAX_ARG_STRLEN || a->used + len + (n + 1) * sizeof(char *) > ARG_MAX)
+		return -E2BIG;
+	if (grow((void **)&a->buf, &a->cap, a->used + len, 1) ||
+	    grow((void **)&a->offs, &a->cap_offs, n + 1, sizeof(*a->offs)))
+		return -ENOMEM;
+	if (!env && a->envc)
+		return -EINVAL; /* argv strings come first */
+	memcpy(a->buf + a->used, s, len);
+	a->offs[n] = a->used;
+	a->used += len;
+	if (env)
+		a->envc++;
+	else
+		a->argc++;
+	return 0;
+}
+
+static int push_user_array(struct exec_args *a, uintptr_t uarr, bool env, char *tmp)
+{
+	for (size_t i = 0; uarr; i++) {
+		uint64_t ptr;
+		long n;
+		int err;
+
+		if (copy_from_user(&ptr, uarr + i * 8, 8))
+			return -EFAULT;
+		if (!ptr)
+			return 0;
+		n = strncpy_from_user(tmp, ptr, MAX_ARG_STRLEN);
+		if (n < 0)
+			return n == -ENAMETOOLONG ? -E2BIG : (int)n;
+		if ((err = exec_args_push(a, tmp, env)))
+			return err;
+	}
+	return 0;
+}
+
+int exec_args_from_user(struct exec_args *a, uintptr_t uargv, uintptr_t uenvp)
+{
+	char *tmp = kmalloc(MAX_ARG_STRLEN);
+	int err;
+
+	if (!tmp)
+		return -ENOMEM;
+	err = push_user_array(a, uargv, false, tmp);
+	if (!err)
+		err = push_user_array(a, uenvp, true, tmp);
+	kfree(tmp);
+	return err;
+}
+
+struct image {
+	struct file *file;
+	uint64_t size;
+	uint8_t *head;
+	size_t head_len;
+	struct elf_info elf;
+};
+
+static void image_release(struct image *im)
+{
+	if (im->file)
+		file_put(im->file);
+	kfree(im->head);
+	memset(im, 0, sizeof(*im));
+}
+
+/* Opens path for execution and reads its first page. */
+static int image_open(const char *path, struct image *im)
+{
+	struct process *p = current_proc();
+	struct kstat st;
+	ssize_t n;
+	int err;
+
+	memset(im, 0, sizeof(*im));
+	err = vfs_openat(path[0] == '/' ? NULL : p->cwd, path, O_RDONLY, 0, &im->file);
+	if (err)
+		return err;
+	err = vfs_fstat(im->file, &st);
+	if (!err && !S_ISREG(st.mode))
+		err = -EACCES;
+	if (!err && !(st.mode & 0111))
+		err = -EACCES;
+	im->size = st.size;
+	im->head = err ? NULL : kmalloc(HEAD_SIZE);
+	if (!err && !im->head)
+		err = -ENOMEM;
+	if (!err) {
+		n = kernel_read(im->file, im->head, MIN((uint64_t)HEAD_SIZE, im->size), 0);
+		err = n < 0 ? (int)n : 0;
+		im->head_len = n < 0 ? 0 : n;
+	}
+	if (err)
+		image_release(im);
+	return err;
+}
+
+/* Rewrites the arguments for "#!interp [arg]": interp [arg] script argv[1...]. */
+static int script_args(struct exec_args *a, const char *script, const char *interp,
+		       const char *arg)
+{
+	struct exec_args n;
+	int err;
+
+	exec_args_init(&n);
+	err = exec_args_push(&n, interp, false);
+	if (!err && *arg)
+		err = exec_args_push(&n, arg, false);
+	if (!err)
+		err = exec_args_push(&n, script, false);
+	for (size_t i = 1; !err && i < a->argc + a->envc; i++)
+		err = exec_args_push(&n, a->buf + a->offs[i], i >= a->argc);
+	if (err) {
+		exec_args_free(&n);
+		return err;
+	}
+	exec_args_free(a);
+	*a = n;
+	return 0;
+}
+
+/* Opens the program, following up to MAX_SCRIPT_DEPTH interpreters of scripts. */
+static int resolve_program(const char *path, struct exec_args *a, struct image *im,
+			   char *path_buf)
+{
+	char interp[256], arg[256];
+	int err;
+
+	strlcpy(path_buf, path, 4096);
+	for (int depth = 0; depth <= MAX_SCRIPT_DEPTH; depth++) {
+		err = image_open(path_buf, im);
+		if (err)
+			return err;
+		if (im->head_len < 2 || im->head[0] != '#' || im->head[1] != '!')
+			return elf_parse(im->head, im->head_len, im->size, &im->elf);
+		err = parse_shebang((const char *)im->head, im->head_len, interp, sizeof(interp),
+				    arg, sizeof(arg));
+		if (!err)
+			err = script_args(a, path_buf, interp, arg);
+		image_release(im);
+		if (err)
+			return err;
+		strlcpy(path_buf, interp, 4096);
+	}
+	return -ELOOP;
+}
+
+/* Copies a segment's file bytes into the new address space. */
+static int load_bytes(struct vm_space *vm, struct image *im, uint64_t off, uint64_t vaddr,
+		      uint64_t len)
+{
+	uint8_t *buf = kmalloc(LOAD_CHUNK);
+	int err = buf ? 0 : -ENOMEM;
+
+	for (uint64_t done = 0; !err && done < len; done += LOAD_CHUNK) {
+		size_t n = MIN((uint64_t)LOAD_CHUNK, len - done);
+		ssize_t got = kernel_read(im->file, buf, n, off + done);
+
+		if (got != (ssize_t)n)
+			err = got < 0 ? (int)got : -EIO;
+		else
+			err = vm_write_anyway(vm, vaddr + done, buf, n);
+	}
+	kfree(buf);
+	return err;
+}
+
+/* Maps and fills the PT_LOAD segments at bias; returns the end of the highest one. */
+static int load_segments(struct vm_space *vm, struct image *im, uint64_t bias, uint64_t *top)
+{
+	uint64_t prev_end = 0;
+	uint32_t prev_prot = 0;
+
+	for (unsigned i = 0; i < im->elf.nsegs; i++) {
+		const struct elf_segment *s = &im->elf.segs[i];
+		uint64_t start = ALIGN_DOWN(s->vaddr + bias, PAGE_SIZE);
+		uint64_t end = ALIGN_UP(s->vaddr + bias + s->memsz, PAGE_SIZE);
+		int err = 0;
+
+		/* Two segments may share a page: it gets both protections. */
+		if (start < prev_end) {
+			err = vm_protect(vm, start, prev_end - start, prev_prot | s->prot);
+			start = prev_end;
+		}
+		if (!err && end > start)
+			err = vm_map(vm, start, end - start, s->prot, 0, true) < 0 ? -ENOMEM : 0;
+		if (!err)
+			err = load_bytes(vm, im, s->offset, s->vaddr + bias, s->filesz);
+		if (err)
+			return err;
+		prev_end = MAX(prev_end, end);
+		prev_prot = s->prot;
+	}
+	*top = prev_end;
+	return 0;
+}
+
+static uint64_t load_bias(const struct elf_info *e, uint64_t base)
+{
+	return e->pie ? ALIGN_UP(base, e->max_align) - ALIGN_DOWN(e->lowest_vaddr, PAGE_SIZE) : 0;
+}
+
+struct new_image {
+	struct vm_space *vm;
+	uint64_t entry, sp, bias, interp_base;
+};
+
+/* The interpreter (PT_INTERP) of a dynamically linked program, mapped below the mmap top. */
+static int load_interpreter(struct image *prog, struct new_image *ni, char *path_buf)
+{
+	struct image in;
+	uint64_t span, base, top;
+	int err;
+
+	strlcpy(path_buf, prog->elf.interp, 4096);
+	err = image_open(path_buf, &in);
+	if (!err)
+		err = elf_parse(in.head, in.head_len, in.size, &in.elf);
+	if (!err && (!in.elf.pie || in.elf.has_interp))
+		err = -ELIBBAD;
+	if (err) {
+		image_release(&in);
+		return err == -ENOENT ? -ENOENT : err;
+	}
+	span = ALIGN_UP(in.elf.highest_vaddr, PAGE_SIZE) - ALIGN_DOWN(in.elf.lowest_vaddr, PAGE_SIZE);
+	base = vm_find_hole(&ni->vm->areas, span + in.elf.max_align, USER_MMAP_TOP);
+	err = base ? load_segments(ni->vm, &in, load_bias(&in.elf, base), &top) : -ENOMEM;
+	ni->interp_base = load_bias(&in.elf, base);
+	ni->entry = in.elf.entry + ni->interp_base;
+	image_release(&in);
+	return err;
+}
+
+static void build_auxv(uint64_t (*aux)[2], size_t *n, struct image *im, struct new_image *ni)
+{
+	struct process *p = current_proc();
+	uint32_t r[4];
+	size_t i = 0;
+
+	cpuid(1, 0, r);
+#define AUX(k, v) (aux[i][0] = (k), aux[i][1] = (v), i++)
+	AUX(AT_PHDR, im->elf.phdr_vaddr + ni->bias);
+	AUX(AT_PHENT, im->elf.phentsize);
+	AUX(AT_PHNUM, im->elf.phnum);
+	AUX(AT_PAGESZ, PAGE_SIZE);
+	AUX(AT_BASE, ni->interp_base);
+	AUX(AT_FLAGS, 0);
+	AUX(AT_ENTRY, im->elf.entry + ni->bias);
+	AUX(AT_UID, p->uid);
+	AUX(AT_EUID, p->euid);
+	AUX(AT_GID, p->gid);
+	AUX(AT_EGID, p->egid);
+	AUX(AT_SECURE, 0);
+	AUX(AT_HWCAP, r[3]);
+	AUX(AT_HWCAP2, 0);
+	AUX(AT_CLKTCK, 100);
+	AUX(AT_MINSIGSTKSZ, 2048);
+#undef AUX
+	*n = i;
+}
+
+/* Builds the initial stack of the new program in ni->vm. */
+static int build_stack(struct exec_args *a, struct image *im, struct new_image *ni,
+		       const char *execfn)
+{
+	size_t size = ALIGN_UP(a->used + strlen(execfn) + (a->argc + a->envc + 64) * 8 +
+				       STACK_SLACK,
+			       PAGE_SIZE);
+	const char **ptrs = kmalloc((a->argc + a->envc + 1) * sizeof(char *));
+	uint8_t *buf = kmalloc(size);
+	uint64_t aux[24][2];
+	uint8_t random[16];
+	struct exec_stack_args s;
+	int err = ptrs && buf ? 0 : -ENOMEM;
+
+	for (size_t i = 0; !err && i < a->argc + a->envc; i++)
+		ptrs[i] = a->buf + a->offs[i];
+	random_bytes(random, sizeof(random));
+	s = (struct exec_stack_args){ ptrs, a->argc, ptrs + a->argc, a->envc, aux, 0, random,
+				      execfn, "x86_64", USER_STACK_TOP };
+	build_auxv(aux, &s.auxc, im, ni);
+	if (!err)
+		err = vm_map(ni->vm, USER_STACK_TOP - MAX(size, (size_t)STACK_INITIAL),
+			     MAX(size, (size_t)STACK_INITIAL), PROT_READ | PROT_WRITE,
+			     VM_GROWSDOWN, true) < 0 ? -ENOMEM : 0;
+	if (!err)
+		err = exec_build_stack(buf, size, &s, &ni->sp);
+	if (!err)
+		err = vm_write_anyway(ni->vm, ni->sp, buf + (ni->sp - (USER_STACK_TOP - size)),
+				      USER_STACK_TOP - ni->sp);
+	kfree(ptrs);
+	kfree(buf);
+	return err;
+}
+
+static int build_image(struct exec_args *a, struct image *im, struct new_image *ni,
+		       const char *execfn, char *path_buf)
+{
+	uint64_t top;
+	int err;
+
+	ni->vm = vm_create();
+	if (!ni->vm)
+		return -ENOMEM;
+	ni->vm->stack_limit = current_proc()->rlimits[RLIMIT_STACK].cur;
+	ni->bias = load_bias(&im->elf, PIE_BASE);
+	ni->entry = im->elf.entry + ni->bias;
+	err = load_segments(ni->vm, im, ni->bias, &top);
+	if (!err) {
+		ni->vm->brk_start = ni->vm->brk = top;
+		if (im->elf.has_interp)
+			err = load_interpreter(im, ni, path_buf);
+	}
+	if (!err)
+		err = build_stack(a, im, ni, execfn);
+	if (err) {
+		vm_put(ni->vm);
+		ni->vm = NULL;
+	}
+	return err;
+}
+
+/* The point of no return: the process takes the new image. */
+static void commit(struct new_image *ni, const char *path)
+{
+	struct thread *t = current_thread();
+	struct process *p = t->proc;
+	struct vm_space *old = p->vm;
+	const char *base = strrchr(path, '/');
+	unsigned long flags;
+
+	proc_kill_other_threads(p, t);
+	flags = spin_lock_irqsave(&p->lock);
+	p->vm = ni->vm;
+	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
+	for (int i = 0; i < 64; i++)
+		if (p->sigactions[i].handler > 1) /* handlers reset; SIG_IGN (1) stays */
+			memset(&p->sigactions[i], 0, sizeof(p->sigactions[i]));
+	spin_unlock_irqrestore(&p->lock, flags);
+	strlcpy(t->name, p->comm, sizeof(t->name));
+	vm_activate(ni->vm);
+	vm_put(old);
+	fd_close_on_exec(p->fds);
+	memset(&t->uregs, 0, sizeof(t->uregs));
+	t->uregs.rip = ni->entry;
+	t->uregs.rsp = ni->sp;
+	t->uregs.cs = SEL_USER_CODE;
+	t->uregs.ss = SEL_USER_DATA;
+	t->uregs.rflags = USER_RFLAGS;
+	t->fs_base = t->gs_base = 0;
+	wrmsr(MSR_FS_BASE, 0);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	fpu_init_state(t->fpu);
+	fpu_restore(t->fpu);
+	t->clear_child_tid = t->robust_list = 0;
+	vfork_release(p);
+}
+
+int exec_program(const char *path, struct exec_args *a)
+{
+	char *path_buf = kmalloc(4096);
+	struct new_image ni = { 0 };
+	struct image im;
+	int err;
+
+	if (!path_buf)
+		return -ENOMEM;
+	err = resolve_program(path, a, &im, path_buf);
+	if (!err) {
+		err = build_image(a, &im, &ni, path, path_buf);
+		if (!err)
+			commit(&ni, path);
+	}
+	image_release(&im);
+	kfree(path_buf);
+	return err;
+}

@@ -1,0 +1,293 @@
+/*
+ * Futexes (include/kernel/futex.h). A key names the futex: (address
+ * space, address) for process-private futexes and private mappings, or
+ * (shared object, offset) for MAP_SHARED memory, so that processes sharing
+ * the memory meet. A waiter's key, bitset and state are kept in its wait's
+ * progress words; FUTEX_WAKE marks the waiters it picks as woken and wakes
+ * them, and their call, run again, returns 0.
+ */
+#include <kernel/futex.h>
+#include <kernel/thread.h>
+#include <kernel/proc.h>
+#include <kernel/time.h>
+#include <kernel/uaccess.h>
+#include <kernel/wait.h>
+#include <kernel/clock.h>
+#include <mm/vm.h>
+#include <lib/compiler.h>
+#include <uapi/errno.h>
+
+#define FUTEX_BUCKETS 256
+
+/* progress words of a futex waiter */
+#define P_KEY_A	   0
+#define P_KEY_B	   1
+#define P_BITSET   2
+#define P_STATE	   3
+#define ST_WAITING 1
+#define ST_WOKEN   2
+
+struct futex_key {
+	uintptr_t a, b;
+};
+
+static struct wait_source buckets[FUTEX_BUCKETS];
+
+void futex_init(void)
+{
+	for (int i = 0; i < FUTEX_BUCKETS; i++)
+		wait_source_init(&buckets[i], "futex");
+}
+
+static struct wait_source *bucket_of(const struct futex_key *k)
+{
+	uint64_t h = (k->a ^ (k->b * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
+
+	return &buckets[(h >> 32) % FUTEX_BUCKETS];
+}
+
+static int get_key(uintptr_t uaddr, bool private, struct futex_key *k)
+{
+	struct vm_space *vm = current_proc()->vm;
+
+	if (uaddr % 4 || !user_range_ok(uaddr, 4))
+		return -EINVAL;
+	if (!private && vm_shared_key(vm, uaddr, &k->a, &k->b))
+		return 0;
+	k->a = (uintptr_t)vm;
+	k->b = uaddr;
+	return 0;
+}
+
+static bool waiter_matches(struct wait *w, const struct futex_key *k, uint32_t bitset)
+{
+	return w->progress[P_KEY_A] == k->a && w->progress[P_KEY_B] == k->b &&
+	       (w->progress[P_BITSET] & bitset);
+}
+
+/* Deadline (clock_ns) from a user timespec: relative, or absolute on the given clock. */
+static long timeout_deadline(uintptr_t uts, bool absolute, bool realtime, uint64_t *deadline)
+{
+	struct linux_timespec ts;
+	uint64_t ns;
+
+	*deadline = 0;
+	if (!uts)
+		return 0;
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (timespec_to_ns(&ts, &ns))
+		return -EINVAL;
+	if (!absolute)
+		*deadline = clock_ns() + ns;
+	else
+		*deadline = realtime ? realtime_to_monotonic(ns) : ns;
+	if (!*deadline)
+		*deadline = 1; /* already in the past, but not "no deadline" */
+	return 0;
+}
+
+static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bitset, int op)
+{
+	struct wait *w = current_wait();
+	bool absolute = (op & 127) == FUTEX_WAIT_BITSET;
+	struct futex_key k;
+	struct wait_source *b;
+	unsigned long flags;
+	uint32_t cur;
+	long err;
+
+	if (w->progress[P_STATE] == ST_WOKEN)
+		return 0;
+	if (w->progress[P_STATE] == ST_WAITING && w->deadline_ns && clock_ns() >= w->deadline_ns)
+		return -ETIMEDOUT;
+	if (!bitset)
+		return -EINVAL;
+	err = get_key(uaddr, op & FUTEX_PRIVATE_FLAG, &k);
+	if (!err && w->progress[P_STATE] != ST_WAITING)
+		err = timeout_deadline(uts, absolute, op & FUTEX_CLOCK_REALTIME, &w->deadline_ns);
+	if (err)
+		return err;
+	b = bucket_of(&k);
+	flags = spin_lock_irqsave(&b->lock);
+	if (w->progress[P_STATE] != ST_WAITING) {
+		if (copy_from_user(&cur, uaddr, sizeof(cur))) {
+			spin_unlock_irqrestore(&b->lock, flags);
+			return -EFAULT;
+		}
+		if (cur != val) {
+			spin_unlock_irqrestore(&b->lock, flags);
+			return -EAGAIN;
+		}
+	}
+	w->progress[P_KEY_A] = k.a;
+	w->progress[P_KEY_B] = k.b;
+	w->progress[P_BITSET] = bitset;
+	w->progress[P_STATE] = ST_WAITING;
+	err = wait_block_locked(b, w->deadline_ns);
+	spin_unlock_irqrestore(&b->lock, flags);
+	return err;
+}
+
+/* Wakes up to n waiters on k in bucket b (locked by the caller). */
+static int wake_locked(struct wait_source *b, const struct futex_key *k, int n, uint32_t bitset)
+{
+	struct wait *w, *tmp;
+	int woken = 0;
+
+	list_for_each_entry_safe(w, tmp, &b->waiters, node) {
+		if (woken >= n)
+			break;
+		if (!waiter_matches(w, k, bitset))
+			continue;
+		w->progress[P_STATE] = ST_WOKEN;
+		wait_wake_locked(w);
+		woken++;
+	}
+	return woken;
+}
+
+static long futex_wake(uintptr_t uaddr, int n, uint32_t bitset, bool private)
+{
+	struct futex_key k;
+	struct wait_source *b;
+	unsigned long flags;
+	long woken;
+	int err = get_key(uaddr, private, &k);
+
+	if (err)
+		return err;
+	if (!bitset)
+		return -EINVAL;
+	b = bucket_of(&k);
+	flags = spin_lock_irqsave(&b->lock);
+	woken = wake_locked(b, &k, n, bitset);
+	spin_unlock_irqrestore(&b->lock, flags);
+	return woken;
+}
+
+int futex_wake_address(struct vm_space *vm, uintptr_t uaddr, int n)
+{
+	struct futex_key k = { (uintptr_t)vm, uaddr };
+	struct wait_source *b = bucket_of(&k);
+	unsigned long flags = spin_lock_irqsave(&b->lock);
+	int woken = wake_locked(b, &k, n, FUTEX_BITSET_MATCH_ANY);
+
+	spin_unlock_irqrestore(&b->lock, flags);
+	return woken;
+}
+
+/* Moves up to n waiters of k1 (in b1) to k2 (in b2). Both buckets locked. */
+static int requeue_locked(struct wait_source *b1, const struct futex_key *k1,
+			  struct wait_source *b2, const struct futex_key *k2, int n)
+{
+	struct wait *w, *tmp;
+	int moved = 0;
+
+	list_for_each_entry_safe(w, tmp, &b1->waiters, node) {
+		if (moved >= n)
+			break;
+		if (!waiter_matches(w, k1, FUTEX_BITSET_MATCH_ANY))
+			continue;
+		w->progress[P_KEY_A] = k2->a;
+		w->progress[P_KEY_B] = k2->b;
+		if (b1 != b2) {
+			list_del(&w->node);
+			list_add_tail(&w->node, &b2->waiters);
+			w->source = b2;
+		}
+		moved++;
+	}
+	return moved;
+}
+
+static void lock_two(struct wait_source *a, struct wait_source *b, unsigned long *fa,
+		     unsigned long *fb)
+{
+	if (a == b) {
+		*fa = spin_lock_irqsave(&a->lock);
+		return;
+	}
+	if (a > b) {
+		*fb = spin_lock_irqsave(&b->lock);
+		*fa = spin_lock_irqsave(&a->lock);
+	} else {
+		*fa = spin_lock_irqsave(&a->lock);
+		*fb = spin_lock_irqsave(&b->lock);
+	}
+}
+
+static void unlock_two(struct wait_source *a, struct wait_source *b, unsigned long fa,
+		       unsigned long fb)
+{
+	if (a != b && a > b) {
+		spin_unlock_irqrestore(&a->lock, fa);
+		spin_unlock_irqrestore(&b->lock, fb);
+	} else if (a != b) {
+		spin_unlock_irqrestore(&b->lock, fb);
+		spin_unlock_irqrestore(&a->lock, fa);
+	} else {
+		spin_unlock_irqrestore(&a->lock, fa);
+	}
+}
+
+static long futex_requeue(uintptr_t uaddr, int op, int nwake, int nmove, uintptr_t uaddr2,
+			  uint32_t val3, bool compare)
+{
+	bool private = op & FUTEX_PRIVATE_FLAG;
+	struct futex_key k1, k2;
+	struct wait_source *b1, *b2;
+	unsigned long f1 = 0, f2 = 0;
+	uint32_t cur;
+	long ret;
+
+	if (nwake < 0 || nmove < 0)
+		return -EINVAL;
+	ret = get_key(uaddr, private, &k1);
+	if (!ret)
+		ret = get_key(uaddr2, private, &k2);
+	if (ret)
+		return ret;
+	b1 = bucket_of(&k1);
+	b2 = bucket_of(&k2);
+	lock_two(b1, b2, &f1, &f2);
+	if (compare && copy_from_user(&cur, uaddr, sizeof(cur)))
+		ret = -EFAULT;
+	else if (compare && cur != val3)
+		ret = -EAGAIN;
+	else
+		ret = wake_locked(b1, &k1, nwake, FUTEX_BITSET_MATCH_ANY);
+	if (ret >= 0) {
+		int moved = requeue_locked(b1, &k1, b2, &k2, nmove);
+
+		ret += compare ? moved : 0;
+	}
+	unlock_two(b1, b2, f1, f2);
+	return ret;
+}
+
+long futex_op(uintptr_t uaddr, int op, uint32_t val, uintptr_t timeout, uintptr_t uaddr2,
+	      uint32_t val3)
+{
+	bool private = op & FUTEX_PRIVATE_FLAG;
+	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+
+	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
+		return -ENOSYS;
+	switch (cmd) {
+	case FUTEX_WAIT:
+		return futex_wait(uaddr, val, timeout, FUTEX_BITSET_MATCH_ANY, op);
+	case FUTEX_WAIT_BITSET:
+		return futex_wait(uaddr, val, timeout, val3, op);
+	case FUTEX_WAKE:
+		return futex_wake(uaddr, (int)val, FUTEX_BITSET_MATCH_ANY, private);
+	case FUTEX_WAKE_BITSET:
+		return futex_wake(uaddr, (int)val, val3, private);
+	case FUTEX_REQUEUE:
+		return futex_requeue(uaddr, op, (int)val, (int)timeout, uaddr2, 0, false);
+	case FUTEX_CMP_REQUEUE:
+		return futex_requeue(uaddr, op, (int)val, (int)timeout, uaddr2, val3, true);
+	default:
+		return -ENOSYS;
+	}
+}

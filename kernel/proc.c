@@ -1,0 +1,399 @@
+/*
+ * Processes and user threads (include/kernel/proc.h): ids, creation,
+ * exit, the zombie/reap protocol with wait4, and pid 1. Called by the
+ * process system calls (sys/proc.c), exec, the fault path, and kmain.
+ */
+#include <kernel/proc.h>
+#include <kernel/thread.h>
+#include <kernel/panic.h>
+#include <kernel/power.h>
+#include <kernel/printk.h>
+#include <kernel/time.h>
+#include <kernel/uaccess.h>
+#include <kernel/futex.h>
+#include <kernel/clone.h>
+#include <fs/vfs.h>
+#include <fs/fdtable.h>
+#include <mm/slab.h>
+#include <mm/vm.h>
+#include <arch/x86_64/cpu_setup.h>
+#include <arch/x86_64/percpu.h>
+#include <lib/bitmap.h>
+#include <lib/string.h>
+#include <uapi/errno.h>
+#include <uapi/wait.h>
+#include <uapi/resource.h>
+#include <uapi/fcntl.h>
+#include <kernel/exec.h>
+
+spinlock_t proc_tree_lock = SPINLOCK_INIT("proc-tree");
+static LIST_HEAD(all_procs);	       /* (proc_tree_lock) */
+static struct process *init_proc;      /* pid 1, adopter of orphans */
+static spinlock_t pid_lock = SPINLOCK_INIT("pids");
+static unsigned long pid_map[BITS_TO_LONGS(PID_MAX)]; /* (pid_lock) */
+static int pid_next = 1;			      /* (pid_lock) */
+
+struct process *current_proc(void)
+{
+	return current_thread()->proc;
+}
+
+int pid_alloc(void)
+{
+	unsigned long flags = spin_lock_irqsave(&pid_lock);
+	int pid = -EAGAIN;
+
+	for (int tries = 0; tries < PID_MAX - 1; tries++) {
+		int candidate = pid_next;
+
+		pid_next = pid_next + 1 >= PID_MAX ? 2 : pid_next + 1;
+		if (!bitmap_test_bit(pid_map, candidate)) {
+			bitmap_set_bit(pid_map, candidate);
+			pid = candidate;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&pid_lock, flags);
+	return pid;
+}
+
+void pid_free(int pid)
+{
+	unsigned long flags = spin_lock_irqsave(&pid_lock);
+
+	bitmap_clear_bit(pid_map, pid);
+	spin_unlock_irqrestore(&pid_lock, flags);
+}
+
+static void default_rlimits(struct process *p)
+{
+	for (int i = 0; i < RLIMIT_MAX; i++)
+		p->rlimits[i] = (struct rlimit64){ ~0ULL, ~0ULL };
+	p->rlimits[RLIMIT_STACK] = (struct rlimit64){ 8ULL << 20, ~0ULL };
+	p->rlimits[RLIMIT_NOFILE] = (struct rlimit64){ FD_MAX, FD_MAX };
+	p->rlimits[RLIMIT_NPROC] = (struct rlimit64){ PID_MAX, PID_MAX };
+	p->rlimits[RLIMIT_CORE] = (struct rlimit64){ 0, ~0ULL };
+}
+
+/* A new process with the parent's credentials and limits; no threads, vm or files yet. */
+struct process *proc_alloc(struct process *parent)
+{
+	struct process *p = kzalloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->pid = pid_alloc();
+	if (p->pid < 0) {
+		kfree(p);
+		return NULL;
+	}
+	spin_init(&p->lock, "process");
+	list_init(&p->children);
+	list_init(&p->threads);
+	wait_source_init(&p->child_event, "child-event");
+	p->start_ns = clock_ns();
+	if (parent) {
+		memcpy(p->comm, parent->comm, COMM_LEN);
+		p->uid = parent->uid, p->euid = parent->euid, p->suid = parent->suid;
+		p->gid = parent->gid, p->egid = parent->egid, p->sgid = parent->sgid;
+		p->umask = parent->umask;
+		memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
+	} else {
+		p->umask = 022;
+		default_rlimits(p);
+	}
+	return p;
+}
+
+/* Frees a process that was never published (a failed clone). */
+void proc_discard(struct process *p)
+{
+	if (p->vm)
+		vm_put(p->vm);
+	if (p->fds)
+		fdtable_put(p->fds);
+	if (p->cwd)
+		dentry_put(p->cwd);
+	pid_free(p->pid);
+	kfree(p);
+}
+
+/* Links a fully set-up process into the tree under parent (NULL: it is init). */
+void proc_publish(struct process *p, struct process *parent)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+
+	p->parent = parent;
+	if (parent)
+		list_add_tail(&p->sibling, &parent->children);
+	else
+		init_proc = p;
+	list_add_tail(&p->all_node, &all_procs);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+}
+
+struct thread *uthread_alloc(struct process *p, int tid)
+{
+	struct thread *t = kzalloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->fpu = kmalloc(sizeof(*t->fpu));
+	if (!t->fpu) {
+		kfree(t);
+		return NULL;
+	}
+	fpu_init_state(t->fpu);
+	t->fpu_cpu = -1;
+	t->user = true;
+	t->proc = p;
+	t->tid = tid;
+	strlcpy(t->name, p->comm, sizeof(t->name));
+	list_init(&t->run_node);
+	list_init(&t->wait.node);
+	list_init(&t->proc_node);
+	return t;
+}
+
+void uthread_free(struct thread *t)
+{
+	if (t->tid != t->proc->pid)
+		pid_free(t->tid);
+	kfree(t->fpu);
+	kfree(t);
+}
+
+void proc_add_thread(struct process *p, struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+
+	list_add_tail(&t->proc_node, &p->threads);
+	p->nr_threads++;
+	spin_unlock_irqrestore(&p->lock, flags);
+}
+
+/* Gives p's children to init; returns whether one of them is already a zombie. */
+static bool reparent_children(struct process *p)
+{
+	bool zombie = false;
+
+	assert_held(&proc_tree_lock);
+	while (!list_empty(&p->children)) {
+		struct process *c = list_first_entry(&p->children, struct process, sibling);
+
+		list_del(&c->sibling);
+		c->parent = init_proc;
+		list_add_tail(&c->sibling, &init_proc->children);
+		zombie |= c->state == PROC_ZOMBIE;
+	}
+	return zombie;
+}
+
+static int init_exit_code(int status)
+{
+	return (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
+}
+
+/* The last thread is gone: release everything, become a zombie, tell the parent. */
+static void proc_finish(struct process *p)
+{
+	struct process *parent;
+	unsigned long flags;
+	bool orphaned_zombies;
+
+	vm_put(p->vm);
+	p->vm = NULL;
+	fdtable_put(p->fds);
+	p->fds = NULL;
+	if (p->cwd)
+		dentry_put(p->cwd);
+	p->cwd = NULL;
+	if (p == init_proc) {
+		pr_info("init exited (status %#x); powering off\n", p->exit_status);
+		machine_poweroff(init_exit_code(p->exit_status));
+	}
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	orphaned_zombies = reparent_children(p);
+	p->state = PROC_ZOMBIE;
+	parent = p->parent;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	vfork_release(p);
+	wait_wake_all(&parent->child_event);
+	if (orphaned_zombies)
+		wait_wake_all(&init_proc->child_event);
+}
+
+static void clear_child_tid(struct thread *t)
+{
+	uint32_t zero = 0;
+
+	if (t->clear_child_tid && !copy_to_user(t->clear_child_tid, &zero, sizeof(zero)))
+		futex_wake_address(t->proc->vm, t->clear_child_tid, 1);
+}
+
+void uthread_exit(struct thread *t, int status)
+{
+	struct process *p = t->proc;
+	unsigned long flags;
+	bool last;
+
+	clear_child_tid(t);
+	flags = spin_lock_irqsave(&p->lock);
+	list_del(&t->proc_node);
+	last = --p->nr_threads == 0;
+	spin_unlock_irqrestore(&p->lock, flags);
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	p->user_ticks += t->user_ticks;
+	p->system_ticks += t->system_ticks;
+	if (p->state == PROC_ALIVE && last)
+		p->exit_status = status; /* exit() of the last thread ends the process */
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	sched_user_exit(t);
+	if (last)
+		proc_finish(p);
+	uthread_free(t);
+	cpu_loop_restart();
+}
+
+/* Marks p exiting with status (first caller wins) and makes its other threads leave. */
+static void proc_begin_exit(struct process *p, int status, struct thread *except)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+
+	if (p->state == PROC_ALIVE) {
+		p->state = PROC_EXITING;
+		p->exit_status = status;
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	proc_kill_other_threads(p, except);
+}
+
+void proc_kill_other_threads(struct process *p, struct thread *self)
+{
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	struct thread *t;
+
+	list_for_each_entry(t, &p->threads, proc_node)
+		if (t != self)
+			sched_kill_wake(t);
+	spin_unlock_irqrestore(&p->lock, flags);
+}
+
+void proc_exit_group(int status)
+{
+	struct thread *self = current_thread();
+
+	proc_begin_exit(self->proc, status, self);
+	uthread_exit(self, status);
+}
+
+void proc_kill(struct process *p, int sig)
+{
+	proc_begin_exit(p, W_SIGNALED(sig), NULL);
+}
+
+static bool wait_matches(const struct process *c, int pid)
+{
+	return pid == -1 || pid == 0 || pid < -1 || c->pid == pid;
+}
+
+/* Reaps the zombie child c: its status goes to the caller, its struct is freed. */
+static int reap(struct process *p, struct process *c, int *status)
+{
+	int pid = c->pid;
+
+	*status = c->exit_status;
+	p->child_user_ticks += c->user_ticks + c->child_user_ticks;
+	p->child_system_ticks += c->system_ticks + c->child_system_ticks;
+	list_del(&c->sibling);
+	list_del(&c->all_node);
+	kfree(c);
+	pid_free(pid);
+	return pid;
+}
+
+long proc_wait(int pid, int options, int *status, struct process **unused)
+{
+	struct process *p = current_proc(), *c;
+	unsigned long f1 = spin_lock_irqsave(&p->child_event.lock);
+	unsigned long f2 = spin_lock_irqsave(&proc_tree_lock);
+	bool any = false;
+	long ret;
+
+	(void)unused;
+	list_for_each_entry(c, &p->children, sibling) {
+		if (!wait_matches(c, pid))
+			continue;
+		any = true;
+		if (c->state != PROC_ZOMBIE)
+			continue;
+		*status = c->exit_status;
+		ret = (options & WNOWAIT) ? c->pid : reap(p, c, status);
+		goto out;
+	}
+	if (!any)
+		ret = -ECHILD;
+	else if (options & WNOHANG)
+		ret = 0;
+	else
+		ret = wait_block_locked(&p->child_event, 0);
+out:
+	spin_unlock_irqrestore(&proc_tree_lock, f2);
+	spin_unlock_irqrestore(&p->child_event.lock, f1);
+	return ret;
+}
+
+static int open_console(struct process *p)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct file *f;
+		int err = vfs_openat(NULL, "/dev/console", O_RDWR, 0, &f);
+
+		if (err)
+			return err;
+		if (fd_install(p->fds, f, false) < 0) {
+			file_put(f);
+			return -EMFILE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Starts pid 1: a process with the console as fds 0-2 that execs path. The
+ * exec runs here, on the boot CPU before scheduling starts, with init's
+ * thread standing in as the current thread.
+ */
+int proc_start_init(const char *path)
+{
+	struct process *p = proc_alloc(NULL);
+	struct percpu *cpu = this_cpu();
+	struct exec_args args;
+	struct thread *t;
+	int err;
+
+	if (!p || p->pid != 1)
+		return -ENOMEM;
+	strlcpy(p->comm, "init", sizeof(p->comm));
+	p->vm = vm_create();
+	p->fds = fdtable_create();
+	p->cwd = dentry_get(vfs_root());
+	t = uthread_alloc(p, p->pid);
+	if (!p->vm || !p->fds || !t)
+		return -ENOMEM;
+	proc_add_thread(p, t);
+	proc_publish(p, NULL);
+	err = open_console(p);
+	exec_args_init(&args);
+	if (!err)
+		err = exec_args_push(&args, path, false);
+	if (!err) {
+		cpu->current = t;
+		err = exec_program(path, &args);
+		cpu->current = cpu->idle;
+	}
+	exec_args_free(&args);
+	if (!err)
+		sched_make_runnable(t);
+	return err;
+}

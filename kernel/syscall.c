@@ -1,0 +1,94 @@
+/*
+ * System call dispatch (include/kernel/syscall.h). The table is generated
+ * from include/sys/syscalls.def. syscall_run executes the call saved in a
+ * user thread's registers; a call that returns -EWAIT parks the thread
+ * (kernel/sched.c) and is run again, from the same saved registers, when
+ * its wait is woken: the "restart" form of a continuation.
+ */
+#include <kernel/syscall.h>
+#include <kernel/thread.h>
+#include <kernel/proc.h>
+#include <kernel/printk.h>
+#include <kernel/wait.h>
+#include <kernel/uthread.h>
+#include <lib/bitmap.h>
+#include <uapi/errno.h>
+
+typedef long (*syscall_fn)(const uint64_t *args);
+
+struct syscall_desc {
+	syscall_fn fn;
+	const char *name;
+};
+
+#define SYSCALL(nr, name) [nr] = { sys_##name, #name },
+static const struct syscall_desc syscall_table[SYSCALL_MAX] = {
+#include <sys/syscalls.def>
+};
+#undef SYSCALL
+
+static unsigned long enosys_reported[BITS_TO_LONGS(SYSCALL_MAX + 1)];
+
+const char *syscall_name(unsigned nr)
+{
+	return nr < SYSCALL_MAX ? syscall_table[nr].name : NULL;
+}
+
+/* Whether this is the first -ENOSYS for the number (each is logged once). */
+static bool first_report(unsigned nr)
+{
+	unsigned long mask = 1UL << (nr % BITS_PER_LONG);
+	unsigned long old =
+		__atomic_fetch_or(&enosys_reported[nr / BITS_PER_LONG], mask, __ATOMIC_RELAXED);
+
+	return !(old & mask);
+}
+
+static long no_such_call(uint64_t nr)
+{
+	if (first_report(nr < SYSCALL_MAX ? nr : SYSCALL_MAX))
+		pr_warn("%s (pid %d): system call %lu is not implemented (ENOSYS)\n",
+			current_proc()->comm, current_proc()->pid, (unsigned long)nr);
+	return -ENOSYS;
+}
+
+static long invoke(const struct trap_frame *f)
+{
+	uint64_t nr = f->rax;
+	const uint64_t args[6] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };
+
+	if (nr >= SYSCALL_MAX || !syscall_table[nr].fn)
+		return no_such_call(nr);
+	return syscall_table[nr].fn(args);
+}
+
+void syscall_run(struct thread *t)
+{
+	long ret;
+
+	for (;;) {
+		t->wait.polls++;
+		ret = invoke(&t->uregs);
+		if (ret != -EWAIT)
+			break;
+		sched_user_park(t); /* returns only if woken before it parked */
+		wait_detach(&t->wait);
+	}
+	wait_record_completion(&t->wait);
+	t->uregs.rax = ret;
+}
+
+/* Entered from syscall_entry (arch/x86_64/entry.S) on this CPU's stack. */
+__attribute__((noreturn)) void syscall_entry_c(struct trap_frame *f)
+{
+	struct thread *t = current_thread();
+
+	(void)f; /* f == &t->uregs */
+	t->wait.polls = 0;
+	t->wait.flags = 0;
+	t->wait.deadline_ns = 0;
+	for (int i = 0; i < WAIT_PROGRESS_WORDS; i++)
+		t->wait.progress[i] = 0;
+	syscall_run(t);
+	user_exit_path(t);
+}

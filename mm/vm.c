@@ -1,0 +1,683 @@
+/*
+ * User address spaces (include/mm/vm.h): page tables of the lower half,
+ * demand paging, copy-on-write fork, and the mapping operations behind
+ * mmap, munmap, mprotect, mremap, madvise and brk. Called by the system
+ * calls (sys/mm.c), exec, fork, and the page-fault path of user_trap and
+ * of kernel accesses to user memory (arch/x86_64/trap.c).
+ *
+ * Every operation takes the space's lock; nothing here touches user memory
+ * through user addresses (so no fault can recurse into the lock).
+ */
+#include <mm/vm.h>
+#include <mm/page.h>
+#include <mm/slab.h>
+#include <kernel/panic.h>
+#include <kernel/uaccess.h>
+#include <arch/x86_64/cpu.h>
+#include <arch/x86_64/trap.h>
+#include <lib/compiler.h>
+#include <lib/string.h>
+#include <uapi/errno.h>
+
+#define PTE_PROTNONE  (1ULL << 9) /* software bit: a page kept while PROT_NONE */
+#define TABLE_FLAGS   (PTE_P | PTE_W | PTE_U)
+#define USER_PML4_END	     256		       /* entries 0..255 map user space */
+
+static bool pte_has_page(pte_t e)
+{
+	return e & (PTE_P | PTE_PROTNONE);
+}
+
+static struct page *pte_page(pte_t e)
+{
+	return pfn_to_page((e & PTE_ADDR) >> PAGE_SHIFT);
+}
+
+/* Leaf flags for a page of an area; COW pages stay read-only until written. */
+static pte_t leaf_flags(uint32_t prot, bool writable)
+{
+	pte_t f = PTE_P | PTE_U;
+
+	if (prot == PROT_NONE)
+		return PTE_PROTNONE;
+	if ((prot & PROT_WRITE) && writable)
+		f |= PTE_W;
+	if (!(prot & PROT_EXEC))
+		f |= PTE_NX;
+	return f;
+}
+
+static unsigned pt_index(uintptr_t va, int level)
+{
+	return (va >> (12 + 9 * level)) & 511;
+}
+
+/* The leaf entry for va, creating tables if create; NULL if absent or out of memory. */
+static pte_t *walk(pte_t *pml4, uintptr_t va, bool create)
+{
+	pte_t *table = pml4;
+
+	for (int level = 3; level > 0; level--) {
+		pte_t *e = &table[pt_index(va, level)];
+
+		if (!(*e & PTE_P)) {
+			void *next = create ? page_alloc_zeroed() : NULL;
+
+			if (!next)
+				return NULL;
+			*e = virt_to_phys(next) | TABLE_FLAGS;
+		}
+		table = phys_to_virt(*e & PTE_ADDR);
+	}
+	return &table[pt_index(va, 0)];
+}
+
+typedef void (*pte_fn)(struct vm_space *vm, uintptr_t va, pte_t *e, void *ctx);
+
+/* Calls fn for every leaf entry holding a page in [start, end), skipping absent tables. */
+static void for_each_page(struct vm_space *vm, pte_t *table, int level, uintptr_t base,
+			  uintptr_t start, uintptr_t end, pte_fn fn, void *ctx)
+{
+	uint64_t span = 1ULL << (12 + 9 * level);
+
+	for (unsigned i = pt_index(start, level); i < 512; i++) {
+		uintptr_t va = base + i * span;
+
+		if (va >= end)
+			break;
+		if (level == 0) {
+			if (pte_has_page(table[i]))
+				fn(vm, va, &table[i], ctx);
+		} else if (table[i] & PTE_P) {
+			for_each_page(vm, phys_to_virt(table[i] & PTE_ADDR), level - 1, va,
+				      MAX(start, va), end, fn, ctx);
+		}
+	}
+}
+
+static void range_pages(struct vm_space *vm, uintptr_t start, uintptr_t end, pte_fn fn,
+			void *ctx)
+{
+	if (start < end)
+		for_each_page(vm, vm->pml4, 3, 0, start, end, fn, ctx);
+}
+
+static void flush_range(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	if (read_cr3() != virt_to_phys(vm->pml4))
+		return;
+	if (end - start > 64 * PAGE_SIZE) {
+		write_cr3(read_cr3());
+		return;
+	}
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE)
+		invlpg(va);
+}
+
+struct vm_space *vm_create(void)
+{
+	struct vm_space *vm = kzalloc(sizeof(*vm));
+	pte_t *kernel_root = phys_to_virt(kmap_root());
+
+	if (!vm)
+		return NULL;
+	vm->pml4 = page_alloc_zeroed();
+	if (!vm->pml4) {
+		kfree(vm);
+		return NULL;
+	}
+	memcpy(vm->pml4 + USER_PML4_END, kernel_root + USER_PML4_END,
+	       (512 - USER_PML4_END) * sizeof(pte_t));
+	spin_init(&vm->lock, "vm");
+	list_init(&vm->areas);
+	vm->refcount = 1;
+	vm->stack_limit = 8ULL << 20;
+	return vm;
+}
+
+void vm_get(struct vm_space *vm)
+{
+	__atomic_fetch_add(&vm->refcount, 1, __ATOMIC_RELAXED);
+}
+
+void vm_activate(struct vm_space *vm)
+{
+	phys_addr_t root = vm ? virt_to_phys(vm->pml4) : kmap_root();
+
+	if (read_cr3() != root)
+		write_cr3(root);
+}
+
+static void shared_put(struct shared_anon *s)
+{
+	if (!s || __atomic_sub_fetch(&s->refcount, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (uint64_t i = 0; i < s->npages; i++)
+		if (s->pages[i])
+			put_page(s->pages[i]);
+	kfree(s->pages);
+	kfree(s);
+}
+
+static void zap_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *ctx)
+{
+	(void)va;
+	(void)ctx;
+	put_page(pte_page(*e));
+	*e = 0;
+	vm->resident_pages--;
+}
+
+/* Frees the page tables below table (level >= 1), whose leaves were zapped. */
+static void free_tables(pte_t *table, int level, unsigned limit)
+{
+	for (unsigned i = 0; i < limit; i++) {
+		if (!(table[i] & PTE_P))
+			continue;
+		if (level > 1)
+			free_tables(phys_to_virt(table[i] & PTE_ADDR), level - 1, 512);
+		page_free_addr(phys_to_virt(table[i] & PTE_ADDR));
+	}
+}
+
+static void remove_area(struct vm_space *vm, struct vm_area *a)
+{
+	range_pages(vm, a->start, a->end, zap_one, NULL);
+	list_del(&a->node);
+	shared_put(a->shared);
+	vm_area_free(a);
+}
+
+void vm_put(struct vm_space *vm)
+{
+	if (__atomic_sub_fetch(&vm->refcount, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (read_cr3() == virt_to_phys(vm->pml4))
+		write_cr3(kmap_root());
+	while (!list_empty(&vm->areas))
+		remove_area(vm, list_first_entry(&vm->areas, struct vm_area, node));
+	free_tables(vm->pml4, 3, USER_PML4_END);
+	page_free_addr(vm->pml4);
+	kfree(vm);
+}
+
+/* The page of a shared area at va, allocated on first use; a reference for the caller. */
+static struct page *shared_page(struct vm_area *a, uintptr_t va)
+{
+	struct shared_anon *s = a->shared;
+	uint64_t idx = a->pgoff + (va - a->start) / PAGE_SIZE;
+	unsigned long flags;
+	struct page *p;
+
+	if (idx >= s->npages)
+		return NULL;
+	flags = spin_lock_irqsave(&s->lock);
+	if (!s->pages[idx]) {
+		void *zero = page_alloc_zeroed();
+
+		s->pages[idx] = zero ? virt_to_page(zero) : NULL;
+	}
+	p = s->pages[idx];
+	if (p)
+		get_page(p);
+	spin_unlock_irqrestore(&s->lock, flags);
+	return p;
+}
+
+/* Fills a missing page: shared object page, or a fresh zeroed one. */
+static int fill_page(struct vm_space *vm, struct vm_area *a, uintptr_t va, pte_t *e)
+{
+	struct page *p;
+
+	if (a->shared) {
+		p = shared_page(a, va);
+	} else {
+		void *zero = page_alloc_zeroed();
+
+		p = zero ? virt_to_page(zero) : NULL;
+	}
+	if (!p)
+		return -ENOMEM;
+	*e = page_to_phys(p) | leaf_flags(a->prot, true);
+	vm->resident_pages++;
+	return 0;
+}
+
+/* A write to a present read-only page of a writable area: copy unless we are the only user. */
+static int break_cow(struct vm_area *a, pte_t *e)
+{
+	struct page *old = pte_page(*e);
+	void *copy;
+
+	if (a->shared || __atomic_load_n(&old->refcount, __ATOMIC_ACQUIRE) == 1) {
+		*e |= PTE_W;
+		return 0;
+	}
+	copy = page_alloc_zeroed();
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, page_address(old), PAGE_SIZE);
+	*e = virt_to_phys(copy) | leaf_flags(a->prot, true);
+	put_page(old);
+	return 0;
+}
+
+/* Extends the stack area down to cover addr, within the stack limit. */
+static struct vm_area *grow_stack(struct vm_space *vm, uintptr_t addr)
+{
+	struct vm_area *a = vm_area_next_from(&vm->areas, addr);
+	uintptr_t page = ALIGN_DOWN(addr, PAGE_SIZE);
+	struct vm_area *prev;
+
+	if (!a || !(a->flags & VM_GROWSDOWN) || addr >= a->start ||
+	    page < USER_STACK_TOP - vm->stack_limit)
+		return NULL;
+	prev = a->node.prev == &vm->areas ? NULL : list_entry(a->node.prev, struct vm_area, node);
+	if (prev && prev->end + STACK_GUARD_GAP > page)
+		return NULL;
+	a->start = page;
+	return a;
+}
+
+static bool access_allowed(const struct vm_area *a, unsigned error_code)
+{
+	if (a->prot == PROT_NONE)
+		return false;
+	if ((error_code & PF_WRITE) && !(a->prot & PROT_WRITE))
+		return false;
+	if ((error_code & PF_FETCH) && !(a->prot & PROT_EXEC))
+		return false;
+	return true;
+}
+
+/* Makes the page at addr present (and writable for a write). Caller holds vm->lock. */
+static int fault_locked(struct vm_space *vm, struct vm_area *a, uintptr_t addr, bool write)
+{
+	pte_t *e = walk(vm->pml4, addr, true);
+	int err = 0;
+
+	if (!e)
+		return -ENOMEM;
+	if (!pte_has_page(*e))
+		err = fill_page(vm, a, addr, e);
+	else if (write && (*e & PTE_P) && !(*e & PTE_W))
+		err = break_cow(a, e);
+	flush_range(vm, ALIGN_DOWN(addr, PAGE_SIZE), ALIGN_DOWN(addr, PAGE_SIZE) + PAGE_SIZE);
+	return err;
+}
+
+int vm_fault(struct vm_space *vm, uintptr_t addr, unsigned error_code)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock);
+	struct vm_area *a = vm_area_find(&vm->areas, addr);
+	int err;
+
+	if (!a)
+		a = grow_stack(vm, addr);
+	if (!a || !access_allowed(a, error_code))
+		err = -EFAULT;
+	else
+		err = fault_locked(vm, a, addr, error_code & PF_WRITE);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return err;
+}
+
+int vm_write_anyway(struct vm_space *vm, uintptr_t dst, const void *src, size_t n)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock);
+	int err = 0;
+
+	while (n && !err) {
+		size_t chunk = MIN(n, PAGE_SIZE - (dst & (PAGE_SIZE - 1)));
+		struct vm_area *a = vm_area_find(&vm->areas, dst);
+		pte_t *e;
+
+		err = a ? fault_locked(vm, a, dst, true) : -EFAULT;
+		if (err)
+			break;
+		e = walk(vm->pml4, dst, false);
+		memcpy((char *)page_address(pte_page(*e)) + (dst & (PAGE_SIZE - 1)), src, chunk);
+		dst += chunk;
+		src = (const char *)src + chunk;
+		n -= chunk;
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return err;
+}
+
+struct fork_ctx {
+	struct vm_space *child;
+	int err;
+};
+
+static void share_cow(struct vm_space *vm, uintptr_t va, pte_t *e, void *arg)
+{
+	struct fork_ctx *ctx = arg;
+	pte_t *ce = ctx->err ? NULL : walk(ctx->child->pml4, va, true);
+
+	(void)vm;
+	if (!ce) {
+		ctx->err = -ENOMEM;
+		return;
+	}
+	*e &= ~PTE_W;
+	*ce = *e;
+	get_page(pte_page(*e));
+	ctx->child->resident_pages++;
+}
+
+static int fork_area(struct vm_space *parent, struct vm_area *a, struct fork_ctx *ctx)
+{
+	struct vm_area *copy = vm_area_alloc(a->start, a->end, a->prot, a->flags);
+
+	if (!copy)
+		return -ENOMEM;
+	copy->shared = a->shared;
+	copy->pgoff = a->pgoff;
+	if (a->shared)
+		__atomic_fetch_add(&a->shared->refcount, 1, __ATOMIC_RELAXED);
+	list_add_tail(&copy->node, &ctx->child->areas);
+	/* Shared areas fault their pages in from the object; private ones go copy-on-write. */
+	if (!a->shared)
+		range_pages(parent, a->start, a->end, share_cow, ctx);
+	return ctx->err;
+}
+
+struct vm_space *vm_fork(struct vm_space *parent)
+{
+	struct fork_ctx ctx = { vm_create(), 0 };
+	unsigned long flags;
+	struct vm_area *a;
+
+	if (!ctx.child)
+		return NULL;
+	flags = spin_lock_irqsave(&parent->lock);
+	list_for_each_entry(a, &parent->areas, node)
+		if (fork_area(parent, a, &ctx))
+			break;
+	ctx.child->brk_start = parent->brk_start;
+	ctx.child->brk = parent->brk;
+	ctx.child->stack_limit = parent->stack_limit;
+	flush_range(parent, 0, USER_SPACE_END);
+	spin_unlock_irqrestore(&parent->lock, flags);
+	if (ctx.err) {
+		vm_put(ctx.child);
+		return NULL;
+	}
+	return ctx.child;
+}
+
+/* Splits areas so that start and end fall on area boundaries. */
+static int split_at(struct vm_space *vm, uintptr_t addr)
+{
+	struct vm_area *a = vm_area_find(&vm->areas, addr);
+
+	if (!a || a->start == addr)
+		return 0;
+	return vm_area_split(a, addr) ? 0 : -ENOMEM;
+}
+
+static int isolate(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	int err = split_at(vm, start);
+
+	return err ? err : split_at(vm, end);
+}
+
+static void unmap_locked(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	struct vm_area *a = vm_area_next_from(&vm->areas, start), *next;
+
+	while (a && a->start < end) {
+		next = list_is_last(&a->node, &vm->areas) ? NULL :
+							    list_entry(a->node.next, struct vm_area, node);
+		remove_area(vm, a);
+		a = next;
+	}
+	flush_range(vm, start, end);
+}
+
+int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock);
+	int err = isolate(vm, addr, addr + len);
+
+	if (!err)
+		unmap_locked(vm, addr, addr + len);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return err;
+}
+
+static struct shared_anon *shared_create(uint64_t npages)
+{
+	struct shared_anon *s = kzalloc(sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->pages = kzalloc(npages * sizeof(*s->pages));
+	if (!s->pages) {
+		kfree(s);
+		return NULL;
+	}
+	s->refcount = 1;
+	s->npages = npages;
+	spin_init(&s->lock, "shared-anon");
+	return s;
+}
+
+/* Where a new mapping goes: the hint when free, else the highest hole. */
+static uintptr_t place(struct vm_space *vm, uintptr_t hint, size_t len)
+{
+	if (hint >= USER_MIN_ADDR && hint + len <= USER_MMAP_TOP && hint + len > hint &&
+	    vm_range_free(&vm->areas, hint, hint + len))
+		return hint;
+	return vm_find_hole(&vm->areas, len, USER_MMAP_TOP);
+}
+
+long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
+	    bool fixed)
+{
+	struct vm_area *a = vm_area_alloc(0, 0, prot, flags);
+	unsigned long irq;
+
+	if (!a)
+		return -ENOMEM;
+	if ((flags & VM_SHARED) && !(a->shared = shared_create(len / PAGE_SIZE))) {
+		vm_area_free(a);
+		return -ENOMEM;
+	}
+	irq = spin_lock_irqsave(&vm->lock);
+	if (fixed && isolate(vm, addr, addr + len) == 0)
+		unmap_locked(vm, addr, addr + len);
+	else if (!fixed)
+		addr = place(vm, addr, len);
+	if (!addr || !vm_range_free(&vm->areas, addr, addr + len)) {
+		spin_unlock_irqrestore(&vm->lock, irq);
+		shared_put(a->shared);
+		vm_area_free(a);
+		return -ENOMEM;
+	}
+	a->start = addr;
+	a->end = addr + len;
+	vm_area_insert(&vm->areas, a);
+	vm_area_merge_around(&vm->areas, a);
+	spin_unlock_irqrestore(&vm->lock, irq);
+	return addr;
+}
+
+static void reprotect_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *ctx)
+{
+	struct vm_area *a = ctx;
+	struct page *p = pte_page(*e);
+	/* A private page others still share stays read-only (copy on write). */
+	bool writable = a->shared || __atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) == 1;
+
+	(void)vm;
+	(void)va;
+	*e = (*e & PTE_ADDR) | leaf_flags(a->prot, writable);
+}
+
+/* Whether [start, end) is covered by areas without holes. */
+static bool fully_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	for (uintptr_t at = start; at < end;) {
+		struct vm_area *a = vm_area_find(&vm->areas, at);
+
+		if (!a)
+			return false;
+		at = a->end;
+	}
+	return true;
+}
+
+int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock);
+	uintptr_t end = addr + len;
+	int err = fully_mapped(vm, addr, end) ? isolate(vm, addr, end) : -ENOMEM;
+
+	for (struct vm_area *a = vm_area_find(&vm->areas, addr); !err && a && a->start < end;) {
+		struct vm_area *next = list_is_last(&a->node, &vm->areas) ?
+						     NULL :
+						     list_entry(a->node.next, struct vm_area, node);
+
+		a->prot = prot;
+		range_pages(vm, a->start, a->end, reprotect_one, a);
+		a = next;
+	}
+	flush_range(vm, addr, end);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return err;
+}
+
+int vm_discard(struct vm_space *vm, uintptr_t addr, size_t len)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock);
+	int err = fully_mapped(vm, addr, addr + len) ? 0 : -ENOMEM;
+
+	/* Private pages are dropped (they read back as zeros); shared ones stay in their object. */
+	if (!err)
+		range_pages(vm, addr, addr + len, zap_one, NULL);
+	flush_range(vm, addr, addr + len);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return err;
+}
+
+struct move_ctx {
+	struct vm_space *vm;
+	intptr_t delta;
+	int err;
+};
+
+static void move_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *arg)
+{
+	struct move_ctx *ctx = arg;
+	pte_t *ne = ctx->err ? NULL : walk(vm->pml4, va + ctx->delta, true);
+
+	if (!ne) {
+		ctx->err = -ENOMEM;
+		return;
+	}
+	*ne = *e;
+	*e = 0;
+}
+
+/* Moves the area a (already isolated) to new_start, page tables included. */
+static int move_area(struct vm_space *vm, struct vm_area *a, uintptr_t new_start, size_t new_len)
+{
+	struct move_ctx ctx = { vm, (intptr_t)(new_start - a->start), 0 };
+	uintptr_t old_start = a->start, old_end = a->end;
+
+	range_pages(vm, old_start, old_end, move_one, &ctx);
+	if (ctx.err)
+		return ctx.err;
+	list_del(&a->node);
+	a->start = new_start;
+	a->end = new_start + new_len;
+	vm_area_insert(&vm->areas, a);
+	flush_range(vm, old_start, old_end);
+	return 0;
+}
+
+static bool can_grow_in_place(struct vm_space *vm, struct vm_area *a, uintptr_t new_end)
+{
+	return new_end <= USER_MMAP_TOP && new_end > a->end &&
+	       vm_range_free(&vm->areas, a->end, new_end);
+}
+
+long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,
+	      uintptr_t fixed_to)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock);
+	struct vm_area *a = vm_area_find(&vm->areas, old);
+	long ret = -EFAULT;
+
+	if (!a || old + old_len > a->end || isolate(vm, old, old + old_len))
+		goto out_unlock;
+	a = vm_area_find(&vm->areas, old);
+	ret = old;
+	if (new_len <= old_len && !fixed_to) {
+		unmap_locked(vm, old + new_len, old + old_len);
+	} else if (!fixed_to && !a->shared && can_grow_in_place(vm, a, old + new_len)) {
+		a->end = old + new_len;
+	} else if (may_move && (!a->shared || new_len <= old_len)) {
+		uintptr_t to = fixed_to;
+
+		if (to)
+			unmap_locked(vm, to, to + new_len);
+		else
+			to = vm_find_hole(&vm->areas, new_len, USER_MMAP_TOP);
+		ret = to ? move_area(vm, a, to, new_len) : -ENOMEM;
+		if (ret == 0)
+			ret = to;
+	} else {
+		ret = -ENOMEM;
+	}
+out_unlock:
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return ret;
+}
+
+uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock);
+	uintptr_t old_end = ALIGN_UP(vm->brk, PAGE_SIZE), new_end = ALIGN_UP(brk, PAGE_SIZE);
+	struct vm_area *heap = vm_area_find(&vm->areas, vm->brk_start);
+
+	if (brk < vm->brk_start || new_end > USER_MMAP_TOP)
+		goto out;
+	if (new_end > old_end) {
+		if (!vm_range_free(&vm->areas, old_end, new_end))
+			goto out;
+		if (!heap) {
+			heap = vm_area_alloc(vm->brk_start, new_end, PROT_READ | PROT_WRITE, VM_HEAP);
+			if (!heap)
+				goto out;
+			vm_area_insert(&vm->areas, heap);
+		}
+		heap->end = new_end;
+	} else if (new_end < old_end) {
+		if (isolate(vm, new_end, old_end))
+			goto out;
+		unmap_locked(vm, new_end, old_end);
+	}
+	vm->brk = brk;
+out:
+	brk = vm->brk;
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return brk;
+}
+
+bool vm_shared_key(struct vm_space *vm, uintptr_t addr, uintptr_t *a, uintptr_t *b)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock);
+	struct vm_area *area = vm_area_find(&vm->areas, addr);
+	bool shared = area && area->shared;
+
+	if (shared) {
+		*a = (uintptr_t)area->shared;
+		*b = (area->pgoff << PAGE_SHIFT) + (addr - area->start);
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return shared;
+}

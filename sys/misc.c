@@ -1,0 +1,287 @@
+/*
+ * Identity and limits: uname, getrandom, user and group ids, resource
+ * limits, getrusage, arch_prctl (the FS and GS bases for TLS).
+ */
+#include <kernel/syscall.h>
+#include <kernel/config.h>
+#include <kernel/proc.h>
+#include <kernel/random.h>
+#include <kernel/thread.h>
+#include <kernel/time.h>
+#include <kernel/uaccess.h>
+#include <mm/vm.h>
+#include <arch/x86_64/cpu.h>
+#include <lib/string.h>
+#include <uapi/errno.h>
+#include <uapi/resource.h>
+
+#define UTS_LEN 65
+
+struct utsname {
+	char sysname[UTS_LEN], nodename[UTS_LEN], release[UTS_LEN], version[UTS_LEN],
+		machine[UTS_LEN], domainname[UTS_LEN];
+};
+
+SYSCALL_DEFINE1(uname, uintptr_t, ubuf)
+{
+	struct utsname u;
+
+	memset(&u, 0, sizeof(u));
+	/* "Linux": programs check it to pick Linux behaviour, which is what we provide. */
+	strlcpy(u.sysname, "Linux", UTS_LEN);
+	strlcpy(u.nodename, "axolotl", UTS_LEN);
+	strlcpy(u.release, "6.1.0-axolotl", UTS_LEN);
+	strlcpy(u.version, "#1 Axolotl 0.1", UTS_LEN);
+	strlcpy(u.machine, "x86_64", UTS_LEN);
+	strlcpy(u.domainname, "(none)", UTS_LEN);
+	return copy_to_user(ubuf, &u, sizeof(u));
+}
+
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM   2
+#define GRND_INSECURE 4
+#define GETRANDOM_MAX 33554431
+
+SYSCALL_DEFINE3(getrandom, uintptr_t, ubuf, size_t, len, unsigned, flags)
+{
+	uint8_t chunk[256];
+	size_t done = 0;
+
+	if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) ||
+	    (flags & GRND_RANDOM && flags & GRND_INSECURE))
+		return -EINVAL;
+	if (len > GETRANDOM_MAX)
+		len = GETRANDOM_MAX;
+	while (done < len) {
+		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+
+		random_bytes(chunk, n);
+		if (copy_to_user(ubuf + done, chunk, n))
+			return done ? (long)done : -EFAULT;
+		done += n;
+	}
+	memset(chunk, 0, sizeof(chunk));
+	return done;
+}
+
+/* Credentials. Everything runs as root for now; the rules below are Linux's. */
+static bool privileged(void)
+{
+	return current_proc()->euid == 0;
+}
+
+SYSCALL_DEFINE0(getuid)
+{
+	return current_proc()->uid;
+}
+
+SYSCALL_DEFINE0(geteuid)
+{
+	return current_proc()->euid;
+}
+
+SYSCALL_DEFINE0(getgid)
+{
+	return current_proc()->gid;
+}
+
+SYSCALL_DEFINE0(getegid)
+{
+	return current_proc()->egid;
+}
+
+/* setres[ug]id core: -1 keeps a value; unprivileged callers may only pick existing ids. */
+static long set_ids(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t nr, uint32_t ne, uint32_t ns)
+{
+	const uint32_t keep = (uint32_t)-1;
+	uint32_t want[3] = { nr, ne, ns };
+
+	for (int i = 0; i < 3 && !privileged(); i++)
+		if (want[i] != keep && want[i] != *r && want[i] != *e && want[i] != *s)
+			return -EPERM;
+	if (nr != keep)
+		*r = nr;
+	if (ne != keep)
+		*e = ne;
+	if (ns != keep)
+		*s = ns;
+	return 0;
+}
+
+SYSCALL_DEFINE3(setresuid, uint32_t, r, uint32_t, e, uint32_t, s)
+{
+	struct process *p = current_proc();
+
+	return set_ids(&p->uid, &p->euid, &p->suid, r, e, s);
+}
+
+SYSCALL_DEFINE3(setresgid, uint32_t, r, uint32_t, e, uint32_t, s)
+{
+	struct process *p = current_proc();
+
+	return set_ids(&p->gid, &p->egid, &p->sgid, r, e, s);
+}
+
+SYSCALL_DEFINE2(setreuid, uint32_t, r, uint32_t, e)
+{
+	struct process *p = current_proc();
+	uint32_t s = (r != (uint32_t)-1 || (e != (uint32_t)-1 && e != p->uid)) ?
+			     (e != (uint32_t)-1 ? e : p->euid) :
+			     (uint32_t)-1;
+
+	return set_ids(&p->uid, &p->euid, &p->suid, r, e, s);
+}
+
+SYSCALL_DEFINE2(setregid, uint32_t, r, uint32_t, e)
+{
+	struct process *p = current_proc();
+	uint32_t s = (r != (uint32_t)-1 || (e != (uint32_t)-1 && e != p->gid)) ?
+			     (e != (uint32_t)-1 ? e : p->egid) :
+			     (uint32_t)-1;
+
+	return set_ids(&p->gid, &p->egid, &p->sgid, r, e, s);
+}
+
+SYSCALL_DEFINE1(setuid, uint32_t, uid)
+{
+	struct process *p = current_proc();
+
+	if (privileged())
+		return set_ids(&p->uid, &p->euid, &p->suid, uid, uid, uid);
+	return set_ids(&p->uid, &p->euid, &p->suid, -1, uid, -1);
+}
+
+SYSCALL_DEFINE1(setgid, uint32_t, gid)
+{
+	struct process *p = current_proc();
+
+	if (privileged())
+		return set_ids(&p->gid, &p->egid, &p->sgid, gid, gid, gid);
+	return set_ids(&p->gid, &p->egid, &p->sgid, -1, gid, -1);
+}
+
+static long put_ids(uintptr_t a, uintptr_t b, uintptr_t c, uint32_t x, uint32_t y, uint32_t z)
+{
+	if (copy_to_user(a, &x, 4) || copy_to_user(b, &y, 4) || copy_to_user(c, &z, 4))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL_DEFINE3(getresuid, uintptr_t, r, uintptr_t, e, uintptr_t, s)
+{
+	struct process *p = current_proc();
+
+	return put_ids(r, e, s, p->uid, p->euid, p->suid);
+}
+
+SYSCALL_DEFINE3(getresgid, uintptr_t, r, uintptr_t, e, uintptr_t, s)
+{
+	struct process *p = current_proc();
+
+	return put_ids(r, e, s, p->gid, p->egid, p->sgid);
+}
+
+/* Resource limits. Only the calling process (pid 0 or its own) can be named. */
+static long do_prlimit(int pid, unsigned res, uintptr_t unew, uintptr_t uold)
+{
+	struct process *p = current_proc();
+	struct rlimit64 lim;
+
+	if (pid && pid != p->pid)
+		return -ESRCH;
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (unew && copy_from_user(&lim, unew, sizeof(lim)))
+		return -EFAULT;
+	if (unew && (lim.cur > lim.max || (lim.max > p->rlimits[res].max && !privileged())))
+		return unew && lim.cur > lim.max ? -EINVAL : -EPERM;
+	if (uold && copy_to_user(uold, &p->rlimits[res], sizeof(lim)))
+		return -EFAULT;
+	if (unew) {
+		p->rlimits[res] = lim;
+		if (res == RLIMIT_STACK && p->vm)
+			p->vm->stack_limit = lim.cur < (1ULL << 40) ? lim.cur : (1ULL << 40);
+	}
+	return 0;
+}
+
+SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res, uintptr_t, unew, uintptr_t, uold)
+{
+	return do_prlimit(pid, res, unew, uold);
+}
+
+SYSCALL_DEFINE2(getrlimit, unsigned, res, uintptr_t, uold)
+{
+	return do_prlimit(0, res, 0, uold);
+}
+
+SYSCALL_DEFINE2(setrlimit, unsigned, res, uintptr_t, unew)
+{
+	return do_prlimit(0, res, unew, 0);
+}
+
+static struct linux_timeval ticks_to_timeval(uint64_t ticks)
+{
+	uint64_t us = ticks * (1000000 / HZ);
+
+	return (struct linux_timeval){ us / 1000000, us % 1000000 };
+}
+
+SYSCALL_DEFINE2(getrusage, int, who, uintptr_t, uru)
+{
+	struct process *p = current_proc();
+	struct thread *self = current_thread(), *t;
+	struct linux_rusage ru;
+	uint64_t ut = 0, st = 0;
+	unsigned long flags;
+
+	memset(&ru, 0, sizeof(ru));
+	if (who == RUSAGE_SELF) {
+		ut = p->user_ticks, st = p->system_ticks;
+		flags = spin_lock_irqsave(&p->lock);
+		list_for_each_entry(t, &p->threads, proc_node)
+			ut += t->user_ticks, st += t->system_ticks;
+		spin_unlock_irqrestore(&p->lock, flags);
+		ru.ru_maxrss = p->vm->resident_pages * 4;
+	} else if (who == RUSAGE_CHILDREN) {
+		ut = p->child_user_ticks, st = p->child_system_ticks;
+	} else if (who == RUSAGE_THREAD) {
+		ut = self->user_ticks, st = self->system_ticks;
+	} else {
+		return -EINVAL;
+	}
+	ru.ru_utime = ticks_to_timeval(ut);
+	ru.ru_stime = ticks_to_timeval(st);
+	return copy_to_user(uru, &ru, sizeof(ru));
+}
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+SYSCALL_DEFINE2(arch_prctl, int, code, uintptr_t, addr)
+{
+	struct thread *t = current_thread();
+
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= USER_SPACE_END)
+			return -EPERM;
+		t->fs_base = addr;
+		wrmsr(MSR_FS_BASE, addr);
+		return 0;
+	case ARCH_SET_GS:
+		if (addr >= USER_SPACE_END)
+			return -EPERM;
+		t->gs_base = addr;
+		wrmsr(MSR_KERNEL_GS_BASE, addr); /* becomes GS at swapgs on the way out */
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user(addr, &t->fs_base, sizeof(t->fs_base));
+	case ARCH_GET_GS:
+		return copy_to_user(addr, &t->gs_base, sizeof(t->gs_base));
+	default:
+		return -EINVAL;
+	}
+}

@@ -1,0 +1,191 @@
+/*
+ * Memory system calls: mmap, munmap, mprotect, mremap, madvise, brk.
+ * Arguments are checked here as Linux checks them; the address-space work
+ * is in mm/vm.c.
+ */
+#include <kernel/syscall.h>
+#include <kernel/proc.h>
+#include <kernel/uaccess.h>
+#include <fs/vfs.h>
+#include <fs/fdtable.h>
+#include <mm/vm.h>
+#include <mm/slab.h>
+#include <lib/compiler.h>
+#include <uapi/errno.h>
+
+#define MAP_SHARED	    0x01
+#define MAP_PRIVATE	    0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE	    0x0f
+#define MAP_FIXED	    0x10
+#define MAP_ANONYMOUS	    0x20
+#define MAP_GROWSDOWN	    0x100
+#define MAP_DENYWRITE	    0x800
+#define MAP_EXECUTABLE	    0x1000
+#define MAP_LOCKED	    0x2000
+#define MAP_NORESERVE	    0x4000
+#define MAP_POPULATE	    0x8000
+#define MAP_NONBLOCK	    0x10000
+#define MAP_STACK	    0x20000
+#define MAP_HUGETLB	    0x40000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_KNOWN                                                                               \
+	(MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | \
+	 MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB |     \
+	 MAP_FIXED_NOREPLACE)
+
+#define MREMAP_MAYMOVE	 1
+#define MREMAP_FIXED	 2
+#define MREMAP_DONTUNMAP 4
+
+#define MADV_NORMAL	0
+#define MADV_RANDOM	1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED	3
+#define MADV_DONTNEED	4
+#define MADV_FREE	8
+
+static struct vm_space *current_vm(void)
+{
+	return current_proc()->vm;
+}
+
+/* A page-aligned user range [addr, addr + len) with len rounded up; -EINVAL/-ENOMEM otherwise. */
+static long check_range(uintptr_t addr, size_t *len)
+{
+	size_t rounded = ALIGN_UP(*len, PAGE_SIZE);
+
+	if (addr & (PAGE_SIZE - 1) || !*len)
+		return -EINVAL;
+	if (rounded < *len || !user_range_ok(addr, rounded))
+		return -ENOMEM;
+	*len = rounded;
+	return 0;
+}
+
+/* Private file mapping: the area gets a copy of the file's bytes (a snapshot). */
+static long fill_from_file(uintptr_t addr, size_t len, int fd, int64_t off)
+{
+	struct file *f = fd_get_file(current_proc()->fds, fd);
+	uint8_t *buf;
+	long err = 0;
+
+	if (!f)
+		return -EBADF;
+	buf = kmalloc(PAGE_SIZE);
+	for (size_t done = 0; buf && done < len && !err; done += PAGE_SIZE) {
+		ssize_t n = kernel_read(f, buf, PAGE_SIZE, off + done);
+
+		if (n <= 0) {
+			err = n;
+			break;
+		}
+		err = vm_write_anyway(current_vm(), addr + done, buf, n);
+	}
+	kfree(buf);
+	file_put(f);
+	return buf ? err : -ENOMEM;
+}
+
+SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, unsigned, prot, unsigned, flags, int, fd,
+		int64_t, off)
+{
+	unsigned type = flags & MAP_TYPE;
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	size_t rounded = ALIGN_UP(len, PAGE_SIZE);
+	long ret;
+
+	if (!len || (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE))
+		return -EINVAL;
+	if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN))
+		return -EOPNOTSUPP;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if (off & (PAGE_SIZE - 1) || rounded < len)
+		return rounded < len ? -ENOMEM : -EINVAL;
+	if (fixed && (ret = check_range(addr, &len)))
+		return ret;
+	if (!(flags & MAP_ANONYMOUS) && type != MAP_PRIVATE)
+		return -ENODEV; /* shared file mappings come with the page cache */
+	if ((flags & MAP_FIXED_NOREPLACE) &&
+	    !vm_range_free(&current_vm()->areas, addr, addr + rounded))
+		return -EEXIST;
+	ret = vm_map(current_vm(), ALIGN_DOWN(addr, PAGE_SIZE), rounded, prot,
+		     type != MAP_PRIVATE ? VM_SHARED : 0, flags & MAP_FIXED);
+	if (ret < 0 || (flags & MAP_ANONYMOUS))
+		return ret;
+	addr = ret;
+	ret = fill_from_file(addr, len, fd, off);
+	if (ret) {
+		vm_unmap(current_vm(), addr, rounded);
+		return ret;
+	}
+	return addr;
+}
+
+SYSCALL_DEFINE2(munmap, uintptr_t, addr, size_t, len)
+{
+	long err = check_range(addr, &len);
+
+	return err ? err : vm_unmap(current_vm(), addr, len);
+}
+
+SYSCALL_DEFINE3(mprotect, uintptr_t, addr, size_t, len, unsigned, prot)
+{
+	long err;
+
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if (!len)
+		return addr & (PAGE_SIZE - 1) ? -EINVAL : 0;
+	err = check_range(addr, &len);
+	return err ? err : vm_protect(current_vm(), addr, len, prot);
+}
+
+SYSCALL_DEFINE3(madvise, uintptr_t, addr, size_t, len, int, advice)
+{
+	long err;
+
+	if (advice != MADV_NORMAL && advice != MADV_RANDOM && advice != MADV_SEQUENTIAL &&
+	    advice != MADV_WILLNEED && advice != MADV_DONTNEED && advice != MADV_FREE)
+		return -EINVAL;
+	if (!len)
+		return addr & (PAGE_SIZE - 1) ? -EINVAL : 0;
+	err = check_range(addr, &len);
+	if (err)
+		return err;
+	if (advice == MADV_DONTNEED || advice == MADV_FREE)
+		return vm_discard(current_vm(), addr, len);
+	return vm_range_free(&current_vm()->areas, addr, addr + len) ? -ENOMEM : 0;
+}
+
+SYSCALL_DEFINE5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len, unsigned, flags,
+		uintptr_t, new_addr)
+{
+	size_t rounded_new = ALIGN_UP(new_len, PAGE_SIZE);
+	long err;
+
+	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED) || old & (PAGE_SIZE - 1) || !new_len)
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if (rounded_new < new_len || !old_len)
+		return -EINVAL;
+	err = check_range(old, &old_len);
+	if (!err && (flags & MREMAP_FIXED)) {
+		size_t l = rounded_new;
+
+		err = check_range(new_addr, &l);
+		if (!err && new_addr < old + old_len && old < new_addr + l)
+			err = -EINVAL; /* overlapping ranges */
+	}
+	if (err)
+		return err;
+	return vm_remap(current_vm(), old, old_len, rounded_new, flags & MREMAP_MAYMOVE,
+			(flags & MREMAP_FIXED) ? new_addr : 0);
+}
+
+SYSCALL_DEFINE1(brk, uintptr_t, brk)
+{
+	return vm_set_brk(current_vm(), brk);
+}

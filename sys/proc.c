@@ -1,0 +1,179 @@
+/*
+ * Process and thread system calls: identity, exit, wait4/waitid, and
+ * clone/fork/vfork/clone3 (layer one: argument checks and copies; the
+ * process core is kernel/proc.c).
+ */
+#include <kernel/syscall.h>
+#include <kernel/proc.h>
+#include <kernel/thread.h>
+#include <kernel/uaccess.h>
+#include <kernel/clone.h>
+#include <uapi/errno.h>
+#include <uapi/wait.h>
+#include <uapi/signal.h>
+#include <lib/string.h>
+
+SYSCALL_DEFINE0(getpid)
+{
+	return current_proc()->pid;
+}
+
+SYSCALL_DEFINE0(gettid)
+{
+	return current_thread()->tid;
+}
+
+SYSCALL_DEFINE0(getppid)
+{
+	struct process *p = current_proc();
+
+	return p->parent ? p->parent->pid : 0;
+}
+
+SYSCALL_DEFINE1(exit, int, code)
+{
+	uthread_exit(current_thread(), W_EXITCODE(code));
+}
+
+SYSCALL_DEFINE1(exit_group, int, code)
+{
+	proc_exit_group(W_EXITCODE(code));
+}
+
+SYSCALL_DEFINE1(set_tid_address, uintptr_t, addr)
+{
+	current_thread()->clear_child_tid = addr;
+	return current_thread()->tid;
+}
+
+SYSCALL_DEFINE0(sched_yield)
+{
+	sched_request_resched();
+	return 0;
+}
+
+static long wait_options_ok(int options, int allowed)
+{
+	return (options & ~allowed) ? -EINVAL : 0;
+}
+
+SYSCALL_DEFINE4(wait4, int, pid, uintptr_t, status_ptr, int, options, uintptr_t, rusage)
+{
+	int status = 0;
+	long ret = wait_options_ok(options, WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE);
+
+	if (ret)
+		return ret;
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	ret = proc_wait(pid, options & WNOHANG, &status, NULL);
+	if (ret > 0 && status_ptr && copy_to_user(status_ptr, &status, sizeof(status)))
+		return -EFAULT;
+	if (ret > 0 && rusage && clear_user(rusage, 144))
+		return -EFAULT;
+	return ret;
+}
+
+/* Linux's siginfo for waitid: si_signo, si_errno, si_code, pad, si_pid, si_uid, si_status. */
+struct waitid_info {
+	int32_t signo, err, code, pad;
+	int32_t pid, uid, status;
+	uint8_t rest[128 - 28];
+};
+
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+
+SYSCALL_DEFINE5(waitid, int, idtype, int, id, uintptr_t, infop, int, options, uintptr_t, ru)
+{
+	struct waitid_info info;
+	int status = 0, pid;
+	long ret = wait_options_ok(options, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT |
+						    __WALL | __WCLONE);
+
+	(void)ru;
+	if (ret)
+		return ret;
+	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	if (idtype == P_ALL)
+		pid = -1;
+	else if (idtype == P_PID && id > 0)
+		pid = id;
+	else if (idtype == P_PGID)
+		pid = id ? -id : 0;
+	else
+		return -EINVAL;
+	ret = proc_wait(pid, options & (WNOHANG | WNOWAIT), &status, NULL);
+	if (ret < 0)
+		return ret;
+	memset(&info, 0, sizeof(info));
+	if (ret > 0) {
+		info.signo = SIGCHLD;
+		info.pid = ret;
+		info.code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED;
+		info.status = (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff;
+	}
+	if (infop && copy_to_user(infop, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL_DEFINE5(clone, uint64_t, flags, uintptr_t, stack, uintptr_t, parent_tid,
+		uintptr_t, child_tid, uint64_t, tls)
+{
+	struct clone_args_k args = {
+		.flags = flags & ~0xffULL,
+		.exit_signal = flags & 0xff,
+		.stack = stack,
+		.parent_tid = parent_tid,
+		.child_tid = child_tid,
+		.tls = tls,
+	};
+
+	return do_clone(&args);
+}
+
+SYSCALL_DEFINE0(fork)
+{
+	struct clone_args_k args = { .exit_signal = SIGCHLD };
+
+	return do_clone(&args);
+}
+
+SYSCALL_DEFINE0(vfork)
+{
+	struct clone_args_k args = { .flags = CLONE_VM | CLONE_VFORK, .exit_signal = SIGCHLD };
+
+	return do_clone(&args);
+}
+
+/* struct clone_args of clone3, as Linux defines it (sizes 64, 80, 88 accepted). */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
+SYSCALL_DEFINE2(clone3, uintptr_t, uargs, size_t, size)
+{
+	struct clone3_args a;
+	struct clone_args_k args;
+
+	if (size < 64 || size > 4096)
+		return -EINVAL;
+	memset(&a, 0, sizeof(a));
+	if (copy_from_user(&a, uargs, size < sizeof(a) ? size : sizeof(a)))
+		return -EFAULT;
+	if (a.set_tid || a.set_tid_size || a.cgroup || a.exit_signal > 64 ||
+	    (a.flags & 0xff) || (a.stack && !a.stack_size))
+		return -EINVAL;
+	args = (struct clone_args_k){
+		.flags = a.flags,
+		.exit_signal = a.exit_signal,
+		.stack = a.stack ? a.stack + a.stack_size : 0,
+		.parent_tid = a.parent_tid,
+		.child_tid = a.child_tid,
+		.tls = a.tls,
+	};
+	return do_clone(&args);
+}

@@ -1,0 +1,139 @@
+/*
+ * Time system calls: clock_gettime, clock_getres, gettimeofday, time,
+ * times, nanosleep, clock_nanosleep. Sleeps are stackless waits with a
+ * deadline and no event source; the deadline is kept in the wait, so a
+ * sleep run again after an early wake-up sleeps only what remains.
+ */
+#include <kernel/syscall.h>
+#include <kernel/clock.h>
+#include <kernel/config.h>
+#include <kernel/proc.h>
+#include <kernel/thread.h>
+#include <kernel/time.h>
+#include <kernel/uaccess.h>
+#include <kernel/wait.h>
+#include <uapi/errno.h>
+
+#define USER_HZ 100 /* the unit of times() and AT_CLKTCK */
+
+SYSCALL_DEFINE2(clock_gettime, int, clock, uintptr_t, uts)
+{
+	uint64_t ns;
+	struct linux_timespec ts;
+	int err = clock_read(clock, &ns);
+
+	if (err)
+		return err;
+	ts = ns_to_timespec(ns);
+	return copy_to_user(uts, &ts, sizeof(ts));
+}
+
+SYSCALL_DEFINE2(clock_getres, int, clock, uintptr_t, uts)
+{
+	uint64_t ns;
+	struct linux_timespec res = { 0, 1 };
+
+	if (clock_read(clock, &ns))
+		return -EINVAL;
+	if (clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE ||
+	    clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID)
+		res.tv_nsec = NSEC_PER_SEC / HZ;
+	return uts ? copy_to_user(uts, &res, sizeof(res)) : 0;
+}
+
+SYSCALL_DEFINE2(gettimeofday, uintptr_t, utv, uintptr_t, utz)
+{
+	uint64_t ns = realtime_ns();
+	int64_t tv[2] = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC / NSEC_PER_USEC };
+	int32_t tz[2] = { 0, 0 };
+
+	if (utv && copy_to_user(utv, tv, sizeof(tv)))
+		return -EFAULT;
+	if (utz && copy_to_user(utz, tz, sizeof(tz)))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL_DEFINE1(time, uintptr_t, ut)
+{
+	int64_t now = realtime_ns() / NSEC_PER_SEC;
+
+	if (ut && copy_to_user(ut, &now, sizeof(now)))
+		return -EFAULT;
+	return now;
+}
+
+SYSCALL_DEFINE1(times, uintptr_t, ubuf)
+{
+	struct process *p = current_proc();
+	const uint64_t div = HZ / USER_HZ ? HZ / USER_HZ : 1;
+	int64_t tms[4] = { 0, 0, (int64_t)(p->child_user_ticks / div),
+			   (int64_t)(p->child_system_ticks / div) };
+	uint64_t ut = p->user_ticks, st = p->system_ticks;
+	struct thread *t;
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+
+	list_for_each_entry(t, &p->threads, proc_node) {
+		ut += t->user_ticks;
+		st += t->system_ticks;
+	}
+	spin_unlock_irqrestore(&p->lock, flags);
+	tms[0] = ut / div;
+	tms[1] = st / div;
+	if (ubuf && copy_to_user(ubuf, tms, sizeof(tms)))
+		return -EFAULT;
+	return (long)(clock_ns() / (NSEC_PER_SEC / USER_HZ));
+}
+
+/* Sleeps until the monotonic deadline; the first run records it in the wait. */
+static long sleep_until(uint64_t deadline)
+{
+	struct wait *w = current_wait();
+
+	if (!w->deadline_ns)
+		w->deadline_ns = deadline ? deadline : 1;
+	if (clock_ns() >= w->deadline_ns)
+		return 0;
+	return wait_sleep_until(w->deadline_ns);
+}
+
+static long read_request(uintptr_t ureq, uint64_t *ns)
+{
+	struct linux_timespec ts;
+
+	if (copy_from_user(&ts, ureq, sizeof(ts)))
+		return -EFAULT;
+	return timespec_to_ns(&ts, ns);
+}
+
+SYSCALL_DEFINE2(nanosleep, uintptr_t, ureq, uintptr_t, urem)
+{
+	uint64_t ns = 0;
+	long err;
+
+	(void)urem; /* only an interrupted sleep (signals, next issue) writes the remainder */
+	if (!current_wait()->deadline_ns && (err = read_request(ureq, &ns)))
+		return err;
+	return sleep_until(clock_ns() + ns);
+}
+
+SYSCALL_DEFINE4(clock_nanosleep, int, clock, int, flags, uintptr_t, ureq, uintptr_t, urem)
+{
+	uint64_t ns = 0, now;
+	long err;
+
+	(void)urem;
+	if (current_wait()->deadline_ns)
+		return sleep_until(0);
+	if (clock == CLOCK_THREAD_CPUTIME_ID || clock_read(clock, &now))
+		return -EINVAL;
+	if (flags & ~TIMER_ABSTIME)
+		return -EINVAL;
+	if ((err = read_request(ureq, &ns)))
+		return err;
+	if (!(flags & TIMER_ABSTIME))
+		return sleep_until(clock_ns() + ns);
+	if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE)
+		return sleep_until(realtime_to_monotonic(ns));
+	return sleep_until(ns ? ns : 1);
+}

@@ -1,0 +1,179 @@
+"""User-space tests: the programs of user/tests/ run inside Axolotl, each
+booted on its own through `./axl run --quiet --timeout 300 -- /tests/NAME`.
+
+A ut program (see user/lib/ut.h) passes when it exits with 0 and its output
+has a "ut: PASS" line per case, no "ut: FAIL" line, and the summary
+"ut: N passed, 0 failed". threads_blocked and fuzz_syscalls print their
+own lines, checked below.
+
+Only the programs in ENABLED run: the kernel is known to pass them. Grow
+the list as the kernel learns; SKIP leaves out single cases of an enabled
+program (passed to it as "-case", see ut.h). "init" in ENABLED turns on the
+tests of init and of ./axl's command handling (exit statuses, --add, PATH
+search). The archive tests at the end need no guest and always run.
+
+Each program was first checked on Linux: `user/run-on-linux` runs them
+there the same way (init as pid 1, in the same initramfs).
+"""
+import os
+import re
+import stat
+import subprocess
+import tempfile
+
+from guest import ROOT, run
+
+ENABLED = []  # e.g. ["init", "hello", "hello-pie", "proc", ...]
+SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
+ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
+TIMEOUT = 300
+
+BUILD = os.path.join(ROOT, "build")
+MKINITRAMFS = os.path.join(ROOT, "tools", "mkinitramfs")
+
+
+def run_program(name, *args, timeout=TIMEOUT):
+    """Boots with /tests/NAME ARGS... as the command; returns (status, output)."""
+    return run("--quiet", "--", "/tests/" + name, *args, timeout=timeout)
+
+
+def check_ut_output(name, rc, out):
+    passed = re.findall(r"^ut: PASS (\S+)", out, re.M)
+    failed = re.findall(r"^ut: FAIL (\S+?):? (.*)$", out, re.M)
+    summary = re.search(r"^ut: (\d+) passed, (\d+) failed", out, re.M)
+    detail = f"\n--- output of {name} (status {rc}) ---\n{out[-6000:]}"
+    assert not failed, f"{name}: failed cases: " + ", ".join(f[0] for f in failed) + detail
+    assert summary, f"{name}: no summary line: the program died or hung" + detail
+    assert (int(summary.group(1)), int(summary.group(2))) == (len(passed), 0), detail
+    assert passed, f"{name}: no case ran" + detail
+    assert rc == 0, f"{name}: exit status {rc}" + detail
+
+
+def check_threads_blocked(rc, out):
+    n = ARGS["threads_blocked"][0]
+    assert f"blocked: {n} threads" in out, out[-3000:]
+    assert f"joined: {n} threads" in out, out[-3000:]
+    assert rc == 0, f"status {rc}\n{out[-3000:]}"
+
+
+def check_fuzz(rc, out):
+    assert re.search(r"^fuzz: phase 1: \d+ calls in one process", out, re.M), out[-3000:]
+    assert re.search(r"^fuzz: phase 2: \d+ processes", out, re.M), out[-3000:]
+    assert "fuzz: survived" in out, out[-3000:]
+    assert rc == 0, f"status {rc}\n{out[-3000:]}"
+
+
+CHECKS = {"threads_blocked": check_threads_blocked, "fuzz_syscalls": check_fuzz}
+
+
+def make_program_test(name):
+    def test():
+        args = ARGS.get(name, []) + ["-" + case for case in SKIP.get(name, [])]
+        rc, out = run_program(name, *args)
+        check = CHECKS.get(name)
+        if check:
+            check(rc, out)
+        else:
+            check_ut_output(name, rc, out)
+
+    test.__name__ = "test_" + name.replace("-", "_")
+    test.__doc__ = f"/tests/{name} passes inside Axolotl"
+    return test
+
+
+for _name in ENABLED:
+    if _name != "init":
+        globals()["test_" + _name.replace("-", "_")] = make_program_test(_name)
+
+
+# ---- init and ./axl's command handling ("init" in ENABLED) ----
+
+if "init" in ENABLED:
+
+    def test_init_passes_the_exit_status():
+        rc, out = run_program("hello", "--helper", "exit", "42")
+        assert rc == 42, f"status {rc}\n{out}"
+        assert "hello: exiting with 42" in out, out
+
+    def test_init_reports_death_by_signal_as_128_plus_n():
+        rc, out = run_program("hello", "--helper", "segv")
+        assert rc == 128 + 11, f"status {rc}\n{out}"
+
+    def test_init_missing_command_is_127():
+        rc, out = run("--quiet", "--", "/tests/no-such-program", timeout=TIMEOUT)
+        assert rc == 127, f"status {rc}\n{out}"
+        assert "init: /tests/no-such-program: No such file or directory" in out, out
+
+    def test_init_without_command():
+        rc, out = run("--quiet", timeout=TIMEOUT)
+        assert rc == 0, f"status {rc}\n{out}"
+        assert "init: no command" in out, out
+
+    def test_add_and_path_search():
+        # --add puts a copy in /bin, found through init's PATH search.
+        hello = os.path.join(BUILD, "user", "tests", "hello-pie")
+        rc, out = run("--quiet", "--add", hello + ":/bin/greet", "--", "greet", "--helper",
+                      "exit", "5", timeout=TIMEOUT)
+        assert rc == 5, f"status {rc}\n{out}"
+
+
+# ---- the initramfs archive (no guest needed) ----
+
+def parse_newc(data):
+    """Entries of a newc archive: {name: (mode, data)}; checks the format on the way."""
+    entries, off = {}, 0
+    while True:
+        assert data[off:off + 6] == b"070701", f"bad magic at {off}"
+        f = [int(data[off + 6 + 8 * i:off + 14 + 8 * i], 16) for i in range(13)]
+        mode, size, namesize = f[1], f[6], f[11]
+        name = data[off + 110:off + 110 + namesize - 1].decode()
+        assert data[off + 110 + namesize - 1] == 0, "name not NUL-terminated"
+        off = (off + 110 + namesize + 3) & ~3
+        if name == "TRAILER!!!":
+            assert off == len(data), "data after the trailer"
+            return entries
+        entries[name] = (mode, data[off:off + size])
+        off = (off + size + 3) & ~3
+
+
+def make_archive(tmp, *args):
+    out = os.path.join(tmp, "initramfs.cpio")
+    subprocess.run([MKINITRAMFS, "--build", BUILD, "-o", out, *args], check=True)
+    with open(out, "rb") as f:
+        return f.read()
+
+
+def test_initramfs_default_content_and_command():
+    with tempfile.TemporaryDirectory() as tmp:
+        extra = os.path.join(tmp, "extra")
+        os.makedirs(os.path.join(extra, "sub"))
+        with open(os.path.join(extra, "sub", "f"), "w") as f:
+            f.write("data")
+        os.chmod(os.path.join(extra, "sub", "f"), 0o750)
+        os.symlink("sub/f", os.path.join(extra, "link"))
+        data = make_archive(tmp, extra, extra + ":/opt/x/", "--", "/tests/hello", "a b", "")
+        again = make_archive(tmp, extra, extra + ":/opt/x/", "--", "/tests/hello", "a b", "")
+        assert data == again, "the archive is not deterministic"
+        e = parse_newc(data)
+        for d in ("dev", "proc", "tmp", "etc", "sbin", "tests"):
+            assert stat.S_ISDIR(e[d][0]), d
+        assert e["tmp"][0] & 0o7777 == 0o1777
+        assert e["sbin/init"][1][:4] == b"\x7fELF"
+        assert stat.S_IMODE(e["sbin/init"][0]) == 0o755
+        assert "tests/hello" in e and "tests/hello-pie" in e
+        assert e["etc/axl/cmd"][1] == b"/tests/hello\0a b\0\0"
+        assert e["extra/sub/f"] == (stat.S_IFREG | 0o750, b"data")
+        assert e["extra/link"] == (stat.S_IFLNK | 0o777, b"sub/f")
+        assert e["opt/x/extra/sub/f"][1] == b"data"
+        assert stat.S_ISDIR(e["opt"][0]) and stat.S_ISDIR(e["opt/x"][0])
+        names = list(e)
+        assert names.index("opt") < names.index("opt/x") < names.index("opt/x/extra")
+        # GNU cpio reads it too.
+        p = subprocess.run(["cpio", "-it", "--quiet"], input=data, capture_output=True)
+        assert p.returncode == 0 and "etc/axl/cmd" in p.stdout.decode(), p.stderr
+
+
+def test_initramfs_without_command_has_no_cmd_file():
+    with tempfile.TemporaryDirectory() as tmp:
+        e = parse_newc(make_archive(tmp))
+        assert "etc/axl/cmd" not in e and "sbin/init" in e
