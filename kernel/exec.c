@@ -409,6 +409,11 @@ static void commit(struct new_image *ni, const char *path)
 
 	proc_kill_other_threads(p, t);
 	flags = spin_lock_irqsave(&p->lock);
+	if (t->tid != p->pid) {
+		/* A thread that execs takes the process's id, as on Linux. */
+		pid_free(t->tid);
+		t->tid = p->pid;
+	}
 	p->vm = ni->vm;
 	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
 	for (int i = 0; i < 64; i++)

@@ -50,10 +50,19 @@ static int get_key(uintptr_t uaddr, bool private, struct futex_key *k)
 {
 	struct vm_space *vm = current_proc()->vm;
 
-	if (uaddr % 4 || !user_range_ok(uaddr, 4))
+	if (!user_range_ok(uaddr, 4))
+		return -EFAULT;
+	if (uaddr % 4)
 		return -EINVAL;
-	if (!private && vm_shared_key(vm, uaddr, &k->a, &k->b))
-		return 0;
+	if (!private) {
+		/* A shared key needs the memory to exist (Linux looks the page up). */
+		int mapped = vm_shared_key(vm, uaddr, &k->a, &k->b);
+
+		if (mapped < 0)
+			return -EFAULT;
+		if (mapped)
+			return 0;
+	}
 	k->a = (uintptr_t)vm;
 	k->b = uaddr;
 	return 0;
@@ -257,11 +266,8 @@ static long futex_requeue(uintptr_t uaddr, int op, int nwake, int nmove, uintptr
 		ret = -EAGAIN;
 	else
 		ret = wake_locked(b1, &k1, nwake, FUTEX_BITSET_MATCH_ANY);
-	if (ret >= 0) {
-		int moved = requeue_locked(b1, &k1, b2, &k2, nmove);
-
-		ret += compare ? moved : 0;
-	}
+	if (ret >= 0) /* both forms return the woken plus the requeued */
+		ret += requeue_locked(b1, &k1, b2, &k2, nmove);
 	unlock_two(b1, b2, f1, f2);
 	return ret;
 }

@@ -22,6 +22,7 @@
 #include <lib/string.h>
 #include <uapi/errno.h>
 #include <uapi/wait.h>
+#include <uapi/signal.h>
 #include <uapi/resource.h>
 #include <uapi/fcntl.h>
 #include <kernel/exec.h>
@@ -273,9 +274,12 @@ void proc_kill_other_threads(struct process *p, struct thread *self)
 	unsigned long flags = spin_lock_irqsave(&p->lock);
 	struct thread *t;
 
-	list_for_each_entry(t, &p->threads, proc_node)
-		if (t != self)
-			sched_kill_wake(t);
+	list_for_each_entry(t, &p->threads, proc_node) {
+		if (t == self)
+			continue;
+		t->clear_child_tid = 0; /* its memory may be gone (exec) or going */
+		sched_kill_wake(t);
+	}
 	spin_unlock_irqrestore(&p->lock, flags);
 }
 
@@ -290,6 +294,51 @@ void proc_exit_group(int status)
 void proc_kill(struct process *p, int sig)
 {
 	proc_begin_exit(p, W_SIGNALED(sig), NULL);
+}
+
+/* Signals whose default action is to be ignored. */
+static bool default_ignored(int sig)
+{
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+static bool stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/*
+ * kill(pid, sig): signal 0 checks existence; a signal whose action is the
+ * default "terminate" ends the process now. One that would run a handler
+ * or stop the process is recorded as pending until delivery exists.
+ */
+long proc_send_signal(int pid, int sig)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	struct process *p;
+	uint64_t handler;
+
+	list_for_each_entry(p, &all_procs, all_node)
+		if (p->pid == pid)
+			goto found;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return -ESRCH;
+found:
+	handler = sig ? p->sigactions[sig - 1].handler : 1;
+	if (p->state != PROC_ALIVE || handler == 1 || (!handler && default_ignored(sig))) {
+		spin_unlock_irqrestore(&proc_tree_lock, flags);
+		return 0;
+	}
+	if (handler || stop_signal(sig)) {
+		__atomic_fetch_or(&p->pending_signals, 1ULL << (sig - 1), __ATOMIC_RELAXED);
+		spin_unlock_irqrestore(&proc_tree_lock, flags);
+		return 0;
+	}
+	p->state = PROC_EXITING;
+	p->exit_status = W_SIGNALED(sig);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	proc_kill_other_threads(p, NULL);
+	return 0;
 }
 
 static bool wait_matches(const struct process *c, int pid)

@@ -474,10 +474,16 @@ static uintptr_t place(struct vm_space *vm, uintptr_t hint, size_t len)
 	return vm_find_hole(&vm->areas, len, USER_MMAP_TOP);
 }
 
+/* Linux's default overcommit guess: one request larger than all memory cannot succeed. */
+static bool overcommit_ok(size_t len)
+{
+	return len / PAGE_SIZE <= total_page_count();
+}
+
 long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
 	    bool fixed)
 {
-	struct vm_area *a = vm_area_alloc(0, 0, prot, flags);
+	struct vm_area *a = overcommit_ok(len) ? vm_area_alloc(0, 0, prot, flags) : NULL;
 	unsigned long irq;
 
 	if (!a)
@@ -601,7 +607,7 @@ static int move_area(struct vm_space *vm, struct vm_area *a, uintptr_t new_start
 
 static bool can_grow_in_place(struct vm_space *vm, struct vm_area *a, uintptr_t new_end)
 {
-	return new_end <= USER_MMAP_TOP && new_end > a->end &&
+	return new_end <= USER_MMAP_TOP && overcommit_ok(new_end - a->end) && new_end > a->end &&
 	       vm_range_free(&vm->areas, a->end, new_end);
 }
 
@@ -644,7 +650,8 @@ uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk)
 	uintptr_t old_end = ALIGN_UP(vm->brk, PAGE_SIZE), new_end = ALIGN_UP(brk, PAGE_SIZE);
 	struct vm_area *heap = vm_area_find(&vm->areas, vm->brk_start);
 
-	if (brk < vm->brk_start || new_end > USER_MMAP_TOP)
+	if (brk < vm->brk_start || new_end > USER_MMAP_TOP ||
+	    (new_end > old_end && !overcommit_ok(new_end - old_end)))
 		goto out;
 	if (new_end > old_end) {
 		if (!vm_range_free(&vm->areas, old_end, new_end))
@@ -668,16 +675,16 @@ out:
 	return brk;
 }
 
-bool vm_shared_key(struct vm_space *vm, uintptr_t addr, uintptr_t *a, uintptr_t *b)
+int vm_shared_key(struct vm_space *vm, uintptr_t addr, uintptr_t *a, uintptr_t *b)
 {
 	unsigned long flags = spin_lock_irqsave(&vm->lock);
 	struct vm_area *area = vm_area_find(&vm->areas, addr);
-	bool shared = area && area->shared;
+	int ret = area ? area->shared != NULL : -EFAULT;
 
-	if (shared) {
+	if (ret > 0) {
 		*a = (uintptr_t)area->shared;
 		*b = (area->pgoff << PAGE_SHIFT) + (addr - area->start);
 	}
 	spin_unlock_irqrestore(&vm->lock, flags);
-	return shared;
+	return ret;
 }

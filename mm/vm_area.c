@@ -84,7 +84,7 @@ static uintptr_t gap_ceiling(const struct vm_area *above, uintptr_t top)
 	if (!above)
 		return top;
 	if (above->flags & VM_GROWSDOWN)
-		return above->start > STACK_GUARD_GAP ? above->start - STACK_GUARD_GAP : 0;
+		return MIN(above->start > STACK_GUARD_GAP ? above->start - STACK_GUARD_GAP : 0, top);
 	return MIN(above->start, top);
 }
 

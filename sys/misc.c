@@ -212,12 +212,12 @@ SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res, uintptr_t, unew, uintptr_t, 
 
 SYSCALL_DEFINE2(getrlimit, unsigned, res, uintptr_t, uold)
 {
-	return do_prlimit(0, res, 0, uold);
+	return uold ? do_prlimit(0, res, 0, uold) : -EFAULT;
 }
 
 SYSCALL_DEFINE2(setrlimit, unsigned, res, uintptr_t, unew)
 {
-	return do_prlimit(0, res, unew, 0);
+	return unew ? do_prlimit(0, res, unew, 0) : -EFAULT;
 }
 
 static struct linux_timeval ticks_to_timeval(uint64_t ticks)

@@ -97,6 +97,8 @@ SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, unsigned, prot, unsigned, fl
 
 	if (!len || (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE))
 		return -EINVAL;
+	if ((flags & MAP_ANONYMOUS) && type == MAP_SHARED_VALIDATE)
+		return -EINVAL; /* anonymous memory takes only MAP_SHARED or MAP_PRIVATE */
 	if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN))
 		return -EOPNOTSUPP;
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
@@ -127,7 +129,8 @@ SYSCALL_DEFINE2(munmap, uintptr_t, addr, size_t, len)
 {
 	long err = check_range(addr, &len);
 
-	return err ? err : vm_unmap(current_vm(), addr, len);
+	/* munmap calls any bad range invalid, where mmap says there is no room. */
+	return err ? -EINVAL : vm_unmap(current_vm(), addr, len);
 }
 
 SYSCALL_DEFINE3(mprotect, uintptr_t, addr, size_t, len, unsigned, prot)

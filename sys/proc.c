@@ -159,13 +159,24 @@ SYSCALL_DEFINE2(clone3, uintptr_t, uargs, size_t, size)
 	struct clone3_args a;
 	struct clone_args_k args;
 
-	if (size < 64 || size > 4096)
+	if (size < 64)
 		return -EINVAL;
+	if (size > 4096)
+		return -E2BIG;
 	memset(&a, 0, sizeof(a));
 	if (copy_from_user(&a, uargs, size < sizeof(a) ? size : sizeof(a)))
 		return -EFAULT;
+	/* A larger struct from a newer C library is fine if what we do not know is zero. */
+	for (size_t off = sizeof(a); off < size; off++) {
+		uint8_t byte;
+
+		if (copy_from_user(&byte, uargs + off, 1))
+			return -EFAULT;
+		if (byte)
+			return -E2BIG;
+	}
 	if (a.set_tid || a.set_tid_size || a.cgroup || a.exit_signal > 64 ||
-	    (a.flags & 0xff) || (a.stack && !a.stack_size))
+	    (a.flags & 0xff) || !a.stack != !a.stack_size)
 		return -EINVAL;
 	args = (struct clone_args_k){
 		.flags = a.flags,

@@ -63,3 +63,12 @@ SYSCALL_DEFINE4(rt_sigprocmask, int, how, uintptr_t, uset, uintptr_t, uold, size
 	t->sigmask &= ~UNBLOCKABLE;
 	return 0;
 }
+
+SYSCALL_DEFINE2(kill, int, pid, int, sig)
+{
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if (pid <= 0)
+		return -ENOSYS; /* process groups and "everyone" arrive with job control */
+	return proc_send_signal(pid, sig);
+}

@@ -87,7 +87,8 @@ void idt_init(void)
 		e->offset_mid = (addr >> 16) & 0xffff;
 		e->offset_high = addr >> 32;
 		e->selector = SEL_KERNEL_CODE;
-		e->type = 0x8e; /* present, DPL 0, interrupt gate */
+		/* present, interrupt gate; int3 may be used from user mode (DPL 3) */
+		e->type = v == VEC_BREAKPOINT ? 0xee : 0x8e;
 		e->ist = v == VEC_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0;
 	}
 	idt_load();

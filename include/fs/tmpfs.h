@@ -8,10 +8,11 @@
 #define FS_TMPFS_H
 
 #include <fs/vfs.h>
+#include <mm/page.h>
 
 /* Largest regular file: its page array stays within one kmalloc block. */
 #define TMPFS_MAX_PAGES (512u * 1024u)
-#define TMPFS_MAX_SIZE	((int64_t)TMPFS_MAX_PAGES << 12)
+#define TMPFS_MAX_SIZE	((int64_t)TMPFS_MAX_PAGES << PAGE_SHIFT)
 
 /* Registers the "tmpfs" file system type (vfs_init). */
 void tmpfs_init(void);

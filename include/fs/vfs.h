@@ -44,6 +44,7 @@ struct inode;
 struct dentry;
 struct file;
 struct super_block;
+struct fs_type;
 struct mount;
 struct dir_context;
 struct vfs_attr;

@@ -62,6 +62,7 @@ struct process {
 	uint32_t umask;			 /* (p) */
 	struct rlimit64 rlimits[RLIMIT_MAX]; /* (p) */
 	struct k_sigaction sigactions[64];   /* (p) dispositions (delivery: next issue) */
+	uint64_t pending_signals;	     /* (atomic) sent, awaiting delivery */
 	uint64_t user_ticks, system_ticks;	 /* (t) of exited threads */
 	uint64_t child_user_ticks, child_system_ticks; /* (t) of reaped children */
 	uint64_t start_ns;		 /* (c) */
@@ -91,6 +92,9 @@ __attribute__((noreturn)) void proc_exit_group(int wait_status);
 void proc_kill_other_threads(struct process *p, struct thread *self);
 /* Kills p (another process or ours) with a signal's default action: terminate. */
 void proc_kill(struct process *p, int sig);
+
+/* kill(pid, sig) for one process: 0 or -ESRCH. */
+long proc_send_signal(int pid, int sig);
 
 /* wait4/waitid core: finds and optionally reaps a child in state zombie. */
 long proc_wait(int pid, int options, int *status, struct process **reaped_out);

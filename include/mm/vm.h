@@ -95,8 +95,8 @@ int vm_discard(struct vm_space *vm, uintptr_t addr, size_t len);
 long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,
 	      uintptr_t fixed_to);
 uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk);
-/* For a MAP_SHARED address: a key (object, offset) that all its mappers share. */
-bool vm_shared_key(struct vm_space *vm, uintptr_t addr, uintptr_t *a, uintptr_t *b);
+/* For a MAP_SHARED address, a key (object, offset) all its mappers share: 1; private: 0; unmapped: -EFAULT. */
+int vm_shared_key(struct vm_space *vm, uintptr_t addr, uintptr_t *a, uintptr_t *b);
 /* Copies into user memory of vm regardless of protection (exec's loader). */
 int vm_write_anyway(struct vm_space *vm, uintptr_t dst, const void *src, size_t n);
 

@@ -30,7 +30,7 @@
 #define O_NDELAY    O_NONBLOCK
 
 /* The dirfd that means "the current directory" for the *at() calls. */
-#define AT_FDCWD	    -100
+#define AT_FDCWD	    (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_EACCESS	    0x200
 #define AT_REMOVEDIR	    0x200

@@ -25,16 +25,16 @@
 #define MAX_CMD	 (128 * 1024)
 #define MAX_ARGS 4096
 
-static const char *const search_path[] = {"/bin", "/sbin", "/tests", "/usr/bin"};
-static char *const child_env[] = {"PATH=/bin:/sbin:/tests:/usr/bin", "HOME=/", "TERM=linux",
-				  NULL};
+static const char *const search_path[] = { "/bin", "/sbin", "/tests", "/usr/bin" };
+static char *const child_env[] = { "PATH=/bin:/sbin:/tests:/usr/bin", "HOME=/", "TERM=linux",
+				   NULL };
 
 static char cmd_buf[MAX_CMD + 1];
 static char *cmd_argv[MAX_ARGS + 1];
 
 static void say(const char *a, const char *b, const char *c)
 {
-	const char *parts[] = {"init: ", a, b, c, "\n"};
+	const char *parts[] = { "init: ", a, b, c, "\n" };
 
 	for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (parts[i] && *parts[i])

@@ -119,7 +119,7 @@ void ut_expect_signal_at(const char *file, int line, const char *what, void (*fn
 		ut_fail(file, line, "fork for %s: %s", what, ut_errname(errno));
 	if (pid == 0) {
 		/* No core files for faults on purpose; failures are harmless. */
-		struct rlimit no_core = {0, 0};
+		struct rlimit no_core = { 0, 0 };
 		setrlimit(RLIMIT_CORE, &no_core);
 		fn();
 		_exit(0);
@@ -145,7 +145,7 @@ uint64_t ut_now_ns(void)
 
 void ut_sleep_ms(long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000}, rem;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 }, rem;
 
 	while (nanosleep(&ts, &rem) == -1 && errno == EINTR)
 		ts = rem;
@@ -154,18 +154,24 @@ void ut_sleep_ms(long ms)
 const char *ut_errname(int e)
 {
 	static const char *const names[] = {
-		[0] = "0 (no error)",	    [EPERM] = "EPERM",		[ENOENT] = "ENOENT",
-		[ESRCH] = "ESRCH",	    [EINTR] = "EINTR",		[EIO] = "EIO",
-		[ENXIO] = "ENXIO",	    [E2BIG] = "E2BIG",		[ENOEXEC] = "ENOEXEC",
-		[EBADF] = "EBADF",	    [ECHILD] = "ECHILD",	[EAGAIN] = "EAGAIN",
-		[ENOMEM] = "ENOMEM",	    [EACCES] = "EACCES",	[EFAULT] = "EFAULT",
-		[EBUSY] = "EBUSY",	    [EEXIST] = "EEXIST",	[ENOTDIR] = "ENOTDIR",
-		[EISDIR] = "EISDIR",	    [EINVAL] = "EINVAL",	[EMFILE] = "EMFILE",
-		[ENOTTY] = "ENOTTY",	    [EFBIG] = "EFBIG",		[ENOSPC] = "ENOSPC",
-		[ESPIPE] = "ESPIPE",	    [EROFS] = "EROFS",		[EPIPE] = "EPIPE",
-		[ERANGE] = "ERANGE",	    [EDEADLK] = "EDEADLK",	[ENAMETOOLONG] = "ENAMETOOLONG",
-		[ENOSYS] = "ENOSYS",	    [ENOTEMPTY] = "ENOTEMPTY",	[ELOOP] = "ELOOP",
-		[EOVERFLOW] = "EOVERFLOW", [ETIMEDOUT] = "ETIMEDOUT", [EOPNOTSUPP] = "EOPNOTSUPP",
+		[0] = "0 (no error)",	   [EPERM] = "EPERM",
+		[ENOENT] = "ENOENT",	   [ESRCH] = "ESRCH",
+		[EINTR] = "EINTR",	   [EIO] = "EIO",
+		[ENXIO] = "ENXIO",	   [E2BIG] = "E2BIG",
+		[ENOEXEC] = "ENOEXEC",	   [EBADF] = "EBADF",
+		[ECHILD] = "ECHILD",	   [EAGAIN] = "EAGAIN",
+		[ENOMEM] = "ENOMEM",	   [EACCES] = "EACCES",
+		[EFAULT] = "EFAULT",	   [EBUSY] = "EBUSY",
+		[EEXIST] = "EEXIST",	   [ENOTDIR] = "ENOTDIR",
+		[EISDIR] = "EISDIR",	   [EINVAL] = "EINVAL",
+		[EMFILE] = "EMFILE",	   [ENOTTY] = "ENOTTY",
+		[EFBIG] = "EFBIG",	   [ENOSPC] = "ENOSPC",
+		[ESPIPE] = "ESPIPE",	   [EROFS] = "EROFS",
+		[EPIPE] = "EPIPE",	   [ERANGE] = "ERANGE",
+		[EDEADLK] = "EDEADLK",	   [ENAMETOOLONG] = "ENAMETOOLONG",
+		[ENOSYS] = "ENOSYS",	   [ENOTEMPTY] = "ENOTEMPTY",
+		[ELOOP] = "ELOOP",	   [EOVERFLOW] = "EOVERFLOW",
+		[ETIMEDOUT] = "ETIMEDOUT", [EOPNOTSUPP] = "EOPNOTSUPP",
 	};
 	static char buf[16];
 
@@ -177,7 +183,8 @@ const char *ut_errname(int e)
 
 static int by_line(const void *a, const void *b)
 {
-	return (*(const struct ut_case *const *)a)->line - (*(const struct ut_case *const *)b)->line;
+	return (*(const struct ut_case *const *)a)->line -
+	       (*(const struct ut_case *const *)b)->line;
 }
 
 /* Whether the command line (argv[1..]) selects the case. */

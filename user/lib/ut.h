@@ -41,11 +41,11 @@ struct ut_case {
 	int line;
 };
 
-#define UT_CASE(name)                                                                              \
-	static void ut_case_##name(void);                                                          \
-	static const struct ut_case ut_reg_##name                                                  \
-		__attribute__((used, section("ut_cases"), aligned(8))) = {#name, ut_case_##name,  \
-									   __LINE__};              \
+#define UT_CASE(name)                                                                             \
+	static void ut_case_##name(void);                                                         \
+	static const struct ut_case ut_reg_##name                                                 \
+		__attribute__((used, section("ut_cases"), aligned(8))) = { #name, ut_case_##name, \
+									   __LINE__ };            \
 	static void ut_case_##name(void)
 
 /* Fails the current case: never returns in the runner's own thread. */
@@ -58,61 +58,61 @@ void ut_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The symbolic name of an errno value ("EFAULT"), or its number. */
 const char *ut_errname(int e);
 
-#define UT_CHECK(cond)                                                                             \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			ut_fail(__FILE__, __LINE__, "%s", #cond);                                  \
+#define UT_CHECK(cond)                                            \
+	do {                                                      \
+		if (!(cond))                                      \
+			ut_fail(__FILE__, __LINE__, "%s", #cond); \
 	} while (0)
 
 /* Compares as long long and prints both values on failure. */
-#define UT_EQ(a, b)                                                                                \
-	do {                                                                                       \
-		long long ut_a_ = (long long)(a), ut_b_ = (long long)(b);                          \
-		if (ut_a_ != ut_b_)                                                                \
-			ut_fail(__FILE__, __LINE__, "%s == %s (%lld != %lld)", #a, #b, ut_a_,     \
-				ut_b_);                                                            \
+#define UT_EQ(a, b)                                                                           \
+	do {                                                                                  \
+		long long ut_a_ = (long long)(a), ut_b_ = (long long)(b);                     \
+		if (ut_a_ != ut_b_)                                                           \
+			ut_fail(__FILE__, __LINE__, "%s == %s (%lld != %lld)", #a, #b, ut_a_, \
+				ut_b_);                                                       \
 	} while (0)
 
-#define UT_NE(a, b)                                                                                \
-	do {                                                                                       \
-		long long ut_a_ = (long long)(a), ut_b_ = (long long)(b);                          \
-		if (ut_a_ == ut_b_)                                                                \
-			ut_fail(__FILE__, __LINE__, "%s != %s (both %lld)", #a, #b, ut_a_);       \
+#define UT_NE(a, b)                                                                         \
+	do {                                                                                \
+		long long ut_a_ = (long long)(a), ut_b_ = (long long)(b);                   \
+		if (ut_a_ == ut_b_)                                                         \
+			ut_fail(__FILE__, __LINE__, "%s != %s (both %lld)", #a, #b, ut_a_); \
 	} while (0)
 
 /* expr must give -1 (or MAP_FAILED) with errno E. */
-#define UT_ERRNO(expr, E)                                                                          \
-	do {                                                                                       \
-		errno = 0;                                                                         \
-		long long ut_r_ = (long long)(expr);                                               \
-		int ut_e_ = errno;                                                                 \
-		if (ut_r_ != -1 || ut_e_ != (E))                                                   \
-			ut_fail(__FILE__, __LINE__, "%s: expected -1 with %s, got %lld with %s",   \
-				#expr, ut_errname(E), ut_r_, ut_errname(ut_e_));                   \
+#define UT_ERRNO(expr, E)                                                                        \
+	do {                                                                                     \
+		errno = 0;                                                                       \
+		long long ut_r_ = (long long)(expr);                                             \
+		int ut_e_ = errno;                                                               \
+		if (ut_r_ != -1 || ut_e_ != (E))                                                 \
+			ut_fail(__FILE__, __LINE__, "%s: expected -1 with %s, got %lld with %s", \
+				#expr, ut_errname(E), ut_r_, ut_errname(ut_e_));                 \
 	} while (0)
 
 /* expr must not give -1 (or MAP_FAILED); the value of the macro is expr's. */
-#define UT_NOERR(expr)                                                                             \
-	({                                                                                         \
-		errno = 0;                                                                         \
-		__typeof__(expr) ut_v_ = (expr);                                                   \
-		if ((long long)ut_v_ == -1)                                                        \
-			ut_fail(__FILE__, __LINE__, "%s failed with %s", #expr,                    \
-				ut_errname(errno));                                                \
-		ut_v_;                                                                             \
+#define UT_NOERR(expr)                                                          \
+	({                                                                      \
+		errno = 0;                                                      \
+		__typeof__(expr) ut_v_ = (expr);                                \
+		if ((long long)ut_v_ == -1)                                     \
+			ut_fail(__FILE__, __LINE__, "%s failed with %s", #expr, \
+				ut_errname(errno));                             \
+		ut_v_;                                                          \
 	})
 
 /*
  * A raw system call's result (negative errno on failure, no errno touched)
  * must be -E.
  */
-#define UT_RAW_ERR(expr, E)                                                                        \
-	do {                                                                                       \
-		long ut_r_ = (expr);                                                               \
-		if (ut_r_ != -(E))                                                                 \
-			ut_fail(__FILE__, __LINE__, "%s: expected -%s, got %ld%s%s", #expr,        \
-				ut_errname(E), ut_r_, ut_r_ < 0 && ut_r_ > -4096 ? " = -" : "",    \
-				ut_r_ < 0 && ut_r_ > -4096 ? ut_errname((int)-ut_r_) : "");       \
+#define UT_RAW_ERR(expr, E)                                                                   \
+	do {                                                                                  \
+		long ut_r_ = (expr);                                                          \
+		if (ut_r_ != -(E))                                                            \
+			ut_fail(__FILE__, __LINE__, "%s: expected -%s, got %ld%s%s", #expr,   \
+				ut_errname(E), ut_r_, ut_r_<0 && ut_r_> - 4096 ? " = -" : "", \
+				ut_r_ < 0 && ut_r_ > -4096 ? ut_errname((int)-ut_r_) : "");   \
 	} while (0)
 
 /*
@@ -147,12 +147,12 @@ static inline long ut_syscall6(long nr, long a, long b, long c, long d, long e, 
 	return ret;
 }
 
-#define ut_raw0(nr)                ut_syscall6(nr, 0, 0, 0, 0, 0, 0)
-#define ut_raw1(nr, a)             ut_syscall6(nr, (long)(a), 0, 0, 0, 0, 0)
-#define ut_raw2(nr, a, b)          ut_syscall6(nr, (long)(a), (long)(b), 0, 0, 0, 0)
-#define ut_raw3(nr, a, b, c)       ut_syscall6(nr, (long)(a), (long)(b), (long)(c), 0, 0, 0)
-#define ut_raw4(nr, a, b, c, d)    ut_syscall6(nr, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
-#define ut_raw5(nr, a, b, c, d, e)                                                                 \
+#define ut_raw0(nr)		ut_syscall6(nr, 0, 0, 0, 0, 0, 0)
+#define ut_raw1(nr, a)		ut_syscall6(nr, (long)(a), 0, 0, 0, 0, 0)
+#define ut_raw2(nr, a, b)	ut_syscall6(nr, (long)(a), (long)(b), 0, 0, 0, 0)
+#define ut_raw3(nr, a, b, c)	ut_syscall6(nr, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define ut_raw4(nr, a, b, c, d) ut_syscall6(nr, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define ut_raw5(nr, a, b, c, d, e) \
 	ut_syscall6(nr, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 
 /* Defined by programs that take "--helper ...": argv[0] is "--helper". */

@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define THREAD_FLAGS                                                                               \
+#define THREAD_FLAGS \
 	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
 
 static long futex(volatile int *uaddr, int op, int val, const void *timeout)
@@ -50,22 +50,22 @@ __asm__(".text\n"
 	".globl raw_clone\n"
 	".type raw_clone,@function\n"
 	"raw_clone:\n"
-	"	mov 8(%rsp), %rax\n"  /* arg (7th argument) */
+	"	mov 8(%rsp), %rax\n" /* arg (7th argument) */
 	"	and $-16, %rsi\n"
 	"	sub $16, %rsi\n"
-	"	mov %rax, 8(%rsi)\n"  /* arg and fn on the child's stack */
+	"	mov %rax, 8(%rsi)\n" /* arg and fn on the child's stack */
 	"	mov %r9, (%rsi)\n"
-	"	mov %rcx, %r10\n"     /* ctid */
-	"	mov $56, %eax\n"      /* SYS_clone */
+	"	mov %rcx, %r10\n" /* ctid */
+	"	mov $56, %eax\n"  /* SYS_clone */
 	"	syscall\n"
 	"	test %rax, %rax\n"
 	"	jnz 1f\n"
-	"	xor %ebp, %ebp\n"     /* child */
+	"	xor %ebp, %ebp\n" /* child */
 	"	pop %rax\n"
 	"	pop %rdi\n"
 	"	call *%rax\n"
 	"	mov %rax, %rdi\n"
-	"	mov $60, %eax\n"      /* SYS_exit */
+	"	mov $60, %eax\n" /* SYS_exit */
 	"	syscall\n"
 	"	ud2\n"
 	"1:	ret\n"
@@ -100,7 +100,9 @@ static void *count_up(void *arg)
 
 UT_CASE(many_threads_share_memory)
 {
-	enum { N = 64 };
+	enum {
+		N = 64
+	};
 	pthread_t t[N];
 
 	atomic_store(&counter, 0);
@@ -133,7 +135,9 @@ static void *report_ids(void *arg)
 
 UT_CASE(thread_ids_and_tls)
 {
-	enum { N = 8 };
+	enum {
+		N = 8
+	};
 	pthread_t t[N];
 	struct ids ids[N];
 
@@ -274,8 +278,8 @@ static long raw_thread(void *arg)
 UT_CASE(raw_clone_thread_settls_settid_cleartid)
 {
 	size_t size = 64 * 1024;
-	char *stack = UT_NOERR(mmap(NULL, size, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	char *stack = UT_NOERR(
+		mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
 	static long fake_tls[64];
 	static int ptid, ctid;
 	long tid;
@@ -307,8 +311,8 @@ static long set_tid_address_thread(void *arg)
 UT_CASE(set_tid_address_cleared_at_thread_exit)
 {
 	size_t size = 64 * 1024;
-	char *stack = UT_NOERR(mmap(NULL, size, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	char *stack = UT_NOERR(
+		mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
 	static int word = 12345;
 	long tid = raw_clone(THREAD_FLAGS, stack + size, NULL, NULL, 0, set_tid_address_thread,
 			     (void *)&word);
@@ -474,7 +478,7 @@ UT_CASE(vfork_shares_memory_and_parent_waits)
 
 UT_CASE(vfork_then_exec)
 {
-	static char *const argv[] = {"/nonexistent/program", NULL};
+	static char *const argv[] = { "/nonexistent/program", NULL };
 	static volatile int exec_errno;
 	pid_t pid;
 

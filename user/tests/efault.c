@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
@@ -23,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -72,8 +74,8 @@ static void try_one(const char *what, long nr, int which, const long args[6], un
 	a[which] = (long)ptr;
 	long r = ut_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (r != -EFAULT)
-		ut_fail(__FILE__, __LINE__, "%s with %s %#lx: %ld, expected -EFAULT", what, kind, ptr,
-			r);
+		ut_fail(__FILE__, __LINE__, "%s with %s %#lx: %ld, expected -EFAULT", what, kind,
+			ptr, r);
 }
 
 /* Each bad address in turn as argument `which` (0-5) of nr: all EFAULT. */
@@ -90,16 +92,43 @@ static void all_bad(const char *what, long nr, int which, const long args[6], in
 		try_one(what, nr, which, args, (unsigned long)edge, "unmapped page edge");
 }
 
-#define ARGS(...) ((const long[6]){__VA_ARGS__})
+#define ARGS(...) ((const long[6]){ __VA_ARGS__ })
 
-UT_CASE(write_and_writev)
+/* Writes to /dev/null never look at the buffer: use fd 1 only if it reads it. */
+static int is_dev_null(int fd)
 {
-	struct iovec iov[2] = {{(void *)1, 10}, {(void *)"ok", 2}};
+	struct stat st;
 
-	all_bad("write", SYS_write, 1, ARGS(1, 0, 10), NUL);
-	all_bad("writev", SYS_writev, 1, ARGS(1, 0, 1), NUL | EDGE);
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+}
+
+static void bad_writes(int fd)
+{
+	struct iovec iov[2] = { { (void *)1, 10 }, { (void *)"ok", 2 } };
+
+	all_bad("write", SYS_write, 1, ARGS(fd, 0, 10), NUL);
+	all_bad("writev", SYS_writev, 1, ARGS(fd, 0, 1), NUL | EDGE);
 	/* A bad base inside the vector: nothing written, EFAULT. */
-	UT_RAW_ERR(ut_raw3(SYS_writev, 1, iov, 2), EFAULT);
+	UT_RAW_ERR(ut_raw3(SYS_writev, fd, iov, 2), EFAULT);
+}
+
+UT_CASE(write_and_writev_console)
+{
+	if (!is_dev_null(1))
+		bad_writes(1);
+}
+
+UT_CASE(write_and_writev_file)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/axl-efault-%d", (int)getpid());
+	fd = UT_NOERR(open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+	unlink(path);
+	bad_writes(fd);
+	UT_EQ(lseek(fd, 0, SEEK_END), 0); /* nothing was written */
+	close(fd);
 }
 
 UT_CASE(read_into_bad_buffers)
@@ -157,7 +186,7 @@ UT_CASE(wait4_status_and_rusage)
 		pid_t pid = UT_NOERR(fork());
 		if (pid == 0)
 			_exit(0);
-		long args[6] = {pid, 0, 0, 0};
+		long args[6] = { pid, 0, 0, 0 };
 		args[which] = 1;
 		UT_RAW_ERR(ut_syscall6(SYS_wait4, pid, args[1], 0, args[3], 0, 0), EFAULT);
 		long r = ut_raw4(SYS_wait4, pid, NULL, 0, NULL);
@@ -178,9 +207,9 @@ UT_CASE(waitid_infop)
 
 UT_CASE(execve_pointers)
 {
-	static char *argv[] = {"x", NULL};
-	static char *bad_arg[] = {"x", (char *)1, NULL};
-	static char *bad_env[] = {(char *)0xffff800000000000UL, NULL};
+	static char *argv[] = { "x", NULL };
+	static char *bad_arg[] = { "x", (char *)1, NULL };
+	static char *bad_env[] = { (char *)0xffff800000000000UL, NULL };
 
 	/* An existing program (this one): Linux opens the file before it
 	 * reads argv and envp. */
@@ -223,9 +252,12 @@ UT_CASE(process_calls)
 	all_bad("prlimit64 old", SYS_prlimit64, 3, ARGS(0, RLIMIT_NOFILE, 0, 0), RO | EDGE);
 	all_bad("prlimit64 new", SYS_prlimit64, 2, ARGS(0, RLIMIT_NOFILE, 0, 0), EDGE);
 	all_bad("getrusage", SYS_getrusage, 1, ARGS(RUSAGE_SELF, 0), NUL | RO | EDGE);
-	all_bad("arch_prctl(ARCH_GET_FS)", SYS_arch_prctl, 1, ARGS(ARCH_GET_FS, 0), NUL | RO | EDGE);
-	all_bad("getresuid", SYS_getresuid, 0, ARGS(0, (long)&ids[1], (long)&ids[2]), NUL | RO | EDGE);
-	all_bad("getresgid", SYS_getresgid, 2, ARGS((long)&ids[0], (long)&ids[1], 0), NUL | RO | EDGE);
+	all_bad("arch_prctl(ARCH_GET_FS)", SYS_arch_prctl, 1, ARGS(ARCH_GET_FS, 0),
+		NUL | RO | EDGE);
+	all_bad("getresuid", SYS_getresuid, 0, ARGS(0, (long)&ids[1], (long)&ids[2]),
+		NUL | RO | EDGE);
+	all_bad("getresgid", SYS_getresgid, 2, ARGS((long)&ids[0], (long)&ids[1], 0),
+		NUL | RO | EDGE);
 	memset(&args, 0, sizeof(args));
 	args.exit_signal = SIGCHLD;
 	all_bad("clone3 args", SYS_clone3, 0, ARGS(0, sizeof(args)), NUL | EDGE);

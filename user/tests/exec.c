@@ -87,8 +87,8 @@ static int spawn(const char *path, char *const argv[], char *const envp[])
 /* The errno of a failed execve, in a child (a late failure must not kill us). */
 static int exec_errno(const char *path, char *const argv[], char *const envp[])
 {
-	volatile int *err = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-				 -1, 0);
+	volatile int *err = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+				 0);
 	pid_t pid = UT_NOERR(fork());
 	int e;
 
@@ -190,16 +190,16 @@ UT_CASE(tls_works_at_startup)
 
 UT_CASE(execve_passes_argv_and_envp)
 {
-	char *argv[] = {(char *)self_path(), "--helper", "args", "one", "two words", "", NULL};
-	char *envp[] = {"AXL_A=1", "AXL_B=two words", NULL};
+	char *argv[] = { (char *)self_path(), "--helper", "args", "one", "two words", "", NULL };
+	char *envp[] = { "AXL_A=1", "AXL_B=two words", NULL };
 
 	UT_EQ(spawn(self_path(), argv, envp), 0);
 }
 
 UT_CASE(execve_empty_environment)
 {
-	char *argv[] = {(char *)self_path(), "--helper", "noenv", NULL};
-	char *envp[] = {NULL};
+	char *argv[] = { (char *)self_path(), "--helper", "noenv", NULL };
+	char *envp[] = { NULL };
 
 	UT_EQ(spawn(self_path(), argv, envp), 0);
 }
@@ -207,7 +207,7 @@ UT_CASE(execve_empty_environment)
 UT_CASE(execve_static_and_static_pie)
 {
 	char path[PATH_MAX];
-	char *argv[] = {"hello", "--helper", "exit", "7", NULL};
+	char *argv[] = { "hello", "--helper", "exit", "7", NULL };
 
 	UT_EQ(spawn(sibling("hello", path, sizeof(path)), argv, environ), 7);
 	UT_EQ(spawn(sibling("hello-pie", path, sizeof(path)), argv, environ), 7);
@@ -215,7 +215,7 @@ UT_CASE(execve_static_and_static_pie)
 
 UT_CASE(auxv_random_differs_between_execs)
 {
-	char *argv[] = {(char *)self_path(), "--helper", "random", NULL};
+	char *argv[] = { (char *)self_path(), "--helper", "random", NULL };
 	int first = spawn(self_path(), argv, environ), differs = 0;
 
 	/* The helper exits with AT_RANDOM's first byte: 4 equal bytes in a row
@@ -230,7 +230,7 @@ UT_CASE(close_on_exec)
 	int keep = UT_NOERR(open("/dev/null", O_RDONLY));
 	int drop = UT_NOERR(open("/dev/null", O_RDONLY | O_CLOEXEC));
 	char keep_s[16], drop_s[16];
-	char *argv[] = {(char *)self_path(), "--helper", "fds", keep_s, drop_s, NULL};
+	char *argv[] = { (char *)self_path(), "--helper", "fds", keep_s, drop_s, NULL };
 
 	snprintf(keep_s, sizeof(keep_s), "%d", keep);
 	snprintf(drop_s, sizeof(drop_s), "%d", drop);
@@ -242,7 +242,7 @@ UT_CASE(close_on_exec)
 UT_CASE(script_runs_its_interpreter)
 {
 	char script[PATH_MAX], text[PATH_MAX + 64];
-	char *argv[] = {"myscript", "a", "b c", NULL};
+	char *argv[] = { "myscript", "a", "b c", NULL };
 
 	scratch("script", script, sizeof(script));
 	snprintf(text, sizeof(text), "#! %s --helper\t \nnot run\n", self_path());
@@ -260,7 +260,7 @@ UT_CASE(script_with_missing_interpreter)
 {
 	char script[PATH_MAX];
 	static const char text[] = "#!/nonexistent/interpreter\n";
-	char *argv[] = {"x", NULL};
+	char *argv[] = { "x", NULL };
 
 	scratch("badscript", script, sizeof(script));
 	write_file(script, text, sizeof(text) - 1, 0755);
@@ -271,7 +271,7 @@ UT_CASE(script_with_missing_interpreter)
 UT_CASE(enoent_and_enotdir)
 {
 	char path[PATH_MAX];
-	char *argv[] = {"x", NULL};
+	char *argv[] = { "x", NULL };
 
 	UT_EQ(exec_errno("/nonexistent/program", argv, environ), ENOENT);
 	UT_EQ(exec_errno("", argv, environ), ENOENT);
@@ -282,7 +282,7 @@ UT_CASE(enoent_and_enotdir)
 UT_CASE(eacces_directory_and_no_exec_bit)
 {
 	char path[PATH_MAX];
-	char *argv[] = {"x", NULL};
+	char *argv[] = { "x", NULL };
 	static const char text[] = "#!/bin/sh\n";
 
 	UT_EQ(exec_errno("/", argv, environ), EACCES);
@@ -296,7 +296,7 @@ UT_CASE(eacces_directory_and_no_exec_bit)
 UT_CASE(enoexec_garbage_file)
 {
 	char path[PATH_MAX], junk[512];
-	char *argv[] = {"x", NULL};
+	char *argv[] = { "x", NULL };
 
 	for (unsigned i = 0; i < sizeof(junk); i++)
 		junk[i] = (char)(i * 37 + 11);
@@ -311,7 +311,7 @@ UT_CASE(enoexec_garbage_file)
 UT_CASE(bad_elf_files_fail_cleanly)
 {
 	char path[PATH_MAX];
-	char *argv[] = {"x", NULL};
+	char *argv[] = { "x", NULL };
 	int fd = UT_NOERR(open(self_path(), O_RDONLY | O_CLOEXEC));
 	static char image[4096];
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)image;
@@ -348,24 +348,24 @@ UT_CASE(bad_elf_files_fail_cleanly)
 UT_CASE(e2big_argument_too_long)
 {
 	size_t len = 256 * 1024; /* over MAX_ARG_STRLEN (128 KiB) */
-	char *big = UT_NOERR(mmap(NULL, len + 1, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-	char *argv[] = {"x", big, NULL};
-	char *envp[] = {big, NULL};
+	char *big = UT_NOERR(
+		mmap(NULL, len + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	char *argv[] = { "x", big, NULL };
+	char *envp[] = { big, NULL };
 
 	memset(big, 'a', len);
 	UT_EQ(exec_errno(self_path(), argv, environ), E2BIG);
 	big[0] = 'A';
 	big[1] = '=';
-	char *argv1[] = {"x", NULL};
+	char *argv1[] = { "x", NULL };
 	UT_EQ(exec_errno(self_path(), argv1, envp), E2BIG);
 	munmap(big, len + 1);
 }
 
 UT_CASE(efault_pointers)
 {
-	char *argv[] = {"x", NULL};
-	char *bad_argv[] = {"x", (char *)1, NULL};
+	char *argv[] = { "x", NULL };
+	char *bad_argv[] = { "x", (char *)1, NULL };
 
 	UT_ERRNO(syscall(SYS_execve, 1, argv, environ), EFAULT);
 	UT_ERRNO(syscall(SYS_execve, self_path(), 1, environ), EFAULT);
@@ -394,7 +394,7 @@ static void *block(void *arg)
 
 UT_CASE(execve_from_a_thread_ends_the_others)
 {
-	char *argv[] = {(char *)self_path(), "--helper", "pid", NULL};
+	char *argv[] = { (char *)self_path(), "--helper", "pid", NULL };
 	pid_t pid = UT_NOERR(fork());
 
 	if (pid == 0) {
@@ -412,8 +412,8 @@ UT_CASE(execve_from_a_thread_ends_the_others)
 
 static int helper_args(int argc, char **argv)
 {
-	static const char *const want_args[] = {"--helper", "args", "one", "two words", ""};
-	static const char *const want_env[] = {"AXL_A=1", "AXL_B=two words"};
+	static const char *const want_args[] = { "--helper", "args", "one", "two words", "" };
+	static const char *const want_env[] = { "AXL_A=1", "AXL_B=two words" };
 	int i;
 
 	if (argc != 5)

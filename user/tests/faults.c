@@ -62,7 +62,7 @@ static void write_read_only_mapping(void)
 
 static void execute_data(void)
 {
-	static unsigned char code[] = {0xc3}; /* ret, in .data (not executable) */
+	static unsigned char code[] = { 0xc3 }; /* ret, in .data (not executable) */
 
 	((void (*)(void))(uintptr_t)code)();
 }

@@ -117,7 +117,7 @@ UT_CASE(wake_without_waiters_is_zero)
 
 UT_CASE(wait_relative_timeout)
 {
-	struct timespec ts = {0, 20 * 1000000};
+	struct timespec ts = { 0, 20 * 1000000 };
 	uint64_t start = ut_now_ns();
 
 	word = 0;
@@ -149,7 +149,7 @@ UT_CASE(wait_bitset_absolute_timeouts)
 
 UT_CASE(wait_errors)
 {
-	struct timespec bad_ns = {0, 1000000000}, neg = {-1, 0};
+	struct timespec bad_ns = { 0, 1000000000 }, neg = { -1, 0 };
 	static int aligned[2];
 
 	word = 0;
@@ -166,13 +166,15 @@ UT_CASE(wait_errors)
 
 UT_CASE(wake_counts_woken_waiters)
 {
-	enum { N = 3 };
+	enum {
+		N = 3
+	};
 	pthread_t t[N];
 	struct waiter w[N];
 
 	word = 0;
 	for (int i = 0; i < N; i++)
-		w[i] = (struct waiter){&word, FUTEX_WAIT | PRIV, 0, 0};
+		w[i] = (struct waiter){ &word, FUTEX_WAIT | PRIV, 0, 0 };
 	start_waiters(t, w, N);
 	UT_EQ(wake_until(&word, FUTEX_WAKE | PRIV, 1, N, 0), N); /* one at a time */
 	for (int i = 0; i < N; i++)
@@ -182,13 +184,15 @@ UT_CASE(wake_counts_woken_waiters)
 
 UT_CASE(wake_all_at_once)
 {
-	enum { N = 8 };
+	enum {
+		N = 8
+	};
 	pthread_t t[N];
 	struct waiter w[N];
 
 	word = 0;
 	for (int i = 0; i < N; i++)
-		w[i] = (struct waiter){&word, FUTEX_WAIT | PRIV, 0, 0};
+		w[i] = (struct waiter){ &word, FUTEX_WAIT | PRIV, 0, 0 };
 	start_waiters(t, w, N);
 	UT_EQ(wake_until(&word, FUTEX_WAKE | PRIV, INT_MAX, N, 0), N);
 	for (int i = 0; i < N; i++)
@@ -199,8 +203,8 @@ UT_CASE(wake_all_at_once)
 UT_CASE(bitset_wakes_only_matching_waiters)
 {
 	pthread_t t[2];
-	struct waiter w[2] = {{&word, FUTEX_WAIT_BITSET | PRIV, 0x1, 0},
-			      {&word, FUTEX_WAIT_BITSET | PRIV, 0x2, 0}};
+	struct waiter w[2] = { { &word, FUTEX_WAIT_BITSET | PRIV, 0x1, 0 },
+			       { &word, FUTEX_WAIT_BITSET | PRIV, 0x2, 0 } };
 
 	word = 0;
 	start_waiters(t, w, 2);
@@ -215,7 +219,7 @@ UT_CASE(bitset_wakes_only_matching_waiters)
 UT_CASE(plain_wake_matches_bitset_waiters)
 {
 	pthread_t t;
-	struct waiter w = {&word, FUTEX_WAIT_BITSET | PRIV, 0x10, 0};
+	struct waiter w = { &word, FUTEX_WAIT_BITSET | PRIV, 0x10, 0 };
 
 	word = 0;
 	start_waiters(&t, &w, 1);
@@ -226,7 +230,9 @@ UT_CASE(plain_wake_matches_bitset_waiters)
 
 UT_CASE(cmp_requeue_moves_waiters)
 {
-	enum { N = 3 };
+	enum {
+		N = 3
+	};
 	static volatile int from, to;
 	pthread_t t[N];
 	struct waiter w[N];
@@ -234,7 +240,7 @@ UT_CASE(cmp_requeue_moves_waiters)
 
 	from = to = 0;
 	for (int i = 0; i < N; i++)
-		w[i] = (struct waiter){&from, FUTEX_WAIT | PRIV, 0, 0};
+		w[i] = (struct waiter){ &from, FUTEX_WAIT | PRIV, 0, 0 };
 	start_waiters(t, w, N);
 	UT_ERRNO(requeue(&from, FUTEX_CMP_REQUEUE | PRIV, 0, INT_MAX, &to, 1), EAGAIN);
 	/* Wake none, move all: the return value counts the moved waiters. */
@@ -256,7 +262,9 @@ UT_CASE(cmp_requeue_moves_waiters)
 
 UT_CASE(requeue_moves_then_wakes_one_and_moves_back)
 {
-	enum { N = 4 };
+	enum {
+		N = 4
+	};
 	static volatile int from, to;
 	pthread_t t[N];
 	struct waiter w[N];
@@ -264,7 +272,7 @@ UT_CASE(requeue_moves_then_wakes_one_and_moves_back)
 
 	from = to = 0;
 	for (int i = 0; i < N; i++)
-		w[i] = (struct waiter){&from, FUTEX_WAIT | PRIV, 0, 0};
+		w[i] = (struct waiter){ &from, FUTEX_WAIT | PRIV, 0, 0 };
 	start_waiters(t, w, N);
 	while (moved < N) {
 		r = requeue(&from, FUTEX_REQUEUE | PRIV, 0, INT_MAX, &to, 0);
@@ -296,8 +304,8 @@ UT_CASE(requeue_errors)
 
 UT_CASE(shared_futex_across_fork)
 {
-	volatile int *shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-				 -1, 0);
+	volatile int *shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+				 0);
 	pid_t pid;
 
 	UT_CHECK(shm != MAP_FAILED);
@@ -322,8 +330,8 @@ UT_CASE(shared_futex_across_fork)
 
 UT_CASE(private_futex_is_per_process)
 {
-	volatile int *shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-				 -1, 0);
+	volatile int *shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+				 0);
 	pid_t pid;
 	int status, wrongly_woken = 0;
 
@@ -332,7 +340,7 @@ UT_CASE(private_futex_is_per_process)
 	shm[1] = 0;
 	pid = UT_NOERR(fork());
 	if (pid == 0) {
-		struct timespec ts = {0, 50 * 1000000};
+		struct timespec ts = { 0, 50 * 1000000 };
 		shm[1] = 1;
 		/* Only a timeout may end this wait: the parent's private wakes
 		 * at the same address belong to another process. */
@@ -353,7 +361,10 @@ UT_CASE(private_futex_is_per_process)
 
 /* ---- pthread objects under stress ---- */
 
-enum { THREADS = 8, ROUNDS = 2000 };
+enum {
+	THREADS = 8,
+	ROUNDS = 2000
+};
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long total;
 
@@ -384,16 +395,21 @@ UT_CASE(mutex_stress)
 }
 
 /* A bounded queue: producers and consumers on one mutex and two condvars. */
-enum { QSIZE = 16, ITEMS = 5000, PRODUCERS = 4, CONSUMERS = 4 };
+enum {
+	QSIZE = 16,
+	ITEMS = 5000,
+	PRODUCERS = 4,
+	CONSUMERS = 4
+};
 static struct {
 	pthread_mutex_t m;
 	pthread_cond_t not_full, not_empty;
 	long items[QSIZE];
 	int head, count, producers_left;
 	long consumed_sum, consumed_n;
-} q = {.m = PTHREAD_MUTEX_INITIALIZER,
-     .not_full = PTHREAD_COND_INITIALIZER,
-     .not_empty = PTHREAD_COND_INITIALIZER};
+} q = { .m = PTHREAD_MUTEX_INITIALIZER,
+	.not_full = PTHREAD_COND_INITIALIZER,
+	.not_empty = PTHREAD_COND_INITIALIZER };
 
 static void *producer(void *arg)
 {

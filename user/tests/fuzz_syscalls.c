@@ -37,9 +37,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PAGE	      4096UL
-#define SCRATCH_PAGES 16
-#define MAX_NR	      470 /* a little past the last Linux number */
+#define PAGE		4096UL
+#define SCRATCH_PAGES	16
+#define MAX_NR		470 /* a little past the last Linux number */
 #define CALLS_PER_CHILD 200
 
 /* What the fuzzing processes report, in memory shared with the supervisor. */
@@ -73,25 +73,195 @@ static int excluded(long nr)
 {
 	static const short never[] = {
 		/* end, fork or signal the caller; block */
-		60, 231, 62, 200, 234, 129, 297, 424, 434, 438, 57, 58, 56, 435, 59, 322, 15, 34,
-		35, 230, 61, 247, 130, 128, 23, 270, 7, 271, 232, 281, 441, 449, 455, 37, 38, 222,
-		223, 101, 43, 288, 42, 45, 47, 299,
+		60,
+		231,
+		62,
+		200,
+		234,
+		129,
+		297,
+		424,
+		434,
+		438,
+		57,
+		58,
+		56,
+		435,
+		59,
+		322,
+		15,
+		34,
+		35,
+		230,
+		61,
+		247,
+		130,
+		128,
+		23,
+		270,
+		7,
+		271,
+		232,
+		281,
+		441,
+		449,
+		455,
+		37,
+		38,
+		222,
+		223,
+		101,
+		43,
+		288,
+		42,
+		45,
+		47,
+		299,
 		/* objects whose reads block or that outlive the process */
-		22, 293, 284, 290, 282, 289, 283, 253, 294, 300, 301, 323, 298, 321, 41, 53, 206,
-		207, 208, 209, 210, 333, 425, 426, 427, 29, 30, 31, 64, 65, 66, 67, 68, 69, 70, 71,
-		220, 240, 241, 242, 243, 244, 245, 248, 249, 250,
+		22,
+		293,
+		284,
+		290,
+		282,
+		289,
+		283,
+		253,
+		294,
+		300,
+		301,
+		323,
+		298,
+		321,
+		41,
+		53,
+		206,
+		207,
+		208,
+		209,
+		210,
+		333,
+		425,
+		426,
+		427,
+		29,
+		30,
+		31,
+		64,
+		65,
+		66,
+		67,
+		68,
+		69,
+		70,
+		71,
+		220,
+		240,
+		241,
+		242,
+		243,
+		244,
+		245,
+		248,
+		249,
+		250,
 		/* the machine: time, names, mounts, modules, power, ports, logs */
-		169, 164, 227, 159, 305, 170, 171, 165, 166, 167, 168, 155, 161, 163, 179, 443, 175,
-		176, 313, 246, 320, 172, 173, 103, 153, 272, 308, 428, 429, 430, 431, 432, 433, 442,
-		467, 134, 162, 306,
+		169,
+		164,
+		227,
+		159,
+		305,
+		170,
+		171,
+		165,
+		166,
+		167,
+		168,
+		155,
+		161,
+		163,
+		179,
+		443,
+		175,
+		176,
+		313,
+		246,
+		320,
+		172,
+		173,
+		103,
+		153,
+		272,
+		308,
+		428,
+		429,
+		430,
+		431,
+		432,
+		433,
+		442,
+		467,
+		134,
+		162,
+		306,
 		/* other processes: priorities, affinity, memory, locks */
-		142, 144, 314, 141, 251, 203, 311, 256, 279, 149, 150, 151, 152, 325,
+		142,
+		144,
+		314,
+		141,
+		251,
+		203,
+		311,
+		256,
+		279,
+		149,
+		150,
+		151,
+		152,
+		325,
 		/* files: nothing on the host may change */
-		87, 263, 84, 82, 264, 316, 76, 90, 91, 268, 452, 92, 93, 94, 260, 86, 265, 88, 266,
-		133, 259, 83, 258, 85, 132, 235, 280, 261, 188, 189, 190, 197, 198, 199, 463, 466,
-		469, 437, 304,
+		87,
+		263,
+		84,
+		82,
+		264,
+		316,
+		76,
+		90,
+		91,
+		268,
+		452,
+		92,
+		93,
+		94,
+		260,
+		86,
+		265,
+		88,
+		266,
+		133,
+		259,
+		83,
+		258,
+		85,
+		132,
+		235,
+		280,
+		261,
+		188,
+		189,
+		190,
+		197,
+		198,
+		199,
+		463,
+		466,
+		469,
+		437,
+		304,
 		/* uretprobe, uprobe: SIGILL outside a probe; LSM attributes */
-		335, 336, 460,
+		335,
+		336,
+		460,
 	};
 
 	for (unsigned i = 0; i < sizeof(never) / sizeof(never[0]); i++)
@@ -103,8 +273,8 @@ static int excluded(long nr)
 /* Allowed only in phase 2: they can wreck the calling process. */
 static int wrecks_caller(long nr)
 {
-	static const short wreck[] = {11,  25,  10,  329, 12,  28,  440, 216, 462, 237, 238, 450,
-				      158, 334, 157, 135, 126, 205, 154, 160, 13,  317, 448};
+	static const short wreck[] = { 11,  25,	 10,  329, 12,	28,  440, 216, 462, 237, 238, 450,
+				       158, 334, 157, 135, 126, 205, 154, 160, 13,  317, 448 };
 
 	for (unsigned i = 0; i < sizeof(wreck) / sizeof(wreck[0]); i++)
 		if (wreck[i] == nr)
@@ -247,7 +417,8 @@ static void fuzz_setup(void)
 	for (int fd = 0; fd < 3; fd++)
 		open("/dev/null", O_RDWR); /* 0, 1, 2 (or none if it is missing) */
 	/* guard, scratch, guard, two read-only pages, guard */
-	area = mmap(NULL, (SCRATCH_PAGES + 5) * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	area = mmap(NULL, (SCRATCH_PAGES + 5) * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		    0);
 	if (area == MAP_FAILED)
 		_exit(90);
 	scratch = area + PAGE;
@@ -318,7 +489,7 @@ static int phase1(long count, uint64_t seed)
 
 static int phase2(long children, uint64_t seed)
 {
-	long exited = 0, killed = 0, by_signal[65] = {0};
+	long exited = 0, killed = 0, by_signal[65] = { 0 };
 	char sigs[256] = "";
 
 	memset(stats, 0, sizeof(*stats));

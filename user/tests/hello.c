@@ -27,7 +27,7 @@ UT_CASE(write_stdout)
 UT_CASE(writev_stdout)
 {
 	char a[] = "hello, ", b[] = "writev\n";
-	struct iovec iov[3] = {{a, strlen(a)}, {NULL, 0}, {b, strlen(b)}};
+	struct iovec iov[3] = { { a, strlen(a) }, { NULL, 0 }, { b, strlen(b) } };
 
 	UT_EQ(writev(1, iov, 3), strlen(a) + strlen(b));
 }

@@ -45,7 +45,7 @@ UT_CASE(uname_fields)
 
 UT_CASE(getrandom_fills_buffers)
 {
-	unsigned char a[64], b[64], zero[64] = {0};
+	unsigned char a[64], b[64], zero[64] = { 0 };
 
 	UT_EQ(getrandom(a, sizeof(a), 0), sizeof(a));
 	UT_EQ(getrandom(b, sizeof(b), GRND_NONBLOCK), sizeof(b));
@@ -286,7 +286,7 @@ UT_CASE(arch_prctl_errors)
 
 static int robust_list(void)
 {
-	static struct robust_list_head_abi head = {&head, 0, NULL};
+	static struct robust_list_head_abi head = { &head, 0, NULL };
 	struct robust_list_head_abi *got = NULL;
 	size_t len = 0;
 
@@ -322,14 +322,15 @@ UT_CASE(rseq_works_or_enosys)
 	UT_ERRNO(syscall(SYS_rseq, &rs, sizeof(rs), 0, RSEQ_SIG), EBUSY); /* registered */
 	UT_ERRNO(syscall(SYS_rseq, &rs, sizeof(rs), RSEQ_FLAG_UNREGISTER, RSEQ_SIG + 1), EPERM);
 	UT_EQ(syscall(SYS_rseq, &rs, sizeof(rs), RSEQ_FLAG_UNREGISTER, RSEQ_SIG), 0);
-	UT_ERRNO(syscall(SYS_rseq, (char *)&rs + 4, sizeof(rs), 0, RSEQ_SIG), EINVAL); /* unaligned */
+	UT_ERRNO(syscall(SYS_rseq, (char *)&rs + 4, sizeof(rs), 0, RSEQ_SIG),
+		 EINVAL); /* unaligned */
 }
 
 UT_CASE(unknown_syscall_numbers_are_enosys)
 {
 	/* (Not 335 or 336: Linux 6.11+ has uretprobe and uprobe there, which
 	 * kill a caller outside a probe trampoline with SIGILL.) */
-	static const long numbers[] = {1000, 2000, 4096, 100000, 0x3fffffff, 0x7fffffff, -1};
+	static const long numbers[] = { 1000, 2000, 4096, 100000, 0x3fffffff, 0x7fffffff, -1 };
 
 	for (unsigned i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
 		UT_ERRNO(syscall(numbers[i], 1, 2, 3, 4, 5, 6), ENOSYS);

@@ -93,8 +93,8 @@ UT_CASE(brk_refusals_return_the_old_break)
 	char *cur = (char *)raw_brk(0);
 
 	/* brk reports failure by returning the unchanged break. */
-	UT_EQ(raw_brk((void *)PAGE), (long)cur);		       /* below the start */
-	UT_EQ(raw_brk(cur + (1UL << 46)), (long)cur);	       /* far too big */
+	UT_EQ(raw_brk((void *)PAGE), (long)cur);		 /* below the start */
+	UT_EQ(raw_brk(cur + (1UL << 46)), (long)cur);		 /* far too big */
 	UT_EQ(raw_brk((void *)0xffff800000000000UL), (long)cur); /* kernel half */
 }
 
@@ -146,7 +146,8 @@ UT_CASE(mmap_fixed_in_reserved_range)
 {
 	char *p = map(8 * PAGE, PROT_NONE, ANON);
 
-	UT_EQ((long)mmap(p + 2 * PAGE, 2 * PAGE, RW, ANON | MAP_FIXED, -1, 0), (long)(p + 2 * PAGE));
+	UT_EQ((long)mmap(p + 2 * PAGE, 2 * PAGE, RW, ANON | MAP_FIXED, -1, 0),
+	      (long)(p + 2 * PAGE));
 	p[2 * PAGE] = 1;
 	p[4 * PAGE - 1] = 1;
 	fault_addr = p + 4 * PAGE; /* still PROT_NONE */
@@ -195,10 +196,11 @@ UT_CASE(mmap_einval)
 
 	UT_ERRNO(mmap(NULL, 0, RW, ANON, -1, 0), EINVAL);
 	UT_ERRNO(mmap(p + 1, PAGE, RW, ANON | MAP_FIXED, -1, 0), EINVAL);
-	UT_ERRNO(mmap(NULL, PAGE, RW, MAP_ANONYMOUS, -1, 0), EINVAL); /* neither private nor shared */
+	UT_ERRNO(mmap(NULL, PAGE, RW, MAP_ANONYMOUS, -1, 0),
+		 EINVAL); /* neither private nor shared */
 	UT_ERRNO(mmap(NULL, PAGE, RW, MAP_PRIVATE | MAP_SHARED | MAP_ANONYMOUS, -1, 0), EINVAL);
 	UT_ERRNO(syscall(SYS_mmap, NULL, PAGE, RW, ANON, -1, 1), EINVAL); /* offset not aligned */
-	UT_ERRNO(mmap(NULL, PAGE, RW, MAP_PRIVATE, -1, 0), EBADF);	   /* a file mapping */
+	UT_ERRNO(mmap(NULL, PAGE, RW, MAP_PRIVATE, -1, 0), EBADF);	  /* a file mapping */
 	munmap(p, PAGE);
 }
 
@@ -211,7 +213,9 @@ UT_CASE(mmap_enomem)
 
 UT_CASE(mmap_many_small_mappings)
 {
-	enum { N = 1000 };
+	enum {
+		N = 1000
+	};
 	static char *maps[N];
 
 	for (int i = 0; i < N; i++) {
@@ -280,7 +284,7 @@ UT_CASE(mprotect_none_read_faults)
 
 UT_CASE(mprotect_exec_runs_code_and_nx_faults)
 {
-	static const unsigned char ret_42[] = {0xb8, 42, 0, 0, 0, 0xc3}; /* mov $42,%eax; ret */
+	static const unsigned char ret_42[] = { 0xb8, 42, 0, 0, 0, 0xc3 }; /* mov $42,%eax; ret */
 	char *p = map(PAGE, RW, ANON);
 
 	memcpy(p, ret_42, sizeof(ret_42));
@@ -362,8 +366,9 @@ UT_CASE(mremap_errors)
 
 	UT_ERRNO(mremap(p + 1, PAGE, 2 * PAGE, MREMAP_MAYMOVE), EINVAL);
 	UT_ERRNO(mremap(p, PAGE, 0, MREMAP_MAYMOVE), EINVAL);
-	UT_ERRNO(mremap(p, PAGE, PAGE, MREMAP_FIXED, p + 4 * PAGE), EINVAL); /* FIXED needs MAYMOVE */
-	UT_ERRNO(mremap(p, PAGE, 2 * PAGE, 0x80), EINVAL);		     /* unknown flag */
+	UT_ERRNO(mremap(p, PAGE, PAGE, MREMAP_FIXED, p + 4 * PAGE),
+		 EINVAL);				   /* FIXED needs MAYMOVE */
+	UT_ERRNO(mremap(p, PAGE, 2 * PAGE, 0x80), EINVAL); /* unknown flag */
 	munmap(p, PAGE);
 	UT_ERRNO(mremap(p, PAGE, 2 * PAGE, MREMAP_MAYMOVE), EFAULT); /* nothing mapped */
 }

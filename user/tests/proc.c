@@ -71,7 +71,7 @@ UT_CASE(fork_returns_child_pid)
 
 UT_CASE(exit_codes)
 {
-	static const int codes[] = {0, 1, 42, 127, 128, 255, 256, 257, -1};
+	static const int codes[] = { 0, 1, 42, 127, 128, 255, 256, 257, -1 };
 
 	for (unsigned i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		pid_t pid = UT_NOERR(fork());
@@ -103,7 +103,7 @@ UT_CASE(status_of_child_killed_by_fault)
 	int status;
 
 	if (pid == 0) {
-		struct rlimit no_core = {0, 0};
+		struct rlimit no_core = { 0, 0 };
 		setrlimit(RLIMIT_CORE, &no_core);
 		*(volatile int *)0 = 1;
 		_exit(0);
@@ -181,9 +181,11 @@ UT_CASE(wait4_bad_options)
 
 UT_CASE(wait_any_reaps_each_child_once)
 {
-	enum { N = 8 };
+	enum {
+		N = 8
+	};
 	pid_t pids[N];
-	int seen[N] = {0};
+	int seen[N] = { 0 };
 
 	for (int i = 0; i < N; i++) {
 		pids[i] = UT_NOERR(fork());
@@ -205,7 +207,9 @@ UT_CASE(wait_any_reaps_each_child_once)
 
 UT_CASE(wait_by_pid_in_reverse_order)
 {
-	enum { N = 4 };
+	enum {
+		N = 4
+	};
 	pid_t pids[N];
 
 	for (int i = 0; i < N; i++) {
@@ -219,7 +223,9 @@ UT_CASE(wait_by_pid_in_reverse_order)
 
 UT_CASE(pids_distinct)
 {
-	enum { N = 16 };
+	enum {
+		N = 16
+	};
 	pid_t pids[N];
 
 	for (int i = 0; i < N; i++) {
@@ -272,7 +278,7 @@ UT_CASE(waitid_killed)
 	pid_t pid = UT_NOERR(fork());
 
 	if (pid == 0) {
-		struct rlimit no_core = {0, 0};
+		struct rlimit no_core = { 0, 0 };
 		setrlimit(RLIMIT_CORE, &no_core);
 		__asm__ volatile("ud2");
 	}
@@ -338,7 +344,9 @@ UT_CASE(fork_1000_sequential)
 
 UT_CASE(fork_1000_in_batches_reaped_by_any)
 {
-	enum { BATCH = 50 };
+	enum {
+		BATCH = 50
+	};
 	int reaped = 0;
 
 	for (int b = 0; b < 1000 / BATCH; b++) {

@@ -41,7 +41,8 @@ static void *blocked_thread(void *arg)
 	(void)arg;
 	atomic_fetch_add(&waiting, 1);
 	while (gate == 0) {
-		long r = syscall(SYS_futex, &gate, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, NULL, NULL, 0);
+		long r = syscall(SYS_futex, &gate, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, NULL, NULL,
+				 0);
 		if (r == -1 && errno != EAGAIN && errno != EINTR)
 			atomic_fetch_add(&bad_wakes, 1);
 	}

@@ -80,7 +80,7 @@ UT_CASE(monotonic_never_goes_back)
 
 UT_CASE(raw_syscall_clocks_agree_with_libc)
 {
-	static const clockid_t clocks[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME};
+	static const clockid_t clocks[] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME };
 
 	for (unsigned i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++) {
 		int64_t a = clock_ns(clocks[i]), b = raw_clock_ns(clocks[i]);
@@ -147,7 +147,7 @@ UT_CASE(thread_cputime_is_per_thread)
 
 UT_CASE(nanosleep_lasts_at_least_its_duration)
 {
-	struct timespec req = {0, 30 * 1000000}, rem = {99, 99};
+	struct timespec req = { 0, 30 * 1000000 }, rem = { 99, 99 };
 	int64_t start = clock_ns(CLOCK_MONOTONIC);
 
 	UT_EQ(nanosleep(&req, &rem), 0);
@@ -158,7 +158,7 @@ UT_CASE(nanosleep_lasts_at_least_its_duration)
 
 UT_CASE(nanosleep_bad_timespecs)
 {
-	struct timespec big_ns = {0, 1000000000}, neg_ns = {0, -1}, neg_s = {-1, 0};
+	struct timespec big_ns = { 0, 1000000000 }, neg_ns = { 0, -1 }, neg_s = { -1, 0 };
 
 	UT_ERRNO(syscall(SYS_nanosleep, &big_ns, NULL), EINVAL);
 	UT_ERRNO(syscall(SYS_nanosleep, &neg_ns, NULL), EINVAL);
@@ -169,7 +169,7 @@ UT_CASE(nanosleep_bad_timespecs)
 
 UT_CASE(clock_nanosleep_relative)
 {
-	struct timespec req = {0, 30 * 1000000};
+	struct timespec req = { 0, 30 * 1000000 };
 	int64_t start = clock_ns(CLOCK_MONOTONIC);
 
 	UT_EQ(clock_nanosleep(CLOCK_MONOTONIC, 0, &req, NULL), 0);
@@ -181,22 +181,22 @@ UT_CASE(clock_nanosleep_relative)
 
 UT_CASE(clock_nanosleep_absolute)
 {
-	static const clockid_t clocks[] = {CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME};
+	static const clockid_t clocks[] = { CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME };
 
 	for (unsigned i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++) {
 		int64_t deadline = clock_ns(clocks[i]) + 30 * 1000000;
-		struct timespec ts = {deadline / 1000000000, deadline % 1000000000};
+		struct timespec ts = { deadline / 1000000000, deadline % 1000000000 };
 		UT_EQ(clock_nanosleep(clocks[i], TIMER_ABSTIME, &ts, NULL), 0);
 		UT_CHECK(clock_ns(clocks[i]) >= deadline);
 	}
 	/* A deadline in the past: at once. */
-	struct timespec past = {1, 0};
+	struct timespec past = { 1, 0 };
 	UT_EQ(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &past, NULL), 0);
 }
 
 UT_CASE(clock_nanosleep_errors)
 {
-	struct timespec ok = {0, 1000}, bad = {0, 1000000000};
+	struct timespec ok = { 0, 1000 }, bad = { 0, 1000000000 };
 
 	/* The raw call returns the error number, negated. */
 	UT_RAW_ERR(ut_raw4(SYS_clock_nanosleep, 1234, 0, &ok, NULL), EINVAL);
@@ -240,8 +240,8 @@ UT_CASE(time_matches_realtime)
 
 UT_CASE(clock_getres)
 {
-	static const clockid_t clocks[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME,
-					   CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID};
+	static const clockid_t clocks[] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME,
+					    CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID };
 	struct timespec res;
 
 	for (unsigned i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++) {
@@ -289,8 +289,8 @@ UT_CASE(bad_clock_ids)
 
 UT_CASE(clock_gettime_efault)
 {
-	static const clockid_t clocks[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME,
-					   CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID};
+	static const clockid_t clocks[] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME,
+					    CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID };
 
 	for (unsigned i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++) {
 		UT_ERRNO(syscall(SYS_clock_gettime, clocks[i], 1), EFAULT);
