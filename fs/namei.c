@@ -64,19 +64,43 @@ static void nd_move(struct nameidata *nd, struct dentry *d)
 	nd->cur = d;
 }
 
-static int link_check(struct nameidata *nd, struct inode *inode, size_t tlen, size_t rest)
+static int link_check(struct nameidata *nd, struct inode *inode, size_t rest)
 {
 	if (++nd->links > MAX_SYMLINKS)
 		return -ELOOP;
 	if (!inode->iops->readlink)
 		return -EINVAL;
-	if (tlen == 0)
-		return -ENOENT;
-	if (tlen + rest >= PATH_MAX)
+	if (rest >= PATH_MAX)
 		return -ENAMETOOLONG;
 	if (!nd->buf)
 		nd->buf = kmalloc(PATH_MAX);
 	return nd->buf ? 0 : -ENOMEM;
+}
+
+/*
+ * Puts the target of link in front of the rest of the path (rest bytes at
+ * nd->p), in nd->buf. The rest moves to the end of the buffer first and
+ * the target is read into the room before it, so that targets computed
+ * when read (procfs's /proc/self) need no size known in advance. The read
+ * may take one byte more than the room: such a target is too long anyway,
+ * and the rest it overwrote is no longer needed.
+ */
+static int splice_target(struct nameidata *nd, struct inode *inode, size_t rest)
+{
+	size_t room = PATH_MAX - 1 - rest;
+	char *tail = nd->buf + room;
+	ssize_t n;
+
+	memmove(tail, nd->p, rest + 1);
+	n = inode->iops->readlink(inode, nd->buf, room + 1);
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		return -ENOENT;
+	if ((size_t)n > room)
+		return -ENAMETOOLONG;
+	memmove(nd->buf + n, tail, rest + 1);
+	return 0;
 }
 
 /*
@@ -87,16 +111,11 @@ static int link_check(struct nameidata *nd, struct inode *inode, size_t tlen, si
 static int follow_link(struct nameidata *nd, struct dentry *link)
 {
 	struct inode *inode = link->inode;
-	size_t rest = strlen(nd->p), tlen = (size_t)READ_ONCE(inode->size);
-	int r = link_check(nd, inode, tlen, rest);
-	ssize_t n;
+	size_t rest = strlen(nd->p);
+	int r = link_check(nd, inode, rest);
 
-	if (!r) {
-		memmove(nd->buf + tlen, nd->p, rest + 1);
-		n = inode->iops->readlink(inode, nd->buf, tlen);
-		if (n != (ssize_t)tlen)
-			r = n < 0 ? (int)n : -EIO;
-	}
+	if (!r)
+		r = splice_target(nd, inode, rest);
 	dentry_put(link);
 	if (r)
 		return r;

@@ -2,12 +2,14 @@
  * VFS objects that are not names or open files (include/fs/vfs.h):
  * inodes, super blocks, file system types and the mount table, plus
  * vfs_init, which kmain calls once memory is up to build the root tmpfs
- * and mount devfs on /dev. File systems call the inode and super block
- * helpers; the path walk (fs/namei.c) calls vfs_root.
+ * and mount devfs on /dev and procfs on /proc. File systems call the
+ * inode and super block helpers; the path walk (fs/namei.c) calls
+ * vfs_root; procfs reads the mount table through vfs_mount_info.
  */
 #include <fs/vfs.h>
 #include <fs/dcache.h>
 #include <fs/devfs.h>
+#include <fs/procfs.h>
 #include <fs/tmpfs.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
@@ -333,6 +335,25 @@ int vfs_umount(struct dentry *base, const char *target)
 	return 0;
 }
 
+int vfs_mount_info(size_t index, struct mount_info *out)
+{
+	unsigned long flags = spin_lock_irqsave(&dcache_lock);
+	struct mount *m;
+	int r = -ENOENT;
+
+	list_for_each_entry (m, &mounts, node) {
+		if (index-- > 0)
+			continue;
+		strlcpy(out->source, m->source, sizeof(out->source));
+		out->fstype = m->sb->type->name;
+		out->mountpoint = m->mountpoint ? dentry_get(m->mountpoint) : NULL;
+		r = 0;
+		break;
+	}
+	spin_unlock_irqrestore(&dcache_lock, flags);
+	return r;
+}
+
 struct dentry *vfs_root(void)
 {
 	return dentry_get(root_mount->root);
@@ -362,11 +383,17 @@ void vfs_init(void)
 		return;
 	tmpfs_init();
 	devfs_init();
+	procfs_init();
 	mount_root();
 	r = vfs_mkdir(NULL, "/dev", 0755);
 	if (!r)
 		r = vfs_mount("devtmpfs", NULL, "/dev", "devtmpfs", 0, NULL);
 	if (r)
 		panic("vfs: cannot mount devtmpfs on /dev (error %d)", r);
-	pr_info("vfs: tmpfs on /, devtmpfs on /dev\n");
+	r = vfs_mkdir(NULL, "/proc", 0555);
+	if (!r)
+		r = vfs_mount("proc", NULL, "/proc", "proc", 0, NULL);
+	if (r)
+		panic("vfs: cannot mount procfs on /proc (error %d)", r);
+	pr_info("vfs: tmpfs on /, devtmpfs on /dev, procfs on /proc\n");
 }

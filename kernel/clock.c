@@ -56,7 +56,7 @@ static uint64_t process_cpu_ns(struct process *p)
 	unsigned long flags = spin_lock_irqsave(&p->lock);
 	struct thread *t;
 
-	list_for_each_entry(t, &p->threads, proc_node)
+	list_for_each_entry (t, &p->threads, proc_node)
 		ticks += t->user_ticks + t->system_ticks;
 	spin_unlock_irqrestore(&p->lock, flags);
 	return ticks_to_ns(ticks);

@@ -13,10 +13,10 @@
 #include <arch/x86_64/cpu_setup.h>
 #include <uapi/errno.h>
 
-#define SUPPORTED_FLAGS                                                                     \
-	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | CLONE_PARENT |   \
-	 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |                \
-	 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID |      \
+#define SUPPORTED_FLAGS                                                                   \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | CLONE_PARENT | \
+	 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |              \
+	 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID |    \
 	 CLONE_PTRACE)
 
 static long check_flags(uint64_t f)
@@ -72,7 +72,7 @@ static bool vfork_pending(struct process *p, int pid)
 	struct process *c;
 
 	assert_held(&proc_tree_lock);
-	list_for_each_entry(c, &p->children, sibling)
+	list_for_each_entry (c, &p->children, sibling)
 		if (c->pid == pid)
 			return c->vfork_pending;
 	return false;
@@ -128,8 +128,7 @@ long do_clone(const struct clone_args_k *a)
 		return tid > 0 ? -ENOMEM : -EAGAIN;
 	}
 	setup_child_thread(nt, t, a);
-	if ((a->flags & CLONE_PARENT_SETTID) &&
-	    copy_to_user(a->parent_tid, &tid, sizeof(tid))) {
+	if ((a->flags & CLONE_PARENT_SETTID) && copy_to_user(a->parent_tid, &tid, sizeof(tid))) {
 		/* Linux writes it before the child runs and ignores a failure. */
 	}
 	proc_add_thread(np, nt);

@@ -31,13 +31,13 @@
 #include <uapi/fcntl.h>
 #include <uapi/resource.h>
 
-#define HEAD_SIZE	    4096
-#define MAX_SCRIPT_DEPTH    4
-#define PIE_BASE	    0x555555554000ULL /* where Linux puts PIEs without ASLR */
-#define STACK_INITIAL	    (128 * 1024)
-#define STACK_SLACK	    512
-#define LOAD_CHUNK	    (64 * 1024)
-#define USER_RFLAGS	    0x202
+#define HEAD_SIZE	 4096
+#define MAX_SCRIPT_DEPTH 4
+#define PIE_BASE	 0x555555554000ULL /* where Linux puts PIEs without ASLR */
+#define STACK_INITIAL	 (128 * 1024)
+#define STACK_SLACK	 512
+#define LOAD_CHUNK	 (64 * 1024)
+#define USER_RFLAGS	 0x202
 
 void exec_args_init(struct exec_args *a)
 {
@@ -174,8 +174,7 @@ static int image_open(const char *path, struct image *im)
 }
 
 /* Rewrites the arguments for "#!interp [arg]": interp [arg] script argv[1...]. */
-static int script_args(struct exec_args *a, const char *script, const char *interp,
-		       const char *arg)
+static int script_args(struct exec_args *a, const char *script, const char *interp, const char *arg)
 {
 	struct exec_args n;
 	int err;
@@ -198,8 +197,7 @@ static int script_args(struct exec_args *a, const char *script, const char *inte
 }
 
 /* Opens the program, following up to MAX_SCRIPT_DEPTH interpreters of scripts. */
-static int resolve_program(const char *path, struct exec_args *a, struct image *im,
-			   char *path_buf)
+static int resolve_program(const char *path, struct exec_args *a, struct image *im, char *path_buf)
 {
 	char interp[256], arg[256];
 	int err;
@@ -300,7 +298,8 @@ static int load_interpreter(struct image *prog, struct new_image *ni, char *path
 		image_release(&in);
 		return err == -ENOENT ? -ENOENT : err;
 	}
-	span = ALIGN_UP(in.elf.highest_vaddr, PAGE_SIZE) - ALIGN_DOWN(in.elf.lowest_vaddr, PAGE_SIZE);
+	span = ALIGN_UP(in.elf.highest_vaddr, PAGE_SIZE) -
+	       ALIGN_DOWN(in.elf.lowest_vaddr, PAGE_SIZE);
 	base = vm_find_hole(&ni->vm->areas, span + in.elf.max_align, USER_MMAP_TOP);
 	err = base ? load_segments(ni->vm, &in, load_bias(&in.elf, base), &top) : -ENOMEM;
 	ni->interp_base = load_bias(&in.elf, base);
@@ -341,9 +340,8 @@ static void build_auxv(uint64_t (*aux)[2], size_t *n, struct image *im, struct n
 static int build_stack(struct exec_args *a, struct image *im, struct new_image *ni,
 		       const char *execfn)
 {
-	size_t size = ALIGN_UP(a->used + strlen(execfn) + (a->argc + a->envc + 64) * 8 +
-				       STACK_SLACK,
-			       PAGE_SIZE);
+	size_t size = ALIGN_UP(
+		a->used + strlen(execfn) + (a->argc + a->envc + 64) * 8 + STACK_SLACK, PAGE_SIZE);
 	const char **ptrs = kmalloc((a->argc + a->envc + 1) * sizeof(char *));
 	uint8_t *buf = kmalloc(size);
 	uint64_t aux[24][2];
@@ -354,13 +352,15 @@ static int build_stack(struct exec_args *a, struct image *im, struct new_image *
 	for (size_t i = 0; !err && i < a->argc + a->envc; i++)
 		ptrs[i] = a->buf + a->offs[i];
 	random_bytes(random, sizeof(random));
-	s = (struct exec_stack_args){ ptrs, a->argc, ptrs + a->argc, a->envc, aux, 0, random,
-				      execfn, "x86_64", USER_STACK_TOP };
+	s = (struct exec_stack_args){ ptrs, a->argc, ptrs + a->argc, a->envc,  aux,
+				      0,    random,  execfn,	     "x86_64", USER_STACK_TOP };
 	build_auxv(aux, &s.auxc, im, ni);
 	if (!err)
 		err = vm_map(ni->vm, USER_STACK_TOP - MAX(size, (size_t)STACK_INITIAL),
-			     MAX(size, (size_t)STACK_INITIAL), PROT_READ | PROT_WRITE,
-			     VM_GROWSDOWN, true) < 0 ? -ENOMEM : 0;
+			     MAX(size, (size_t)STACK_INITIAL), PROT_READ | PROT_WRITE, VM_GROWSDOWN,
+			     true) < 0
+			      ? -ENOMEM
+			      : 0;
 	if (!err)
 		err = exec_build_stack(buf, size, &s, &ni->sp);
 	if (!err)
@@ -398,8 +398,18 @@ static int build_image(struct exec_args *a, struct image *im, struct new_image *
 	return err;
 }
 
+/* Keeps argv (NUL-separated, cut at CMDLINE_LEN) for /proc/PID/cmdline. Caller holds p->lock. */
+static void keep_cmdline(struct process *p, const struct exec_args *a)
+{
+	size_t len = a->envc ? a->offs[a->argc] : a->used; /* argv strings come first */
+
+	p->cmdline_len = MIN(len, sizeof(p->cmdline));
+	if (p->cmdline_len)
+		memcpy(p->cmdline, a->buf, p->cmdline_len);
+}
+
 /* The point of no return: the process takes the new image. */
-static void commit(struct new_image *ni, const char *path)
+static void commit(struct new_image *ni, const char *path, const struct exec_args *a)
 {
 	struct thread *t = current_thread();
 	struct process *p = t->proc;
@@ -416,6 +426,7 @@ static void commit(struct new_image *ni, const char *path)
 	}
 	p->vm = ni->vm;
 	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
+	keep_cmdline(p, a);
 	for (int i = 0; i < 64; i++)
 		if (p->sigactions[i].handler > 1) /* handlers reset; SIG_IGN (1) stays */
 			memset(&p->sigactions[i], 0, sizeof(p->sigactions[i]));
@@ -452,7 +463,7 @@ int exec_program(const char *path, struct exec_args *a)
 	if (!err) {
 		err = build_image(a, &im, &ni, path, path_buf);
 		if (!err)
-			commit(&ni, path);
+			commit(&ni, path, a);
 	}
 	image_release(&im);
 	kfree(path_buf);

@@ -144,7 +144,7 @@ static int wake_locked(struct wait_source *b, const struct futex_key *k, int n, 
 	struct wait *w, *tmp;
 	int woken = 0;
 
-	list_for_each_entry_safe(w, tmp, &b->waiters, node) {
+	list_for_each_entry_safe (w, tmp, &b->waiters, node) {
 		if (woken >= n)
 			break;
 		if (!waiter_matches(w, k, bitset))
@@ -193,7 +193,7 @@ static int requeue_locked(struct wait_source *b1, const struct futex_key *k1,
 	struct wait *w, *tmp;
 	int moved = 0;
 
-	list_for_each_entry_safe(w, tmp, &b1->waiters, node) {
+	list_for_each_entry_safe (w, tmp, &b1->waiters, node) {
 		if (moved >= n)
 			break;
 		if (!waiter_matches(w, k1, FUTEX_BITSET_MATCH_ANY))

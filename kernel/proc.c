@@ -28,8 +28,8 @@
 #include <kernel/exec.h>
 
 spinlock_t proc_tree_lock = SPINLOCK_INIT("proc-tree");
-static LIST_HEAD(all_procs);	       /* (proc_tree_lock) */
-static struct process *init_proc;      /* pid 1, adopter of orphans */
+static LIST_HEAD(all_procs);	  /* (proc_tree_lock) */
+static struct process *init_proc; /* pid 1, adopter of orphans */
 static spinlock_t pid_lock = SPINLOCK_INIT("pids");
 static unsigned long pid_map[BITS_TO_LONGS(PID_MAX)]; /* (pid_lock) */
 static int pid_next = 1;			      /* (pid_lock) */
@@ -94,7 +94,12 @@ struct process *proc_alloc(struct process *parent)
 	wait_source_init(&p->child_event, "child-event");
 	p->start_ns = clock_ns();
 	if (parent) {
+		unsigned long flags = spin_lock_irqsave(&parent->lock);
+
 		memcpy(p->comm, parent->comm, COMM_LEN);
+		memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
+		p->cmdline_len = parent->cmdline_len;
+		spin_unlock_irqrestore(&parent->lock, flags);
 		p->uid = parent->uid, p->euid = parent->euid, p->suid = parent->suid;
 		p->gid = parent->gid, p->egid = parent->egid, p->sgid = parent->sgid;
 		p->umask = parent->umask;
@@ -131,6 +136,27 @@ void proc_publish(struct process *p, struct process *parent)
 		init_proc = p;
 	list_add_tail(&p->all_node, &all_procs);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
+}
+
+void proc_for_each(void (*fn)(struct process *p, void *ctx), void *ctx)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	struct process *p;
+
+	list_for_each_entry (p, &all_procs, all_node)
+		fn(p, ctx);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+}
+
+struct process *proc_find(int pid)
+{
+	struct process *p;
+
+	assert_held(&proc_tree_lock);
+	list_for_each_entry (p, &all_procs, all_node)
+		if (p->pid == pid)
+			return p;
+	return NULL;
 }
 
 struct thread *uthread_alloc(struct process *p, int tid)
@@ -274,7 +300,7 @@ void proc_kill_other_threads(struct process *p, struct thread *self)
 	unsigned long flags = spin_lock_irqsave(&p->lock);
 	struct thread *t;
 
-	list_for_each_entry(t, &p->threads, proc_node) {
+	list_for_each_entry (t, &p->threads, proc_node) {
 		if (t == self)
 			continue;
 		t->clear_child_tid = 0; /* its memory may be gone (exec) or going */
@@ -318,7 +344,7 @@ long proc_send_signal(int pid, int sig)
 	struct process *p;
 	uint64_t handler;
 
-	list_for_each_entry(p, &all_procs, all_node)
+	list_for_each_entry (p, &all_procs, all_node)
 		if (p->pid == pid)
 			goto found;
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
@@ -361,7 +387,7 @@ static int reap(struct process *p, struct process *c, int *status)
 	return pid;
 }
 
-long proc_wait(int pid, int options, int *status, struct process **unused)
+long proc_wait(int pid, int options, int *status)
 {
 	struct process *p = current_proc(), *c;
 	unsigned long f1 = spin_lock_irqsave(&p->child_event.lock);
@@ -369,8 +395,7 @@ long proc_wait(int pid, int options, int *status, struct process **unused)
 	bool any = false;
 	long ret;
 
-	(void)unused;
-	list_for_each_entry(c, &p->children, sibling) {
+	list_for_each_entry (c, &p->children, sibling) {
 		if (!wait_matches(c, pid))
 			continue;
 		any = true;

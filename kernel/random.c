@@ -8,12 +8,12 @@
 #include <lib/string.h>
 
 #define ROTL(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
-#define QUARTER(a, b, c, d)                                                    \
-	do {                                                                   \
-		a += b, d ^= a, d = ROTL(d, 16);                               \
-		c += d, b ^= c, b = ROTL(b, 12);                               \
-		a += b, d ^= a, d = ROTL(d, 8);                                \
-		c += d, b ^= c, b = ROTL(b, 7);                                \
+#define QUARTER(a, b, c, d)                      \
+	do {                                     \
+		a += b, d ^= a, d = ROTL(d, 16); \
+		c += d, b ^= c, b = ROTL(b, 12); \
+		a += b, d ^= a, d = ROTL(d, 8);  \
+		c += d, b ^= c, b = ROTL(b, 7);  \
 	} while (0)
 
 void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3],
@@ -47,9 +47,9 @@ void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonc
 #include <arch/x86_64/cpu.h>
 
 static spinlock_t random_lock = SPINLOCK_INIT("random");
-static uint32_t key[8];	     /* (random_lock) */
-static uint32_t nonce[3];    /* (random_lock) */
-static uint64_t generated;   /* (random_lock) blocks made */
+static uint32_t key[8];	   /* (random_lock) */
+static uint32_t nonce[3];  /* (random_lock) */
+static uint64_t generated; /* (random_lock) blocks made */
 
 static bool hw_random(uint64_t *v, bool seed)
 {

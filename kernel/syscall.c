@@ -38,8 +38,8 @@ const char *syscall_name(unsigned nr)
 static bool first_report(unsigned nr)
 {
 	unsigned long mask = 1UL << (nr % BITS_PER_LONG);
-	unsigned long old =
-		__atomic_fetch_or(&enosys_reported[nr / BITS_PER_LONG], mask, __ATOMIC_RELAXED);
+	unsigned long old = __atomic_fetch_or(&enosys_reported[nr / BITS_PER_LONG], mask,
+					      __ATOMIC_RELAXED);
 
 	return !(old & mask);
 }

@@ -16,6 +16,12 @@
 
 static spinlock_t kstack_lock = SPINLOCK_INIT("kstack");
 static unsigned long slot_map[BITS_TO_LONGS(MAX_SLOTS)]; /* (kstack_lock) */
+static uint64_t mapped_pages;				 /* (atomic) stack pages mapped */
+
+uint64_t kstack_pages(void)
+{
+	return __atomic_load_n(&mapped_pages, __ATOMIC_RELAXED);
+}
 
 static long slot_take(void)
 {
@@ -41,8 +47,10 @@ static void unmap_and_free(uintptr_t base, unsigned pages)
 	for (unsigned i = 0; i < pages; i++) {
 		phys_addr_t pa = kmap_unmap_page(base + i * PAGE_SIZE);
 
-		if (pa)
-			put_page(pfn_to_page(pa >> PAGE_SHIFT));
+		if (!pa)
+			continue;
+		put_page(pfn_to_page(pa >> PAGE_SHIFT));
+		__atomic_fetch_sub(&mapped_pages, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -56,6 +64,7 @@ static int map_one(uintptr_t va)
 		put_page(p);
 		return -ENOMEM;
 	}
+	__atomic_fetch_add(&mapped_pages, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -12,6 +12,21 @@
 
 #define FREE_PTR_SIZE sizeof(void *)
 
+static uint64_t pages_held; /* (atomic) by slabs and large kmalloc blocks */
+
+uint64_t slab_pages(void)
+{
+	return __atomic_load_n(&pages_held, __ATOMIC_RELAXED);
+}
+
+static void count_pages(unsigned order, bool add)
+{
+	if (add)
+		__atomic_fetch_add(&pages_held, 1ULL << order, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_sub(&pages_held, 1ULL << order, __ATOMIC_RELAXED);
+}
+
 static struct page *slab_head(struct kmem_cache *c, const void *obj)
 {
 	pfn_t pfn = virt_to_phys(obj) >> PAGE_SHIFT;
@@ -77,6 +92,7 @@ static struct page *slab_create(struct kmem_cache *c)
 	}
 	head->slab.freelist = next;
 	head->slab.inuse = 0;
+	count_pages(c->order, true);
 	return head;
 }
 
@@ -85,6 +101,7 @@ static void slab_destroy(struct kmem_cache *c, struct page *head)
 	for (unsigned i = 0; i < (1u << c->order); i++)
 		head[i].flags = 0;
 	free_pages(head, c->order);
+	count_pages(c->order, false);
 }
 
 /* A slab with a free object, taken from the lists or made. Caller holds the lock. */
@@ -213,6 +230,7 @@ void *kmalloc(size_t size)
 		return NULL;
 	p->flags = PG_LARGE;
 	p->buddy.order = order;
+	count_pages(order, true);
 	return page_address(p);
 }
 
@@ -239,6 +257,7 @@ void kfree(void *ptr)
 	if (!(p->flags & PG_LARGE) || ptr != page_address(p))
 		panic("kfree: %p was not returned by kmalloc", ptr);
 	p->flags = 0;
+	count_pages(p->buddy.order, false);
 	free_pages(p, p->buddy.order);
 }
 

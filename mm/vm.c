@@ -21,7 +21,7 @@
 
 #define PTE_PROTNONE  (1ULL << 9) /* software bit: a page kept while PROT_NONE */
 #define TABLE_FLAGS   (PTE_P | PTE_W | PTE_U)
-#define USER_PML4_END	     256		       /* entries 0..255 map user space */
+#define USER_PML4_END 256 /* entries 0..255 map user space */
 
 static bool pte_has_page(pte_t e)
 {
@@ -95,8 +95,7 @@ static void for_each_page(struct vm_space *vm, pte_t *table, int level, uintptr_
 	}
 }
 
-static void range_pages(struct vm_space *vm, uintptr_t start, uintptr_t end, pte_fn fn,
-			void *ctx)
+static void range_pages(struct vm_space *vm, uintptr_t start, uintptr_t end, pte_fn fn, void *ctx)
 {
 	if (start < end)
 		for_each_page(vm, vm->pml4, 3, 0, start, end, fn, ctx);
@@ -392,7 +391,7 @@ struct vm_space *vm_fork(struct vm_space *parent)
 	if (!ctx.child)
 		return NULL;
 	flags = spin_lock_irqsave(&parent->lock);
-	list_for_each_entry(a, &parent->areas, node)
+	list_for_each_entry (a, &parent->areas, node)
 		if (fork_area(parent, a, &ctx))
 			break;
 	ctx.child->brk_start = parent->brk_start;
@@ -429,8 +428,9 @@ static void unmap_locked(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	struct vm_area *a = vm_area_next_from(&vm->areas, start), *next;
 
 	while (a && a->start < end) {
-		next = list_is_last(&a->node, &vm->areas) ? NULL :
-							    list_entry(a->node.next, struct vm_area, node);
+		next = list_is_last(&a->node, &vm->areas)
+			       ? NULL
+			       : list_entry(a->node.next, struct vm_area, node);
 		remove_area(vm, a);
 		a = next;
 	}
@@ -543,9 +543,9 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot)
 	int err = fully_mapped(vm, addr, end) ? isolate(vm, addr, end) : -ENOMEM;
 
 	for (struct vm_area *a = vm_area_find(&vm->areas, addr); !err && a && a->start < end;) {
-		struct vm_area *next = list_is_last(&a->node, &vm->areas) ?
-						     NULL :
-						     list_entry(a->node.next, struct vm_area, node);
+		struct vm_area *next = list_is_last(&a->node, &vm->areas)
+					       ? NULL
+					       : list_entry(a->node.next, struct vm_area, node);
 
 		a->prot = prot;
 		range_pages(vm, a->start, a->end, reprotect_one, a);
@@ -657,7 +657,8 @@ uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk)
 		if (!vm_range_free(&vm->areas, old_end, new_end))
 			goto out;
 		if (!heap) {
-			heap = vm_area_alloc(vm->brk_start, new_end, PROT_READ | PROT_WRITE, VM_HEAP);
+			heap = vm_area_alloc(vm->brk_start, new_end, PROT_READ | PROT_WRITE,
+					     VM_HEAP);
 			if (!heap)
 				goto out;
 			vm_area_insert(&vm->areas, heap);

@@ -30,7 +30,7 @@ struct vm_area *vm_area_next_from(struct list_head *areas, uintptr_t addr)
 {
 	struct vm_area *a;
 
-	list_for_each_entry(a, areas, node)
+	list_for_each_entry (a, areas, node)
 		if (a->end > addr)
 			return a;
 	return NULL;
@@ -84,7 +84,8 @@ static uintptr_t gap_ceiling(const struct vm_area *above, uintptr_t top)
 	if (!above)
 		return top;
 	if (above->flags & VM_GROWSDOWN)
-		return MIN(above->start > STACK_GUARD_GAP ? above->start - STACK_GUARD_GAP : 0, top);
+		return MIN(above->start > STACK_GUARD_GAP ? above->start - STACK_GUARD_GAP : 0,
+			   top);
 	return MIN(above->start, top);
 }
 
@@ -107,8 +108,8 @@ uintptr_t vm_find_hole(struct list_head *areas, size_t len, uintptr_t top)
 
 static bool mergeable(const struct vm_area *a, const struct vm_area *b)
 {
-	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
-	       !a->shared && !b->shared;
+	return a->end == b->start && a->prot == b->prot && a->flags == b->flags && !a->shared &&
+	       !b->shared;
 }
 
 void vm_area_merge_around(struct list_head *areas, struct vm_area *a)

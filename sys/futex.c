@@ -9,8 +9,8 @@
 #include <kernel/uaccess.h>
 #include <uapi/errno.h>
 
-SYSCALL_DEFINE6(futex, uintptr_t, uaddr, int, op, uint32_t, val, uintptr_t, timeout,
-		uintptr_t, uaddr2, uint32_t, val3)
+SYSCALL_DEFINE6(futex, uintptr_t, uaddr, int, op, uint32_t, val, uintptr_t, timeout, uintptr_t,
+		uaddr2, uint32_t, val3)
 {
 	return futex_op(uaddr, op, val, timeout, uaddr2, val3);
 }

@@ -125,9 +125,9 @@ SYSCALL_DEFINE3(setresgid, uint32_t, r, uint32_t, e, uint32_t, s)
 SYSCALL_DEFINE2(setreuid, uint32_t, r, uint32_t, e)
 {
 	struct process *p = current_proc();
-	uint32_t s = (r != (uint32_t)-1 || (e != (uint32_t)-1 && e != p->uid)) ?
-			     (e != (uint32_t)-1 ? e : p->euid) :
-			     (uint32_t)-1;
+	uint32_t s = (r != (uint32_t)-1 || (e != (uint32_t)-1 && e != p->uid))
+			     ? (e != (uint32_t)-1 ? e : p->euid)
+			     : (uint32_t)-1;
 
 	return set_ids(&p->uid, &p->euid, &p->suid, r, e, s);
 }
@@ -135,9 +135,9 @@ SYSCALL_DEFINE2(setreuid, uint32_t, r, uint32_t, e)
 SYSCALL_DEFINE2(setregid, uint32_t, r, uint32_t, e)
 {
 	struct process *p = current_proc();
-	uint32_t s = (r != (uint32_t)-1 || (e != (uint32_t)-1 && e != p->gid)) ?
-			     (e != (uint32_t)-1 ? e : p->egid) :
-			     (uint32_t)-1;
+	uint32_t s = (r != (uint32_t)-1 || (e != (uint32_t)-1 && e != p->gid))
+			     ? (e != (uint32_t)-1 ? e : p->egid)
+			     : (uint32_t)-1;
 
 	return set_ids(&p->gid, &p->egid, &p->sgid, r, e, s);
 }
@@ -239,7 +239,7 @@ SYSCALL_DEFINE2(getrusage, int, who, uintptr_t, uru)
 	if (who == RUSAGE_SELF) {
 		ut = p->user_ticks, st = p->system_ticks;
 		flags = spin_lock_irqsave(&p->lock);
-		list_for_each_entry(t, &p->threads, proc_node)
+		list_for_each_entry (t, &p->threads, proc_node)
 			ut += t->user_ticks, st += t->system_ticks;
 		spin_unlock_irqrestore(&p->lock, flags);
 		ru.ru_maxrss = p->vm->resident_pages * 4;

@@ -29,9 +29,9 @@
 #define MAP_STACK	    0x20000
 #define MAP_HUGETLB	    0x40000
 #define MAP_FIXED_NOREPLACE 0x100000
-#define MAP_KNOWN                                                                               \
+#define MAP_KNOWN                                                                                \
 	(MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | \
-	 MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB |     \
+	 MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB |    \
 	 MAP_FIXED_NOREPLACE)
 
 #define MREMAP_MAYMOVE	 1

@@ -66,7 +66,7 @@ SYSCALL_DEFINE4(wait4, int, pid, uintptr_t, status_ptr, int, options, uintptr_t,
 		return ret;
 	if (pid == INT32_MIN)
 		return -ESRCH;
-	ret = proc_wait(pid, options & WNOHANG, &status, NULL);
+	ret = proc_wait(pid, options & WNOHANG, &status);
 	if (ret > 0 && status_ptr && copy_to_user(status_ptr, &status, sizeof(status)))
 		return -EFAULT;
 	if (ret > 0 && rusage && clear_user(rusage, 144))
@@ -104,7 +104,7 @@ SYSCALL_DEFINE5(waitid, int, idtype, int, id, uintptr_t, infop, int, options, ui
 		pid = id ? -id : 0;
 	else
 		return -EINVAL;
-	ret = proc_wait(pid, options & (WNOHANG | WNOWAIT), &status, NULL);
+	ret = proc_wait(pid, options & (WNOHANG | WNOWAIT), &status);
 	if (ret < 0)
 		return ret;
 	memset(&info, 0, sizeof(info));
@@ -119,8 +119,8 @@ SYSCALL_DEFINE5(waitid, int, idtype, int, id, uintptr_t, infop, int, options, ui
 	return 0;
 }
 
-SYSCALL_DEFINE5(clone, uint64_t, flags, uintptr_t, stack, uintptr_t, parent_tid,
-		uintptr_t, child_tid, uint64_t, tls)
+SYSCALL_DEFINE5(clone, uint64_t, flags, uintptr_t, stack, uintptr_t, parent_tid, uintptr_t,
+		child_tid, uint64_t, tls)
 {
 	struct clone_args_k args = {
 		.flags = flags & ~0xffULL,
@@ -175,8 +175,8 @@ SYSCALL_DEFINE2(clone3, uintptr_t, uargs, size_t, size)
 		if (byte)
 			return -E2BIG;
 	}
-	if (a.set_tid || a.set_tid_size || a.cgroup || a.exit_signal > 64 ||
-	    (a.flags & 0xff) || !a.stack != !a.stack_size)
+	if (a.set_tid || a.set_tid_size || a.cgroup || a.exit_signal > 64 || (a.flags & 0xff) ||
+	    !a.stack != !a.stack_size)
 		return -EINVAL;
 	args = (struct clone_args_k){
 		.flags = a.flags,

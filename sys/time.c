@@ -66,20 +66,19 @@ SYSCALL_DEFINE1(time, uintptr_t, ut)
 SYSCALL_DEFINE1(times, uintptr_t, ubuf)
 {
 	struct process *p = current_proc();
-	const uint64_t div = HZ / USER_HZ ? HZ / USER_HZ : 1;
-	int64_t tms[4] = { 0, 0, (int64_t)(p->child_user_ticks / div),
-			   (int64_t)(p->child_system_ticks / div) };
+	int64_t tms[4] = { 0, 0, (int64_t)(p->child_user_ticks * USER_HZ / HZ),
+			   (int64_t)(p->child_system_ticks * USER_HZ / HZ) };
 	uint64_t ut = p->user_ticks, st = p->system_ticks;
 	struct thread *t;
 	unsigned long flags = spin_lock_irqsave(&p->lock);
 
-	list_for_each_entry(t, &p->threads, proc_node) {
+	list_for_each_entry (t, &p->threads, proc_node) {
 		ut += t->user_ticks;
 		st += t->system_ticks;
 	}
 	spin_unlock_irqrestore(&p->lock, flags);
-	tms[0] = ut / div;
-	tms[1] = st / div;
+	tms[0] = ut * USER_HZ / HZ;
+	tms[1] = st * USER_HZ / HZ;
 	if (ubuf && copy_to_user(ubuf, tms, sizeof(tms)))
 		return -EFAULT;
 	return (long)(clock_ns() / (NSEC_PER_SEC / USER_HZ));

@@ -5,6 +5,7 @@
 #   user/tests/NAME.c  -> $(BUILD)/user/tests/NAME      (/tests/NAME)
 #   user/lib/*.c       linked into every test program
 #   USER_PIE_TESTS     also built as static-PIE: $(BUILD)/user/tests/NAME-pie
+#   user/bench/bench.c -> $(BUILD)/user/bench/bench     (the microbenchmarks)
 #
 # `make user` builds them; `make initramfs` writes $(BUILD)/initramfs.cpio
 # (the default content, no command) with tools/mkinitramfs.
@@ -25,9 +26,10 @@ USER_LIB_OBJS := $(patsubst user/lib/%.c,$(BUILD)/user/obj/lib/%.o,$(wildcard us
 USER_TESTS := $(addprefix $(BUILD)/user/tests/,$(USER_TEST_NAMES)) \
 	$(addprefix $(BUILD)/user/tests/,$(addsuffix -pie,$(USER_PIE_TESTS)))
 USER_INIT := $(BUILD)/user/init
-USER_BINS := $(USER_INIT) $(USER_TESTS)
+USER_BENCH := $(BUILD)/user/bench/bench
+USER_BINS := $(USER_INIT) $(USER_TESTS) $(USER_BENCH)
 USER_OBJS := $(USER_LIB_OBJS) $(BUILD)/user/obj/init/init.o \
-	$(patsubst %,$(BUILD)/user/obj/tests/%.o,$(USER_TEST_NAMES))
+	$(patsubst %,$(BUILD)/user/obj/tests/%.o,$(USER_TEST_NAMES)) $(BUILD)/user/obj/bench/bench.o
 INITRAMFS := $(BUILD)/initramfs.cpio
 
 .PHONY: user initramfs
@@ -48,6 +50,11 @@ $(BUILD)/user/tests/%-pie: $(BUILD)/user/obj/tests/%.o $(USER_LIB_OBJS)
 	$(Q)$(UCC) $(UPIE_LDFLAGS) -o $@ $(UPIE_START) $^ $(UPIE_END)
 
 $(BUILD)/user/tests/%: $(BUILD)/user/obj/tests/%.o $(USER_LIB_OBJS)
+	$(Q)mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(UCC) -static -o $@ $^ -lpthread
+
+$(USER_BENCH): $(BUILD)/user/obj/bench/bench.o
 	$(Q)mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(UCC) -static -o $@ $^ -lpthread

@@ -11,14 +11,14 @@
 #include <arch/x86_64/smap.h>
 #include <lib/string.h>
 
-#define CR0_MP		(1UL << 1)
-#define CR0_EM		(1UL << 2)
-#define CR0_TS		(1UL << 3)
-#define CR4_OSFXSR	(1UL << 9)
-#define CR4_OSXMMEXCPT	(1UL << 10)
-#define EFER_SCE	(1UL << 0)
-#define NOP3		0x001f0f /* nopl (%rax) */
-#define SYSCALL_FMASK	0x47700	 /* TF, IF, DF, NT, AC cleared on entry */
+#define CR0_MP	       (1UL << 1)
+#define CR0_EM	       (1UL << 2)
+#define CR0_TS	       (1UL << 3)
+#define CR4_OSFXSR     (1UL << 9)
+#define CR4_OSXMMEXCPT (1UL << 10)
+#define EFER_SCE       (1UL << 0)
+#define NOP3	       0x001f0f /* nopl (%rax) */
+#define SYSCALL_FMASK  0x47700	/* TF, IF, DF, NT, AC cleared on entry */
 
 struct cpu_features cpu_features;
 

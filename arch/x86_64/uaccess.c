@@ -16,7 +16,7 @@
 static size_t raw_copy(void *dst, const void *src, size_t n)
 {
 	__asm__ volatile(SMAP_SITE_ASM("stac") "1: rep movsb\n"
-						"2:\n" SMAP_SITE_ASM("clac") EXTABLE_ENTRY(1b, 2b)
+					       "2:\n" SMAP_SITE_ASM("clac") EXTABLE_ENTRY(1b, 2b)
 			 : "+D"(dst), "+S"(src), "+c"(n)
 			 :
 			 : "memory");
@@ -26,7 +26,7 @@ static size_t raw_copy(void *dst, const void *src, size_t n)
 static size_t raw_clear(void *dst, size_t n)
 {
 	__asm__ volatile(SMAP_SITE_ASM("stac") "1: rep stosb\n"
-						"2:\n" SMAP_SITE_ASM("clac") EXTABLE_ENTRY(1b, 2b)
+					       "2:\n" SMAP_SITE_ASM("clac") EXTABLE_ENTRY(1b, 2b)
 			 : "+D"(dst), "+c"(n)
 			 : "a"(0)
 			 : "memory");

@@ -220,7 +220,7 @@ struct vfs_attr {
 #define LOOKUP_FOLLOW	 (1u << 0) /* follow a symlink in the last component */
 #define LOOKUP_DIRECTORY (1u << 1) /* the result must be a directory */
 
-/* Set-up: the root tmpfs, devfs mounted at /dev. Safe to call again. */
+/* Set-up: the root tmpfs, devfs mounted at /dev, procfs at /proc. Safe to call again. */
 void vfs_init(void);
 /* The root of the name space, with a reference. */
 struct dentry *vfs_root(void);
@@ -249,6 +249,15 @@ int vfs_mount(const char *source, struct dentry *base, const char *target, const
 	      unsigned long flags, const void *data);
 /* -EBUSY while anything in it is in use (open, a working directory, a mount). */
 int vfs_umount(struct dentry *base, const char *target);
+
+/* One line of the mount table (/proc/mounts). */
+struct mount_info {
+	char source[32];
+	const char *fstype;	   /* the type's name (types are never unregistered) */
+	struct dentry *mountpoint; /* referenced; NULL for the root mount */
+};
+/* The index-th mount in mount order: 0, or -ENOENT past the last one. */
+int vfs_mount_info(size_t index, struct mount_info *out);
 
 /* Open files. */
 ssize_t vfs_read(struct file *f, const struct iobuf *buf);

@@ -12,7 +12,7 @@
 
 /* Kernel copies of the argument and environment strings. */
 struct exec_args {
-	char *buf;	 /* the strings, NUL-separated, argv then envp */
+	char *buf; /* the strings, NUL-separated, argv then envp */
 	size_t used, cap;
 	uint32_t *offs; /* offsets of argc + envc strings in buf */
 	size_t argc, envc, cap_offs;

@@ -10,19 +10,19 @@
 
 struct vm_space;
 
-#define FUTEX_WAIT	      0
-#define FUTEX_WAKE	      1
-#define FUTEX_FD	      2
-#define FUTEX_REQUEUE	      3
-#define FUTEX_CMP_REQUEUE     4
-#define FUTEX_WAKE_OP	      5
-#define FUTEX_LOCK_PI	      6
-#define FUTEX_UNLOCK_PI	      7
-#define FUTEX_TRYLOCK_PI      8
-#define FUTEX_WAIT_BITSET     9
-#define FUTEX_WAKE_BITSET     10
-#define FUTEX_PRIVATE_FLAG    128
-#define FUTEX_CLOCK_REALTIME  256
+#define FUTEX_WAIT	       0
+#define FUTEX_WAKE	       1
+#define FUTEX_FD	       2
+#define FUTEX_REQUEUE	       3
+#define FUTEX_CMP_REQUEUE      4
+#define FUTEX_WAKE_OP	       5
+#define FUTEX_LOCK_PI	       6
+#define FUTEX_UNLOCK_PI	       7
+#define FUTEX_TRYLOCK_PI       8
+#define FUTEX_WAIT_BITSET      9
+#define FUTEX_WAKE_BITSET      10
+#define FUTEX_PRIVATE_FLAG     128
+#define FUTEX_CLOCK_REALTIME   256
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
 
 void futex_init(void);

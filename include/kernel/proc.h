@@ -23,6 +23,8 @@ struct dentry;
 #define COMM_LEN   16
 #define RLIMIT_MAX 16
 
+#define CMDLINE_LEN 256 /* bytes of argv kept for /proc/PID/cmdline */
+
 enum proc_state {
 	PROC_ALIVE,
 	PROC_EXITING, /* exit_group called: threads are leaving */
@@ -43,29 +45,31 @@ struct k_sigaction {
 
 struct process {
 	spinlock_t lock;
-	int pid;			 /* (c) the first thread's tid */
-	struct process *parent;		 /* (t) */
-	struct list_head children;	 /* (t) */
-	struct list_head sibling;	 /* (t) in parent->children */
-	struct list_head all_node;	 /* (t) every process */
-	enum proc_state state;		 /* (t) */
-	int exit_status;		 /* (t) wait status: code << 8, or signal */
-	struct wait_source child_event;	 /* a child changed state */
-	bool vfork_pending;		 /* (t) our vfork parent waits for exec or exit */
-	struct list_head threads;	 /* (p) struct thread.proc_node */
-	unsigned nr_threads;		 /* (p) */
-	struct vm_space *vm;		 /* (p) */
-	struct fd_table *fds;		 /* (p) */
-	struct dentry *cwd;		 /* (p) */
-	char comm[COMM_LEN];		 /* (p) */
+	int pid;				   /* (c) the first thread's tid */
+	struct process *parent;			   /* (t) */
+	struct list_head children;		   /* (t) */
+	struct list_head sibling;		   /* (t) in parent->children */
+	struct list_head all_node;		   /* (t) every process */
+	enum proc_state state;			   /* (t) */
+	int exit_status;			   /* (t) wait status: code << 8, or signal */
+	struct wait_source child_event;		   /* a child changed state */
+	bool vfork_pending;			   /* (t) our vfork parent waits for exec or exit */
+	struct list_head threads;		   /* (p) struct thread.proc_node */
+	unsigned nr_threads;			   /* (p) */
+	struct vm_space *vm;			   /* (p) */
+	struct fd_table *fds;			   /* (p) */
+	struct dentry *cwd;			   /* (p) */
+	char comm[COMM_LEN];			   /* (p) */
+	char cmdline[CMDLINE_LEN];		   /* (p) argv, NUL-separated, truncated (/proc) */
+	size_t cmdline_len;			   /* (p) bytes used in cmdline */
 	uint32_t uid, euid, suid, gid, egid, sgid; /* (p) */
-	uint32_t umask;			 /* (p) */
-	struct rlimit64 rlimits[RLIMIT_MAX]; /* (p) */
-	struct k_sigaction sigactions[64];   /* (p) dispositions (delivery: next issue) */
-	uint64_t pending_signals;	     /* (atomic) sent, awaiting delivery */
-	uint64_t user_ticks, system_ticks;	 /* (t) of exited threads */
+	uint32_t umask;				   /* (p) */
+	struct rlimit64 rlimits[RLIMIT_MAX];	   /* (p) */
+	struct k_sigaction sigactions[64];	   /* (p) dispositions (delivery: next issue) */
+	uint64_t pending_signals;		   /* (atomic) sent, awaiting delivery */
+	uint64_t user_ticks, system_ticks;	   /* (t) of exited threads */
 	uint64_t child_user_ticks, child_system_ticks; /* (t) of reaped children */
-	uint64_t start_ns;		 /* (c) */
+	uint64_t start_ns;			       /* (c) */
 };
 
 extern spinlock_t proc_tree_lock;
@@ -74,6 +78,23 @@ struct process *current_proc(void);
 
 /* The first user process (pid 1) running path with the console as stdio. */
 int proc_start_init(const char *path);
+
+/*
+ * For listings (/proc): fn is called for every process, zombies included,
+ * in creation order, with proc_tree_lock held, so p cannot be reaped
+ * meanwhile. fn must not block or take proc_tree_lock; it may take p->lock
+ * (the lock order is proc_tree_lock, then a process's lock).
+ */
+void proc_for_each(void (*fn)(struct process *p, void *ctx), void *ctx);
+/*
+ * The process with this pid (a zombie too), or NULL. The caller holds
+ * proc_tree_lock: the process stays valid (not reaped, not freed) only
+ * until the caller releases it, so it copies what it needs first, taking
+ * p->lock for (p) fields. p->vm and p->fds stay alive while the caller
+ * holds p->lock and sees nr_threads > 0 (the last thread's exit releases
+ * them only after decrementing nr_threads under p->lock).
+ */
+struct process *proc_find(int pid);
 
 /* Creation: a process for fork/clone (not yet runnable), and user threads. */
 struct process *proc_alloc(struct process *parent);
@@ -96,11 +117,14 @@ void proc_kill(struct process *p, int sig);
 /* kill(pid, sig) for one process: 0 or -ESRCH. */
 long proc_send_signal(int pid, int sig);
 
-/* wait4/waitid core: finds and optionally reaps a child in state zombie. */
-long proc_wait(int pid, int options, int *status, struct process **reaped_out);
+/*
+ * wait4/waitid core: reaps (or with WNOWAIT only reports) a zombie child
+ * matching pid; 0 with WNOHANG when none is ready, -ECHILD when none matches.
+ */
+long proc_wait(int pid, int options, int *status);
 
 /* Linux wait status encodings. */
-#define W_EXITCODE(code) (((code) & 0xff) << 8)
-#define W_SIGNALED(sig)	 ((sig) & 0x7f)
+#define W_EXITCODE(code) (((code)&0xff) << 8)
+#define W_SIGNALED(sig)	 ((sig)&0x7f)
 
 #endif

@@ -16,55 +16,55 @@
 
 #define SYSCALL_ENTRY(name) long sys_##name(const uint64_t *a)
 
-#define SYSCALL_DEFINE0(name)                                                  \
-	static long do_sys_##name(void);                                           \
-	SYSCALL_ENTRY(name)                                                    \
-	{                                                                      \
-		(void)a;                                                       \
-		return do_sys_##name();                                            \
-	}                                                                      \
+#define SYSCALL_DEFINE0(name)            \
+	static long do_sys_##name(void); \
+	SYSCALL_ENTRY(name)              \
+	{                                \
+		(void)a;                 \
+		return do_sys_##name();  \
+	}                                \
 	static long do_sys_##name(void)
-#define SYSCALL_DEFINE1(name, t1, a1)                                          \
-	static long do_sys_##name(t1 a1);                                          \
-	SYSCALL_ENTRY(name)                                                    \
-	{                                                                      \
-		return do_sys_##name((t1)a[0]);                                    \
-	}                                                                      \
+#define SYSCALL_DEFINE1(name, t1, a1)           \
+	static long do_sys_##name(t1 a1);       \
+	SYSCALL_ENTRY(name)                     \
+	{                                       \
+		return do_sys_##name((t1)a[0]); \
+	}                                       \
 	static long do_sys_##name(t1 a1)
-#define SYSCALL_DEFINE2(name, t1, a1, t2, a2)                                  \
-	static long do_sys_##name(t1 a1, t2 a2);                                   \
-	SYSCALL_ENTRY(name)                                                    \
-	{                                                                      \
-		return do_sys_##name((t1)a[0], (t2)a[1]);                          \
-	}                                                                      \
+#define SYSCALL_DEFINE2(name, t1, a1, t2, a2)             \
+	static long do_sys_##name(t1 a1, t2 a2);          \
+	SYSCALL_ENTRY(name)                               \
+	{                                                 \
+		return do_sys_##name((t1)a[0], (t2)a[1]); \
+	}                                                 \
 	static long do_sys_##name(t1 a1, t2 a2)
-#define SYSCALL_DEFINE3(name, t1, a1, t2, a2, t3, a3)                          \
-	static long do_sys_##name(t1 a1, t2 a2, t3 a3);                            \
-	SYSCALL_ENTRY(name)                                                    \
-	{                                                                      \
-		return do_sys_##name((t1)a[0], (t2)a[1], (t3)a[2]);                \
-	}                                                                      \
+#define SYSCALL_DEFINE3(name, t1, a1, t2, a2, t3, a3)               \
+	static long do_sys_##name(t1 a1, t2 a2, t3 a3);             \
+	SYSCALL_ENTRY(name)                                         \
+	{                                                           \
+		return do_sys_##name((t1)a[0], (t2)a[1], (t3)a[2]); \
+	}                                                           \
 	static long do_sys_##name(t1 a1, t2 a2, t3 a3)
-#define SYSCALL_DEFINE4(name, t1, a1, t2, a2, t3, a3, t4, a4)                  \
-	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4);                     \
-	SYSCALL_ENTRY(name)                                                    \
-	{                                                                      \
-		return do_sys_##name((t1)a[0], (t2)a[1], (t3)a[2], (t4)a[3]);      \
-	}                                                                      \
+#define SYSCALL_DEFINE4(name, t1, a1, t2, a2, t3, a3, t4, a4)                 \
+	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4);                \
+	SYSCALL_ENTRY(name)                                                   \
+	{                                                                     \
+		return do_sys_##name((t1)a[0], (t2)a[1], (t3)a[2], (t4)a[3]); \
+	}                                                                     \
 	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4)
-#define SYSCALL_DEFINE5(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)                 \
-	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5);                     \
-	SYSCALL_ENTRY(name)                                                           \
-	{                                                                             \
-		return do_sys_##name((t1)a[0], (t2)a[1], (t3)a[2], (t4)a[3], (t5)a[4]);   \
-	}                                                                             \
+#define SYSCALL_DEFINE5(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)                   \
+	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5);                   \
+	SYSCALL_ENTRY(name)                                                             \
+	{                                                                               \
+		return do_sys_##name((t1)a[0], (t2)a[1], (t3)a[2], (t4)a[3], (t5)a[4]); \
+	}                                                                               \
 	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5)
-#define SYSCALL_DEFINE6(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6)                \
-	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6);                    \
-	SYSCALL_ENTRY(name)                                                                  \
-	{                                                                                    \
+#define SYSCALL_DEFINE6(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6)                     \
+	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6);                      \
+	SYSCALL_ENTRY(name)                                                                       \
+	{                                                                                         \
 		return do_sys_##name((t1)a[0], (t2)a[1], (t3)a[2], (t4)a[3], (t5)a[4], (t6)a[5]); \
-	}                                                                                    \
+	}                                                                                         \
 	static long do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6)
 
 #define SYSCALL(nr, name) SYSCALL_ENTRY(name);

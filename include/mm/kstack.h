@@ -18,5 +18,7 @@ int kstack_alloc(struct kstack *s);
 void kstack_free(struct kstack *s);
 /* Whether va lies in the guard page of some kernel stack. */
 bool kstack_is_guard(uintptr_t va);
+/* Pages mapped now for kernel stacks (/proc/meminfo's KernelStack). */
+uint64_t kstack_pages(void);
 
 #endif

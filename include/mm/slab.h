@@ -45,5 +45,7 @@ void *kzalloc(size_t size);
 void kfree(void *p);
 /* The usable size of a kmalloc block. */
 size_t ksize(const void *p);
+/* Pages held now by all slabs and large kmalloc blocks (/proc/meminfo's Slab). */
+uint64_t slab_pages(void);
 
 #endif

@@ -23,7 +23,11 @@ import tempfile
 
 from guest import ROOT, run
 
-ENABLED = []  # e.g. ["init", "hello", "hello-pie", "proc", ...]
+ENABLED = [
+    "init", "hello", "hello-pie", "proc", "clone", "clone-pie", "mm", "mm-pie", "exec",
+    "exec-pie", "futex", "time", "misc", "efault", "faults", "threads_blocked", "fuzz_syscalls",
+    "procfs",
+]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
 TIMEOUT = 300

@@ -34,7 +34,7 @@ TEST(vm_area, insert_keeps_order_and_find_works)
 	add(0x30000, 0x40000, 0);
 	add(0x10000, 0x20000, 0);
 	add(0x50000, 0x60000, 0);
-	list_for_each_entry(a, &areas, node) {
+	list_for_each_entry (a, &areas, node) {
 		CHECK(!prev || prev->end <= a->start);
 		prev = a;
 	}

@@ -30,6 +30,7 @@
 #define UT_H
 
 #include <errno.h>
+#include <sched.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -170,5 +171,22 @@ uint64_t ut_now_ns(void);
 
 /* Sleeps for ms milliseconds (nanosleep, restarted after EINTR). */
 void ut_sleep_ms(long ms);
+
+/*
+ * Polls cond, sleeping a millisecond (UT_POLL) or yielding (UT_SPIN) between
+ * looks, until it holds or `seconds` have passed; the value is whether it
+ * holds. Every wait for another process or thread is bounded this way, so
+ * that a kernel bug fails the case instead of hanging the program.
+ */
+#define UT_POLL(cond, seconds) UT_POLL_WITH(cond, seconds, ut_sleep_ms(1))
+#define UT_SPIN(cond, seconds) UT_POLL_WITH(cond, seconds, sched_yield())
+#define UT_POLL_WITH(cond, seconds, pause)                                        \
+	({                                                                        \
+		uint64_t ut_end_ = ut_now_ns() + (uint64_t)(seconds)*1000000000u; \
+		int ut_ok_;                                                       \
+		while (!(ut_ok_ = !!(cond)) && ut_now_ns() < ut_end_)             \
+			pause;                                                    \
+		ut_ok_;                                                           \
+	})
 
 #endif

@@ -30,12 +30,15 @@ static long futex(volatile int *uaddr, int op, int val, const void *timeout)
 }
 
 /* Waits until *word is 0 (a CLONE_CHILD_CLEARTID word, cleared and woken). */
-static void wait_cleared(volatile int *word)
+static int wait_cleared(volatile int *word)
 {
+	struct timespec ts = { 0, 100 * 1000000 };
+	uint64_t end = ut_now_ns() + 60 * 1000000000ull;
 	int v;
 
-	while ((v = *word) != 0)
-		futex(word, FUTEX_WAIT, v, NULL);
+	while ((v = *word) != 0 && ut_now_ns() < end)
+		futex(word, FUTEX_WAIT, v, &ts);
+	return *word == 0;
 }
 
 /*
@@ -208,8 +211,7 @@ UT_CASE(detached_threads)
 		pthread_t t;
 		UT_EQ(pthread_create(&t, &attr, detached, &done), 0);
 	}
-	for (int i = 0; i < 60000 && atomic_load(&done) < 8; i++)
-		ut_sleep_ms(1);
+	UT_POLL(atomic_load(&done) >= 8, 60);
 	UT_EQ(atomic_load(&done), 8);
 	pthread_attr_destroy(&attr);
 }
@@ -293,7 +295,7 @@ UT_CASE(raw_clone_thread_settls_settid_cleartid)
 			stack + size, &ptid, &ctid, (unsigned long)fake_tls, raw_thread, NULL);
 	UT_CHECK(tid > 0);
 	UT_EQ(ptid, tid);
-	wait_cleared(&ctid); /* cleared and woken at the thread's exit */
+	UT_CHECK(wait_cleared(&ctid)); /* cleared and woken at the thread's exit */
 	UT_EQ(seen.done, 1);
 	UT_EQ(seen.tid, tid);
 	UT_EQ(seen.fs0, (long)fake_tls);
@@ -318,8 +320,7 @@ UT_CASE(set_tid_address_cleared_at_thread_exit)
 			     (void *)&word);
 
 	UT_CHECK(tid > 0);
-	wait_cleared(&word);
-	UT_EQ(word, 0);
+	UT_CHECK(wait_cleared(&word));
 	munmap(stack, size);
 }
 

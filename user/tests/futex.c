@@ -79,13 +79,16 @@ static void start_waiters(pthread_t *t, struct waiter *w, int n)
 	atomic_store(&wait_result_bad, 0);
 	for (int i = 0; i < n; i++)
 		UT_EQ(pthread_create(&t[i], NULL, waiter, &w[i]), 0);
-	while (atomic_load(&ready) < n)
-		sched_yield();
+	UT_CHECK(UT_SPIN(atomic_load(&ready) >= n, 60));
 }
 
-/* Repeats a wake operation until it has woken `total` waiters in all. */
+/*
+ * Repeats a wake operation until it has woken `total` waiters in all;
+ * returns the total, or a negative number after a bad result or a minute.
+ */
 static long wake_until(volatile int *addr, int op, int per_call, int total, int bitset)
 {
+	uint64_t end = ut_now_ns() + 60 * 1000000000ull;
 	long sum = 0;
 
 	while (sum < total) {
@@ -93,10 +96,31 @@ static long wake_until(volatile int *addr, int op, int per_call, int total, int 
 		if (r < 0 || r > per_call)
 			return -1000 - r;
 		sum += r;
+		if (r == 0 && ut_now_ns() > end)
+			return -2000 - sum;
 		if (r == 0)
 			sched_yield();
 	}
 	return sum;
+}
+
+/* Repeats a requeue of none woken, all moved, until n were moved in all. */
+static long requeue_all(volatile int *from, int op, volatile int *to, int n)
+{
+	uint64_t end = ut_now_ns() + 60 * 1000000000ull;
+	long moved = 0;
+
+	while (moved < n) {
+		long r = requeue(from, op, 0, INT_MAX, to, 0);
+		if (r < 0)
+			return -1000 + r;
+		moved += r;
+		if (r == 0 && ut_now_ns() > end)
+			return -2000 - moved; /* (a kernel that counts only the woken ones) */
+		if (r == 0)
+			sched_yield();
+	}
+	return moved;
 }
 
 UT_CASE(wait_value_mismatch_is_eagain)
@@ -236,7 +260,6 @@ UT_CASE(cmp_requeue_moves_waiters)
 	static volatile int from, to;
 	pthread_t t[N];
 	struct waiter w[N];
-	long moved = 0;
 
 	from = to = 0;
 	for (int i = 0; i < N; i++)
@@ -244,14 +267,7 @@ UT_CASE(cmp_requeue_moves_waiters)
 	start_waiters(t, w, N);
 	UT_ERRNO(requeue(&from, FUTEX_CMP_REQUEUE | PRIV, 0, INT_MAX, &to, 1), EAGAIN);
 	/* Wake none, move all: the return value counts the moved waiters. */
-	while (moved < N) {
-		long r = requeue(&from, FUTEX_CMP_REQUEUE | PRIV, 0, INT_MAX, &to, 0);
-		UT_CHECK(r >= 0);
-		moved += r;
-		if (r == 0)
-			sched_yield();
-	}
-	UT_EQ(moved, N);
+	UT_EQ(requeue_all(&from, FUTEX_CMP_REQUEUE | PRIV, &to, N), N);
 	UT_EQ(futex(&from, FUTEX_WAKE | PRIV, INT_MAX, NULL, NULL, 0), 0); /* none left */
 	UT_EQ(atomic_load(&woken), 0);
 	UT_EQ(futex(&to, FUTEX_WAKE | PRIV, INT_MAX, NULL, NULL, 0), N);
@@ -268,24 +284,16 @@ UT_CASE(requeue_moves_then_wakes_one_and_moves_back)
 	static volatile int from, to;
 	pthread_t t[N];
 	struct waiter w[N];
-	long r, moved = 0;
 
 	from = to = 0;
 	for (int i = 0; i < N; i++)
 		w[i] = (struct waiter){ &from, FUTEX_WAIT | PRIV, 0, 0 };
 	start_waiters(t, w, N);
-	while (moved < N) {
-		r = requeue(&from, FUTEX_REQUEUE | PRIV, 0, INT_MAX, &to, 0);
-		UT_CHECK(r >= 0);
-		moved += r;
-		if (r == 0)
-			sched_yield();
-	}
-	UT_EQ(moved, N);
+	/* Linux counts the moved waiters in FUTEX_REQUEUE's result too. */
+	UT_EQ(requeue_all(&from, FUTEX_REQUEUE | PRIV, &to, N), N);
 	/* All asleep on `to` now: wake one, move the others back. */
 	UT_EQ(requeue(&to, FUTEX_REQUEUE | PRIV, 1, INT_MAX, &from, 0), N);
-	while (atomic_load(&woken) < 1)
-		sched_yield();
+	UT_CHECK(UT_SPIN(atomic_load(&woken) >= 1, 60));
 	UT_EQ(futex(&to, FUTEX_WAKE | PRIV, INT_MAX, NULL, NULL, 0), 0);
 	UT_EQ(futex(&from, FUTEX_WAKE | PRIV, INT_MAX, NULL, NULL, 0), N - 1);
 	for (int i = 0; i < N; i++)
@@ -313,13 +321,12 @@ UT_CASE(shared_futex_across_fork)
 	shm[1] = 0; /* the child is about to wait */
 	pid = UT_NOERR(fork());
 	if (pid == 0) {
+		struct timespec ts = { 1, 0 };
 		shm[1] = 1;
-		while (shm[0] == 0)
-			futex(&shm[0], FUTEX_WAIT, 0, NULL, NULL, 0);
-		_exit(0);
+		UT_POLL_WITH(shm[0] != 0, 60, futex(&shm[0], FUTEX_WAIT, 0, &ts, NULL, 0));
+		_exit(shm[0] != 0 ? 0 : 1);
 	}
-	while (!shm[1])
-		sched_yield();
+	UT_CHECK(UT_SPIN(shm[1], 60));
 	/* Same page, other process: a shared key must find the waiter. */
 	UT_EQ(wake_until(&shm[0], FUTEX_WAKE, 1, 1, 0), 1);
 	shm[0] = 1;
@@ -347,12 +354,10 @@ UT_CASE(private_futex_is_per_process)
 		long r = futex(&shm[0], FUTEX_WAIT | PRIV, 0, &ts, NULL, 0);
 		_exit(r == -1 && errno == ETIMEDOUT ? 0 : 1);
 	}
-	while (!shm[1])
-		sched_yield();
-	while (wait4(pid, &status, WNOHANG, NULL) == 0) {
-		wrongly_woken += futex(&shm[0], FUTEX_WAKE | PRIV, 1, NULL, NULL, 0) > 0;
-		sched_yield();
-	}
+	UT_CHECK(UT_SPIN(shm[1], 60));
+	UT_CHECK(UT_POLL_WITH(wait4(pid, &status, WNOHANG, NULL) != 0, 60,
+			      wrongly_woken += futex(&shm[0], FUTEX_WAKE | PRIV, 1, NULL, NULL, 0) >
+					       0));
 	UT_EQ(wrongly_woken, 0);
 	UT_CHECK(WIFEXITED(status));
 	UT_EQ(WEXITSTATUS(status), 0);
@@ -492,8 +497,7 @@ static void *hold_lock(void *arg)
 
 	pthread_mutex_lock(m);
 	atomic_store(&ready, 1);
-	while (atomic_load(&woken) == 0)
-		ut_sleep_ms(1);
+	UT_POLL(atomic_load(&woken) != 0, 60);
 	pthread_mutex_unlock(m);
 	return NULL;
 }
@@ -507,8 +511,7 @@ UT_CASE(mutex_timedlock_and_trylock)
 	atomic_store(&ready, 0);
 	atomic_store(&woken, 0);
 	UT_EQ(pthread_create(&t, NULL, hold_lock, &m), 0);
-	while (!atomic_load(&ready))
-		sched_yield();
+	UT_CHECK(UT_SPIN(atomic_load(&ready), 60));
 	UT_EQ(pthread_mutex_trylock(&m), EBUSY);
 	deadline = after_ms(CLOCK_REALTIME, 20);
 	UT_EQ(pthread_mutex_timedlock(&m, &deadline), ETIMEDOUT);

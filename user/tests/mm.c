@@ -466,8 +466,7 @@ UT_CASE(cow_parent_writes_are_private)
 	data_var = 1;
 	pid_t pid = UT_NOERR(fork());
 	if (pid == 0) {
-		for (int i = 0; i < 60000 && !sync[0]; i++)
-			ut_sleep_ms(1);
+		UT_POLL(sync[0], 60);
 		_exit(sync[0] && all_bytes(anon, 8 * PAGE, 1) && data_var == 1 ? 0 : 1);
 	}
 	memset(anon, 2, 8 * PAGE); /* after fork, before the child looks */
@@ -512,12 +511,10 @@ UT_CASE(shared_anonymous_visible_across_fork)
 	pid_t pid = UT_NOERR(fork());
 	if (pid == 0) {
 		p[PAGE] = 7; /* written by the child, seen by the parent */
-		for (int i = 0; i < 60000 && p[2 * PAGE] != 8; i++)
-			ut_sleep_ms(1);
+		UT_POLL(p[2 * PAGE] == 8, 60);
 		_exit(p[0] == 1 && p[2 * PAGE] == 8 ? 0 : 1);
 	}
-	for (int i = 0; i < 60000 && p[PAGE] != 7; i++)
-		ut_sleep_ms(1);
+	UT_POLL(p[PAGE] == 7, 60);
 	UT_EQ(p[PAGE], 7);
 	p[2 * PAGE] = 8; /* and the other way */
 	UT_CHILD_OK(pid);

@@ -28,12 +28,10 @@ static volatile int *shared_page(void)
 	return p;
 }
 
-/* Polls *word until it is nonzero, sleeping a millisecond between looks. */
-static int wait_flag(volatile int *word, int max_ms)
+/* Polls *word until it is nonzero (for a minute at most). */
+static int wait_flag(volatile int *word)
 {
-	for (int i = 0; i < max_ms && !*word; i++)
-		ut_sleep_ms(1);
-	return *word;
+	return UT_POLL(*word, 60);
 }
 
 UT_CASE(getpid_positive_and_stable)
@@ -120,7 +118,7 @@ UT_CASE(wnohang_with_running_child)
 	int status = 12345;
 
 	if (pid == 0) {
-		wait_flag(go, 60000);
+		wait_flag(go);
 		_exit(7);
 	}
 	UT_EQ(wait4(pid, &status, WNOHANG, NULL), 0);
@@ -137,13 +135,8 @@ UT_CASE(wnohang_reaps_exited_child)
 
 	if (pid == 0)
 		_exit(9);
-	/* Poll: the child ends soon; the loop is bounded. */
-	for (int i = 0; i < 100000; i++) {
-		r = wait4(pid, &status, WNOHANG, NULL);
-		if (r != 0)
-			break;
-		ut_sleep_ms(1);
-	}
+	/* Poll: the child ends soon. */
+	UT_POLL((r = wait4(pid, &status, WNOHANG, NULL)) != 0, 60);
 	UT_EQ(r, pid);
 	UT_CHECK(WIFEXITED(status));
 	UT_EQ(WEXITSTATUS(status), 9);
@@ -296,7 +289,7 @@ UT_CASE(waitid_wnohang_nothing_ready)
 	pid_t pid = UT_NOERR(fork());
 
 	if (pid == 0) {
-		wait_flag(go, 60000);
+		wait_flag(go);
 		_exit(0);
 	}
 	memset(&si, 0xff, sizeof(si));
@@ -395,7 +388,7 @@ static pid_t make_orphan(volatile int *shm)
 	if (middle == 0) {
 		pid_t orphan = fork();
 		if (orphan == 0) {
-			wait_flag(&shm[1], 60000);
+			wait_flag(&shm[1]);
 			shm[2] = getppid();
 			shm[3] = 1;
 			_exit(0);
@@ -405,7 +398,7 @@ static pid_t make_orphan(volatile int *shm)
 	}
 	UT_EQ(ut_wait(middle), 0);
 	shm[1] = 1;
-	UT_CHECK(wait_flag(&shm[3], 60000));
+	UT_CHECK(wait_flag(&shm[3]));
 	return shm[0];
 }
 
@@ -423,14 +416,10 @@ UT_CASE(orphan_reaped_by_init)
 {
 	volatile int *shm = shared_page();
 	pid_t orphan = make_orphan(shm);
-	int gone = 0;
 
-	/* Once init has reaped it, the pid no longer exists. */
-	for (int i = 0; i < 60000 && !gone; i++) {
-		gone = kill(orphan, 0) == -1 && errno == ESRCH;
-		if (!gone)
-			ut_sleep_ms(1);
-	}
-	UT_CHECK(gone);
+	/* Once init has reaped it, the pid no longer exists: kill(pid, 0)
+	 * succeeds until then, and fails with ESRCH after. */
+	UT_POLL(kill(orphan, 0) == -1, 60);
+	UT_ERRNO(kill(orphan, 0), ESRCH);
 	munmap((void *)shm, 4096);
 }

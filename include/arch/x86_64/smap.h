@@ -8,11 +8,12 @@
 #ifndef ARCH_X86_64_SMAP_H
 #define ARCH_X86_64_SMAP_H
 
-#define SMAP_SITE_ASM(insn)                                                    \
+#define SMAP_SITE_ASM(insn)                                                               \
 	"661: " insn "\n\t.pushsection .smap_sites, \"a\"\n\t.balign 8\n\t.quad 661b\n\t" \
 	".popsection\n\t"
 
 #ifdef __ASSEMBLER__
+/* clang-format off */
 .macro SMAP_CLAC
 661:	clac
 	.pushsection .smap_sites, "a"
@@ -20,15 +21,16 @@
 	.quad 661b
 	.popsection
 .endm
+/* clang-format on */
 #else
 static inline void stac(void)
 {
-	__asm__ volatile(SMAP_SITE_ASM("stac") ::: "memory");
+	__asm__ volatile(SMAP_SITE_ASM("stac")::: "memory");
 }
 
 static inline void clac(void)
 {
-	__asm__ volatile(SMAP_SITE_ASM("clac") ::: "memory");
+	__asm__ volatile(SMAP_SITE_ASM("clac")::: "memory");
 }
 
 /* Replaces stac/clac with NOPs when the CPU lacks SMAP; runs before kmap_init. */

@@ -1,0 +1,623 @@
+/*
+ * What the files of /proc say (include/fs/procfs.h): one generator per
+ * file, called by fs/procfs.c when the file is opened, and the questions
+ * procfs asks about processes (does a pid exist, which descriptors are
+ * open, where does one lead). Formats are Linux's (proc(5)), so that its
+ * tools (busybox ps, top, free) read them.
+ *
+ * A process is read under proc_tree_lock, which keeps it from being
+ * reaped, and its own lock, into a struct proc_snap. Its address space
+ * and descriptor table are not copied but referenced, and walked after
+ * those locks are dropped; they exist only while the process has threads
+ * (include/kernel/proc.h), so a zombie has neither.
+ */
+#include <fs/procfs.h>
+#include <fs/fdtable.h>
+#include <fs/tmpfs.h>
+#include <kernel/clock.h>
+#include <kernel/config.h>
+#include <kernel/proc.h>
+#include <kernel/thread.h>
+#include <kernel/time.h>
+#include <kernel/wait.h>
+#include <arch/x86_64/cpu_setup.h>
+#include <arch/x86_64/percpu.h>
+#include <lib/bitmap.h>
+#include <lib/compiler.h>
+#include <lib/printf.h>
+#include <lib/string.h>
+#include <mm/kstack.h>
+#include <mm/page.h>
+#include <mm/slab.h>
+#include <mm/vm.h>
+#include <uapi/errno.h>
+#include <uapi/resource.h>
+
+#define USER_HZ	      100 /* the clock ticks of /proc and times(2) */
+#define KB_PER_PAGE   (PAGE_SIZE / 1024)
+#define MAPS_NAME_COL 72 /* a maps line's name starts after this column, as on Linux */
+
+/* The same as uname(2) says (sys/misc.c). */
+#define LINUX_RELEASE "6.1.0-axolotl"
+#define LINUX_VERSION "#1 Axolotl 0.1"
+
+/* What the files of /proc/PID need of a process, copied under its locks. */
+struct proc_snap {
+	int pid, ppid;
+	char state;    /* R (a thread is runnable), S, or Z */
+	int exit_code; /* the wait status of a zombie */
+	unsigned nr_threads;
+	uint64_t utime, stime, cutime, cstime; /* timer ticks (HZ) */
+	uint64_t start_ns;
+	uint64_t sig_pending, sig_ignored, sig_caught;
+	uint32_t uid, euid, suid, gid, egid, sgid, umask;
+	uint64_t rss_limit;
+	char comm[COMM_LEN];
+	size_t cmdline_len;
+	char cmdline[CMDLINE_LEN];
+	struct vm_space *vm;  /* referenced; NULL once the threads are gone */
+	struct fd_table *fds; /* likewise */
+};
+
+/* What the tree lock guards. Caller holds proc_tree_lock. */
+static void snap_tree_locked(struct process *p, struct proc_snap *s)
+{
+	bool zombie = p->state == PROC_ZOMBIE;
+
+	s->pid = p->pid;
+	s->ppid = p->parent ? p->parent->pid : 0;
+	s->state = zombie ? 'Z' : 'S';
+	s->exit_code = zombie ? p->exit_status : 0;
+	s->utime = p->user_ticks;
+	s->stime = p->system_ticks;
+	s->cutime = p->child_user_ticks;
+	s->cstime = p->child_system_ticks;
+	s->start_ns = p->start_ns;
+	s->sig_pending = __atomic_load_n(&p->pending_signals, __ATOMIC_RELAXED);
+}
+
+static void snap_signals_locked(struct process *p, struct proc_snap *s)
+{
+	for (int i = 0; i < 64; i++) {
+		uint64_t handler = p->sigactions[i].handler;
+
+		if (handler == 1)
+			s->sig_ignored |= 1ULL << i;
+		else if (handler)
+			s->sig_caught |= 1ULL << i;
+	}
+}
+
+/* What the process's lock guards, and references on its vm and fds. Caller holds p->lock. */
+static void snap_proc_locked(struct process *p, struct proc_snap *s)
+{
+	struct thread *t;
+
+	memcpy(s->comm, p->comm, COMM_LEN);
+	s->comm[COMM_LEN - 1] = '\0';
+	s->cmdline_len = MIN(p->cmdline_len, sizeof(s->cmdline));
+	memcpy(s->cmdline, p->cmdline, s->cmdline_len);
+	s->uid = p->uid, s->euid = p->euid, s->suid = p->suid;
+	s->gid = p->gid, s->egid = p->egid, s->sgid = p->sgid;
+	s->umask = p->umask;
+	s->rss_limit = p->rlimits[RLIMIT_RSS].cur;
+	snap_signals_locked(p, s);
+	s->nr_threads = p->nr_threads;
+	list_for_each_entry (t, &p->threads, proc_node) {
+		s->utime += t->user_ticks;
+		s->stime += t->system_ticks;
+		if (READ_ONCE(t->state) == THREAD_RUNNABLE)
+			s->state = 'R';
+	}
+	if (!p->nr_threads)
+		return; /* the last thread's exit is releasing them */
+	if (p->vm) {
+		vm_get(p->vm);
+		s->vm = p->vm;
+	}
+	if (p->fds)
+		s->fds = fdtable_get(p->fds);
+}
+
+/* 0 with *s filled, or -ENOENT; snap_release undoes it. */
+static int snap_take(int pid, struct proc_snap *s)
+{
+	unsigned long tflags = spin_lock_irqsave(&proc_tree_lock), pflags;
+	struct process *p = proc_find(pid);
+
+	memset(s, 0, sizeof(*s));
+	if (p) {
+		snap_tree_locked(p, s);
+		pflags = spin_lock_irqsave(&p->lock);
+		snap_proc_locked(p, s);
+		spin_unlock_irqrestore(&p->lock, pflags);
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, tflags);
+	return p ? 0 : -ENOENT;
+}
+
+static void snap_release(struct proc_snap *s)
+{
+	if (s->vm)
+		vm_put(s->vm);
+	if (s->fds)
+		fdtable_put(s->fds);
+}
+
+struct vm_summary {
+	uint64_t size;	    /* bytes in all areas */
+	uint64_t resident;  /* pages mapped */
+	uint64_t start_brk; /* where the heap starts */
+};
+
+static void vm_summarize(struct vm_space *vm, struct vm_summary *out)
+{
+	unsigned long flags;
+	struct vm_area *a;
+
+	memset(out, 0, sizeof(*out));
+	if (!vm)
+		return;
+	flags = spin_lock_irqsave(&vm->lock);
+	list_for_each_entry (a, &vm->areas, node)
+		out->size += a->end - a->start;
+	out->resident = vm->resident_pages;
+	out->start_brk = vm->brk_start;
+	spin_unlock_irqrestore(&vm->lock, flags);
+}
+
+static unsigned long to_user_hz(uint64_t ticks)
+{
+	return (unsigned long)(ticks * USER_HZ / HZ);
+}
+
+/* ---- questions from fs/procfs.c ---- */
+
+bool proc_pid_exists(int pid)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	bool found = proc_find(pid) != NULL;
+
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return found;
+}
+
+static void mark_pid(struct process *p, void *map)
+{
+	bitmap_set_bit(map, (size_t)p->pid);
+}
+
+void proc_pid_map(unsigned long *map)
+{
+	proc_for_each(mark_pid, map);
+}
+
+/*
+ * Reads the table in place, under the locks, rather than taking
+ * references: procfs asks with a directory's inode lock held, where
+ * dropping the last reference of a file (closing it) must not happen.
+ */
+static void mark_open_fds(struct fd_table *t, unsigned long *map)
+{
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+
+	for (unsigned fd = 0; fd < t->size && fd < FD_MAX; fd++)
+		if (t->fds[fd].file)
+			bitmap_set_bit(map, fd);
+	spin_unlock_irqrestore(&t->lock, flags);
+}
+
+int proc_fd_map(int pid, unsigned long *map)
+{
+	unsigned long tflags = spin_lock_irqsave(&proc_tree_lock), pflags;
+	struct process *p = proc_find(pid);
+
+	if (p) {
+		pflags = spin_lock_irqsave(&p->lock);
+		if (p->nr_threads && p->fds)
+			mark_open_fds(p->fds, map);
+		spin_unlock_irqrestore(&p->lock, pflags);
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, tflags);
+	return p ? 0 : -ENOENT;
+}
+
+/* The file at pid's fd, referenced, or NULL. */
+static struct file *proc_fd_file(int pid, int fd)
+{
+	unsigned long tflags = spin_lock_irqsave(&proc_tree_lock), pflags;
+	struct process *p = proc_find(pid);
+	struct fd_table *t = NULL;
+	struct file *f;
+
+	if (p) {
+		pflags = spin_lock_irqsave(&p->lock);
+		if (p->nr_threads && p->fds)
+			t = fdtable_get(p->fds);
+		spin_unlock_irqrestore(&p->lock, pflags);
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, tflags);
+	if (!t)
+		return NULL;
+	f = fd_get_file(t, fd);
+	fdtable_put(t);
+	return f;
+}
+
+int proc_fd_path(int pid, int fd, char *buf, size_t size)
+{
+	struct file *f = proc_fd_file(pid, fd);
+	int n;
+
+	if (!f)
+		return -ENOENT;
+	n = dentry_path(f->dentry, buf, size);
+	if (n == -ENOENT) { /* unlinked: its name is all that is left */
+		n = snprintf(buf, size, "/%s (deleted)", f->dentry->name);
+		n = MIN(n, (int)size - 1);
+	}
+	file_put(f);
+	return n;
+}
+
+/* ---- /proc/PID ---- */
+
+int proc_show_pid_stat(struct seqbuf *s, int pid)
+{
+	struct proc_snap p;
+	struct vm_summary vm;
+	int r = snap_take(pid, &p);
+
+	if (r)
+		return r;
+	vm_summarize(p.vm, &vm);
+	/* Fields 1-9: pid (comm) state ppid pgrp session tty_nr tpgid flags */
+	seq_printf(s, "%d (%s) %c %d %d %d 0 -1 0 ", p.pid, p.comm, p.state, p.ppid, p.pid, p.pid);
+	/* 10-17: minflt cminflt majflt cmajflt utime stime cutime cstime */
+	seq_printf(s, "0 0 0 0 %lu %lu %lu %lu ", to_user_hz(p.utime), to_user_hz(p.stime),
+		   to_user_hz(p.cutime), to_user_hz(p.cstime));
+	/* 18-24: priority nice num_threads itrealvalue starttime vsize rss */
+	seq_printf(s, "20 0 %u 0 %lu %lu %lu ", p.nr_threads,
+		   (unsigned long)(p.start_ns / (NSEC_PER_SEC / USER_HZ)), vm.size, vm.resident);
+	/* 25-30: rsslim startcode endcode startstack kstkesp kstkeip */
+	seq_printf(s, "%lu 0 0 0 0 0 ", p.rss_limit);
+	/* 31-44: signal blocked sigignore sigcatch wchan nswap cnswap exit_signal processor
+	 * rt_priority policy delayacct_blkio_ticks guest_time cguest_time */
+	seq_printf(s, "%lu 0 %lu %lu 0 0 0 17 0 0 0 0 0 0 ", p.sig_pending, p.sig_ignored,
+		   p.sig_caught);
+	/* 45-52: start_data end_data start_brk arg_start arg_end env_start env_end exit_code */
+	seq_printf(s, "0 0 %lu 0 0 0 0 %d\n", vm.start_brk, p.exit_code);
+	snap_release(&p);
+	return 0;
+}
+
+static const char *state_name(char state)
+{
+	switch (state) {
+	case 'R':
+		return "R (running)";
+	case 'Z':
+		return "Z (zombie)";
+	default:
+		return "S (sleeping)";
+	}
+}
+
+int proc_show_pid_status(struct seqbuf *s, int pid)
+{
+	struct proc_snap p;
+	struct vm_summary vm;
+	int r = snap_take(pid, &p);
+
+	if (r)
+		return r;
+	vm_summarize(p.vm, &vm);
+	seq_printf(s, "Name:\t%s\nUmask:\t%04o\nState:\t%s\n", p.comm, p.umask,
+		   state_name(p.state));
+	seq_printf(s, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", p.pid, p.pid,
+		   p.ppid);
+	seq_printf(s, "Uid:\t%u\t%u\t%u\t%u\n", p.uid, p.euid, p.suid, p.euid);
+	seq_printf(s, "Gid:\t%u\t%u\t%u\t%u\n", p.gid, p.egid, p.sgid, p.egid);
+	if (p.vm)
+		seq_printf(s, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\n", vm.size / 1024,
+			   vm.resident * KB_PER_PAGE);
+	seq_printf(s, "Threads:\t%u\n", p.nr_threads);
+	seq_printf(s, "SigPnd:\t%016lx\nShdPnd:\t%016lx\n", 0UL, p.sig_pending);
+	seq_printf(s, "SigIgn:\t%016lx\nSigCgt:\t%016lx\n", p.sig_ignored, p.sig_caught);
+	snap_release(&p);
+	return 0;
+}
+
+/* argv as exec received it, NUL after each string; empty for a zombie, as on Linux. */
+int proc_show_pid_cmdline(struct seqbuf *s, int pid)
+{
+	struct proc_snap p;
+	int r = snap_take(pid, &p);
+
+	if (r)
+		return r;
+	if (p.nr_threads)
+		seq_write(s, p.cmdline, p.cmdline_len);
+	snap_release(&p);
+	return 0;
+}
+
+int proc_show_pid_comm(struct seqbuf *s, int pid)
+{
+	struct proc_snap p;
+	int r = snap_take(pid, &p);
+
+	if (r)
+		return r;
+	seq_printf(s, "%s\n", p.comm);
+	snap_release(&p);
+	return 0;
+}
+
+static const char *area_name(const struct vm_area *a)
+{
+	if (a->flags & VM_HEAP)
+		return "[heap]";
+	if (a->flags & VM_GROWSDOWN)
+		return "[stack]";
+	return NULL;
+}
+
+/* One line: "start-end perms offset dev inode", then the name in its column. */
+static void show_area(struct seqbuf *s, const struct vm_area *a)
+{
+	uint64_t offset = (a->flags & VM_SHARED) ? a->pgoff << PAGE_SHIFT : 0;
+	const char *name = area_name(a);
+	size_t start = s->len;
+
+	seq_printf(s, "%08lx-%08lx %c%c%c%c %08lx 00:00 0 ", a->start, a->end,
+		   (a->prot & PROT_READ) ? 'r' : '-', (a->prot & PROT_WRITE) ? 'w' : '-',
+		   (a->prot & PROT_EXEC) ? 'x' : '-', (a->flags & VM_SHARED) ? 's' : 'p', offset);
+	if (name) {
+		int pad = MAPS_NAME_COL - (int)(s->len - start);
+
+		seq_printf(s, "%*s %s", pad > 0 ? pad : 0, "", name);
+	}
+	seq_write(s, "\n", 1);
+}
+
+int proc_show_pid_maps(struct seqbuf *s, int pid)
+{
+	struct proc_snap p;
+	unsigned long flags;
+	struct vm_area *a;
+	int r = snap_take(pid, &p);
+
+	if (r)
+		return r;
+	if (p.vm) {
+		flags = spin_lock_irqsave(&p.vm->lock);
+		list_for_each_entry (a, &p.vm->areas, node)
+			show_area(s, a);
+		spin_unlock_irqrestore(&p.vm->lock, flags);
+	}
+	snap_release(&p);
+	return 0;
+}
+
+/* ---- the system ---- */
+
+static void meminfo_line(struct seqbuf *s, const char *name, uint64_t pages)
+{
+	int pad = 15 - (int)strlen(name);
+
+	seq_printf(s, "%s:%*s%8lu kB\n", name, pad > 0 ? pad : 0, "", pages * KB_PER_PAGE);
+}
+
+int proc_show_meminfo(struct seqbuf *s, int pid)
+{
+	uint64_t free = free_page_count(), tmpfs = tmpfs_pages_in_use(), slab = slab_pages();
+
+	(void)pid;
+	meminfo_line(s, "MemTotal", total_page_count());
+	meminfo_line(s, "MemFree", free);
+	meminfo_line(s, "MemAvailable", free); /* nothing is reclaimable yet */
+	meminfo_line(s, "Buffers", 0);
+	meminfo_line(s, "Cached", tmpfs);
+	meminfo_line(s, "SwapCached", 0);
+	meminfo_line(s, "SwapTotal", 0);
+	meminfo_line(s, "SwapFree", 0);
+	meminfo_line(s, "Shmem", tmpfs); /* tmpfs pages are shared memory, as on Linux */
+	meminfo_line(s, "KReclaimable", 0);
+	meminfo_line(s, "Slab", slab);
+	meminfo_line(s, "SReclaimable", 0);
+	meminfo_line(s, "SUnreclaim", slab);
+	meminfo_line(s, "KernelStack", kstack_pages());
+	meminfo_line(s, "PageTables", 0); /* not counted yet */
+	return 0;
+}
+
+/* Seconds with two decimals. */
+static void show_seconds(struct seqbuf *s, uint64_t ns, const char *end)
+{
+	seq_printf(s, "%lu.%02lu%s", (unsigned long)(ns / NSEC_PER_SEC),
+		   (unsigned long)(ns / (NSEC_PER_SEC / 100) % 100), end);
+}
+
+/* Time since boot, and time the CPUs spent idle. */
+int proc_show_uptime(struct seqbuf *s, int pid)
+{
+	uint64_t idle_ticks = READ_ONCE(boot_cpu.idle_ticks);
+
+	(void)pid;
+	show_seconds(s, clock_ns(), " ");
+	show_seconds(s, idle_ticks * (NSEC_PER_SEC / HZ), "\n");
+	return 0;
+}
+
+/* The flags cpuinfo lists: what every x86-64 CPU has, then what was detected. */
+static void show_cpu_flags(struct seqbuf *s)
+{
+	const struct {
+		bool has;
+		const char *name;
+	} detected[] = {
+		{ cpu_features.pge, "pge" },	       { cpu_features.nx, "nx" },
+		{ cpu_features.fsgsbase, "fsgsbase" }, { cpu_features.smep, "smep" },
+		{ cpu_features.smap, "smap" },
+	};
+
+	seq_printf(s, "flags\t\t: fpu tsc cx8 cmov mmx fxsr sse sse2 syscall lm");
+	for (size_t i = 0; i < ARRAY_SIZE(detected); i++)
+		if (detected[i].has)
+			seq_printf(s, " %s", detected[i].name);
+	seq_write(s, "\n", 1);
+}
+
+/* The boot CPU, the only one running so far. */
+int proc_show_cpuinfo(struct seqbuf *s, int pid)
+{
+	const char *model = cpu_features.brand;
+	uint64_t khz = clock_tsc_hz() / 1000;
+
+	(void)pid;
+	while (*model == ' ')
+		model++;
+	seq_printf(s, "processor\t: 0\nvendor_id\t: %s\nmodel name\t: %s\n", cpu_features.vendor,
+		   *model ? model : "unknown");
+	seq_printf(s, "cpu MHz\t\t: %lu.%03lu\n", (unsigned long)(khz / 1000),
+		   (unsigned long)(khz % 1000));
+	show_cpu_flags(s);
+	seq_printf(s, "address sizes\t: 48 bits virtual\n\n");
+	return 0;
+}
+
+/* A field of /proc/mounts, with space, tab, newline and backslash as octal escapes. */
+static void show_mount_field(struct seqbuf *s, const char *str)
+{
+	for (; *str; str++) {
+		if (*str == ' ' || *str == '\t' || *str == '\n' || *str == '\\')
+			seq_printf(s, "\\%03o", (unsigned char)*str);
+		else
+			seq_write(s, str, 1);
+	}
+}
+
+/* One line per mount: "source target fstype options 0 0". */
+int proc_show_mounts(struct seqbuf *s, int pid)
+{
+	char *path = kmalloc(PATH_MAX);
+	struct mount_info m;
+
+	(void)pid;
+	if (!path)
+		return -ENOMEM;
+	for (size_t i = 0; !vfs_mount_info(i, &m); i++) {
+		int n = 1;
+
+		if (m.mountpoint) {
+			n = dentry_path(m.mountpoint, path, PATH_MAX);
+			dentry_put(m.mountpoint);
+		} else {
+			strlcpy(path, "/", PATH_MAX);
+		}
+		if (n < 0)
+			continue; /* unmounted meanwhile */
+		show_mount_field(s, m.source);
+		seq_write(s, " ", 1);
+		show_mount_field(s, path);
+		seq_printf(s, " %s rw 0 0\n", m.fstype);
+	}
+	kfree(path);
+	return 0;
+}
+
+int proc_show_version(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "Linux version " LINUX_RELEASE " (Axolotl 0.1) (gcc " __VERSION__
+		      ") " LINUX_VERSION "\n");
+	return 0;
+}
+
+/* Totals over all processes, for stat, loadavg and axolotl/stats. */
+struct sys_counts {
+	unsigned processes;
+	unsigned user_threads;
+	unsigned runnable;   /* user threads */
+	uint64_t user_ticks; /* of every process there was: the reaped ones count in their reaper */
+	int last_pid;	     /* of the newest process */
+};
+
+static void count_process(struct process *p, void *ctx)
+{
+	struct sys_counts *c = ctx;
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	struct thread *t;
+
+	c->processes++;
+	c->user_threads += p->nr_threads;
+	c->user_ticks += p->user_ticks + p->child_user_ticks;
+	list_for_each_entry (t, &p->threads, proc_node) {
+		c->user_ticks += t->user_ticks;
+		c->runnable += READ_ONCE(t->state) == THREAD_RUNNABLE;
+	}
+	spin_unlock_irqrestore(&p->lock, flags);
+	c->last_pid = p->pid;
+}
+
+static void count_system(struct sys_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	proc_for_each(count_process, c);
+}
+
+/* CPU time by kind (busy time that is not user time counts as system), and process counts. */
+int proc_show_stat(struct seqbuf *s, int pid)
+{
+	uint64_t ticks = READ_ONCE(boot_cpu.ticks), idle = READ_ONCE(boot_cpu.idle_ticks);
+	uint64_t busy = ticks > idle ? ticks - idle : 0, boot = realtime_ns() - clock_ns();
+	struct sys_counts c;
+	uint64_t user;
+
+	(void)pid;
+	count_system(&c);
+	user = MIN(c.user_ticks, busy);
+	for (int i = 0; i < 2; i++)
+		seq_printf(s, "%s %lu 0 %lu %lu 0 0 0 0 0 0\n", i ? "cpu0" : "cpu ",
+			   to_user_hz(user), to_user_hz(busy - user), to_user_hz(idle));
+	seq_printf(s, "btime %lu\nprocs_running %u\nprocs_blocked 0\n",
+		   (unsigned long)(boot / NSEC_PER_SEC), c.runnable);
+	return 0;
+}
+
+/* Load averages are not computed yet: zeros, then runnable/all threads and the newest pid. */
+int proc_show_loadavg(struct seqbuf *s, int pid)
+{
+	struct sys_counts c;
+
+	(void)pid;
+	count_system(&c);
+	seq_printf(s, "0.00 0.00 0.00 %u/%u %d\n", c.runnable, c.user_threads + thread_count(),
+		   c.last_pid);
+	return 0;
+}
+
+/* The kernel's own numbers, "name value" per line. */
+int proc_show_axolotl_stats(struct seqbuf *s, int pid)
+{
+	struct sys_counts c;
+
+	(void)pid;
+	count_system(&c);
+	seq_printf(s, "threads %u\nuser_threads %u\nprocesses %u\n", thread_count(), c.user_threads,
+		   c.processes);
+	seq_printf(s, "wait_completed %lu\n",
+		   __atomic_load_n(&wait_stats.completed, __ATOMIC_RELAXED));
+	for (int i = 1; i < WAIT_POLL_BUCKETS; i++)
+		seq_printf(s, "wait_polls_%d%s %lu\n", i, i == WAIT_POLL_BUCKETS - 1 ? "plus" : "",
+			   __atomic_load_n(&wait_stats.polls[i], __ATOMIC_RELAXED));
+	seq_printf(s, "slab_pages %lu\nkstack_pages %lu\nfree_pages %lu\ntotal_pages %lu\n",
+		   slab_pages(), kstack_pages(), free_page_count(), total_page_count());
+	seq_printf(s, "tmpfs_pages %lu\n", tmpfs_pages_in_use());
+	seq_printf(s, "vfs_inodes %ld\nvfs_dentries %ld\nvfs_files %ld\n",
+		   __atomic_load_n(&vfs_live.inodes, __ATOMIC_RELAXED),
+		   __atomic_load_n(&vfs_live.dentries, __ATOMIC_RELAXED),
+		   __atomic_load_n(&vfs_live.files, __ATOMIC_RELAXED));
+	return 0;
+}

@@ -1,0 +1,59 @@
+/*
+ * procfs (fs/procfs.c, fs/procfs_show.c): files that describe the running
+ * system, mounted on /proc by vfs_init. Nothing is stored: a file's text
+ * is generated when it is opened and kept with the open file, so reads at
+ * any offset see one consistent picture. fs/procfs.c is the file system
+ * (names, directories, links, open files); fs/procfs_show.c says what
+ * each file contains, reading the kernel's structures under their locks.
+ * See docs/files.md.
+ */
+#ifndef FS_PROCFS_H
+#define FS_PROCFS_H
+
+#include <fs/vfs.h>
+
+/* Registers the "proc" file system type (vfs_init). */
+void procfs_init(void);
+
+/* Between fs/procfs.c and fs/procfs_show.c only. */
+
+/* A growing text buffer that a file's contents are generated into. */
+struct seqbuf {
+	char *buf;
+	size_t len, cap;
+	int err; /* the first error (-ENOMEM, -EFBIG); later output is dropped */
+};
+
+void seq_printf(struct seqbuf *s, const char *fmt, ...) __attribute__((format(__printf__, 2, 3)));
+void seq_write(struct seqbuf *s, const void *data, size_t n);
+
+/*
+ * Generators, one per file: they append the file's text to s and return
+ * 0, or -ENOENT when the process pid is gone. pid is 0 outside /proc/PID.
+ */
+typedef int (*proc_show_fn)(struct seqbuf *s, int pid);
+
+int proc_show_meminfo(struct seqbuf *s, int pid);
+int proc_show_uptime(struct seqbuf *s, int pid);
+int proc_show_cpuinfo(struct seqbuf *s, int pid);
+int proc_show_mounts(struct seqbuf *s, int pid);
+int proc_show_version(struct seqbuf *s, int pid);
+int proc_show_stat(struct seqbuf *s, int pid);
+int proc_show_loadavg(struct seqbuf *s, int pid);
+int proc_show_axolotl_stats(struct seqbuf *s, int pid);
+int proc_show_pid_stat(struct seqbuf *s, int pid);
+int proc_show_pid_status(struct seqbuf *s, int pid);
+int proc_show_pid_cmdline(struct seqbuf *s, int pid);
+int proc_show_pid_maps(struct seqbuf *s, int pid);
+int proc_show_pid_comm(struct seqbuf *s, int pid);
+
+/* Whether process pid exists (a zombie counts). */
+bool proc_pid_exists(int pid);
+/* Sets the bit of every process's pid in map (PID_MAX bits, cleared by the caller). */
+void proc_pid_map(unsigned long *map);
+/* Sets the bit of every open descriptor of pid in map (FD_MAX bits); 0 or -ENOENT. */
+int proc_fd_map(int pid, unsigned long *map);
+/* The path of pid's descriptor fd into buf (NUL-terminated): its length, or -ENOENT. */
+int proc_fd_path(int pid, int fd, char *buf, size_t size);
+
+#endif /* FS_PROCFS_H */
