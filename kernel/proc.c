@@ -264,6 +264,7 @@ void uthread_exit(struct thread *t, int status)
 	unsigned long flags;
 	bool last;
 
+	wait_detach(&t->wait); /* a thread killed while parked is still on its source */
 	clear_child_tid(t);
 	flags = spin_lock_irqsave(&p->lock);
 	list_del(&t->proc_node);

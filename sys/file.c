@@ -309,3 +309,61 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, uintptr_t, arg)
 	file_put(f);
 	return ret;
 }
+
+#define AT_REMOVEDIR 0x200
+
+/* Calls a path operation relative to dirfd with the path copied in. */
+static long at_path_op(int dirfd, uintptr_t upath, long (*op)(struct dentry *, const char *, long),
+		       long arg)
+{
+	struct dentry *base = NULL;
+	char *path;
+	long ret = copy_path(upath, &path);
+
+	if (ret)
+		return ret;
+	ret = at_base(dirfd, path, &base);
+	if (!ret)
+		ret = op(base, path, arg);
+	if (base)
+		dentry_put(base);
+	kfree(path);
+	return ret;
+}
+
+static long op_unlink(struct dentry *base, const char *path, long flags)
+{
+	return (flags & AT_REMOVEDIR) ? vfs_rmdir(base, path) : vfs_unlink(base, path);
+}
+
+static long op_mkdir(struct dentry *base, const char *path, long mode)
+{
+	return vfs_mkdir(base, path, mode & ~current_proc()->umask & 07777);
+}
+
+SYSCALL_DEFINE1(unlink, uintptr_t, path)
+{
+	return at_path_op(AT_FDCWD, path, op_unlink, 0);
+}
+
+SYSCALL_DEFINE3(unlinkat, int, dirfd, uintptr_t, path, int, flags)
+{
+	if (flags & ~AT_REMOVEDIR)
+		return -EINVAL;
+	return at_path_op(dirfd, path, op_unlink, flags);
+}
+
+SYSCALL_DEFINE1(rmdir, uintptr_t, path)
+{
+	return at_path_op(AT_FDCWD, path, op_unlink, AT_REMOVEDIR);
+}
+
+SYSCALL_DEFINE2(mkdir, uintptr_t, path, unsigned, mode)
+{
+	return at_path_op(AT_FDCWD, path, op_mkdir, mode);
+}
+
+SYSCALL_DEFINE3(mkdirat, int, dirfd, uintptr_t, path, unsigned, mode)
+{
+	return at_path_op(dirfd, path, op_mkdir, mode);
+}

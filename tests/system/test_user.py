@@ -53,11 +53,20 @@ def check_ut_output(name, rc, out):
     assert rc == 0, f"{name}: exit status {rc}" + detail
 
 
+KERNEL_BYTES_PER_BLOCKED_THREAD_MAX = 2048  # Linux: ~22 KiB (16 KiB stack + task_struct)
+
+
 def check_threads_blocked(rc, out):
-    n = ARGS["threads_blocked"][0]
+    n = int(ARGS["threads_blocked"][0])
     assert f"blocked: {n} threads" in out, out[-3000:]
     assert f"joined: {n} threads" in out, out[-3000:]
     assert rc == 0, f"status {rc}\n{out[-3000:]}"
+    before = int(re.search(r"^kernel_kb: before (-?\d+)", out, re.M).group(1))
+    blocked = int(re.search(r"^kernel_kb: blocked (-?\d+)", out, re.M).group(1))
+    assert before >= 0 and blocked >= 0, "no /proc/meminfo"
+    per_thread = (blocked - before) * 1024 / n
+    print(f"threads_blocked: {per_thread:.0f} bytes of kernel memory per blocked thread")
+    assert per_thread < KERNEL_BYTES_PER_BLOCKED_THREAD_MAX, f"{per_thread:.0f} bytes per thread"
 
 
 def check_fuzz(rc, out):
@@ -88,6 +97,32 @@ def make_program_test(name):
 for _name in ENABLED:
     if _name != "init":
         globals()["test_" + _name.replace("-", "_")] = make_program_test(_name)
+
+
+# ---- the leaked-pages check: /tests/leakcheck runs a program three times ----
+
+# (program and arguments) checked for leaks; the fuzzer's random calls are not
+# repeatable, and threads_blocked --exit also checks exit_group of parked threads.
+LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
+                ["misc"], ["efault"], ["faults"], ["procfs"], ["threads_blocked", "300", "--exit"]]
+
+
+def make_leak_test(prog):
+    def test():
+        rc, out = run("--quiet", "--", "/tests/leakcheck", "/tests/" + prog[0], *prog[1:],
+                      timeout=TIMEOUT)
+        runs = re.findall(r"^leakcheck: run \d+ of \S+: status (-?\d+), (-?\d+) kB free", out, re.M)
+        assert len(runs) == 3, f"leakcheck did not finish (status {rc})\n{out[-3000:]}"
+        assert all(status == "0" for status, _ in runs), out[-3000:]
+        assert "leakcheck: no leak" in out and rc == 0, out[-3000:]
+
+    test.__name__ = "test_no_leak_" + prog[0]
+    return test
+
+
+for _prog in LEAK_CHECKED:
+    if _prog[0] in ENABLED:
+        globals()["test_no_leak_" + _prog[0]] = make_leak_test(_prog)
 
 
 # ---- init and ./axl's command handling ("init" in ENABLED) ----

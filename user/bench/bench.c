@@ -175,7 +175,8 @@ static void b_page_fault(long n)
 static void b_mmap_munmap(long n)
 {
 	for (long i = 0; i < n; i++) {
-		void *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			       0);
 
 		if (p == MAP_FAILED || munmap(p, 65536))
 			abort();
