@@ -183,7 +183,7 @@ void monitor_main(void *unused)
 	char line[LINE_LEN];
 
 	(void)unused;
-	kprintf("Kernel monitor: user space is not there yet. Type 'help'.\n");
+	kprintf("Kernel monitor (programs run with ./axl run -- CMD). Type 'help'.\n");
 	for (;;) {
 		kprintf("axl> ");
 		read_line(line, sizeof(line));
