@@ -310,8 +310,6 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, uintptr_t, arg)
 	return ret;
 }
 
-#define AT_REMOVEDIR 0x200
-
 /* Calls a path operation relative to dirfd with the path copied in. */
 static long at_path_op(int dirfd, uintptr_t upath, long (*op)(struct dentry *, const char *, long),
 		       long arg)
@@ -366,4 +364,81 @@ SYSCALL_DEFINE2(mkdir, uintptr_t, path, unsigned, mode)
 SYSCALL_DEFINE3(mkdirat, int, dirfd, uintptr_t, path, unsigned, mode)
 {
 	return at_path_op(dirfd, path, op_mkdir, mode);
+}
+
+/* stat family: path lookups, or the open file itself with AT_EMPTY_PATH and "". */
+static long stat_common(int dirfd, uintptr_t upath, uintptr_t ust, int flags)
+{
+	struct dentry *base = NULL;
+	struct kstat k;
+	struct stat st;
+	char *path;
+	long ret;
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+		return -EINVAL;
+	ret = copy_path(upath, &path);
+	if (ret == -ENOENT && (flags & AT_EMPTY_PATH))
+		return sys_fstat((const uint64_t[]){ (uint64_t)dirfd, ust });
+	if (ret)
+		return ret;
+	ret = at_base(dirfd, path, &base);
+	if (!ret)
+		ret = vfs_statat(base, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &k);
+	if (base)
+		dentry_put(base);
+	kfree(path);
+	if (ret)
+		return ret;
+	kstat_to_stat(&k, &st);
+	return copy_to_user(ust, &st, sizeof(st));
+}
+
+SYSCALL_DEFINE2(stat, uintptr_t, path, uintptr_t, st)
+{
+	return stat_common(AT_FDCWD, path, st, 0);
+}
+
+SYSCALL_DEFINE2(lstat, uintptr_t, path, uintptr_t, st)
+{
+	return stat_common(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+}
+
+SYSCALL_DEFINE4(newfstatat, int, dirfd, uintptr_t, path, uintptr_t, st, int, flags)
+{
+	return stat_common(dirfd, path, st, flags);
+}
+
+static long do_readlink(int dirfd, uintptr_t upath, uintptr_t ubuf, long size)
+{
+	struct dentry *base = NULL;
+	char *path, *buf;
+	long ret;
+
+	if (size <= 0)
+		return -EINVAL;
+	ret = copy_path(upath, &path);
+	if (ret)
+		return ret;
+	buf = kmalloc(PATH_MAX);
+	ret = buf ? at_base(dirfd, path, &base) : -ENOMEM;
+	if (!ret)
+		ret = vfs_readlink(base, path, buf, MIN((size_t)size, (size_t)PATH_MAX));
+	if (ret > 0 && copy_to_user(ubuf, buf, ret))
+		ret = -EFAULT;
+	if (base)
+		dentry_put(base);
+	kfree(buf);
+	kfree(path);
+	return ret;
+}
+
+SYSCALL_DEFINE3(readlink, uintptr_t, path, uintptr_t, buf, long, size)
+{
+	return do_readlink(AT_FDCWD, path, buf, size);
+}
+
+SYSCALL_DEFINE4(readlinkat, int, dirfd, uintptr_t, path, uintptr_t, buf, long, size)
+{
+	return do_readlink(dirfd, path, buf, size);
 }

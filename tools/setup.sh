@@ -5,14 +5,19 @@
 set -eu
 
 # command:package pairs
+# (a path instead of a command: that file must exist)
 NEEDED="gcc:gcc ld:binutils make:make python3:python3 qemu-system-x86_64:qemu-system-x86
-clang-format:clang-format musl-gcc:musl-tools mke2fs:e2fsprogs cpio:cpio readelf:binutils"
+clang-format:clang-format musl-gcc:musl-tools mke2fs:e2fsprogs cpio:cpio readelf:binutils
+/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev"
 
 missing=""
 for pair in $NEEDED; do
 	cmd=${pair%%:*}
 	pkg=${pair#*:}
-	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
+	case "$cmd" in
+	/*) [ -e "$cmd" ] || missing="$missing $pkg" ;;
+	*) command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg" ;;
+	esac
 done
 [ -z "$missing" ] && exit 0
 

@@ -5,6 +5,7 @@
 #   user/tests/NAME.c  -> $(BUILD)/user/tests/NAME      (/tests/NAME)
 #   user/lib/*.c       linked into every test program
 #   USER_PIE_TESTS     also built as static-PIE: $(BUILD)/user/tests/NAME-pie
+#   USER_GLIBC_TESTS   also linked with glibc: $(BUILD)/user/tests/NAME-glibc
 #   user/bench/bench.c -> $(BUILD)/user/bench/bench     (the microbenchmarks)
 #
 # `make user` builds them; `make initramfs` writes $(BUILD)/initramfs.cpio
@@ -22,9 +23,12 @@ UPIE_END = $(shell $(UCC) -print-file-name=crtendS.o) $(MUSL_LIBDIR)crtn.o
 
 USER_TEST_NAMES := $(patsubst user/tests/%.c,%,$(wildcard user/tests/*.c))
 USER_PIE_TESTS := $(filter hello exec mm clone,$(USER_TEST_NAMES))
+# Also linked against glibc (gcc -static), the other C library programs use.
+USER_GLIBC_TESTS := $(filter hello proc clone mm futex time misc,$(USER_TEST_NAMES))
 USER_LIB_OBJS := $(patsubst user/lib/%.c,$(BUILD)/user/obj/lib/%.o,$(wildcard user/lib/*.c))
 USER_TESTS := $(addprefix $(BUILD)/user/tests/,$(USER_TEST_NAMES)) \
-	$(addprefix $(BUILD)/user/tests/,$(addsuffix -pie,$(USER_PIE_TESTS)))
+	$(addprefix $(BUILD)/user/tests/,$(addsuffix -pie,$(USER_PIE_TESTS))) \
+	$(addprefix $(BUILD)/user/tests/,$(addsuffix -glibc,$(USER_GLIBC_TESTS)))
 USER_INIT := $(BUILD)/user/init
 USER_BENCH := $(BUILD)/user/bench/bench
 USER_BINS := $(USER_INIT) $(USER_TESTS) $(USER_BENCH)
@@ -43,6 +47,11 @@ $(BUILD)/user/obj/%.o: user/%.c | $(BUILD)/.tools-ok
 
 $(USER_INIT): $(BUILD)/user/obj/init/init.o
 	$(Q)$(UCC) -static -o $@ $^
+
+$(BUILD)/user/tests/%-glibc: user/tests/%.c $(wildcard user/lib/*.c user/lib/*.h) | $(BUILD)/.tools-ok
+	$(Q)mkdir -p $(dir $@)
+	@echo "  GLIBCC  $@"
+	$(Q)gcc -std=gnu11 -O2 -g -Wall -Wextra -Iuser/lib -static -o $@ $< $(wildcard user/lib/*.c) -lpthread
 
 $(BUILD)/user/tests/%-pie: $(BUILD)/user/obj/tests/%.o $(USER_LIB_OBJS)
 	$(Q)mkdir -p $(dir $@)

@@ -26,7 +26,8 @@ from guest import ROOT, run
 ENABLED = [
     "init", "hello", "hello-pie", "proc", "clone", "clone-pie", "mm", "mm-pie", "exec",
     "exec-pie", "futex", "time", "misc", "efault", "faults", "threads_blocked", "fuzz_syscalls",
-    "procfs",
+    "procfs", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
+    "time-glibc", "misc-glibc",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}

@@ -69,8 +69,8 @@ int main(int argc, char **argv)
 		failed |= status != 0 || free_kb[i] < 0;
 	}
 	if (free_kb[RUNS - 1] != free_kb[RUNS - 2]) {
-		printf("leakcheck: %ld kB lost by one run of %s\n", free_kb[RUNS - 2] - free_kb[RUNS - 1],
-		       argv[1]);
+		printf("leakcheck: %ld kB lost by one run of %s\n",
+		       free_kb[RUNS - 2] - free_kb[RUNS - 1], argv[1]);
 		failed = 1;
 	}
 	printf("leakcheck: %s\n", failed ? "FAILED" : "no leak");
