@@ -373,12 +373,11 @@ static bool wait_matches(const struct process *c, int pid)
 	return pid == -1 || pid == 0 || pid < -1 || c->pid == pid;
 }
 
-/* Reaps the zombie child c: its status goes to the caller, its struct is freed. */
-static int reap(struct process *p, struct process *c, int *status)
+/* Reaps the zombie child c (its status is already in the caller's hands): frees it. */
+static int reap(struct process *p, struct process *c)
 {
 	int pid = c->pid;
 
-	*status = c->exit_status;
 	p->child_user_ticks += c->user_ticks + c->child_user_ticks;
 	p->child_system_ticks += c->system_ticks + c->child_system_ticks;
 	list_del(&c->sibling);
@@ -388,7 +387,7 @@ static int reap(struct process *p, struct process *c, int *status)
 	return pid;
 }
 
-long proc_wait(int pid, int options, int *status)
+long proc_wait(int pid, int options, struct wait_result *r)
 {
 	struct process *p = current_proc(), *c;
 	unsigned long f1 = spin_lock_irqsave(&p->child_event.lock);
@@ -402,8 +401,10 @@ long proc_wait(int pid, int options, int *status)
 		any = true;
 		if (c->state != PROC_ZOMBIE)
 			continue;
-		*status = c->exit_status;
-		ret = (options & WNOWAIT) ? c->pid : reap(p, c, status);
+		r->status = c->exit_status;
+		r->user_ticks = c->user_ticks + c->child_user_ticks;
+		r->system_ticks = c->system_ticks + c->child_system_ticks;
+		ret = (options & WNOWAIT) ? c->pid : reap(p, c);
 		goto out;
 	}
 	if (!any)

@@ -10,6 +10,8 @@
 #include <kernel/clone.h>
 #include <uapi/errno.h>
 #include <uapi/wait.h>
+#include <uapi/resource.h>
+#include <kernel/config.h>
 #include <uapi/signal.h>
 #include <lib/string.h>
 
@@ -57,20 +59,33 @@ static long wait_options_ok(int options, int allowed)
 	return (options & ~allowed) ? -EINVAL : 0;
 }
 
+static struct linux_timeval ticks_timeval(uint64_t ticks)
+{
+	uint64_t us = ticks * (1000000 / HZ);
+
+	return (struct linux_timeval){ us / 1000000, us % 1000000 };
+}
+
 SYSCALL_DEFINE4(wait4, int, pid, uintptr_t, status_ptr, int, options, uintptr_t, rusage)
 {
-	int status = 0;
+	struct wait_result r = { 0 };
+	struct linux_rusage ru;
 	long ret = wait_options_ok(options, WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE);
 
 	if (ret)
 		return ret;
 	if (pid == INT32_MIN)
 		return -ESRCH;
-	ret = proc_wait(pid, options & WNOHANG, &status);
-	if (ret > 0 && status_ptr && copy_to_user(status_ptr, &status, sizeof(status)))
+	ret = proc_wait(pid, options & WNOHANG, &r);
+	if (ret > 0 && status_ptr && copy_to_user(status_ptr, &r.status, sizeof(r.status)))
 		return -EFAULT;
-	if (ret > 0 && rusage && clear_user(rusage, 144))
-		return -EFAULT;
+	if (ret > 0 && rusage) {
+		memset(&ru, 0, sizeof(ru));
+		ru.ru_utime = ticks_timeval(r.user_ticks);
+		ru.ru_stime = ticks_timeval(r.system_ticks);
+		if (copy_to_user(rusage, &ru, sizeof(ru)))
+			return -EFAULT;
+	}
 	return ret;
 }
 
@@ -87,7 +102,8 @@ struct waitid_info {
 SYSCALL_DEFINE5(waitid, int, idtype, int, id, uintptr_t, infop, int, options, uintptr_t, ru)
 {
 	struct waitid_info info;
-	int status = 0, pid;
+	struct wait_result r = { 0 };
+	int pid;
 	long ret = wait_options_ok(options, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT |
 						    __WALL | __WCLONE);
 
@@ -104,15 +120,15 @@ SYSCALL_DEFINE5(waitid, int, idtype, int, id, uintptr_t, infop, int, options, ui
 		pid = id ? -id : 0;
 	else
 		return -EINVAL;
-	ret = proc_wait(pid, options & (WNOHANG | WNOWAIT), &status);
+	ret = proc_wait(pid, options & (WNOHANG | WNOWAIT), &r);
 	if (ret < 0)
 		return ret;
 	memset(&info, 0, sizeof(info));
 	if (ret > 0) {
 		info.signo = SIGCHLD;
 		info.pid = ret;
-		info.code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED;
-		info.status = (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff;
+		info.code = (r.status & 0x7f) ? CLD_KILLED : CLD_EXITED;
+		info.status = (r.status & 0x7f) ? (r.status & 0x7f) : (r.status >> 8) & 0xff;
 	}
 	if (infop && copy_to_user(infop, &info, sizeof(info)))
 		return -EFAULT;

@@ -121,7 +121,11 @@ long proc_send_signal(int pid, int sig);
  * wait4/waitid core: reaps (or with WNOWAIT only reports) a zombie child
  * matching pid; 0 with WNOHANG when none is ready, -ECHILD when none matches.
  */
-long proc_wait(int pid, int options, int *status);
+struct wait_result {
+	int status;			     /* wait status */
+	uint64_t user_ticks, system_ticks; /* the child's, with its reaped children's */
+};
+long proc_wait(int pid, int options, struct wait_result *r);
 
 /* Linux wait status encodings. */
 #define W_EXITCODE(code) (((code)&0xff) << 8)
