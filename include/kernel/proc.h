@@ -122,7 +122,7 @@ long proc_send_signal(int pid, int sig);
  * matching pid; 0 with WNOHANG when none is ready, -ECHILD when none matches.
  */
 struct wait_result {
-	int status;			     /* wait status */
+	int status;			   /* wait status */
 	uint64_t user_ticks, system_ticks; /* the child's, with its reaped children's */
 };
 long proc_wait(int pid, int options, struct wait_result *r);
