@@ -68,8 +68,10 @@ static int get_key(uintptr_t uaddr, bool private, struct futex_key *k)
 	return 0;
 }
 
-static bool waiter_matches(struct wait *w, const struct futex_key *k, uint32_t bitset)
+static bool waiter_matches(struct wait_link *l, const struct futex_key *k, uint32_t bitset)
 {
+	struct wait *w = l->wait;
+
 	return w->progress[P_KEY_A] == k->a && w->progress[P_KEY_B] == k->b &&
 	       (w->progress[P_BITSET] & bitset);
 }
@@ -141,16 +143,16 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bi
 /* Wakes up to n waiters on k in bucket b (locked by the caller). */
 static int wake_locked(struct wait_source *b, const struct futex_key *k, int n, uint32_t bitset)
 {
-	struct wait *w, *tmp;
+	struct wait_link *l, *tmp;
 	int woken = 0;
 
-	list_for_each_entry_safe (w, tmp, &b->waiters, node) {
+	list_for_each_entry_safe (l, tmp, &b->waiters, node) {
 		if (woken >= n)
 			break;
-		if (!waiter_matches(w, k, bitset))
+		if (!waiter_matches(l, k, bitset))
 			continue;
-		w->progress[P_STATE] = ST_WOKEN;
-		wait_wake_locked(w);
+		l->wait->progress[P_STATE] = ST_WOKEN;
+		wait_wake_locked(l);
 		woken++;
 	}
 	return woken;
@@ -190,20 +192,20 @@ int futex_wake_address(struct vm_space *vm, uintptr_t uaddr, int n)
 static int requeue_locked(struct wait_source *b1, const struct futex_key *k1,
 			  struct wait_source *b2, const struct futex_key *k2, int n)
 {
-	struct wait *w, *tmp;
+	struct wait_link *l, *tmp;
 	int moved = 0;
 
-	list_for_each_entry_safe (w, tmp, &b1->waiters, node) {
+	list_for_each_entry_safe (l, tmp, &b1->waiters, node) {
 		if (moved >= n)
 			break;
-		if (!waiter_matches(w, k1, FUTEX_BITSET_MATCH_ANY))
+		if (!waiter_matches(l, k1, FUTEX_BITSET_MATCH_ANY))
 			continue;
-		w->progress[P_KEY_A] = k2->a;
-		w->progress[P_KEY_B] = k2->b;
+		l->wait->progress[P_KEY_A] = k2->a;
+		l->wait->progress[P_KEY_B] = k2->b;
 		if (b1 != b2) {
-			list_del(&w->node);
-			list_add_tail(&w->node, &b2->waiters);
-			w->source = b2;
+			list_del(&l->node);
+			list_add_tail(&l->node, &b2->waiters);
+			l->source = b2;
 		}
 		moved++;
 	}

@@ -177,7 +177,7 @@ struct thread *uthread_alloc(struct process *p, int tid)
 	t->tid = tid;
 	strlcpy(t->name, p->comm, sizeof(t->name));
 	list_init(&t->run_node);
-	list_init(&t->wait.node);
+	wait_init(&t->wait);
 	list_init(&t->proc_node);
 	return t;
 }

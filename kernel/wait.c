@@ -8,6 +8,8 @@
 #include <kernel/thread.h>
 #include <kernel/panic.h>
 #include <lib/compiler.h>
+#include <mm/slab.h>
+#include <uapi/errno.h>
 
 struct wait_stats wait_stats;
 
@@ -22,16 +24,47 @@ struct wait *current_wait(void)
 	return &current_thread()->wait;
 }
 
+void wait_init(struct wait *w)
+{
+	list_init(&w->link.node);
+	list_init(&w->extra);
+	w->link.source = NULL;
+	w->link.wait = w;
+}
+
 long wait_block_locked(struct wait_source *src, uint64_t deadline_ns)
 {
 	struct wait *w = current_wait();
 
 	assert_held(&src->lock);
-	if (!current_thread()->user)
-		panic("wait_block_locked: only user threads wait this way");
-	w->source = src;
+	if (!current_thread()->user || w->link.source)
+		panic("wait_block_locked: not a user thread, or already waiting");
+	w->link.source = src;
 	w->deadline_ns = deadline_ns;
-	list_add_tail(&w->node, &src->waiters);
+	list_add_tail(&w->link.node, &src->waiters);
+	return -EWAIT;
+}
+
+int wait_add_source(struct wait_source *src)
+{
+	struct wait *w = current_wait();
+	struct wait_link *l = kmalloc(sizeof(*l));
+	unsigned long flags;
+
+	if (!l)
+		return -ENOMEM;
+	l->wait = w;
+	list_add_tail(&l->extra, &w->extra);
+	flags = spin_lock_irqsave(&src->lock);
+	l->source = src;
+	list_add_tail(&l->node, &src->waiters);
+	spin_unlock_irqrestore(&src->lock, flags);
+	return 0;
+}
+
+long wait_registered(uint64_t deadline_ns)
+{
+	current_wait()->deadline_ns = deadline_ns;
 	return -EWAIT;
 }
 
@@ -39,17 +72,16 @@ long wait_sleep_until(uint64_t deadline_ns)
 {
 	struct wait *w = current_wait();
 
-	w->source = NULL;
 	w->deadline_ns = deadline_ns;
 	return -EWAIT;
 }
 
-void wait_wake_locked(struct wait *w)
+void wait_wake_locked(struct wait_link *l)
 {
-	assert_held(&w->source->lock);
-	list_del(&w->node);
-	w->source = NULL;
-	sched_wake(container_of(w, struct thread, wait));
+	assert_held(&l->source->lock);
+	list_del(&l->node);
+	l->source = NULL;
+	sched_wake(container_of(l->wait, struct thread, wait));
 }
 
 unsigned wait_wake_all(struct wait_source *src)
@@ -58,7 +90,7 @@ unsigned wait_wake_all(struct wait_source *src)
 	unsigned n = 0;
 
 	while (!list_empty(&src->waiters)) {
-		wait_wake_locked(list_first_entry(&src->waiters, struct wait, node));
+		wait_wake_locked(list_first_entry(&src->waiters, struct wait_link, node));
 		n++;
 	}
 	spin_unlock_irqrestore(&src->lock, flags);
@@ -71,26 +103,38 @@ unsigned wait_wake_one(struct wait_source *src)
 	unsigned n = 0;
 
 	if (!list_empty(&src->waiters)) {
-		wait_wake_locked(list_first_entry(&src->waiters, struct wait, node));
+		wait_wake_locked(list_first_entry(&src->waiters, struct wait_link, node));
 		n = 1;
 	}
 	spin_unlock_irqrestore(&src->lock, flags);
 	return n;
 }
 
-void wait_detach(struct wait *w)
+static void unlink(struct wait_link *l)
 {
-	struct wait_source *src = READ_ONCE(w->source);
+	struct wait_source *src = READ_ONCE(l->source);
 	unsigned long flags;
 
 	if (!src)
 		return;
 	flags = spin_lock_irqsave(&src->lock);
-	if (w->source == src) {
-		list_del(&w->node);
-		w->source = NULL;
+	if (l->source == src) {
+		list_del(&l->node);
+		l->source = NULL;
 	}
 	spin_unlock_irqrestore(&src->lock, flags);
+}
+
+void wait_detach(struct wait *w)
+{
+	unlink(&w->link);
+	while (!list_empty(&w->extra)) {
+		struct wait_link *l = list_first_entry(&w->extra, struct wait_link, extra);
+
+		unlink(l);
+		list_del(&l->extra);
+		kfree(l);
+	}
 }
 
 void wait_record_completion(struct wait *w)

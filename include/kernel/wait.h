@@ -31,27 +31,41 @@
 
 struct wait_source {
 	spinlock_t lock;
-	struct list_head waiters; /* (lock) struct wait.node */
+	struct list_head waiters; /* (lock) struct wait_link.node */
 };
 
 #define WAIT_PROGRESS_WORDS 4
 
+struct wait;
+
 /*
- * Lock key: (s) the source's lock, (r) run queue lock, (o) the owning
- * thread while it runs.
+ * One registration of a wait on a source. A wait has one embedded link
+ * (most calls wait on one source) and, for poll and select, extra links
+ * allocated per source. Lock key: (s) the source's lock, (c) constant.
+ */
+struct wait_link {
+	struct list_head node;	    /* (s) on the source's waiters */
+	struct wait_source *source; /* (s) where node is linked, or NULL */
+	struct wait *wait;	    /* (c) */
+	struct list_head extra;	    /* (o) in wait.extra (extra links only) */
+};
+
+/*
+ * Lock key: (r) run queue lock, (o) the owning thread while it runs.
  */
 struct wait {
-	struct list_head node;			/* (s) on the source's waiters */
-	struct wait_source *source;		/* (s) where node is linked, or NULL */
+	struct wait_link link;			/* the source of a single-source wait */
+	struct list_head extra;			/* (o) more links (poll, select) */
 	uint64_t deadline_ns;			/* (r) 0: none */
 	uint32_t flags;				/* (r) WAIT_* */
 	uint32_t polls;				/* (o) runs of the call for this wait */
 	uint64_t progress[WAIT_PROGRESS_WORDS]; /* (o) the call's own state */
 };
 
-#define WAIT_ARMED     (1u << 0) /* registered, not yet woken */
-#define WAIT_WOKEN     (1u << 1) /* woken before the thread had parked */
-#define WAIT_TIMED_OUT (1u << 2)
+#define WAIT_WOKEN (1u << 1) /* woken before the thread had parked */
+
+/* Prepares a thread's embedded wait (once, when the thread is made). */
+void wait_init(struct wait *w);
 
 void wait_source_init(struct wait_source *src, const char *name);
 /* Caller holds src->lock; returns -EWAIT. */
@@ -63,9 +77,16 @@ unsigned wait_wake_all(struct wait_source *src);
 unsigned wait_wake_one(struct wait_source *src);
 /* The current thread's wait (progress survives between runs of one call). */
 struct wait *current_wait(void);
-/* Wakes one particular waiter; the caller holds w->source->lock. */
-void wait_wake_locked(struct wait *w);
-/* Unlinks w from its source if still linked (a timeout woke it). */
+/* Wakes the thread of one registration; the caller holds l->source->lock. */
+void wait_wake_locked(struct wait_link *l);
+/*
+ * poll/select: registers the current wait on one more source (the caller
+ * holds no source lock). 0 or -ENOMEM. After registering everywhere and
+ * finding nothing ready, the call returns wait_registered(deadline).
+ */
+int wait_add_source(struct wait_source *src);
+long wait_registered(uint64_t deadline_ns);
+/* Unlinks every registration of w that is still linked (the call runs again). */
 void wait_detach(struct wait *w);
 
 /* How many runs calls that waited needed: polls[2] is the ideal "register, complete". */
