@@ -73,7 +73,7 @@ static void snap_tree_locked(struct process *p, struct proc_snap *s)
 	s->cutime = p->child_user_ticks;
 	s->cstime = p->child_system_ticks;
 	s->start_ns = p->start_ns;
-	s->sig_pending = __atomic_load_n(&p->pending_signals, __ATOMIC_RELAXED);
+	s->sig_pending = READ_ONCE(p->sigpending.set);
 }
 
 static void snap_signals_locked(struct process *p, struct proc_snap *s)

@@ -164,6 +164,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info)
 	clock_realtime_init();
 	random_init();
 	futex_init();
+	proc_init();
 	files_init();
 	banner();
 	start_first_program();

@@ -26,6 +26,8 @@
 #include <uapi/resource.h>
 #include <uapi/fcntl.h>
 #include <kernel/exec.h>
+#include <kernel/signal.h>
+#include <kernel/timer.h>
 
 spinlock_t proc_tree_lock = SPINLOCK_INIT("proc-tree");
 static LIST_HEAD(all_procs);	  /* (proc_tree_lock) */
@@ -92,6 +94,11 @@ struct process *proc_alloc(struct process *parent)
 	list_init(&p->children);
 	list_init(&p->threads);
 	wait_source_init(&p->child_event, "child-event");
+	wait_source_init(&p->stop_source, "stopped");
+	sigpending_init(&p->sigpending);
+	ktimer_init(&p->itimer, itimer_fire);
+	p->refcount = 1;
+	p->exit_signal = SIGCHLD;
 	p->start_ns = clock_ns();
 	if (parent) {
 		unsigned long flags = spin_lock_irqsave(&parent->lock);
@@ -104,9 +111,13 @@ struct process *proc_alloc(struct process *parent)
 		p->gid = parent->gid, p->egid = parent->egid, p->sgid = parent->sgid;
 		p->umask = parent->umask;
 		memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
+		memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
+		p->pgid = parent->pgid;
+		p->sid = parent->sid;
 	} else {
 		p->umask = 022;
 		default_rlimits(p);
+		p->pgid = p->sid = p->pid;
 	}
 	return p;
 }
@@ -120,8 +131,7 @@ void proc_discard(struct process *p)
 		fdtable_put(p->fds);
 	if (p->cwd)
 		dentry_put(p->cwd);
-	pid_free(p->pid);
-	kfree(p);
+	proc_unhold(p);
 }
 
 /* Links a fully set-up process into the tree under parent (NULL: it is init). */
@@ -138,14 +148,36 @@ void proc_publish(struct process *p, struct process *parent)
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 }
 
+void proc_for_each_locked(void (*fn)(struct process *p, void *ctx), void *ctx)
+{
+	struct process *p;
+
+	assert_held(&proc_tree_lock);
+	list_for_each_entry (p, &all_procs, all_node)
+		fn(p, ctx);
+}
+
 void proc_for_each(void (*fn)(struct process *p, void *ctx), void *ctx)
 {
 	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
-	struct process *p;
 
-	list_for_each_entry (p, &all_procs, all_node)
-		fn(p, ctx);
+	proc_for_each_locked(fn, ctx);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
+}
+
+void proc_hold(struct process *p)
+{
+	__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
+}
+
+/* Drops a reference; the last one (the tree's is dropped at reap) frees the struct. */
+void proc_unhold(struct process *p)
+{
+	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL))
+		return;
+	sigpending_release(&p->sigpending);
+	pid_free(p->pid);
+	kfree(p);
 }
 
 struct process *proc_find(int pid)
@@ -159,19 +191,30 @@ struct process *proc_find(int pid)
 	return NULL;
 }
 
+/* Exact-size caches: a blocked thread costs its struct thread and FPU area, nothing more. */
+static struct kmem_cache thread_cache, fpu_cache;
+
+void proc_init(void)
+{
+	kmem_cache_init(&thread_cache, "thread", sizeof(struct thread), 16);
+	kmem_cache_init(&fpu_cache, "fpu-state", sizeof(struct fpu_state), 16);
+}
+
 struct thread *uthread_alloc(struct process *p, int tid)
 {
-	struct thread *t = kzalloc(sizeof(*t));
+	struct thread *t = kmem_cache_alloc(&thread_cache);
 
 	if (!t)
 		return NULL;
-	t->fpu = kmalloc(sizeof(*t->fpu));
+	memset(t, 0, sizeof(*t));
+	t->fpu = kmem_cache_alloc(&fpu_cache);
 	if (!t->fpu) {
-		kfree(t);
+		kmem_cache_free(&thread_cache, t);
 		return NULL;
 	}
 	fpu_init_state(t->fpu);
 	t->fpu_cpu = -1;
+	sigpending_init(&t->sigpending);
 	t->user = true;
 	t->proc = p;
 	t->tid = tid;
@@ -186,8 +229,9 @@ void uthread_free(struct thread *t)
 {
 	if (t->tid != t->proc->pid)
 		pid_free(t->tid);
-	kfree(t->fpu);
-	kfree(t);
+	sigpending_release(&t->sigpending);
+	kmem_cache_free(&fpu_cache, t->fpu);
+	kmem_cache_free(&thread_cache, t);
 }
 
 void proc_add_thread(struct process *p, struct thread *t)
@@ -221,6 +265,8 @@ static int init_exit_code(int status)
 	return (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
 }
 
+static void notify_parent_exit(struct process *p, struct process *parent);
+
 /* The last thread is gone: release everything, become a zombie, tell the parent. */
 static void proc_finish(struct process *p)
 {
@@ -239,15 +285,43 @@ static void proc_finish(struct process *p)
 		pr_info("init exited (status %#x); powering off\n", p->exit_status);
 		machine_poweroff(init_exit_code(p->exit_status));
 	}
+	ktimer_cancel(&p->itimer);
 	flags = spin_lock_irqsave(&proc_tree_lock);
 	orphaned_zombies = reparent_children(p);
 	p->state = PROC_ZOMBIE;
 	parent = p->parent;
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 	vfork_release(p);
-	wait_wake_all(&parent->child_event);
+	notify_parent_exit(p, parent);
 	if (orphaned_zombies)
 		wait_wake_all(&init_proc->child_event);
+}
+
+/*
+ * A dead child: SIGCHLD (its exit_signal) to the parent, and a wake-up for
+ * wait4. A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no
+ * zombies: the child is reaped at once.
+ */
+static void notify_parent_exit(struct process *p, struct process *parent)
+{
+	const struct k_sigaction *act = &parent->sigactions[SIGCHLD - 1];
+	bool autoreap = act->handler == 1 /* SIG_IGN */ || (act->flags & 0x2 /* SA_NOCLDWAIT */);
+	struct ksiginfo info = { .signo = p->exit_signal, .pid = p->pid };
+	unsigned long flags;
+
+	info.code = (p->exit_status & 0x7f) ? CLD_KILLED : CLD_EXITED;
+	info.status = (p->exit_status & 0x7f) ? (p->exit_status & 0x7f)
+					      : (p->exit_status >> 8) & 0xff;
+	if (p->exit_signal)
+		signal_send(parent, &info);
+	if (autoreap) {
+		flags = spin_lock_irqsave(&proc_tree_lock);
+		list_del(&p->sibling);
+		list_del(&p->all_node);
+		spin_unlock_irqrestore(&proc_tree_lock, flags);
+		proc_unhold(p);
+	}
+	wait_wake_all(&parent->child_event);
 }
 
 static void clear_child_tid(struct thread *t)
@@ -323,54 +397,29 @@ void proc_kill(struct process *p, int sig)
 	proc_begin_exit(p, W_SIGNALED(sig), NULL);
 }
 
-/* Signals whose default action is to be ignored. */
-static bool default_ignored(int sig)
+static bool wait_matches(const struct process *p, const struct process *c, int pid)
 {
-	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+	if (pid > 0)
+		return c->pid == pid;
+	if (pid == -1)
+		return true;
+	return c->pgid == (pid == 0 ? p->pgid : -pid);
 }
 
-static bool stop_signal(int sig)
+/* A stopped or continued child that wait4 should report (WUNTRACED, WCONTINUED). */
+static bool report_state_change(struct process *c, int options, struct wait_result *r)
 {
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
-/*
- * kill(pid, sig): signal 0 checks existence; a signal whose action is the
- * default "terminate" ends the process now. One that would run a handler
- * or stop the process is recorded as pending until delivery exists.
- */
-long proc_send_signal(int pid, int sig)
-{
-	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
-	struct process *p;
-	uint64_t handler;
-
-	list_for_each_entry (p, &all_procs, all_node)
-		if (p->pid == pid)
-			goto found;
-	spin_unlock_irqrestore(&proc_tree_lock, flags);
-	return -ESRCH;
-found:
-	handler = sig ? p->sigactions[sig - 1].handler : 1;
-	if (p->state != PROC_ALIVE || handler == 1 || (!handler && default_ignored(sig))) {
-		spin_unlock_irqrestore(&proc_tree_lock, flags);
-		return 0;
+	if ((options & WUNTRACED) && c->report_stop) {
+		r->status = 0x7f | (c->stop_sig << 8);
+		c->report_stop = options & WNOWAIT;
+		return true;
 	}
-	if (handler || stop_signal(sig)) {
-		__atomic_fetch_or(&p->pending_signals, 1ULL << (sig - 1), __ATOMIC_RELAXED);
-		spin_unlock_irqrestore(&proc_tree_lock, flags);
-		return 0;
+	if ((options & WCONTINUED) && c->report_cont) {
+		r->status = 0xffff;
+		c->report_cont = options & WNOWAIT;
+		return true;
 	}
-	p->state = PROC_EXITING;
-	p->exit_status = W_SIGNALED(sig);
-	spin_unlock_irqrestore(&proc_tree_lock, flags);
-	proc_kill_other_threads(p, NULL);
-	return 0;
-}
-
-static bool wait_matches(const struct process *c, int pid)
-{
-	return pid == -1 || pid == 0 || pid < -1 || c->pid == pid;
+	return false;
 }
 
 /* Reaps the zombie child c (its status is already in the caller's hands): frees it. */
@@ -382,8 +431,7 @@ static int reap(struct process *p, struct process *c)
 	p->child_system_ticks += c->system_ticks + c->child_system_ticks;
 	list_del(&c->sibling);
 	list_del(&c->all_node);
-	kfree(c);
-	pid_free(pid);
+	proc_unhold(c);
 	return pid;
 }
 
@@ -396,9 +444,13 @@ long proc_wait(int pid, int options, struct wait_result *r)
 	long ret;
 
 	list_for_each_entry (c, &p->children, sibling) {
-		if (!wait_matches(c, pid))
+		if (!wait_matches(p, c, pid))
 			continue;
 		any = true;
+		if (c->state != PROC_ZOMBIE && report_state_change(c, options, r)) {
+			ret = c->pid;
+			goto out;
+		}
 		if (c->state != PROC_ZOMBIE)
 			continue;
 		r->status = c->exit_status;
@@ -472,4 +524,83 @@ int proc_start_init(const char *path)
 	if (!err)
 		sched_make_runnable(t);
 	return err;
+}
+
+struct process *proc_find_thread_owner(int tid)
+{
+	struct process *p;
+	struct thread *t;
+
+	assert_held(&proc_tree_lock);
+	list_for_each_entry (p, &all_procs, all_node) {
+		unsigned long flags = spin_lock_irqsave(&p->lock);
+		bool found = false;
+
+		list_for_each_entry (t, &p->threads, proc_node)
+			found |= t->tid == tid;
+		spin_unlock_irqrestore(&p->lock, flags);
+		if (found)
+			return p;
+	}
+	return NULL;
+}
+
+long proc_setpgid(int pid, int pgid)
+{
+	struct process *self = current_proc(), *target;
+	unsigned long flags;
+	long ret = 0;
+
+	if (pgid < 0)
+		return -EINVAL;
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	target = pid ? proc_find(pid) : self;
+	if (!target || (target != self && target->parent != self))
+		ret = -ESRCH;
+	else if (target->sid != self->sid || target->pid == target->sid)
+		ret = -EPERM; /* another session, or a session leader */
+	if (!ret && !pgid)
+		pgid = target->pid;
+	if (!ret && pgid != target->pid && !pgrp_exists_in_session(pgid, self->sid))
+		ret = -EPERM;
+	if (!ret)
+		target->pgid = pgid;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return ret;
+}
+
+static void is_group_leader(struct process *p, void *arg)
+{
+	struct process **self = arg;
+
+	if (*self && p != *self && p->pgid == (*self)->pid)
+		*self = NULL;
+}
+
+long proc_setsid(void)
+{
+	struct process *self = current_proc(), *check = self;
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	long ret;
+
+	proc_for_each_locked(is_group_leader, &check);
+	if (!check || self->pgid == self->pid) {
+		ret = -EPERM; /* already leads a process group */
+	} else {
+		self->sid = self->pgid = self->pid;
+		self->ctty = NULL;
+		ret = self->sid;
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return ret;
+}
+
+long proc_getid(int pid, char which)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	struct process *p = pid ? proc_find(pid) : current_proc();
+	long ret = p ? (which == 'g' ? p->pgid : p->sid) : -ESRCH;
+
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return ret;
 }

@@ -18,6 +18,7 @@
  */
 #include <kernel/thread.h>
 #include <kernel/time.h>
+#include <kernel/timer.h>
 #include <kernel/panic.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
@@ -224,6 +225,7 @@ void sched_tick(bool from_user)
 			cpu->need_resched = true;
 	}
 	spin_unlock_irqrestore(&rq_lock, flags);
+	ktimers_run(clock_ns());
 }
 
 /*
@@ -285,7 +287,7 @@ __attribute__((noreturn)) void sched_user_yield(struct thread *t)
 	cpu_loop_restart();
 }
 
-void sched_user_park(struct thread *t)
+void sched_user_park(struct thread *t, bool rerun_call)
 {
 	unsigned long flags = spin_lock_irqsave(&rq_lock);
 
@@ -294,7 +296,7 @@ void sched_user_park(struct thread *t)
 		spin_unlock_irqrestore(&rq_lock, flags);
 		return;
 	}
-	t->restart_syscall = true;
+	t->restart_syscall = rerun_call;
 	if (t->wait.deadline_ns)
 		sleep_until_locked(t, t->wait.deadline_ns);
 	else
@@ -314,6 +316,21 @@ void sched_user_exit(struct thread *t)
 	cpu->current = cpu->idle;
 	if (cpu->fpu_owner == t)
 		cpu->fpu_owner = NULL;
+	spin_unlock_irqrestore(&rq_lock, flags);
+}
+
+/* A signal for a thread parked in a call: it runs, and the call ends as interrupted. */
+void sched_signal_wake(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+
+	if ((t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING) && t->restart_syscall) {
+		if (t->state == THREAD_SLEEPING)
+			list_del(&t->run_node);
+		enqueue_locked(t);
+	} else if (t->state == THREAD_RUNNABLE) {
+		t->wait.flags |= WAIT_WOKEN; /* about to park in a call: it must not */
+	}
 	spin_unlock_irqrestore(&rq_lock, flags);
 }
 

@@ -11,6 +11,7 @@
 #include <kernel/printk.h>
 #include <kernel/wait.h>
 #include <kernel/uthread.h>
+#include <kernel/signal.h>
 #include <lib/bitmap.h>
 #include <uapi/errno.h>
 
@@ -71,10 +72,23 @@ void syscall_run(struct thread *t)
 		ret = invoke(&t->uregs);
 		if (ret != -EWAIT)
 			break;
-		sched_user_park(t); /* returns only if woken before it parked */
+		if (signal_pending(t)) {
+			signal_interrupt_call(t); /* a signal ends the wait before it starts */
+			return;
+		}
+		sched_user_park(t, true); /* returns only if woken before it parked */
 		wait_detach(&t->wait);
+		if (signal_pending(t)) {
+			signal_interrupt_call(t);
+			return;
+		}
 	}
 	wait_record_completion(&t->wait);
+	if (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND) {
+		/* The call itself asked to be restarted after a signal (a background tty read). */
+		t->interrupted_call = true;
+		t->syscall_nr = t->uregs.rax;
+	}
 	t->uregs.rax = ret;
 }
 

@@ -9,6 +9,7 @@
 #include <kernel/thread.h>
 #include <kernel/proc.h>
 #include <kernel/syscall.h>
+#include <kernel/signal.h>
 #include <kernel/uaccess.h>
 #include <mm/vm.h>
 #include <arch/x86_64/cpu.h>
@@ -16,6 +17,7 @@
 
 __attribute__((noreturn)) void user_exit_path(struct thread *t)
 {
+	signal_deliver(t); /* may park (stopped), kill, or build a handler's frame */
 	irq_disable();
 	if (t->killed)
 		uthread_exit(t, 0);
@@ -37,8 +39,12 @@ static void resume_work(struct thread *t)
 		t->restart_syscall = false;
 		wait_detach(&t->wait);
 		irq_enable();
-		syscall_run(t);
+		if (signal_pending(t))
+			signal_interrupt_call(t);
+		else
+			syscall_run(t);
 	}
+	irq_enable();
 }
 
 __attribute__((noreturn)) void user_enter(struct thread *t)

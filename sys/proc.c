@@ -76,7 +76,7 @@ SYSCALL_DEFINE4(wait4, int, pid, uintptr_t, status_ptr, int, options, uintptr_t,
 		return ret;
 	if (pid == INT32_MIN)
 		return -ESRCH;
-	ret = proc_wait(pid, options & WNOHANG, &r);
+	ret = proc_wait(pid, options, &r);
 	if (ret > 0 && status_ptr && copy_to_user(status_ptr, &r.status, sizeof(r.status)))
 		return -EFAULT;
 	if (ret > 0 && rusage) {
@@ -120,7 +120,7 @@ SYSCALL_DEFINE5(waitid, int, idtype, int, id, uintptr_t, infop, int, options, ui
 		pid = id ? -id : 0;
 	else
 		return -EINVAL;
-	ret = proc_wait(pid, options & (WNOHANG | WNOWAIT), &r);
+	ret = proc_wait(pid, options, &r);
 	if (ret < 0)
 		return ret;
 	memset(&info, 0, sizeof(info));

@@ -1,8 +1,8 @@
 /*
- * Signal dispositions and masks. This issue keeps them exactly (programs
- * read back what they set, and exec resets handlers as Linux does);
- * delivery, and the default actions of signals sent by kill, arrive with
- * the signals issue. Faults already terminate with the right signal.
+ * Signal system calls: dispositions, masks, sending (kill, tkill, tgkill),
+ * waiting (pause, rt_sigsuspend, rt_sigtimedwait), rt_sigreturn,
+ * sigaltstack, process groups and sessions, and ITIMER_REAL (alarm,
+ * setitimer). Generation and delivery are in kernel/signal.c.
  */
 #include <kernel/syscall.h>
 #include <kernel/proc.h>
@@ -10,6 +10,12 @@
 #include <kernel/uaccess.h>
 #include <uapi/errno.h>
 #include <uapi/signal.h>
+#include <kernel/signal.h>
+#include <kernel/clock.h>
+#include <kernel/time.h>
+#include <kernel/timer.h>
+#include <kernel/wait.h>
+#include <lib/string.h>
 
 #define SIG_BLOCK   0
 #define SIG_UNBLOCK 1
@@ -64,11 +70,307 @@ SYSCALL_DEFINE4(rt_sigprocmask, int, how, uintptr_t, uset, uintptr_t, uold, size
 	return 0;
 }
 
+static struct ksiginfo user_info(int sig, int code)
+{
+	struct process *p = current_proc();
+
+	return (struct ksiginfo){ .signo = sig, .code = code, .pid = p->pid, .uid = p->uid };
+}
+
 SYSCALL_DEFINE2(kill, int, pid, int, sig)
 {
+	struct ksiginfo info = user_info(sig, SI_USER);
+	struct process *p;
+	unsigned long flags;
+	long ret;
+
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
 	if (pid <= 0)
-		return -ENOSYS; /* process groups and "everyone" arrive with job control */
-	return proc_send_signal(pid, sig);
+		return signal_send_pgrp(pid == 0 ? current_proc()->pgid : -pid, &info);
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	p = proc_find(pid);
+	if (p)
+		proc_hold(p);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	if (!p)
+		return -ESRCH;
+	ret = signal_send(p, &info);
+	proc_unhold(p);
+	return ret;
+}
+
+/* The thread tid (of process tgid, or any when tgid <= 0), held; NULL if none. */
+static struct thread *find_thread(int tgid, int tid, struct process **holder)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	struct process *p = tgid > 0 ? proc_find(tgid) : proc_find_thread_owner(tid);
+	struct thread *t = NULL, *it;
+
+	if (p && p->state == PROC_ALIVE) {
+		list_for_each_entry (it, &p->threads, proc_node)
+			if (it->tid == tid)
+				t = it;
+	}
+	if (t)
+		proc_hold(p);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	*holder = t ? p : NULL;
+	return t;
+}
+
+static long send_to_thread(int tgid, int tid, int sig)
+{
+	struct ksiginfo info = user_info(sig, SI_TKILL);
+	struct process *holder;
+	struct thread *t;
+	long ret;
+
+	if (tid <= 0 || sig < 0 || sig > NSIG)
+		return -EINVAL;
+	t = find_thread(tgid, tid, &holder);
+	if (!t)
+		return -ESRCH;
+	ret = sig ? signal_send_thread(t, &info) : 0;
+	proc_unhold(holder);
+	return ret;
+}
+
+SYSCALL_DEFINE2(tkill, int, tid, int, sig)
+{
+	return send_to_thread(0, tid, sig);
+}
+
+SYSCALL_DEFINE3(tgkill, int, tgid, int, tid, int, sig)
+{
+	return tgid <= 0 ? -EINVAL : send_to_thread(tgid, tid, sig);
+}
+
+SYSCALL_DEFINE2(rt_sigpending, uintptr_t, uset, size_t, setsize)
+{
+	struct thread *t = current_thread();
+	uint64_t set;
+
+	if (setsize != sizeof(uint64_t))
+		return -EINVAL;
+	set = (t->sigpending.set | t->proc->sigpending.set) & t->sigmask;
+	return copy_to_user(uset, &set, sizeof(set));
+}
+
+/* Waits for any signal (pause, sigsuspend): only a signal ends it. */
+static long wait_for_signal(void)
+{
+	return wait_registered(0);
+}
+
+SYSCALL_DEFINE0(pause)
+{
+	return wait_for_signal();
+}
+
+SYSCALL_DEFINE2(rt_sigsuspend, uintptr_t, umask, size_t, setsize)
+{
+	struct thread *t = current_thread();
+	uint64_t mask;
+
+	if (setsize != sizeof(uint64_t))
+		return -EINVAL;
+	if (copy_from_user(&mask, umask, sizeof(mask)))
+		return -EFAULT;
+	if (!t->restore_sigmask) {
+		/* The handler runs with the temporary mask; the old one comes back after it. */
+		t->saved_sigmask = t->sigmask;
+		t->restore_sigmask = true;
+	}
+	t->sigmask = mask & ~UNBLOCKABLE;
+	return wait_for_signal();
+}
+
+/* Linux's siginfo_t, as rt_sigtimedwait returns it. */
+static int put_siginfo(uintptr_t uinfo, const struct ksiginfo *k)
+{
+	int32_t si[32] = { k->signo, k->err, k->code, 0, k->pid, (int32_t)k->uid, k->status };
+
+	return uinfo ? copy_to_user(uinfo, si, sizeof(si)) : 0;
+}
+
+SYSCALL_DEFINE4(rt_sigtimedwait, uintptr_t, uset, uintptr_t, uinfo, uintptr_t, uts, size_t, setsize)
+{
+	struct thread *t = current_thread();
+	struct wait *w = current_wait();
+	struct ksiginfo k;
+	uint64_t set, ns;
+	int sig;
+
+	if (setsize != sizeof(uint64_t))
+		return -EINVAL;
+	if (copy_from_user(&set, uset, sizeof(set)))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	sig = signal_take(t, set, &k);
+	if (sig > 0) {
+		t->sigwait_set = 0;
+		return put_siginfo(uinfo, &k) ? -EFAULT : sig;
+	}
+	if (w->polls > 1 && w->deadline_ns && clock_ns() >= w->deadline_ns)
+		return -EAGAIN;
+	if (w->polls == 1 && uts) {
+		struct linux_timespec ts;
+
+		if (copy_from_user(&ts, uts, sizeof(ts)))
+			return -EFAULT;
+		if (timespec_to_ns(&ts, &ns))
+			return -EINVAL;
+		if (!ns)
+			return -EAGAIN;
+		w->deadline_ns = clock_ns() + ns;
+	}
+	t->sigwait_set = set; /* these wake it although blocked */
+	return wait_registered(w->deadline_ns);
+}
+
+#define SS_ONSTACK    1
+#define SS_DISABLE    2
+#define SS_AUTODISARM (1u << 31)
+#define MINSIGSTKSZ   2048
+
+struct user_stack {
+	uint64_t sp;
+	int32_t flags, pad;
+	uint64_t size;
+};
+
+SYSCALL_DEFINE2(sigaltstack, uintptr_t, unew, uintptr_t, uold)
+{
+	struct thread *t = current_thread();
+	bool on = t->altstack_size && t->uregs.rsp > t->altstack_sp &&
+		  t->uregs.rsp - t->altstack_sp <= t->altstack_size;
+	struct user_stack old = { t->altstack_sp,
+				  on ? SS_ONSTACK
+				     : (t->altstack_size ? t->altstack_flags : SS_DISABLE),
+				  0, t->altstack_size };
+	struct user_stack ns;
+
+	if (unew && copy_from_user(&ns, unew, sizeof(ns)))
+		return -EFAULT;
+	if (uold && copy_to_user(uold, &old, sizeof(old)))
+		return -EFAULT;
+	if (!unew)
+		return 0;
+	if (on)
+		return -EPERM;
+	if (ns.flags & ~(SS_DISABLE | SS_ONSTACK | (int32_t)SS_AUTODISARM))
+		return -EINVAL;
+	if (ns.flags & SS_DISABLE) {
+		t->altstack_sp = t->altstack_size = 0;
+		t->altstack_flags = SS_DISABLE;
+		return 0;
+	}
+	if (ns.size < MINSIGSTKSZ)
+		return -ENOMEM;
+	t->altstack_sp = ns.sp;
+	t->altstack_size = ns.size;
+	t->altstack_flags = ns.flags & (int32_t)SS_AUTODISARM;
+	return 0;
+}
+
+SYSCALL_DEFINE0(rt_sigreturn)
+{
+	return signal_return(current_thread());
+}
+
+/* Process groups and sessions. */
+SYSCALL_DEFINE2(setpgid, int, pid, int, pgid)
+{
+	return proc_setpgid(pid, pgid);
+}
+
+SYSCALL_DEFINE1(getpgid, int, pid)
+{
+	return proc_getid(pid, 'g');
+}
+
+SYSCALL_DEFINE0(getpgrp)
+{
+	return current_proc()->pgid;
+}
+
+SYSCALL_DEFINE1(getsid, int, pid)
+{
+	return proc_getid(pid, 's');
+}
+
+SYSCALL_DEFINE0(setsid)
+{
+	return proc_setsid();
+}
+
+/* ITIMER_REAL: SIGALRM to the process when the timer expires. */
+#define ITIMER_REAL    0
+#define ITIMER_VIRTUAL 1
+#define ITIMER_PROF    2
+
+struct user_itimerval {
+	int64_t interval_sec, interval_usec, value_sec, value_usec;
+};
+
+static uint64_t tv_ns(int64_t sec, int64_t usec)
+{
+	return (uint64_t)sec * NSEC_PER_SEC + (uint64_t)usec * NSEC_PER_USEC;
+}
+
+static void put_itimer(struct user_itimerval *v, uint64_t interval, uint64_t left)
+{
+	v->interval_sec = interval / NSEC_PER_SEC;
+	v->interval_usec = interval % NSEC_PER_SEC / NSEC_PER_USEC;
+	v->value_sec = left / NSEC_PER_SEC;
+	v->value_usec = (left % NSEC_PER_SEC + NSEC_PER_USEC - 1) / NSEC_PER_USEC;
+	if (v->value_usec == 1000000)
+		v->value_sec++, v->value_usec = 0;
+}
+
+SYSCALL_DEFINE2(getitimer, int, which, uintptr_t, uval)
+{
+	struct process *p = current_proc();
+	struct user_itimerval v = { 0 };
+
+	if (which < ITIMER_REAL || which > ITIMER_PROF)
+		return -EINVAL;
+	if (which == ITIMER_REAL)
+		put_itimer(&v, p->itimer_interval, ktimer_remaining(&p->itimer));
+	return copy_to_user(uval, &v, sizeof(v));
+}
+
+SYSCALL_DEFINE3(setitimer, int, which, uintptr_t, unew, uintptr_t, uold)
+{
+	struct process *p = current_proc();
+	struct user_itimerval v, old = { 0 };
+	uint64_t left, value;
+
+	if (which < ITIMER_REAL || which > ITIMER_PROF)
+		return -EINVAL;
+	if (which != ITIMER_REAL)
+		return -EINVAL; /* CPU-time itimers: not yet */
+	memset(&v, 0, sizeof(v));
+	if (unew && copy_from_user(&v, unew, sizeof(v)))
+		return -EFAULT;
+	if (v.interval_usec < 0 || v.interval_usec >= 1000000 || v.value_usec < 0 ||
+	    v.value_usec >= 1000000 || v.interval_sec < 0 || v.value_sec < 0)
+		return -EINVAL;
+	value = tv_ns(v.value_sec, v.value_usec);
+	left = value ? ktimer_arm(&p->itimer, clock_ns() + value) : ktimer_cancel(&p->itimer);
+	put_itimer(&old, p->itimer_interval, left);
+	p->itimer_interval = tv_ns(v.interval_sec, v.interval_usec);
+	return uold && copy_to_user(uold, &old, sizeof(old)) ? -EFAULT : 0;
+}
+
+SYSCALL_DEFINE1(alarm, unsigned, seconds)
+{
+	struct process *p = current_proc();
+	uint64_t left;
+
+	p->itimer_interval = 0;
+	left = seconds ? ktimer_arm(&p->itimer, clock_ns() + seconds * NSEC_PER_SEC)
+		       : ktimer_cancel(&p->itimer);
+	return (left + NSEC_PER_SEC / 2) / NSEC_PER_SEC + (left && left < NSEC_PER_SEC / 2);
 }

@@ -22,6 +22,8 @@
 #include <kernel/uthread.h>
 #include <mm/vm.h>
 #include <uapi/signal.h>
+#include <kernel/signal.h>
+#include <uapi/errno.h>
 #include <mm/kstack.h>
 #include <lib/compiler.h>
 
@@ -268,15 +270,16 @@ static int exception_signal(unsigned vector)
 static void user_exception(struct trap_frame *f, struct thread *t)
 {
 	uintptr_t addr = f->vector == VEC_PAGE_FAULT ? read_cr2() : 0;
-	int sig;
+	struct ksiginfo info = { .signo = exception_signal(f->vector), .addr = addr };
+	int err = 0;
 
-	if (f->vector == VEC_PAGE_FAULT && vm_fault(t->proc->vm, addr, f->error) == 0)
+	if (f->vector == VEC_PAGE_FAULT && (err = vm_fault(t->proc->vm, addr, f->error)) == 0)
 		return;
-	sig = exception_signal(f->vector);
-	pr_info("pid %d (%s): %s at rip %#lx addr %#lx: killed by signal %d\n", t->proc->pid,
-		t->proc->comm, exception_name(f->vector), (unsigned long)f->rip,
-		(unsigned long)addr, sig);
-	proc_kill(t->proc, sig);
+	if (f->vector == VEC_PAGE_FAULT)
+		info.code = err == -EFAULT && (f->error & PF_PRESENT) ? SEGV_ACCERR : SEGV_MAPERR;
+	if (!info.addr)
+		info.addr = f->rip;
+	signal_force(t, &info); /* a handler may take it; blocked or ignored, it kills */
 }
 
 /* Entered from entry.S for every trap from user mode, on this CPU's stack. */

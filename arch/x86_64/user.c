@@ -41,3 +41,17 @@ void user_leave(struct thread *t)
 	if (this_cpu()->fpu_owner == t)
 		fpu_save(t->fpu);
 }
+
+void user_fpu_sync(struct thread *t)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (cpu->fpu_owner == t && t->fpu_cpu == (int)cpu->cpu_id)
+		fpu_save(t->fpu);
+}
+
+void user_fpu_reset(struct thread *t)
+{
+	fpu_init_state(t->fpu);
+	t->fpu_cpu = -1; /* the registers no longer match: restore before user mode */
+}

@@ -13,6 +13,7 @@
 #include <lib/list.h>
 #include <kernel/spinlock.h>
 #include <kernel/wait.h>
+#include <kernel/timer.h>
 
 struct thread;
 struct vm_space;
@@ -33,6 +34,12 @@ enum proc_state {
 
 struct rlimit64 {
 	uint64_t cur, max;
+};
+
+/* Signals waiting for delivery: a set, and the information of each instance. */
+struct sigpending {
+	uint64_t set;		/* signals with at least one instance queued */
+	struct list_head queue; /* struct sigqueue_entry, oldest first */
 };
 
 /* Linux's struct sigaction as the rt_sigaction system call passes it. */
@@ -65,8 +72,18 @@ struct process {
 	uint32_t uid, euid, suid, gid, egid, sgid; /* (p) */
 	uint32_t umask;				   /* (p) */
 	struct rlimit64 rlimits[RLIMIT_MAX];	   /* (p) */
-	struct k_sigaction sigactions[64];	   /* (p) dispositions (delivery: next issue) */
-	uint64_t pending_signals;		   /* (atomic) sent, awaiting delivery */
+	struct k_sigaction sigactions[64];	   /* (p) dispositions */
+	struct sigpending sigpending;		   /* (p) signals sent to the process */
+	int pgid, sid;				   /* (t) process group and session */
+	void *ctty;				   /* (t) controlling terminal (the tty layer's) */
+	int exit_signal;			   /* (c) sent to the parent at exit (SIGCHLD) */
+	bool stopped;				   /* (t) by a stop signal, until SIGCONT */
+	int stop_sig;				   /* (t) which one */
+	bool report_stop, report_cont;		   /* (t) for wait4 WUNTRACED / WCONTINUED */
+	struct wait_source stop_source;		   /* its threads wait here while stopped */
+	struct ktimer itimer;			   /* ITIMER_REAL (alarm, setitimer) */
+	uint64_t itimer_interval;		   /* (itimer lock) ns, 0: one-shot */
+	int refcount;				   /* (atomic) the tree's + proc_hold's */
 	uint64_t user_ticks, system_ticks;	   /* (t) of exited threads */
 	uint64_t child_user_ticks, child_system_ticks; /* (t) of reaped children */
 	uint64_t start_ns;			       /* (c) */
@@ -75,6 +92,9 @@ struct process {
 extern spinlock_t proc_tree_lock;
 
 struct process *current_proc(void);
+
+/* Boot-time set-up of the process and thread caches. */
+void proc_init(void);
 
 /* The first user process (pid 1) running path with the console as stdio. */
 int proc_start_init(const char *path);
@@ -114,8 +134,13 @@ void proc_kill_other_threads(struct process *p, struct thread *self);
 /* Kills p (another process or ours) with a signal's default action: terminate. */
 void proc_kill(struct process *p, int sig);
 
-/* kill(pid, sig) for one process: 0 or -ESRCH. */
-long proc_send_signal(int pid, int sig);
+/* References that keep a struct process (not the process) alive. */
+void proc_hold(struct process *p);
+void proc_unhold(struct process *p);
+void proc_for_each_locked(void (*fn)(struct process *p, void *ctx), void *ctx);
+/* Signal queues (kernel/signal.c). */
+void sigpending_init(struct sigpending *q);
+void sigpending_release(struct sigpending *q);
 
 /*
  * wait4/waitid core: reaps (or with WNOWAIT only reports) a zombie child

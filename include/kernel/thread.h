@@ -15,6 +15,7 @@
 #include <kernel/spinlock.h>
 #include <mm/kstack.h>
 #include <kernel/wait.h>
+#include <kernel/proc.h>
 #include <arch/x86_64/trap.h>
 
 struct process;
@@ -65,6 +66,15 @@ struct thread {
 	bool killed;			   /* (r) exit at the next return to user mode */
 	uint64_t fs_base, gs_base;	   /* (o) user TLS registers */
 	uint64_t sigmask;		   /* (o) blocked signals */
+	struct sigpending sigpending;	   /* (process lock) signals sent to this thread */
+	uint64_t saved_sigmask;		   /* (o) restored after a handler (sigsuspend) */
+	bool restore_sigmask;		   /* (o) */
+	uint64_t sigwait_set;		   /* (o) rt_sigtimedwait's set while it waits */
+	bool interrupted_call;		   /* (o) a parked call ended for a signal */
+	uint64_t syscall_nr;		   /* (o) of the interrupted call, for restarts */
+	uintptr_t altstack_sp;		   /* (o) sigaltstack */
+	size_t altstack_size;		   /* (o) */
+	int altstack_flags;		   /* (o) SS_DISABLE, SS_AUTODISARM */
 	uintptr_t clear_child_tid;	   /* (o) */
 	uintptr_t set_child_tid;	   /* (o) written when it first runs */
 	uintptr_t robust_list;		   /* (o) */
@@ -91,8 +101,13 @@ __attribute__((noreturn)) void cpu_loop(void);
 __attribute__((noreturn)) void cpu_loop_restart(void);
 /* User threads leaving the CPU: yield (still runnable) or park (blocked on their wait). */
 __attribute__((noreturn)) void sched_user_yield(struct thread *t);
-/* Returns only if the wait was already woken: the caller re-runs the call at once. */
-void sched_user_park(struct thread *t);
+/*
+ * Parks t on its wait (rerun_call: run its system call again when woken).
+ * Returns only if the wait was already woken: the caller goes on at once.
+ */
+void sched_user_park(struct thread *t, bool rerun_call);
+/* A signal arrived for t: a call it is parked in ends (as interrupted). */
+void sched_signal_wake(struct thread *t);
 /* Removes t from this CPU for good (it exited); the caller frees it. */
 void sched_user_exit(struct thread *t);
 /* Marks a user thread killed and makes it run (to exit) if it is parked. */

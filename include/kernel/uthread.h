@@ -18,5 +18,8 @@ void arch_user_switch_in(struct thread *t);
 __attribute__((noreturn)) void arch_user_return(struct thread *t);
 /* t stops running on this CPU: its FPU state goes to memory. */
 void user_leave(struct thread *t);
+/* t's FPU state into t->fpu now (signal frames); and a fresh state for a handler. */
+void user_fpu_sync(struct thread *t);
+void user_fpu_reset(struct thread *t);
 
 #endif

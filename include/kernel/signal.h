@@ -1,0 +1,88 @@
+/*
+ * Signals (kernel/signal.c): generation, queueing and delivery with the
+ * frame layout musl and glibc expect, default actions (terminate, ignore,
+ * stop, continue), process groups and sessions.
+ *
+ * Waits and signals: a signal that a parked thread does not block wakes
+ * it; instead of running its system call again, the call ends as
+ * "interrupted": it restarts transparently when no handler runs or the
+ * handler has SA_RESTART (unless the call is never restarted, like poll
+ * or pause), and returns -EINTR otherwise. A call that must itself stop on
+ * a signal (a terminal read in the background: SIGTTIN) sends it and
+ * returns -ERESTARTSYS.
+ */
+#ifndef KERNEL_SIGNAL_H
+#define KERNEL_SIGNAL_H
+
+#include <lib/types.h>
+#include <uapi/signal.h>
+
+struct thread;
+struct process;
+
+/* Internal return codes of interrupted calls (never seen by user space). */
+#define ERESTARTSYS    512 /* restart after the signal if SA_RESTART or no handler */
+#define ERESTARTNOHAND 514 /* restart only if no handler ran, else -EINTR */
+
+/* si_code values. */
+#define SI_USER	      0
+#define SI_KERNEL     0x80
+#define SI_TKILL      (-6)
+#define CLD_EXITED    1
+#define CLD_KILLED    2
+#define CLD_DUMPED    3
+#define CLD_STOPPED   5
+#define CLD_CONTINUED 6
+#define SEGV_MAPERR   1
+#define SEGV_ACCERR   2
+
+/* What a signal carries (the kernel's form of siginfo_t). */
+struct ksiginfo {
+	int signo, code, err;
+	int pid; /* sender, or the child for SIGCHLD */
+	uint32_t uid;
+	int status;	/* SIGCHLD: exit code or signal */
+	uintptr_t addr; /* faults */
+	uint64_t value; /* sigqueue / timers */
+};
+
+static inline uint64_t sigbit(int sig)
+{
+	return 1ULL << (sig - 1);
+}
+
+/* Sends sig to a whole process (any thread not blocking it takes it). 0 or -errno. */
+int signal_send(struct process *p, const struct ksiginfo *info);
+/* Sends sig to one thread (tgkill, faults, SIGPIPE). */
+int signal_send_thread(struct thread *t, const struct ksiginfo *info);
+/* kill(): to every process of a group, or with pgid -1 to every process but init and self. */
+int signal_send_pgrp(int pgid, const struct ksiginfo *info);
+/* A fault's signal to t: blocked or ignored, it is reset to its default action. */
+void signal_force(struct thread *t, const struct ksiginfo *info);
+/* The usual kernel-generated signal to the current thread (SIGPIPE, SIGTTOU...). */
+void signal_self(int sig);
+/* Whether t has a signal it does not block pending (waits are interrupted by it). */
+bool signal_pending(struct thread *t);
+
+/* On every return to user mode: stop, terminate, or run a handler. */
+void signal_deliver(struct thread *t);
+/* A parked call is ending because of a signal: sets its result (ERESTART*, -EINTR). */
+void signal_interrupt_call(struct thread *t);
+
+/* rt_sigtimedwait: takes a pending signal of set (blocked or not); 0 if none. */
+int signal_take(struct thread *t, uint64_t set, struct ksiginfo *info);
+/* rt_sigreturn: restores the registers, FPU state and mask a handler's frame saved. */
+long signal_return(struct thread *t);
+struct ktimer;
+void itimer_fire(struct ktimer *k);
+
+/* Process groups and sessions (kernel/proc.c; tty job control). Caller holds proc_tree_lock. */
+bool pgrp_exists_in_session(int pgid, int sid);
+long proc_setpgid(int pid, int pgid);
+long proc_setsid(void);
+/* The pgid ('g') or sid ('s') of pid (0: the caller); -ESRCH. */
+long proc_getid(int pid, char which);
+/* The process owning thread tid; caller holds proc_tree_lock. */
+struct process *proc_find_thread_owner(int tid);
+
+#endif

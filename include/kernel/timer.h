@@ -1,0 +1,31 @@
+/*
+ * Kernel timers (kernel/timer.c): a function called once a clock_ns()
+ * deadline has passed, from the timer tick, outside every lock (so it may
+ * send signals). Used for ITIMER_REAL (alarm, setitimer).
+ */
+#ifndef KERNEL_TIMER_H
+#define KERNEL_TIMER_H
+
+#include <lib/types.h>
+#include <lib/list.h>
+
+struct ktimer;
+typedef void (*ktimer_fn)(struct ktimer *t);
+
+/* Lock key: (l) the timer list's lock. */
+struct ktimer {
+	struct list_head node; /* (l) on the armed list, by deadline */
+	uint64_t deadline;     /* (l) 0: not armed */
+	ktimer_fn fn;	       /* (c) */
+};
+
+void ktimer_init(struct ktimer *t, ktimer_fn fn);
+/* (Re)arms t for deadline (clock_ns); returns the time that was left, 0 if none. */
+uint64_t ktimer_arm(struct ktimer *t, uint64_t deadline);
+/* Disarms t; returns the time that was left, 0 if it was not armed. */
+uint64_t ktimer_cancel(struct ktimer *t);
+uint64_t ktimer_remaining(struct ktimer *t);
+/* Runs the expired timers; called by the timer tick. */
+void ktimers_run(uint64_t now);
+
+#endif
