@@ -30,6 +30,16 @@ static long check_flags(uint64_t f)
 	return 0;
 }
 
+/* The working directory and root, read under p's lock (chdir and chroot change them). */
+static void copy_fs_dirs(struct process *np, struct process *p)
+{
+	unsigned long irq = spin_lock_irqsave(&p->lock);
+
+	np->cwd = p->cwd ? dentry_get(p->cwd) : NULL;
+	np->root = p->root ? dentry_get(p->root) : NULL;
+	spin_unlock_irqrestore(&p->lock, irq);
+}
+
 /* A new process sharing or copying the creator's resources. */
 static struct process *clone_process(struct process *p, uint64_t flags)
 {
@@ -44,7 +54,7 @@ static struct process *clone_process(struct process *p, uint64_t flags)
 		np->vm = vm_fork(p->vm);
 	}
 	np->fds = (flags & CLONE_FILES) ? fdtable_get(p->fds) : fdtable_clone(p->fds);
-	np->cwd = p->cwd ? dentry_get(p->cwd) : NULL;
+	copy_fs_dirs(np, p);
 	if (np->vm && np->fds)
 		return np;
 	proc_discard(np);
@@ -60,6 +70,11 @@ static void setup_child_thread(struct thread *nt, struct thread *t, const struct
 	/* The creator's FPU registers are live: they are the child's starting state. */
 	fpu_save(nt->fpu);
 	nt->fs_base = (a->flags & CLONE_SETTLS) ? a->tls : t->fs_base;
+	nt->gs_base = t->gs_base;
+	nt->sigmask = t->sigmask;
+	nt->altstack_sp = t->altstack_sp;
+	nt->altstack_size = t->altstack_size;
+	nt->altstack_flags = t->altstack_flags;
 	if (a->flags & CLONE_CHILD_SETTID)
 		nt->set_child_tid = a->child_tid;
 	if (a->flags & CLONE_CHILD_CLEARTID)

@@ -380,7 +380,7 @@ static int build_image(struct exec_args *a, struct image *im, struct new_image *
 	ni->vm = vm_create();
 	if (!ni->vm)
 		return -ENOMEM;
-	ni->vm->stack_limit = current_proc()->rlimits[RLIMIT_STACK].cur;
+	ni->vm->stack_limit = MIN(current_proc()->rlimits[RLIMIT_STACK].cur, 1ULL << 40);
 	ni->bias = load_bias(&im->elf, PIE_BASE);
 	ni->entry = im->elf.entry + ni->bias;
 	err = load_segments(ni->vm, im, ni->bias, &top);

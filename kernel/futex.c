@@ -90,7 +90,7 @@ static long timeout_deadline(uintptr_t uts, bool absolute, bool realtime, uint64
 	if (timespec_to_ns(&ts, &ns))
 		return -EINVAL;
 	if (!absolute)
-		*deadline = clock_ns() + ns;
+		*deadline = deadline_after(ns);
 	else
 		*deadline = realtime ? realtime_to_monotonic(ns) : ns;
 	if (!*deadline)
@@ -114,11 +114,18 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bi
 		return -ETIMEDOUT;
 	if (!bitset)
 		return -EINVAL;
-	err = get_key(uaddr, op & FUTEX_PRIVATE_FLAG, &k);
-	if (!err && w->progress[P_STATE] != ST_WAITING)
-		err = timeout_deadline(uts, absolute, op & FUTEX_CLOCK_REALTIME, &w->deadline_ns);
-	if (err)
-		return err;
+	if (w->progress[P_STATE] == ST_WAITING) {
+		/* Run again without a wake-up: wait on, with the key we had (a requeue may have moved it). */
+		k = (struct futex_key){ w->progress[P_KEY_A], w->progress[P_KEY_B] };
+		bitset = w->progress[P_BITSET];
+	} else {
+		err = get_key(uaddr, op & FUTEX_PRIVATE_FLAG, &k);
+		if (!err)
+			err = timeout_deadline(uts, absolute, op & FUTEX_CLOCK_REALTIME,
+					       &w->deadline_ns);
+		if (err)
+			return err;
+	}
 	b = bucket_of(&k);
 	flags = spin_lock_irqsave(&b->lock);
 	if (w->progress[P_STATE] != ST_WAITING) {
@@ -179,11 +186,17 @@ static long futex_wake(uintptr_t uaddr, int n, uint32_t bitset, bool private)
 
 int futex_wake_address(struct vm_space *vm, uintptr_t uaddr, int n)
 {
+	/* Linux wakes a thread's clear_child_tid with a shared key: meet shared waiters too. */
 	struct futex_key k = { (uintptr_t)vm, uaddr };
-	struct wait_source *b = bucket_of(&k);
-	unsigned long flags = spin_lock_irqsave(&b->lock);
-	int woken = wake_locked(b, &k, n, FUTEX_BITSET_MATCH_ANY);
+	struct wait_source *b;
+	unsigned long flags;
+	int woken;
 
+	if (vm_shared_key(vm, uaddr, &k.a, &k.b) <= 0)
+		k = (struct futex_key){ (uintptr_t)vm, uaddr };
+	b = bucket_of(&k);
+	flags = spin_lock_irqsave(&b->lock);
+	woken = wake_locked(b, &k, n, FUTEX_BITSET_MATCH_ANY);
 	spin_unlock_irqrestore(&b->lock, flags);
 	return woken;
 }

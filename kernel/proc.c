@@ -28,6 +28,7 @@
 #include <kernel/exec.h>
 #include <kernel/signal.h>
 #include <kernel/timer.h>
+#include <drivers/tty.h>
 
 spinlock_t proc_tree_lock = SPINLOCK_INIT("proc-tree");
 static LIST_HEAD(all_procs);	  /* (proc_tree_lock) */
@@ -114,6 +115,7 @@ struct process *proc_alloc(struct process *parent)
 		memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
 		p->pgid = parent->pgid;
 		p->sid = parent->sid;
+		p->ctty = parent->ctty; /* the session's terminal (drivers/tty.c) */
 	} else {
 		p->umask = 022;
 		default_rlimits(p);
@@ -131,6 +133,8 @@ void proc_discard(struct process *p)
 		fdtable_put(p->fds);
 	if (p->cwd)
 		dentry_put(p->cwd);
+	if (p->root)
+		dentry_put(p->root);
 	proc_unhold(p);
 }
 
@@ -281,18 +285,24 @@ static void proc_finish(struct process *p)
 	if (p->cwd)
 		dentry_put(p->cwd);
 	p->cwd = NULL;
+	if (p->root)
+		dentry_put(p->root);
+	p->root = NULL;
 	if (p == init_proc) {
 		pr_info("init exited (status %#x); powering off\n", p->exit_status);
 		machine_poweroff(init_exit_code(p->exit_status));
 	}
+	tty_session_exit(p); /* a session leader hangs up its terminal */
 	ktimer_cancel(&p->itimer);
+	vfork_release(p);
 	flags = spin_lock_irqsave(&proc_tree_lock);
 	orphaned_zombies = reparent_children(p);
 	p->state = PROC_ZOMBIE;
 	parent = p->parent;
+	proc_hold(parent);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
-	vfork_release(p);
 	notify_parent_exit(p, parent);
+	proc_unhold(parent);
 	if (orphaned_zombies)
 		wait_wake_all(&init_proc->child_event);
 }
@@ -338,6 +348,7 @@ void uthread_exit(struct thread *t, int status)
 	unsigned long flags;
 	bool last;
 
+	proc_hold(p);	       /* the parent may reap it as soon as it is a zombie */
 	wait_detach(&t->wait); /* a thread killed while parked is still on its source */
 	clear_child_tid(t);
 	flags = spin_lock_irqsave(&p->lock);
@@ -354,6 +365,7 @@ void uthread_exit(struct thread *t, int status)
 	if (last)
 		proc_finish(p);
 	uthread_free(t);
+	proc_unhold(p);
 	cpu_loop_restart();
 }
 
@@ -379,6 +391,7 @@ void proc_kill_other_threads(struct process *p, struct thread *self)
 		if (t == self)
 			continue;
 		t->clear_child_tid = 0; /* its memory may be gone (exec) or going */
+		t->set_child_tid = 0;
 		sched_kill_wake(t);
 	}
 	spin_unlock_irqrestore(&p->lock, flags);

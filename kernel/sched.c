@@ -291,7 +291,7 @@ void sched_user_park(struct thread *t, bool rerun_call)
 {
 	unsigned long flags = spin_lock_irqsave(&rq_lock);
 
-	if (t->wait.flags & WAIT_WOKEN) {
+	if ((t->wait.flags & WAIT_WOKEN) || t->killed) {
 		t->wait.flags &= ~WAIT_WOKEN;
 		spin_unlock_irqrestore(&rq_lock, flags);
 		return;
@@ -339,7 +339,7 @@ void sched_kill_wake(struct thread *t)
 {
 	unsigned long flags = spin_lock_irqsave(&rq_lock);
 
-	t->killed = true;
+	t->killed = true; /* a thread about to park sees this under rq_lock and does not */
 	if (t->state == THREAD_SLEEPING)
 		list_del(&t->run_node);
 	if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING)

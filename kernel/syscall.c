@@ -83,6 +83,7 @@ void syscall_run(struct thread *t)
 			return;
 		}
 	}
+	wait_detach(&t->wait); /* a call that registered and then completed anyway */
 	wait_record_completion(&t->wait);
 	if (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND) {
 		/* The call itself asked to be restarted after a signal (a background tty read). */

@@ -110,19 +110,26 @@ unsigned wait_wake_one(struct wait_source *src)
 	return n;
 }
 
+/* Unlinks l; a futex requeue may move it to another source meanwhile: follow it. */
 static void unlink(struct wait_link *l)
 {
-	struct wait_source *src = READ_ONCE(l->source);
-	unsigned long flags;
+	for (;;) {
+		struct wait_source *src = READ_ONCE(l->source);
+		unsigned long flags;
+		bool done;
 
-	if (!src)
-		return;
-	flags = spin_lock_irqsave(&src->lock);
-	if (l->source == src) {
-		list_del(&l->node);
-		l->source = NULL;
+		if (!src)
+			return;
+		flags = spin_lock_irqsave(&src->lock);
+		done = l->source == src;
+		if (done) {
+			list_del(&l->node);
+			l->source = NULL;
+		}
+		spin_unlock_irqrestore(&src->lock, flags);
+		if (done)
+			return;
 	}
-	spin_unlock_irqrestore(&src->lock, flags);
 }
 
 void wait_detach(struct wait *w)

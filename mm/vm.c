@@ -269,7 +269,7 @@ static struct vm_area *grow_stack(struct vm_space *vm, uintptr_t addr)
 	struct vm_area *prev;
 
 	if (!a || !(a->flags & VM_GROWSDOWN) || addr >= a->start ||
-	    page < USER_STACK_TOP - vm->stack_limit)
+	    USER_STACK_TOP - page > vm->stack_limit)
 		return NULL;
 	prev = a->node.prev == &vm->areas ? NULL : list_entry(a->node.prev, struct vm_area, node);
 	if (prev && prev->end + STACK_GUARD_GAP > page)
@@ -297,6 +297,8 @@ static int fault_locked(struct vm_space *vm, struct vm_area *a, uintptr_t addr, 
 
 	if (!e)
 		return -ENOMEM;
+	if ((*e & PTE_PROTNONE) && a->prot != PROT_NONE) /* its area changed protection */
+		*e = (*e & PTE_ADDR) | leaf_flags(a->prot, a->shared != NULL);
 	if (!pte_has_page(*e))
 		err = fill_page(vm, a, addr, e);
 	else if (write && (*e & PTE_P) && !(*e & PTE_W))
@@ -426,15 +428,18 @@ static int isolate(struct vm_space *vm, uintptr_t start, uintptr_t end)
 static void unmap_locked(struct vm_space *vm, uintptr_t start, uintptr_t end)
 {
 	struct vm_area *a = vm_area_next_from(&vm->areas, start), *next;
+	uintptr_t lo = start, hi = end;
 
 	while (a && a->start < end) {
+		lo = MIN(lo, a->start);
+		hi = MAX(hi, a->end);
 		next = list_is_last(&a->node, &vm->areas)
 			       ? NULL
 			       : list_entry(a->node.next, struct vm_area, node);
 		remove_area(vm, a);
 		a = next;
 	}
-	flush_range(vm, start, end);
+	flush_range(vm, lo, hi);
 }
 
 int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
@@ -622,13 +627,25 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 		goto out_unlock;
 	a = vm_area_find(&vm->areas, old);
 	ret = old;
-	if (new_len <= old_len && !fixed_to) {
+	if (new_len < old_len) {
+		if (split_at(vm, old + new_len)) {
+			ret = -ENOMEM;
+			goto out_unlock;
+		}
 		unmap_locked(vm, old + new_len, old + old_len);
+		old_len = new_len;
+	}
+	if (new_len <= old_len && !fixed_to) {
+		/* done: shrunk (or same size) in place */
 	} else if (!fixed_to && !a->shared && can_grow_in_place(vm, a, old + new_len)) {
 		a->end = old + new_len;
 	} else if (may_move && (!a->shared || new_len <= old_len)) {
 		uintptr_t to = fixed_to;
 
+		if (to && isolate(vm, to, to + new_len)) {
+			ret = -ENOMEM;
+			goto out_unlock;
+		}
 		if (to)
 			unmap_locked(vm, to, to + new_len);
 		else
@@ -648,7 +665,9 @@ uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk)
 {
 	unsigned long flags = spin_lock_irqsave(&vm->lock);
 	uintptr_t old_end = ALIGN_UP(vm->brk, PAGE_SIZE), new_end = ALIGN_UP(brk, PAGE_SIZE);
-	struct vm_area *heap = vm_area_find(&vm->areas, vm->brk_start);
+	/* The heap may have been split (mprotect, munmap): grow only its last piece. */
+	struct vm_area *last = old_end > vm->brk_start ? vm_area_find(&vm->areas, old_end - 1)
+						       : NULL;
 
 	if (brk < vm->brk_start || new_end > USER_MMAP_TOP ||
 	    (new_end > old_end && !overcommit_ok(new_end - old_end)))
@@ -656,14 +675,17 @@ uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk)
 	if (new_end > old_end) {
 		if (!vm_range_free(&vm->areas, old_end, new_end))
 			goto out;
-		if (!heap) {
-			heap = vm_area_alloc(vm->brk_start, new_end, PROT_READ | PROT_WRITE,
-					     VM_HEAP);
+		if (last && last->end == old_end && (last->flags & VM_HEAP) &&
+		    last->prot == (PROT_READ | PROT_WRITE)) {
+			last->end = new_end;
+		} else {
+			struct vm_area *heap = vm_area_alloc(old_end, new_end,
+							     PROT_READ | PROT_WRITE, VM_HEAP);
+
 			if (!heap)
 				goto out;
 			vm_area_insert(&vm->areas, heap);
 		}
-		heap->end = new_end;
 	} else if (new_end < old_end) {
 		if (isolate(vm, new_end, old_end))
 			goto out;
@@ -674,6 +696,15 @@ out:
 	brk = vm->brk;
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return brk;
+}
+
+bool vm_is_free(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock);
+	bool free = vm_range_free(&vm->areas, start, end);
+
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return free;
 }
 
 int vm_shared_key(struct vm_space *vm, uintptr_t addr, uintptr_t *a, uintptr_t *b)

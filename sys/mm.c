@@ -57,7 +57,7 @@ static long check_range(uintptr_t addr, size_t *len)
 
 	if (addr & (PAGE_SIZE - 1) || !*len)
 		return -EINVAL;
-	if (rounded < *len || !user_range_ok(addr, rounded))
+	if (rounded < *len || addr + rounded < addr || addr + rounded > USER_TASK_END)
 		return -ENOMEM;
 	*len = rounded;
 	return 0;
@@ -109,8 +109,7 @@ SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, unsigned, prot, unsigned, fl
 		return ret;
 	if (!(flags & MAP_ANONYMOUS) && type != MAP_PRIVATE)
 		return -ENODEV; /* shared file mappings come with the page cache */
-	if ((flags & MAP_FIXED_NOREPLACE) &&
-	    !vm_range_free(&current_vm()->areas, addr, addr + rounded))
+	if ((flags & MAP_FIXED_NOREPLACE) && !vm_is_free(current_vm(), addr, addr + rounded))
 		return -EEXIST;
 	ret = vm_map(current_vm(), ALIGN_DOWN(addr, PAGE_SIZE), rounded, prot,
 		     type != MAP_PRIVATE ? VM_SHARED : 0, flags & MAP_FIXED);
@@ -159,7 +158,7 @@ SYSCALL_DEFINE3(madvise, uintptr_t, addr, size_t, len, int, advice)
 		return err;
 	if (advice == MADV_DONTNEED || advice == MADV_FREE)
 		return vm_discard(current_vm(), addr, len);
-	return vm_range_free(&current_vm()->areas, addr, addr + len) ? -ENOMEM : 0;
+	return vm_is_free(current_vm(), addr, addr + len) ? -ENOMEM : 0;
 }
 
 SYSCALL_DEFINE5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len, unsigned, flags,

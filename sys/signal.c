@@ -223,7 +223,7 @@ SYSCALL_DEFINE4(rt_sigtimedwait, uintptr_t, uset, uintptr_t, uinfo, uintptr_t, u
 			return -EINVAL;
 		if (!ns)
 			return -EAGAIN;
-		w->deadline_ns = clock_ns() + ns;
+		w->deadline_ns = deadline_after(ns);
 	}
 	t->sigwait_set = set; /* these wake it although blocked */
 	return wait_registered(w->deadline_ns);

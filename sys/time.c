@@ -113,7 +113,7 @@ SYSCALL_DEFINE2(nanosleep, uintptr_t, ureq, uintptr_t, urem)
 	(void)urem; /* only an interrupted sleep (signals, next issue) writes the remainder */
 	if (!current_wait()->deadline_ns && (err = read_request(ureq, &ns)))
 		return err;
-	return sleep_until(clock_ns() + ns);
+	return sleep_until(deadline_after(ns));
 }
 
 SYSCALL_DEFINE4(clock_nanosleep, int, clock, int, flags, uintptr_t, ureq, uintptr_t, urem)
@@ -131,7 +131,7 @@ SYSCALL_DEFINE4(clock_nanosleep, int, clock, int, flags, uintptr_t, ureq, uintpt
 	if ((err = read_request(ureq, &ns)))
 		return err;
 	if (!(flags & TIMER_ABSTIME))
-		return sleep_until(clock_ns() + ns);
+		return sleep_until(deadline_after(ns));
 	if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE)
 		return sleep_until(realtime_to_monotonic(ns));
 	return sleep_until(ns ? ns : 1);

@@ -7,6 +7,7 @@
  */
 #include <kernel/uthread.h>
 #include <kernel/thread.h>
+#include <kernel/uaccess.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/cpu_setup.h>
 #include <arch/x86_64/percpu.h>
@@ -28,6 +29,9 @@ void arch_user_return(struct thread *t)
 {
 	struct percpu *cpu = this_cpu();
 
+	/* iretq to a non-canonical rip would fault in the kernel: never return there. */
+	if (t->uregs.rip >= USER_SPACE_END)
+		t->uregs.rip = 0; /* faults in user mode instead: SIGSEGV */
 	if (cpu->fpu_owner != t || t->fpu_cpu != (int)cpu->cpu_id) {
 		fpu_restore(t->fpu);
 		cpu->fpu_owner = t;

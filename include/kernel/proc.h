@@ -66,6 +66,7 @@ struct process {
 	struct vm_space *vm;			   /* (p) */
 	struct fd_table *fds;			   /* (p) */
 	struct dentry *cwd;			   /* (p) */
+	struct dentry *root;			   /* (p) chroot; NULL: the real root */
 	char comm[COMM_LEN];			   /* (p) */
 	char cmdline[CMDLINE_LEN];		   /* (p) argv, NUL-separated, truncated (/proc) */
 	size_t cmdline_len;			   /* (p) bytes used in cmdline */

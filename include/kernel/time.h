@@ -15,6 +15,14 @@
 uint64_t clock_ns(void);
 void clock_init(uint64_t tsc_hz);
 uint64_t clock_tsc_hz(void);
+/* The clock_ns() deadline ns from now, saturating instead of wrapping. */
+static inline uint64_t deadline_after(uint64_t ns)
+{
+	uint64_t now = clock_ns();
+
+	return ns > ~0ULL - now ? ~0ULL : now + ns;
+}
+
 /* Nanoseconds between two TSC readings. */
 uint64_t tsc_to_ns(uint64_t tsc_delta);
 

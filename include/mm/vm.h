@@ -27,6 +27,9 @@
 #define VM_HEAP	     (1u << 2) /* the brk area */
 
 #define USER_STACK_TOP	0x00007ffffffff000ULL
+/* No mapping above this (Linux's TASK_SIZE): code in the last page could return to a
+ * non-canonical address. */
+#define USER_TASK_END	0x00007ffffffff000ULL
 #define USER_MMAP_TOP	0x00007f0000000000ULL /* mmap search starts below this */
 #define USER_MIN_ADDR	0x0000000000010000ULL /* like vm.mmap_min_addr */
 #define STACK_GUARD_GAP (256ULL * PAGE_SIZE)  /* kept free below a growing stack */
@@ -95,6 +98,8 @@ int vm_discard(struct vm_space *vm, uintptr_t addr, size_t len);
 long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,
 	      uintptr_t fixed_to);
 uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk);
+/* Whether no area touches [start, end). */
+bool vm_is_free(struct vm_space *vm, uintptr_t start, uintptr_t end);
 /* For a MAP_SHARED address, a key (object, offset) all its mappers share: 1; private: 0; unmapped: -EFAULT. */
 int vm_shared_key(struct vm_space *vm, uintptr_t addr, uintptr_t *a, uintptr_t *b);
 /* Copies into user memory of vm regardless of protection (exec's loader). */
