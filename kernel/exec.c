@@ -447,6 +447,8 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 	fpu_init_state(t->fpu);
 	fpu_restore(t->fpu);
 	t->clear_child_tid = t->robust_list = 0;
+	t->altstack_sp = t->altstack_size = 0; /* exec drops the alternate signal stack */
+	t->altstack_flags = 0;
 	vfork_release(p);
 }
 

@@ -130,6 +130,18 @@ void sigpending_release(struct sigpending *q)
 	flush(q, ~0ULL);
 }
 
+/* A signal set to be ignored drops its pending instances (POSIX). Caller holds p->lock. */
+void signal_discard_ignored(struct process *p, int sig)
+{
+	struct thread *t;
+
+	if (!ignored(p, sig))
+		return;
+	flush(&p->sigpending, sigbit(sig));
+	list_for_each_entry (t, &p->threads, proc_node)
+		flush(&t->sigpending, sigbit(sig));
+}
+
 /* The signals t would act on now. */
 static uint64_t deliverable(struct thread *t)
 {
@@ -295,7 +307,8 @@ static void notify_parent(struct process *p, int code, int status)
 
 	if (!parent)
 		return;
-	if (!(code == CLD_STOPPED && (parent->sigactions[SIGCHLD - 1].flags & SA_NOCLDSTOP)))
+	/* SA_NOCLDSTOP: no SIGCHLD for stops and continues (wait4 still sees them). */
+	if (!(parent->sigactions[SIGCHLD - 1].flags & SA_NOCLDSTOP))
 		signal_send(parent, &info);
 	wait_wake_all(&parent->child_event);
 }
@@ -421,18 +434,18 @@ _Static_assert(sizeof(struct k_sigcontext) == 256, "sigcontext");
 _Static_assert(sizeof(struct k_siginfo) == 128, "siginfo");
 _Static_assert(sizeof(struct rt_sigframe) == 440, "rt_sigframe");
 
-static void fill_siginfo(struct k_siginfo *si, const struct ksiginfo *info)
+void fill_siginfo(struct k_siginfo *si, const struct ksiginfo *info)
 {
 	memset(si, 0, sizeof(*si));
 	si->signo = info->signo;
 	si->err = info->err;
 	si->code = info->code;
-	if (info->signo == SIGCHLD) {
+	if (info->signo == SIGCHLD && info->code > 0) {
 		si->child.pid = info->pid;
 		si->child.uid = info->uid;
 		si->child.status = info->status;
-	} else if (info->addr) {
-		si->addr = info->addr;
+	} else if (info->addr && info->code > 0 && info->code < SI_KERNEL) {
+		si->addr = info->addr; /* faults carry an address */
 	} else {
 		si->kill.pid = info->pid;
 		si->kill.uid = info->uid;
@@ -514,7 +527,9 @@ static void run_handler(struct thread *t, int sig, struct ksiginfo *info)
 {
 	struct process *p = t->proc;
 	struct k_sigaction act = p->sigactions[sig - 1];
+	/* The frame keeps the mask to return to; the handler runs under the current one. */
 	uint64_t old_mask = t->restore_sigmask ? t->saved_sigmask : t->sigmask;
+	uint64_t cur_mask = t->sigmask;
 	unsigned long flags;
 
 	finish_interrupted(t, &act);
@@ -525,7 +540,7 @@ static void run_handler(struct thread *t, int sig, struct ksiginfo *info)
 		proc_kill(p, SIGSEGV);
 		return;
 	}
-	t->sigmask = old_mask | act.mask | ((act.flags & SA_NODEFER) ? 0 : sigbit(sig));
+	t->sigmask = cur_mask | act.mask | ((act.flags & SA_NODEFER) ? 0 : sigbit(sig));
 	t->sigmask &= ~UNBLOCKABLE;
 	if (act.flags & SA_RESETHAND) {
 		flags = spin_lock_irqsave(&p->lock);

@@ -315,8 +315,10 @@ int vm_fault(struct vm_space *vm, uintptr_t addr, unsigned error_code)
 
 	if (!a)
 		a = grow_stack(vm, addr);
-	if (!a || !access_allowed(a, error_code))
+	if (!a)
 		err = -EFAULT;
+	else if (!access_allowed(a, error_code))
+		err = -EACCES;
 	else
 		err = fault_locked(vm, a, addr, error_code & PF_WRITE);
 	spin_unlock_irqrestore(&vm->lock, flags);

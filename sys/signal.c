@@ -40,6 +40,7 @@ SYSCALL_DEFINE4(rt_sigaction, int, sig, uintptr_t, uact, uintptr_t, uold, size_t
 		act.mask &= ~UNBLOCKABLE;
 		flags = spin_lock_irqsave(&p->lock);
 		p->sigactions[sig - 1] = act;
+		signal_discard_ignored(p, sig);
 		spin_unlock_irqrestore(&p->lock, flags);
 	}
 	return 0;
@@ -189,8 +190,9 @@ SYSCALL_DEFINE2(rt_sigsuspend, uintptr_t, umask, size_t, setsize)
 /* Linux's siginfo_t, as rt_sigtimedwait returns it. */
 static int put_siginfo(uintptr_t uinfo, const struct ksiginfo *k)
 {
-	int32_t si[32] = { k->signo, k->err, k->code, 0, k->pid, (int32_t)k->uid, k->status };
+	uint64_t si[SIGINFO_SIZE / 8];
 
+	fill_siginfo((struct k_siginfo *)si, k);
 	return uinfo ? copy_to_user(uinfo, si, sizeof(si)) : 0;
 }
 
@@ -373,4 +375,42 @@ SYSCALL_DEFINE1(alarm, unsigned, seconds)
 	left = seconds ? ktimer_arm(&p->itimer, clock_ns() + seconds * NSEC_PER_SEC)
 		       : ktimer_cancel(&p->itimer);
 	return (left + NSEC_PER_SEC / 2) / NSEC_PER_SEC + (left && left < NSEC_PER_SEC / 2);
+}
+
+/* The fields of a user siginfo_t that rt_sigqueueinfo passes on. */
+static int queue_info(int sig, uintptr_t uinfo, struct ksiginfo *k, int target_pid)
+{
+	int32_t si[8];
+
+	if (sig <= 0 || sig > NSIG)
+		return -EINVAL;
+	if (copy_from_user(si, uinfo, sizeof(si)))
+		return -EFAULT;
+	/* Only the kernel may claim codes >= 0 for another process (Linux's rule). */
+	if ((si[2] >= 0 || si[2] == SI_TKILL) && target_pid != current_proc()->pid)
+		return -EPERM;
+	*k = (struct ksiginfo){ .signo = sig, .code = si[2], .pid = si[4], .uid = (uint32_t)si[5] };
+	memcpy(&k->value, &si[6], sizeof(k->value));
+	return 0;
+}
+
+SYSCALL_DEFINE3(rt_sigqueueinfo, int, pid, int, sig, uintptr_t, uinfo)
+{
+	struct ksiginfo k;
+	struct process *p;
+	unsigned long flags;
+	long ret = queue_info(sig, uinfo, &k, pid);
+
+	if (ret)
+		return ret;
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	p = pid > 0 ? proc_find(pid) : NULL;
+	if (p)
+		proc_hold(p);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	if (!p)
+		return -ESRCH;
+	ret = signal_send(p, &k);
+	proc_unhold(p);
+	return ret;
 }

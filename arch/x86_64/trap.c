@@ -276,7 +276,11 @@ static void user_exception(struct trap_frame *f, struct thread *t)
 	if (f->vector == VEC_PAGE_FAULT && (err = vm_fault(t->proc->vm, addr, f->error)) == 0)
 		return;
 	if (f->vector == VEC_PAGE_FAULT)
-		info.code = err == -EFAULT && (f->error & PF_PRESENT) ? SEGV_ACCERR : SEGV_MAPERR;
+		info.code = err == -EACCES ? SEGV_ACCERR : SEGV_MAPERR;
+	else if (info.signo == SIGFPE)
+		info.code = FPE_INTDIV;
+	else if (info.signo == SIGILL)
+		info.code = ILL_ILLOPN;
 	if (!info.addr)
 		info.addr = f->rip;
 	signal_force(t, &info); /* a handler may take it; blocked or ignored, it kills */

@@ -35,6 +35,9 @@ struct process;
 #define CLD_CONTINUED 6
 #define SEGV_MAPERR   1
 #define SEGV_ACCERR   2
+#define FPE_INTDIV    1
+#define ILL_ILLOPN    2
+#define SI_QUEUE      (-1)
 
 /* What a signal carries (the kernel's form of siginfo_t). */
 struct ksiginfo {
@@ -69,6 +72,12 @@ void signal_deliver(struct thread *t);
 /* A parked call is ending because of a signal: sets its result (ERESTART*, -EINTR). */
 void signal_interrupt_call(struct thread *t);
 
+/* Linux's 128-byte siginfo_t for info (out: struct k_siginfo, 128 bytes). */
+struct k_siginfo;
+void fill_siginfo(struct k_siginfo *out, const struct ksiginfo *info);
+#define SIGINFO_SIZE 128
+/* rt_sigaction set sig to be ignored: its pending instances go. Caller holds p->lock. */
+void signal_discard_ignored(struct process *p, int sig);
 /* rt_sigtimedwait: takes a pending signal of set (blocked or not); 0 if none. */
 int signal_take(struct thread *t, uint64_t set, struct ksiginfo *info);
 /* rt_sigreturn: restores the registers, FPU state and mask a handler's frame saved. */

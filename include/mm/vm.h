@@ -86,7 +86,7 @@ void vm_put(struct vm_space *vm);
 struct vm_space *vm_fork(struct vm_space *parent);
 /* Loads vm's page tables on this CPU (no-op if already loaded). */
 void vm_activate(struct vm_space *vm);
-/* Handles a user page fault; returns 0, -EFAULT (no access: SIGSEGV) or -ENOMEM. */
+/* Handles a user page fault: 0, -EFAULT (no area), -EACCES (not allowed) or -ENOMEM. */
 int vm_fault(struct vm_space *vm, uintptr_t addr, unsigned error_code);
 
 /* Mapping calls behind the system calls (sys/mm.c); addresses are checked there. */

@@ -27,7 +27,7 @@ ENABLED = [
     "init", "hello", "hello-pie", "proc", "clone", "clone-pie", "mm", "mm-pie", "exec",
     "exec-pie", "futex", "time", "misc", "efault", "faults", "threads_blocked", "fuzz_syscalls",
     "procfs", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
-    "time-glibc", "misc-glibc",
+    "time-glibc", "misc-glibc", "signals",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -105,7 +105,7 @@ for _name in ENABLED:
 # (program and arguments) checked for leaks; the fuzzer's random calls are not
 # repeatable, and threads_blocked --exit also checks exit_group of parked threads.
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
-                ["misc"], ["efault"], ["faults"], ["procfs"], ["threads_blocked", "300", "--exit"]]
+                ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["threads_blocked", "300", "--exit"]]
 
 
 def make_leak_test(prog):
