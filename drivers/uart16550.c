@@ -1,11 +1,13 @@
 /*
  * 16550 UART driver for COM1 (include/drivers/uart.h), 115200 8N1.
- * Transmit polls the line status register; receive is interrupt driven
- * and fills a ring buffer guarded by the reader wait queue's lock. Kernel
- * threads read with uart_getc (blocking on the wait queue); the console
- * device (fs/console.c) reads with uart_read_nonblock and blocks user
- * threads on uart_input, a stackless wait source. Lock order: uart_input's
- * lock, then rx_wq's.
+ * Transmit polls the line status register; receive is interrupt driven.
+ * Received bytes go to the receiver (the console's tty, fs/console.c)
+ * once one is set, else into a ring that kernel threads read with
+ * uart_getc (the monitor). Nothing is dropped: with the ring full, or the
+ * receiver out of room (it throttles us, uart_throttle), bytes stay in the
+ * device, whose sender (QEMU's chardev) then waits. All of it is guarded
+ * by the reader wait queue's lock, rx_wq.lock, which the receiver's
+ * functions are called under.
  */
 #include <lib/compiler.h>
 #include <drivers/uart.h>
@@ -13,7 +15,6 @@
 #include <arch/x86_64/lapic.h>
 #include <arch/x86_64/trap.h>
 #include <kernel/thread.h>
-#include <kernel/wait.h>
 
 #define COM1	       0x3f8
 #define REG_DATA       0
@@ -24,31 +25,63 @@
 #define REG_LSR	       5
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY  0x20
+#define IER_RX	       0x01 /* received data available */
 #define RX_RING_SIZE   256
 #define SERIAL_VECTOR  (VEC_IRQ_BASE + COM1_IRQ)
 
-static struct waitq rx_wq;	      /* its lock guards the ring */
-static uint8_t rx_ring[RX_RING_SIZE]; /* (rx_wq.lock) */
-static unsigned rx_head, rx_tail;     /* (rx_wq.lock) */
+static struct waitq rx_wq;		     /* its lock guards the ring and the receiver */
+static uint8_t rx_ring[RX_RING_SIZE];	     /* (rx_wq.lock) */
+static unsigned rx_head, rx_tail;	     /* (rx_wq.lock) */
+static const struct uart_receiver *receiver; /* (rx_wq.lock) */
+static bool rx_enabled;			     /* the interrupt is routed */
 static uint64_t rx_irqs;
 
-struct wait_source uart_input; /* woken when bytes arrive */
+void uart_throttle(bool stop)
+{
+	/* With the interrupt off, bytes wait in the device; turning it on raises it if one does. */
+	if (READ_ONCE(rx_enabled))
+		outb(COM1 + REG_IER, stop ? 0 : IER_RX);
+}
 
-/* Moves received bytes from the UART into the ring. Caller holds rx_wq.lock. */
+/*
+ * Moves received bytes from the UART into the ring while it has room; with
+ * the ring full, the interrupt stays off until a reader makes room (it
+ * could be level-triggered). Caller holds rx_wq.lock.
+ */
 static void drain_receiver(void)
 {
-	while (inb(COM1 + REG_LSR) & LSR_DATA_READY) {
-		uint8_t c = inb(COM1 + REG_DATA);
+	while (rx_head - rx_tail < RX_RING_SIZE && (inb(COM1 + REG_LSR) & LSR_DATA_READY))
+		rx_ring[rx_head++ % RX_RING_SIZE] = inb(COM1 + REG_DATA);
+	uart_throttle(rx_head - rx_tail == RX_RING_SIZE);
+}
 
-		if (rx_head - rx_tail < RX_RING_SIZE)
-			rx_ring[rx_head++ % RX_RING_SIZE] = c;
+/*
+ * Gives the receiver what it has room for: the ring first, then the
+ * device. False when it ran out of room (it has throttled us). Caller
+ * holds rx_wq.lock.
+ */
+static bool deliver(const struct uart_receiver *r)
+{
+	uint8_t c;
+
+	while (rx_tail != rx_head) {
+		if (!r->room(r->ctx))
+			return false;
+		c = rx_ring[rx_tail++ % RX_RING_SIZE];
+		r->receive(r->ctx, &c, 1);
 	}
+	while (inb(COM1 + REG_LSR) & LSR_DATA_READY) {
+		if (!r->room(r->ctx))
+			return false;
+		c = inb(COM1 + REG_DATA);
+		r->receive(r->ctx, &c, 1);
+	}
+	return true;
 }
 
 void uart_init(void)
 {
 	waitq_init(&rx_wq, "uart-rx");
-	wait_source_init(&uart_input, "uart-input");
 	/* Bytes typed before boot wait in the receiver: keep them. */
 	drain_receiver();
 	outb(COM1 + REG_IER, 0);
@@ -81,17 +114,30 @@ static void uart_interrupt(struct trap_frame *f, void *ctx)
 	(void)f;
 	(void)ctx;
 	rx_irqs++;
-	drain_receiver();
+	if (receiver)
+		deliver(receiver);
+	else
+		drain_receiver();
 	spin_unlock_irqrestore(&rx_wq.lock, flags);
 	waitq_wake_all(&rx_wq);
-	wait_wake_all(&uart_input);
 }
 
 void uart_enable_rx(void)
 {
 	irq_register(SERIAL_VECTOR, uart_interrupt, NULL);
 	ioapic_route_isa(COM1_IRQ, SERIAL_VECTOR);
-	outb(COM1 + REG_IER, 0x01); /* received data available */
+	WRITE_ONCE(rx_enabled, true);
+	outb(COM1 + REG_IER, IER_RX);
+}
+
+void uart_set_receiver(const struct uart_receiver *r)
+{
+	unsigned long flags = spin_lock_irqsave(&rx_wq.lock);
+
+	receiver = r;
+	if (r && deliver(r))
+		uart_throttle(false); /* the ring may have stopped the interrupt */
+	spin_unlock_irqrestore(&rx_wq.lock, flags);
 }
 
 int uart_getc(void)
@@ -99,24 +145,16 @@ int uart_getc(void)
 	unsigned long flags = spin_lock_irqsave(&rx_wq.lock);
 	int c;
 
+	receiver = NULL; /* a kernel reader (the monitor) takes the input back */
+	drain_receiver();
 	while (rx_head == rx_tail) {
 		waitq_block_locked(&rx_wq, flags);
 		flags = spin_lock_irqsave(&rx_wq.lock);
 	}
 	c = rx_ring[rx_tail++ % RX_RING_SIZE];
+	drain_receiver(); /* what waited in the device for room */
 	spin_unlock_irqrestore(&rx_wq.lock, flags);
 	return c;
-}
-
-size_t uart_read_nonblock(char *buf, size_t n)
-{
-	unsigned long flags = spin_lock_irqsave(&rx_wq.lock);
-	size_t got = 0;
-
-	while (got < n && rx_tail != rx_head)
-		buf[got++] = (char)rx_ring[rx_tail++ % RX_RING_SIZE];
-	spin_unlock_irqrestore(&rx_wq.lock, flags);
-	return got;
 }
 
 uint64_t uart_rx_interrupts(void)

@@ -1,144 +1,102 @@
 /*
  * The console as a character device (include/fs/devfs.h): /dev/console
- * (5,1) and /dev/tty (5,0), both on the serial port
- * (drivers/uart16550.c). Registered by devfs_init; the system calls reach
- * it through the VFS. Bytes pass through unchanged: the tty line
- * discipline (echo, line editing, signals) will sit on top of this.
+ * (5,1), the serial port (drivers/uart16550.c) as a terminal of the tty
+ * layer (drivers/tty.c), and /dev/tty (5,0), the caller's controlling
+ * terminal. Registered by devfs_init; the system calls reach it through
+ * the VFS, and its file operations hand everything to the tty layer:
+ * line discipline, echo, signals, termios, job control, blocking reads
+ * as stackless waits (-EWAIT), poll.
  *
- * A read returns what has arrived, without waiting for more. When
- * nothing has arrived it blocks the calling thread without a kernel stack
- * (include/kernel/wait.h): it looks at the input with the input source's
- * lock held, so no byte can arrive unseen, and returns the -EWAIT of
- * wait_block_locked(), which the system call dispatcher turns into a
- * parked thread; the receive interrupt wakes it and the read runs again.
- * O_NONBLOCK gets -EAGAIN instead.
+ * The tty takes the UART's input from the first open of the console on
+ * (the kernel opens it for init's fds 0-2), so that the kernel monitor,
+ * which runs when there is no init, keeps reading the UART itself. Bytes
+ * received before that (typed ahead, or piped in at boot) wait in the
+ * UART's ring, and then in the device, and reach the tty at that open.
  */
 #include <fs/devfs.h>
+#include <drivers/tty.h>
 #include <drivers/uart.h>
-#include <kernel/wait.h>
-#include <lib/string.h>
+#include <kernel/thread.h>
+#include <lib/compiler.h>
 #include <uapi/errno.h>
-#include <uapi/ioctl.h>
-#include <uapi/termios.h>
 
-#define CONSOLE_CHUNK 128 /* bytes moved per step, on the stack */
+static struct tty console_tty;
 
-static spinlock_t console_lock = SPINLOCK_INIT("console");
-static spinlock_t console_out_lock = SPINLOCK_INIT("console-out"); /* whole chunks on the wire */
+static void console_tty_write(struct tty *tty, const char *buf, size_t n)
+{
+	(void)tty;
+	uart_write(buf, n);
+}
 
-static struct winsize console_winsize = { .ws_row = 24, .ws_col = 80 }; /* (console_lock) */
+static void console_tty_throttle(struct tty *tty, bool stop)
+{
+	(void)tty;
+	uart_throttle(stop);
+}
 
-/* Linux's default settings; stored for TCGETS/TCSETS. (console_lock) */
-static struct termios console_termios = {
-	.c_iflag = ICRNL | IXON,
-	.c_oflag = OPOST | ONLCR,
-	.c_cflag = B38400 | CS8 | CREAD | HUPCL,
-	.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN,
-	.c_cc = { [VINTR] = 3,
-		  [VQUIT] = 28,
-		  [VERASE] = 127,
-		  [VKILL] = 21,
-		  [VEOF] = 4,
-		  [VMIN] = 1,
-		  [VSTART] = 17,
-		  [VSTOP] = 19,
-		  [VSUSP] = 26,
-		  [VREPRINT] = 18,
-		  [VDISCARD] = 15,
-		  [VWERASE] = 23,
-		  [VLNEXT] = 22 },
+static const struct tty_ops console_tty_ops = {
+	.write = console_tty_write,
+	.throttle = console_tty_throttle,
 };
+
+static bool console_rx_room(void *ctx)
+{
+	return tty_receive_room(ctx);
+}
+
+static void console_rx(void *ctx, const uint8_t *buf, size_t n)
+{
+	tty_receive(ctx, buf, n);
+}
+
+static const struct uart_receiver console_receiver = {
+	.room = console_rx_room,
+	.receive = console_rx,
+	.ctx = &console_tty,
+};
+
+static bool uart_claimed; /* (atomic) */
 
 static int console_open(struct inode *inode, struct file *f)
 {
-	(void)inode;
+	struct tty *tty = &console_tty;
+
+	if (MINOR(inode->rdev) == 0) { /* /dev/tty */
+		tty = tty_current_ctty();
+		/* Kernel threads (self-tests) have no process: theirs is the console. */
+		if (!tty && current_thread()->user)
+			return -ENXIO;
+		if (!tty)
+			tty = &console_tty;
+	}
+	if (!__atomic_exchange_n(&uart_claimed, true, __ATOMIC_ACQ_REL))
+		uart_set_receiver(&console_receiver);
+	f->private = tty;
 	f->fmode |= FMODE_STREAM;
 	return 0;
 }
 
 static ssize_t console_read(struct file *f, const struct iobuf *buf, int64_t *pos)
 {
-	size_t want = MIN(buf->len, (size_t)CONSOLE_CHUNK), n;
-	char tmp[CONSOLE_CHUNK];
-	unsigned long flags;
-	ssize_t r = -EAGAIN;
-
 	(void)pos;
-	/* Bytes taken from the ring cannot be put back: check the buffer first. */
-	if (buf->user && !user_range_ok(buf->addr, want))
-		return -EFAULT;
-	flags = spin_lock_irqsave(&uart_input.lock);
-	n = uart_read_nonblock(tmp, want);
-	if (n == 0 && !(READ_ONCE(f->flags) & O_NONBLOCK))
-		r = wait_block_locked(&uart_input, 0);
-	spin_unlock_irqrestore(&uart_input.lock, flags);
-	if (n == 0)
-		return r;
-	return iobuf_write(buf, 0, tmp, n) ? -EFAULT : (ssize_t)n;
+	return tty_read(f->private, buf, READ_ONCE(f->flags));
 }
 
 static ssize_t console_write(struct file *f, const struct iobuf *buf, int64_t *pos)
 {
-	char tmp[CONSOLE_CHUNK];
-	size_t done = 0;
-
-	(void)f;
 	(void)pos;
-	while (done < buf->len) {
-		size_t n = MIN(sizeof(tmp), buf->len - done);
-		unsigned long flags;
-
-		if (iobuf_read(tmp, buf, done, n))
-			return done ? (ssize_t)done : -EFAULT;
-		flags = spin_lock_irqsave(&console_out_lock);
-		uart_write(tmp, n);
-		spin_unlock_irqrestore(&console_out_lock, flags);
-		done += n;
-	}
-	return (ssize_t)done;
-}
-
-/* Copies a console setting to user memory at arg. */
-static int get_setting(uintptr_t arg, const void *setting, size_t size)
-{
-	char snapshot[sizeof(struct termios)];
-	unsigned long flags = spin_lock_irqsave(&console_lock);
-
-	memcpy(snapshot, setting, size);
-	spin_unlock_irqrestore(&console_lock, flags);
-	return copy_to_user(arg, snapshot, size);
-}
-
-static int set_setting(void *setting, uintptr_t arg, size_t size)
-{
-	char value[sizeof(struct termios)];
-	unsigned long flags;
-
-	if (copy_from_user(value, arg, size))
-		return -EFAULT;
-	flags = spin_lock_irqsave(&console_lock);
-	memcpy(setting, value, size);
-	spin_unlock_irqrestore(&console_lock, flags);
-	return 0;
+	return tty_write(f->private, buf, READ_ONCE(f->flags));
 }
 
 static int console_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
 {
-	(void)f;
-	switch (cmd) {
-	case TIOCGWINSZ:
-		return get_setting(arg, &console_winsize, sizeof(console_winsize));
-	case TIOCSWINSZ:
-		return set_setting(&console_winsize, arg, sizeof(console_winsize));
-	case TCGETS:
-		return get_setting(arg, &console_termios, sizeof(console_termios));
-	case TCSETS:
-	case TCSETSW:
-	case TCSETSF:
-		return set_setting(&console_termios, arg, sizeof(console_termios));
-	default:
-		return -ENOTTY;
-	}
+	return tty_ioctl(f->private, f->fmode, cmd, arg);
+}
+
+/* Readable when a line (canonical mode) or a byte (raw) waits; always writable. */
+static int console_poll(struct file *f, bool register_wait)
+{
+	return tty_poll(f->private, register_wait);
 }
 
 static const struct file_ops console_fops = {
@@ -147,10 +105,14 @@ static const struct file_ops console_fops = {
 	.write = console_write,
 	.lseek = no_lseek,
 	.ioctl = console_ioctl,
+	.poll = console_poll,
 };
 
 void console_init(void)
 {
+	tty_init(&console_tty, "console", &console_tty_ops, NULL);
+	console_tty.dev = MKDEV(5, 1);
+	tty_register(&console_tty);
 	devfs_register_chrdev(5, 1, "console", 0600, &console_fops);
 	devfs_register_chrdev(5, 0, "tty", 0666, &console_fops);
 }

@@ -169,7 +169,8 @@ static const struct file_ops full_fops = {
 static int devtmpfs_mount(const struct fs_type *type, const char *source, unsigned long flags,
 			  const void *data, struct super_block **out)
 {
-	int r = tmpfs_mount(type, source, flags, data, out);
+	/* /dev is 0755, not tmpfs's 1777, unless the caller says otherwise. */
+	int r = tmpfs_mount(type, source, flags, data ? data : "mode=755", out);
 	unsigned long irq;
 	struct chrdev *c;
 

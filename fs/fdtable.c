@@ -206,6 +206,31 @@ void fd_close_on_exec(struct fd_table *t)
 	}
 }
 
+/* Closes fd if it is open, or only marks it close-on-exec; false past the table's end. */
+static bool close_one(struct fd_table *t, unsigned fd, bool cloexec_only)
+{
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+	bool in_table = fd < t->size;
+	struct file *f = NULL;
+
+	if (in_table && t->fds[fd].file) {
+		if (cloexec_only)
+			t->fds[fd].cloexec = true;
+		else
+			f = take_locked(t, fd);
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	if (f)
+		file_put(f);
+	return in_table;
+}
+
+void fd_close_range(struct fd_table *t, unsigned first, unsigned last, bool cloexec_only)
+{
+	for (unsigned fd = first; fd <= last && close_one(t, fd, cloexec_only); fd++)
+		;
+}
+
 int fd_get_cloexec(struct fd_table *t, int fd)
 {
 	unsigned long flags = spin_lock_irqsave(&t->lock);

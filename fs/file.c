@@ -1,6 +1,7 @@
 /*
  * Open files (include/fs/vfs.h): creation by open, reference counting,
- * and the generic half of read, write, lseek, stat, ioctl and readdir.
+ * and the generic half of read, write, lseek, stat, ioctl, readdir,
+ * truncate, fsync and fallocate.
  * The system calls and kernel users (exec's kernel_read, the initramfs)
  * call these; each checks the file's mode and flags, then dispatches to
  * the file's ops, which do the work at a position the VFS keeps.
@@ -312,6 +313,53 @@ int vfs_ftruncate(struct file *f, int64_t size)
 	if (!(f->fmode & FMODE_WRITE) || !S_ISREG(inode->mode))
 		return -EINVAL;
 	return inode->iops->setattr ? inode->iops->setattr(inode, &attr) : -EPERM;
+}
+
+int vfs_fsync(struct file *f, bool datasync)
+{
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	return f->fops->fsync ? f->fops->fsync(f, datasync) : -EINVAL;
+}
+
+#define FALLOC_KNOWN                                                             \
+	(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | \
+	 FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)
+
+/* The mode alone, as Linux checks it first. */
+static int fallocate_mode_check(int mode)
+{
+	if (mode & ~FALLOC_KNOWN)
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && (mode & FALLOC_FL_ZERO_RANGE))
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
+{
+	unsigned type = f->inode->mode & S_IFMT;
+	int64_t end;
+	int r;
+
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	r = fallocate_mode_check(mode);
+	if (r)
+		return r;
+	if (!(f->fmode & FMODE_WRITE))
+		return -EBADF;
+	if (type == S_IFIFO)
+		return -ESPIPE;
+	if (type == S_IFDIR)
+		return -EISDIR;
+	if (type != S_IFREG && type != S_IFBLK)
+		return -ENODEV;
+	if (__builtin_add_overflow(off, len, &end))
+		return -EFBIG;
+	return f->fops->fallocate ? f->fops->fallocate(f, mode, off, len) : -EOPNOTSUPP;
 }
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)

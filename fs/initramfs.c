@@ -7,8 +7,11 @@
  * directory), and directory mtimes are set in a second pass, after their
  * contents were added.
  *
- * Hard links (several entries with one inode number) are not joined yet:
- * each name gets its own file.
+ * Hard links: entries of another type than directory with a link count
+ * of 2 or more and the same inode and device numbers are names of one
+ * file. The first is created as usual and remembered; the others become
+ * links to it. The data may come with any of them (GNU cpio puts it with
+ * the last): an entry with data writes it into the shared file.
  */
 #include <fs/initramfs.h>
 #include <fs/cpio.h>
@@ -64,15 +67,64 @@ static void clear_path(const char *path, unsigned mode)
 		vfs_unlink(NULL, path);
 }
 
-static int write_file(const char *path, const struct cpio_entry *e)
+/* The first name of a hard-linked file, by inode and device number. */
+struct link_seen {
+	struct link_seen *next;
+	uint32_t ino, dev_major, dev_minor, type;
+	char path[];
+};
+
+static bool same_file(const struct link_seen *l, const struct cpio_entry *e)
+{
+	return l->ino == e->ino && l->dev_major == e->dev_major && l->dev_minor == e->dev_minor &&
+	       l->type == (e->mode & S_IFMT);
+}
+
+static struct link_seen *find_link(struct link_seen *list, const struct cpio_entry *e)
+{
+	for (; list; list = list->next) {
+		if (same_file(list, e))
+			return list;
+	}
+	return NULL;
+}
+
+/* Remembers path as the first name of e's file; -ENOMEM. */
+static int remember_link(struct link_seen **list, const struct cpio_entry *e, const char *path)
+{
+	size_t len = strlen(path) + 1;
+	struct link_seen *l = kmalloc(sizeof(*l) + len);
+
+	if (!l)
+		return -ENOMEM;
+	l->ino = e->ino;
+	l->dev_major = e->dev_major;
+	l->dev_minor = e->dev_minor;
+	l->type = e->mode & S_IFMT;
+	memcpy(l->path, path, len);
+	l->next = *list;
+	*list = l;
+	return 0;
+}
+
+static void forget_links(struct link_seen *list)
+{
+	while (list) {
+		struct link_seen *next = list->next;
+
+		kfree(list);
+		list = next;
+	}
+}
+
+static int write_file(const char *path, const struct cpio_entry *e, int flags)
 {
 	struct iobuf buf = iobuf_kernel((void *)e->data, e->size);
 	struct file *f;
 	ssize_t n;
 	int r;
 
-	r = vfs_openat(NULL, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, e->mode & S_IALLUGO,
-		       &f);
+	r = vfs_openat(NULL, path, O_WRONLY | O_NOFOLLOW | flags, e->mode & S_IALLUGO, &f);
 	if (r)
 		return r;
 	n = e->size ? vfs_write(f, &buf) : 0;
@@ -107,7 +159,7 @@ static int make_entry(const char *path, const struct cpio_entry *e)
 		return r == -EEXIST ? 0 : r;
 	}
 	case S_IFREG:
-		return write_file(path, e);
+		return write_file(path, e, O_CREAT | O_EXCL);
 	case S_IFLNK:
 		return make_symlink(path, e);
 	case S_IFCHR:
@@ -137,7 +189,37 @@ static int set_attrs(const char *path, const struct cpio_entry *e)
 	return vfs_setattrat(NULL, path, 0, &a);
 }
 
-static int unpack_entry(const struct cpio_entry *e)
+/* A further name of a file met before: a link, then the data if this entry has it. */
+static int make_hard_link(const char *path, const struct cpio_entry *e, const char *first)
+{
+	struct dentry *old;
+	int r = vfs_lookup(NULL, first, 0, &old);
+
+	if (r)
+		return r;
+	r = vfs_link(old, NULL, path);
+	dentry_put(old);
+	if (!r && S_ISREG(e->mode) && e->size)
+		r = write_file(path, e, O_TRUNC);
+	return r;
+}
+
+/* Creates e at path: a link to an earlier name of the same file, or a new file. */
+static int make_or_link(const char *path, const struct cpio_entry *e, struct link_seen **links)
+{
+	struct link_seen *l;
+	int r;
+
+	if (S_ISDIR(e->mode) || e->nlink < 2)
+		return make_entry(path, e);
+	l = find_link(*links, e);
+	if (l)
+		return make_hard_link(path, e, l->path);
+	r = make_entry(path, e);
+	return r ? r : remember_link(links, e, path);
+}
+
+static int unpack_entry(const struct cpio_entry *e, struct link_seen **links)
 {
 	char *path = kmalloc(e->name_len + 1);
 	int r;
@@ -152,7 +234,7 @@ static int unpack_entry(const struct cpio_entry *e)
 	r = make_parents(path);
 	if (!r) {
 		clear_path(path, e->mode);
-		r = make_entry(path, e);
+		r = make_or_link(path, e, links);
 	}
 	if (!r)
 		r = set_attrs(path, e);
@@ -178,6 +260,7 @@ static void set_dir_times(const void *data, size_t len)
 
 int initramfs_unpack(const void *data, size_t len)
 {
+	struct link_seen *links = NULL;
 	struct cpio_iter it;
 	struct cpio_entry e;
 	int n = cpio_validate(data, len), r;
@@ -188,12 +271,14 @@ int initramfs_unpack(const void *data, size_t len)
 	}
 	cpio_iter_init(&it, data, len);
 	while ((r = cpio_next(&it, &e)) > 0) {
-		r = unpack_entry(&e);
+		r = unpack_entry(&e, &links);
 		if (r) {
 			pr_err("initramfs: cannot unpack '%s': error %d\n", e.name, r);
+			forget_links(links);
 			return r;
 		}
 	}
+	forget_links(links);
 	set_dir_times(data, len);
 	pr_info("initramfs: %d entries unpacked\n", n);
 	return n;

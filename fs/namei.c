@@ -1,8 +1,10 @@
 /*
  * The path walk and the operations that change the name space
  * (include/fs/vfs.h): open with O_CREAT, mkdir, mknod, symlink, unlink,
- * rmdir, plus lookup, readlink, stat and setattr by path. The system
- * calls, exec, the initramfs and mount call these.
+ * rmdir, plus lookup, and readlink, stat, setattr, truncate and access
+ * on what a lookup found. The system calls, exec, the initramfs and
+ * mount call these; rename and link (fs/rename.c) use the walk through
+ * include/fs/namei.h.
  *
  * A walk (struct nameidata) holds a reference on the directory it is in
  * and goes component by component: walk_parent stops before the last
@@ -10,47 +12,30 @@
  * remove). A symlink is followed by splicing its target in front of what
  * is left of the path, in a PATH_MAX buffer, so there is no recursion;
  * at most MAX_SYMLINKS are followed per walk (-ELOOP). ".." never leaves
- * the root and crosses back over mount points.
+ * the root (the process's, after chroot) and crosses back over mount
+ * points. Changes on a read-only mount fail with -EROFS.
  */
 #include <fs/vfs.h>
 #include <fs/dcache.h>
+#include <fs/namei.h>
 #include <lib/string.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
 
-struct nameidata {
-	struct dentry *root; /* where "/" starts and ".." stops */
-	struct dentry *cur;  /* the directory the walk is in */
-	const char *p;	     /* what is left of the path */
-	char *buf;	     /* PATH_MAX bytes, once a symlink was followed */
-	int links;	     /* symlinks followed */
-	struct qstr last;    /* the final component, after walk_parent */
-	bool last_slash;     /* a slash follows it */
-};
-
-/* What create_in passes to the file system. */
-struct make_args {
-	unsigned mode;
-	uint32_t rdev;
-	const char *target;
-};
-
-typedef int (*make_fn)(struct inode *dir, struct dentry *d, const struct make_args *a);
-
-static int nd_init(struct nameidata *nd, struct dentry *base, const char *path)
+int nd_init(struct nameidata *nd, struct dentry *base, const char *path)
 {
 	int r = path_check(path);
 
 	if (r)
 		return r;
 	memset(nd, 0, sizeof(*nd));
-	nd->root = vfs_root();
+	nd->root = vfs_current_root();
 	nd->cur = dentry_get(path[0] == '/' || !base ? nd->root : base);
 	nd->p = path;
 	return 0;
 }
 
-static void nd_release(struct nameidata *nd)
+void nd_release(struct nameidata *nd)
 {
 	dentry_put(nd->cur);
 	dentry_put(nd->root);
@@ -152,8 +137,7 @@ static int lookup_slow(struct dentry *dir, const struct qstr *name, struct dentr
 	return r;
 }
 
-/* The child name of dir (referenced), from the tree or the file system. */
-static int lookup_child(struct dentry *dir, const struct qstr *name, struct dentry **out)
+int lookup_child(struct dentry *dir, const struct qstr *name, struct dentry **out)
 {
 	*out = d_lookup(dir, name);
 	return *out ? 0 : lookup_slow(dir, name, out);
@@ -188,8 +172,7 @@ static int walk_component(struct nameidata *nd, const struct qstr *c, bool follo
 	return 0;
 }
 
-/* Walks every component but the last, following symlinks. */
-static int walk_parent(struct nameidata *nd)
+int walk_parent(struct nameidata *nd)
 {
 	struct qstr c;
 	int r;
@@ -266,13 +249,13 @@ static int may_create_locked(struct dentry *dir, const struct qstr *name)
 	return -EEXIST;
 }
 
-/*
- * Creates name in dir with make, under dir's lock, and links it. With
- * out, the new dentry is returned referenced. A trailing slash is only
- * allowed for directories.
- */
-static int create_in(struct dentry *dir, const struct qstr *name, bool slash, make_fn make,
-		     const struct make_args *a, struct dentry **out)
+bool last_is_normal(const struct nameidata *nd)
+{
+	return nd->last.len && !qstr_is_dot(&nd->last) && !qstr_is_dotdot(&nd->last);
+}
+
+int create_in(struct dentry *dir, const struct qstr *name, bool slash, make_fn make,
+	      const struct make_args *a, struct dentry **out)
 {
 	unsigned long flags;
 	struct dentry *d;
@@ -287,6 +270,8 @@ static int create_in(struct dentry *dir, const struct qstr *name, bool slash, ma
 	r = may_create_locked(dir, name);
 	if (!r && slash && !S_ISDIR(a->mode))
 		r = -ENOENT;
+	if (!r && vfs_rdonly(dir))
+		r = -EROFS;
 	if (!r)
 		r = make(dir->inode, d, a);
 	if (!r)
@@ -298,7 +283,7 @@ static int create_in(struct dentry *dir, const struct qstr *name, bool slash, ma
 	return r;
 }
 
-static int do_create(struct dentry *base, const char *path, make_fn make, const struct make_args *a)
+int do_create(struct dentry *base, const char *path, make_fn make, const struct make_args *a)
 {
 	struct nameidata nd;
 	int r = nd_init(&nd, base, path);
@@ -306,7 +291,7 @@ static int do_create(struct dentry *base, const char *path, make_fn make, const 
 	if (r)
 		return r;
 	r = walk_parent(&nd);
-	if (!r && (!nd.last.len || qstr_is_dot(&nd.last) || qstr_is_dotdot(&nd.last)))
+	if (!r && !last_is_normal(&nd))
 		r = -EEXIST;
 	if (!r)
 		r = create_in(nd.cur, &nd.last, nd.last_slash, make, a, NULL);
@@ -400,6 +385,8 @@ static int remove_child(struct dentry *dir, struct dentry *victim, bool is_rmdir
 	flags = spin_lock_irqsave(&di->lock);
 	vflags = spin_lock_irqsave(&vi->lock);
 	r = may_remove_locked(victim, is_rmdir, slash);
+	if (!r && vfs_rdonly(dir))
+		r = -EROFS;
 	if (!r)
 		r = op ? op(di, victim) : -EPERM;
 	spin_unlock_irqrestore(&vi->lock, vflags);
@@ -454,21 +441,30 @@ int vfs_rmdir(struct dentry *base, const char *path)
 	return do_remove(base, path, true);
 }
 
+ssize_t vfs_readlink_dentry(struct dentry *d, char *buf, size_t size)
+{
+	struct inode *inode = d->inode;
+
+	if (!S_ISLNK(inode->mode) || !inode->iops->readlink)
+		return -EINVAL;
+	return inode->iops->readlink(inode, buf, size);
+}
+
 ssize_t vfs_readlink(struct dentry *base, const char *path, char *buf, size_t size)
 {
 	struct dentry *d;
-	struct inode *inode;
 	ssize_t r = vfs_lookup(base, path, 0, &d);
 
 	if (r)
 		return r;
-	inode = d->inode;
-	if (!S_ISLNK(inode->mode) || !inode->iops->readlink)
-		r = -EINVAL;
-	else
-		r = inode->iops->readlink(inode, buf, size);
+	r = vfs_readlink_dentry(d, buf, size);
 	dentry_put(d);
 	return r;
+}
+
+void vfs_getattr(struct dentry *d, struct kstat *st)
+{
+	inode_getattr(d->inode, st);
 }
 
 int vfs_statat(struct dentry *base, const char *path, unsigned lookup_flags, struct kstat *st)
@@ -478,24 +474,76 @@ int vfs_statat(struct dentry *base, const char *path, unsigned lookup_flags, str
 
 	if (r)
 		return r;
-	inode_getattr(d->inode, st);
+	vfs_getattr(d, st);
 	dentry_put(d);
 	return 0;
+}
+
+int vfs_setattr(struct dentry *d, const struct vfs_attr *attr)
+{
+	struct inode *inode = d->inode;
+
+	if (vfs_rdonly(d))
+		return -EROFS;
+	if ((attr->valid & ATTR_MODE) && S_ISLNK(inode->mode))
+		return -EOPNOTSUPP; /* fchmodat(AT_SYMLINK_NOFOLLOW) of a link */
+	return inode->iops->setattr ? inode->iops->setattr(inode, attr) : -EPERM;
 }
 
 int vfs_setattrat(struct dentry *base, const char *path, unsigned lookup_flags,
 		  const struct vfs_attr *attr)
 {
 	struct dentry *d;
-	struct inode *inode;
 	int r = vfs_lookup(base, path, lookup_flags, &d);
 
 	if (r)
 		return r;
-	inode = d->inode;
-	r = inode->iops->setattr ? inode->iops->setattr(inode, attr) : -EPERM;
+	r = vfs_setattr(d, attr);
 	dentry_put(d);
 	return r;
+}
+
+int vfs_truncate(struct dentry *d, int64_t size)
+{
+	struct vfs_attr attr = { .valid = ATTR_SIZE, .size = size };
+	struct inode *inode = d->inode;
+
+	if (size < 0)
+		return -EINVAL;
+	if (S_ISDIR(inode->mode))
+		return -EISDIR;
+	if (!S_ISREG(inode->mode))
+		return -EINVAL;
+	if (vfs_rdonly(d))
+		return -EROFS;
+	return inode->iops->setattr ? inode->iops->setattr(inode, &attr) : -EPERM;
+}
+
+/* The rwx bits of mode that apply to uid and gid (no supplementary groups). */
+static unsigned perm_bits(const struct inode *inode, unsigned mode, uint32_t uid, uint32_t gid)
+{
+	if (uid == READ_ONCE(inode->uid))
+		return (mode >> 6) & 7;
+	if (gid == READ_ONCE(inode->gid))
+		return (mode >> 3) & 7;
+	return mode & 7;
+}
+
+int vfs_access(struct dentry *d, int mask, uint32_t uid, uint32_t gid)
+{
+	struct inode *inode = d->inode;
+	unsigned mode = READ_ONCE(inode->mode);
+	bool on_disk = S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode);
+
+	if ((mask & W_OK) && on_disk && vfs_rdonly(d))
+		return -EROFS;
+	if (uid == 0) {
+		/* Root may read and write anything, execute what has an x bit. */
+		if ((mask & X_OK) && !S_ISDIR(mode) && !(mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
+			return -EACCES;
+		return 0;
+	}
+	return ((unsigned)mask & ~perm_bits(inode, mode, uid, gid)) ? -EACCES : 0;
 }
 
 /* An existing final component of open(O_CREAT): 0 with *out, 1 to walk on. */
@@ -523,7 +571,7 @@ static int open_create_last(struct nameidata *nd, int flags, unsigned mode, stru
 	struct dentry *dir = nd->cur, *d;
 	int r;
 
-	if (!nd->last.len || qstr_is_dot(&nd->last) || qstr_is_dotdot(&nd->last) || nd->last_slash)
+	if (!last_is_normal(nd) || nd->last_slash)
 		return -EISDIR;
 	if (!S_ISDIR(dir->inode->mode))
 		return -ENOTDIR;
@@ -560,10 +608,11 @@ static int open_resolve(struct dentry *base, const char *path, int flags, unsign
 	return r;
 }
 
-/* Type checks of an open, as Linux's may_open. */
-static int may_open(struct inode *inode, int flags)
+/* Type checks of an open, as Linux's may_open; -EROFS for writing on a read-only mount. */
+static int may_open(struct dentry *d, int flags)
 {
-	unsigned mode = inode->mode;
+	unsigned mode = d->inode->mode;
+	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 
 	if (S_ISLNK(mode))
 		return (flags & O_PATH) ? 0 : -ELOOP;
@@ -571,8 +620,10 @@ static int may_open(struct inode *inode, int flags)
 		return -ENOTDIR;
 	if (flags & O_PATH)
 		return 0;
-	if (S_ISDIR(mode) && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
+	if (S_ISDIR(mode) && (writes || (flags & O_CREAT)))
 		return -EISDIR;
+	if (writes && S_ISREG(mode) && vfs_rdonly(d))
+		return -EROFS;
 	return 0;
 }
 
@@ -606,7 +657,7 @@ int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, 
 	r = open_resolve(base, path, flags, mode, &d, &created);
 	if (r)
 		return r;
-	r = may_open(d->inode, flags);
+	r = may_open(d, flags);
 	if (!r)
 		r = vfs_open_dentry(d, flags, out);
 	if (!r && (flags & O_TRUNC) && !created && S_ISREG(d->inode->mode)) {

@@ -16,11 +16,19 @@
  * there is one step under the lock.
  *
  * All instances together hold at most half of RAM in file pages; beyond
- * that writes fail with -ENOSPC.
+ * that writes fail with -ENOSPC. Each instance has its own limits too,
+ * set by the mount options size= (pages) and nr_inodes= (files), which
+ * statfs reports; mode=, uid= and gid= set its root directory.
+ *
+ * Directories can be renamed and files hard-linked: both only change
+ * counts and times here (a directory's size, its link count of 2 plus
+ * its subdirectories, a file's link count), as the dentry tree is the
+ * directory.
  */
 #include <fs/tmpfs.h>
 #include <fs/dcache.h>
 #include <fs/devfs.h>
+#include <fs/pipe.h>
 #include <lib/string.h>
 #include <mm/page.h>
 #include <mm/slab.h>
@@ -34,6 +42,20 @@ struct tmpfs_file {
 	size_t cap;	     /* (i) */
 };
 
+/* An instance. Lock key: (a) atomic, (m) set at mount and remount. */
+struct tmpfs_sb {
+	uint64_t pages;	     /* (a) file pages in use */
+	uint64_t max_pages;  /* (m) size= */
+	uint64_t max_inodes; /* (m) nr_inodes= */
+};
+
+/* Mount options, as parsed. */
+struct tmpfs_opts {
+	uint64_t max_pages, max_inodes;
+	unsigned mode;
+	uint32_t uid, gid;
+};
+
 static uint64_t pages_in_use; /* (a) file pages of all instances */
 
 static const struct inode_ops tmpfs_dir_iops, tmpfs_file_iops, tmpfs_link_iops, tmpfs_node_iops;
@@ -44,19 +66,38 @@ uint64_t tmpfs_pages_in_use(void)
 	return __atomic_load_n(&pages_in_use, __ATOMIC_RELAXED);
 }
 
-static bool charge_page(void)
+static struct tmpfs_sb *TSB(struct super_block *sb)
 {
+	return sb->private;
+}
+
+/* Counts one more page against the global and the instance's limits. */
+static bool charge_page(struct super_block *sb)
+{
+	struct tmpfs_sb *ts = TSB(sb);
 	uint64_t limit = total_page_count() / 2;
 
-	if (__atomic_add_fetch(&pages_in_use, 1, __ATOMIC_RELAXED) <= limit)
+	if (__atomic_add_fetch(&pages_in_use, 1, __ATOMIC_RELAXED) > limit)
+		goto out_global;
+	if (__atomic_add_fetch(&ts->pages, 1, __ATOMIC_RELAXED) <= READ_ONCE(ts->max_pages))
 		return true;
+	__atomic_sub_fetch(&ts->pages, 1, __ATOMIC_RELAXED);
+out_global:
 	__atomic_sub_fetch(&pages_in_use, 1, __ATOMIC_RELAXED);
 	return false;
 }
 
-static void uncharge_page(void)
+static void uncharge_page(struct super_block *sb)
 {
+	__atomic_sub_fetch(&TSB(sb)->pages, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&pages_in_use, 1, __ATOMIC_RELAXED);
+}
+
+/* Whether the instance may have one more inode (nr_inodes=). */
+static bool inode_room(struct super_block *sb)
+{
+	return (uint64_t)__atomic_load_n(&sb->nr_inodes, __ATOMIC_RELAXED) <
+	       READ_ONCE(TSB(sb)->max_inodes);
 }
 
 /* A new inode of this file system with its ops set by type. */
@@ -82,7 +123,7 @@ static struct inode *tmpfs_new_inode(struct super_block *sb, unsigned mode, uint
 		break;
 	default:
 		inode->iops = &tmpfs_node_iops;
-		inode->fops = devfs_node_fops(mode);
+		inode->fops = S_ISFIFO(mode) ? &fifo_fops : devfs_node_fops(mode);
 		inode->rdev = rdev;
 	}
 	if (S_ISREG(mode) && !inode->private) {
@@ -111,8 +152,11 @@ static void dir_removed(struct inode *dir, struct inode *child)
 
 static int tmpfs_mknod(struct inode *dir, struct dentry *d, unsigned mode, uint32_t rdev)
 {
-	struct inode *inode = tmpfs_new_inode(dir->sb, mode, rdev);
+	struct inode *inode;
 
+	if (!inode_room(dir->sb))
+		return -ENOSPC;
+	inode = tmpfs_new_inode(dir->sb, mode, rdev);
 	if (!inode)
 		return -ENOMEM;
 	d_instantiate(d, inode);
@@ -128,9 +172,12 @@ static int tmpfs_create(struct inode *dir, struct dentry *d, unsigned mode)
 static int tmpfs_symlink(struct inode *dir, struct dentry *d, const char *target)
 {
 	size_t len = strlen(target);
-	char *copy = kmalloc(len + 1);
+	char *copy;
 	struct inode *inode;
 
+	if (!inode_room(dir->sb))
+		return -ENOSPC;
+	copy = kmalloc(len + 1);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, target, len + 1);
@@ -167,12 +214,68 @@ static int tmpfs_rmdir(struct inode *dir, struct dentry *victim)
 	return 0;
 }
 
+/* dir's lock is held; old is not a directory, so its lock comes after. */
+static int tmpfs_link(struct dentry *old, struct inode *dir, struct dentry *d)
+{
+	struct inode *inode = old->inode;
+	unsigned long flags = spin_lock_irqsave(&inode->lock);
+	int r = inode->nlink ? 0 : -ENOENT; /* unlinked while we looked */
+
+	if (!r) {
+		inode->nlink++;
+		inode->ctime = vfs_now();
+	}
+	spin_unlock_irqrestore(&inode->lock, flags);
+	if (r)
+		return r;
+	d_instantiate(d, inode_get(inode));
+	dir_added(dir, inode);
+	return 0;
+}
+
+/* Every lock rename needs is held (include/fs/vfs.h). */
+static int tmpfs_rename(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
+			struct dentry *new, unsigned flags)
+{
+	struct inode *inode = old->inode;
+
+	if (flags & RENAME_EXCHANGE) {
+		dir_removed(old_dir, inode);
+		dir_removed(new_dir, new->inode);
+		dir_added(new_dir, inode);
+		dir_added(old_dir, new->inode);
+		inode->ctime = new->inode->ctime = vfs_now();
+		return 0;
+	}
+	if (new &&S_ISDIR(new->inode->mode) && d_has_children(new))
+		return -ENOTEMPTY;
+	if (new)
+		(S_ISDIR(new->inode->mode) ? tmpfs_rmdir : tmpfs_unlink)(new_dir, new);
+	dir_removed(old_dir, inode);
+	dir_added(new_dir, inode);
+	inode->ctime = vfs_now();
+	return 0;
+}
+
 static ssize_t tmpfs_readlink(struct inode *inode, char *buf, size_t size)
 {
 	size_t n = MIN(size, (size_t)inode->size);
 
 	memcpy(buf, inode->private, n);
 	return (ssize_t)n;
+}
+
+/* Frees the page at idx, if any. Caller holds the lock. */
+static void drop_page_locked(struct inode *inode, size_t idx)
+{
+	struct tmpfs_file *tf = inode->private;
+
+	if (idx >= tf->cap || !tf->pages[idx])
+		return;
+	put_page(tf->pages[idx]);
+	tf->pages[idx] = NULL;
+	inode->blocks -= PAGE_SIZE / 512;
+	uncharge_page(inode->sb);
 }
 
 /* Frees the pages from byte size on and zeroes the tail of the last one. Caller holds the lock. */
@@ -182,14 +285,8 @@ static void free_pages_from_locked(struct inode *inode, int64_t size)
 	size_t first = (size_t)((size + PAGE_SIZE - 1) >> PAGE_SHIFT);
 	size_t tail = (size_t)size & (PAGE_SIZE - 1);
 
-	for (size_t i = first; i < tf->cap; i++) {
-		if (!tf->pages[i])
-			continue;
-		put_page(tf->pages[i]);
-		tf->pages[i] = NULL;
-		inode->blocks -= PAGE_SIZE / 512;
-		uncharge_page();
-	}
+	for (size_t i = first; i < tf->cap; i++)
+		drop_page_locked(inode, i);
 	if (tail && (size_t)(size >> PAGE_SHIFT) < tf->cap && tf->pages[size >> PAGE_SHIFT])
 		memset((char *)page_address(tf->pages[size >> PAGE_SHIFT]) + tail, 0,
 		       PAGE_SIZE - tail);
@@ -254,11 +351,11 @@ static int page_for_write_locked(struct inode *inode, size_t idx, struct page **
 	if (idx >= tf->cap && grow_array_locked(tf, idx))
 		return -ENOMEM;
 	if (!tf->pages[idx]) {
-		if (!charge_page())
+		if (!charge_page(inode->sb))
 			return -ENOSPC;
 		p = alloc_page();
 		if (!p) {
-			uncharge_page();
+			uncharge_page(inode->sb);
 			return -ENOMEM;
 		}
 		memset(page_address(p), 0, PAGE_SIZE);
@@ -430,6 +527,79 @@ static ssize_t tmpfs_write(struct file *f, const struct iobuf *buf, int64_t *pos
 	return done ? (ssize_t)done : r;
 }
 
+/* Makes sure the page at idx exists (fallocate). */
+static int allocate_page(struct inode *inode, size_t idx)
+{
+	unsigned long flags = spin_lock_irqsave(&inode->lock);
+	struct page *page;
+	int r = page_for_write_locked(inode, idx, &page);
+
+	spin_unlock_irqrestore(&inode->lock, flags);
+	if (!r)
+		put_page(page);
+	return r;
+}
+
+/* Allocates the pages of [off, end) and, unless keep_size, extends the file to end. */
+static int allocate_range(struct inode *inode, int64_t off, int64_t end, bool keep_size)
+{
+	unsigned long flags;
+	int r = 0;
+
+	for (int64_t pos = off & ~(int64_t)(PAGE_SIZE - 1); pos < end && !r; pos += PAGE_SIZE)
+		r = allocate_page(inode, (size_t)(pos >> PAGE_SHIFT));
+	flags = spin_lock_irqsave(&inode->lock);
+	if (!r && !keep_size && end > inode->size)
+		inode->size = end;
+	inode->ctime = vfs_now();
+	spin_unlock_irqrestore(&inode->lock, flags);
+	return r;
+}
+
+/* Frees the pages inside [off, end) and zeroes the parts of pages at its edges. */
+static void punch_locked(struct inode *inode, int64_t off, int64_t end)
+{
+	struct tmpfs_file *tf = inode->private;
+
+	while (off < end && (size_t)(off >> PAGE_SHIFT) < tf->cap) {
+		size_t idx = (size_t)(off >> PAGE_SHIFT), in = (size_t)off & (PAGE_SIZE - 1);
+		size_t n = (size_t)MIN((int64_t)(PAGE_SIZE - in), end - off);
+
+		if (n == PAGE_SIZE)
+			drop_page_locked(inode, idx);
+		else if (tf->pages[idx])
+			memset((char *)page_address(tf->pages[idx]) + in, 0, n);
+		off += (int64_t)n;
+	}
+	inode->mtime = inode->ctime = vfs_now();
+}
+
+/* Mode 0 and FALLOC_FL_KEEP_SIZE allocate, FALLOC_FL_PUNCH_HOLE frees (as Linux's tmpfs). */
+static int tmpfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
+{
+	struct inode *inode = f->inode;
+	unsigned long flags;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if (off + len > TMPFS_MAX_SIZE)
+		return -EFBIG;
+	if (!(mode & FALLOC_FL_PUNCH_HOLE))
+		return allocate_range(inode, off, off + len, mode & FALLOC_FL_KEEP_SIZE);
+	flags = spin_lock_irqsave(&inode->lock);
+	punch_locked(inode, off, off + len);
+	spin_unlock_irqrestore(&inode->lock, flags);
+	return 0;
+}
+
+/* Nothing to write back: the data is in memory. */
+static int tmpfs_fsync(struct file *f, bool datasync)
+{
+	(void)f;
+	(void)datasync;
+	return 0;
+}
+
 static void tmpfs_evict(struct inode *inode)
 {
 	struct tmpfs_file *tf = inode->private;
@@ -443,8 +613,168 @@ static void tmpfs_evict(struct inode *inode)
 	}
 }
 
+static int tmpfs_statfs(struct super_block *sb, struct statfs *st)
+{
+	struct tmpfs_sb *ts = TSB(sb);
+	uint64_t used = __atomic_load_n(&ts->pages, __ATOMIC_RELAXED);
+	uint64_t global_free = total_page_count() / 2 -
+			       MIN(tmpfs_pages_in_use(), total_page_count() / 2);
+	uint64_t inodes = (uint64_t)__atomic_load_n(&sb->nr_inodes, __ATOMIC_RELAXED);
+
+	/* Without a limit (size=0, nr_inodes=0) Linux reports zeros. */
+	if (ts->max_pages != UINT64_MAX) {
+		st->f_blocks = ts->max_pages;
+		st->f_bfree = MIN(ts->max_pages - MIN(used, ts->max_pages), global_free);
+		st->f_bavail = st->f_bfree;
+	}
+	if (ts->max_inodes != UINT64_MAX) {
+		st->f_files = ts->max_inodes;
+		st->f_ffree = ts->max_inodes - MIN(inodes, ts->max_inodes);
+	}
+	return 0;
+}
+
+static void tmpfs_put_super(struct super_block *sb)
+{
+	kfree(sb->private);
+}
+
+/* size=N[k|m|g|%]: bytes, or a percentage of RAM; in pages, at least one. */
+static int parse_size_opt(const char *v, uint64_t *pages)
+{
+	size_t len = strlen(v);
+	uint64_t n;
+	int r;
+
+	if (len && v[len - 1] == '%') {
+		char num[24];
+
+		if (len > sizeof(num))
+			return -EINVAL;
+		strlcpy(num, v, len);
+		r = parse_u64(num, 10, &n);
+		if (r || n > 100)
+			return -EINVAL;
+		*pages = total_page_count() * n / 100;
+		return 0;
+	}
+	r = parse_size(v, &n);
+	if (r)
+		return -EINVAL;
+	*pages = (n + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	return 0;
+}
+
+/* Options Linux's tmpfs takes that make no difference here. */
+static bool opt_ignored(const char *key)
+{
+	static const char *const keys[] = { "huge",   "mpol",  "inode32",  "inode64",
+					    "noswap", "quota", "usrquota", "grpquota" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (!strcmp(key, keys[i]))
+			return true;
+	}
+	return false;
+}
+
+static int set_number_opt(const char *key, uint64_t n, struct tmpfs_opts *o)
+{
+	if (!strcmp(key, "nr_blocks"))
+		o->max_pages = n;
+	else if (!strcmp(key, "nr_inodes"))
+		o->max_inodes = n;
+	else if (!strcmp(key, "mode"))
+		o->mode = (unsigned)n & S_IALLUGO;
+	else if (!strcmp(key, "uid"))
+		o->uid = (uint32_t)n;
+	else if (!strcmp(key, "gid"))
+		o->gid = (uint32_t)n;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* One "key=value" (or "key") option into o; -EINVAL for what Linux's tmpfs does not know. */
+static int parse_opt(char *opt, struct tmpfs_opts *o)
+{
+	char *v = strchr(opt, '=');
+	uint64_t n;
+
+	if (v)
+		*v++ = '\0';
+	if (opt_ignored(opt))
+		return 0;
+	if (!v)
+		return -EINVAL;
+	if (!strcmp(opt, "size"))
+		return parse_size_opt(v, &o->max_pages);
+	if (parse_u64(v, !strcmp(opt, "mode") ? 8 : 0, &n) || n > UINT32_MAX)
+		return -EINVAL;
+	return set_number_opt(opt, n, o);
+}
+
+/* Parses a comma-separated option string (NULL: the defaults). */
+static int parse_opts(const char *data, struct tmpfs_opts *o)
+{
+	char *copy, *opt, *next;
+	int r = 0;
+
+	if (!data || !*data)
+		return 0;
+	copy = kmalloc(strlen(data) + 1);
+	if (!copy)
+		return -ENOMEM;
+	strlcpy(copy, data, strlen(data) + 1);
+	for (opt = copy; opt && !r; opt = next) {
+		next = strchr(opt, ',');
+		if (next)
+			*next++ = '\0';
+		if (*opt)
+			r = parse_opt(opt, o);
+	}
+	kfree(copy);
+	return r;
+}
+
+/* Linux's defaults: half of RAM, as many inodes as pages in that half (0 = no limit). */
+static void default_opts(struct tmpfs_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_pages = o->max_inodes = total_page_count() / 2;
+	o->mode = S_ISVTX | 0777;
+}
+
+static void apply_limits(struct tmpfs_sb *ts, const struct tmpfs_opts *o)
+{
+	ts->max_pages = o->max_pages ? o->max_pages : UINT64_MAX;
+	ts->max_inodes = o->max_inodes ? o->max_inodes : UINT64_MAX;
+}
+
+/* New size= or nr_inodes=; -EINVAL if below what is in use, as Linux. */
+static int tmpfs_remount(struct super_block *sb, unsigned long flags, const void *data)
+{
+	struct tmpfs_sb *ts = TSB(sb), n;
+	struct tmpfs_opts o = { .max_pages = ts->max_pages, .max_inodes = ts->max_inodes };
+	int r = parse_opts(data, &o);
+
+	(void)flags;
+	if (r)
+		return r;
+	apply_limits(&n, &o);
+	if (n.max_pages < __atomic_load_n(&ts->pages, __ATOMIC_RELAXED) ||
+	    n.max_inodes < (uint64_t)__atomic_load_n(&sb->nr_inodes, __ATOMIC_RELAXED))
+		return -EINVAL;
+	WRITE_ONCE(ts->max_pages, n.max_pages);
+	WRITE_ONCE(ts->max_inodes, n.max_inodes);
+	return 0;
+}
+
 static const struct super_ops tmpfs_super_ops = {
 	.evict_inode = tmpfs_evict,
+	.put_super = tmpfs_put_super,
+	.statfs = tmpfs_statfs,
+	.remount = tmpfs_remount,
 };
 
 static const struct inode_ops tmpfs_dir_iops = {
@@ -452,8 +782,10 @@ static const struct inode_ops tmpfs_dir_iops = {
 	.mkdir = tmpfs_create,
 	.mknod = tmpfs_mknod,
 	.symlink = tmpfs_symlink,
+	.link = tmpfs_link,
 	.unlink = tmpfs_unlink,
 	.rmdir = tmpfs_rmdir,
+	.rename = tmpfs_rename,
 	.setattr = tmpfs_setattr,
 };
 
@@ -472,29 +804,59 @@ static const struct inode_ops tmpfs_node_iops = {
 
 static const struct file_ops tmpfs_dir_fops = {
 	.readdir = dcache_readdir,
+	.fsync = tmpfs_fsync,
 };
 
 static const struct file_ops tmpfs_file_fops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
+	.fsync = tmpfs_fsync,
+	.fallocate = tmpfs_fallocate,
 };
+
+/* The super block with its limits, before any inode exists. */
+static struct super_block *tmpfs_super(const struct fs_type *type, const struct tmpfs_opts *o)
+{
+	struct super_block *sb = super_alloc(type, &tmpfs_super_ops);
+
+	if (!sb)
+		return NULL;
+	sb->private = kzalloc(sizeof(struct tmpfs_sb));
+	if (!sb->private) {
+		kfree(sb);
+		return NULL;
+	}
+	apply_limits(sb->private, o);
+	return sb;
+}
 
 int tmpfs_mount(const struct fs_type *type, const char *source, unsigned long flags,
 		const void *data, struct super_block **out)
 {
-	struct super_block *sb = super_alloc(type, &tmpfs_super_ops);
+	struct super_block *sb;
+	struct tmpfs_opts o;
 	struct inode *root;
+	int r;
 
 	(void)source;
 	(void)flags;
-	(void)data;
+	default_opts(&o);
+	r = parse_opts(data, &o);
+	if (r)
+		return r;
+	sb = tmpfs_super(type, &o);
 	if (!sb)
 		return -ENOMEM;
-	root = tmpfs_new_inode(sb, S_IFDIR | 0755, 0);
+	root = tmpfs_new_inode(sb, S_IFDIR | o.mode, 0);
+	if (root) {
+		root->uid = o.uid;
+		root->gid = o.gid;
+	}
 	sb->root = root ? d_alloc_root(root) : NULL;
 	if (!sb->root) {
 		if (root)
 			inode_put(root);
+		tmpfs_put_super(sb);
 		kfree(sb);
 		return -ENOMEM;
 	}

@@ -1,22 +1,32 @@
 /*
  * VFS objects that are not names or open files (include/fs/vfs.h):
- * inodes, super blocks, file system types and the mount table, plus
- * vfs_init, which kmain calls once memory is up to build the root tmpfs
- * and mount devfs on /dev and procfs on /proc. File systems call the
- * inode and super block helpers; the path walk (fs/namei.c) calls
- * vfs_root; procfs reads the mount table through vfs_mount_info.
+ * inodes, super blocks, file system types and the mount table (mount,
+ * remount, unmount, statfs), plus vfs_init, which kmain calls once memory
+ * is up to build the root tmpfs and mount devfs on /dev and procfs on
+ * /proc. File systems call the inode and super block helpers; the path
+ * walk (fs/namei.c) calls vfs_current_root; procfs reads the mount table
+ * through vfs_mount_info; the system calls in sys/fs.c mount and statfs.
+ *
+ * Mount flags (MS_RDONLY, MS_NOSUID...) are kept in the super block, as
+ * a super block has exactly one mount; statfs reports them in f_flags
+ * and the path operations refuse changes on a read-only mount (-EROFS).
  */
 #include <fs/vfs.h>
 #include <fs/dcache.h>
 #include <fs/devfs.h>
 #include <fs/procfs.h>
 #include <fs/tmpfs.h>
+#include <kernel/clock.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
+#include <kernel/proc.h>
+#include <kernel/thread.h>
 #include <kernel/time.h>
 #include <lib/string.h>
+#include <mm/page.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
+#include <uapi/mount.h>
 
 static spinlock_t fs_types_lock = SPINLOCK_INIT("fs-types");
 static LIST_HEAD(fs_types);	 /* (fs_types_lock) struct fs_type.node */
@@ -25,9 +35,10 @@ static struct mount *root_mount; /* set once by vfs_init */
 static uint32_t next_anon_minor = 1;
 struct vfs_counts vfs_live;
 
+/* File times are wall-clock times (CLOCK_REALTIME), as on Linux. */
 struct vfs_timespec vfs_now(void)
 {
-	uint64_t ns = clock_ns();
+	uint64_t ns = realtime_ns();
 
 	return (struct vfs_timespec){ (int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC) };
 }
@@ -44,8 +55,9 @@ struct inode *inode_alloc(struct super_block *sb, unsigned mode)
 	inode->mode = mode;
 	inode->nlink = 1;
 	inode->sb = sb;
-	inode->atime = inode->mtime = inode->ctime = vfs_now();
+	inode->atime = inode->mtime = inode->ctime = inode->btime = vfs_now();
 	__atomic_fetch_add(&vfs_live.inodes, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sb->nr_inodes, 1, __ATOMIC_RELAXED);
 	return inode;
 }
 
@@ -66,6 +78,7 @@ void inode_put(struct inode *inode)
 		return;
 	if (inode->sb->ops->evict_inode)
 		inode->sb->ops->evict_inode(inode);
+	__atomic_fetch_sub(&inode->sb->nr_inodes, 1, __ATOMIC_RELAXED);
 	kfree(inode);
 	__atomic_fetch_sub(&vfs_live.inodes, 1, __ATOMIC_RELAXED);
 }
@@ -74,6 +87,7 @@ void inode_getattr(struct inode *inode, struct kstat *st)
 {
 	unsigned long flags = spin_lock_irqsave(&inode->lock);
 
+	st->mnt_id = MINOR(inode->sb->dev);
 	st->dev = inode->sb->dev;
 	st->ino = inode->ino;
 	st->mode = inode->mode;
@@ -87,6 +101,7 @@ void inode_getattr(struct inode *inode, struct kstat *st)
 	st->atime = inode->atime;
 	st->mtime = inode->mtime;
 	st->ctime = inode->ctime;
+	st->btime = inode->btime;
 	spin_unlock_irqrestore(&inode->lock, flags);
 }
 
@@ -95,6 +110,11 @@ void inode_setattr_locked(struct inode *inode, const struct vfs_attr *attr)
 	assert_held(&inode->lock);
 	if (attr->valid & ATTR_MODE)
 		inode->mode = (inode->mode & S_IFMT) | (attr->mode & S_IALLUGO);
+	/* chown's clearing of set-id bits: never on directories, as Linux. */
+	if ((attr->valid & ATTR_KILL_SUID) && !S_ISDIR(inode->mode))
+		inode->mode &= ~S_ISUID;
+	if ((attr->valid & ATTR_KILL_SGID) && !S_ISDIR(inode->mode) && (inode->mode & S_IXGRP))
+		inode->mode &= ~S_ISGID;
 	if (attr->valid & ATTR_UID)
 		inode->uid = attr->uid;
 	if (attr->valid & ATTR_GID)
@@ -125,6 +145,34 @@ void kstat_to_stat(const struct kstat *k, struct stat *out)
 	out->st_mtime_nsec = (uint64_t)k->mtime.nsec;
 	out->st_ctime = (uint64_t)k->ctime.sec;
 	out->st_ctime_nsec = (uint64_t)k->ctime.nsec;
+}
+
+static struct statx_timestamp statx_time(struct vfs_timespec t)
+{
+	return (struct statx_timestamp){ .tv_sec = t.sec, .tv_nsec = (uint32_t)t.nsec };
+}
+
+void kstat_to_statx(const struct kstat *k, struct statx *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->stx_mask = STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID;
+	out->stx_blksize = (uint32_t)k->blksize;
+	out->stx_nlink = k->nlink;
+	out->stx_uid = k->uid;
+	out->stx_gid = k->gid;
+	out->stx_mode = (uint16_t)k->mode;
+	out->stx_ino = k->ino;
+	out->stx_size = (uint64_t)k->size;
+	out->stx_blocks = (uint64_t)k->blocks;
+	out->stx_atime = statx_time(k->atime);
+	out->stx_btime = statx_time(k->btime);
+	out->stx_ctime = statx_time(k->ctime);
+	out->stx_mtime = statx_time(k->mtime);
+	out->stx_rdev_major = MAJOR(k->rdev);
+	out->stx_rdev_minor = MINOR(k->rdev);
+	out->stx_dev_major = MAJOR(k->dev);
+	out->stx_dev_minor = MINOR(k->dev);
+	out->stx_mnt_id = k->mnt_id;
 }
 
 struct super_block *super_alloc(const struct fs_type *type, const struct super_ops *ops)
@@ -241,18 +289,30 @@ static struct mount *mount_alloc(struct super_block *sb, const char *source)
 	return m;
 }
 
+/* mp's parent, referenced, read under dcache_lock (a rename may move mp). */
+static struct dentry *parent_get(struct dentry *mp)
+{
+	unsigned long flags = spin_lock_irqsave(&dcache_lock);
+	struct dentry *parent = mp->parent ? dentry_get(mp->parent) : NULL;
+
+	spin_unlock_irqrestore(&dcache_lock, flags);
+	return parent;
+}
+
 /*
  * Hangs m on mp (whose reference it takes over). The parent directory's
- * lock keeps unlink and rmdir, which check for mounts under it, away.
+ * lock keeps unlink, rmdir and rename, which check for mounts under it,
+ * away; if mp moved to another directory meanwhile, it is -EBUSY.
  */
 static int attach_mount(struct mount *m, struct dentry *mp)
 {
-	struct inode *dir = mp->parent ? mp->parent->inode : NULL;
+	struct dentry *parent = parent_get(mp);
+	struct inode *dir = parent ? parent->inode : NULL;
 	unsigned long dflags = dir ? spin_lock_irqsave(&dir->lock) : 0;
 	unsigned long flags = spin_lock_irqsave(&dcache_lock);
 	int r = 0;
 
-	if (mp->mounted)
+	if (mp->mounted || mp->parent != parent)
 		r = -EBUSY;
 	else if (mp->parent && !(mp->flags & DENTRY_LINKED))
 		r = -ENOENT;
@@ -265,7 +325,25 @@ static int attach_mount(struct mount *m, struct dentry *mp)
 	spin_unlock_irqrestore(&dcache_lock, flags);
 	if (dir)
 		spin_unlock_irqrestore(&dir->lock, dflags);
+	if (parent)
+		dentry_put(parent);
 	return r;
+}
+
+/* The flags a mount keeps: relatime unless noatime or strictatime, as Linux. */
+static unsigned long mount_flags(unsigned long flags)
+{
+	flags &= MS_PER_MOUNT;
+	if (!(flags & MS_NOATIME))
+		flags |= MS_RELATIME;
+	if (flags & MS_STRICTATIME)
+		flags &= ~(MS_RELATIME | MS_NOATIME | MS_STRICTATIME);
+	return flags;
+}
+
+bool vfs_rdonly(const struct dentry *d)
+{
+	return __atomic_load_n(&d->inode->sb->flags, __ATOMIC_RELAXED) & MS_RDONLY;
 }
 
 int vfs_mount(const char *source, struct dentry *base, const char *target, const char *fstype,
@@ -285,6 +363,7 @@ int vfs_mount(const char *source, struct dentry *base, const char *target, const
 	r = type->mount(type, source, flags, data, &sb);
 	if (r)
 		goto out_put_mp;
+	sb->flags = mount_flags(flags);
 	m = mount_alloc(sb, source);
 	r = m ? attach_mount(m, mp) : -ENOMEM;
 	if (!r)
@@ -311,13 +390,37 @@ static int detach_mount(struct mount *m, struct dentry *d)
 	return 0;
 }
 
+int vfs_remount(struct dentry *base, const char *target, unsigned long flags, const void *data)
+{
+	struct super_block *sb;
+	struct dentry *d;
+	int r = vfs_lookup(base, target, LOOKUP_FOLLOW, &d);
+
+	if (r)
+		return r;
+	sb = d->inode->sb;
+	if (d != sb->root)
+		r = -EINVAL; /* not the root of a mount */
+	else if (data && sb->ops->remount)
+		r = sb->ops->remount(sb, flags, data);
+	if (!r)
+		__atomic_store_n(&sb->flags, mount_flags(flags), __ATOMIC_RELAXED);
+	dentry_put(d);
+	return r;
+}
+
 int vfs_umount(struct dentry *base, const char *target)
+{
+	return vfs_umount_at(base, target, LOOKUP_FOLLOW);
+}
+
+int vfs_umount_at(struct dentry *base, const char *target, unsigned lookup_flags)
 {
 	struct dentry *d;
 	struct mount *m;
 	int r;
 
-	r = vfs_lookup(base, target, LOOKUP_FOLLOW, &d);
+	r = vfs_lookup(base, target, lookup_flags, &d);
 	if (r)
 		return r;
 	m = d->mount;
@@ -347,6 +450,7 @@ int vfs_mount_info(size_t index, struct mount_info *out)
 		strlcpy(out->source, m->source, sizeof(out->source));
 		out->fstype = m->sb->type->name;
 		out->mountpoint = m->mountpoint ? dentry_get(m->mountpoint) : NULL;
+		out->flags = __atomic_load_n(&m->sb->flags, __ATOMIC_RELAXED);
 		r = 0;
 		break;
 	}
@@ -359,14 +463,93 @@ struct dentry *vfs_root(void)
 	return dentry_get(root_mount->root);
 }
 
+struct dentry *vfs_current_root(void)
+{
+	struct thread *t = current_thread();
+	struct process *p = t ? t->proc : NULL;
+	struct dentry *root = NULL;
+	unsigned long flags;
+
+	if (!p)
+		return vfs_root();
+	flags = spin_lock_irqsave(&p->lock);
+	if (p->root)
+		root = dentry_get(p->root);
+	spin_unlock_irqrestore(&p->lock, flags);
+	return root ? root : vfs_root();
+}
+
+/* Linux's f_type of each file system type (linux/magic.h). */
+static const struct {
+	const char *name;
+	int64_t magic;
+} fs_magics[] = {
+	{ "tmpfs", TMPFS_MAGIC },	  { "devtmpfs", TMPFS_MAGIC },
+	{ "ramfs", RAMFS_MAGIC },	  { "proc", PROC_SUPER_MAGIC },
+	{ "devpts", DEVPTS_SUPER_MAGIC }, { "ext2", EXT2_SUPER_MAGIC },
+	{ "pipefs", PIPEFS_MAGIC },	  { "sysfs", SYSFS_MAGIC },
+};
+
+static int64_t fs_magic(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fs_magics); i++) {
+		if (!strcmp(fs_magics[i].name, name))
+			return fs_magics[i].magic;
+	}
+	return 0;
+}
+
+/* f_flags of statfs: the mount flags as ST_* bits. */
+static int64_t statfs_flags(unsigned long ms)
+{
+	static const unsigned long map[][2] = {
+		{ MS_RDONLY, ST_RDONLY },
+		{ MS_NOSUID, ST_NOSUID },
+		{ MS_NODEV, ST_NODEV },
+		{ MS_NOEXEC, ST_NOEXEC },
+		{ MS_SYNCHRONOUS, ST_SYNCHRONOUS },
+		{ MS_MANDLOCK, ST_MANDLOCK },
+		{ MS_NOATIME, ST_NOATIME },
+		{ MS_NODIRATIME, ST_NODIRATIME },
+		{ MS_RELATIME, ST_RELATIME },
+		{ MS_NOSYMFOLLOW, ST_NOSYMFOLLOW },
+	};
+	int64_t st = ST_VALID;
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
+		if (ms & map[i][0])
+			st |= (int64_t)map[i][1];
+	}
+	return st;
+}
+
+int vfs_statfs(struct dentry *d, struct statfs *st)
+{
+	struct super_block *sb = d->inode->sb;
+	int r = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->f_type = fs_magic(sb->type->name);
+	st->f_bsize = PAGE_SIZE;
+	st->f_namelen = NAME_MAX;
+	st->f_fsid[0] = (int32_t)sb->dev;
+	st->f_flags = statfs_flags(__atomic_load_n(&sb->flags, __ATOMIC_RELAXED));
+	if (sb->ops->statfs)
+		r = sb->ops->statfs(sb, st);
+	if (!st->f_frsize)
+		st->f_frsize = st->f_bsize;
+	return r;
+}
+
 static void mount_root(void)
 {
 	const struct fs_type *type = find_fs_type("tmpfs");
 	struct super_block *sb;
 	struct mount *m;
 
-	if (!type || type->mount(type, "rootfs", 0, NULL, &sb))
+	if (!type || type->mount(type, "rootfs", 0, "mode=755", &sb))
 		panic("vfs: cannot create the root tmpfs");
+	sb->flags = mount_flags(0);
 	m = mount_alloc(sb, "rootfs");
 	if (!m)
 		panic("vfs: out of memory for the root mount");

@@ -28,6 +28,7 @@
 #include <kernel/exec.h>
 #include <kernel/signal.h>
 #include <kernel/timer.h>
+#include <drivers/tty.h>
 
 spinlock_t proc_tree_lock = SPINLOCK_INIT("proc-tree");
 static LIST_HEAD(all_procs);	  /* (proc_tree_lock) */
@@ -291,6 +292,7 @@ static void proc_finish(struct process *p)
 		pr_info("init exited (status %#x); powering off\n", p->exit_status);
 		machine_poweroff(init_exit_code(p->exit_status));
 	}
+	tty_session_exit(p); /* a session leader hangs up its terminal */
 	ktimer_cancel(&p->itimer);
 	vfork_release(p);
 	flags = spin_lock_irqsave(&proc_tree_lock);

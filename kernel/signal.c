@@ -626,6 +626,12 @@ void signal_interrupt_call(struct thread *t)
 
 	wait_detach(&t->wait);
 	t->restart_syscall = false;
+	if (t->wait.partial > 0) {
+		/* Some bytes already moved: the call returns their count, as on Linux. */
+		t->uregs.rax = t->wait.partial;
+		t->sigwait_set = 0;
+		return;
+	}
 	t->interrupted_call = true;
 	t->syscall_nr = nr;
 	write_remaining(t, nr);

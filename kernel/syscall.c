@@ -102,6 +102,7 @@ __attribute__((noreturn)) void syscall_entry_c(struct trap_frame *f)
 	t->wait.polls = 0;
 	t->wait.flags = 0;
 	t->wait.deadline_ns = 0;
+	t->wait.partial = 0;
 	for (int i = 0; i < WAIT_PROGRESS_WORDS; i++)
 		t->wait.progress[i] = 0;
 	syscall_run(t);

@@ -1,9 +1,15 @@
 /*
- * File system calls of this issue: open/openat, close, read, write,
- * readv, writev, pread64, lseek, fstat, ioctl (layer one; the VFS in fs/
- * does the rest). A read that must wait (the console) returns -EWAIT from
- * the VFS and is run again when input arrives; readv and writev keep their
- * progress in the wait so that a run again does not repeat bytes.
+ * System calls on file descriptors (layer one; the VFS in fs/ does the
+ * rest): open, openat, creat, close, close_range, read, write, pread64,
+ * pwrite64, readv, writev, preadv, pwritev, preadv2, pwritev2, lseek,
+ * fstat, ioctl, dup, dup2, dup3, fcntl (with advisory record locks that
+ * always succeed), flock, getdents, getdents64, sendfile, fsync,
+ * fdatasync, syncfs, ftruncate and fallocate. Path-name calls are in
+ * sys/fs.c.
+ *
+ * A read that must wait (the console) returns -EWAIT from the VFS and is
+ * run again when input arrives; the vector calls keep their progress in
+ * the wait, so that a run again does not repeat bytes.
  */
 #include <kernel/syscall.h>
 #include <kernel/proc.h>
@@ -14,55 +20,33 @@
 #include <fs/fdtable.h>
 #include <mm/slab.h>
 #include <lib/compiler.h>
+#include <lib/string.h>
+#include <uapi/dirent.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
 #include <uapi/stat.h>
 
-#define PATH_MAX 4096
-#define IOV_MAX	 1024
-#define RW_MAX	 0x7ffff000 /* Linux caps one read or write at this */
+#define IOV_MAX	       1024
+#define SENDFILE_CHUNK 16384
 
 struct file *fget(int fd)
 {
 	return fd_get_file(current_proc()->fds, fd);
 }
 
-/* Copies a path from user memory into a kmalloc'd buffer (*out), or returns -errno. */
-long copy_path(uintptr_t upath, char **out)
+/* fget for the calls that O_PATH descriptors do not allow (NULL: -EBADF). */
+static struct file *fget_io(int fd)
 {
-	char *buf = kmalloc(PATH_MAX);
-	long n;
+	struct file *f = fget(fd);
 
-	if (!buf)
-		return -ENOMEM;
-	n = strncpy_from_user(buf, upath, PATH_MAX);
-	if (n < 0 || n == 0) {
-		kfree(buf);
-		return n < 0 ? n : -ENOENT;
+	if (f && (f->fmode & FMODE_PATH)) {
+		file_put(f);
+		return NULL;
 	}
-	*out = buf;
-	return 0;
+	return f;
 }
 
-/* The directory a *at() call starts from: the cwd, or an open directory. */
-long at_base(int dirfd, const char *path, struct dentry **base)
-{
-	struct file *f;
-
-	*base = NULL;
-	if (path[0] == '/')
-		return 0;
-	if (dirfd == AT_FDCWD) {
-		*base = current_proc()->cwd ? dentry_get(current_proc()->cwd) : NULL;
-		return 0;
-	}
-	f = fget(dirfd);
-	if (!f)
-		return -EBADF;
-	*base = dentry_get(f->dentry);
-	file_put(f);
-	return 0;
-}
+/* ---- open and close ---- */
 
 static long do_open(int dirfd, uintptr_t upath, int flags, unsigned mode)
 {
@@ -97,25 +81,72 @@ SYSCALL_DEFINE4(openat, int, dirfd, uintptr_t, path, int, flags, unsigned, mode)
 	return do_open(dirfd, path, flags, mode);
 }
 
+SYSCALL_DEFINE2(creat, uintptr_t, path, unsigned, mode)
+{
+	return do_open(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+
 SYSCALL_DEFINE1(close, int, fd)
 {
 	return fd_close(current_proc()->fds, fd);
 }
 
+/* CLOSE_RANGE_UNSHARE: a table shared with another process is copied first. */
+static long unshare_fds(void)
+{
+	struct process *p = current_proc();
+	struct fd_table *old = p->fds, *copy;
+	unsigned long flags;
+
+	if (__atomic_load_n(&old->refcount, __ATOMIC_ACQUIRE) == 1)
+		return 0;
+	copy = fdtable_clone(old);
+	if (!copy)
+		return -ENOMEM;
+	flags = spin_lock_irqsave(&p->lock);
+	p->fds = copy;
+	spin_unlock_irqrestore(&p->lock, flags);
+	fdtable_put(old);
+	return 0;
+}
+
+SYSCALL_DEFINE3(close_range, unsigned, first, unsigned, last, unsigned, flags)
+{
+	long r = 0;
+
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	if (flags & CLOSE_RANGE_UNSHARE)
+		r = unshare_fds();
+	if (!r)
+		fd_close_range(current_proc()->fds, first, last, flags & CLOSE_RANGE_CLOEXEC);
+	return r;
+}
+
+/* ---- read and write ---- */
+
+/* One transfer on f: at pos, or at the file's position when pos < 0. */
+static long rw_file(struct file *f, uintptr_t buf, size_t len, bool write, int64_t pos)
+{
+	struct iobuf b = iobuf_user(buf, MIN(len, (size_t)MAX_RW_COUNT));
+
+	if (!user_range_ok(buf, b.len))
+		return -EFAULT;
+	if (pos >= 0)
+		return write ? vfs_pwrite(f, &b, pos) : vfs_pread(f, &b, pos);
+	return write ? vfs_write(f, &b) : vfs_read(f, &b);
+}
+
 static long rw_one(int fd, uintptr_t buf, size_t len, bool write, int64_t pos)
 {
 	struct file *f = fget(fd);
-	struct iobuf b = iobuf_user(buf, MIN(len, (size_t)RW_MAX));
 	long ret;
 
 	if (!f)
 		return -EBADF;
-	if (!user_range_ok(buf, b.len))
-		ret = -EFAULT;
-	else if (pos >= 0)
-		ret = write ? vfs_pwrite(f, &b, pos) : vfs_pread(f, &b, pos);
-	else
-		ret = write ? vfs_write(f, &b) : vfs_read(f, &b);
+	ret = rw_file(f, buf, len, write, pos);
 	file_put(f);
 	return ret;
 }
@@ -135,55 +166,143 @@ SYSCALL_DEFINE4(pread64, int, fd, uintptr_t, buf, size_t, len, int64_t, pos)
 	return pos < 0 ? -EINVAL : rw_one(fd, buf, len, false, pos);
 }
 
+SYSCALL_DEFINE4(pwrite64, int, fd, uintptr_t, buf, size_t, len, int64_t, pos)
+{
+	return pos < 0 ? -EINVAL : rw_one(fd, buf, len, true, pos);
+}
+
 struct user_iovec {
 	uint64_t base, len;
 };
 
 /*
- * readv/writev: one iovec at a time; the bytes done so far are kept in
- * the wait (progress[0]) so that a call run again after waiting goes on
- * where it stopped. A short transfer or a wait after progress ends the call.
+ * Copies the iovec array in and checks it, as Linux: -EINVAL for a count
+ * over IOV_MAX or a length over SSIZE_MAX; lengths past MAX_RW_COUNT in
+ * total are cut. *out is kmalloc'd (NULL for a count of 0).
  */
-static long rw_vector(int fd, uintptr_t uiov, int count, bool write)
+static long iov_import(uintptr_t uiov, int count, struct user_iovec **out)
+{
+	struct user_iovec *iov;
+	uint64_t total = 0;
+
+	*out = NULL;
+	if (count < 0 || count > IOV_MAX)
+		return -EINVAL;
+	if (count == 0)
+		return 0;
+	iov = kmalloc((size_t)count * sizeof(*iov));
+	if (!iov)
+		return -ENOMEM;
+	if (copy_from_user(iov, uiov, (size_t)count * sizeof(*iov))) {
+		kfree(iov);
+		return -EFAULT;
+	}
+	for (int i = 0; i < count; i++) {
+		if ((int64_t)iov[i].len < 0) {
+			kfree(iov);
+			return -EINVAL;
+		}
+		iov[i].len = MIN(iov[i].len, (uint64_t)MAX_RW_COUNT - total);
+		total += iov[i].len;
+	}
+	*out = iov;
+	return 0;
+}
+
+/*
+ * The segments one at a time; the bytes done so far are kept in the wait
+ * (progress[0]) so that a call run again after waiting goes on where it
+ * stopped. A short transfer or a wait after progress ends the call.
+ */
+static long rw_segments(struct file *f, const struct user_iovec *iov, int count, bool write,
+			int64_t pos)
 {
 	struct wait *w = current_wait();
 	uint64_t done = w->progress[0], skip = done;
-	struct user_iovec iov;
-	long n = 0;
+	long n;
 
-	if (count < 0 || count > IOV_MAX)
-		return -EINVAL;
 	for (int i = 0; i < count; i++) {
-		if (copy_from_user(&iov, uiov + i * sizeof(iov), sizeof(iov)))
-			return done ? (long)done : -EFAULT;
-		if (iov.len > RW_MAX)
-			return -EINVAL;
-		if (skip >= iov.len) {
-			skip -= iov.len;
+		if (skip >= iov[i].len && iov[i].len) {
+			skip -= iov[i].len;
 			continue;
 		}
-		n = rw_one(fd, iov.base + skip, iov.len - skip, write, -1);
-		if (n == -EWAIT && done)
-			return done;
+		n = rw_file(f, iov[i].base + skip, iov[i].len - skip, write,
+			    pos < 0 ? -1 : pos + (int64_t)done);
 		if (n < 0)
 			return done ? (long)done : n;
-		done += n;
+		done += (uint64_t)n;
 		w->progress[0] = done;
-		if ((uint64_t)n < iov.len - skip)
+		w->partial = done;
+		if ((uint64_t)n < iov[i].len - skip)
 			break;
 		skip = 0;
 	}
-	return done;
+	return (long)done;
+}
+
+static long rw_vector(int fd, uintptr_t uiov, int count, bool write, int64_t pos)
+{
+	struct user_iovec *iov;
+	struct file *f = fget(fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = iov_import(uiov, count, &iov);
+	if (!r && !iov)
+		r = rw_file(f, 0, 0, write, pos); /* checks the mode, moves nothing */
+	else if (!r)
+		r = rw_segments(f, iov, count, write, pos);
+	kfree(iov);
+	file_put(f);
+	return r;
 }
 
 SYSCALL_DEFINE3(readv, int, fd, uintptr_t, iov, int, count)
 {
-	return rw_vector(fd, iov, count, false);
+	return rw_vector(fd, iov, count, false, -1);
 }
 
 SYSCALL_DEFINE3(writev, int, fd, uintptr_t, iov, int, count)
 {
-	return rw_vector(fd, iov, count, true);
+	return rw_vector(fd, iov, count, true, -1);
+}
+
+/* On x86-64 the whole offset is in pos_l; pos_h is for 32-bit callers. */
+SYSCALL_DEFINE5(preadv, int, fd, uintptr_t, iov, int, count, int64_t, pos_l, int64_t, pos_h)
+{
+	(void)pos_h;
+	return pos_l < 0 ? -EINVAL : rw_vector(fd, iov, count, false, pos_l);
+}
+
+SYSCALL_DEFINE5(pwritev, int, fd, uintptr_t, iov, int, count, int64_t, pos_l, int64_t, pos_h)
+{
+	(void)pos_h;
+	return pos_l < 0 ? -EINVAL : rw_vector(fd, iov, count, true, pos_l);
+}
+
+/* preadv2/pwritev2: offset -1 is the file position; the RWF_ hints are accepted. */
+static long rw_vector2(int fd, uintptr_t iov, int count, int64_t pos, int flags, bool write)
+{
+	if (flags & ~RWF_SUPPORTED)
+		return -EOPNOTSUPP;
+	if (pos < -1)
+		return -EINVAL;
+	return rw_vector(fd, iov, count, write, pos);
+}
+
+SYSCALL_DEFINE6(preadv2, int, fd, uintptr_t, iov, int, count, int64_t, pos_l, int64_t, pos_h, int,
+		flags)
+{
+	(void)pos_h;
+	return rw_vector2(fd, iov, count, pos_l, flags, false);
+}
+
+SYSCALL_DEFINE6(pwritev2, int, fd, uintptr_t, iov, int, count, int64_t, pos_l, int64_t, pos_h, int,
+		flags)
+{
+	(void)pos_h;
+	return rw_vector2(fd, iov, count, pos_l, flags, true);
 }
 
 SYSCALL_DEFINE3(lseek, int, fd, int64_t, off, int, whence)
@@ -197,6 +316,97 @@ SYSCALL_DEFINE3(lseek, int, fd, int64_t, off, int, whence)
 	file_put(f);
 	return ret;
 }
+
+/* ---- sendfile ---- */
+
+/* Writes all n bytes of buf to out, or as many as it takes; the count or an error. */
+static long write_all(struct file *out, char *buf, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		struct iobuf b = iobuf_kernel(buf + done, n - done);
+		long w = vfs_write(out, &b);
+
+		if (w <= 0)
+			return done ? (long)done : w;
+		done += (size_t)w;
+	}
+	return (long)done;
+}
+
+/*
+ * Copies up to count bytes of in from *pos (or, for a stream, from where
+ * it is) to out through a kernel buffer, advancing *pos by what was
+ * written. A write that would wait (-EWAIT) before anything was copied
+ * makes the whole call wait and run again; after some progress it ends
+ * the call with the count so far.
+ */
+static long sendfile_copy(struct file *out, struct file *in, int64_t *pos, size_t count)
+{
+	bool stream = in->fmode & FMODE_STREAM;
+	char *buf = kmalloc(SENDFILE_CHUNK);
+	long r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while ((size_t)r < count) {
+		struct iobuf b = iobuf_kernel(buf, MIN(count - (size_t)r, (size_t)SENDFILE_CHUNK));
+		long n = stream ? vfs_read(in, &b) : vfs_pread(in, &b, *pos);
+		long w = n > 0 ? write_all(out, buf, (size_t)n) : n;
+
+		if (w <= 0) {
+			r = r ? r : w;
+			break;
+		}
+		r += w;
+		*pos += w;
+		if (w < n)
+			break;
+	}
+	kfree(buf);
+	return r;
+}
+
+static long sendfile_files(struct file *out, struct file *in, uintptr_t uoff, size_t count)
+{
+	bool stream = in->fmode & FMODE_STREAM;
+	int64_t pos = 0;
+	long r;
+
+	if (!(in->fmode & FMODE_READ) || !(out->fmode & FMODE_WRITE))
+		return -EBADF;
+	if (vfs_getfl(out) & O_APPEND)
+		return -EINVAL;
+	if (uoff && stream)
+		return -ESPIPE;
+	if (uoff && copy_from_user(&pos, uoff, sizeof(pos)))
+		return -EFAULT;
+	if (pos < 0)
+		return -EINVAL;
+	if (!uoff && !stream)
+		pos = vfs_lseek(in, 0, SEEK_CUR);
+	r = sendfile_copy(out, in, &pos, MIN(count, (size_t)MAX_RW_COUNT));
+	if (r > 0 && uoff && copy_to_user(uoff, &pos, sizeof(pos)))
+		return -EFAULT;
+	if (r > 0 && !uoff && !stream)
+		vfs_lseek(in, pos, SEEK_SET);
+	return r;
+}
+
+SYSCALL_DEFINE4(sendfile, int, out_fd, int, in_fd, uintptr_t, offset, size_t, count)
+{
+	struct file *in = fget(in_fd), *out = fget(out_fd);
+	long r = (in && out) ? sendfile_files(out, in, offset, count) : -EBADF;
+
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return r;
+}
+
+/* ---- attributes and control of open files ---- */
 
 SYSCALL_DEFINE2(fstat, int, fd, uintptr_t, ust)
 {
@@ -226,6 +436,80 @@ SYSCALL_DEFINE3(ioctl, int, fd, unsigned, cmd, uintptr_t, arg)
 	file_put(f);
 	return ret;
 }
+
+static long fsync_fd(int fd, bool datasync)
+{
+	struct file *f = fget(fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = vfs_fsync(f, datasync);
+	file_put(f);
+	return r;
+}
+
+SYSCALL_DEFINE1(fsync, int, fd)
+{
+	return fsync_fd(fd, false);
+}
+
+SYSCALL_DEFINE1(fdatasync, int, fd)
+{
+	return fsync_fd(fd, true);
+}
+
+/* Everything is in memory: only the descriptor is checked. */
+SYSCALL_DEFINE1(syncfs, int, fd)
+{
+	struct file *f = fget(fd);
+
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+SYSCALL_DEFINE2(ftruncate, int, fd, int64_t, size)
+{
+	struct file *f;
+	long r;
+
+	if (size < 0)
+		return -EINVAL;
+	f = fget_io(fd);
+	if (!f)
+		return -EBADF;
+	r = vfs_ftruncate(f, size);
+	file_put(f);
+	return r;
+}
+
+SYSCALL_DEFINE4(fallocate, int, fd, int, mode, int64_t, off, int64_t, len)
+{
+	struct file *f = fget_io(fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = vfs_fallocate(f, mode, off, len);
+	file_put(f);
+	return r;
+}
+
+/* Advisory whole-file locks: checked, then granted at once (nothing else locks). */
+SYSCALL_DEFINE2(flock, int, fd, unsigned, op)
+{
+	struct file *f = fget_io(fd);
+	unsigned kind = op & ~(unsigned)LOCK_NB;
+
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return (kind == LOCK_SH || kind == LOCK_EX || kind == LOCK_UN) ? 0 : -EINVAL;
+}
+
+/* ---- dup and fcntl ---- */
 
 static long dup_to(int oldfd, int newfd, bool cloexec)
 {
@@ -278,11 +562,88 @@ SYSCALL_DEFINE3(dup3, int, oldfd, int, newfd, int, flags)
 	return dup_to(oldfd, newfd, flags & O_CLOEXEC);
 }
 
+/* The byte range a record lock names must start at or after 0 (-EINVAL). */
+static long lock_range_check(struct file *f, const struct flock *fl)
+{
+	int64_t start;
+
+	switch (fl->l_whence) {
+	case SEEK_SET:
+		start = 0;
+		break;
+	case SEEK_CUR:
+		start = vfs_lseek(f, 0, SEEK_CUR);
+		break;
+	case SEEK_END:
+		start = READ_ONCE(f->inode->size);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (start < 0 || __builtin_add_overflow(start, fl->l_start, &start) || start < 0)
+		return -EINVAL;
+	if (fl->l_len < 0 && (__builtin_add_overflow(start, fl->l_len, &start) || start < 0))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * F_GETLK, F_SETLK, F_SETLKW and the F_OFD_ forms: advisory locks that
+ * nobody else holds. A lock is checked as Linux checks it (type, range,
+ * the file open for reading or writing as the type needs); F_GETLK then
+ * answers F_UNLCK and setting succeeds.
+ */
+static long fcntl_lock(struct file *f, int cmd, uintptr_t arg)
+{
+	bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+	bool get = cmd == F_GETLK || cmd == F_OFD_GETLK;
+	struct flock fl;
+	long r;
+
+	if (copy_from_user(&fl, arg, sizeof(fl)))
+		return -EFAULT;
+	if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && (get || fl.l_type != F_UNLCK))
+		return -EINVAL;
+	if (ofd && fl.l_pid != 0)
+		return -EINVAL;
+	r = lock_range_check(f, &fl);
+	if (r || !get) {
+		if (!r && fl.l_type == F_RDLCK && !(f->fmode & FMODE_READ))
+			r = -EBADF;
+		if (!r && fl.l_type == F_WRLCK && !(f->fmode & FMODE_WRITE))
+			r = -EBADF;
+		return r;
+	}
+	fl.l_type = F_UNLCK;
+	return copy_to_user(arg, &fl, sizeof(fl));
+}
+
+/* fcntl commands that work on the open file; O_PATH files only allow F_GETFL. */
+static long fcntl_file(int fd, int cmd, uintptr_t arg)
+{
+	struct file *f = fget(fd);
+	long ret = 0;
+
+	if (!f)
+		return -EBADF;
+	if ((f->fmode & FMODE_PATH) && cmd != F_GETFL)
+		ret = -EBADF;
+	else if (cmd == F_GETFL)
+		ret = vfs_getfl(f);
+	else if (cmd == F_SETFL)
+		vfs_setfl(f, arg);
+	else if (cmd == F_GETOWN || cmd == F_SETOWN || cmd == F_GETSIG || cmd == F_SETSIG)
+		ret = 0; /* no SIGIO yet: no owner, no signal */
+	else
+		ret = fcntl_lock(f, cmd, arg);
+	file_put(f);
+	return ret;
+}
+
 SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, uintptr_t, arg)
 {
 	struct fd_table *t = current_proc()->fds;
-	struct file *f;
-	long ret = 0;
+	long ret;
 
 	switch (cmd) {
 	case F_DUPFD:
@@ -295,150 +656,98 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, uintptr_t, arg)
 		return fd_set_cloexec(t, fd, arg & FD_CLOEXEC);
 	case F_GETFL:
 	case F_SETFL:
-		break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+	case F_GETOWN:
+	case F_SETOWN:
+	case F_GETSIG:
+	case F_SETSIG:
+		return fcntl_file(fd, cmd, arg);
 	default:
 		return -EINVAL;
 	}
+}
+
+/* ---- directory listings ---- */
+
+/* A getdents call's buffer in user memory. */
+struct dirent_buf {
+	struct dir_context ctx;
+	uintptr_t ubuf;
+	size_t size, used;
+	bool old; /* getdents: struct linux_dirent, d_type last */
+	long error;
+};
+
+/* Builds one record in rec (its length is returned). */
+static size_t dirent_record(const struct dirent_buf *b, char *rec, const char *name, size_t len,
+			    uint64_t ino, unsigned type)
+{
+	size_t head = b->old ? offsetof(struct linux_dirent, d_name)
+			     : offsetof(struct linux_dirent64, d_name);
+	size_t reclen = ALIGN_UP(head + len + 1 + b->old, 8);
+	int64_t next = b->ctx.pos + 1;
+
+	memset(rec, 0, reclen);
+	memcpy(rec, &ino, 8);
+	memcpy(rec + 8, &next, 8);
+	memcpy(rec + 16, &(uint16_t){ (uint16_t)reclen }, 2);
+	if (b->old)
+		rec[reclen - 1] = (char)type;
+	else
+		rec[18] = (char)type;
+	memcpy(rec + head, name, len);
+	return reclen;
+}
+
+static bool dirent_emit(struct dir_context *ctx, const char *name, size_t len, uint64_t ino,
+			unsigned type)
+{
+	struct dirent_buf *b = container_of(ctx, struct dirent_buf, ctx);
+	char rec[ALIGN_UP(sizeof(struct linux_dirent64) + NAME_MAX + 2, 8)];
+	size_t reclen = dirent_record(b, rec, name, len, ino, type);
+
+	if (b->used + reclen > b->size) {
+		if (!b->used)
+			b->error = -EINVAL; /* not even one entry fits */
+		return false;
+	}
+	if (copy_to_user(b->ubuf + b->used, rec, reclen)) {
+		b->error = -EFAULT;
+		return false;
+	}
+	b->used += reclen;
+	return true;
+}
+
+static long do_getdents(int fd, uintptr_t ubuf, size_t size, bool old)
+{
+	struct dirent_buf b = { .ctx.emit = dirent_emit, .ubuf = ubuf, .size = size, .old = old };
+	struct file *f;
+	long r;
+
+	if (!user_range_ok(ubuf, size))
+		return -EFAULT;
 	f = fget(fd);
 	if (!f)
 		return -EBADF;
-	if (cmd == F_GETFL)
-		ret = vfs_getfl(f);
-	else
-		vfs_setfl(f, arg);
+	r = vfs_readdir(f, &b.ctx);
 	file_put(f);
-	return ret;
+	if (b.used)
+		return (long)b.used;
+	return r ? r : b.error;
 }
 
-/* Calls a path operation relative to dirfd with the path copied in. */
-static long at_path_op(int dirfd, uintptr_t upath, long (*op)(struct dentry *, const char *, long),
-		       long arg)
+SYSCALL_DEFINE3(getdents64, int, fd, uintptr_t, dirp, size_t, count)
 {
-	struct dentry *base = NULL;
-	char *path;
-	long ret = copy_path(upath, &path);
-
-	if (ret)
-		return ret;
-	ret = at_base(dirfd, path, &base);
-	if (!ret)
-		ret = op(base, path, arg);
-	if (base)
-		dentry_put(base);
-	kfree(path);
-	return ret;
+	return do_getdents(fd, dirp, MIN(count, (size_t)INT32_MAX), false);
 }
 
-static long op_unlink(struct dentry *base, const char *path, long flags)
+SYSCALL_DEFINE3(getdents, int, fd, uintptr_t, dirp, size_t, count)
 {
-	return (flags & AT_REMOVEDIR) ? vfs_rmdir(base, path) : vfs_unlink(base, path);
-}
-
-static long op_mkdir(struct dentry *base, const char *path, long mode)
-{
-	return vfs_mkdir(base, path, mode & ~current_proc()->umask & 07777);
-}
-
-SYSCALL_DEFINE1(unlink, uintptr_t, path)
-{
-	return at_path_op(AT_FDCWD, path, op_unlink, 0);
-}
-
-SYSCALL_DEFINE3(unlinkat, int, dirfd, uintptr_t, path, int, flags)
-{
-	if (flags & ~AT_REMOVEDIR)
-		return -EINVAL;
-	return at_path_op(dirfd, path, op_unlink, flags);
-}
-
-SYSCALL_DEFINE1(rmdir, uintptr_t, path)
-{
-	return at_path_op(AT_FDCWD, path, op_unlink, AT_REMOVEDIR);
-}
-
-SYSCALL_DEFINE2(mkdir, uintptr_t, path, unsigned, mode)
-{
-	return at_path_op(AT_FDCWD, path, op_mkdir, mode);
-}
-
-SYSCALL_DEFINE3(mkdirat, int, dirfd, uintptr_t, path, unsigned, mode)
-{
-	return at_path_op(dirfd, path, op_mkdir, mode);
-}
-
-/* stat family: path lookups, or the open file itself with AT_EMPTY_PATH and "". */
-static long stat_common(int dirfd, uintptr_t upath, uintptr_t ust, int flags)
-{
-	struct dentry *base = NULL;
-	struct kstat k;
-	struct stat st;
-	char *path;
-	long ret;
-
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
-		return -EINVAL;
-	ret = copy_path(upath, &path);
-	if (ret == -ENOENT && (flags & AT_EMPTY_PATH))
-		return sys_fstat((const uint64_t[]){ (uint64_t)dirfd, ust });
-	if (ret)
-		return ret;
-	ret = at_base(dirfd, path, &base);
-	if (!ret)
-		ret = vfs_statat(base, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &k);
-	if (base)
-		dentry_put(base);
-	kfree(path);
-	if (ret)
-		return ret;
-	kstat_to_stat(&k, &st);
-	return copy_to_user(ust, &st, sizeof(st));
-}
-
-SYSCALL_DEFINE2(stat, uintptr_t, path, uintptr_t, st)
-{
-	return stat_common(AT_FDCWD, path, st, 0);
-}
-
-SYSCALL_DEFINE2(lstat, uintptr_t, path, uintptr_t, st)
-{
-	return stat_common(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
-}
-
-SYSCALL_DEFINE4(newfstatat, int, dirfd, uintptr_t, path, uintptr_t, st, int, flags)
-{
-	return stat_common(dirfd, path, st, flags);
-}
-
-static long do_readlink(int dirfd, uintptr_t upath, uintptr_t ubuf, long size)
-{
-	struct dentry *base = NULL;
-	char *path, *buf;
-	long ret;
-
-	if (size <= 0)
-		return -EINVAL;
-	ret = copy_path(upath, &path);
-	if (ret)
-		return ret;
-	buf = kmalloc(PATH_MAX);
-	ret = buf ? at_base(dirfd, path, &base) : -ENOMEM;
-	if (!ret)
-		ret = vfs_readlink(base, path, buf, MIN((size_t)size, (size_t)PATH_MAX));
-	if (ret > 0 && copy_to_user(ubuf, buf, ret))
-		ret = -EFAULT;
-	if (base)
-		dentry_put(base);
-	kfree(buf);
-	kfree(path);
-	return ret;
-}
-
-SYSCALL_DEFINE3(readlink, uintptr_t, path, uintptr_t, buf, long, size)
-{
-	return do_readlink(AT_FDCWD, path, buf, size);
-}
-
-SYSCALL_DEFINE4(readlinkat, int, dirfd, uintptr_t, path, uintptr_t, buf, long, size)
-{
-	return do_readlink(dirfd, path, buf, size);
+	return do_getdents(fd, dirp, MIN(count, (size_t)INT32_MAX), true);
 }

@@ -8,7 +8,7 @@ set -eu
 # (a path instead of a command: that file must exist)
 NEEDED="gcc:gcc ld:binutils make:make python3:python3 qemu-system-x86_64:qemu-system-x86
 clang-format:clang-format musl-gcc:musl-tools mke2fs:e2fsprogs cpio:cpio readelf:binutils
-/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev"
+/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev busybox:busybox-static"
 
 missing=""
 for pair in $NEEDED; do
@@ -19,6 +19,15 @@ for pair in $NEEDED; do
 	*) command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg" ;;
 	esac
 done
+# The initramfs needs the static busybox; Debian's dynamic "busybox" package
+# gives a busybox command too (busybox-static replaces it).
+if command -v dpkg-query >/dev/null 2>&1 &&
+	! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "ok installed"; then
+	case "$missing" in
+	*busybox-static*) ;;
+	*) missing="$missing busybox-static" ;;
+	esac
+fi
 [ -z "$missing" ] && exit 0
 
 echo "setup: installing$missing" >&2

@@ -9,7 +9,8 @@
 #   user/bench/bench.c -> $(BUILD)/user/bench/bench     (the microbenchmarks)
 #
 # `make user` builds them; `make initramfs` writes $(BUILD)/initramfs.cpio
-# (the default content, no command) with tools/mkinitramfs.
+# (the default content, no command: init, busybox and its applet links, the
+# test programs, the shell scripts of tests/shell) with tools/mkinitramfs.
 
 UCC := musl-gcc
 UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIE -MMD -MP -Iuser/lib
@@ -24,7 +25,7 @@ UPIE_END = $(shell $(UCC) -print-file-name=crtendS.o) $(MUSL_LIBDIR)crtn.o
 USER_TEST_NAMES := $(patsubst user/tests/%.c,%,$(wildcard user/tests/*.c))
 USER_PIE_TESTS := $(filter hello exec mm clone,$(USER_TEST_NAMES))
 # Also linked against glibc (gcc -static), the other C library programs use.
-USER_GLIBC_TESTS := $(filter hello proc clone mm futex time misc,$(USER_TEST_NAMES))
+USER_GLIBC_TESTS := $(filter hello proc clone mm futex time misc files,$(USER_TEST_NAMES))
 USER_LIB_OBJS := $(patsubst user/lib/%.c,$(BUILD)/user/obj/lib/%.o,$(wildcard user/lib/*.c))
 USER_TESTS := $(addprefix $(BUILD)/user/tests/,$(USER_TEST_NAMES)) \
 	$(addprefix $(BUILD)/user/tests/,$(addsuffix -pie,$(USER_PIE_TESTS))) \
@@ -68,7 +69,7 @@ $(USER_BENCH): $(BUILD)/user/obj/bench/bench.o
 	@echo "  LD      $@"
 	$(Q)$(UCC) -static -o $@ $^ -lpthread
 
-$(INITRAMFS): $(USER_BINS) tools/mkinitramfs
+$(INITRAMFS): $(USER_BINS) tools/mkinitramfs $(wildcard tests/shell/*)
 	@echo "  CPIO    $@"
 	$(Q)tools/mkinitramfs --build $(BUILD) -o $@
 

@@ -1,12 +1,13 @@
 /*
  * The dentry cache (fs/dcache.c): the tree of names kept in memory. Used
- * by the path walk (fs/namei.c), mounts (fs/vfs.c) and file systems whose
- * directories live in the tree (tmpfs, devfs). One lock, dcache_lock,
- * guards the tree's links; names and inodes of dentries never change
- * once they are linked.
+ * by the path walk (fs/namei.c), rename (fs/rename.c), mounts (fs/vfs.c)
+ * and file systems whose directories live in the tree (tmpfs, devfs).
+ * One lock, dcache_lock, guards the tree's links; inodes of dentries
+ * never change, names and parents only by rename (struct dentry's key).
  *
- * Lock order: a directory inode's lock, then its victim's inode lock,
- * then dcache_lock, then the allocators.
+ * Lock order: rename_lock, then directory inode locks (an ancestor before
+ * its descendants), then the victims' inode locks, then dcache_lock, then
+ * the allocators.
  */
 #ifndef FS_DCACHE_H
 #define FS_DCACHE_H
@@ -14,6 +15,8 @@
 #include <fs/vfs.h>
 
 extern spinlock_t dcache_lock;
+/* Serializes renames, so that the tree's shape holds still while one checks ancestry. */
+extern spinlock_t rename_lock;
 
 /* A new unlinked dentry named name under parent (referenced); NULL if out of memory. */
 struct dentry *d_alloc(struct dentry *parent, const struct qstr *name);
@@ -34,6 +37,33 @@ struct dentry *d_cross_mounts(struct dentry *d);
 struct dentry *d_parent_of(struct dentry *d, struct dentry *root);
 /* Whether dir has linked children. */
 bool d_has_children(struct dentry *dir);
+
+/* Whether a name of len bytes fits in d's own room (else rename passes a spare block). */
+bool d_name_fits(const struct dentry *d, size_t len);
+
+/*
+ * What a move needs and leaves: spare name blocks (kmalloc'd by the caller
+ * for names that do not fit), and on return the name blocks the dentries
+ * no longer use (to kfree) and, for d_move, the former parent, whose
+ * reference the caller puts. All of it is handled after the locks drop.
+ */
+struct d_move_state {
+	char *spare[2];
+	char *freed[2];
+	struct dentry *old_parent;
+};
+
+/*
+ * Moves the linked dentry d under parent as name (which the caller has
+ * checked is free). Caller holds rename_lock and both parents' inode locks.
+ */
+void d_move(struct dentry *d, struct dentry *parent, const struct qstr *name,
+	    struct d_move_state *st);
+/* Swaps two linked dentries: a becomes a_name in b's parent and b b_name in a's. */
+void d_exchange(struct dentry *a, const struct qstr *a_name, struct dentry *b,
+		const struct qstr *b_name, struct d_move_state *st);
+/* Whether anc is d or above it in its file system. Caller holds rename_lock. */
+bool d_is_ancestor(struct dentry *anc, struct dentry *d);
 
 /* readdir over the linked children, for file systems that keep all names in the tree. */
 int dcache_readdir(struct file *f, struct dir_context *ctx);

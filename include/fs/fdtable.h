@@ -54,6 +54,8 @@ struct file *fd_get_file(struct fd_table *t, int fd);
 /* 0 or -EBADF. */
 int fd_close(struct fd_table *t, int fd);
 void fd_close_on_exec(struct fd_table *t);
+/* close_range: closes (or with cloexec_only marks FD_CLOEXEC) the open fds in [first, last]. */
+void fd_close_range(struct fd_table *t, unsigned first, unsigned last, bool cloexec_only);
 /* FD_CLOEXEC of fd: 0/1, or -EBADF; set returns 0 or -EBADF. */
 int fd_get_cloexec(struct fd_table *t, int fd);
 int fd_set_cloexec(struct fd_table *t, int fd, bool cloexec);

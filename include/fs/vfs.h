@@ -23,6 +23,7 @@
 #include <kernel/uaccess.h>
 #include <fs/path.h>
 #include <uapi/stat.h>
+#include <uapi/statfs.h>
 #include <uapi/fcntl.h>
 
 typedef long ssize_t;
@@ -61,8 +62,20 @@ struct inode_ops {
 	int (*mkdir)(struct inode *dir, struct dentry *d, unsigned mode);
 	int (*mknod)(struct inode *dir, struct dentry *d, unsigned mode, uint32_t rdev);
 	int (*symlink)(struct inode *dir, struct dentry *d, const char *target);
+	/* Gives d the inode of old (not a directory, same super block): a hard link. */
+	int (*link)(struct dentry *old, struct inode *dir, struct dentry *d);
 	int (*unlink)(struct inode *dir, struct dentry *victim);
 	int (*rmdir)(struct inode *dir, struct dentry *victim);
+	/*
+	 * Moves old (a child of old_dir) to the name of new in new_dir: new is
+	 * the target it replaces, or NULL when the name is free; with
+	 * RENAME_EXCHANGE both exist and trade places. Called with the
+	 * directories' locks and the locks of old's and new's inodes held; the
+	 * VFS has checked types, ancestry and mounts, the file system checks
+	 * that a directory it replaces is empty. The VFS moves the dentries.
+	 */
+	int (*rename)(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
+		      struct dentry *new, unsigned flags);
 	/* Symlinks: copies up to size bytes of the target; returns the count. */
 	ssize_t (*readlink)(struct inode *inode, char *buf, size_t size);
 	/* chmod, chown, truncate, utimes; called without locks. */
@@ -84,6 +97,17 @@ struct file_ops {
 	int (*ioctl)(struct file *f, unsigned cmd, uintptr_t arg);
 	int (*readdir)(struct file *f, struct dir_context *ctx);
 	void (*release)(struct file *f);
+	/* NULL: -EINVAL, as Linux for files that cannot be synced. */
+	int (*fsync)(struct file *f, bool datasync);
+	/* Mode 0, FALLOC_FL_KEEP_SIZE, ...; NULL: -EOPNOTSUPP. Checked by vfs_fallocate. */
+	int (*fallocate)(struct file *f, int mode, int64_t off, int64_t len);
+	/*
+	 * The POLL* bits (uapi/poll.h) that hold now, or -ENOMEM. With
+	 * register_wait, first wait_add_source() on every source the answer
+	 * depends on, so that a change after the look wakes the poller.
+	 * NULL: always readable and writable.
+	 */
+	int (*poll)(struct file *f, bool register_wait);
 };
 
 /*
@@ -101,6 +125,7 @@ struct inode {
 	int64_t size;				 /* (l) */
 	int64_t blocks;				 /* (l) 512-byte units */
 	struct vfs_timespec atime, mtime, ctime; /* (l) */
+	struct vfs_timespec btime;		 /* (c) creation (statx) */
 	struct super_block *sb;			 /* (c) */
 	const struct inode_ops *iops;		 /* (c) */
 	const struct file_ops *fops;		 /* (c) what open starts with */
@@ -109,21 +134,29 @@ struct inode {
 
 /*
  * A name in the dentry tree. Lock key: (c) constant after creation,
- * (d) dcache_lock, (a) atomic. A linked dentry holds a reference on
- * itself (the tree's) and on its parent; unlinking drops the first.
+ * (d) dcache_lock, (a) atomic, (r) changed only by rename, which holds
+ * rename_lock, the old and new parents' inode locks and dcache_lock: so
+ * it may be read holding dcache_lock, or the inode lock of the parent,
+ * or (for the parent pointer) rename_lock. An unlinked dentry never
+ * changes again. A linked dentry holds a reference on itself (the
+ * tree's) and on its parent; unlinking drops the first.
  */
 struct dentry {
 	int32_t refcount;	   /* (a) */
 	uint32_t flags;		   /* (d) DENTRY_* */
-	struct dentry *parent;	   /* (c) NULL at a file system's root */
+	struct dentry *parent;	   /* (r) NULL at a file system's root; referenced */
 	struct inode *inode;	   /* (c) once instantiated; holds a reference */
 	struct mount *mount;	   /* (c) at a file system's root: its mount */
 	struct mount *mounted;	   /* (d) and the parent's inode lock to set */
 	struct list_head children; /* (d) linked child dentries */
-	struct list_head sibling;  /* (d) on parent->children */
-	uint32_t hash;		   /* (c) name_hash(name) */
-	uint32_t name_len;	   /* (c) */
-	char name[];		   /* (c) NUL-terminated */
+	struct list_head sibling;  /* (d) on parent->children, in seq order */
+	uint64_t seq;		   /* (d) position among the parent's children (readdir) */
+	uint64_t next_seq;	   /* (d) the next child's seq */
+	uint32_t hash;		   /* (r) name_hash(name) */
+	uint32_t name_len;	   /* (r) */
+	char *name;		   /* (r) NUL-terminated: iname, or a kmalloc'd block */
+	uint32_t iname_size;	   /* (c) bytes of iname */
+	char iname[];		   /* the first name, and later ones that fit */
 };
 
 #define DENTRY_LINKED (1u << 0) /* in its parent's children (the tree holds it) */
@@ -133,14 +166,24 @@ struct super_ops {
 	void (*evict_inode)(struct inode *inode);
 	/* Unmounted, every inode evicted: free the super block. */
 	void (*put_super)(struct super_block *sb);
+	/* Sizes and counts; the VFS has set f_type, f_bsize, f_namelen, f_fsid, f_flags. */
+	int (*statfs)(struct super_block *sb, struct statfs *st);
+	/* Mount options changed (MS_REMOUNT with data); NULL: options are ignored. */
+	int (*remount)(struct super_block *sb, unsigned long flags, const void *data);
 };
 
-/* Lock key: (c) constant after mount, (a) atomic, (fs) the file system's. */
+/*
+ * Lock key: (c) constant after mount, (a) atomic, (fs) the file system's.
+ * There are no bind mounts: a super block has exactly one mount, so the
+ * mount flags (MS_RDONLY...) live here.
+ */
 struct super_block {
 	const struct fs_type *type;  /* (c) */
 	const struct super_ops *ops; /* (c) */
 	uint32_t dev;		     /* (c) st_dev of its inodes */
 	uint64_t next_ino;	     /* (a) */
+	int64_t nr_inodes;	     /* (a) inodes alive */
+	unsigned long flags;	     /* (a) MS_PER_MOUNT bits (uapi/mount.h) */
 	struct dentry *root;	     /* (c) holds a reference until unmount */
 	void *private;		     /* (fs) */
 };
@@ -185,10 +228,11 @@ struct dir_context {
 	/* Takes one entry; false when the caller's buffer is full (entry not taken). */
 	bool (*emit)(struct dir_context *ctx, const char *name, size_t len, uint64_t ino,
 		     unsigned type);
-	int64_t pos; /* entries already listed: 0 ".", 1 "..", then the children */
+	int64_t pos; /* the next entry's position: 0 ".", 1 "..", then the file system's */
 };
 
 struct kstat {
+	uint64_t mnt_id;
 	uint32_t dev;
 	uint64_t ino;
 	uint32_t mode;
@@ -198,15 +242,17 @@ struct kstat {
 	int64_t size;
 	int64_t blksize;
 	int64_t blocks; /* 512-byte units */
-	struct vfs_timespec atime, mtime, ctime;
+	struct vfs_timespec atime, mtime, ctime, btime;
 };
 
-#define ATTR_MODE  (1u << 0)
-#define ATTR_UID   (1u << 1)
-#define ATTR_GID   (1u << 2)
-#define ATTR_SIZE  (1u << 3)
-#define ATTR_ATIME (1u << 4)
-#define ATTR_MTIME (1u << 5)
+#define ATTR_MODE      (1u << 0)
+#define ATTR_UID       (1u << 1)
+#define ATTR_GID       (1u << 2)
+#define ATTR_SIZE      (1u << 3)
+#define ATTR_ATIME     (1u << 4)
+#define ATTR_MTIME     (1u << 5)
+#define ATTR_KILL_SUID (1u << 6) /* chown: clear S_ISUID */
+#define ATTR_KILL_SGID (1u << 7) /* chown: clear S_ISGID if group-executable */
 
 struct vfs_attr {
 	unsigned valid; /* ATTR_* */
@@ -224,6 +270,8 @@ struct vfs_attr {
 void vfs_init(void);
 /* The root of the name space, with a reference. */
 struct dentry *vfs_root(void);
+/* Where "/" is for the caller (its process's chroot, or vfs_root), with a reference. */
+struct dentry *vfs_current_root(void);
 
 /* Opening. base is the directory relative paths start from (NULL: root). */
 int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, struct file **out);
@@ -242,6 +290,32 @@ ssize_t vfs_readlink(struct dentry *base, const char *path, char *buf, size_t si
 int vfs_statat(struct dentry *base, const char *path, unsigned lookup_flags, struct kstat *st);
 int vfs_setattrat(struct dentry *base, const char *path, unsigned lookup_flags,
 		  const struct vfs_attr *attr);
+/*
+ * A new name for old's inode (link, linkat): -EEXIST, -EXDEV (another
+ * mount), -EPERM (a directory), -ENOENT (an unlinked file), -EROFS.
+ */
+int vfs_link(struct dentry *old, struct dentry *base, const char *path);
+/*
+ * rename and renameat2 (RENAME_NOREPLACE, RENAME_EXCHANGE), with Linux's
+ * errors: -EXDEV across mounts, -EINVAL moving a directory below itself,
+ * -ENOTEMPTY, -EISDIR, -ENOTDIR, -EBUSY for mount points and "." or "..".
+ */
+int vfs_rename(struct dentry *old_base, const char *old_path, struct dentry *new_base,
+	       const char *new_path, unsigned flags);
+
+/* Operations on a dentry already looked up (the *at() calls, AT_EMPTY_PATH). */
+void vfs_getattr(struct dentry *d, struct kstat *st);
+/* chmod, chown, utimes: -EROFS on a read-only mount, -EOPNOTSUPP chmod of a symlink. */
+int vfs_setattr(struct dentry *d, const struct vfs_attr *attr);
+/* truncate(2): -EISDIR, -EINVAL (not a regular file or size < 0), -EROFS, -EFBIG. */
+int vfs_truncate(struct dentry *d, int64_t size);
+/* access(2) for uid/gid (root: R and W always, X if any x bit or a directory). */
+int vfs_access(struct dentry *d, int mask, uint32_t uid, uint32_t gid);
+ssize_t vfs_readlink_dentry(struct dentry *d, char *buf, size_t size);
+/* statfs(2) of the file system holding d. */
+int vfs_statfs(struct dentry *d, struct statfs *st);
+/* Whether d's file system is mounted read-only. */
+bool vfs_rdonly(const struct dentry *d);
 
 /* Mounts. flags and data are passed to the file system. */
 int register_filesystem(struct fs_type *type);
@@ -249,12 +323,17 @@ int vfs_mount(const char *source, struct dentry *base, const char *target, const
 	      unsigned long flags, const void *data);
 /* -EBUSY while anything in it is in use (open, a working directory, a mount). */
 int vfs_umount(struct dentry *base, const char *target);
+/* The same, lookup_flags saying whether a final symlink is followed. */
+int vfs_umount_at(struct dentry *base, const char *target, unsigned lookup_flags);
+/* MS_REMOUNT: new per-mount flags (and options) for the mount whose root is target. */
+int vfs_remount(struct dentry *base, const char *target, unsigned long flags, const void *data);
 
 /* One line of the mount table (/proc/mounts). */
 struct mount_info {
 	char source[32];
 	const char *fstype;	   /* the type's name (types are never unregistered) */
 	struct dentry *mountpoint; /* referenced; NULL for the root mount */
+	unsigned long flags;	   /* MS_RDONLY, MS_NOSUID... as mounted */
 };
 /* The index-th mount in mount order: 0, or -ENOENT past the last one. */
 int vfs_mount_info(size_t index, struct mount_info *out);
@@ -269,8 +348,13 @@ ssize_t kernel_read(struct file *f, void *dst, size_t n, int64_t off);
 int64_t vfs_lseek(struct file *f, int64_t off, int whence);
 int vfs_fstat(struct file *f, struct kstat *st);
 int vfs_ioctl(struct file *f, unsigned cmd, uintptr_t arg);
+/* f's poll method, DEFAULT_POLLMASK without one, POLLNVAL for O_PATH (fs/pipe.c). */
+int vfs_poll(struct file *f, bool register_wait);
 int vfs_readdir(struct file *f, struct dir_context *ctx);
 int vfs_ftruncate(struct file *f, int64_t size);
+int vfs_fsync(struct file *f, bool datasync);
+/* fallocate(2)'s checks, then the file's method. */
+int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len);
 /* F_SETFL: only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change. */
 void vfs_setfl(struct file *f, unsigned flags);
 unsigned vfs_getfl(struct file *f);
@@ -281,8 +365,15 @@ struct dentry *dentry_get(struct dentry *d);
 void dentry_put(struct dentry *d);
 /* "/a/b" of d into buf (getcwd); returns the length, or -ERANGE, -ENOENT if unlinked. */
 int dentry_path(struct dentry *d, char *buf, size_t size);
+/*
+ * The same relative to root (a chroot): a path that does not meet root
+ * comes out from the real root, prefixed with "(unreachable)", as Linux.
+ */
+int dentry_path_from(struct dentry *d, struct dentry *root, char *buf, size_t size);
 
 void kstat_to_stat(const struct kstat *k, struct stat *out);
+/* Every basic field, the birth time and the mount id, whatever the caller asked for. */
+void kstat_to_statx(const struct kstat *k, struct statx *out);
 
 /* Objects alive now (atomic counters), for leak checks and /proc. */
 struct vfs_counts {

@@ -60,6 +60,7 @@ struct wait {
 	uint32_t flags;				/* (r) WAIT_* */
 	uint32_t polls;				/* (o) runs of the call for this wait */
 	uint64_t progress[WAIT_PROGRESS_WORDS]; /* (o) the call's own state */
+	int64_t partial; /* (o) bytes a waiting call already moved: what a signal makes it return */
 };
 
 #define WAIT_WOKEN (1u << 1) /* woken before the thread had parked */

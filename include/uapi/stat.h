@@ -1,8 +1,8 @@
 /*
- * File types, permission bits and struct stat as Linux defines them for
- * x86-64 (asm/stat.h). The VFS keeps its own struct kstat (fs/vfs.h);
- * kstat_to_stat() produces this layout for the stat family of system
- * calls.
+ * File types, permission bits, struct stat and struct statx as Linux
+ * defines them for x86-64 (asm/stat.h, linux/stat.h). The VFS keeps its
+ * own struct kstat (fs/vfs.h); kstat_to_stat() and kstat_to_statx()
+ * produce these layouts for the stat family of system calls.
  */
 #ifndef AXL_UAPI_STAT_H
 #define AXL_UAPI_STAT_H
@@ -80,5 +80,54 @@ struct stat {
 };
 
 _Static_assert(sizeof(struct stat) == 144, "struct stat is 144 bytes on x86-64");
+
+/* statx: what was asked for and what is returned (stx_mask). */
+#define STATX_TYPE	  0x0001u
+#define STATX_MODE	  0x0002u
+#define STATX_NLINK	  0x0004u
+#define STATX_UID	  0x0008u
+#define STATX_GID	  0x0010u
+#define STATX_ATIME	  0x0020u
+#define STATX_MTIME	  0x0040u
+#define STATX_CTIME	  0x0080u
+#define STATX_INO	  0x0100u
+#define STATX_SIZE	  0x0200u
+#define STATX_BLOCKS	  0x0400u
+#define STATX_BASIC_STATS 0x07ffu
+#define STATX_BTIME	  0x0800u
+#define STATX_MNT_ID	  0x1000u
+#define STATX__RESERVED	  0x80000000u
+
+struct statx_timestamp {
+	int64_t tv_sec;
+	uint32_t tv_nsec;
+	int32_t __reserved;
+};
+
+struct statx {
+	uint32_t stx_mask;
+	uint32_t stx_blksize;
+	uint64_t stx_attributes;
+	uint32_t stx_nlink;
+	uint32_t stx_uid;
+	uint32_t stx_gid;
+	uint16_t stx_mode;
+	uint16_t __spare0;
+	uint64_t stx_ino;
+	uint64_t stx_size;
+	uint64_t stx_blocks;
+	uint64_t stx_attributes_mask;
+	struct statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+	uint32_t stx_rdev_major;
+	uint32_t stx_rdev_minor;
+	uint32_t stx_dev_major;
+	uint32_t stx_dev_minor;
+	uint64_t stx_mnt_id;
+	uint32_t stx_dio_mem_align;
+	uint32_t stx_dio_offset_align;
+	uint64_t __spare3[12];
+};
+
+_Static_assert(sizeof(struct statx) == 256, "struct statx is 256 bytes");
 
 #endif /* AXL_UAPI_STAT_H */

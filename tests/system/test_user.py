@@ -26,8 +26,8 @@ from guest import ROOT, run
 ENABLED = [
     "init", "hello", "hello-pie", "proc", "clone", "clone-pie", "mm", "mm-pie", "exec",
     "exec-pie", "futex", "time", "misc", "efault", "faults", "threads_blocked", "fuzz_syscalls",
-    "procfs", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
-    "time-glibc", "misc-glibc", "signals",
+    "procfs", "files", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
+    "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -105,7 +105,8 @@ for _name in ENABLED:
 # (program and arguments) checked for leaks; the fuzzer's random calls are not
 # repeatable, and threads_blocked --exit also checks exit_group of parked threads.
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
-                ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["threads_blocked", "300", "--exit"]]
+                ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
+                ["threads_blocked", "300", "--exit"]]
 
 
 def make_leak_test(prog):
@@ -145,10 +146,13 @@ if "init" in ENABLED:
         assert "init: /tests/no-such-program: No such file or directory" in out, out
 
     def test_init_without_command():
-        # (./axl run without a command gives the monitor; init= asks for init.)
-        rc, out = run("--quiet", "--append", "init=/sbin/init", timeout=TIMEOUT)
-        assert rc == 0, f"status {rc}\n{out}"
-        assert "init: no command" in out, out
+        # init runs the shell, /bin/sh, which reads the console; init ends with
+        # the shell's status. ($((6 * 7)) so that the echo of the line, if the
+        # terminal echoes, does not count.)
+        rc, out = run("--quiet", "--append", "init=/sbin/init", timeout=TIMEOUT,
+                      stdin=b"echo shell-$((6 * 7)); exit 7\n")
+        assert rc == 7, f"status {rc}\n{out}"
+        assert "shell-42" in out, out
 
     def test_add_and_path_search():
         # --add puts a copy in /bin, found through init's PATH search.

@@ -1,36 +1,50 @@
 /*
  * init: the first user program (pid 1), /sbin/init in the initramfs.
  *
- * Makes sure fds 0, 1 and 2 are open (on /dev/console), then reads the
- * command that `./axl run -- CMD ARGS...` left in /etc/axl/cmd (arguments
- * each ending with a NUL byte, argv[0] first). It runs the command as its
- * child, reaps every process that ends (orphans are reparented to init)
- * until the command itself has ended, and exits with the command's status:
- * its exit code, or 128 + N when signal N killed it. The kernel powers the
- * machine off with init's status, and ./axl exits with it.
+ * 1. Mounts proc on /proc, devtmpfs on /dev and tmpfs on /tmp, unless a
+ *    file system is mounted there already (the kernel mounts /dev and
+ *    /proc itself); a kernel without mount(2) leaves /tmp on the root tmpfs.
+ * 2. Makes sure fds 0, 1 and 2 are open (on /dev/console), starts a session
+ *    and makes the console its controlling terminal (setsid, TIOCSCTTY).
+ * 3. Reads the command that `./axl run -- CMD ARGS...` left in /etc/axl/cmd
+ *    (arguments each ending with a NUL byte, argv[0] first); without one it
+ *    runs the shell, /bin/sh (busybox ash) as a login shell. The command or
+ *    shell runs as init's child in its own process group, the terminal's
+ *    foreground group, so that ^C reaches it and not init.
+ * 4. Reaps every process that ends (orphans are reparented to init) until
+ *    the command or shell has ended, and exits with its status: its exit
+ *    code, or 128 + N when signal N killed it. The kernel powers the
+ *    machine off with init's status, and ./axl exits with it.
  *
- * Without /etc/axl/cmd there is nothing to run yet: the shell arrives with
- * the next issue.
+ * Steps the kernel cannot do yet (a missing system call, no job control)
+ * fail quietly: init goes on without them.
  *
  * Output goes through write(2) only: no stdio buffers to lose on exit.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define CMD_FILE "/etc/axl/cmd"
+#define SHELL	 "/bin/sh"
 #define MAX_CMD	 (128 * 1024)
 #define MAX_ARGS 4096
 
-static const char *const search_path[] = { "/bin", "/sbin", "/tests", "/usr/bin" };
-static char *const child_env[] = { "PATH=/bin:/sbin:/tests:/usr/bin", "HOME=/", "TERM=linux",
-				   NULL };
+static const char *const search_path[] = { "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/tests" };
+static char *const child_env[] = { "PATH=/bin:/sbin:/usr/bin:/usr/sbin:/tests", "HOME=/",
+				   "TERM=linux", NULL };
+/* Ignored by init, back to their defaults in its child. */
+static const int job_signals[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP };
 
 static char cmd_buf[MAX_CMD + 1];
 static char *cmd_argv[MAX_ARGS + 1];
+static char *shell_argv[] = { "-sh", NULL }; /* a leading '-': a login shell */
 
 static void say(const char *a, const char *b, const char *c)
 {
@@ -41,6 +55,21 @@ static void say(const char *a, const char *b, const char *c)
 			write(2, parts[i], strlen(parts[i]));
 }
 
+/*
+ * Mounts a file system of type on target unless one is mounted there already
+ * (target on another device than /). EBUSY means the same; ENOSYS means a
+ * kernel without mount(2), whose /tmp stays on the root tmpfs.
+ */
+static void mount_fs(const char *type, const char *target)
+{
+	struct stat root, st;
+
+	if (stat("/", &root) == 0 && stat(target, &st) == 0 && st.st_dev != root.st_dev)
+		return;
+	if (mount(type, target, type, 0, NULL) == -1 && errno != EBUSY && errno != ENOSYS)
+		say(target, ": mount: ", strerror(errno));
+}
+
 static void open_console(void)
 {
 	struct stat st;
@@ -48,6 +77,23 @@ static void open_console(void)
 	for (int fd = 0; fd < 3; fd++)
 		if (fstat(fd, &st) == -1 && errno == EBADF)
 			open("/dev/console", O_RDWR); /* gets the lowest free fd */
+}
+
+/*
+ * A new session with the console as its controlling terminal. Both fail
+ * harmlessly: setsid when init already leads a process group, TIOCSCTTY
+ * when fd 0 is no terminal or the kernel has no sessions yet.
+ */
+static void take_console(void)
+{
+	setsid();
+	ioctl(0, TIOCSCTTY, 0);
+}
+
+static void set_job_signals(void (*action)(int))
+{
+	for (unsigned i = 0; i < sizeof(job_signals) / sizeof(job_signals[0]); i++)
+		signal(job_signals[i], action);
 }
 
 /*
@@ -89,29 +135,58 @@ static int read_command(void)
 }
 
 /* execve with a PATH search when argv[0] has no '/'; returns the errno. */
-static int exec_command(char **argv)
+static int exec_command(const char *file, char **argv)
 {
 	char path[4096];
 	int err = ENOENT;
 
-	if (strchr(argv[0], '/')) {
-		execve(argv[0], argv, child_env);
+	if (strchr(file, '/')) {
+		execve(file, argv, child_env);
 		return errno;
 	}
 	for (unsigned i = 0; i < sizeof(search_path) / sizeof(search_path[0]); i++) {
-		size_t dl = strlen(search_path[i]), nl = strlen(argv[0]);
+		size_t dl = strlen(search_path[i]), nl = strlen(file);
 		if (dl + 1 + nl + 1 > sizeof(path)) {
 			err = ENAMETOOLONG;
 			continue;
 		}
 		memcpy(path, search_path[i], dl);
 		path[dl] = '/';
-		memcpy(path + dl + 1, argv[0], nl + 1);
+		memcpy(path + dl + 1, file, nl + 1);
 		execve(path, argv, child_env);
 		if (errno != ENOENT && errno != ENOTDIR)
 			err = errno; /* EACCES, ENOEXEC...: more telling than ENOENT */
 	}
 	return err;
+}
+
+/*
+ * Starts file with argv as init's child, in a process group of its own that
+ * becomes the terminal's foreground group. Both sides set the group, so
+ * that it is set before the child runs the program whichever runs first
+ * (the parent's setpgid fails with EACCES once the child has exec'd).
+ */
+static pid_t spawn(const char *file, char **argv)
+{
+	pid_t pid = fork();
+
+	if (pid == -1) {
+		say("fork: ", strerror(errno), NULL);
+		return -1;
+	}
+	if (pid == 0) {
+		int err;
+
+		setpgid(0, 0);
+		tcsetpgrp(0, getpid()); /* SIGTTOU is still ignored here */
+		set_job_signals(SIG_DFL);
+		err = exec_command(file, argv);
+		say(file, ": ", strerror(err));
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	tcsetpgrp(0, pid);
+	return pid;
 }
 
 /* Reaps every child until cmd has ended; returns cmd's status for exit. */
@@ -141,23 +216,18 @@ int main(void)
 	int argc;
 	pid_t pid;
 
+	set_job_signals(SIG_IGN);
+	mount_fs("devtmpfs", "/dev");
 	open_console();
+	mount_fs("proc", "/proc");
+	mount_fs("tmpfs", "/tmp");
+	take_console();
 	argc = read_command();
 	if (argc < 0)
 		return 127;
-	if (argc == 0) {
-		say("no command; the shell arrives with the next issue", NULL, NULL);
-		return 0;
-	}
-	pid = fork();
-	if (pid == -1) {
-		say("fork: ", strerror(errno), NULL);
-		return 127;
-	}
-	if (pid == 0) {
-		int err = exec_command(cmd_argv);
-		say(cmd_argv[0], ": ", strerror(err));
-		_exit(127);
-	}
-	return reap_until(pid);
+	if (argc > 0)
+		pid = spawn(cmd_argv[0], cmd_argv);
+	else
+		pid = spawn(SHELL, shell_argv);
+	return pid == -1 ? 127 : reap_until(pid);
 }

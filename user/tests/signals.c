@@ -168,7 +168,8 @@ static const char *describe(int status)
 
 	if (WIFEXITED(status))
 		snprintf(buf, sizeof(buf), "exited with %d%s", WEXITSTATUS(status),
-			 WEXITSTATUS(status) == UT_CHILD_FAILED ? " (a check failed, see above)" : "");
+			 WEXITSTATUS(status) == UT_CHILD_FAILED ? " (a check failed, see above)"
+								: "");
 	else if (WIFSIGNALED(status))
 		snprintf(buf, sizeof(buf), "killed by signal %d (%s)", WTERMSIG(status),
 			 strsignal(WTERMSIG(status)));
@@ -233,12 +234,12 @@ static void run_in_child_at(const char *file, int line, void (*fn)(void))
 }
 
 /* A case whose body runs in a child of its own. */
-#define CHILD_CASE(name)                      \
-	static void name##_in_child(void);    \
-	UT_CASE(name)                         \
-	{                                     \
+#define CHILD_CASE(name)                       \
+	static void name##_in_child(void);     \
+	UT_CASE(name)                          \
+	{                                      \
 		run_in_child(name##_in_child); \
-	}                                     \
+	}                                      \
 	static void name##_in_child(void)
 
 /* Forks; the child runs fn; the case fails unless signal sig kills it. */
@@ -326,7 +327,7 @@ static volatile unsigned long h_rflags;
 static volatile unsigned h_mxcsr;
 static volatile unsigned short h_fcw;
 static volatile double h_result;
-static const unsigned odd_mxcsr = 0x3f80;	  /* round down */
+static const unsigned odd_mxcsr = 0x3f80;     /* round down */
 static const unsigned short odd_fcw = 0x0c7f; /* round toward zero */
 
 __attribute__((noinline)) static double harmonic(double scale, int n)
@@ -376,9 +377,9 @@ static void clobber_handler(int sig)
 
 static unsigned char xmm_pattern[256] __attribute__((aligned(16)));
 
-#define XLOAD(i)  "movdqa " #i "*16+%[p], %%xmm" #i "\n\t"
-#define XCHECK(i)                                                                            \
-	"pcmpeqb " #i "*16+%[p], %%xmm" #i "\n\tpmovmskb %%xmm" #i ", %%ecx\n\t"            \
+#define XLOAD(i) "movdqa " #i "*16+%[p], %%xmm" #i "\n\t"
+#define XCHECK(i)                                                                \
+	"pcmpeqb " #i "*16+%[p], %%xmm" #i "\n\tpmovmskb %%xmm" #i ", %%ecx\n\t" \
 	"xor $0xffff, %%ecx\n\tor %%rcx, %%r11\n\t"
 #define GCHECK(reg, k) "movabs $" k ", %%rcx\n\txor %%rcx, %%" reg "\n\tor %%" reg ", %%r11\n\t"
 
@@ -403,33 +404,35 @@ __attribute__((noinline)) static void kill_self_checking_registers(int sig, stru
 	for (int i = 0; i < 256; i++)
 		xmm_pattern[i] = (unsigned char)(i * 7 + 3);
 	__asm__ volatile(
-		XLOAD(0) XLOAD(1) XLOAD(2) XLOAD(3) XLOAD(4) XLOAD(5) XLOAD(6) XLOAD(7)
-		XLOAD(8) XLOAD(9) XLOAD(10) XLOAD(11) XLOAD(12) XLOAD(13) XLOAD(14) XLOAD(15)
-		"fldpi\n\tfld1\n\t"
-		"movabs $0x1111111111111111, %%rbx\n\t"
-		"movabs $0x2222222222222222, %%rdx\n\t"
-		"movabs $0x8888888888888888, %%r8\n\t"
-		"movabs $0x9999999999999999, %%r9\n\t"
-		"movabs $0xaaaaaaaaaaaaaaaa, %%r10\n\t"
-		"movabs $0xcccccccccccccccc, %%r12\n\t"
-		"movabs $0xdddddddddddddddd, %%r13\n\t"
-		"movabs $0xeeeeeeeeeeeeeeee, %%r14\n\t"
-		"movabs $0x0f0f0f0f0f0f0f0f, %%r15\n\t"
-		"mov $62, %%eax\n\t" /* kill */
-		"std\n\t"
-		"syscall\n\t"
-		"sub $128, %%rsp\n\tpushfq\n\tpop %%rcx\n\tadd $128, %%rsp\n\tcld\n\t"
-		"mov %%rcx, %[fl]\n\t"
-		"mov %%rax, %%r11\n\t" /* kill's result: 0 */
-		GCHECK("rbx", "0x1111111111111111") GCHECK("rdx", "0x2222222222222222")
-		GCHECK("r8", "0x8888888888888888") GCHECK("r9", "0x9999999999999999")
-		GCHECK("r10", "0xaaaaaaaaaaaaaaaa") GCHECK("r12", "0xcccccccccccccccc")
-		GCHECK("r13", "0xdddddddddddddddd") GCHECK("r14", "0xeeeeeeeeeeeeeeee")
-		GCHECK("r15", "0x0f0f0f0f0f0f0f0f")
-		XCHECK(0) XCHECK(1) XCHECK(2) XCHECK(3) XCHECK(4) XCHECK(5) XCHECK(6) XCHECK(7)
-		XCHECK(8) XCHECK(9) XCHECK(10) XCHECK(11) XCHECK(12) XCHECK(13) XCHECK(14) XCHECK(15)
-		"fstpl %[one]\n\tfstpl %[pi]\n\t"
-		"mov %%r11, %%rax\n\t"
+		XLOAD(0) XLOAD(1) XLOAD(2) XLOAD(3) XLOAD(4) XLOAD(5) XLOAD(6) XLOAD(7) XLOAD(
+			8) XLOAD(9) XLOAD(10) XLOAD(11) XLOAD(12) XLOAD(13) XLOAD(14)
+			XLOAD(15) "fldpi\n\tfld1\n\t"
+				  "movabs $0x1111111111111111, %%rbx\n\t"
+				  "movabs $0x2222222222222222, %%rdx\n\t"
+				  "movabs $0x8888888888888888, %%r8\n\t"
+				  "movabs $0x9999999999999999, %%r9\n\t"
+				  "movabs $0xaaaaaaaaaaaaaaaa, %%r10\n\t"
+				  "movabs $0xcccccccccccccccc, %%r12\n\t"
+				  "movabs $0xdddddddddddddddd, %%r13\n\t"
+				  "movabs $0xeeeeeeeeeeeeeeee, %%r14\n\t"
+				  "movabs $0x0f0f0f0f0f0f0f0f, %%r15\n\t"
+				  "mov $62, %%eax\n\t" /* kill */
+				  "std\n\t"
+				  "syscall\n\t"
+				  "sub $128, %%rsp\n\tpushfq\n\tpop %%rcx\n\tadd $128, %%rsp\n\tcld\n\t"
+				  "mov %%rcx, %[fl]\n\t"
+				  "mov %%rax, %%r11\n\t" /* kill's result: 0 */
+		GCHECK("rbx", "0x1111111111111111") GCHECK("rdx", "0x2222222222222222") GCHECK(
+			"r8", "0x8888888888888888") GCHECK("r9", "0x9999999999999999")
+			GCHECK("r10", "0xaaaaaaaaaaaaaaaa") GCHECK("r12", "0xcccccccccccccccc")
+				GCHECK("r13", "0xdddddddddddddddd") GCHECK("r14",
+									   "0xeeeeeeeeeeeeeeee")
+					GCHECK("r15", "0x0f0f0f0f0f0f0f0f") XCHECK(0) XCHECK(
+						1) XCHECK(2) XCHECK(3) XCHECK(4) XCHECK(5) XCHECK(6)
+						XCHECK(7) XCHECK(8) XCHECK(9) XCHECK(10) XCHECK(
+							11) XCHECK(12) XCHECK(13) XCHECK(14)
+							XCHECK(15) "fstpl %[one]\n\tfstpl %[pi]\n\t"
+								   "mov %%r11, %%rax\n\t"
 		: "=a"(bad), "+D"(pid), "+S"(s), [fl] "=m"(fl), [one] "=m"(one), [pi] "=m"(pi)
 		: [p] "m"(xmm_pattern)
 		: "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "xmm0",
@@ -464,7 +467,7 @@ CHILD_CASE(direction_flag_clear_in_handler_and_restored)
 	set_handler(SIGUSR1, clobber_handler, 0);
 	kill_self_checking_registers(SIGUSR1, &r);
 	UT_EQ(hits[SIGUSR1], 1);
-	UT_EQ(h_rflags & 0x400, 0);		/* the ABI: DF clear on function entry */
+	UT_EQ(h_rflags & 0x400, 0);	      /* the ABI: DF clear on function entry */
 	UT_EQ(r.rflags_after & 0x400, 0x400); /* the interrupted code's DF is back */
 }
 
@@ -729,7 +732,7 @@ CHILD_CASE(handler_blocks_its_own_signal)
 {
 	set_handler(SIGUSR1, nesting_handler, 0);
 	kill(getpid(), SIGUSR1);
-	UT_EQ(hits[SIGUSR1], 2);	    /* the second ran after the first returned */
+	UT_EQ(hits[SIGUSR1], 2);	  /* the second ran after the first returned */
 	UT_EQ(hits_after_nested_kill, 1); /* not inside it */
 	UT_EQ(max_depth, 1);
 }
@@ -852,16 +855,16 @@ static void default_action_deaths(const int *sigs, int n)
 
 UT_CASE(default_action_terminates)
 {
-	const int sigs[] = { SIGHUP,  SIGINT,    SIGUSR1, SIGUSR2, SIGPIPE,   SIGALRM,
-			     SIGTERM, SIGSTKFLT, SIGIO,	  SIGPROF, SIGVTALRM, SIGPWR,
-			     SIGRTMIN, SIGRTMIN + 5, SIGRTMAX };
+	const int sigs[] = { SIGHUP,	SIGINT,	 SIGUSR1,   SIGUSR2,	  SIGPIPE,
+			     SIGALRM,	SIGTERM, SIGSTKFLT, SIGIO,	  SIGPROF,
+			     SIGVTALRM, SIGPWR,	 SIGRTMIN,  SIGRTMIN + 5, SIGRTMAX };
 
 	default_action_deaths(sigs, sizeof(sigs) / sizeof(sigs[0]));
 }
 
 UT_CASE(default_action_core_terminates)
 {
-	const int sigs[] = { SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS,
+	const int sigs[] = { SIGQUIT, SIGILL,  SIGTRAP, SIGABRT, SIGBUS,
 			     SIGFPE,  SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS };
 
 	default_action_deaths(sigs, sizeof(sigs) / sizeof(sigs[0]));
@@ -1082,8 +1085,9 @@ CHILD_CASE(sigsuspend_runs_handler_and_restores_mask)
 	UT_ERRNO(sigsuspend(&empty), EINTR);
 	UT_EQ(hits[SIGUSR1], 1);
 	UT_CHECK(sigismember(&handler_mask, SIGUSR1));
-	UT_CHECK(!sigismember(&handler_mask, SIGUSR2)); /* the handler ran under sigsuspend's mask */
-	UT_CHECK(is_blocked(SIGUSR1));			/* the old mask is back */
+	UT_CHECK(
+		!sigismember(&handler_mask, SIGUSR2)); /* the handler ran under sigsuspend's mask */
+	UT_CHECK(is_blocked(SIGUSR1));		       /* the old mask is back */
 	UT_CHECK(is_blocked(SIGUSR2));
 	UT_CHECK(!is_pending(SIGUSR1));
 }
@@ -1302,7 +1306,8 @@ static void alt_handler(int sig)
 
 static char *new_alt_stack(void)
 {
-	char *alt = mmap(NULL, ALT_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *alt = mmap(NULL, ALT_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0);
 	stack_t ss = { .ss_sp = alt, .ss_size = ALT_SIZE, .ss_flags = 0 }, old;
 
 	UT_CHECK(alt != MAP_FAILED);
@@ -1727,9 +1732,10 @@ UT_CASE(kill_sig0_finds_zombie)
 	if (pid == 0)
 		_exit(0);
 	/* WNOWAIT: seen exited, left a zombie. */
-	UT_CHECK(UT_POLL((si.si_pid = 0, waitid(P_PID, pid, &si, WEXITED | WNOWAIT | WNOHANG) == 0 &&
-						 si.si_pid == pid),
-			 WAIT_SECONDS));
+	UT_CHECK(
+		UT_POLL((si.si_pid = 0, waitid(P_PID, pid, &si, WEXITED | WNOWAIT | WNOHANG) == 0 &&
+						si.si_pid == pid),
+			WAIT_SECONDS));
 	UT_EQ(kill(pid, 0), 0);
 	UT_EQ(wait_status(pid, 0), 0);
 	UT_ERRNO(kill(pid, 0), ESRCH);
@@ -2096,12 +2102,12 @@ CHILD_CASE(exec_resets_handlers_keeps_ignored_mask_and_pending)
 	ut_fail(__FILE__, __LINE__, "execv %s: %s", argv[0], ut_errname(errno));
 }
 
-#define HCHECK(cond)                                                                         \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
+#define HCHECK(cond)                                                                               \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
 			ut_printf("ut: exec helper failed: %s:%d: %s", __FILE__, __LINE__, #cond); \
-			return 1;                                                            \
-		}                                                                            \
+			return 1;                                                                  \
+		}                                                                                  \
 	} while (0)
 
 static int helper_exec_signals(void)
