@@ -12,6 +12,7 @@
  * (include/kernel/proc.h), so a zombie has neither.
  */
 #include <fs/procfs.h>
+#include <drivers/tty.h>
 #include <fs/fdtable.h>
 #include <fs/tmpfs.h>
 #include <kernel/clock.h>
@@ -43,9 +44,11 @@
 
 /* What the files of /proc/PID need of a process, copied under its locks. */
 struct proc_snap {
-	int pid, ppid;
-	char state;    /* R (a thread is runnable), S, or Z */
-	int exit_code; /* the wait status of a zombie */
+	int pid, ppid, pgid, sid;
+	uint32_t tty_nr; /* device of the controlling terminal, 0 if none */
+	int tpgid;	 /* its foreground group, -1 if none */
+	char state;	 /* R (a thread is runnable), S, or Z */
+	int exit_code;	 /* the wait status of a zombie */
 	unsigned nr_threads;
 	uint64_t utime, stime, cutime, cstime; /* timer ticks (HZ) */
 	uint64_t start_ns;
@@ -66,6 +69,9 @@ static void snap_tree_locked(struct process *p, struct proc_snap *s)
 
 	s->pid = p->pid;
 	s->ppid = p->parent ? p->parent->pid : 0;
+	s->pgid = p->pgid;
+	s->sid = p->sid;
+	tty_proc_stat(p, &s->tty_nr, &s->tpgid);
 	s->state = zombie ? 'Z' : 'S';
 	s->exit_code = zombie ? p->exit_status : 0;
 	s->utime = p->user_ticks;
@@ -272,7 +278,8 @@ int proc_show_pid_stat(struct seqbuf *s, int pid)
 		return r;
 	vm_summarize(p.vm, &vm);
 	/* Fields 1-9: pid (comm) state ppid pgrp session tty_nr tpgid flags */
-	seq_printf(s, "%d (%s) %c %d %d %d 0 -1 0 ", p.pid, p.comm, p.state, p.ppid, p.pid, p.pid);
+	seq_printf(s, "%d (%s) %c %d %d %d %u %d 0 ", p.pid, p.comm, p.state, p.ppid, p.pgid, p.sid,
+		   p.tty_nr, p.tpgid);
 	/* 10-17: minflt cminflt majflt cmajflt utime stime cutime cstime */
 	seq_printf(s, "0 0 0 0 %lu %lu %lu %lu ", to_user_hz(p.utime), to_user_hz(p.stime),
 		   to_user_hz(p.cutime), to_user_hz(p.cstime));

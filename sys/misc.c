@@ -10,6 +10,7 @@
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
 #include <mm/vm.h>
+#include <mm/page.h>
 #include <arch/x86_64/cpu.h>
 #include <lib/string.h>
 #include <uapi/errno.h>
@@ -284,4 +285,73 @@ SYSCALL_DEFINE2(arch_prctl, int, code, uintptr_t, addr)
 	default:
 		return -EINVAL;
 	}
+}
+
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
+#define PR_GET_DUMPABLE	 3
+#define PR_SET_DUMPABLE	 4
+#define PR_SET_NAME	 15
+#define PR_GET_NAME	 16
+
+/* prctl: the thread name (busybox names its applets), and the harmless queries. */
+SYSCALL_DEFINE5(prctl, int, option, uint64_t, a2, uint64_t, a3, uint64_t, a4, uint64_t, a5)
+{
+	struct thread *t = current_thread();
+	struct process *p = t->proc;
+	char name[COMM_LEN];
+	int zero = 0;
+
+	(void)a3, (void)a4, (void)a5;
+	switch (option) {
+	case PR_SET_NAME:
+		if (strncpy_from_user(name, a2, sizeof(name)) == -EFAULT)
+			return -EFAULT;
+		name[COMM_LEN - 1] = '\0';
+		strlcpy(t->name, name, sizeof(t->name));
+		if (t->tid == p->pid) /* the main thread's name is the process's */
+			strlcpy(p->comm, name, sizeof(p->comm));
+		return 0;
+	case PR_GET_NAME:
+		return copy_to_user(a2, t->tid == p->pid ? p->comm : t->name, COMM_LEN);
+	case PR_GET_DUMPABLE:
+		return 1;
+	case PR_SET_DUMPABLE:
+		return a2 <= 1 ? 0 : -EINVAL;
+	case PR_GET_PDEATHSIG:
+		return copy_to_user(a2, &zero, sizeof(zero));
+	default:
+		return -EINVAL;
+	}
+}
+
+struct linux_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char reserved[4];
+};
+
+static void count_process(struct process *p, void *ctx)
+{
+	(void)p;
+	(*(unsigned *)ctx)++;
+}
+
+SYSCALL_DEFINE1(sysinfo, uintptr_t, uinfo)
+{
+	struct linux_sysinfo si;
+	unsigned procs = 0;
+
+	memset(&si, 0, sizeof(si));
+	si.uptime = clock_ns() / NSEC_PER_SEC;
+	si.totalram = total_page_count() * PAGE_SIZE;
+	si.freeram = free_page_count() * PAGE_SIZE;
+	proc_for_each(count_process, &procs);
+	si.procs = procs;
+	si.mem_unit = 1;
+	return copy_to_user(uinfo, &si, sizeof(si));
 }

@@ -30,7 +30,7 @@ import time
 
 from guest import AXL
 
-INTERACTIVE_ENABLED = False
+INTERACTIVE_ENABLED = True
 BUSYBOX = "/bin/busybox"
 GUEST_ENV = {"PATH": "/bin:/sbin:/usr/bin:/usr/sbin:/tests", "HOME": "/", "TERM": "linux"}
 # Typed as 'sh''-ready> ', so that the echo of the assignment does not match.
