@@ -36,13 +36,14 @@
 #include <uapi/errno.h>
 
 enum proc_kind {
-	PROC_ROOT,    /* /proc */
-	PROC_DIR,     /* a directory of fixed entries (/proc/axolotl) */
-	PROC_FILE,    /* generated text */
-	PROC_SELF,    /* /proc/self */
-	PROC_PID_DIR, /* /proc/PID */
-	PROC_FD_DIR,  /* /proc/PID/fd */
-	PROC_FD_LINK, /* /proc/PID/fd/N */
+	PROC_ROOT,     /* /proc */
+	PROC_DIR,      /* a directory of fixed entries (/proc/axolotl) */
+	PROC_FILE,     /* generated text */
+	PROC_SELF,     /* /proc/self */
+	PROC_PID_DIR,  /* /proc/PID */
+	PROC_FD_DIR,   /* /proc/PID/fd */
+	PROC_FD_LINK,  /* /proc/PID/fd/N */
+	PROC_EXE_LINK, /* /proc/PID/exe */
 	PROC_KINDS,
 };
 
@@ -111,6 +112,7 @@ static const struct proc_entry root_entry = {
 static const struct proc_entry pid_entries[] = {
 	FILE_ENTRY("cmdline", 0, proc_show_pid_cmdline),
 	FILE_ENTRY("comm", 0, proc_show_pid_comm),
+	{ .name = "exe", .kind = PROC_EXE_LINK, .mode = S_IFLNK | 0777 },
 	{ .name = "fd", .kind = PROC_FD_DIR, .mode = S_IFDIR | 0500 },
 	FILE_ENTRY("maps", 0, proc_show_pid_maps),
 	FILE_ENTRY("stat", 0, proc_show_pid_stat),
@@ -624,6 +626,15 @@ static ssize_t fd_readlink(struct inode *inode, char *buf, size_t size)
 	return r;
 }
 
+/* The program the process runs (busybox re-executes itself through it). */
+static ssize_t exe_readlink(struct inode *inode, char *buf, size_t size)
+{
+	char path[EXE_PATH_LEN];
+	int n = proc_exe_path(INO_PID_OF(inode->ino), path, sizeof(path));
+
+	return n < 0 ? n : copy_target(path, (size_t)n, buf, size);
+}
+
 /* ---- the ops and the file system type ---- */
 
 static const struct inode_ops proc_iops[PROC_KINDS] = {
@@ -634,6 +645,7 @@ static const struct inode_ops proc_iops[PROC_KINDS] = {
 	[PROC_PID_DIR] = { .lookup = pid_dir_lookup, .setattr = proc_setattr },
 	[PROC_FD_DIR] = { .lookup = fd_dir_lookup, .setattr = proc_setattr },
 	[PROC_FD_LINK] = { .readlink = fd_readlink, .setattr = proc_setattr },
+	[PROC_EXE_LINK] = { .readlink = exe_readlink, .setattr = proc_setattr },
 };
 
 static const struct file_ops proc_fops[PROC_KINDS] = {

@@ -266,6 +266,18 @@ int proc_fd_path(int pid, int fd, char *buf, size_t size)
 	return n;
 }
 
+int proc_exe_path(int pid, char *buf, size_t size)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	struct process *p = proc_find(pid);
+	int n = -ENOENT;
+
+	if (p && p->state != PROC_ZOMBIE && p->exe[0])
+		n = (int)strlcpy(buf, p->exe, size);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return n < 0 ? n : MIN(n, (int)size - 1);
+}
+
 /* ---- /proc/PID ---- */
 
 int proc_show_pid_stat(struct seqbuf *s, int pid)

@@ -452,6 +452,20 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 	vfork_release(p);
 }
 
+/* Remembers the program's absolute path for /proc/PID/exe. */
+static void record_exe(struct image *im)
+{
+	struct process *p = current_proc();
+	char path[EXE_PATH_LEN];
+	unsigned long flags;
+
+	if (dentry_path(im->file->dentry, path, sizeof(path)) < 0)
+		path[0] = '\0';
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	strlcpy(p->exe, path, sizeof(p->exe));
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+}
+
 int exec_program(const char *path, struct exec_args *a)
 {
 	char *path_buf = kmalloc(4096);
@@ -464,6 +478,8 @@ int exec_program(const char *path, struct exec_args *a)
 	err = resolve_program(path, a, &im, path_buf);
 	if (!err) {
 		err = build_image(a, &im, &ni, path, path_buf);
+		if (!err)
+			record_exe(&im);
 		if (!err)
 			commit(&ni, path, a);
 	}

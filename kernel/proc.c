@@ -105,6 +105,7 @@ struct process *proc_alloc(struct process *parent)
 		unsigned long flags = spin_lock_irqsave(&parent->lock);
 
 		memcpy(p->comm, parent->comm, COMM_LEN);
+		memcpy(p->exe, parent->exe, EXE_PATH_LEN);
 		memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
 		p->cmdline_len = parent->cmdline_len;
 		spin_unlock_irqrestore(&parent->lock, flags);

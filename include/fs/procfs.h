@@ -56,4 +56,7 @@ int proc_fd_map(int pid, unsigned long *map);
 /* The path of pid's descriptor fd into buf (NUL-terminated): its length, or -ENOENT. */
 int proc_fd_path(int pid, int fd, char *buf, size_t size);
 
+/* /proc/PID/exe: the path of the program pid runs; -ENOENT. */
+int proc_exe_path(int pid, char *buf, size_t size);
+
 #endif /* FS_PROCFS_H */

@@ -20,9 +20,10 @@ struct vm_space;
 struct fd_table;
 struct dentry;
 
-#define PID_MAX	   32768
-#define COMM_LEN   16
-#define RLIMIT_MAX 16
+#define PID_MAX	     32768
+#define COMM_LEN     16
+#define EXE_PATH_LEN 256
+#define RLIMIT_MAX   16
 
 #define CMDLINE_LEN 256 /* bytes of argv kept for /proc/PID/cmdline */
 
@@ -68,6 +69,7 @@ struct process {
 	struct dentry *cwd;			   /* (p) */
 	struct dentry *root;			   /* (p) chroot; NULL: the real root */
 	char comm[COMM_LEN];			   /* (p) */
+	char exe[EXE_PATH_LEN];			   /* (t) the program's path (/proc/PID/exe) */
 	char cmdline[CMDLINE_LEN];		   /* (p) argv, NUL-separated, truncated (/proc) */
 	size_t cmdline_len;			   /* (p) bytes used in cmdline */
 	uint32_t uid, euid, suid, gid, egid, sgid; /* (p) */

@@ -34,7 +34,7 @@ from guest import ROOT, run
 
 SHELL_ENABLED = [  # script names (without .sh) that pass in Axolotl
     "archive", "basic", "cmdsubst", "files", "glob", "heredoc", "jobs", "pipeline", "redirect",
-    "text", "trap", "kill_pipeline", "misc",
+    "text", "trap", "kill_pipeline", "misc", "status",
 ]
 TIMEOUT = 300
 
