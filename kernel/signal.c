@@ -568,6 +568,11 @@ void signal_deliver(struct thread *t)
 	struct ksiginfo info;
 	int sig;
 
+	/* The common case, on every return to user mode: nothing to do, no lock taken. */
+	if (!signal_pending(t) && !READ_ONCE(t->proc->stopped) && !t->interrupted_call &&
+	    !t->restore_sigmask)
+		return;
+
 	for (;;) {
 		if (t->killed)
 			return;
