@@ -245,23 +245,17 @@ SYSCALL_DEFINE3(mkdirat, int, dirfd, uintptr_t, path, unsigned, mode)
 }
 
 /* mknod's dev argument is Linux's 32-bit encoding, which MKDEV also uses. */
+static long op_mknod(struct dentry *base, const char *path, long mode_dev)
+{
+	unsigned mode = (uint64_t)mode_dev >> 32, dev = (uint32_t)mode_dev;
+
+	mode = (mode & S_IFMT) | (mode & ~umask_get() & S_IALLUGO);
+	return vfs_mknod(base, path, mode, dev);
+}
+
 static long do_mknod(int dirfd, uintptr_t upath, unsigned mode, unsigned dev)
 {
-	struct dentry *base = NULL;
-	char *path;
-	long r = copy_path(upath, &path);
-
-	if (r)
-		return r;
-	r = at_base(dirfd, path, &base);
-	if (!r) {
-		mode = (mode & S_IFMT) | (mode & ~umask_get() & S_IALLUGO);
-		r = vfs_mknod(base, path, mode, dev);
-	}
-	if (base)
-		dentry_put(base);
-	kfree(path);
-	return r;
+	return at_path_op(dirfd, upath, op_mknod, (long)((uint64_t)mode << 32 | dev));
 }
 
 SYSCALL_DEFINE3(mknod, uintptr_t, path, unsigned, mode, unsigned, dev)
