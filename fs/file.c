@@ -143,62 +143,49 @@ static struct iobuf clamp(const struct iobuf *buf)
 	return b;
 }
 
-ssize_t vfs_read(struct file *f, const struct iobuf *buf)
+/*
+ * One read or write: at *at (pread, pwrite) or at the file's position,
+ * which then advances. The checks are the same for all four calls.
+ */
+static ssize_t file_rw(struct file *f, const struct iobuf *buf, bool write, const int64_t *at)
 {
 	struct iobuf b = clamp(buf);
+	ssize_t r = write ? write_check(f) : read_check(f);
 	int64_t pos;
-	ssize_t r = read_check(f);
 
-	if (r || b.len == 0)
+	if (r)
 		return r;
-	pos = file_pos(f);
-	r = f->fops->read(f, &b, &pos);
-	if (r > 0)
+	if (at && (f->fmode & FMODE_STREAM))
+		return -ESPIPE;
+	if (at && *at < 0)
+		return -EINVAL;
+	if (!b.len)
+		return 0;
+	pos = at ? *at : file_pos(f);
+	r = write ? f->fops->write(f, &b, &pos) : f->fops->read(f, &b, &pos);
+	if (r > 0 && !at)
 		file_set_pos(f, pos);
 	return r;
+}
+
+ssize_t vfs_read(struct file *f, const struct iobuf *buf)
+{
+	return file_rw(f, buf, false, NULL);
 }
 
 ssize_t vfs_write(struct file *f, const struct iobuf *buf)
 {
-	struct iobuf b = clamp(buf);
-	int64_t pos;
-	ssize_t r = write_check(f);
-
-	if (r || b.len == 0)
-		return r;
-	pos = file_pos(f);
-	r = f->fops->write(f, &b, &pos);
-	if (r > 0)
-		file_set_pos(f, pos);
-	return r;
+	return file_rw(f, buf, true, NULL);
 }
 
 ssize_t vfs_pread(struct file *f, const struct iobuf *buf, int64_t off)
 {
-	struct iobuf b = clamp(buf);
-	ssize_t r = read_check(f);
-
-	if (r)
-		return r;
-	if (f->fmode & FMODE_STREAM)
-		return -ESPIPE;
-	if (off < 0)
-		return -EINVAL;
-	return b.len ? f->fops->read(f, &b, &off) : 0;
+	return file_rw(f, buf, false, &off);
 }
 
 ssize_t vfs_pwrite(struct file *f, const struct iobuf *buf, int64_t off)
 {
-	struct iobuf b = clamp(buf);
-	ssize_t r = write_check(f);
-
-	if (r)
-		return r;
-	if (f->fmode & FMODE_STREAM)
-		return -ESPIPE;
-	if (off < 0)
-		return -EINVAL;
-	return b.len ? f->fops->write(f, &b, &off) : 0;
+	return file_rw(f, buf, true, &off);
 }
 
 ssize_t kernel_read(struct file *f, void *dst, size_t n, int64_t off)
