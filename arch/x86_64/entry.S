@@ -21,6 +21,25 @@
 #include <arch/x86_64/gdt.h>
 #include <arch/x86_64/smap.h>
 
+/* The general registers of struct trap_frame, rax first (highest address). */
+.macro PUSH_GPRS
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+.endm
+
 #define FRAME_CS	(18 * 8)	/* offset of cs in struct trap_frame */
 #define VEC_SYSCALL	0x100		/* trap_frame.vector of a system call */
 
@@ -48,21 +67,7 @@ trap_common:
 	testb $3, 24(%rsp)		/* CS of the interrupted context */
 	jz 1f
 	swapgs
-1:	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+1:	PUSH_GPRS
 	mov %rsp, %rdi
 	testb $3, FRAME_CS(%rsp)
 	jnz from_user
@@ -96,21 +101,7 @@ syscall_entry:
 	pushq %rcx			/* rip */
 	pushq $0			/* error */
 	pushq $VEC_SYSCALL		/* vector */
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_GPRS
 	mov %rsp, %rdi
 	mov %gs:PERCPU_CPU_STACK_TOP, %rsp
 	xor %ebp, %ebp
