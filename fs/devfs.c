@@ -1,10 +1,12 @@
 /*
- * Devices as files (include/fs/devfs.h): the character device registry,
- * the open that dispatches a device node to its driver by rdev, the
- * memory devices /dev/null, /dev/zero and /dev/full, and devtmpfs, the
- * tmpfs that vfs_init mounts on /dev with a node for every registered
- * device. Drivers call devfs_register_chrdev; tmpfs calls
- * devfs_node_fops when it makes a device node.
+ * Devices as files (include/fs/devfs.h): the device registry (character
+ * devices and the block devices of drivers/block.c), the open that
+ * dispatches a device node to its driver by rdev, the memory devices
+ * /dev/null, /dev/zero and /dev/full, and devtmpfs, the tmpfs that
+ * vfs_init mounts on /dev with a node for every registered device.
+ * Drivers call devfs_register_chrdev, the block layer
+ * devfs_register_blkdev; tmpfs calls devfs_node_fops when it makes a
+ * device node.
  *
  * Lock order: chrdev_lock, then what vfs_mknod takes (it is held while
  * nodes are made, so that registration and mounting never miss a node).
@@ -18,6 +20,7 @@
 
 /* Lock key: (c) constant after registration, (l) chrdev_lock. */
 struct chrdev {
+	unsigned type;		     /* (c) S_IFCHR or S_IFBLK */
 	uint32_t rdev;		     /* (c) */
 	unsigned perm;		     /* (c) permission bits of its node */
 	const struct file_ops *fops; /* (c) */
@@ -29,12 +32,12 @@ static spinlock_t chrdev_lock = SPINLOCK_INIT("chrdevs");
 static LIST_HEAD(chrdevs);	  /* (chrdev_lock) */
 static struct dentry *devfs_root; /* (chrdev_lock) the first devtmpfs, referenced */
 
-static struct chrdev *find_chrdev_locked(uint32_t rdev)
+static struct chrdev *find_chrdev_locked(unsigned type, uint32_t rdev)
 {
 	struct chrdev *c;
 
 	list_for_each_entry (c, &chrdevs, node) {
-		if (c->rdev == rdev)
+		if (c->type == type && c->rdev == rdev)
 			return c;
 	}
 	return NULL;
@@ -42,14 +45,14 @@ static struct chrdev *find_chrdev_locked(uint32_t rdev)
 
 static void make_node_locked(struct dentry *root, const struct chrdev *c)
 {
-	int r = vfs_mknod(root, c->name, S_IFCHR | c->perm, c->rdev);
+	int r = vfs_mknod(root, c->name, c->type | c->perm, c->rdev);
 
 	if (r && r != -EEXIST)
 		pr_warn("devfs: cannot make /dev/%s: error %d\n", c->name, r);
 }
 
-int devfs_register_chrdev(unsigned major, unsigned minor, const char *name, unsigned perm,
-			  const struct file_ops *fops)
+static int register_dev(unsigned type, unsigned major, unsigned minor, const char *name,
+			unsigned perm, const struct file_ops *fops)
 {
 	struct chrdev *c = kzalloc(sizeof(*c));
 	unsigned long flags;
@@ -57,12 +60,13 @@ int devfs_register_chrdev(unsigned major, unsigned minor, const char *name, unsi
 
 	if (!c)
 		return -ENOMEM;
+	c->type = type;
 	c->rdev = MKDEV(major, minor);
 	c->perm = perm & S_IALLUGO;
 	c->fops = fops;
 	strlcpy(c->name, name, sizeof(c->name));
 	flags = spin_lock_irqsave(&chrdev_lock);
-	if (find_chrdev_locked(c->rdev)) {
+	if (find_chrdev_locked(type, c->rdev)) {
 		r = -EEXIST;
 	} else {
 		list_add_tail(&c->node, &chrdevs);
@@ -75,10 +79,23 @@ int devfs_register_chrdev(unsigned major, unsigned minor, const char *name, unsi
 	return r;
 }
 
+int devfs_register_chrdev(unsigned major, unsigned minor, const char *name, unsigned perm,
+			  const struct file_ops *fops)
+{
+	return register_dev(S_IFCHR, major, minor, name, perm, fops);
+}
+
+static const struct file_ops blkdev_fops;
+
+int devfs_register_blkdev(unsigned major, unsigned minor, const char *name, unsigned perm)
+{
+	return register_dev(S_IFBLK, major, minor, name, perm, &blkdev_fops);
+}
+
 static int chrdev_open(struct inode *inode, struct file *f)
 {
 	unsigned long flags = spin_lock_irqsave(&chrdev_lock);
-	struct chrdev *c = find_chrdev_locked(inode->rdev);
+	struct chrdev *c = find_chrdev_locked(inode->mode & S_IFMT, inode->rdev);
 	const struct file_ops *fops = c ? c->fops : NULL;
 
 	spin_unlock_irqrestore(&chrdev_lock, flags);
@@ -92,15 +109,22 @@ static int nodev_open(struct inode *inode, struct file *f)
 {
 	(void)inode;
 	(void)f;
-	return -ENXIO; /* block devices, FIFOs and sockets come later */
+	return -ENXIO; /* sockets come later */
 }
 
 static const struct file_ops chrdev_fops = { .open = chrdev_open };
 static const struct file_ops nodev_fops = { .open = nodev_open };
+/*
+ * A block device opens (for stat, ioctl-less tools, mount by name) when
+ * its disk is registered; reading and writing the node itself would
+ * need a wait for user threads and is not there yet: -EINVAL, as for
+ * any file without read and write.
+ */
+static const struct file_ops blkdev_fops = { .open = NULL };
 
 const struct file_ops *devfs_node_fops(unsigned mode)
 {
-	return S_ISCHR(mode) ? &chrdev_fops : &nodev_fops;
+	return S_ISCHR(mode) || S_ISBLK(mode) ? &chrdev_fops : &nodev_fops;
 }
 
 static ssize_t null_read(struct file *f, const struct iobuf *buf, int64_t *pos)

@@ -18,6 +18,12 @@ void devfs_init(void);
  */
 int devfs_register_chrdev(unsigned major, unsigned minor, const char *name, unsigned perm,
 			  const struct file_ops *fops);
+/*
+ * Registers block device major:minor (drivers/block.c, block_register);
+ * /dev/name appears as for a character device. The node opens while the
+ * disk is registered. 0, -EEXIST or -ENOMEM.
+ */
+int devfs_register_blkdev(unsigned major, unsigned minor, const char *name, unsigned perm);
 /* The file_ops a new device node of this mode starts with (tmpfs mknod). */
 const struct file_ops *devfs_node_fops(unsigned mode);
 
