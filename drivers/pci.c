@@ -20,13 +20,14 @@
 #include <mm/slab.h>
 #include <uapi/errno.h>
 
-#define CFG_ADDRESS   0xcf8
-#define CFG_DATA      0xcfc
-#define MSI_ADDR_BASE 0xfee00000u
+#define CFG_ADDRESS	 0xcf8
+#define CFG_DATA	 0xcfc
+#define MSI_ADDR_BASE	 0xfee00000u
 /* IOAPIC lines use VEC_IRQ_BASE + GSI; MSI vectors come from above them. */
-#define VEC_MSI_FIRST 0x60
-#define VEC_MSI_LAST  0xdf
-#define CAP_WALK_MAX  48 /* a 256-byte space holds at most this many */
+#define VEC_MSI_FIRST	 0x60
+#define VEC_MSI_LAST	 0xdf
+#define CAP_WALK_MAX	 48 /* a 256-byte space holds at most this many */
+#define PCI_CLASS_BRIDGE 0x06
 
 /* MSI-X capability registers and table entries. */
 #define MSIX_CTRL	   2
@@ -151,13 +152,17 @@ static unsigned decode_bar(struct pci_dev *d, unsigned i)
 static void decode_bars(struct pci_dev *d)
 {
 	uint16_t cmd = pci_read16(d, PCI_COMMAND);
+	/* Decoding is off while sizing, but bridges (the host's too) keep it, as on Linux. */
+	bool quiet = d->class_code != PCI_CLASS_BRIDGE;
 
 	if (d->header_type != 0)
-		return; /* bridges: their windows are the firmware's business */
-	pci_write16(d, PCI_COMMAND, cmd & ~(PCI_CMD_IO | PCI_CMD_MEMORY));
+		return; /* PCI-to-PCI bridges: their windows are the firmware's business */
+	if (quiet)
+		pci_write16(d, PCI_COMMAND, cmd & ~(PCI_CMD_IO | PCI_CMD_MEMORY));
 	for (unsigned i = 0; i < PCI_NUM_BARS;)
 		i += decode_bar(d, i);
-	pci_write16(d, PCI_COMMAND, cmd);
+	if (quiet)
+		pci_write16(d, PCI_COMMAND, cmd);
 }
 
 static void log_device(const struct pci_dev *d)
