@@ -1,0 +1,446 @@
+/*
+ * The ext2 service (include/fs/ext2_proto.h, docs/ext2.md): the service
+ * framework (svc/service.c) calls handle() in the service's thread for
+ * each request the core's ext2 glue (fs/ext2_vfs.c) sends. handle()
+ * parses the whole payload first (a malformed one gets -EPROTO before
+ * anything happens), runs the operation of the ext2 library in a
+ * transaction of shadow blocks (fs/ext2/txn.c), and commits it to the
+ * block cache only when the operation succeeded and its reply fit.
+ *
+ * init() rebuilds the state after a start or a crash: the mounted file
+ * systems come from the core's list (ext2_core_for_each_mount) and their
+ * superblocks from the block cache, which holds everything committed.
+ */
+#include <fs/ext2.h>
+#include <svc/service.h>
+#include <drivers/block.h>
+#include <kernel/printk.h>
+#include <lib/string.h>
+#include <uapi/errno.h>
+#include <uapi/stat.h>
+
+#define TARGET_MAX 4095 /* longest symlink target (the largest block size, less 1) */
+
+struct name {
+	char s[EXT2_NAME_MAX + 1];
+	size_t len;
+};
+
+static void get_name(struct svc_reader *r, struct name *n)
+{
+	long len = svc_get_str(r, n->s, sizeof(n->s));
+
+	n->len = len < 0 ? 0 : (size_t)len;
+}
+
+/* Whether the request was read to its last byte without error. */
+static int parsed(struct svc_reader *r)
+{
+	return svc_reader_done(r) ? 0 : -EPROTO;
+}
+
+static int put_attr_of(struct ext2_fs *fs, uint64_t ino, struct svc_writer *w)
+{
+	struct ext2_attr a;
+	int err = ext2_getattr(fs, ino, &a);
+
+	if (!err)
+		ext2_put_attr(w, &a);
+	return err;
+}
+
+static int op_getattr(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
+{
+	uint64_t ino = svc_get_u64(r);
+
+	return parsed(r) ?: put_attr_of(fs, ino, w);
+}
+
+struct readdir_ctx {
+	struct ext2_fs *fs;
+	struct svc_writer *w;
+	uint32_t count;
+};
+
+static int readdir_fn(void *ctx, const char *name, size_t len, uint32_t ino, uint64_t next)
+{
+	struct readdir_ctx *c = ctx;
+
+	(void)next;
+	if (c->w->cap - c->w->len < 4 + len + EXT2_ATTR_BYTES)
+		return 1; /* the reply is full: resume here */
+	svc_put_str(c->w, name, len);
+	c->count++;
+	return put_attr_of(c->fs, ino, c->w);
+}
+
+static void patch_le(struct svc_writer *w, size_t at, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		w->buf[at + i] = (uint8_t)(v >> (8 * i));
+}
+
+static int op_readdir(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
+{
+	struct readdir_ctx c = { .fs = fs, .w = w };
+	uint64_t dir = svc_get_u64(r), cursor = svc_get_u64(r);
+	size_t at = w->len;
+	int err = parsed(r);
+
+	if (err)
+		return err;
+	svc_put_u64(w, 0);
+	svc_put_u32(w, 0);
+	if (w->overflow)
+		return -EOVERFLOW;
+	err = ext2_iterate(fs, dir, &cursor, readdir_fn, &c);
+	if (!err && cursor && !c.count)
+		err = -EOVERFLOW; /* not even one entry fits the reply */
+	patch_le(w, at, cursor, 8);
+	patch_le(w, at + 8, c.count, 4);
+	return err;
+}
+
+static int op_create(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
+{
+	struct ext2_new n = { 0 };
+	struct ext2_attr a;
+	struct name name;
+	uint64_t dir = svc_get_u64(r);
+	int err;
+
+	get_name(r, &name);
+	n.mode = svc_get_u32(r);
+	n.rdev = svc_get_u32(r);
+	n.uid = svc_get_u32(r);
+	n.gid = svc_get_u32(r);
+	n.time = svc_get_i64(r);
+	err = parsed(r) ?: ext2_create(fs, dir, name.s, name.len, &n, &a);
+	if (!err)
+		ext2_put_attr(w, &a);
+	return err;
+}
+
+static int op_symlink(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
+{
+	struct ext2_new n = { 0 };
+	struct ext2_attr a;
+	struct name name;
+	const void *target;
+	uint64_t dir = svc_get_u64(r);
+	int err;
+
+	get_name(r, &name);
+	n.target_len = svc_get_bytes(r, &target, TARGET_MAX);
+	n.target = target;
+	n.uid = svc_get_u32(r);
+	n.gid = svc_get_u32(r);
+	n.time = svc_get_i64(r);
+	err = parsed(r) ?: ext2_symlink(fs, dir, name.s, name.len, &n, &a);
+	if (!err)
+		ext2_put_attr(w, &a);
+	return err;
+}
+
+static int op_link(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
+{
+	struct ext2_attr a;
+	struct name name;
+	uint64_t dir = svc_get_u64(r), ino;
+	int64_t time;
+	int err;
+
+	get_name(r, &name);
+	ino = svc_get_u64(r);
+	time = svc_get_i64(r);
+	err = parsed(r) ?: ext2_link(fs, dir, name.s, name.len, ino, time, &a);
+	if (!err)
+		ext2_put_attr(w, &a);
+	return err;
+}
+
+static int op_unlink(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
+{
+	struct ext2_attr a;
+	struct name name;
+	uint64_t dir = svc_get_u64(r), ino;
+	uint32_t is_dir;
+	int64_t time;
+	int err;
+
+	get_name(r, &name);
+	ino = svc_get_u64(r);
+	is_dir = svc_get_u32(r);
+	time = svc_get_i64(r);
+	err = parsed(r) ?: ext2_unlink(fs, dir, name.s, name.len, ino, is_dir != 0, time, &a);
+	if (!err)
+		ext2_put_attr(w, &a);
+	return err;
+}
+
+static int op_rename(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
+{
+	struct name oname, nname;
+	uint64_t odir = svc_get_u64(r), ndir;
+	uint32_t flags;
+	int64_t time;
+
+	(void)w;
+	get_name(r, &oname);
+	ndir = svc_get_u64(r);
+	get_name(r, &nname);
+	flags = svc_get_u32(r);
+	time = svc_get_i64(r);
+	return parsed(r)
+		       ?: ext2_rename(fs, odir, oname.s, oname.len, ndir, nname.s, nname.len, flags,
+				      time);
+}
+
+static int op_setattr(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
+{
+	struct ext2_setattr sa;
+	struct ext2_attr a;
+	uint64_t ino = svc_get_u64(r);
+	int err;
+
+	sa.valid = svc_get_u32(r);
+	sa.mode = svc_get_u32(r);
+	sa.uid = svc_get_u32(r);
+	sa.gid = svc_get_u32(r);
+	sa.size = svc_get_i64(r);
+	sa.atime = svc_get_i64(r);
+	sa.mtime = svc_get_i64(r);
+	sa.ctime = svc_get_i64(r);
+	err = parsed(r) ?: ext2_setattr(fs, ino, &sa, &a);
+	if (!err)
+		ext2_put_attr(w, &a);
+	return err;
+}
+
+static int op_readlink(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
+{
+	uint64_t ino = svc_get_u64(r);
+	char *buf = ext2_io_alloc(fs->block_size);
+	int len = parsed(r);
+
+	if (!len && !buf)
+		len = -ENOMEM;
+	if (!len)
+		len = ext2_readlink(fs, ino, buf, fs->block_size);
+	if (len < 0)
+		return len;
+	svc_put_bytes(w, buf, (size_t)len);
+	return 0;
+}
+
+static int bmap_all(struct ext2_fs *fs, uint64_t ino, uint64_t first, uint32_t n, bool alloc,
+		    struct svc_writer *w)
+{
+	uint32_t blk;
+	int err = 0;
+
+	svc_put_u32(w, n);
+	for (uint32_t i = 0; !err && i < n; i++) {
+		err = ext2_bmap(fs, ino, first + i, alloc, &blk);
+		svc_put_u64(w, blk);
+	}
+	return err;
+}
+
+static int op_bmap(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
+{
+	const struct ext2_inode *in;
+	uint64_t ino = svc_get_u64(r), first = svc_get_u64(r);
+	uint32_t count = svc_get_u32(r), alloc = svc_get_u32(r);
+	size_t room = w->cap - w->len - 4 - (alloc ? EXT2_ATTR_BYTES : 0);
+	int err = parsed(r) ?: ext2_iread(fs, ino, &in);
+
+	if (err)
+		return err;
+	if (!S_ISREG(in->i_mode))
+		return -EINVAL;
+	if (w->cap - w->len < 4 + EXT2_ATTR_BYTES + 8)
+		return -EOVERFLOW;
+	if (count > room / 8)
+		count = (uint32_t)(room / 8);
+	err = bmap_all(fs, ino, first, count, alloc != 0, w);
+	if (!err && alloc)
+		err = put_attr_of(fs, ino, w);
+	return err;
+}
+
+static int op_statfs(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
+{
+	struct ext2_statfs st;
+	int err = parsed(r) ?: ext2_statfs(fs, &st);
+
+	if (err)
+		return err;
+	svc_put_u64(w, st.blocks);
+	svc_put_u64(w, st.free_blocks);
+	svc_put_u64(w, st.inodes);
+	svc_put_u64(w, st.free_inodes);
+	svc_put_u32(w, st.block_size);
+	return 0;
+}
+
+static int op_evict(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
+{
+	uint64_t ino = svc_get_u64(r);
+	int err = parsed(r);
+
+	(void)w;
+	if (!err)
+		err = ext2_evict(fs, ino);
+	return fs->rdonly && err == -EROFS ? 0 : err;
+}
+
+typedef int (*op_fn)(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w);
+
+static const op_fn ops[EXT2_NR_OPS] = {
+	[EXT2_GETATTR] = op_getattr, [EXT2_READDIR] = op_readdir, [EXT2_CREATE] = op_create,
+	[EXT2_SYMLINK] = op_symlink, [EXT2_LINK] = op_link,	  [EXT2_UNLINK] = op_unlink,
+	[EXT2_RENAME] = op_rename,   [EXT2_SETATTR] = op_setattr, [EXT2_READLINK] = op_readlink,
+	[EXT2_BMAP] = op_bmap,	     [EXT2_STATFS] = op_statfs,	  [EXT2_EVICT] = op_evict,
+};
+
+static struct ext2_fs *fs_find(struct ext2_state *st, uint32_t fsid)
+{
+	for (int i = 0; i < EXT2_MAX_MOUNTS; i++)
+		if (st->mounts[i].used && st->mounts[i].fsid == fsid)
+			return &st->mounts[i];
+	return NULL;
+}
+
+/* Mounts slot fs as fsid; the root must be a directory. */
+static int fs_mount(struct ext2_fs *fs, uint32_t fsid, uint32_t rdev, uint32_t flags)
+{
+	struct block_device *bd = block_by_rdev(rdev);
+	int err;
+
+	memset(fs, 0, sizeof(*fs));
+	if (!bd)
+		return -ENODEV;
+	err = ext2_mount(fs, bd, flags);
+	if (!err && fs->rdonly && !(flags & EXT2_MOUNT_RDONLY))
+		err = -EROFS; /* features we cannot write */
+	if (err)
+		return err;
+	fs->fsid = fsid;
+	fs->rdev = rdev;
+	fs->used = true;
+	return 0;
+}
+
+static int root_check(struct ext2_fs *fs)
+{
+	const struct ext2_inode *root;
+	int err = ext2_iread(fs, EXT2_ROOT_INO, &root);
+
+	if (!err && (!S_ISDIR(root->i_mode) || !root->i_links_count))
+		err = -EUCLEAN;
+	return err;
+}
+
+static int op_mount(struct ext2_state *st, uint32_t fsid, struct svc_reader *r,
+		    struct svc_writer *w)
+{
+	uint32_t rdev = svc_get_u32(r), flags = svc_get_u32(r);
+	struct ext2_fs *fs = fs_find(st, fsid);
+	int err = parsed(r);
+
+	for (int i = 0; !fs && i < EXT2_MAX_MOUNTS; i++)
+		if (!st->mounts[i].used)
+			fs = &st->mounts[i];
+	if (!err && !fs)
+		err = -ENOMEM;
+	if (!err)
+		err = fs_mount(fs, fsid, rdev, flags);
+	if (!err)
+		err = ext2_txn_begin(fs);
+	if (err)
+		return err;
+	err = root_check(fs);
+	ext2_txn_abort(fs);
+	if (err) {
+		fs->used = false;
+		return err;
+	}
+	svc_put_u64(w, EXT2_ROOT_INO);
+	svc_put_u32(w, fs->block_size);
+	return 0;
+}
+
+/* One request on a mounted file system, in a transaction. */
+static int run_op(struct ext2_fs *fs, uint16_t op, struct svc_reader *r, struct svc_writer *w)
+{
+	int err = ext2_txn_begin(fs);
+
+	if (err)
+		return err;
+	err = ops[op](fs, r, w);
+	if (!err && w->overflow)
+		err = -EOVERFLOW;
+	if (err)
+		ext2_txn_abort(fs);
+	else
+		ext2_txn_commit(fs);
+	return err;
+}
+
+static int ext2_svc_handle(struct service *s, struct svc_request *req)
+{
+	struct ext2_state *st = s->state;
+	uint16_t op = req->hdr.opcode;
+	struct svc_reader r;
+	struct ext2_fs *fs;
+	uint32_t fsid;
+
+	svc_request_reader(req, &r);
+	if (svc_msg_check(&r, EXT2_PROTO_VERSION))
+		return -EPROTO;
+	fsid = svc_get_u32(&r);
+	if (r.error || op == 0 || op >= EXT2_NR_OPS)
+		return -EPROTO;
+	if (op == EXT2_MOUNT)
+		return op_mount(st, fsid, &r, svc_reply(req));
+	fs = fs_find(st, fsid);
+	if (!fs)
+		return -EIO; /* not mounted, or its remount failed */
+	if (op == EXT2_UMOUNT) {
+		if (parsed(&r))
+			return -EPROTO;
+		fs->used = false;
+		return 0;
+	}
+	return run_op(fs, op, &r, svc_reply(req));
+}
+
+static void remount_one(uint32_t fsid, uint32_t rdev, uint32_t flags, void *ctx)
+{
+	struct ext2_state *st = ctx;
+	int err = -ENOMEM;
+
+	for (int i = 0; i < EXT2_MAX_MOUNTS; i++) {
+		if (st->mounts[i].used)
+			continue;
+		err = fs_mount(&st->mounts[i], fsid, rdev, flags);
+		break;
+	}
+	if (err)
+		pr_err("ext2: cannot mount fs %u (device %#x) again: %d\n", fsid, rdev, err);
+}
+
+static int ext2_svc_init(struct service *s)
+{
+	struct ext2_state *st = s->state;
+
+	memset(st, 0, sizeof(*st));
+	ext2_core_for_each_mount(remount_one, st);
+	return 0;
+}
+
+const struct service_ops ext2_service_ops = {
+	.init = ext2_svc_init,
+	.handle = ext2_svc_handle,
+};
