@@ -80,6 +80,7 @@ struct proc_entry {
 
 static const struct proc_entry axolotl_entries[] = {
 	FILE_ENTRY("stats", 32, proc_show_axolotl_stats),
+	FILE_ENTRY("profile", 33, proc_show_axolotl_profile),
 };
 
 static const struct proc_entry root_entries[] = {
