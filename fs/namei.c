@@ -137,8 +137,20 @@ static int lookup_slow(struct dentry *dir, const struct qstr *name, struct dentr
 	return r;
 }
 
+int dir_fill(struct dentry *dir)
+{
+	struct inode *inode = dir->inode;
+
+	return inode->iops && inode->iops->fill_dir ? inode->iops->fill_dir(inode, dir) : 0;
+}
+
 int lookup_child(struct dentry *dir, const struct qstr *name, struct dentry **out)
 {
+	int r = dir_fill(dir);
+
+	*out = NULL;
+	if (r)
+		return r;
 	*out = d_lookup(dir, name);
 	return *out ? 0 : lookup_slow(dir, name, out);
 }
@@ -263,6 +275,9 @@ int create_in(struct dentry *dir, const struct qstr *name, bool slash, make_fn m
 
 	if (!S_ISDIR(dir->inode->mode))
 		return -ENOTDIR;
+	r = dir_fill(dir);
+	if (r)
+		return r;
 	d = d_alloc(dir, name);
 	if (!d)
 		return -ENOMEM;

@@ -24,6 +24,7 @@
  * the generators take under it; separately, inode lock then dcache_lock.
  */
 #include <fs/procfs.h>
+#include <svc/fault_inject.h>
 #include <fs/dcache.h>
 #include <fs/fdtable.h>
 #include <kernel/proc.h>
@@ -52,8 +53,9 @@ struct proc_entry {
 	const char *name;
 	enum proc_kind kind;
 	unsigned mode;
-	uint64_t ino;	   /* fixed entries; those under /proc/PID compute theirs */
-	proc_show_fn show; /* PROC_FILE */
+	uint64_t ino;	     /* fixed entries; those under /proc/PID compute theirs */
+	proc_show_fn show;   /* PROC_FILE */
+	proc_write_fn write; /* PROC_FILE that root may write, line by line */
 	const struct proc_entry *children;
 	size_t nr_children;
 };
@@ -80,8 +82,13 @@ struct proc_entry {
 
 static const struct proc_entry axolotl_entries[] = {
 	FILE_ENTRY("stats", 32, proc_show_axolotl_stats),
-	FILE_ENTRY("profile", 33, proc_show_axolotl_profile),
 };
+
+#define WRITABLE_ENTRY(n, i, fn, wfn)                                                             \
+	{                                                                                         \
+		.name = (n), .kind = PROC_FILE, .mode = S_IFREG | 0644, .ino = (i), .show = (fn), \
+		.write = (wfn)                                                                    \
+	}
 
 static const struct proc_entry root_entries[] = {
 	FILE_ENTRY("meminfo", 2, proc_show_meminfo),
@@ -98,6 +105,8 @@ static const struct proc_entry root_entries[] = {
 	  .ino = 10,
 	  .children = axolotl_entries,
 	  .nr_children = ARRAY_SIZE(axolotl_entries) },
+	FILE_ENTRY("services", 11, proc_show_services),
+	WRITABLE_ENTRY("fault_inject", 12, proc_show_fault_inject, svc_fault_configure),
 };
 
 static const struct proc_entry root_entry = {
@@ -202,14 +211,14 @@ static void seq_free(struct seqbuf *s)
 	kfree(s);
 }
 
-/* Generates the file's text; only reading is allowed (0444, whoever asks). */
+/* Generates the file's text; writing only where the entry takes it. */
 static int file_open(struct inode *inode, struct file *f)
 {
 	const struct proc_entry *e = inode->private;
 	struct seqbuf *s;
 	int r;
 
-	if (f->fmode & FMODE_WRITE)
+	if ((f->fmode & FMODE_WRITE) && !e->write)
 		return -EACCES;
 	s = kzalloc(sizeof(*s));
 	if (!s)
@@ -241,6 +250,34 @@ static ssize_t file_read(struct file *f, const struct iobuf *buf, int64_t *pos)
 		return r;
 	*pos += (int64_t)n;
 	return (ssize_t)n;
+}
+
+#define WRITE_MAX 256 /* bytes one write to a writable file may carry */
+
+/* Hands each line of what was written to the entry; the first error fails the write. */
+static ssize_t file_write(struct file *f, const struct iobuf *buf, int64_t *pos)
+{
+	const struct proc_entry *e = f->inode->private;
+	char text[WRITE_MAX + 1], *line = text;
+	int r;
+
+	if (buf->len > WRITE_MAX)
+		return -EINVAL;
+	r = iobuf_read(text, buf, 0, buf->len);
+	if (r)
+		return r;
+	text[buf->len] = 0;
+	while (*line) {
+		char *end = strchr(line, '\n');
+
+		if (end)
+			*end = 0;
+		if (*line && (r = e->write(line)) < 0)
+			return r;
+		line = end ? end + 1 : line + strlen(line);
+	}
+	*pos += (int64_t)buf->len;
+	return (ssize_t)buf->len;
 }
 
 /* SEEK_SET, SEEK_CUR and SEEK_END (over the generated text); others are -EINVAL. */
@@ -654,6 +691,7 @@ static const struct file_ops proc_fops[PROC_KINDS] = {
 	[PROC_DIR] = { .readdir = dcache_readdir },
 	[PROC_FILE] = { .open = file_open,
 			.read = file_read,
+			.write = file_write,
 			.lseek = file_lseek,
 			.release = file_release },
 	[PROC_PID_DIR] = { .open = pid_dir_open, .readdir = pid_dir_readdir },

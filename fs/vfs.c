@@ -428,6 +428,10 @@ int vfs_umount_at(struct dentry *base, const char *target, unsigned lookup_flags
 		dentry_put(d);
 		return -EINVAL;
 	}
+	if (m->mountpoint && m->sb->ops->sync_fs && (r = m->sb->ops->sync_fs(m->sb))) {
+		dentry_put(d); /* -EWAIT: the call runs again once the data is written */
+		return r;
+	}
 	r = m->mountpoint ? detach_mount(m, d) : -EBUSY;
 	dentry_put(d);
 	if (r)
@@ -558,6 +562,21 @@ static void mount_root(void)
 	__atomic_store_n(&root_mount, m, __ATOMIC_RELEASE);
 }
 
+/* devtmpfs on /dev and procfs on /proc of the root, making the directories if needed. */
+static int mount_kernel_fs(void)
+{
+	int r = vfs_mkdir(NULL, "/dev", 0755);
+
+	if (!r || r == -EEXIST)
+		r = vfs_mount("devtmpfs", NULL, "/dev", "devtmpfs", 0, NULL);
+	if (r)
+		return r;
+	r = vfs_mkdir(NULL, "/proc", 0555);
+	if (!r || r == -EEXIST)
+		r = vfs_mount("proc", NULL, "/proc", "proc", 0, NULL);
+	return r;
+}
+
 void vfs_init(void)
 {
 	int r;
@@ -568,15 +587,43 @@ void vfs_init(void)
 	devfs_init();
 	procfs_init();
 	mount_root();
-	r = vfs_mkdir(NULL, "/dev", 0755);
-	if (!r)
-		r = vfs_mount("devtmpfs", NULL, "/dev", "devtmpfs", 0, NULL);
+	r = mount_kernel_fs();
 	if (r)
-		panic("vfs: cannot mount devtmpfs on /dev (error %d)", r);
-	r = vfs_mkdir(NULL, "/proc", 0555);
-	if (!r)
-		r = vfs_mount("proc", NULL, "/proc", "proc", 0, NULL);
-	if (r)
-		panic("vfs: cannot mount procfs on /proc (error %d)", r);
+		panic("vfs: cannot mount devtmpfs on /dev and procfs on /proc (error %d)", r);
 	pr_info("vfs: tmpfs on /, devtmpfs on /dev, procfs on /proc\n");
+}
+
+int vfs_set_root(const char *source, const char *fstype)
+{
+	const struct fs_type *type = find_fs_type(fstype);
+	struct mount *m, *old, *x, *next;
+	struct super_block *sb;
+	unsigned long flags;
+	int r;
+
+	if (!type)
+		return -ENODEV;
+	r = type->mount(type, source, 0, NULL, &sb);
+	if (r)
+		return r;
+	sb->flags = mount_flags(0);
+	m = mount_alloc(sb, source);
+	if (!m) {
+		super_kill(sb);
+		return -ENOMEM;
+	}
+	sb->root->mount = m;
+	flags = spin_lock_irqsave(&dcache_lock);
+	old = root_mount;
+	list_for_each_entry_safe (x, next, &mounts, node)
+		list_del(
+			&x->node); /* the old tree stays, unreachable, with what is mounted in it */
+	list_add_tail(&m->node, &mounts);
+	__atomic_store_n(&root_mount, m, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&dcache_lock, flags);
+	(void)old;
+	r = mount_kernel_fs();
+	if (r)
+		pr_err("vfs: %s on / has no /dev or /proc (error %d)\n", source, r);
+	return 0;
 }

@@ -160,6 +160,9 @@ static int image_open(const char *path, struct image *im)
 	if (!err && !(st.mode & 0111))
 		err = -EACCES;
 	im->size = st.size;
+	if (!err &&
+	    im->file->inode->iops->populate) /* all of it in memory before anything changes */
+		err = im->file->inode->iops->populate(im->file->inode);
 	im->head = err ? NULL : kmalloc(HEAD_SIZE);
 	if (!err && !im->head)
 		err = -ENOMEM;

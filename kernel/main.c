@@ -25,10 +25,12 @@
 #include <arch/x86_64/cpu_setup.h>
 #include <kernel/cmdline.h>
 #include <kernel/ktest.h>
+#include <svc/fault_inject.h>
+#include <fs/ext2_vfs.h>
+#include <fs/writeback.h>
 #include <kernel/monitor.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
-#include <kernel/profile.h>
 #include <kernel/thread.h>
 #include <kernel/time.h>
 #include <mm/kmap.h>
@@ -118,6 +120,15 @@ static void files_init(void)
 	}
 }
 
+/* Rules for the service framework from the command line. */
+static void services_init(void)
+{
+	const char *rule = cmdline_get(&kernel_cmdline, "fault_inject");
+
+	if (rule && svc_fault_configure(rule))
+		pr_err("fault_inject=%s: not a rule (SERVICE:KIND:WHEN)\n", rule);
+}
+
 static void start_kernel_thread(const char *name, thread_fn_t fn, void *arg)
 {
 	struct thread *t = kthread_create(name, fn, arg);
@@ -127,16 +138,12 @@ static void start_kernel_thread(const char *name, thread_fn_t fn, void *arg)
 	kthread_detach(t);
 }
 
-static void start_first_program(void)
+/* init as pid 1, or the kernel monitor when asked or when init cannot start. */
+static void start_init_or_monitor(void)
 {
-	const char *sel = cmdline_get(&kernel_cmdline, "ktest");
 	const char *init = cmdline_get(&kernel_cmdline, "init");
 	int err;
 
-	if (sel && *sel) {
-		start_kernel_thread("ktest", ktest_main, (void *)sel);
-		return;
-	}
 	if (!cmdline_has(&kernel_cmdline, "monitor")) {
 		err = proc_start_init(init && *init ? init : "/sbin/init");
 		if (!err)
@@ -144,6 +151,54 @@ static void start_first_program(void)
 		pr_err("cannot start init (%d); starting the kernel monitor\n", err);
 	}
 	start_kernel_thread("monitor", monitor_main, NULL);
+}
+
+/* Reads a program into the page cache (the first exec runs where it cannot wait). */
+static void prefetch(const char *path)
+{
+	struct file *f;
+
+	if (vfs_openat(NULL, path, O_RDONLY, 0, &f))
+		return;
+	if (f->inode->iops->populate)
+		f->inode->iops->populate(f->inode);
+	file_put(f);
+}
+
+/* root=DEVICE: mounts it as / (waiting for the disk, so in a kernel thread), then init. */
+static void mount_root_then_init(void *device)
+{
+	const char *init = cmdline_get(&kernel_cmdline, "init");
+	int err = vfs_set_root(device, "ext2");
+
+	if (err)
+		pr_err("root=%s: cannot mount it (%d); the root stays the initramfs\n",
+		       (const char *)device, err);
+	else
+		pr_info("vfs: %s (ext2) on /\n", (const char *)device);
+	prefetch(init && *init ? init : "/sbin/init");
+	start_init_or_monitor();
+	kthread_exit(0);
+}
+
+static void start_first_program(void)
+{
+	const char *sel = cmdline_get(&kernel_cmdline, "ktest");
+	const char *root = cmdline_get(&kernel_cmdline, "root");
+
+	if (sel && *sel)
+		start_kernel_thread("ktest", ktest_main, (void *)sel);
+	else if (root && *root)
+		start_kernel_thread("rootfs", mount_root_then_init, (void *)root);
+	else
+		start_init_or_monitor();
+}
+
+/* The storage stack: the block cache's users and the flusher (the devices came from PCI). */
+static void storage_init(void)
+{
+	ext2_init();
+	writeback_init();
 }
 
 __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info)
@@ -161,13 +216,14 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info)
 	pr_info("Axolotl %s booting, command line '%s'\n", AXOLOTL_VERSION, boot_info.cmdline);
 	cpu_init();
 	memory_init();
-	profile_init();
 	interrupts_init();
 	clock_realtime_init();
 	random_init();
 	futex_init();
 	proc_init();
 	files_init();
+	services_init();
+	storage_init();
 	banner();
 	start_first_program();
 	cpu_loop_restart();

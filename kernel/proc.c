@@ -4,6 +4,9 @@
  * process system calls (sys/proc.c), exec, the fault path, and kmain.
  */
 #include <kernel/proc.h>
+#include <svc/service.h>
+#include <arch/x86_64/cpu.h>
+#include <fs/writeback.h>
 #include <kernel/thread.h>
 #include <kernel/panic.h>
 #include <kernel/power.h>
@@ -235,6 +238,7 @@ void uthread_free(struct thread *t)
 	if (t->tid != t->proc->pid)
 		pid_free(t->tid);
 	sigpending_release(&t->sigpending);
+	svc_thread_exit(t);
 	kmem_cache_free(&fpu_cache, t->fpu);
 	kmem_cache_free(&thread_cache, t);
 }
@@ -290,8 +294,11 @@ static void proc_finish(struct process *p)
 		dentry_put(p->root);
 	p->root = NULL;
 	if (p == init_proc) {
+		/* The last sync runs in a kernel thread; init stays a zombie nobody reaps. */
 		pr_info("init exited (status %#x); powering off\n", p->exit_status);
-		machine_poweroff(init_exit_code(p->exit_status));
+		p->state = PROC_ZOMBIE;
+		writeback_shutdown_then_poweroff(init_exit_code(p->exit_status));
+		return;
 	}
 	tty_session_exit(p); /* a session leader hangs up its terminal */
 	ktimer_cancel(&p->itimer);
@@ -530,9 +537,14 @@ int proc_start_init(const char *path)
 	if (!err)
 		err = exec_args_push(&args, path, false);
 	if (!err) {
+		/* exec works on the current thread: be init's for a moment (from boot or a kthread). */
+		struct thread *self = cpu->current;
+		unsigned long irq = irq_save();
+
 		cpu->current = t;
 		err = exec_program(path, &args);
-		cpu->current = cpu->idle;
+		cpu->current = self;
+		irq_restore(irq);
 	}
 	exec_args_free(&args);
 	if (!err)

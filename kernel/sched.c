@@ -17,6 +17,8 @@
  * reaped (its stack freed) by whoever runs next, after the lock is dropped.
  */
 #include <kernel/thread.h>
+#include <kernel/config.h>
+#include <svc/service.h>
 #include <kernel/time.h>
 #include <kernel/timer.h>
 #include <kernel/panic.h>
@@ -223,6 +225,8 @@ void sched_tick(bool from_user)
 			cur->system_ticks++;
 		if (--cur->slice <= 0)
 			cpu->need_resched = true;
+		if (cur->service)
+			svc_tick(cur->service, 1000000000ull / HZ);
 	}
 	spin_unlock_irqrestore(&rq_lock, flags);
 	ktimers_run(clock_ns());
@@ -238,6 +242,8 @@ void sched_preempt_point(bool interrupted_with_irqs_on)
 	struct percpu *cpu = this_cpu();
 	struct thread *cur = cpu->current;
 
+	if (cur->service && interrupted_with_irqs_on)
+		svc_watchdog_check(); /* a hung service request ends here */
 	if (cpu->need_resched && interrupted_with_irqs_on && cpu->preempt_count == 0 &&
 	    cpu->irq_depth == 0 && !cur->idle && !cur->user)
 		schedule();
@@ -324,7 +330,10 @@ void sched_signal_wake(struct thread *t)
 {
 	unsigned long flags = spin_lock_irqsave(&rq_lock);
 
-	if ((t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING) && t->restart_syscall) {
+	if (t->wait.flags & WAIT_UNINTERRUPTIBLE) {
+		/* A service call: the signal waits until the call is done. */
+	} else if ((t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING) &&
+		   t->restart_syscall) {
 		if (t->state == THREAD_SLEEPING)
 			list_del(&t->run_node);
 		enqueue_locked(t);

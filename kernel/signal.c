@@ -155,6 +155,11 @@ bool signal_pending(struct thread *t)
 	return deliverable(t) != 0;
 }
 
+bool signal_ends_wait(struct thread *t)
+{
+	return !(t->wait.flags & WAIT_UNINTERRUPTIBLE) && signal_pending(t);
+}
+
 /* Makes t run if it is parked in an interruptible call and would take sig. */
 static void wake_for(struct thread *t, int sig)
 {

@@ -72,13 +72,13 @@ void syscall_run(struct thread *t)
 		ret = invoke(&t->uregs);
 		if (ret != -EWAIT)
 			break;
-		if (signal_pending(t)) {
+		if (signal_ends_wait(t)) {
 			signal_interrupt_call(t); /* a signal ends the wait before it starts */
 			return;
 		}
 		sched_user_park(t, true); /* returns only if woken before it parked */
 		wait_detach(&t->wait);
-		if (signal_pending(t)) {
+		if (signal_ends_wait(t)) {
 			signal_interrupt_call(t);
 			return;
 		}

@@ -39,7 +39,7 @@ static void resume_work(struct thread *t)
 		t->restart_syscall = false;
 		wait_detach(&t->wait);
 		irq_enable();
-		if (signal_pending(t))
+		if (signal_ends_wait(t))
 			signal_interrupt_call(t);
 		else
 			syscall_run(t);

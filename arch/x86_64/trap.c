@@ -6,6 +6,7 @@
  * on, while a fault in the idle context, an interrupt handler or with a
  * lock held is a panic.
  */
+#include <svc/service.h>
 #include <arch/x86_64/trap.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/gdt.h>
@@ -197,6 +198,12 @@ static void kernel_fault(struct trap_frame *f)
 
 	if (fixup && f->vector != VEC_DOUBLE_FAULT && user_access_fault(f, t, fixup))
 		return;
+	if (svc_can_recover()) {
+		/* A service crashed: report it, then rebuild the service (svc/service.c). */
+		trap_report(f);
+		lapic_eoi_all_in_service();
+		svc_crash(exception_name(f->vector));
+	}
 	if (fatal)
 		printk_break_lock(); /* the fault may have hit inside printk */
 	trap_report(f);

@@ -361,14 +361,15 @@ static int op_mount(struct ext2_state *st, uint32_t fsid, struct svc_reader *r,
 	if (err)
 		return err;
 	err = root_check(fs);
-	ext2_txn_abort(fs);
-	if (err) {
-		fs->used = false;
-		return err;
+	if (!err) {
+		svc_put_u64(w, EXT2_ROOT_INO);
+		svc_put_u32(w, fs->block_size);
+		err = put_attr_of(fs, EXT2_ROOT_INO, w);
 	}
-	svc_put_u64(w, EXT2_ROOT_INO);
-	svc_put_u32(w, fs->block_size);
-	return 0;
+	ext2_txn_abort(fs);
+	if (err)
+		fs->used = false;
+	return err;
 }
 
 /* One request on a mounted file system, in a transaction. */

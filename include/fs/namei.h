@@ -38,6 +38,8 @@ void nd_release(struct nameidata *nd);
 int walk_parent(struct nameidata *nd);
 /* The child name of dir (referenced), from the tree or the file system; mounts not crossed. */
 int lookup_child(struct dentry *dir, const struct qstr *name, struct dentry **out);
+/* Makes a directory that is read in on demand (ext2) hold all its names; 0, -EWAIT, -EIO. */
+int dir_fill(struct dentry *dir);
 /* Whether the last component is a plain name (not "", "." or ".."). */
 bool last_is_normal(const struct nameidata *nd);
 /*

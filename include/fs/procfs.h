@@ -32,6 +32,8 @@ void seq_write(struct seqbuf *s, const void *data, size_t n);
  * 0, or -ENOENT when the process pid is gone. pid is 0 outside /proc/PID.
  */
 typedef int (*proc_show_fn)(struct seqbuf *s, int pid);
+/* Writable files: takes one line written (NUL-terminated, no newline); 0 or -errno. */
+typedef int (*proc_write_fn)(const char *line);
 
 int proc_show_meminfo(struct seqbuf *s, int pid);
 int proc_show_uptime(struct seqbuf *s, int pid);
@@ -41,7 +43,8 @@ int proc_show_version(struct seqbuf *s, int pid);
 int proc_show_stat(struct seqbuf *s, int pid);
 int proc_show_loadavg(struct seqbuf *s, int pid);
 int proc_show_axolotl_stats(struct seqbuf *s, int pid);
-int proc_show_axolotl_profile(struct seqbuf *s, int pid);
+int proc_show_services(struct seqbuf *s, int pid);
+int proc_show_fault_inject(struct seqbuf *s, int pid);
 int proc_show_pid_stat(struct seqbuf *s, int pid);
 int proc_show_pid_status(struct seqbuf *s, int pid);
 int proc_show_pid_cmdline(struct seqbuf *s, int pid);

@@ -49,6 +49,7 @@ struct fs_type;
 struct mount;
 struct dir_context;
 struct vfs_attr;
+struct page;
 
 /*
  * Operations on inodes. Directory operations are called with the
@@ -58,6 +59,13 @@ struct vfs_attr;
 struct inode_ops {
 	/* Fills d->inode from the backing store; NULL: the dentry tree is complete. */
 	int (*lookup)(struct inode *dir, struct dentry *d);
+	/*
+	 * Directories read into the tree on first use (ext2): makes every entry
+	 * of dir a child of d. Called without locks before names in dir are
+	 * looked up or made; 0 at once when it was done before; may return
+	 * -EWAIT (user threads) or block (kernel threads).
+	 */
+	int (*fill_dir)(struct inode *dir, struct dentry *d);
 	int (*create)(struct inode *dir, struct dentry *d, unsigned mode);
 	int (*mkdir)(struct inode *dir, struct dentry *d, unsigned mode);
 	int (*mknod)(struct inode *dir, struct dentry *d, unsigned mode, uint32_t rdev);
@@ -80,6 +88,15 @@ struct inode_ops {
 	ssize_t (*readlink)(struct inode *inode, char *buf, size_t size);
 	/* chmod, chown, truncate, utimes; called without locks. */
 	int (*setattr)(struct inode *inode, const struct vfs_attr *attr);
+	/*
+	 * Regular files whose data is in pages (mmap, exec): the page holding
+	 * bytes [index * PAGE_SIZE, +PAGE_SIZE) with a reference, read in if
+	 * needed (zeros past the end and in holes). 0, -EWAIT (user threads:
+	 * wait and try again), -EIO, -ENOMEM. NULL: not available.
+	 */
+	int (*get_page)(struct inode *inode, uint64_t index, struct page **out);
+	/* Reads the whole file into memory (exec): 0, -EWAIT, -EIO. NULL: it is there. */
+	int (*populate)(struct inode *inode);
 };
 
 /*
@@ -170,6 +187,8 @@ struct super_ops {
 	int (*statfs)(struct super_block *sb, struct statfs *st);
 	/* Mount options changed (MS_REMOUNT with data); NULL: options are ignored. */
 	int (*remount)(struct super_block *sb, unsigned long flags, const void *data);
+	/* Before an unmount: what was written reaches the disk (0, -EWAIT, -EIO). */
+	int (*sync_fs)(struct super_block *sb);
 };
 
 /*
@@ -268,6 +287,12 @@ struct vfs_attr {
 
 /* Set-up: the root tmpfs, devfs mounted at /dev, procfs at /proc. Safe to call again. */
 void vfs_init(void);
+/*
+ * Mounts source (a block device) as the new root (root= on the command
+ * line) and mounts devtmpfs and procfs in it; the initial tmpfs tree is
+ * left behind. Kernel threads only (it waits for the file system).
+ */
+int vfs_set_root(const char *source, const char *fstype);
 /* The root of the name space, with a reference. */
 struct dentry *vfs_root(void);
 /* Where "/" is for the caller (its process's chroot, or vfs_root), with a reference. */

@@ -66,6 +66,8 @@ void signal_force(struct thread *t, const struct ksiginfo *info);
 void signal_self(int sig);
 /* Whether t has a signal it does not block pending (waits are interrupted by it). */
 bool signal_pending(struct thread *t);
+/* Whether a signal ends t's wait now: pending, and the wait is not WAIT_UNINTERRUPTIBLE. */
+bool signal_ends_wait(struct thread *t);
 
 /* On every return to user mode: stop, terminate, or run a handler. */
 void signal_deliver(struct thread *t);

@@ -20,6 +20,8 @@
 
 struct process;
 struct fpu_state;
+struct service;
+struct svc_request;
 
 enum thread_state {
 	THREAD_RUNNABLE, /* on the run queue, or running */
@@ -49,6 +51,7 @@ struct thread {
 	bool reaped;		    /* (z) stack gone; join may free it */
 	int exit_code;		    /* (o) until reaped */
 	uint64_t run_ticks;	    /* (r) timer ticks spent running */
+	struct service *service;    /* (c) the service this thread runs, or NULL */
 	struct list_head all_node;  /* (all threads lock) */
 
 	/*
@@ -79,6 +82,7 @@ struct thread {
 	uintptr_t set_child_tid;	   /* (o) written when it first runs */
 	uintptr_t robust_list;		   /* (o) */
 	uint64_t user_ticks, system_ticks; /* (r) */
+	struct svc_request *svc_pending;   /* (o) a service call the call in uregs made */
 };
 
 typedef void (*thread_fn_t)(void *arg);

@@ -35,6 +35,9 @@ struct wait_source {
 };
 
 #define WAIT_PROGRESS_WORDS 4
+/* progress[] words file-system calls keep between runs (fs/ext2_vfs.c, fs/writeback.c). */
+#define WAIT_P_TIME	    2 /* the call's time stamp */
+#define WAIT_P_SYNC	    3 /* the sync generation it waits for */
 
 struct wait;
 
@@ -63,7 +66,9 @@ struct wait {
 	int64_t partial; /* (o) bytes a waiting call already moved: what a signal makes it return */
 };
 
-#define WAIT_WOKEN (1u << 1) /* woken before the thread had parked */
+#define WAIT_WOKEN	     (1u << 1) /* woken before the thread had parked */
+/* Signals do not end this wait (a service call, like Linux's disk waits); SIGKILL does. */
+#define WAIT_UNINTERRUPTIBLE (1u << 2)
 
 /* Prepares a thread's embedded wait (once, when the thread is made). */
 void wait_init(struct wait *w);

@@ -1,0 +1,1267 @@
+/*
+ * ext2 in the core (DESIGN.md sections 5 and 6): the VFS side of the ext2
+ * file system, whose disk format is handled by the ext2 service
+ * (fs/ext2/, a restartable service thread). This file keeps what must
+ * survive a crash of the service: the list of mounts, the inodes and the
+ * names of directories read so far (in the dentry tree, as tmpfs keeps
+ * its own), symlink targets, and file data in the page cache.
+ *
+ * Every change of the name space is one request to the service
+ * (include/fs/ext2_proto.h) made with svc_call: a user thread parks until
+ * the reply and runs its system call again, which then finds the reply
+ * (svc_call matches the same request). Values that would differ between
+ * runs (the time stamp) are taken once per call and kept in the wait.
+ *
+ * A directory's entries are read into the dentry tree the first time the
+ * VFS needs them (fill_dir); from then on the tree is complete, lookups
+ * never leave the core, and every change goes to the disk through the
+ * service before the VFS changes the tree.
+ *
+ * File data never passes through the service: EXT2_BMAP says where a
+ * file's blocks are, and this file moves the pages with bios itself
+ * (reads asynchronously, for the page cache; writes from the flusher).
+ */
+#include <fs/ext2_vfs.h>
+#include <fs/ext2.h>
+#include <fs/ext2_proto.h>
+#include <fs/bcache.h>
+#include <fs/dcache.h>
+#include <fs/namei.h>
+#include <fs/pagecache.h>
+#include <fs/writeback.h>
+#include <drivers/block.h>
+#include <kernel/printk.h>
+#include <kernel/proc.h>
+#include <kernel/thread.h>
+#include <lib/compiler.h>
+#include <lib/err.h>
+#include <lib/string.h>
+#include <mm/page.h>
+#include <mm/slab.h>
+#include <svc/service.h>
+#include <uapi/errno.h>
+#include <uapi/mount.h>
+
+#define EXT2_MAX_FILE_SIZE ((int64_t)1 << 40) /* what the indirect blocks reach with 4 KiB blocks */
+#define REPLY_SMALL	   256
+#define REPLY_DIR	   16384
+#define IHASH_SIZE	   256
+
+/* A mounted ext2 file system. Lock key: (c) constant after mount, (m) mounts_lock. */
+struct ext2v_mount {
+	uint32_t fsid;		 /* (c) the device number */
+	uint32_t flags;		 /* (c) EXT2_MOUNT_* */
+	struct block_device *bd; /* (c) */
+	uint32_t block_size;	 /* (c) */
+	struct super_block *sb;	 /* (c) */
+	spinlock_t ihash_lock;
+	struct list_head ihash[IHASH_SIZE]; /* (ihash_lock) struct ext2v_inode.hash */
+	struct list_head node;		    /* (m) */
+};
+
+/* What the core keeps of an inode (inode->private). Lock key: (i) the inode's lock. */
+struct ext2v_inode {
+	struct list_head hash; /* (ihash_lock) */
+	struct inode *inode;   /* (c) */
+	bool filled;	       /* (i) directories: every entry is in the dentry tree */
+	uint64_t fill_cursor;  /* (i) where reading the directory goes on */
+	char *target;	       /* (i) symlinks: the target once read, NUL-terminated */
+	struct pagecache pc;   /* regular files */
+};
+
+static struct service *ext2_svc;
+static spinlock_t mounts_lock = SPINLOCK_INIT("ext2-mounts");
+static LIST_HEAD(mounts); /* (mounts_lock) */
+
+static const struct inode_ops ext2v_dir_iops, ext2v_file_iops, ext2v_link_iops, ext2v_node_iops;
+static const struct file_ops ext2v_dir_fops, ext2v_file_fops;
+static const struct super_ops ext2v_super_ops;
+static const struct pagecache_ops ext2v_pc_ops;
+
+static struct ext2v_mount *EM(struct super_block *sb)
+{
+	return sb->private;
+}
+
+static struct ext2v_inode *EI(struct inode *inode)
+{
+	return inode->private;
+}
+
+void ext2_core_for_each_mount(void (*fn)(uint32_t fsid, uint32_t rdev, uint32_t flags, void *ctx),
+			      void *ctx)
+{
+	unsigned long f = spin_lock_irqsave(&mounts_lock);
+	struct ext2v_mount *m;
+
+	list_for_each_entry (m, &mounts, node)
+		fn(m->fsid, m->bd->rdev, m->flags, ctx);
+	spin_unlock_irqrestore(&mounts_lock, f);
+}
+
+/* ---- Requests ---------------------------------------------------------- */
+
+/* A request to file system fsid with room for extra payload bytes. */
+static struct svc_request *ext2v_req(enum ext2_op op, uint32_t fsid, size_t extra, size_t reply)
+{
+	struct svc_request *req = svc_request_new(op, 16 + extra, reply);
+
+	if (req) {
+		svc_msg_begin(svc_payload(req), EXT2_PROTO_VERSION);
+		svc_put_u32(svc_payload(req), fsid);
+	}
+	return req;
+}
+
+/* Sends req; on success *reader reads the reply (put *done after). */
+static int ext2v_call(struct svc_request *req, struct svc_request **done, struct svc_reader *reader)
+{
+	int r;
+
+	*done = NULL;
+	if (!req)
+		return -ENOMEM;
+	r = svc_call(ext2_svc, req, done);
+	if (!r)
+		svc_reply_reader(*done, reader);
+	return r;
+}
+
+/* The time stamp of this system call: the same in every run of it. */
+static int64_t call_time(void)
+{
+	struct wait *w;
+
+	if (!current_thread()->user)
+		return vfs_now().sec;
+	w = current_wait();
+	if (!w->progress[WAIT_P_TIME])
+		w->progress[WAIT_P_TIME] = (uint64_t)vfs_now().sec;
+	return (int64_t)w->progress[WAIT_P_TIME];
+}
+
+static void caller_ids(uint32_t *uid, uint32_t *gid)
+{
+	struct process *p = current_thread()->user ? current_proc() : NULL;
+
+	*uid = p ? p->euid : 0;
+	*gid = p ? p->egid : 0;
+}
+
+/* ---- Inodes ------------------------------------------------------------ */
+
+static void apply_attr_locked(struct inode *inode, const struct ext2_attr *a)
+{
+	inode->mode = a->mode;
+	inode->nlink = a->nlink;
+	inode->uid = a->uid;
+	inode->gid = a->gid;
+	inode->blocks = a->blocks;
+	inode->atime = (struct vfs_timespec){ a->atime, 0 };
+	inode->mtime = (struct vfs_timespec){ a->mtime, 0 };
+	inode->ctime = (struct vfs_timespec){ a->ctime, 0 };
+	if (!S_ISREG(inode->mode) || !EI(inode)->pc.nr_dirty)
+		inode->size = a->size; /* the core's size of a file being written is newer */
+}
+
+static void apply_attr(struct inode *inode, const struct ext2_attr *a)
+{
+	unsigned long f = spin_lock_irqsave(&inode->lock);
+
+	apply_attr_locked(inode, a);
+	spin_unlock_irqrestore(&inode->lock, f);
+}
+
+static void set_ops(struct inode *inode)
+{
+	switch (inode->mode & S_IFMT) {
+	case S_IFDIR:
+		inode->iops = &ext2v_dir_iops;
+		inode->fops = &ext2v_dir_fops;
+		break;
+	case S_IFREG:
+		inode->iops = &ext2v_file_iops;
+		inode->fops = &ext2v_file_fops;
+		break;
+	case S_IFLNK:
+		inode->iops = &ext2v_link_iops;
+		break;
+	default:
+		inode->iops = &ext2v_node_iops; /* devices and FIFOs: open finds their driver */
+		break;
+	}
+}
+
+static struct inode *ihash_find_locked(struct ext2v_mount *m, uint64_t ino)
+{
+	struct ext2v_inode *ei;
+
+	list_for_each_entry (ei, &m->ihash[ino % IHASH_SIZE], hash)
+		if (ei->inode->ino == ino)
+			return ei->inode;
+	return NULL;
+}
+
+/* A new core inode for a, in the hash; NULL when out of memory. */
+static struct inode *new_inode(struct ext2v_mount *m, const struct ext2_attr *a)
+{
+	struct inode *inode = inode_alloc(m->sb, a->mode);
+	struct ext2v_inode *ei = kzalloc(sizeof(*ei));
+
+	if (!inode || !ei ||
+	    (S_ISREG(a->mode) && pagecache_init(&ei->pc, inode, &ext2v_pc_ops, m))) {
+		kfree(ei);
+		if (inode)
+			inode_put(inode);
+		return NULL;
+	}
+	ei->inode = inode;
+	inode->private = ei;
+	inode->ino = a->ino;
+	inode->rdev = a->rdev;
+	apply_attr_locked(inode, a);
+	inode->btime = inode->ctime;
+	set_ops(inode);
+	return inode;
+}
+
+/* The core inode of a, made if it is not known yet; referenced. NULL when out of memory. */
+static struct inode *ext2v_iget(struct ext2v_mount *m, const struct ext2_attr *a)
+{
+	unsigned long f = spin_lock_irqsave(&m->ihash_lock);
+	struct inode *inode = ihash_find_locked(m, a->ino);
+
+	if (inode && __atomic_load_n(&inode->refcount, __ATOMIC_ACQUIRE) > 0)
+		inode_get(inode);
+	else
+		inode = NULL;
+	spin_unlock_irqrestore(&m->ihash_lock, f);
+	if (inode)
+		return inode;
+	inode = new_inode(m, a);
+	if (!inode)
+		return NULL;
+	f = spin_lock_irqsave(&m->ihash_lock);
+	list_add(&EI(inode)->hash, &m->ihash[a->ino % IHASH_SIZE]);
+	spin_unlock_irqrestore(&m->ihash_lock, f);
+	return inode;
+}
+
+static void evict_done(struct svc_request *req)
+{
+	if (req->status)
+		pr_warn("ext2: freeing an unlinked inode failed (%d)\n", req->status);
+	svc_request_put(req);
+}
+
+/* The last reference is gone: forget the inode; an unlinked one is freed on the disk. */
+static void ext2v_evict(struct inode *inode)
+{
+	struct ext2v_mount *m = EM(inode->sb);
+	struct ext2v_inode *ei = EI(inode);
+	unsigned long f = spin_lock_irqsave(&m->ihash_lock);
+
+	list_del(&ei->hash);
+	spin_unlock_irqrestore(&m->ihash_lock, f);
+	if (S_ISREG(inode->mode))
+		pagecache_destroy(&ei->pc);
+	if (inode->nlink == 0 && !(m->flags & EXT2_MOUNT_RDONLY)) {
+		struct svc_request *req = ext2v_req(EXT2_EVICT, m->fsid, 8, 16);
+
+		if (req) {
+			svc_put_u64(svc_payload(req), inode->ino);
+			svc_submit(ext2_svc, req, evict_done, NULL);
+		}
+	}
+	kfree(ei->target);
+	kfree(ei);
+}
+
+/* ---- Directories: reading them into the tree ---------------------------- */
+
+/* Adds one entry read from the disk, unless the tree has the name already. */
+static int add_entry(struct dentry *dir, const char *name, size_t len, const struct ext2_attr *a)
+{
+	struct qstr q = { name, len };
+	struct dentry *d, *old;
+	struct inode *inode;
+	unsigned long f;
+
+	old = d_lookup(dir, &q);
+	if (old) {
+		dentry_put(old);
+		return 0;
+	}
+	inode = ext2v_iget(EM(dir->inode->sb), a);
+	d = inode ? d_alloc(dir, &q) : NULL;
+	if (!d) {
+		if (inode)
+			inode_put(inode);
+		return -ENOMEM;
+	}
+	d_instantiate(d, inode);
+	f = spin_lock_irqsave(&dir->inode->lock);
+	old = d_lookup(dir, &q);
+	if (!old)
+		d_link(d);
+	spin_unlock_irqrestore(&dir->inode->lock, f);
+	if (old)
+		dentry_put(old);
+	dentry_put(d);
+	return 0;
+}
+
+/* Adds the entries of one EXT2_READDIR reply; returns the next cursor (0: the end) or -errno. */
+static int64_t add_entries(struct dentry *dir, struct svc_reader *r)
+{
+	uint64_t next = svc_get_u64(r);
+	uint32_t count = svc_get_u32(r);
+	char name[EXT2_NAME_MAX + 1];
+
+	for (uint32_t i = 0; i < count && !r->error; i++) {
+		struct ext2_attr a;
+		long len = svc_get_str(r, name, sizeof(name));
+		int err;
+
+		if (len <= 0 || ext2_get_attr(r, &a) || !strcmp(name, ".") || !strcmp(name, ".."))
+			return -EIO;
+		err = add_entry(dir, name, (size_t)len, &a);
+		if (err)
+			return err;
+	}
+	return r->error || next > INT64_MAX ? -EIO : (int64_t)next;
+}
+
+static int ext2v_fill_dir(struct inode *inode, struct dentry *dir)
+{
+	struct ext2v_inode *ei = EI(inode);
+
+	while (!READ_ONCE(ei->filled)) {
+		struct svc_request *req = ext2v_req(EXT2_READDIR, EM(inode->sb)->fsid, 16,
+						    REPLY_DIR);
+		struct svc_request *done;
+		struct svc_reader r;
+		int64_t next;
+		int err;
+
+		if (req) {
+			svc_put_u64(svc_payload(req), inode->ino);
+			svc_put_u64(svc_payload(req), READ_ONCE(ei->fill_cursor));
+		}
+		err = ext2v_call(req, &done, &r);
+		next = err ? err : add_entries(dir, &r);
+		svc_request_put(done);
+		if (next < 0)
+			return (int)next;
+		if (next == 0)
+			WRITE_ONCE(ei->filled, true);
+		else
+			WRITE_ONCE(ei->fill_cursor, (uint64_t)next);
+	}
+	return 0;
+}
+
+static int ext2v_readdir(struct file *f, struct dir_context *ctx)
+{
+	int r = ext2v_fill_dir(f->inode, f->dentry);
+
+	return r ? r : dcache_readdir(f, ctx);
+}
+
+/* ---- Directories: changes ------------------------------------------------ */
+
+static void dir_changed(struct inode *dir, int nlink_delta)
+{
+	dir->nlink = (uint32_t)((int32_t)dir->nlink + nlink_delta);
+	dir->mtime = dir->ctime = (struct vfs_timespec){ call_time(), 0 };
+}
+
+/* Sends req and makes the inode its reply describes d's; dir's lock is held. */
+static int make_from_reply(struct inode *dir, struct dentry *d, struct svc_request *req)
+{
+	struct svc_request *done;
+	struct svc_reader r;
+	struct ext2_attr a;
+	struct inode *inode;
+	int err = ext2v_call(req, &done, &r);
+
+	if (!err && ext2_get_attr(&r, &a))
+		err = -EIO;
+	if (!err) {
+		inode = ext2v_iget(EM(dir->sb), &a);
+		if (inode) {
+			d_instantiate(d, inode);
+			dir_changed(dir, S_ISDIR(a.mode) ? 1 : 0);
+		} else {
+			err = -ENOMEM;
+		}
+	}
+	svc_request_put(done);
+	return err;
+}
+
+static struct svc_request *named_req(enum ext2_op op, struct inode *dir, struct dentry *d,
+				     size_t extra, size_t reply)
+{
+	struct svc_request *req = ext2v_req(op, EM(dir->sb)->fsid, 16 + d->name_len + extra, reply);
+
+	if (req) {
+		svc_put_u64(svc_payload(req), dir->ino);
+		svc_put_str(svc_payload(req), d->name, d->name_len);
+	}
+	return req;
+}
+
+static int ext2v_mknod(struct inode *dir, struct dentry *d, unsigned mode, uint32_t rdev)
+{
+	struct svc_request *req = named_req(EXT2_CREATE, dir, d, 32, REPLY_SMALL);
+	uint32_t uid, gid;
+
+	caller_ids(&uid, &gid);
+	if (req) {
+		svc_put_u32(svc_payload(req), mode);
+		svc_put_u32(svc_payload(req), rdev);
+		svc_put_u32(svc_payload(req), uid);
+		svc_put_u32(svc_payload(req), gid);
+		svc_put_i64(svc_payload(req), call_time());
+	}
+	return make_from_reply(dir, d, req);
+}
+
+static int ext2v_create(struct inode *dir, struct dentry *d, unsigned mode)
+{
+	return ext2v_mknod(dir, d, mode, 0);
+}
+
+static int ext2v_symlink(struct inode *dir, struct dentry *d, const char *target)
+{
+	size_t len = strlen(target);
+	struct svc_request *req = named_req(EXT2_SYMLINK, dir, d, len + 32, REPLY_SMALL);
+	uint32_t uid, gid;
+	int err;
+
+	caller_ids(&uid, &gid);
+	if (req) {
+		svc_put_bytes(svc_payload(req), target, len);
+		svc_put_u32(svc_payload(req), uid);
+		svc_put_u32(svc_payload(req), gid);
+		svc_put_i64(svc_payload(req), call_time());
+	}
+	err = make_from_reply(dir, d, req);
+	if (!err && !EI(d->inode)->target) {
+		EI(d->inode)->target = kmalloc(len + 1);
+		if (EI(d->inode)->target)
+			memcpy(EI(d->inode)->target, target, len + 1);
+	}
+	return err;
+}
+
+/* Sends req whose reply is the attributes of inode, and applies them. */
+static int call_for_attr(struct inode *inode, struct svc_request *req)
+{
+	struct svc_request *done;
+	struct svc_reader r;
+	struct ext2_attr a;
+	int err = ext2v_call(req, &done, &r);
+
+	if (!err && ext2_get_attr(&r, &a))
+		err = -EIO;
+	if (!err)
+		apply_attr(inode, &a);
+	svc_request_put(done);
+	return err;
+}
+
+static int ext2v_link(struct dentry *old, struct inode *dir, struct dentry *d)
+{
+	struct inode *inode = old->inode;
+	struct svc_request *req = named_req(EXT2_LINK, dir, d, 16, REPLY_SMALL);
+	int err;
+
+	if (req) {
+		svc_put_u64(svc_payload(req), inode->ino);
+		svc_put_i64(svc_payload(req), call_time());
+	}
+	err = call_for_attr(inode, req);
+	if (err)
+		return err;
+	d_instantiate(d, inode_get(inode));
+	dir_changed(dir, 0);
+	return 0;
+}
+
+static int remove_name(struct inode *dir, struct dentry *victim, bool is_dir)
+{
+	struct svc_request *req = named_req(EXT2_UNLINK, dir, victim, 24, REPLY_SMALL);
+	int err;
+
+	if (req) {
+		svc_put_u64(svc_payload(req), victim->inode->ino);
+		svc_put_u32(svc_payload(req), is_dir);
+		svc_put_i64(svc_payload(req), call_time());
+	}
+	err = call_for_attr(victim->inode, req);
+	if (!err)
+		dir_changed(dir, is_dir ? -1 : 0);
+	return err;
+}
+
+static int ext2v_unlink(struct inode *dir, struct dentry *victim)
+{
+	return remove_name(dir, victim, false);
+}
+
+static int ext2v_rmdir(struct inode *dir, struct dentry *victim)
+{
+	if (d_has_children(victim))
+		return -ENOTEMPTY;
+	return remove_name(dir, victim, true);
+}
+
+/* What a rename did to the link counts the core keeps (the disk did the same). */
+static void renamed(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
+		    struct dentry *new, unsigned flags)
+{
+	bool moved_dir = S_ISDIR(old->inode->mode);
+
+	if (flags & RENAME_EXCHANGE) {
+		bool other_dir = S_ISDIR(new->inode->mode);
+
+		dir_changed(old_dir, (other_dir ? 1 : 0) - (moved_dir ? 1 : 0));
+		dir_changed(new_dir, (moved_dir ? 1 : 0) - (other_dir ? 1 : 0));
+		return;
+	}
+	if (new) {
+		new->inode->nlink = S_ISDIR(new->inode->mode) ? 0 : new->inode->nlink - 1;
+		if (S_ISDIR(new->inode->mode))
+			dir_changed(new_dir, -1);
+	}
+	dir_changed(old_dir, moved_dir ? -1 : 0);
+	dir_changed(new_dir, moved_dir ? 1 : 0);
+	old->inode->ctime = (struct vfs_timespec){ call_time(), 0 };
+}
+
+static int ext2v_rename(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
+			struct dentry *new, unsigned flags)
+{
+	struct svc_request *req, *done;
+	struct svc_reader r;
+	int err;
+
+	if (new && !(flags & RENAME_EXCHANGE) && S_ISDIR(new->inode->mode) && d_has_children(new))
+		return -ENOTEMPTY;
+	req = ext2v_req(EXT2_RENAME, EM(old_dir->sb)->fsid, 48 + old->name_len + new->name_len,
+			REPLY_SMALL);
+	if (req) {
+		svc_put_u64(svc_payload(req), old_dir->ino);
+		svc_put_str(svc_payload(req), old->name, old->name_len);
+		svc_put_u64(svc_payload(req), new_dir->ino);
+		svc_put_str(svc_payload(req), new->name, new->name_len);
+		svc_put_u32(svc_payload(req), flags);
+		svc_put_i64(svc_payload(req), call_time());
+	}
+	err = ext2v_call(req, &done, &r);
+	svc_request_put(done);
+	if (!err)
+		renamed(old_dir, old, new_dir, new->inode ? new : NULL, flags);
+	return err;
+}
+
+/* ---- Attributes, symlinks ------------------------------------------------ */
+
+static struct svc_request *setattr_req(struct inode *inode, unsigned valid, uint32_t mode,
+				       uint32_t uid, uint32_t gid, int64_t size, int64_t atime,
+				       int64_t mtime, int64_t ctime)
+{
+	struct svc_request *req = ext2v_req(EXT2_SETATTR, EM(inode->sb)->fsid, 64, REPLY_SMALL);
+	struct svc_writer *w = req ? svc_payload(req) : NULL;
+
+	if (w) {
+		svc_put_u64(w, inode->ino);
+		svc_put_u32(w, valid);
+		svc_put_u32(w, mode);
+		svc_put_u32(w, uid);
+		svc_put_u32(w, gid);
+		svc_put_i64(w, size);
+		svc_put_i64(w, atime);
+		svc_put_i64(w, mtime);
+		svc_put_i64(w, ctime);
+	}
+	return req;
+}
+
+static int ext2v_setattr(struct inode *inode, const struct vfs_attr *attr)
+{
+	int64_t now = call_time();
+	unsigned valid = attr->valid &
+			 (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE | ATTR_ATIME | ATTR_MTIME);
+	uint32_t mode = (inode->mode & S_IFMT) | (attr->mode & 07777);
+	int err;
+
+	if ((attr->valid & ATTR_SIZE) && !S_ISREG(inode->mode))
+		return S_ISDIR(inode->mode) ? -EISDIR : -EINVAL;
+	if ((attr->valid & ATTR_SIZE) && attr->size > EXT2_MAX_FILE_SIZE)
+		return -EFBIG;
+	if (!(attr->valid & ATTR_MODE))
+		mode = inode->mode;
+	if (attr->valid & (ATTR_KILL_SUID | ATTR_KILL_SGID)) {
+		valid |= ATTR_MODE;
+		mode &= ~(uint32_t)((attr->valid & ATTR_KILL_SUID ? S_ISUID : 0) |
+				    (attr->valid & ATTR_KILL_SGID ? S_ISGID : 0));
+	}
+	err = call_for_attr(inode, setattr_req(inode, valid, mode, attr->uid, attr->gid, attr->size,
+					       attr->atime.sec, attr->mtime.sec, now));
+	if (!err && (attr->valid & ATTR_SIZE)) {
+		unsigned long f = spin_lock_irqsave(&inode->lock);
+
+		inode->size = attr->size;
+		spin_unlock_irqrestore(&inode->lock, f);
+		pagecache_truncate(&EI(inode)->pc, attr->size);
+	}
+	return err;
+}
+
+/* Keeps a copy of the target read from the disk, unless another run kept one first. */
+static bool keep_target(struct inode *inode, const void *p, size_t len)
+{
+	char *copy = kmalloc(len + 1);
+	unsigned long f;
+
+	if (!copy)
+		return false;
+	memcpy(copy, p, len);
+	copy[len] = 0;
+	f = spin_lock_irqsave(&inode->lock);
+	if (!EI(inode)->target) {
+		EI(inode)->target = copy;
+		copy = NULL;
+	}
+	spin_unlock_irqrestore(&inode->lock, f);
+	kfree(copy);
+	return true;
+}
+
+static ssize_t ext2v_readlink(struct inode *inode, char *buf, size_t size)
+{
+	struct ext2v_inode *ei = EI(inode);
+	struct svc_request *req, *done;
+	struct svc_reader r;
+	const void *p;
+	size_t len;
+	int err;
+
+	if (!READ_ONCE(ei->target)) {
+		req = ext2v_req(EXT2_READLINK, EM(inode->sb)->fsid, 8, PAGE_SIZE + 16);
+		if (req)
+			svc_put_u64(svc_payload(req), inode->ino);
+		err = ext2v_call(req, &done, &r);
+		len = err ? 0 : svc_get_bytes(&r, &p, PAGE_SIZE - 1);
+		if (!err && (r.error || !len || memchr(p, 0, len)))
+			err = -EIO;
+		if (!err && !keep_target(inode, p, len))
+			err = -ENOMEM;
+		svc_request_put(done);
+		if (err)
+			return err;
+	}
+	len = MIN(size, strlen(ei->target));
+	memcpy(buf, ei->target, len);
+	return (ssize_t)len;
+}
+
+/* ---- Regular files ------------------------------------------------------- */
+
+static ssize_t ext2v_read(struct file *f, const struct iobuf *buf, int64_t *pos)
+{
+	return pagecache_read(&EI(f->inode)->pc, buf, pos);
+}
+
+static ssize_t ext2v_write(struct file *f, const struct iobuf *buf, int64_t *pos)
+{
+	if (EM(f->inode->sb)->flags & EXT2_MOUNT_RDONLY)
+		return -EROFS;
+	return pagecache_write(&EI(f->inode)->pc, buf, pos, READ_ONCE(f->flags) & O_APPEND,
+			       EXT2_MAX_FILE_SIZE);
+}
+
+/* Everything written reaches the disk (all files: the flusher writes in one pass). */
+static int ext2v_fsync(struct file *f, bool datasync)
+{
+	int err;
+
+	(void)datasync;
+	err = writeback_sync_all();
+	if (!err && S_ISREG(f->inode->mode))
+		err = pagecache_take_error(&EI(f->inode)->pc);
+	return err;
+}
+
+static int ext2v_populate(struct inode *inode)
+{
+	return pagecache_populate(&EI(inode)->pc);
+}
+
+static int ext2v_get_page(struct inode *inode, uint64_t index, struct page **out)
+{
+	if (!S_ISREG(inode->mode))
+		return -EINVAL;
+	return pagecache_get_page(&EI(inode)->pc, index, out);
+}
+
+/* ---- Moving pages: the page cache's methods ------------------------------ */
+
+/* A transfer of pages in flight: bios to the disk, and what to do when the last ends. */
+struct page_io {
+	struct pagecache *pc;
+	uint64_t index;
+	unsigned n;
+	int32_t pending; /* (a) bios not finished, plus one while they are being made */
+	int err;
+	struct page *pages[PC_WRITE_RUN];
+	void (*done)(struct page_io *io);
+	struct waitq wq; /* synchronous transfers wait here */
+	bool finished;
+};
+
+static void io_put(struct page_io *io)
+{
+	if (__atomic_sub_fetch(&io->pending, 1, __ATOMIC_ACQ_REL) == 0)
+		io->done(io);
+}
+
+static void bio_done(struct bio *b)
+{
+	struct page_io *io = b->priv;
+
+	if (b->status)
+		io->err = b->status;
+	kfree(b);
+	io_put(io);
+}
+
+static void submit_bio(struct page_io *io, struct ext2v_mount *m, struct bio *b)
+{
+	__atomic_add_fetch(&io->pending, 1, __ATOMIC_ACQ_REL);
+	b->done = bio_done;
+	b->priv = io;
+	block_submit(m->bd, b);
+}
+
+static uint64_t bio_sectors(const struct bio *b)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < b->nsegs; i++)
+		n += b->segs[i].len / SECTOR_SIZE;
+	return n;
+}
+
+/* Whether b can take bs bytes at phys for the sector right after its end. */
+static bool bio_extend(struct bio *b, uint64_t sector, uint64_t phys, uint32_t bs)
+{
+	struct bio_seg *last = &b->segs[b->nsegs - 1];
+
+	if (sector != b->sector + bio_sectors(b))
+		return false;
+	if (last->phys + last->len == phys && last->len <= (64u << 10)) {
+		last->len += bs;
+		return true;
+	}
+	if (b->nsegs == BIO_MAX_SEGS)
+		return false;
+	b->segs[b->nsegs++] = (struct bio_seg){ phys, bs };
+	return true;
+}
+
+/*
+ * Moves the blocks of io's pages: blk[i] is the disk block of the file's
+ * i-th block from the start of the run (0: a hole, zeroed on reads).
+ * Consecutive disk blocks go in one bio.
+ */
+static void transfer(struct page_io *io, struct ext2v_mount *m, enum bio_op op, const uint64_t *blk,
+		     uint32_t count)
+{
+	uint32_t bs = m->block_size, per_page = PAGE_SIZE / bs;
+	uint64_t sectors = bs / SECTOR_SIZE;
+	struct bio *b = NULL;
+
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t phys = page_to_phys(io->pages[i / per_page]) + (i % per_page) * bs;
+
+		if (!blk[i]) {
+			memset(phys_to_virt(phys), 0, bs);
+			continue;
+		}
+		if (b && bio_extend(b, blk[i] * sectors, phys, bs))
+			continue;
+		if (b)
+			submit_bio(io, m, b);
+		b = kzalloc(sizeof(*b));
+		if (!b) {
+			io->err = -ENOMEM;
+			return;
+		}
+		b->op = op;
+		b->sector = blk[i] * sectors;
+		b->segs[0] = (struct bio_seg){ phys, bs };
+		b->nsegs = 1;
+	}
+	if (b)
+		submit_bio(io, m, b);
+}
+
+/*
+ * Reads an EXT2_BMAP reply: count disk blocks into blk, each inside the
+ * device (a hostile disk gets -EIO); with alloc none may be a hole.
+ */
+static int parse_map(struct ext2v_mount *m, struct svc_reader *r, uint64_t *blk, uint32_t count,
+		     bool alloc)
+{
+	uint64_t dev_blocks = m->bd->sectors / (m->block_size / SECTOR_SIZE);
+	uint32_t n = svc_get_u32(r);
+
+	if (r->error || n > count)
+		return -EIO;
+	for (uint32_t i = 0; i < count; i++) {
+		blk[i] = i < n ? svc_get_u64(r) : 0;
+		if (blk[i] >= dev_blocks || (alloc && !blk[i]))
+			return -EIO;
+	}
+	return r->error ? -EIO : 0;
+}
+
+static struct svc_request *bmap_req(struct pagecache *pc, uint64_t first, uint32_t count,
+				    bool alloc)
+{
+	struct ext2v_mount *m = pc->fs;
+	struct svc_request *req = ext2v_req(EXT2_BMAP, m->fsid, 32, 128 + (size_t)count * 8);
+
+	if (req) {
+		svc_put_u64(svc_payload(req), pc->inode->ino);
+		svc_put_u64(svc_payload(req), first);
+		svc_put_u32(svc_payload(req), count);
+		svc_put_u32(svc_payload(req), alloc);
+	}
+	return req;
+}
+
+static void read_finished(struct page_io *io)
+{
+	pagecache_read_done(io->pc, io->index, io->n, io->err);
+	kfree(io);
+}
+
+/* The blocks of a read are known (in the ext2 service's thread): start the bios. */
+static void read_mapped(struct svc_request *req)
+{
+	struct page_io *io = req->cookie;
+	struct ext2v_mount *m = io->pc->fs;
+	uint32_t count = io->n * (PAGE_SIZE / m->block_size);
+	uint64_t *blk = kmalloc(count * sizeof(*blk));
+	struct svc_reader r;
+	int err = req->status;
+
+	svc_reply_reader(req, &r);
+	if (!err)
+		err = blk ? parse_map(m, &r, blk, count, false) : -ENOMEM;
+	if (!err)
+		transfer(io, m, BIO_READ, blk, count);
+	else
+		io->err = err;
+	kfree(blk);
+	svc_request_put(req);
+	io_put(io);
+}
+
+static void ext2v_start_read(struct pagecache *pc, uint64_t index, unsigned n, struct page **pages)
+{
+	struct ext2v_mount *m = pc->fs;
+	uint32_t per_page = PAGE_SIZE / m->block_size;
+	struct page_io *io = kzalloc(sizeof(*io));
+	struct svc_request *req = io ? bmap_req(pc, index * per_page, n * per_page, false) : NULL;
+
+	if (!req) {
+		kfree(io);
+		pagecache_read_done(pc, index, n, -ENOMEM);
+		return;
+	}
+	io->pc = pc;
+	io->index = index;
+	io->n = n;
+	io->pending = 1;
+	io->done = read_finished;
+	memcpy(io->pages, pages, n * sizeof(*pages));
+	svc_submit(ext2_svc, req, read_mapped, io);
+}
+
+static void sync_finished(struct page_io *io)
+{
+	unsigned long f = spin_lock_irqsave(&io->wq.lock);
+
+	io->finished = true;
+	spin_unlock_irqrestore(&io->wq.lock, f);
+	waitq_wake_all(&io->wq);
+}
+
+/* The flusher: allocates the blocks of the pages (up to size) and writes them. */
+static int ext2v_write_pages(struct pagecache *pc, uint64_t index, unsigned n, struct page **pages,
+			     int64_t size)
+{
+	struct ext2v_mount *m = pc->fs;
+	uint32_t bs = m->block_size, per_page = PAGE_SIZE / bs;
+	int64_t start = (int64_t)(index << PAGE_SHIFT);
+	int64_t end = MIN(size, (int64_t)((index + n) << PAGE_SHIFT));
+	uint32_t count = (uint32_t)((end - start + bs - 1) / bs);
+	struct page_io io = { .pc = pc, .index = index, .n = n, .pending = 1 };
+	struct svc_request *done;
+	struct svc_reader r;
+	struct ext2_attr a;
+	uint64_t *blk;
+	int err;
+
+	if (pc->inode->nlink == 0 || end <= start)
+		return 0; /* unlinked: nobody will read it */
+	blk = kmalloc(count * sizeof(*blk));
+	err = blk ? ext2v_call(bmap_req(pc, index * per_page, count, true), &done, &r) : -ENOMEM;
+	if (!err)
+		err = parse_map(m, &r, blk, count, true);
+	if (!err && !ext2_get_attr(&r, &a))
+		WRITE_ONCE(pc->inode->blocks, a.blocks);
+	if (blk)
+		svc_request_put(done);
+	if (!err) {
+		io.done = sync_finished;
+		waitq_init(&io.wq, "ext2-write");
+		memcpy(io.pages, pages, n * sizeof(*pages));
+		transfer(&io, m, BIO_WRITE, blk, count);
+		io_put(&io);
+		waitq_wait_until(&io.wq, io.finished);
+		err = io.err;
+	}
+	kfree(blk);
+	return err;
+}
+
+/* The flusher: the size and times the core has go to the disk. */
+static int ext2v_write_inode(struct pagecache *pc)
+{
+	struct inode *inode = pc->inode;
+	unsigned long f = spin_lock_irqsave(&inode->lock);
+	int64_t size = inode->size, atime = inode->atime.sec, mtime = inode->mtime.sec;
+	int64_t ctime = inode->ctime.sec;
+	struct svc_request *req, *done;
+	struct svc_reader r;
+	int err;
+
+	spin_unlock_irqrestore(&inode->lock, f);
+	if (inode->nlink == 0)
+		return 0;
+	req = setattr_req(inode, ATTR_SIZE | ATTR_ATIME | ATTR_MTIME, inode->mode, 0, 0, size,
+			  atime, mtime, ctime);
+	err = ext2v_call(req, &done, &r);
+	svc_request_put(done);
+	return err;
+}
+
+static const struct pagecache_ops ext2v_pc_ops = {
+	.start_read = ext2v_start_read,
+	.write_pages = ext2v_write_pages,
+	.write_inode = ext2v_write_inode,
+};
+
+/* ---- Mounts -------------------------------------------------------------- */
+
+static int ext2v_statfs(struct super_block *sb, struct statfs *st)
+{
+	struct svc_request *req = ext2v_req(EXT2_STATFS, EM(sb)->fsid, 0, REPLY_SMALL), *done;
+	struct svc_reader r;
+	int err = ext2v_call(req, &done, &r);
+
+	if (!err) {
+		st->f_blocks = svc_get_u64(&r);
+		st->f_bfree = st->f_bavail = svc_get_u64(&r);
+		st->f_files = svc_get_u64(&r);
+		st->f_ffree = svc_get_u64(&r);
+		st->f_bsize = svc_get_u32(&r);
+		st->f_namelen = EXT2_NAME_MAX;
+		if (r.error)
+			err = -EIO;
+	}
+	svc_request_put(done);
+	return err;
+}
+
+/* Before an unmount: everything written (-EWAIT for user threads meanwhile). */
+static int ext2v_sync_fs(struct super_block *sb)
+{
+	(void)sb;
+	return writeback_sync_all();
+}
+
+static void umount_done(struct svc_request *req)
+{
+	struct ext2v_mount *m = req->cookie;
+
+	if (bcache_sync(m->bd))
+		pr_err("ext2: %s: writing the metadata failed at unmount\n", m->bd->name);
+	bcache_drop(m->bd);
+	svc_request_put(req);
+	kfree(m);
+}
+
+/* The tree is gone and every inode evicted: the service forgets the file system. */
+static void ext2v_put_super(struct super_block *sb)
+{
+	struct ext2v_mount *m = EM(sb);
+	unsigned long f = spin_lock_irqsave(&mounts_lock);
+	struct svc_request *req;
+
+	list_del(&m->node);
+	spin_unlock_irqrestore(&mounts_lock, f);
+	req = ext2v_req(EXT2_UMOUNT, m->fsid, 0, 16);
+	if (req)
+		svc_submit(ext2_svc, req, umount_done, m);
+	else
+		kfree(m);
+}
+
+static const struct super_ops ext2v_super_ops = {
+	.evict_inode = ext2v_evict,
+	.put_super = ext2v_put_super,
+	.statfs = ext2v_statfs,
+	.sync_fs = ext2v_sync_fs,
+};
+
+/* A device named "vda" or "/dev/vda" among the registered ones, or NULL. */
+static struct block_device *block_by_name(const char *name)
+{
+	struct block_device *bd;
+
+	if (!strncmp(name, "/dev/", 5))
+		name += 5;
+	for (unsigned i = 0; (bd = block_nth(i)) != NULL; i++)
+		if (!strcmp(bd->name, name))
+			return bd;
+	return NULL;
+}
+
+/* The block device a mount names (a path to a block special file). */
+static int find_device(const char *source, struct block_device **out)
+{
+	struct dentry *d;
+	int r;
+
+	if (!source)
+		return -ENOTBLK;
+	*out = block_by_name(source);
+	if (*out)
+		return 0;
+	r = vfs_lookup(NULL, source, LOOKUP_FOLLOW, &d);
+	if (r)
+		return r;
+	if (!S_ISBLK(d->inode->mode))
+		r = -ENOTBLK;
+	else if (!(*out = block_by_rdev(d->inode->rdev)))
+		r = -ENXIO;
+	dentry_put(d);
+	return r;
+}
+
+static bool mounted(uint32_t fsid)
+{
+	unsigned long f = spin_lock_irqsave(&mounts_lock);
+	struct ext2v_mount *m;
+	bool found = false;
+
+	list_for_each_entry (m, &mounts, node)
+		found |= m->fsid == fsid;
+	spin_unlock_irqrestore(&mounts_lock, f);
+	return found;
+}
+
+/* Asks the service to mount; fills in the block size and the root's attributes. */
+static int mount_request(struct block_device *bd, uint32_t flags, uint32_t *bs,
+			 struct ext2_attr *root)
+{
+	struct svc_request *req = ext2v_req(EXT2_MOUNT, bd->rdev, 8, REPLY_SMALL), *done;
+	struct svc_reader r;
+	int err;
+
+	if (req) {
+		svc_put_u32(svc_payload(req), bd->rdev);
+		svc_put_u32(svc_payload(req), flags);
+	}
+	err = ext2v_call(req, &done, &r);
+	if (!err) {
+		root->ino = svc_get_u64(&r);
+		*bs = svc_get_u32(&r);
+		if (ext2_get_attr(&r, root) || (*bs != 1024 && *bs != 2048 && *bs != 4096) ||
+		    !S_ISDIR(root->mode))
+			err = -EIO;
+	}
+	svc_request_put(done);
+	return err;
+}
+
+static struct ext2v_mount *mount_alloc(struct block_device *bd, uint32_t flags, uint32_t bs)
+{
+	struct ext2v_mount *m = kzalloc(sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->fsid = bd->rdev;
+	m->flags = flags;
+	m->bd = bd;
+	m->block_size = bs;
+	spin_init(&m->ihash_lock, "ext2-inodes");
+	for (int i = 0; i < IHASH_SIZE; i++)
+		list_init(&m->ihash[i]);
+	return m;
+}
+
+static int ext2v_mount(const struct fs_type *type, const char *source, unsigned long flags,
+		       const void *data, struct super_block **out)
+{
+	uint32_t mflags = (flags & MS_RDONLY) ? EXT2_MOUNT_RDONLY : 0, bs = 0;
+	struct block_device *bd;
+	struct ext2_attr root;
+	struct ext2v_mount *m;
+	struct inode *inode;
+	struct super_block *sb;
+	unsigned long f;
+	int err = find_device(source, &bd);
+
+	(void)data;
+	if (!err && mounted(bd->rdev))
+		err = -EBUSY;
+	if (!err && bd->read_only)
+		mflags |= EXT2_MOUNT_RDONLY;
+	if (!err)
+		err = mount_request(bd, mflags, &bs, &root);
+	if (err)
+		return err;
+	m = mount_alloc(bd, mflags, bs);
+	sb = m ? super_alloc(type, &ext2v_super_ops) : NULL;
+	if (!sb) {
+		kfree(m);
+		return -ENOMEM;
+	}
+	sb->dev = bd->rdev;
+	sb->private = m;
+	m->sb = sb;
+	inode = ext2v_iget(m, &root);
+	sb->root = inode ? d_alloc_root(inode) : NULL;
+	if (!sb->root) {
+		if (inode)
+			inode_put(inode);
+		kfree(sb);
+		kfree(m);
+		return -ENOMEM;
+	}
+	f = spin_lock_irqsave(&mounts_lock);
+	list_add_tail(&m->node, &mounts);
+	spin_unlock_irqrestore(&mounts_lock, f);
+	*out = sb;
+	return 0;
+}
+
+/* ---- Ops tables, start-up, shutdown -------------------------------------- */
+
+static const struct inode_ops ext2v_dir_iops = {
+	.fill_dir = ext2v_fill_dir,
+	.create = ext2v_create,
+	.mkdir = ext2v_create,
+	.mknod = ext2v_mknod,
+	.symlink = ext2v_symlink,
+	.link = ext2v_link,
+	.unlink = ext2v_unlink,
+	.rmdir = ext2v_rmdir,
+	.rename = ext2v_rename,
+	.setattr = ext2v_setattr,
+};
+
+static const struct inode_ops ext2v_file_iops = {
+	.setattr = ext2v_setattr,
+	.get_page = ext2v_get_page,
+	.populate = ext2v_populate,
+};
+
+static const struct inode_ops ext2v_link_iops = {
+	.readlink = ext2v_readlink,
+	.setattr = ext2v_setattr,
+};
+
+static const struct inode_ops ext2v_node_iops = {
+	.setattr = ext2v_setattr,
+};
+
+static const struct file_ops ext2v_dir_fops = {
+	.readdir = ext2v_readdir,
+	.fsync = ext2v_fsync,
+};
+
+static const struct file_ops ext2v_file_fops = {
+	.read = ext2v_read,
+	.write = ext2v_write,
+	.fsync = ext2v_fsync,
+};
+
+static struct fs_type ext2v_type = {
+	.name = "ext2",
+	.mount = ext2v_mount,
+};
+
+/* The flusher's second half: the metadata of every mounted file system reaches its disk. */
+static int sync_metadata(void)
+{
+	struct block_device *devs[EXT2_MAX_MOUNTS];
+	unsigned long f = spin_lock_irqsave(&mounts_lock);
+	struct ext2v_mount *m;
+	int n = 0, err = 0;
+
+	list_for_each_entry (m, &mounts, node)
+		if (n < EXT2_MAX_MOUNTS && !(m->flags & EXT2_MOUNT_RDONLY))
+			devs[n++] = m->bd;
+	spin_unlock_irqrestore(&mounts_lock, f);
+	for (int i = 0; i < n; i++)
+		if (bcache_sync(devs[i]))
+			err = -EIO;
+	return err;
+}
+
+void ext2_init(void)
+{
+	struct ext2_state *state = kzalloc(sizeof(*state));
+
+	ext2_svc = state ? svc_start("ext2", &ext2_service_ops, state, 0) : NULL;
+	if (!ext2_svc) {
+		pr_err("ext2: cannot start the service\n");
+		return;
+	}
+	register_filesystem(&ext2v_type);
+	writeback_register_fs(sync_metadata, ext2_shutdown);
+}
+
+void ext2_shutdown(void)
+{
+	struct ext2v_mount *list[EXT2_MAX_MOUNTS];
+	unsigned long f = spin_lock_irqsave(&mounts_lock);
+	struct ext2v_mount *m;
+	int n = 0;
+
+	list_for_each_entry (m, &mounts, node)
+		if (n < EXT2_MAX_MOUNTS)
+			list[n++] = m;
+	spin_unlock_irqrestore(&mounts_lock, f);
+	for (int i = 0; i < n; i++) {
+		struct svc_request *req = ext2v_req(EXT2_UMOUNT, list[i]->fsid, 0, 16), *done;
+		struct svc_reader r;
+
+		if (ext2v_call(req, &done, &r))
+			pr_err("ext2: %s: unmounting at shutdown failed\n", list[i]->bd->name);
+		svc_request_put(done);
+		if (bcache_sync(list[i]->bd))
+			pr_err("ext2: %s: writing the metadata at shutdown failed\n",
+			       list[i]->bd->name);
+	}
+}

@@ -1,0 +1,605 @@
+/*
+ * The page cache (include/fs/pagecache.h). Each cached file has a hash of
+ * entries, one per page: the page, its index in the file and its state
+ * (up to date, being read, dirty, being written, failed).
+ *
+ * Data is copied to and from the caller with the cache lock dropped and
+ * a reference on the page held, so that a fault on the user's buffer is
+ * paged in normally. A page is marked dirty after its bytes were copied:
+ * a write-back that took the page before the copy sees it dirty again
+ * and writes it once more.
+ *
+ * Waiting for a read: user threads register on io_src (whose lock is the
+ * cache's lock, so no completion can slip between the look and the
+ * registration) and the call returns -EWAIT; kernel threads sleep on
+ * io_wq until the cache's I/O generation moves.
+ */
+#include <fs/pagecache.h>
+#include <fs/writeback.h>
+#include <fs/vfs.h>
+#include <kernel/thread.h>
+#include <lib/compiler.h>
+#include <lib/string.h>
+#include <mm/page.h>
+#include <mm/slab.h>
+#include <uapi/errno.h>
+
+#define PCE_UPTODATE  (1u << 0)
+#define PCE_READING   (1u << 1)
+#define PCE_DIRTY     (1u << 2)
+#define PCE_WRITEBACK (1u << 3)
+#define PCE_ERROR     (1u << 4)
+
+struct pc_entry {
+	struct list_head hash; /* (l) */
+	uint64_t index;	       /* (c) */
+	struct page *page;     /* (c) referenced */
+	uint32_t flags;	       /* (l) PCE_* */
+};
+
+static struct pagecache_stats stats; /* atomic counters */
+static struct kmem_cache entry_cache;
+static bool entry_cache_ready;
+static uint64_t io_generation; /* (a) moves at every completed read */
+
+#define STAT_ADD(field, n) __atomic_add_fetch(&stats.field, (n), __ATOMIC_RELAXED)
+
+static unsigned long pc_lock(struct pagecache *pc)
+{
+	return spin_lock_irqsave(&pc->io_src.lock);
+}
+
+static void pc_unlock(struct pagecache *pc, unsigned long flags)
+{
+	spin_unlock_irqrestore(&pc->io_src.lock, flags);
+}
+
+int pagecache_init(struct pagecache *pc, struct inode *inode, const struct pagecache_ops *ops,
+		   void *fs)
+{
+	memset(pc, 0, sizeof(*pc));
+	if (!entry_cache_ready) {
+		kmem_cache_init(&entry_cache, "pc-entry", sizeof(struct pc_entry), 8);
+		entry_cache_ready = true;
+	}
+	pc->nr_buckets = 16;
+	pc->buckets = kmalloc(pc->nr_buckets * sizeof(*pc->buckets));
+	if (!pc->buckets)
+		return -ENOMEM;
+	for (size_t i = 0; i < pc->nr_buckets; i++)
+		list_init(&pc->buckets[i]);
+	pc->inode = inode;
+	pc->ops = ops;
+	pc->fs = fs;
+	wait_source_init(&pc->io_src, "pagecache");
+	waitq_init(&pc->io_wq, "pagecache");
+	list_init(&pc->dirty_node);
+	return 0;
+}
+
+static struct list_head *bucket_of(struct pagecache *pc, uint64_t index)
+{
+	return &pc->buckets[(index * 0x9e3779b97f4a7c15ull >> 32) % pc->nr_buckets];
+}
+
+static struct pc_entry *find_locked(struct pagecache *pc, uint64_t index)
+{
+	struct pc_entry *e;
+
+	list_for_each_entry (e, bucket_of(pc, index), hash)
+		if (e->index == index)
+			return e;
+	return NULL;
+}
+
+/* Doubles the hash when it gets crowded; failing to is harmless. */
+static void maybe_grow_locked(struct pagecache *pc)
+{
+	size_t n = pc->nr_buckets * 2;
+	struct list_head *nb, *old = pc->buckets;
+	size_t old_n = pc->nr_buckets;
+
+	if (pc->nr_pages < 2 * pc->nr_buckets || n > (1u << 20))
+		return;
+	nb = kmalloc(n * sizeof(*nb));
+	if (!nb)
+		return;
+	for (size_t i = 0; i < n; i++)
+		list_init(&nb[i]);
+	pc->buckets = nb;
+	pc->nr_buckets = n;
+	for (size_t i = 0; i < old_n; i++) {
+		while (!list_empty(&old[i])) {
+			struct pc_entry *e = list_first_entry(&old[i], struct pc_entry, hash);
+
+			list_del(&e->hash);
+			list_add(&e->hash, bucket_of(pc, e->index));
+		}
+	}
+	kfree(old);
+}
+
+/* A new entry with a zeroed page; NULL when out of memory. */
+static struct pc_entry *add_locked(struct pagecache *pc, uint64_t index, uint32_t flags)
+{
+	struct pc_entry *e = kmem_cache_alloc(&entry_cache);
+
+	if (!e)
+		return NULL;
+	e->page = alloc_page();
+	if (!e->page) {
+		kmem_cache_free(&entry_cache, e);
+		return NULL;
+	}
+	memset(page_address(e->page), 0, PAGE_SIZE);
+	e->index = index;
+	e->flags = flags;
+	list_add(&e->hash, bucket_of(pc, index));
+	pc->nr_pages++;
+	STAT_ADD(pages, 1);
+	maybe_grow_locked(pc);
+	return e;
+}
+
+static void remove_locked(struct pagecache *pc, struct pc_entry *e)
+{
+	list_del(&e->hash);
+	if (e->flags & PCE_DIRTY)
+		pc->nr_dirty--;
+	pc->nr_pages--;
+	__atomic_sub_fetch(&stats.pages, 1, __ATOMIC_RELAXED);
+	put_page(e->page);
+	kmem_cache_free(&entry_cache, e);
+}
+
+void pagecache_destroy(struct pagecache *pc)
+{
+	for (size_t i = 0; pc->buckets && i < pc->nr_buckets; i++)
+		while (!list_empty(&pc->buckets[i]))
+			remove_locked(pc, list_first_entry(&pc->buckets[i], struct pc_entry, hash));
+	kfree(pc->buckets);
+	pc->buckets = NULL;
+}
+
+static int64_t file_size(struct pagecache *pc)
+{
+	return READ_ONCE(pc->inode->size);
+}
+
+static uint64_t pages_in(int64_t size)
+{
+	return ((uint64_t)size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
+/*
+ * Starts reading index and the absent pages after it (up to the end of
+ * the file and PC_READ_AHEAD). Called with the lock held; returns with it
+ * dropped. -ENOMEM if not even the first page could be had.
+ */
+static int start_read_unlock(struct pagecache *pc, uint64_t index, unsigned long flags)
+{
+	struct page *pages[PC_READ_AHEAD];
+	uint64_t end = pages_in(file_size(pc));
+	unsigned n = 0;
+
+	while (n < PC_READ_AHEAD && (index + n < end || n == 0) && !find_locked(pc, index + n)) {
+		struct pc_entry *e = add_locked(pc, index + n, PCE_READING);
+
+		if (!e)
+			break;
+		pages[n++] = e->page;
+	}
+	pc_unlock(pc, flags);
+	if (!n)
+		return -ENOMEM;
+	STAT_ADD(misses, 1);
+	inode_get(pc->inode); /* until pagecache_read_done */
+	pc->ops->start_read(pc, index, n, pages);
+	return 0;
+}
+
+void pagecache_read_done(struct pagecache *pc, uint64_t index, unsigned n, int err)
+{
+	unsigned long flags = pc_lock(pc);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct pc_entry *e = find_locked(pc, index + i);
+
+		if (e && (e->flags & PCE_READING))
+			e->flags = (e->flags & ~PCE_READING) | (err ? PCE_ERROR : PCE_UPTODATE);
+	}
+	__atomic_add_fetch(&io_generation, 1, __ATOMIC_RELEASE);
+	pc_unlock(pc, flags);
+	wait_wake_all(&pc->io_src);
+	waitq_wake_all(&pc->io_wq);
+	inode_put(pc->inode);
+}
+
+/*
+ * A page the caller needs is being read. Caller holds the lock; it is
+ * dropped. User threads: registers and returns -EWAIT. Kernel threads:
+ * sleeps until some read completes and returns 0 (look again).
+ */
+static int wait_io_unlock(struct pagecache *pc, unsigned long flags)
+{
+	uint64_t gen = __atomic_load_n(&io_generation, __ATOMIC_ACQUIRE);
+	int r;
+
+	if (current_thread()->user) {
+		current_wait()->flags |= WAIT_UNINTERRUPTIBLE; /* disk reads, as Linux */
+		r = (int)wait_block_locked(&pc->io_src, 0);
+		pc_unlock(pc, flags);
+		return r;
+	}
+	pc_unlock(pc, flags);
+	waitq_wait_until(&pc->io_wq, __atomic_load_n(&io_generation, __ATOMIC_ACQUIRE) != gen);
+	return 0;
+}
+
+/*
+ * The up-to-date page at index, referenced, in *out (0), after starting
+ * and waiting for its read as needed; -EWAIT, -EIO, -ENOMEM. For a page
+ * the caller will overwrite completely (fill), an absent page is just
+ * made zeroed and up to date.
+ */
+static int get_uptodate(struct pagecache *pc, uint64_t index, bool fill, struct page **out)
+{
+	for (;;) {
+		unsigned long flags = pc_lock(pc);
+		struct pc_entry *e = find_locked(pc, index);
+		int r;
+
+		if (!e && fill)
+			e = add_locked(pc, index, PCE_UPTODATE);
+		if (e && (e->flags & PCE_UPTODATE)) {
+			get_page(*out = e->page);
+			pc_unlock(pc, flags);
+			STAT_ADD(hits, 1);
+			return 0;
+		}
+		if (e && (e->flags & PCE_ERROR)) {
+			remove_locked(pc, e); /* the next try reads again */
+			pc_unlock(pc, flags);
+			return -EIO;
+		}
+		if (!e && fill) {
+			pc_unlock(pc, flags);
+			return -ENOMEM;
+		}
+		r = e ? wait_io_unlock(pc, flags) : start_read_unlock(pc, index, flags);
+		if (r)
+			return r;
+	}
+}
+
+int pagecache_get_page(struct pagecache *pc, uint64_t index, struct page **out)
+{
+	return get_uptodate(pc, index, false, out);
+}
+
+/* Copies from one page of the file at pos; returns the count, 0 at the end of the file. */
+static ssize_t read_chunk(struct pagecache *pc, const struct iobuf *buf, size_t done, int64_t pos)
+{
+	int64_t size = file_size(pc);
+	size_t off = (size_t)pos & (PAGE_SIZE - 1), n;
+	struct page *page;
+	int r;
+
+	if (pos >= size)
+		return 0;
+	n = MIN(PAGE_SIZE - off, buf->len - done);
+	n = MIN(n, (size_t)(size - pos));
+	r = get_uptodate(pc, (uint64_t)pos >> PAGE_SHIFT, false, &page);
+	if (r)
+		return r;
+	r = iobuf_write(buf, done, (char *)page_address(page) + off, n);
+	put_page(page);
+	return r ? r : (ssize_t)n;
+}
+
+ssize_t pagecache_read(struct pagecache *pc, const struct iobuf *buf, int64_t *pos)
+{
+	size_t done = 0;
+	ssize_t r = 0;
+
+	while (done < buf->len) {
+		r = read_chunk(pc, buf, done, *pos + (int64_t)done);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+	}
+	*pos += (int64_t)done;
+	return done ? (ssize_t)done : r;
+}
+
+/* Marks the page dirty after a copy into it; the flusher learns of the cache. */
+static void dirty_page(struct pagecache *pc, uint64_t index)
+{
+	unsigned long flags = pc_lock(pc);
+	struct pc_entry *e = find_locked(pc, index);
+	bool first = false;
+
+	if (e && !(e->flags & PCE_DIRTY)) {
+		e->flags |= PCE_DIRTY;
+		first = pc->nr_dirty++ == 0;
+	}
+	pc_unlock(pc, flags);
+	if (first)
+		writeback_add(pc);
+}
+
+void pagecache_mark_dirty(struct pagecache *pc, uint64_t index)
+{
+	dirty_page(pc, index);
+}
+
+void pagecache_attr_dirty(struct pagecache *pc)
+{
+	unsigned long flags = pc_lock(pc);
+
+	pc->attr_dirty = true;
+	pc_unlock(pc, flags);
+	writeback_add(pc);
+}
+
+/* Grows the file to end if it is shorter, and sets the modification times. */
+static void written(struct pagecache *pc, int64_t end)
+{
+	struct inode *inode = pc->inode;
+	unsigned long flags = spin_lock_irqsave(&inode->lock);
+
+	if (end > inode->size)
+		inode->size = end;
+	inode->mtime = inode->ctime = vfs_now();
+	spin_unlock_irqrestore(&inode->lock, flags);
+	pagecache_attr_dirty(pc);
+}
+
+/* Copies into one page of the file at pos; returns the count. */
+static ssize_t write_chunk(struct pagecache *pc, const struct iobuf *buf, size_t done, int64_t pos,
+			   size_t left)
+{
+	size_t off = (size_t)pos & (PAGE_SIZE - 1), n = MIN(PAGE_SIZE - off, left);
+	uint64_t index = (uint64_t)pos >> PAGE_SHIFT;
+	bool whole = (off == 0 && n == PAGE_SIZE) ||
+		     (int64_t)(index << PAGE_SHIFT) >= file_size(pc);
+	struct page *page;
+	int r = get_uptodate(pc, index, whole, &page);
+
+	if (r)
+		return r;
+	r = iobuf_read((char *)page_address(page) + off, buf, done, n);
+	put_page(page);
+	if (r)
+		return r;
+	dirty_page(pc, index);
+	return (ssize_t)n;
+}
+
+ssize_t pagecache_write(struct pagecache *pc, const struct iobuf *buf, int64_t *pos, bool append,
+			int64_t max_size)
+{
+	int64_t start = append ? file_size(pc) : *pos;
+	size_t len = buf->len, done = 0;
+	ssize_t r = 0;
+
+	if (start >= max_size)
+		return -EFBIG;
+	len = MIN(len, (size_t)(max_size - start));
+	while (done < len) {
+		r = write_chunk(pc, buf, done, start + (int64_t)done, len - done);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+	}
+	if (done)
+		written(pc, start + (int64_t)done);
+	*pos = start + (int64_t)done;
+	return done ? (ssize_t)done : r;
+}
+
+void pagecache_truncate(struct pagecache *pc, int64_t size)
+{
+	uint64_t keep = pages_in(size);
+	size_t tail = (size_t)size & (PAGE_SIZE - 1);
+	unsigned long flags = pc_lock(pc);
+
+	for (size_t i = 0; i < pc->nr_buckets; i++) {
+		struct pc_entry *e, *next;
+
+		list_for_each_entry_safe (e, next, &pc->buckets[i], hash) {
+			if (e->index >= keep && !(e->flags & (PCE_READING | PCE_WRITEBACK)))
+				remove_locked(pc, e);
+			else if (tail && e->index == keep - 1 && (e->flags & PCE_UPTODATE))
+				memset((char *)page_address(e->page) + tail, 0, PAGE_SIZE - tail);
+		}
+	}
+	pc_unlock(pc, flags);
+}
+
+/*
+ * Starts reads for the absent pages of [index, end) and tells whether all
+ * of them were up to date; -EIO for a page whose read failed.
+ */
+static int start_missing(struct pagecache *pc, uint64_t index, uint64_t end, bool *all_in)
+{
+	*all_in = true;
+	while (index < end) {
+		unsigned long flags = pc_lock(pc);
+		struct pc_entry *e = find_locked(pc, index);
+
+		if (e && (e->flags & PCE_ERROR)) {
+			remove_locked(pc, e);
+			pc_unlock(pc, flags);
+			return -EIO;
+		}
+		if (e) {
+			*all_in &= (e->flags & PCE_UPTODATE) != 0;
+			pc_unlock(pc, flags);
+			index++;
+			continue;
+		}
+		*all_in = false;
+		if (start_read_unlock(pc, index, flags))
+			return -ENOMEM;
+		index += PC_READ_AHEAD;
+	}
+	return 0;
+}
+
+int pagecache_populate(struct pagecache *pc)
+{
+	for (;;) {
+		uint64_t gen = __atomic_load_n(&io_generation, __ATOMIC_ACQUIRE);
+		unsigned long flags;
+		bool all_in;
+		int r = start_missing(pc, 0, pages_in(file_size(pc)), &all_in);
+
+		if (r || all_in)
+			return r;
+		if (current_thread()->user) {
+			flags = pc_lock(
+				pc); /* a read that ended since the look wakes nobody: look again */
+			if (__atomic_load_n(&io_generation, __ATOMIC_ACQUIRE) != gen) {
+				pc_unlock(pc, flags);
+				continue;
+			}
+			return wait_io_unlock(pc, flags);
+		}
+		waitq_wait_until(&pc->io_wq,
+				 __atomic_load_n(&io_generation, __ATOMIC_ACQUIRE) != gen);
+	}
+}
+
+/* ---- Write-back -------------------------------------------------------- */
+
+/* Shell sort of page indexes (write-back takes them in file order). */
+static void sort_indexes(uint64_t *v, size_t n)
+{
+	for (size_t gap = n / 2; gap; gap = gap == 2 ? 1 : gap * 5 / 11) {
+		for (size_t i = gap; i < n; i++) {
+			uint64_t x = v[i];
+			size_t j = i;
+
+			for (; j >= gap && v[j - gap] > x; j -= gap)
+				v[j] = v[j - gap];
+			v[j] = x;
+		}
+	}
+}
+
+/* The indexes of the dirty pages, sorted, in a kmalloc'd array; NULL if none or no memory. */
+static uint64_t *collect_dirty(struct pagecache *pc, size_t *count)
+{
+	unsigned long flags = pc_lock(pc);
+	size_t n = 0, cap = pc->nr_dirty;
+	uint64_t *v = cap ? kmalloc(cap * sizeof(*v)) : NULL;
+
+	for (size_t i = 0; v && i < pc->nr_buckets; i++) {
+		struct pc_entry *e;
+
+		list_for_each_entry (e, &pc->buckets[i], hash)
+			if ((e->flags & PCE_DIRTY) && n < cap)
+				v[n++] = e->index;
+	}
+	pc_unlock(pc, flags);
+	sort_indexes(v, n);
+	*count = n;
+	return v;
+}
+
+/*
+ * Takes the run of consecutive dirty pages from idx[0] on (at most
+ * PC_WRITE_RUN, only pages inside size): clears their dirty bits, marks
+ * them under write-back and references their pages. Returns its length.
+ */
+static unsigned take_run(struct pagecache *pc, const uint64_t *idx, size_t left, int64_t size,
+			 struct page **pages)
+{
+	unsigned long flags = pc_lock(pc);
+	unsigned n = 0;
+
+	while (n < left && n < PC_WRITE_RUN && idx[n] == idx[0] + n &&
+	       (int64_t)(idx[n] << PAGE_SHIFT) < size) {
+		struct pc_entry *e = find_locked(pc, idx[n]);
+
+		if (!e || !(e->flags & PCE_DIRTY))
+			break;
+		e->flags = (e->flags & ~PCE_DIRTY) | PCE_WRITEBACK;
+		pc->nr_dirty--;
+		get_page(pages[n++] = e->page);
+	}
+	pc_unlock(pc, flags);
+	return n;
+}
+
+static void end_run(struct pagecache *pc, uint64_t first, unsigned n, struct page **pages, int err)
+{
+	unsigned long flags = pc_lock(pc);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct pc_entry *e = find_locked(pc, first + i);
+
+		if (e)
+			e->flags &= ~PCE_WRITEBACK;
+		put_page(pages[i]);
+	}
+	if (err && !pc->error)
+		pc->error = err; /* the data is dropped, as Linux; fsync reports it */
+	pc_unlock(pc, flags);
+	STAT_ADD(written, n);
+}
+
+/* Dirty pages past the end of the file (a truncate raced) are just clean now. */
+static void drop_dirty_past(struct pagecache *pc, int64_t size)
+{
+	pagecache_truncate(pc, size);
+}
+
+int pagecache_writeback(struct pagecache *pc)
+{
+	int64_t size = file_size(pc);
+	size_t count = 0, i = 0;
+	uint64_t *idx = collect_dirty(pc, &count);
+	struct page *pages[PC_WRITE_RUN];
+	unsigned long flags = pc_lock(pc);
+	bool attrs = pc->attr_dirty;
+	int err = 0;
+
+	/* The size first: blocks are then never past the end on the disk, whatever happens. */
+	pc->attr_dirty = false;
+	pc_unlock(pc, flags);
+	if (attrs)
+		err = pc->ops->write_inode(pc);
+	while (i < count) {
+		unsigned n = take_run(pc, idx + i, count - i, size, pages);
+		int r = n ? pc->ops->write_pages(pc, idx[i], n, pages, size) : 0;
+
+		if (n)
+			end_run(pc, idx[i], n, pages, r);
+		err = err ? err : r;
+		i += n ? n : 1;
+	}
+	kfree(idx);
+	drop_dirty_past(pc, size);
+	return err;
+}
+
+int pagecache_take_error(struct pagecache *pc)
+{
+	unsigned long flags = pc_lock(pc);
+	int err = pc->error;
+
+	pc->error = 0;
+	pc_unlock(pc, flags);
+	return err;
+}
+
+void pagecache_get_stats(struct pagecache_stats *out)
+{
+	out->pages = __atomic_load_n(&stats.pages, __ATOMIC_RELAXED);
+	out->hits = __atomic_load_n(&stats.hits, __ATOMIC_RELAXED);
+	out->misses = __atomic_load_n(&stats.misses, __ATOMIC_RELAXED);
+	out->written = __atomic_load_n(&stats.written, __ATOMIC_RELAXED);
+	out->dirty = 0;
+}

@@ -1,0 +1,221 @@
+/*
+ * The flusher (include/fs/writeback.h): one kernel thread that writes the
+ * page caches on the dirty list, then asks each registered file system to
+ * write its metadata and flush its devices. It runs every
+ * WRITEBACK_PERIOD_MS, and at once when a sync is asked for.
+ *
+ * The dirty list holds a reference on each inode on it, so that a file
+ * closed and forgotten keeps its data until it is on the disk.
+ */
+#include <fs/writeback.h>
+#include <fs/pagecache.h>
+#include <fs/vfs.h>
+#include <kernel/power.h>
+#include <kernel/printk.h>
+#include <kernel/thread.h>
+#include <kernel/time.h>
+#include <kernel/timer.h>
+#include <kernel/wait.h>
+#include <lib/compiler.h>
+#include <uapi/errno.h>
+
+#define MAX_FS 4
+
+static struct waitq flusher_wq = { .lock = SPINLOCK_INIT("writeback"),
+				   .waiters = LIST_HEAD_INIT(flusher_wq.waiters) };
+#define wb_lock (flusher_wq.lock)
+static LIST_HEAD(dirty_list);	    /* (wb_lock) struct pagecache.dirty_node */
+static uint64_t sync_asked;	    /* (wb_lock) the last generation asked for */
+static uint64_t sync_done;	    /* (wb_lock) every generation up to this one is done */
+static int sync_error;		    /* (wb_lock) -EIO if the last completed sync failed */
+static bool period_due;		    /* (wb_lock) */
+static struct wait_source done_src; /* user threads waiting for sync_done */
+static int (*fs_syncs[MAX_FS])(void);
+static void (*fs_shutdowns[MAX_FS])(void);
+static struct ktimer period_timer;
+
+void writeback_add(struct pagecache *pc)
+{
+	unsigned long flags = spin_lock_irqsave(&wb_lock);
+
+	if (!pc->on_dirty_list) {
+		pc->on_dirty_list = true;
+		inode_get(pc->inode);
+		list_add_tail(&pc->dirty_node, &dirty_list);
+	}
+	spin_unlock_irqrestore(&wb_lock, flags);
+}
+
+void writeback_register_fs(int (*sync_fs)(void), void (*shutdown)(void))
+{
+	for (int i = 0; i < MAX_FS; i++) {
+		if (!fs_syncs[i]) {
+			fs_syncs[i] = sync_fs;
+			fs_shutdowns[i] = shutdown;
+			return;
+		}
+	}
+}
+
+/* Takes the first cache off the dirty list (its reference goes to the caller). */
+static struct pagecache *next_dirty(struct list_head *round)
+{
+	unsigned long flags = spin_lock_irqsave(&wb_lock);
+	struct pagecache *pc = NULL;
+
+	if (!list_empty(round)) {
+		pc = list_first_entry(round, struct pagecache, dirty_node);
+		list_del(&pc->dirty_node);
+		pc->on_dirty_list = false;
+	}
+	spin_unlock_irqrestore(&wb_lock, flags);
+	return pc;
+}
+
+/* One pass over everything dirty; 0 or the first error. */
+static int flush_everything(void)
+{
+	struct list_head round;
+	unsigned long flags = spin_lock_irqsave(&wb_lock);
+	struct pagecache *pc;
+	int err = 0;
+
+	list_init(&round);
+	while (!list_empty(&dirty_list)) /* what gets dirty meanwhile waits for the next pass */
+		list_move_tail(dirty_list.next, &round);
+	spin_unlock_irqrestore(&wb_lock, flags);
+	while ((pc = next_dirty(&round)) != NULL) {
+		int r = pagecache_writeback(pc);
+
+		err = err ? err : r;
+		inode_put(pc->inode);
+	}
+	for (int i = 0; i < MAX_FS && fs_syncs[i]; i++) {
+		int r = fs_syncs[i]();
+
+		err = err ? err : r;
+	}
+	return err;
+}
+
+static void period_tick(struct ktimer *t)
+{
+	unsigned long flags = spin_lock_irqsave(&wb_lock);
+
+	period_due = true;
+	spin_unlock_irqrestore(&wb_lock, flags);
+	waitq_wake_all(&flusher_wq);
+	ktimer_arm(t, deadline_after(WRITEBACK_PERIOD_MS * NSEC_PER_MSEC));
+}
+
+static void flusher_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		unsigned long flags;
+		uint64_t gen;
+		int err;
+
+		waitq_wait_until(&flusher_wq, period_due || sync_asked != sync_done);
+		flags = spin_lock_irqsave(&wb_lock);
+		period_due = false;
+		gen = sync_asked;
+		spin_unlock_irqrestore(&wb_lock, flags);
+		err = flush_everything();
+		if (err)
+			pr_warn("writeback: write-back failed (%d)\n", err);
+		flags = spin_lock_irqsave(&wb_lock);
+		sync_done = gen;
+		sync_error = err;
+		spin_unlock_irqrestore(&wb_lock, flags);
+		wait_wake_all(&done_src);
+		waitq_wake_all(&flusher_wq);
+	}
+}
+
+void writeback_init(void)
+{
+	struct thread *t;
+
+	wait_source_init(&done_src, "sync");
+	t = kthread_create("flusher", flusher_main, NULL);
+	if (t)
+		kthread_detach(t);
+	ktimer_init(&period_timer, period_tick);
+	ktimer_arm(&period_timer, deadline_after(WRITEBACK_PERIOD_MS * NSEC_PER_MSEC));
+}
+
+/* A new generation to wait for. */
+static uint64_t ask_sync(void)
+{
+	unsigned long flags = spin_lock_irqsave(&wb_lock);
+	uint64_t gen = ++sync_asked;
+
+	spin_unlock_irqrestore(&wb_lock, flags);
+	waitq_wake_all(&flusher_wq);
+	return gen;
+}
+
+static bool generation_done(uint64_t gen, int *err)
+{
+	unsigned long flags = spin_lock_irqsave(&wb_lock);
+	bool done = sync_done >= gen;
+
+	*err = sync_error;
+	spin_unlock_irqrestore(&wb_lock, flags);
+	return done;
+}
+
+/* User threads: the generation lives in the wait's progress between runs of the call. */
+static int sync_user(void)
+{
+	struct wait *w = current_wait();
+	unsigned long flags;
+	int err;
+
+	if (!w->progress[WAIT_P_SYNC])
+		w->progress[WAIT_P_SYNC] = ask_sync();
+	flags = spin_lock_irqsave(&done_src.lock);
+	if (generation_done(w->progress[WAIT_P_SYNC], &err)) {
+		spin_unlock_irqrestore(&done_src.lock, flags);
+		return err;
+	}
+	w->flags |= WAIT_UNINTERRUPTIBLE;
+	err = (int)wait_block_locked(&done_src, 0);
+	spin_unlock_irqrestore(&done_src.lock, flags);
+	return err;
+}
+
+int writeback_sync_all(void)
+{
+	uint64_t gen;
+	int err;
+
+	if (current_thread()->user)
+		return sync_user();
+	gen = ask_sync();
+	waitq_wait_until(&flusher_wq, sync_done >= gen); /* evaluated under wb_lock */
+	generation_done(gen, &err);
+	return err;
+}
+
+static void shutdown_main(void *arg)
+{
+	int err = writeback_sync_all();
+
+	if (err)
+		pr_err("shutdown: the last sync failed (%d)\n", err);
+	for (int i = 0; i < MAX_FS && fs_syncs[i]; i++)
+		if (fs_shutdowns[i])
+			fs_shutdowns[i]();
+	machine_poweroff((int)(intptr_t)arg);
+}
+
+void writeback_shutdown_then_poweroff(int status)
+{
+	struct thread *t = kthread_create("shutdown", shutdown_main, (void *)(intptr_t)status);
+
+	if (!t)
+		machine_poweroff(status); /* no memory for the last sync: go anyway */
+	kthread_detach(t);
+}

@@ -1,0 +1,106 @@
+/*
+ * The page cache (fs/pagecache.c): the data of files whose home is a
+ * disk, kept in the core in page-sized pieces (DESIGN.md section 5: a
+ * crash of the file-system service loses nothing a program wrote).
+ *
+ * A file system gives each regular file a struct pagecache and the two
+ * methods that move pages between it and the disk; the cache does the
+ * rest: reads and writes of file ranges, truncation, pages for mmap and
+ * exec, dirty tracking and write-back. A read that misses starts the
+ * disk read asynchronously for a run of pages (read-ahead) and waits: a
+ * user thread parks (-EWAIT, it runs the call again once the pages are
+ * in), a kernel thread blocks. Writes only dirty pages; the flusher
+ * (fs/writeback.c) writes them out in the background, and at fsync, sync
+ * and unmount.
+ */
+#ifndef FS_PAGECACHE_H
+#define FS_PAGECACHE_H
+
+#include <lib/types.h>
+#include <lib/list.h>
+#include <kernel/spinlock.h>
+#include <kernel/wait.h>
+#include <kernel/thread.h>
+#include <kernel/uaccess.h>
+#include <fs/vfs.h>
+
+struct inode;
+struct page;
+struct pagecache;
+
+#define PC_READ_AHEAD 32 /* pages one miss reads */
+#define PC_WRITE_RUN  64 /* consecutive dirty pages one write-back call takes */
+
+struct pagecache_ops {
+	/*
+	 * Starts reading pages [index, index + n) of the file into pages[]
+	 * (all present in the cache, marked reading); pagecache_read_done()
+	 * must follow, from any context. Past the end of the file and in
+	 * holes, pages are zeroed.
+	 */
+	void (*start_read)(struct pagecache *pc, uint64_t index, unsigned n, struct page **pages);
+	/*
+	 * Writes pages [index, index + n) to the disk, bytes up to size (the
+	 * file's size when write-back began); kernel thread, blocks. 0 or -errno.
+	 */
+	int (*write_pages)(struct pagecache *pc, uint64_t index, unsigned n, struct page **pages,
+			   int64_t size);
+	/* Writes the inode's attributes (size, times) that changed in memory. 0 or -errno. */
+	int (*write_inode)(struct pagecache *pc);
+};
+
+struct pc_entry;
+
+/*
+ * Lock key: (c) constant, (l) io_src.lock (the cache's lock, and the lock
+ * of the source user threads wait on for I/O), (w) the flusher.
+ */
+struct pagecache {
+	struct inode *inode;		 /* (c) */
+	const struct pagecache_ops *ops; /* (c) */
+	void *fs;			 /* (c) the file system's */
+	struct wait_source io_src;	 /* (l) user threads waiting for a page */
+	struct waitq io_wq;		 /* kernel threads waiting for a page */
+	struct list_head *buckets;	 /* (l) struct pc_entry.hash */
+	size_t nr_buckets, nr_pages;	 /* (l) */
+	size_t nr_dirty;		 /* (l) */
+	bool attr_dirty;		 /* (l) size or times changed in memory */
+	int error;			 /* (l) a write-back error not yet reported by fsync */
+	struct list_head dirty_node;	 /* (writeback lock) on the dirty list */
+	bool on_dirty_list;		 /* (writeback lock) */
+};
+
+/* Sets up pc for inode; 0 or -ENOMEM. */
+int pagecache_init(struct pagecache *pc, struct inode *inode, const struct pagecache_ops *ops,
+		   void *fs);
+/* Frees every page (the inode is going); nothing may be in flight. */
+void pagecache_destroy(struct pagecache *pc);
+
+/* read(2) and write(2) of the file: the count, 0 at the end, -EWAIT, -errno. */
+ssize_t pagecache_read(struct pagecache *pc, const struct iobuf *buf, int64_t *pos);
+ssize_t pagecache_write(struct pagecache *pc, const struct iobuf *buf, int64_t *pos, bool append,
+			int64_t max_size);
+/* The file is now size bytes long: drops the pages past it, zeroes the tail of the last. */
+void pagecache_truncate(struct pagecache *pc, int64_t size);
+/* The page holding file page index, referenced, read in if needed: 0, -EWAIT, -EIO, -ENOMEM. */
+int pagecache_get_page(struct pagecache *pc, uint64_t index, struct page **out);
+/* Reads the whole file into the cache (exec): 0 once every page is there, -EWAIT, -EIO. */
+int pagecache_populate(struct pagecache *pc);
+/* A shared mapping wrote to page index: it must be written back. */
+void pagecache_mark_dirty(struct pagecache *pc, uint64_t index);
+/* The inode's attributes changed in memory (a write grew it, a utime). */
+void pagecache_attr_dirty(struct pagecache *pc);
+
+/* For the file system: the pages of a read are in (err 0) or failed. */
+void pagecache_read_done(struct pagecache *pc, uint64_t index, unsigned n, int err);
+/* For the flusher: writes every dirty page and the attributes; 0 or the first error. */
+int pagecache_writeback(struct pagecache *pc);
+/* The error write-back met since the last call (fsync reports it once), or 0. */
+int pagecache_take_error(struct pagecache *pc);
+
+struct pagecache_stats {
+	uint64_t pages, dirty, hits, misses, written;
+};
+void pagecache_get_stats(struct pagecache_stats *out);
+
+#endif
