@@ -82,6 +82,7 @@ struct proc_entry {
 
 static const struct proc_entry axolotl_entries[] = {
 	FILE_ENTRY("stats", 32, proc_show_axolotl_stats),
+	FILE_ENTRY("profile", 33, proc_show_axolotl_profile),
 };
 
 #define WRITABLE_ENTRY(n, i, fn, wfn)                                                             \

@@ -20,6 +20,7 @@
 #include <kernel/clock.h>
 #include <kernel/config.h>
 #include <kernel/proc.h>
+#include <kernel/profile.h>
 #include <kernel/thread.h>
 #include <kernel/time.h>
 #include <kernel/wait.h>
@@ -667,4 +668,53 @@ int proc_show_fault_inject(struct seqbuf *s, int pid)
 {
 	(void)pid;
 	return show_text(s, svc_fault_show);
+}
+
+#define PROFILE_TOP 40
+
+static void show_share(struct seqbuf *s, const char *what, uint64_t n, uint64_t total)
+{
+	uint64_t tenths = total ? n * 1000 / total : 0;
+
+	seq_printf(s, "%-8s %8lu %3lu.%lu%%\n", what, (unsigned long)n,
+		   (unsigned long)(tenths / 10), (unsigned long)(tenths % 10));
+}
+
+/* The sampling profiler's counts (kernel/profile.c): totals, then the busiest functions. */
+int proc_show_axolotl_profile(struct seqbuf *s, int pid)
+{
+	struct profile_entry *top = kmalloc(PROFILE_TOP * sizeof(*top));
+	struct profile_totals t;
+	long n;
+
+	(void)pid;
+	if (!top)
+		return -ENOMEM;
+	n = profile_top(&t, top, PROFILE_TOP);
+	if (n < 0) {
+		seq_printf(s, "profiler off: boot with \"profile\" on the kernel command line\n");
+		kfree(top);
+		return 0;
+	}
+	seq_printf(s, "samples  %8lu (%d Hz per CPU)\n", (unsigned long)t.samples, HZ);
+	show_share(s, "user", t.user, t.samples);
+	show_share(s, "idle", t.idle, t.samples);
+	show_share(s, "kernel", t.kernel, t.samples);
+	show_share(s, "unknown", t.unknown, t.samples);
+	seq_printf(s, "kernel functions by samples (%% of kernel samples), with their callers:\n");
+	for (long i = 0; i < n; i++) {
+		uint64_t tenths = t.kernel ? top[i].hits * 1000 / t.kernel : 0;
+
+		seq_printf(s, "%8lu %3lu.%lu%% %-28s <-", (unsigned long)top[i].hits,
+			   (unsigned long)(tenths / 10), (unsigned long)(tenths % 10), top[i].name);
+		for (int c = 0; c < PROFILE_CALLERS && top[i].callers[c]; c++)
+			seq_printf(s, " %s %lu", top[i].callers[c],
+				   (unsigned long)top[i].caller_hits[c]);
+		seq_printf(s, "\n");
+	}
+	if (t.pairs_dropped)
+		seq_printf(s, "caller pairs dropped (table full): %lu\n",
+			   (unsigned long)t.pairs_dropped);
+	kfree(top);
+	return 0;
 }

@@ -18,12 +18,12 @@ extern char _text_start[], _text_end[];
 
 #define BACKTRACE_MAX_FRAMES 512
 
-const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
+long ksym_index(uintptr_t addr)
 {
 	uint64_t lo = 0, hi = ksyms_count;
 
 	if (addr < (uintptr_t)_text_start || addr >= (uintptr_t)_text_end || !hi)
-		return NULL;
+		return -1;
 	/* The last symbol at or below addr. */
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
@@ -33,10 +33,27 @@ const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
 		else
 			hi = mid;
 	}
-	if (ksyms_addresses[lo] > addr)
+	return ksyms_addresses[lo] > addr ? -1 : (long)lo;
+}
+
+uint64_t ksym_count(void)
+{
+	return ksyms_count;
+}
+
+const char *ksym_name(uint64_t index)
+{
+	return index < ksyms_count ? ksyms_names + ksyms_name_offsets[index] : NULL;
+}
+
+const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
+{
+	long i = ksym_index(addr);
+
+	if (i < 0)
 		return NULL;
-	*offset = addr - ksyms_addresses[lo];
-	return ksyms_names + ksyms_name_offsets[lo];
+	*offset = addr - ksyms_addresses[i];
+	return ksyms_names + ksyms_name_offsets[i];
 }
 
 uintptr_t ksym_address(const char *name)

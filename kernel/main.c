@@ -31,6 +31,7 @@
 #include <kernel/monitor.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
+#include <kernel/profile.h>
 #include <kernel/thread.h>
 #include <kernel/time.h>
 #include <mm/kmap.h>
@@ -216,6 +217,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info)
 	pr_info("Axolotl %s booting, command line '%s'\n", AXOLOTL_VERSION, boot_info.cmdline);
 	cpu_init();
 	memory_init();
+	profile_init();
 	interrupts_init();
 	clock_realtime_init();
 	random_init();

@@ -7,6 +7,7 @@
 #   USER_PIE_TESTS     also built as static-PIE: $(BUILD)/user/tests/NAME-pie
 #   USER_GLIBC_TESTS   also linked with glibc: $(BUILD)/user/tests/NAME-glibc
 #   user/bench/bench.c -> $(BUILD)/user/bench/bench     (the microbenchmarks)
+#   user/bench/benchinit.c -> $(BUILD)/user/bench/benchinit (init of ./axl bench's initramfs)
 #
 # `make user` builds them; `make initramfs` writes $(BUILD)/initramfs.cpio
 # (the default content, no command: init, busybox and its applet links, the
@@ -31,10 +32,11 @@ USER_TESTS := $(addprefix $(BUILD)/user/tests/,$(USER_TEST_NAMES)) \
 	$(addprefix $(BUILD)/user/tests/,$(addsuffix -pie,$(USER_PIE_TESTS))) \
 	$(addprefix $(BUILD)/user/tests/,$(addsuffix -glibc,$(USER_GLIBC_TESTS)))
 USER_INIT := $(BUILD)/user/init
-USER_BENCH := $(BUILD)/user/bench/bench
+USER_BENCH := $(BUILD)/user/bench/bench $(BUILD)/user/bench/benchinit
 USER_BINS := $(USER_INIT) $(USER_TESTS) $(USER_BENCH)
 USER_OBJS := $(USER_LIB_OBJS) $(BUILD)/user/obj/init/init.o \
-	$(patsubst %,$(BUILD)/user/obj/tests/%.o,$(USER_TEST_NAMES)) $(BUILD)/user/obj/bench/bench.o
+	$(patsubst %,$(BUILD)/user/obj/tests/%.o,$(USER_TEST_NAMES)) $(BUILD)/user/obj/bench/bench.o \
+	$(BUILD)/user/obj/bench/benchinit.o
 INITRAMFS := $(BUILD)/initramfs.cpio
 
 .PHONY: user initramfs
@@ -64,7 +66,7 @@ $(BUILD)/user/tests/%: $(BUILD)/user/obj/tests/%.o $(USER_LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(UCC) -static -o $@ $^ -lpthread
 
-$(USER_BENCH): $(BUILD)/user/obj/bench/bench.o
+$(BUILD)/user/bench/%: $(BUILD)/user/obj/bench/%.o
 	$(Q)mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(UCC) -static -o $@ $^ -lpthread

@@ -13,6 +13,7 @@
 #include <kernel/config.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
+#include <kernel/profile.h>
 #include <kernel/thread.h>
 #include <kernel/time.h>
 #include <mm/kmap.h>
@@ -131,6 +132,7 @@ static uint64_t median(uint64_t *v, int n)
 static void timer_interrupt(struct trap_frame *f, void *ctx)
 {
 	(void)ctx;
+	profile_tick(f);
 	sched_tick(trap_from_user(f));
 }
 

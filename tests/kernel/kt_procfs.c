@@ -378,7 +378,8 @@ KTEST(procfs_listing)
 	KT_ASSERT(list_dir("/proc", few, 2) == all->n);
 	for (i = 0; i < all->n; i++)
 		KT_ASSERT(!strcmp(all->names[i], few->names[i]) && all->inos[i] == few->inos[i]);
-	KT_ASSERT(list_dir("/proc/axolotl", all, 1) == 3 && find_name(all, "stats") == 2);
+	KT_ASSERT(list_dir("/proc/axolotl", all, 1) == 4 && find_name(all, "stats") == 2);
+	KT_ASSERT(find_name(all, "profile") == 3);
 	kfree(all);
 	kfree(few);
 }
@@ -474,9 +475,11 @@ KTEST(procfs_allocator_counters)
 /* Reads every file and lists every directory of /proc once. */
 static bool proc_workout(void)
 {
-	static const char *const files[] = { "/proc/meminfo", "/proc/uptime",	    "/proc/cpuinfo",
-					     "/proc/mounts",  "/proc/version",	    "/proc/stat",
-					     "/proc/loadavg", "/proc/axolotl/stats" };
+	static const char *const files[] = { "/proc/meminfo",	     "/proc/uptime",
+					     "/proc/cpuinfo",	     "/proc/mounts",
+					     "/proc/version",	     "/proc/stat",
+					     "/proc/loadavg",	     "/proc/axolotl/stats",
+					     "/proc/axolotl/profile" };
 	struct listing *l = kmalloc(sizeof(*l));
 	bool ok = l != NULL;
 	char *t;
@@ -486,7 +489,7 @@ static bool proc_workout(void)
 		if (ok)
 			kfree(t);
 	}
-	ok = ok && list_dir("/proc", l, 3) > 0 && list_dir("/proc/axolotl", l, 3) == 3;
+	ok = ok && list_dir("/proc", l, 3) > 0 && list_dir("/proc/axolotl", l, 3) == 4;
 	ok = ok && lstat_mode("/proc/12345") == -ENOENT &&
 	     open_flags("/proc/self/fd", 0) == -ENOENT;
 	kfree(l);

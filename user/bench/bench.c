@@ -1,11 +1,21 @@
 /*
  * Axolotl's microbenchmarks (DESIGN.md section 9): static musl, the same
- * binary on Axolotl and on Linux. Each benchmark runs ROUNDS rounds of N
- * operations and prints one line
+ * binary on Axolotl and on Linux (tools/bench.py boots both). Each timed
+ * benchmark runs ROUNDS rounds of N operations and prints one line
  *
- *	bench NAME NS_PER_OP ITERATIONS
+ *	bench NAME NS_PER_OP ITERATIONS ns
  *
- * with the median round. Usage: bench [NAME...] (all by default);
+ * with the median round. The blocked-threads benchmarks instead print the
+ * memory one thread blocked in read() on a pipe costs:
+ *
+ *	bench blocked_read_N BYTES_PER_THREAD N B
+ *
+ * counting the kernel's own memory (Slab + KernelStack + PageTables of
+ * /proc/meminfo), and bench blocked_read_N_all for all memory taken
+ * (MemTotal - MemFree: user stacks and page tables included).
+ *
+ * Usage: bench [-r REPEAT] [NAME...] (all by default; "blocked" selects
+ * both blocked benchmarks; -r runs each REPEAT times, for the profiler);
  * "bench --child" is the program fork+exec runs.
  */
 #define _GNU_SOURCE
@@ -21,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,7 +59,7 @@ static int cmp_u64(const void *a, const void *b)
 static void report(const char *name, uint64_t per_round[ROUNDS], long n)
 {
 	qsort(per_round, ROUNDS, sizeof(uint64_t), cmp_u64);
-	printf("bench %s %.1f %ld\n", name, (double)per_round[ROUNDS / 2] / n, n);
+	printf("bench %s %.1f %ld ns\n", name, (double)per_round[ROUNDS / 2] / n, n);
 	fflush(stdout);
 }
 
@@ -183,6 +194,259 @@ static void b_mmap_munmap(long n)
 	}
 }
 
+static void b_stat(long n)
+{
+	struct stat st;
+
+	for (long i = 0; i < n; i++)
+		if (stat(self, &st))
+			abort();
+}
+
+static void b_open_close(long n)
+{
+	for (long i = 0; i < n; i++) {
+		int fd = open(self, O_RDONLY);
+
+		if (fd < 0 || close(fd))
+			abort();
+	}
+}
+
+static void read_full(int fd, void *buf, size_t len)
+{
+	for (size_t got = 0; got < len;) {
+		ssize_t r = read(fd, (char *)buf + got, len - got);
+
+		if (r <= 0)
+			abort();
+		got += r;
+	}
+}
+
+static void write_full(int fd, const void *buf, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(fd, (const char *)buf + done, len - done);
+
+		if (w <= 0)
+			abort();
+		done += w;
+	}
+}
+
+/* The parent's side of a child process on two pipes: to[1] writes, from[0] reads. */
+struct peer {
+	pid_t pid;
+	int to, from;
+};
+
+static void peer_start(struct peer *p, void (*child)(int in, int out, long n), long n)
+{
+	int a[2], b[2];
+
+	if (pipe(a) || pipe(b))
+		abort();
+	p->pid = fork();
+	if (p->pid < 0)
+		abort();
+	if (p->pid == 0) {
+		close(a[1]);
+		close(b[0]);
+		child(a[0], b[1], n);
+		_exit(0);
+	}
+	close(a[0]);
+	close(b[1]);
+	p->to = a[1];
+	p->from = b[0];
+}
+
+static void peer_end(struct peer *p)
+{
+	close(p->to);
+	close(p->from);
+	if (waitpid(p->pid, NULL, 0) != p->pid)
+		abort();
+}
+
+static void echo_bytes(int in, int out, long n)
+{
+	char c;
+
+	for (long i = 0; i < n; i++) {
+		read_full(in, &c, 1);
+		write_full(out, &c, 1);
+	}
+}
+
+/* One round trip of a byte between two processes over two pipes. */
+static void b_pipe_pingpong(long n)
+{
+	struct peer p;
+	char c = 'x';
+
+	peer_start(&p, echo_bytes, n);
+	for (long i = 0; i < n; i++) {
+		write_full(p.to, &c, 1);
+		read_full(p.from, &c, 1);
+	}
+	peer_end(&p);
+}
+
+#define BW_CHUNK (64 * 1024)
+
+static void sink_chunks(int in, int out, long n)
+{
+	static char buf[BW_CHUNK];
+
+	for (long i = 0; i < n; i++)
+		read_full(in, buf, BW_CHUNK);
+	write_full(out, "k", 1);
+}
+
+/* 64 KiB through a pipe to another process: ns per 64 KiB chunk. */
+static void b_pipe_bandwidth(long n)
+{
+	static char buf[BW_CHUNK];
+	struct peer p;
+	char c;
+
+	memset(buf, 'b', sizeof(buf));
+	peer_start(&p, sink_chunks, n);
+	for (long i = 0; i < n; i++)
+		write_full(p.to, buf, BW_CHUNK);
+	read_full(p.from, &c, 1);
+	peer_end(&p);
+}
+
+/* Fields of /proc/meminfo in kB, -1 when absent. */
+struct meminfo {
+	long total, free, slab, kstack, ptables;
+};
+
+static long meminfo_field(const char *buf, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, len) && p[len] == ':')
+			return strtol(p + len + 1, NULL, 10);
+	return -1;
+}
+
+static int read_meminfo(struct meminfo *m)
+{
+	char buf[8192];
+	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	m->total = meminfo_field(buf, "MemTotal");
+	m->free = meminfo_field(buf, "MemFree");
+	m->slab = meminfo_field(buf, "Slab");
+	m->kstack = meminfo_field(buf, "KernelStack");
+	m->ptables = meminfo_field(buf, "PageTables");
+	return m->total < 0 || m->free < 0 || m->slab < 0 ? -1 : 0;
+}
+
+static long kernel_kb(const struct meminfo *m)
+{
+	return m->slab + (m->kstack > 0 ? m->kstack : 0) + (m->ptables > 0 ? m->ptables : 0);
+}
+
+#define READERS_PER_PIPE 100
+
+static atomic_long blocked_count;
+
+static void *blocked_reader(void *arg)
+{
+	char c;
+
+	atomic_fetch_add(&blocked_count, 1);
+	/* Blocks until every writer is closed: end of file. */
+	if (read((int)(intptr_t)arg, &c, 1) != 0)
+		abort();
+	return NULL;
+}
+
+/* Linux caps threads at a share of RAM (kernel.threads-max); lift it when allowed. */
+static void allow_threads(long n)
+{
+	int fd = open("/proc/sys/kernel/threads-max", O_WRONLY | O_CLOEXEC);
+	char num[32];
+
+	if (fd < 0)
+		return;
+	snprintf(num, sizeof(num), "%ld\n", n + 1000);
+	if (write(fd, num, strlen(num)) < 0) {
+		/* keep the old limit */
+	}
+	close(fd);
+}
+
+/*
+ * N threads (16 KiB stacks, no guard page) blocked in read() on pipes, one
+ * pipe per READERS_PER_PIPE threads; memory from /proc/meminfo before they
+ * start and once they all are about to block, plus a settling pause.
+ */
+static void b_blocked(long n)
+{
+	long npipes = (n + READERS_PER_PIPE - 1) / READERS_PER_PIPE;
+	int(*pipes)[2] = calloc(npipes, sizeof(*pipes));
+	pthread_t *threads = calloc(n, sizeof(*threads));
+	struct meminfo before, after;
+	struct timespec settle = { 0, 200 * 1000 * 1000 };
+	pthread_attr_t attr;
+	char name[64];
+
+	if (!pipes || !threads)
+		abort();
+	allow_threads(n);
+	for (long i = 0; i < npipes; i++)
+		if (pipe(pipes[i]))
+			abort();
+	if (read_meminfo(&before)) {
+		printf("bench: no /proc/meminfo\n");
+		return;
+	}
+	atomic_store(&blocked_count, 0);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 16384);
+	pthread_attr_setguardsize(&attr, 0);
+	for (long i = 0; i < n; i++) {
+		int err = pthread_create(&threads[i], &attr, blocked_reader,
+					 (void *)(intptr_t)pipes[i / READERS_PER_PIPE][0]);
+
+		if (err) {
+			printf("bench: pthread_create #%ld: %s\n", i, strerror(err));
+			exit(1);
+		}
+	}
+	while (atomic_load(&blocked_count) < n)
+		sched_yield();
+	nanosleep(&settle, NULL);
+	read_meminfo(&after);
+	for (long i = 0; i < npipes; i++)
+		close(pipes[i][1]);
+	for (long i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	for (long i = 0; i < npipes; i++)
+		close(pipes[i][0]);
+	snprintf(name, sizeof(name), "blocked_read_%ld", n);
+	printf("bench %s %.0f %ld B\n", name, (kernel_kb(&after) - kernel_kb(&before)) * 1024.0 / n,
+	       n);
+	printf("bench %s_all %.0f %ld B\n", name,
+	       ((before.free - after.free) - (before.total - after.total)) * 1024.0 / n, n);
+	fflush(stdout);
+	free(pipes);
+	free(threads);
+}
+
 struct bench {
 	const char *name;
 	void (*fn)(long n);
@@ -192,6 +456,10 @@ struct bench {
 static const struct bench benches[] = {
 	{ "null_syscall", b_null_syscall, 20000 },
 	{ "write_devnull", b_write_devnull, 20000 },
+	{ "stat", b_stat, 5000 },
+	{ "open_close", b_open_close, 5000 },
+	{ "pipe_pingpong", b_pipe_pingpong, 2000 },
+	{ "pipe_bandwidth", b_pipe_bandwidth, 200 },
 	{ "sched_yield", b_sched_yield, 20000 },
 	{ "page_fault", b_page_fault, 2000 },
 	{ "mmap_munmap", b_mmap_munmap, 2000 },
@@ -199,12 +467,18 @@ static const struct bench benches[] = {
 	{ "thread_create_join", b_thread_create_join, 300 },
 	{ "fork_exit", b_fork_exit, 200 },
 	{ "fork_exec", b_fork_exec, 100 },
+	{ "blocked_read_1000", b_blocked, 1000 },
+	{ "blocked_read_10000", b_blocked, 10000 },
 };
 
 static void run(const struct bench *b)
 {
 	uint64_t t[ROUNDS];
 
+	if (b->fn == b_blocked) {
+		b_blocked(b->n); /* one measurement, not timed */
+		return;
+	}
 	b->fn(b->n / 10 + 1); /* warm up */
 	for (int r = 0; r < ROUNDS; r++) {
 		uint64_t start = now_ns();
@@ -220,23 +494,33 @@ static int selected(int argc, char **argv, const char *name)
 	if (argc < 2)
 		return 1;
 	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
+		if (!strcmp(argv[i], name) ||
+		    (!strcmp(argv[i], "blocked") && !strncmp(name, "blocked_", 8)))
 			return 1;
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	int repeat = 1;
+
 	if (argc > 1 && !strcmp(argv[1], "--child"))
 		return 0;
 	self = argv[0];
+	if (argc > 2 && !strcmp(argv[1], "-r")) {
+		repeat = atoi(argv[2]);
+		argv[2] = argv[0];
+		argv += 2;
+		argc -= 2;
+	}
 	devnull = open("/dev/null", O_WRONLY);
 	if (devnull < 0) {
 		perror("bench: /dev/null");
 		return 1;
 	}
-	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
-		if (selected(argc, argv, benches[i].name))
-			run(&benches[i]);
+	for (int r = 0; r < repeat; r++)
+		for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+			if (selected(argc, argv, benches[i].name))
+				run(&benches[i]);
 	return 0;
 }
