@@ -456,8 +456,8 @@ static int ext2v_symlink(struct inode *dir, struct dentry *d, const char *target
 	return err;
 }
 
-/* Sends req whose reply is the attributes of inode, and applies them. */
-static int call_for_attr(struct inode *inode, struct svc_request *req)
+/* Sends req whose reply is the attributes of inode, and applies them (locked: caller holds its lock). */
+static int call_for_attr(struct inode *inode, struct svc_request *req, bool locked)
 {
 	struct svc_request *done;
 	struct svc_reader r;
@@ -466,7 +466,9 @@ static int call_for_attr(struct inode *inode, struct svc_request *req)
 
 	if (!err && ext2_get_attr(&r, &a))
 		err = -EIO;
-	if (!err)
+	if (!err && locked)
+		apply_attr_locked(inode, &a);
+	else if (!err)
 		apply_attr(inode, &a);
 	svc_request_put(done);
 	return err;
@@ -482,7 +484,7 @@ static int ext2v_link(struct dentry *old, struct inode *dir, struct dentry *d)
 		svc_put_u64(svc_payload(req), inode->ino);
 		svc_put_i64(svc_payload(req), call_time());
 	}
-	err = call_for_attr(inode, req);
+	err = call_for_attr(inode, req, false);
 	if (err)
 		return err;
 	d_instantiate(d, inode_get(inode));
@@ -500,7 +502,7 @@ static int remove_name(struct inode *dir, struct dentry *victim, bool is_dir)
 		svc_put_u32(svc_payload(req), is_dir);
 		svc_put_i64(svc_payload(req), call_time());
 	}
-	err = call_for_attr(victim->inode, req);
+	err = call_for_attr(victim->inode, req, true); /* the VFS holds the victim's lock */
 	if (!err)
 		dir_changed(dir, is_dir ? -1 : 0);
 	return err;
@@ -542,7 +544,7 @@ static void renamed(struct inode *old_dir, struct dentry *old, struct inode *new
 }
 
 static int ext2v_rename(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
-			struct dentry *new, unsigned flags)
+			const struct qstr *new_name, struct dentry *new, unsigned flags)
 {
 	struct svc_request *req, *done;
 	struct svc_reader r;
@@ -550,20 +552,20 @@ static int ext2v_rename(struct inode *old_dir, struct dentry *old, struct inode 
 
 	if (new && !(flags & RENAME_EXCHANGE) && S_ISDIR(new->inode->mode) && d_has_children(new))
 		return -ENOTEMPTY;
-	req = ext2v_req(EXT2_RENAME, EM(old_dir->sb)->fsid, 48 + old->name_len + new->name_len,
+	req = ext2v_req(EXT2_RENAME, EM(old_dir->sb)->fsid, 48 + old->name_len + new_name->len,
 			REPLY_SMALL);
 	if (req) {
 		svc_put_u64(svc_payload(req), old_dir->ino);
 		svc_put_str(svc_payload(req), old->name, old->name_len);
 		svc_put_u64(svc_payload(req), new_dir->ino);
-		svc_put_str(svc_payload(req), new->name, new->name_len);
+		svc_put_str(svc_payload(req), new_name->name, new_name->len);
 		svc_put_u32(svc_payload(req), flags);
 		svc_put_i64(svc_payload(req), call_time());
 	}
 	err = ext2v_call(req, &done, &r);
 	svc_request_put(done);
 	if (!err)
-		renamed(old_dir, old, new_dir, new->inode ? new : NULL, flags);
+		renamed(old_dir, old, new_dir, new, flags);
 	return err;
 }
 
@@ -609,8 +611,10 @@ static int ext2v_setattr(struct inode *inode, const struct vfs_attr *attr)
 		mode &= ~(uint32_t)((attr->valid & ATTR_KILL_SUID ? S_ISUID : 0) |
 				    (attr->valid & ATTR_KILL_SGID ? S_ISGID : 0));
 	}
-	err = call_for_attr(inode, setattr_req(inode, valid, mode, attr->uid, attr->gid, attr->size,
-					       attr->atime.sec, attr->mtime.sec, now));
+	err = call_for_attr(inode,
+			    setattr_req(inode, valid, mode, attr->uid, attr->gid, attr->size,
+					attr->atime.sec, attr->mtime.sec, now),
+			    false);
 	if (!err && (attr->valid & ATTR_SIZE)) {
 		unsigned long f = spin_lock_irqsave(&inode->lock);
 

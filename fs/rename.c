@@ -217,7 +217,7 @@ static int rename_locked(struct rename_op *op)
 		return -EBUSY;
 	if (!old_dir->iops->rename)
 		return -EPERM;
-	r = old_dir->iops->rename(old_dir, op->src, new_dir, op->dst, op->flags);
+	r = old_dir->iops->rename(old_dir, op->src, new_dir, &op->new.last, op->dst, op->flags);
 	if (r)
 		return r;
 	op->moved = true;

@@ -235,10 +235,11 @@ static int tmpfs_link(struct dentry *old, struct inode *dir, struct dentry *d)
 
 /* Every lock rename needs is held (include/fs/vfs.h). */
 static int tmpfs_rename(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
-			struct dentry *new, unsigned flags)
+			const struct qstr *new_name, struct dentry *new, unsigned flags)
 {
 	struct inode *inode = old->inode;
 
+	(void)new_name;
 	if (flags & RENAME_EXCHANGE) {
 		dir_removed(old_dir, inode);
 		dir_removed(new_dir, new->inode);

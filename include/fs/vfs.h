@@ -75,15 +75,15 @@ struct inode_ops {
 	int (*unlink)(struct inode *dir, struct dentry *victim);
 	int (*rmdir)(struct inode *dir, struct dentry *victim);
 	/*
-	 * Moves old (a child of old_dir) to the name of new in new_dir: new is
-	 * the target it replaces, or NULL when the name is free; with
+	 * Moves old (a child of old_dir) to new_name in new_dir: new is the
+	 * target it replaces, or NULL when the name is free; with
 	 * RENAME_EXCHANGE both exist and trade places. Called with the
 	 * directories' locks and the locks of old's and new's inodes held; the
 	 * VFS has checked types, ancestry and mounts, the file system checks
 	 * that a directory it replaces is empty. The VFS moves the dentries.
 	 */
 	int (*rename)(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
-		      struct dentry *new, unsigned flags);
+		      const struct qstr *new_name, struct dentry *new, unsigned flags);
 	/* Symlinks: copies up to size bytes of the target; returns the count. */
 	ssize_t (*readlink)(struct inode *inode, char *buf, size_t size);
 	/* chmod, chown, truncate, utimes; called without locks. */
