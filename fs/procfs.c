@@ -302,15 +302,24 @@ static void file_release(struct file *f)
 	seq_free(f->private);
 }
 
-/* chmod, chown and utimes work (the initramfs sets /proc's mode); truncation does not. */
+/*
+ * chmod, chown and utimes work (the initramfs sets /proc's mode).
+ * Truncation does not, except that of a writable file, ignored as on
+ * Linux: the shell's "echo ... > /proc/fault_inject" opens with O_TRUNC.
+ */
 static int proc_setattr(struct inode *inode, const struct vfs_attr *attr)
 {
+	const struct proc_entry *e = inode->private;
+	struct vfs_attr a = *attr;
 	unsigned long flags;
 
-	if (attr->valid & ATTR_SIZE)
-		return -EACCES;
+	if (a.valid & ATTR_SIZE) {
+		if (!S_ISREG(inode->mode) || !e || !e->write)
+			return -EACCES;
+		a.valid &= ~ATTR_SIZE;
+	}
 	flags = spin_lock_irqsave(&inode->lock);
-	inode_setattr_locked(inode, attr);
+	inode_setattr_locked(inode, &a);
 	spin_unlock_irqrestore(&inode->lock, flags);
 	return 0;
 }
