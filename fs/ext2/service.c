@@ -417,27 +417,46 @@ static int ext2_svc_handle(struct service *s, struct svc_request *req)
 	return run_op(fs, op, &r, svc_reply(req));
 }
 
-static void remount_one(uint32_t fsid, uint32_t rdev, uint32_t flags, void *ctx)
-{
-	struct ext2_state *st = ctx;
-	int err = -ENOMEM;
+/* The core's mounts, copied out of its list (whose lock must not be held across I/O). */
+struct remount_list {
+	int n;
+	bool overflow;
+	struct {
+		uint32_t fsid, rdev, flags;
+	} m[EXT2_MAX_MOUNTS];
+};
 
-	for (int i = 0; i < EXT2_MAX_MOUNTS; i++) {
-		if (st->mounts[i].used)
-			continue;
-		err = fs_mount(&st->mounts[i], fsid, rdev, flags);
-		break;
+static void note_mount(uint32_t fsid, uint32_t rdev, uint32_t flags, void *ctx)
+{
+	struct remount_list *l = ctx;
+
+	if (l->n == EXT2_MAX_MOUNTS) {
+		l->overflow = true;
+		return;
 	}
-	if (err)
-		pr_err("ext2: cannot mount fs %u (device %#x) again: %d\n", fsid, rdev, err);
+	l->m[l->n].fsid = fsid;
+	l->m[l->n].rdev = rdev;
+	l->m[l->n].flags = flags;
+	l->n++;
 }
 
 static int ext2_svc_init(struct service *s)
 {
 	struct ext2_state *st = s->state;
+	struct remount_list l = { 0 };
 
 	memset(st, 0, sizeof(*st));
-	ext2_core_for_each_mount(remount_one, st);
+	/* fn runs under the core's lock: mount (which reads the disk) after it. */
+	ext2_core_for_each_mount(note_mount, &l);
+	if (l.overflow)
+		pr_err("ext2: more mounts than the service holds; the rest stay down\n");
+	for (int i = 0; i < l.n; i++) {
+		int err = fs_mount(&st->mounts[i], l.m[i].fsid, l.m[i].rdev, l.m[i].flags);
+
+		if (err)
+			pr_err("ext2: cannot mount fs %u (device %#x) again: %d\n", l.m[i].fsid,
+			       l.m[i].rdev, err);
+	}
 	return 0;
 }
 

@@ -109,7 +109,8 @@ int ext2_get_attr(struct svc_reader *r, struct ext2_attr *a);
 /*
  * The core's list of ext2 mounts (fs/ext2_vfs.c): calls fn for each file
  * system it mounted (fsid, block device number, EXT2_MOUNT_* flags). The
- * service's init uses it to mount them all again after a restart.
+ * service's init uses it to mount them all again after a restart. fn runs
+ * under the list's spinlock: it must not block (copy, then do the I/O).
  */
 void ext2_core_for_each_mount(void (*fn)(uint32_t fsid, uint32_t rdev, uint32_t flags, void *ctx),
 			      void *ctx);
