@@ -15,6 +15,8 @@
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/trap.h>
 #include <drivers/uart.h>
+#include <drivers/pci.h>
+#include <drivers/virtio_blk.h>
 #include <kernel/boot.h>
 #include <kernel/clock.h>
 #include <kernel/futex.h>
@@ -225,6 +227,8 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info)
 	proc_init();
 	files_init();
 	services_init();
+	pci_init();
+	virtio_blk_probe();
 	storage_init();
 	banner();
 	start_first_program();
