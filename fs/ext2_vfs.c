@@ -606,10 +606,13 @@ static int ext2v_setattr(struct inode *inode, const struct vfs_attr *attr)
 		return -EFBIG;
 	if (!(attr->valid & ATTR_MODE))
 		mode = inode->mode;
-	if (attr->valid & (ATTR_KILL_SUID | ATTR_KILL_SGID)) {
+	/* chown's clearing of set-id bits, as inode_setattr_locked: never on directories. */
+	if ((attr->valid & (ATTR_KILL_SUID | ATTR_KILL_SGID)) && !S_ISDIR(inode->mode)) {
 		valid |= ATTR_MODE;
-		mode &= ~(uint32_t)((attr->valid & ATTR_KILL_SUID ? S_ISUID : 0) |
-				    (attr->valid & ATTR_KILL_SGID ? S_ISGID : 0));
+		if (attr->valid & ATTR_KILL_SUID)
+			mode &= ~(uint32_t)S_ISUID;
+		if ((attr->valid & ATTR_KILL_SGID) && (mode & S_IXGRP))
+			mode &= ~(uint32_t)S_ISGID;
 	}
 	err = call_for_attr(inode,
 			    setattr_req(inode, valid, mode, attr->uid, attr->gid, attr->size,
@@ -703,6 +706,11 @@ static int ext2v_fsync(struct file *f, bool datasync)
 static int ext2v_populate(struct inode *inode)
 {
 	return pagecache_populate(&EI(inode)->pc);
+}
+
+static void ext2v_set_page_dirty(struct inode *inode, uint64_t index)
+{
+	pagecache_mark_dirty(&EI(inode)->pc, index);
 }
 
 static int ext2v_get_page(struct inode *inode, uint64_t index, struct page **out)
@@ -1187,6 +1195,7 @@ static const struct inode_ops ext2v_dir_iops = {
 static const struct inode_ops ext2v_file_iops = {
 	.setattr = ext2v_setattr,
 	.get_page = ext2v_get_page,
+	.set_page_dirty = ext2v_set_page_dirty,
 	.populate = ext2v_populate,
 };
 

@@ -593,6 +593,20 @@ static int tmpfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 	return 0;
 }
 
+/* mmap: the file's own page (a hole gets one), so shared mappings write into the file. */
+static int tmpfs_get_page(struct inode *inode, uint64_t index, struct page **out)
+{
+	unsigned long flags;
+	int r;
+
+	if (index >= TMPFS_MAX_PAGES)
+		return -EFBIG;
+	flags = spin_lock_irqsave(&inode->lock);
+	r = page_for_write_locked(inode, (size_t)index, out);
+	spin_unlock_irqrestore(&inode->lock, flags);
+	return r;
+}
+
 /* Nothing to write back: the data is in memory. */
 static int tmpfs_fsync(struct file *f, bool datasync)
 {
@@ -792,6 +806,7 @@ static const struct inode_ops tmpfs_dir_iops = {
 
 static const struct inode_ops tmpfs_file_iops = {
 	.setattr = tmpfs_setattr,
+	.get_page = tmpfs_get_page,
 };
 
 static const struct inode_ops tmpfs_link_iops = {

@@ -69,7 +69,12 @@ void syscall_run(struct thread *t)
 
 	for (;;) {
 		t->wait.polls++;
+		t->fault_wait = false;
 		ret = invoke(&t->uregs);
+		if (t->fault_wait && ret == -EFAULT)
+			ret = -EWAIT; /* it touched a file page still being read: run it again */
+		else if (t->fault_wait && ret != -EWAIT)
+			wait_detach(&t->wait);
 		if (ret != -EWAIT)
 			break;
 		if (signal_ends_wait(t)) {

@@ -11,6 +11,7 @@
 #include <mm/vm.h>
 #include <mm/page.h>
 #include <mm/slab.h>
+#include <fs/vfs.h>
 #include <kernel/panic.h>
 #include <kernel/uaccess.h>
 #include <arch/x86_64/cpu.h>
@@ -147,21 +148,51 @@ void vm_activate(struct vm_space *vm)
 		write_cr3(root);
 }
 
-static void shared_put(struct shared_anon *s)
+static void object_put(struct vm_object *s)
 {
 	if (!s || __atomic_sub_fetch(&s->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (uint64_t i = 0; i < s->npages; i++)
 		if (s->pages[i])
 			put_page(s->pages[i]);
+	if (s->file)
+		inode_put(s->file);
 	kfree(s->pages);
 	kfree(s);
 }
 
+static struct inode *area_file(const struct vm_area *a)
+{
+	return a->shared ? a->shared->file : NULL;
+}
+
+static uint64_t area_index(const struct vm_area *a, uintptr_t va)
+{
+	return a->pgoff + (va - a->start) / PAGE_SIZE;
+}
+
+/* A shared file mapping wrote to the page at va: the file must write it back. */
+static void file_page_written(const struct vm_area *a, uintptr_t va)
+{
+	struct inode *file = area_file(a);
+
+	if (file && (a->flags & VM_SHARED) && file->iops->set_page_dirty)
+		file->iops->set_page_dirty(file, area_index(a, va));
+}
+
+/* Whether a page of a may be mapped writable now (a private page others share may not). */
+static bool may_write(const struct vm_area *a, struct page *p)
+{
+	if (a->flags & VM_SHARED)
+		return !area_file(a); /* file pages: the first write faults, to dirty the page */
+	return __atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) == 1;
+}
+
+/* Takes a page out of the tables (ctx: its area); a written shared file page gets dirty. */
 static void zap_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *ctx)
 {
-	(void)va;
-	(void)ctx;
+	if (ctx && (*e & PTE_D))
+		file_page_written(ctx, va);
 	put_page(pte_page(*e));
 	*e = 0;
 	vm->resident_pages--;
@@ -181,9 +212,9 @@ static void free_tables(pte_t *table, int level, unsigned limit)
 
 static void remove_area(struct vm_space *vm, struct vm_area *a)
 {
-	range_pages(vm, a->start, a->end, zap_one, NULL);
+	range_pages(vm, a->start, a->end, zap_one, a);
 	list_del(&a->node);
-	shared_put(a->shared);
+	object_put(a->shared);
 	vm_area_free(a);
 }
 
@@ -200,11 +231,9 @@ void vm_put(struct vm_space *vm)
 	kfree(vm);
 }
 
-/* The page of a shared area at va, allocated on first use; a reference for the caller. */
-static struct page *shared_page(struct vm_area *a, uintptr_t va)
+/* The anonymous object's page idx, allocated on first use; referenced. NULL: no memory. */
+static struct page *anon_object_page(struct vm_object *s, uint64_t idx)
 {
-	struct shared_anon *s = a->shared;
-	uint64_t idx = a->pgoff + (va - a->start) / PAGE_SIZE;
 	unsigned long flags;
 	struct page *p;
 
@@ -223,32 +252,66 @@ static struct page *shared_page(struct vm_area *a, uintptr_t va)
 	return p;
 }
 
-/* Fills a missing page: shared object page, or a fresh zeroed one. */
-static int fill_page(struct vm_space *vm, struct vm_area *a, uintptr_t va, pte_t *e)
+/*
+ * The page of an area's object at va, with a reference for the caller:
+ * the file's (0, -EWAIT while it is read, -EIO), or the anonymous
+ * object's, allocated on first use (-ENOMEM).
+ */
+static int object_page(struct vm_area *a, uintptr_t va, struct page **out)
 {
-	struct page *p;
+	struct vm_object *s = a->shared;
+	uint64_t idx = area_index(a, va);
+
+	if (s->file)
+		return s->file->iops->get_page(s->file, idx, out);
+	*out = anon_object_page(s, idx);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Fills a missing page: the object's page, or a fresh zeroed one. */
+static int fill_page(struct vm_space *vm, struct vm_area *a, uintptr_t va, pte_t *e, bool write)
+{
+	struct page *p = NULL;
+	bool writable;
 
 	if (a->shared) {
-		p = shared_page(a, va);
+		int err = object_page(a, va, &p);
+
+		if (err)
+			return err;
 	} else {
 		void *zero = page_alloc_zeroed();
 
-		p = zero ? virt_to_page(zero) : NULL;
+		if (!zero)
+			return -ENOMEM;
+		p = virt_to_page(zero);
 	}
-	if (!p)
-		return -ENOMEM;
-	*e = page_to_phys(p) | leaf_flags(a->prot, true);
+	writable = may_write(a, p);
+	if (write && area_file(a) && (a->flags & VM_SHARED)) {
+		file_page_written(a, va);
+		writable = true;
+	}
+	*e = page_to_phys(p) | leaf_flags(a->prot, writable);
 	vm->resident_pages++;
 	return 0;
 }
 
-/* A write to a present read-only page of a writable area: copy unless we are the only user. */
-static int break_cow(struct vm_area *a, pte_t *e)
+/*
+ * A write to a present read-only page of a writable area: shared pages
+ * become writable (a file's gets dirty), private ones are copied unless
+ * this mapping is the only user.
+ */
+static int break_cow(struct vm_area *a, uintptr_t va, pte_t *e)
 {
 	struct page *old = pte_page(*e);
 	void *copy;
 
-	if (a->shared || __atomic_load_n(&old->refcount, __ATOMIC_ACQUIRE) == 1) {
+	if (a->flags & VM_SHARED) {
+		file_page_written(a, va);
+		*e |= PTE_W;
+		return 0;
+	}
+	if (__atomic_load_n(&old->refcount, __ATOMIC_ACQUIRE) == 1) {
 		*e |= PTE_W;
 		return 0;
 	}
@@ -298,11 +361,11 @@ static int fault_locked(struct vm_space *vm, struct vm_area *a, uintptr_t addr, 
 	if (!e)
 		return -ENOMEM;
 	if ((*e & PTE_PROTNONE) && a->prot != PROT_NONE) /* its area changed protection */
-		*e = (*e & PTE_ADDR) | leaf_flags(a->prot, a->shared != NULL);
+		*e = (*e & PTE_ADDR) | leaf_flags(a->prot, may_write(a, pte_page(*e)));
 	if (!pte_has_page(*e))
-		err = fill_page(vm, a, addr, e);
+		err = fill_page(vm, a, addr, e, write);
 	else if (write && (*e & PTE_P) && !(*e & PTE_W))
-		err = break_cow(a, e);
+		err = break_cow(a, addr, e);
 	flush_range(vm, ALIGN_DOWN(addr, PAGE_SIZE), ALIGN_DOWN(addr, PAGE_SIZE) + PAGE_SIZE);
 	return err;
 }
@@ -381,7 +444,7 @@ static int fork_area(struct vm_space *parent, struct vm_area *a, struct fork_ctx
 		__atomic_fetch_add(&a->shared->refcount, 1, __ATOMIC_RELAXED);
 	list_add_tail(&copy->node, &ctx->child->areas);
 	/* Shared areas fault their pages in from the object; private ones go copy-on-write. */
-	if (!a->shared)
+	if (!(a->flags & VM_SHARED))
 		range_pages(parent, a->start, a->end, share_cow, ctx);
 	return ctx->err;
 }
@@ -455,20 +518,20 @@ int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 	return err;
 }
 
-static struct shared_anon *shared_create(uint64_t npages)
+static struct vm_object *object_create(uint64_t npages)
 {
-	struct shared_anon *s = kzalloc(sizeof(*s));
+	struct vm_object *s = kzalloc(sizeof(*s));
 
 	if (!s)
 		return NULL;
-	s->pages = kzalloc(npages * sizeof(*s->pages));
-	if (!s->pages) {
+	s->pages = npages ? kzalloc(npages * sizeof(*s->pages)) : NULL;
+	if (npages && !s->pages) {
 		kfree(s);
 		return NULL;
 	}
 	s->refcount = 1;
 	s->npages = npages;
-	spin_init(&s->lock, "shared-anon");
+	spin_init(&s->lock, "vm-object");
 	return s;
 }
 
@@ -490,14 +553,25 @@ static bool overcommit_ok(size_t len)
 long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
 	    bool fixed)
 {
+	return vm_map_file(vm, addr, len, prot, flags, fixed, NULL, 0);
+}
+
+long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
+		 bool fixed, struct inode *file, uint64_t pgoff)
+{
 	struct vm_area *a = overcommit_ok(len) ? vm_area_alloc(0, 0, prot, flags) : NULL;
 	unsigned long irq;
 
 	if (!a)
 		return -ENOMEM;
-	if ((flags & VM_SHARED) && !(a->shared = shared_create(len / PAGE_SIZE))) {
+	if ((file || (flags & VM_SHARED)) &&
+	    !(a->shared = object_create(file ? 0 : len / PAGE_SIZE))) {
 		vm_area_free(a);
 		return -ENOMEM;
+	}
+	if (file) {
+		a->shared->file = inode_get(file);
+		a->pgoff = pgoff;
 	}
 	irq = spin_lock_irqsave(&vm->lock);
 	if (fixed && isolate(vm, addr, addr + len) == 0)
@@ -506,7 +580,7 @@ long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint
 		addr = place(vm, addr, len);
 	if (!addr || !vm_range_free(&vm->areas, addr, addr + len)) {
 		spin_unlock_irqrestore(&vm->lock, irq);
-		shared_put(a->shared);
+		object_put(a->shared);
 		vm_area_free(a);
 		return -ENOMEM;
 	}
@@ -521,9 +595,8 @@ long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint
 static void reprotect_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *ctx)
 {
 	struct vm_area *a = ctx;
-	struct page *p = pte_page(*e);
 	/* A private page others still share stays read-only (copy on write). */
-	bool writable = a->shared || __atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) == 1;
+	bool writable = may_write(a, pte_page(*e));
 
 	(void)vm;
 	(void)va;
@@ -713,12 +786,38 @@ int vm_shared_key(struct vm_space *vm, uintptr_t addr, uintptr_t *a, uintptr_t *
 {
 	unsigned long flags = spin_lock_irqsave(&vm->lock);
 	struct vm_area *area = vm_area_find(&vm->areas, addr);
-	int ret = area ? area->shared != NULL : -EFAULT;
+	int ret = area ? (area->flags & VM_SHARED) != 0 : -EFAULT;
 
-	if (ret > 0) {
-		*a = (uintptr_t)area->shared;
+	if (ret > 0) { /* a file's mappers share its inode, whoever mapped it */
+		*a = area_file(area) ? (uintptr_t)area_file(area) : (uintptr_t)area->shared;
 		*b = (area->pgoff << PAGE_SHIFT) + (addr - area->start);
 	}
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return ret;
+}
+
+/* Moves the hardware dirty bit of a shared file page into the file's dirty state. */
+static void sync_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *ctx)
+{
+	(void)vm;
+	if (*e & PTE_D) {
+		file_page_written(ctx, va);
+		*e &= ~PTE_D;
+	}
+}
+
+int vm_sync_file_pages(struct vm_space *vm, uintptr_t addr, size_t len)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock);
+	uintptr_t end = addr + len;
+	struct vm_area *a;
+	int err = fully_mapped(vm, addr, end) ? 0 : -ENOMEM;
+
+	list_for_each_entry (a, &vm->areas, node)
+		if (!err && a->end > addr && a->start < end && area_file(a) &&
+		    (a->flags & VM_SHARED))
+			range_pages(vm, MAX(a->start, addr), MIN(a->end, end), sync_one, a);
+	flush_range(vm, addr, end);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return err;
 }

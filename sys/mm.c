@@ -3,6 +3,7 @@
  * Arguments are checked here as Linux checks them; the address-space work
  * is in mm/vm.c.
  */
+#include <fs/writeback.h>
 #include <kernel/syscall.h>
 #include <kernel/proc.h>
 #include <kernel/uaccess.h>
@@ -87,6 +88,9 @@ static long fill_from_file(uintptr_t addr, size_t len, int fd, int64_t off)
 	return buf ? err : -ENOMEM;
 }
 
+static long map_file(uintptr_t addr, size_t len, unsigned prot, unsigned flags, int fd,
+		     int64_t off);
+
 SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, unsigned, prot, unsigned, flags, int, fd,
 		int64_t, off)
 {
@@ -107,14 +111,26 @@ SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, unsigned, prot, unsigned, fl
 		return rounded < len ? -ENOMEM : -EINVAL;
 	if (fixed && (ret = check_range(addr, &len)))
 		return ret;
-	if (!(flags & MAP_ANONYMOUS) && type != MAP_PRIVATE)
-		return -ENODEV; /* shared file mappings come with the page cache */
 	if ((flags & MAP_FIXED_NOREPLACE) && !vm_is_free(current_vm(), addr, addr + rounded))
 		return -EEXIST;
-	ret = vm_map(current_vm(), ALIGN_DOWN(addr, PAGE_SIZE), rounded, prot,
-		     type != MAP_PRIVATE ? VM_SHARED : 0, flags & MAP_FIXED);
-	if (ret < 0 || (flags & MAP_ANONYMOUS))
+	if (!(flags & MAP_ANONYMOUS))
+		return map_file(ALIGN_DOWN(addr, PAGE_SIZE), len, prot, flags, fd, off);
+	return vm_map(current_vm(), ALIGN_DOWN(addr, PAGE_SIZE), rounded, prot,
+		      type != MAP_PRIVATE ? VM_SHARED : 0, flags & MAP_FIXED);
+}
+
+/* A copy of the file's bytes, for files without pages to map (private mappings only). */
+static long map_copy(uintptr_t addr, size_t len, unsigned prot, unsigned flags, int fd, int64_t off)
+{
+	size_t rounded = ALIGN_UP(len, PAGE_SIZE);
+	long ret;
+
+	if ((flags & MAP_TYPE) != MAP_PRIVATE)
+		return -ENODEV;
+	ret = vm_map(current_vm(), addr, rounded, prot, 0, flags & MAP_FIXED);
+	if (ret < 0)
 		return ret;
+	addr = ret;
 	addr = ret;
 	ret = fill_from_file(addr, len, fd, off);
 	if (ret) {
@@ -122,6 +138,34 @@ SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, unsigned, prot, unsigned, fl
 		return ret;
 	}
 	return addr;
+}
+
+/*
+ * A file mapping. Files whose pages can be mapped (get_page: ext2's page
+ * cache, tmpfs) are mapped directly, shared or copy-on-write; others get a
+ * private copy. The file must be open for reading, and for writing too
+ * when a shared mapping may write.
+ */
+static long map_file(uintptr_t addr, size_t len, unsigned prot, unsigned flags, int fd, int64_t off)
+{
+	struct file *f = fd_get_file(current_proc()->fds, fd);
+	bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	if ((f->fmode & FMODE_PATH) || !(f->fmode & FMODE_READ))
+		ret = (f->fmode & FMODE_PATH) ? -EBADF : -EACCES;
+	else if (shared && (prot & PROT_WRITE) && !(f->fmode & FMODE_WRITE))
+		ret = -EACCES;
+	else if (f->inode->iops->get_page)
+		ret = vm_map_file(current_vm(), addr, ALIGN_UP(len, PAGE_SIZE), prot,
+				  shared ? VM_SHARED : 0, flags & MAP_FIXED, f->inode,
+				  (uint64_t)off >> PAGE_SHIFT);
+	else
+		ret = -ENOSYS;
+	file_put(f);
+	return ret == -ENOSYS ? map_copy(addr, len, prot, flags, fd, off) : ret;
 }
 
 SYSCALL_DEFINE2(munmap, uintptr_t, addr, size_t, len)
@@ -190,4 +234,24 @@ SYSCALL_DEFINE5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len, unsign
 SYSCALL_DEFINE1(brk, uintptr_t, brk)
 {
 	return vm_set_brk(current_vm(), brk);
+}
+
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC	      4
+
+/* What shared file mappings wrote becomes dirty file data; MS_SYNC also writes it out. */
+SYSCALL_DEFINE3(msync, uintptr_t, addr, size_t, len, int, flags)
+{
+	long err;
+
+	if ((addr & (PAGE_SIZE - 1)) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		return -EINVAL;
+	if (ALIGN_UP(len, PAGE_SIZE) < len || addr + ALIGN_UP(len, PAGE_SIZE) < addr)
+		return -ENOMEM;
+	err = vm_sync_file_pages(current_vm(), addr, ALIGN_UP(len, PAGE_SIZE));
+	if (!err && (flags & MS_SYNC))
+		err = writeback_sync_all();
+	return err;
 }

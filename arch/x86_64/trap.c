@@ -182,9 +182,14 @@ static bool user_access_fault(struct trap_frame *f, struct thread *t, uintptr_t 
 {
 	uintptr_t addr = read_cr2();
 
-	if (f->vector == VEC_PAGE_FAULT && t && t->user && addr < USER_SPACE_END &&
-	    vm_fault(t->proc->vm, addr, f->error) == 0)
+	int err = -EFAULT;
+
+	if (f->vector == VEC_PAGE_FAULT && t && t->user && addr < USER_SPACE_END)
+		err = vm_fault(t->proc->vm, addr, f->error);
+	if (!err)
 		return true;
+	if (err == -EWAIT) /* a file page is being read: the whole call runs again (syscall_run) */
+		t->fault_wait = true;
 	f->rip = fixup;
 	return true;
 }
@@ -280,7 +285,18 @@ static void user_exception(struct trap_frame *f, struct thread *t)
 	struct ksiginfo info = { .signo = exception_signal(f->vector), .addr = addr };
 	int err = 0;
 
-	if (f->vector == VEC_PAGE_FAULT && (err = vm_fault(t->proc->vm, addr, f->error)) == 0)
+	if (f->vector == VEC_PAGE_FAULT) {
+		t->wait.flags = 0;
+		t->wait.deadline_ns = 0;
+		err = vm_fault(t->proc->vm, addr, f->error);
+	}
+	if (f->vector == VEC_PAGE_FAULT && err == -EWAIT) {
+		/* A file page is being read: park; the access runs again once it is in. */
+		sched_user_park(t, false);
+		wait_detach(&t->wait);
+		return;
+	}
+	if (f->vector == VEC_PAGE_FAULT && !err)
 		return;
 	if (f->vector == VEC_PAGE_FAULT)
 		info.code = err == -EACCES ? SEGV_ACCERR : SEGV_MAPERR;

@@ -95,6 +95,8 @@ struct inode_ops {
 	 * wait and try again), -EIO, -ENOMEM. NULL: not available.
 	 */
 	int (*get_page)(struct inode *inode, uint64_t index, struct page **out);
+	/* A shared mapping wrote to page index (from get_page): it must be written back. */
+	void (*set_page_dirty)(struct inode *inode, uint64_t index);
 	/* Reads the whole file into memory (exec): 0, -EWAIT, -EIO. NULL: it is there. */
 	int (*populate)(struct inode *inode);
 };

@@ -83,6 +83,7 @@ struct thread {
 	uintptr_t robust_list;		   /* (o) */
 	uint64_t user_ticks, system_ticks; /* (r) */
 	struct svc_request *svc_pending;   /* (o) a service call the call in uregs made */
+	bool fault_wait; /* (o) a user access in the call waits for a file page (vm_fault -EWAIT) */
 };
 
 typedef void (*thread_fn_t)(void *arg);

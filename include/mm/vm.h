@@ -34,21 +34,28 @@
 #define USER_MIN_ADDR	0x0000000000010000ULL /* like vm.mmap_min_addr */
 #define STACK_GUARD_GAP (256ULL * PAGE_SIZE)  /* kept free below a growing stack */
 
-/* Anonymous memory shared between the address spaces that map it. */
-struct shared_anon {
+/*
+ * Where the pages of an area come from when they are not private zero
+ * pages: anonymous memory shared between the address spaces that map it
+ * (MAP_SHARED|MAP_ANONYMOUS), or a file (file != NULL: its pages, from
+ * file->iops->get_page, shared by MAP_SHARED areas and copied on write by
+ * MAP_PRIVATE ones; the object holds a reference on the inode).
+ */
+struct vm_object {
 	int refcount; /* (atomic) areas pointing here */
 	spinlock_t lock;
 	uint64_t npages;
-	struct page **pages; /* (lock) NULL until first touched */
+	struct page **pages; /* (lock) anonymous: NULL until first touched */
+	struct inode *file;  /* (c) a file mapping */
 };
 
 struct vm_area {
-	struct list_head node; /* in vm_space.areas, by address */
-	uintptr_t start, end;  /* page aligned, start < end */
-	uint32_t prot;	       /* PROT_* */
-	uint32_t flags;	       /* VM_* */
-	struct shared_anon *shared;
-	uint64_t pgoff; /* first page of the area in shared */
+	struct list_head node;	  /* in vm_space.areas, by address */
+	uintptr_t start, end;	  /* page aligned, start < end */
+	uint32_t prot;		  /* PROT_* */
+	uint32_t flags;		  /* VM_* */
+	struct vm_object *shared; /* the pages' object (see above), or NULL: private zero pages */
+	uint64_t pgoff;		  /* first page of the area in shared */
 };
 
 /* Lock key: (l) lock. */
@@ -86,13 +93,23 @@ void vm_put(struct vm_space *vm);
 struct vm_space *vm_fork(struct vm_space *parent);
 /* Loads vm's page tables on this CPU (no-op if already loaded). */
 void vm_activate(struct vm_space *vm);
-/* Handles a user page fault: 0, -EFAULT (no area), -EACCES (not allowed) or -ENOMEM. */
+/*
+ * Handles a user page fault: 0, -EFAULT (no area), -EACCES (not allowed),
+ * -ENOMEM, -EIO (a file page could not be read), or -EWAIT: a file page is
+ * being read and the current thread is registered to wait for it (it
+ * parks, then the access runs again).
+ */
 int vm_fault(struct vm_space *vm, uintptr_t addr, unsigned error_code);
 
 /* Mapping calls behind the system calls (sys/mm.c); addresses are checked there. */
 long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
 	    bool fixed);
+/* The same for a file (file->iops->get_page), from page pgoff on; the area holds a reference. */
+long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
+		 bool fixed, struct inode *file, uint64_t pgoff);
 int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len);
+/* msync: pages of shared file mappings in the range that were written become dirty in the file. */
+int vm_sync_file_pages(struct vm_space *vm, uintptr_t addr, size_t len);
 int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot);
 int vm_discard(struct vm_space *vm, uintptr_t addr, size_t len);
 long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,

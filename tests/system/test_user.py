@@ -28,6 +28,7 @@ ENABLED = [
     "exec-pie", "futex", "time", "misc", "efault", "faults", "threads_blocked", "fuzz_syscalls",
     "procfs", "files", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
+    "mmap_file",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}

@@ -1,0 +1,46 @@
+"""File mappings of ext2 files through the page cache.
+
+/tests/mmap_file (the same program test_user.py runs on tmpfs) runs on an
+ext2 disk mounted at /mnt, twice on the same image: the second boot finds
+the file the first one made and reads it through a mapping, every page
+faulting in from the disk (the fault path that waits for the page cache).
+e2fsck then finds the image clean.
+"""
+import os
+import subprocess
+import tempfile
+
+from guest import run
+from test_user import check_ut_output
+
+SCRIPT = "mkdir -p /mnt && mount -t ext2 /dev/vda /mnt && MMAP_DIR=/mnt /tests/mmap_file"
+
+
+def make_image(path, block_size):
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-b", str(block_size), path, "8M"],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def check_two_boots(block_size):
+    with tempfile.TemporaryDirectory() as tmp:
+        img = os.path.join(tmp, "disk.img")
+        make_image(img, block_size)
+        rc, out = run("--quiet", "--disk", img, "--", "/bin/sh", "-c", SCRIPT)
+        check_ut_output("mmap_file on ext2", rc, out)
+        assert "made /mnt/mf_keep" in out, out[-3000:]
+        rc, out = run("--quiet", "--disk", img, "--", "/bin/sh", "-c", SCRIPT)
+        check_ut_output("mmap_file on ext2, second boot", rc, out)
+        assert "read /mnt/mf_keep of an earlier run through a mapping" in out, out[-3000:]
+        fsck = subprocess.run(["e2fsck", "-fn", img], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+        assert fsck.returncode == 0, fsck.stdout.decode()
+
+
+def test_mmap_on_ext2_1k_blocks():
+    """Shared and private mappings of ext2 files (1 KiB blocks: four per page)."""
+    check_two_boots(1024)
+
+
+def test_mmap_on_ext2_4k_blocks():
+    """The same with 4 KiB blocks."""
+    check_two_boots(4096)
