@@ -17,7 +17,7 @@ Every file is read up to 4 MiB (`head -c`), four times the image: all
 the data a file can have on it. Not further, because a corrupt i_size of
 gigabytes reads as gigabytes of holes, and the page cache does not give
 clean pages back yet: such a read exhausts memory (a known bug, reported
-with issue 5; build/fuzz images 13 of seed 20240505 has one, 133 TB).
+with issue 5; image 13 of this seed has a file of 133 TB).
 
 Each boot attaches a pristine copy as vda and up to 15 fuzzed images
 (vdb...; the driver takes 16 disks) and runs fuzz.sh: mount each, find,
