@@ -150,6 +150,27 @@ static void caller_ids(uint32_t *uid, uint32_t *gid)
 
 /* ---- Inodes ------------------------------------------------------------ */
 
+/*
+ * Reads an attr from a reply and checks what the core relies on: a
+ * known file type, a size and block count in range (a corrupt disk gets
+ * -EIO here, never a huge loop in the page cache).
+ */
+static int get_attr(struct svc_reader *r, struct ext2_attr *a)
+{
+	unsigned type;
+
+	if (ext2_get_attr(r, a))
+		return -EIO;
+	type = a->mode & S_IFMT;
+	if (!a->ino || (type != S_IFREG && type != S_IFDIR && type != S_IFLNK && type != S_IFCHR &&
+			type != S_IFBLK && type != S_IFIFO && type != S_IFSOCK))
+		return -EIO;
+	if (a->size < 0 || a->size > EXT2_MAX_FILE_SIZE || a->blocks < 0 ||
+	    (type == S_IFLNK && a->size >= (int64_t)PAGE_SIZE))
+		return -EIO;
+	return 0;
+}
+
 static void apply_attr_locked(struct inode *inode, const struct ext2_attr *a)
 {
 	inode->mode = a->mode;
@@ -323,7 +344,8 @@ static int64_t add_entries(struct dentry *dir, struct svc_reader *r)
 		long len = svc_get_str(r, name, sizeof(name));
 		int err;
 
-		if (len <= 0 || ext2_get_attr(r, &a) || !strcmp(name, ".") || !strcmp(name, ".."))
+		if (len <= 0 || get_attr(r, &a) || !strcmp(name, ".") || !strcmp(name, "..") ||
+		    strchr(name, '/'))
 			return -EIO;
 		err = add_entry(dir, name, (size_t)len, &a);
 		if (err)
@@ -385,7 +407,7 @@ static int make_from_reply(struct inode *dir, struct dentry *d, struct svc_reque
 	struct inode *inode;
 	int err = ext2v_call(req, &done, &r);
 
-	if (!err && ext2_get_attr(&r, &a))
+	if (!err && get_attr(&r, &a))
 		err = -EIO;
 	if (!err) {
 		inode = ext2v_iget(EM(dir->sb), &a);
@@ -464,7 +486,7 @@ static int call_for_attr(struct inode *inode, struct svc_request *req, bool lock
 	struct ext2_attr a;
 	int err = ext2v_call(req, &done, &r);
 
-	if (!err && ext2_get_attr(&r, &a))
+	if (!err && get_attr(&r, &a))
 		err = -EIO;
 	if (!err && locked)
 		apply_attr_locked(inode, &a);
@@ -937,7 +959,7 @@ static int ext2v_write_pages(struct pagecache *pc, uint64_t index, unsigned n, s
 	err = blk ? ext2v_call(bmap_req(pc, index * per_page, count, true), &done, &r) : -ENOMEM;
 	if (!err)
 		err = parse_map(m, &r, blk, count, true);
-	if (!err && !ext2_get_attr(&r, &a))
+	if (!err && !get_attr(&r, &a))
 		WRITE_ONCE(pc->inode->blocks, a.blocks);
 	if (blk)
 		svc_request_put(done);
@@ -1107,7 +1129,7 @@ static int mount_request(struct block_device *bd, uint32_t flags, uint32_t *bs,
 	if (!err) {
 		root->ino = svc_get_u64(&r);
 		*bs = svc_get_u32(&r);
-		if (ext2_get_attr(&r, root) || (*bs != 1024 && *bs != 2048 && *bs != 4096) ||
+		if (get_attr(&r, root) || (*bs != 1024 && *bs != 2048 && *bs != 4096) ||
 		    !S_ISDIR(root->mode))
 			err = -EIO;
 	}

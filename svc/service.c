@@ -218,6 +218,12 @@ int svc_call(struct service *s, struct svc_request *req, struct svc_request **do
 		svc_request_put(req);
 		return -EOVERFLOW;
 	}
+	if (!t->user && this_cpu()->preempt_count) {
+		/* A kernel thread holding a spinlock cannot sleep: a caller's bug, not a hang. */
+		pr_err("svc_call to %s from '%s' holding a lock: refused\n", s->name, t->name);
+		svc_request_put(req);
+		return -EDEADLK;
+	}
 	if (!t->user)
 		return call_blocking(s, req, done);
 	p = t->svc_pending;
