@@ -354,10 +354,18 @@ static int64_t add_entries(struct dentry *dir, struct svc_reader *r)
 	return r->error || next > INT64_MAX ? -EIO : (int64_t)next;
 }
 
+/*
+ * A removed directory (no links) has no entries to read: it counts as filled,
+ * with no request. Asking the service would get -ENOENT, and open(O_CREAT)
+ * asks twice in one run (lookup, then create): the second request made anew
+ * in every run of the call would never let it finish.
+ */
 static int ext2v_fill_dir(struct inode *inode, struct dentry *dir)
 {
 	struct ext2v_inode *ei = EI(inode);
 
+	if (READ_ONCE(inode->nlink) == 0)
+		WRITE_ONCE(ei->filled, true);
 	while (!READ_ONCE(ei->filled)) {
 		struct svc_request *req = ext2v_req(EXT2_READDIR, EM(inode->sb)->fsid, 16,
 						    REPLY_DIR);
@@ -620,6 +628,7 @@ static int ext2v_setattr(struct inode *inode, const struct vfs_attr *attr)
 	unsigned valid = attr->valid &
 			 (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE | ATTR_ATIME | ATTR_MTIME);
 	uint32_t mode = (inode->mode & S_IFMT) | (attr->mode & 07777);
+	int64_t mtime = attr->mtime.sec;
 	int err;
 
 	if ((attr->valid & ATTR_SIZE) && !S_ISREG(inode->mode))
@@ -636,9 +645,14 @@ static int ext2v_setattr(struct inode *inode, const struct vfs_attr *attr)
 		if ((attr->valid & ATTR_KILL_SGID) && (mode & S_IXGRP))
 			mode &= ~(uint32_t)S_ISGID;
 	}
+	/* truncate and ftruncate change the modification time, as on Linux. */
+	if ((attr->valid & ATTR_SIZE) && !(attr->valid & ATTR_MTIME)) {
+		valid |= ATTR_MTIME;
+		mtime = now;
+	}
 	err = call_for_attr(inode,
 			    setattr_req(inode, valid, mode, attr->uid, attr->gid, attr->size,
-					attr->atime.sec, attr->mtime.sec, now),
+					attr->atime.sec, mtime, now),
 			    false);
 	if (!err && (attr->valid & ATTR_SIZE)) {
 		unsigned long f = spin_lock_irqsave(&inode->lock);
