@@ -1,5 +1,7 @@
 # Axolotl build. `make` builds the kernel image, `make run` boots it in
-# QEMU, `make test` runs every test tier. Missing tools are installed by
+# QEMU with the root file system on the ext2 disk build/disk.img (made
+# from the default root content when absent; `make newdisk` makes a fresh
+# one), `make test` runs every test tier. Missing tools are installed by
 # tools/setup.sh (Debian packages) the first time they are needed.
 
 BUILD ?= build
@@ -9,6 +11,7 @@ LD := ld
 Q := @
 
 KERNEL := $(BUILD)/axolotl.elf
+DISK_IMG := $(BUILD)/disk.img
 
 KCFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-pic -fno-pie -mcmodel=kernel \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
@@ -34,7 +37,7 @@ UNIT_BIN := $(BUILD)/unit/unit-tests
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
 
-.PHONY: all kernel run test unit-test format format-check clean tools
+.PHONY: all kernel run newdisk test unit-test format format-check clean tools
 all: kernel user
 kernel: $(KERNEL)
 
@@ -93,8 +96,18 @@ $(UNIT_BIN): $(UNIT_OBJS) $(BUILD)/unit/tests/unit/harness.c.o
 unit-test: $(UNIT_BIN)
 	$(Q)$(UNIT_BIN)
 
-run: $(KERNEL) $(USER_BINS)
-	$(Q)./axl run
+# The root disk is made once: files written in the guest stay on it, and
+# newer programs of the build reach it only through `make newdisk`.
+run: $(KERNEL) $(USER_BINS) | $(DISK_IMG)
+	$(Q)./axl run --no-build --root $(DISK_IMG)
+
+$(DISK_IMG): | $(USER_BINS)
+	@echo "  MKE2FS  $@"
+	$(Q)tools/mkrootdisk --build $(BUILD) -o $@
+
+newdisk: $(USER_BINS)
+	@echo "  MKE2FS  $(DISK_IMG)"
+	$(Q)tools/mkrootdisk --build $(BUILD) -o $(DISK_IMG)
 
 test: $(KERNEL) $(UNIT_BIN) $(USER_BINS)
 	$(Q)tools/run-tests

@@ -40,7 +40,10 @@ IMAGES = 300
 PER_BOOT = 15
 HELLO = "hello from the pristine image\n"
 
+# init mounted vda, the pristine disk, at /mnt: it is mounted again at the
+# end, on /mnt/good, after the fuzzed images were walked.
 SCRIPT = r"""
+umount /mnt 2>/dev/null
 for d in /dev/vd[b-z]; do
   [ -b $d ] || continue
   n=${d#/dev/}

@@ -13,7 +13,8 @@ import tempfile
 from guest import run
 from test_user import check_ut_output
 
-SCRIPT = "mkdir -p /mnt && mount -t ext2 /dev/vda /mnt && MMAP_DIR=/mnt /tests/mmap_file"
+# init mounted the disk (vda) at /mnt.
+SCRIPT = "grep -q '^/dev/vda /mnt ext2 ' /proc/mounts && MMAP_DIR=/mnt /tests/mmap_file"
 
 
 def make_image(path, block_size):

@@ -6,6 +6,11 @@
  *    /proc itself); a kernel without mount(2) leaves /tmp on the root tmpfs.
  * 2. Makes sure fds 0, 1 and 2 are open (on /dev/console), starts a session
  *    and makes the console its controlling terminal (setsid, TIOCSCTTY).
+ *    Mounts the first virtio disk that is not the root (/dev/vda when the
+ *    root is the initramfs, /dev/vdb when the root is vda: the device whose
+ *    st_rdev is not the st_dev of "/") at /mnt, ext2 read-write: that is
+ *    the disk `./axl run --disk IMG` attaches. A disk that does not mount
+ *    gets a message, and init goes on without it.
  * 3. Reads the command that `./axl run -- CMD ARGS...` left in /etc/axl/cmd
  *    (arguments each ending with a NUL byte, argv[0] first); without one it
  *    runs the shell, /bin/sh (busybox ash) as a login shell. The command or
@@ -68,6 +73,37 @@ static void mount_fs(const char *type, const char *target)
 		return;
 	if (mount(type, target, type, 0, NULL) == -1 && errno != EBUSY && errno != ENOSYS)
 		say(target, ": mount: ", strerror(errno));
+}
+
+/*
+ * Mounts the first virtio disk (/dev/vda, vdb...) that is not the root at
+ * /mnt, as ext2, unless a file system is mounted on /mnt already.
+ */
+static void mount_disk(void)
+{
+	char dev[] = "/dev/vda";
+	struct stat root, st;
+
+	if (stat("/", &root) == -1)
+		return;
+	for (char c = 'a'; c <= 'z'; c++) {
+		dev[7] = c;
+		if (stat(dev, &st) == -1)
+			return; /* the disks are vda, vdb... without gaps */
+		if (S_ISBLK(st.st_mode) && st.st_rdev != root.st_dev)
+			break;
+	}
+	if (!S_ISBLK(st.st_mode) || st.st_rdev == root.st_dev)
+		return;
+	if (mkdir("/mnt", 0755) == -1 && errno != EEXIST) {
+		say("/mnt: mkdir: ", strerror(errno), "; the disk is not mounted");
+		return;
+	}
+	if (stat("/mnt", &st) == 0 && st.st_dev != root.st_dev)
+		return; /* something is mounted there already */
+	if (mount(dev, "/mnt", "ext2", 0, NULL) == -1)
+		say(dev,
+		    ": cannot mount it on /mnt as ext2, going on without it: ", strerror(errno));
 }
 
 static void open_console(void)
@@ -221,6 +257,7 @@ int main(void)
 	open_console();
 	mount_fs("proc", "/proc");
 	mount_fs("tmpfs", "/tmp");
+	mount_disk();
 	take_console();
 	argc = read_command();
 	if (argc < 0)

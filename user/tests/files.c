@@ -13,7 +13,9 @@
  * ELOOP, ENAMETOOLONG, EBADF, EINVAL and EFAULT.
  *
  * It runs as root. Each case works in a fresh directory of its own under
- * /tmp/files-PID (enter()); the last case removes the tree. Calls that
+ * /tmp/files-PID (enter()), or DIR/files-PID when the environment has
+ * FILES_DIR=DIR (the ext2 tests run it on a disk mounted at /mnt); the
+ * last case removes the tree. Calls that
  * the C library may not wrap (statx, renameat2, close_range, faccessat2,
  * fchmodat2) are made raw. Checked on Linux first.
  */
@@ -93,18 +95,22 @@ struct ax_statx {
 	uint64_t spare[14];
 };
 
-static char base_dir[64];
+static char base_dir[256];
 
 /* A fresh directory named after the case, made the working directory. */
 static void enter(void)
 {
-	char dir[128];
+	const char *top = getenv("FILES_DIR");
+	char dir[384];
 
-	if (!base_dir[0])
-		snprintf(base_dir, sizeof(base_dir), "/tmp/files-%d", (int)getpid());
+	if (!top || !*top)
+		top = "/tmp";
+	if (!base_dir[0] && snprintf(base_dir, sizeof(base_dir), "%s/files-%d", top,
+				     (int)getpid()) >= (int)sizeof(base_dir))
+		ut_fail(__FILE__, __LINE__, "FILES_DIR is too long: %s", top);
 	umask(022);
-	if (mkdir("/tmp", 01777) && errno != EEXIST)
-		ut_fail(__FILE__, __LINE__, "mkdir /tmp: %s", ut_errname(errno));
+	if (mkdir(top, 01777) && errno != EEXIST)
+		ut_fail(__FILE__, __LINE__, "mkdir %s: %s", top, ut_errname(errno));
 	if (mkdir(base_dir, 0755) && errno != EEXIST)
 		ut_fail(__FILE__, __LINE__, "mkdir %s: %s", base_dir, ut_errname(errno));
 	snprintf(dir, sizeof(dir), "%s/%s", base_dir, ut_current);
