@@ -212,7 +212,11 @@ static long iov_import(uintptr_t uiov, int count, struct user_iovec **out)
 /*
  * The segments one at a time; the bytes done so far are kept in the wait
  * (progress[0]) so that a call run again after waiting goes on where it
- * stopped. A short transfer or a wait after progress ends the call.
+ * stopped. A short transfer ends the call, and so does a read that would
+ * wait after progress. A write that must wait goes on waiting, whatever it
+ * moved: a pipe may already hold part of the segment (its own progress
+ * word says how much), so ending the call short would make the caller
+ * write those bytes twice.
  */
 static long rw_segments(struct file *f, const struct user_iovec *iov, int count, bool write,
 			int64_t pos)
@@ -226,8 +230,13 @@ static long rw_segments(struct file *f, const struct user_iovec *iov, int count,
 			skip -= iov[i].len;
 			continue;
 		}
+		w->partial = 0;
 		n = rw_file(f, iov[i].base + skip, iov[i].len - skip, write,
 			    pos < 0 ? -1 : pos + (int64_t)done);
+		if (n == -EWAIT && write) {
+			w->partial += (int64_t)done; /* what a signal would make it return */
+			return n;
+		}
 		if (n < 0)
 			return done ? (long)done : n;
 		done += (uint64_t)n;
@@ -336,15 +345,14 @@ static long write_all(struct file *out, char *buf, size_t n)
 }
 
 /*
- * Copies up to count bytes of in from *pos (or, for a stream, from where
- * it is) to out through a kernel buffer, advancing *pos by what was
- * written. A write that would wait (-EWAIT) before anything was copied
- * makes the whole call wait and run again; after some progress it ends
- * the call with the count so far.
+ * Copies up to count bytes of in from *pos to out through a kernel
+ * buffer, advancing *pos by what was written: bytes read but not written
+ * are read again by the next call, so nothing is lost. A write that would
+ * wait (-EWAIT) before anything was copied makes the whole call wait and
+ * run again; after some progress it ends the call with the count so far.
  */
 static long sendfile_copy(struct file *out, struct file *in, int64_t *pos, size_t count)
 {
-	bool stream = in->fmode & FMODE_STREAM;
 	char *buf = kmalloc(SENDFILE_CHUNK);
 	long r = 0;
 
@@ -352,7 +360,7 @@ static long sendfile_copy(struct file *out, struct file *in, int64_t *pos, size_
 		return -ENOMEM;
 	while ((size_t)r < count) {
 		struct iobuf b = iobuf_kernel(buf, MIN(count - (size_t)r, (size_t)SENDFILE_CHUNK));
-		long n = stream ? vfs_read(in, &b) : vfs_pread(in, &b, *pos);
+		long n = vfs_pread(in, &b, *pos);
 		long w = n > 0 ? write_all(out, buf, (size_t)n) : n;
 
 		if (w <= 0) {
@@ -378,18 +386,22 @@ static long sendfile_files(struct file *out, struct file *in, uintptr_t uoff, si
 		return -EBADF;
 	if (vfs_getfl(out) & O_APPEND)
 		return -EINVAL;
-	if (uoff && stream)
-		return -ESPIPE;
+	/*
+	 * As Linux: the input must be a file with positions. From a pipe, the
+	 * bytes read would be gone if the output then had to wait.
+	 */
+	if (stream)
+		return -EINVAL;
 	if (uoff && copy_from_user(&pos, uoff, sizeof(pos)))
 		return -EFAULT;
 	if (pos < 0)
 		return -EINVAL;
-	if (!uoff && !stream)
+	if (!uoff)
 		pos = vfs_lseek(in, 0, SEEK_CUR);
 	r = sendfile_copy(out, in, &pos, MIN(count, (size_t)MAX_RW_COUNT));
 	if (r > 0 && uoff && copy_to_user(uoff, &pos, sizeof(pos)))
 		return -EFAULT;
-	if (r > 0 && !uoff && !stream)
+	if (r > 0 && !uoff)
 		vfs_lseek(in, pos, SEEK_SET);
 	return r;
 }

@@ -815,3 +815,61 @@ UT_CASE(fifo_many_round_trips)
 	close(go[1]);
 	unlink(fifo_path);
 }
+
+/* Byte i of the writev stream below. */
+static unsigned char stream_byte(size_t i)
+{
+	return (unsigned char)((i * 7 + i / 251) & 0xff);
+}
+
+/*
+ * A writev whose second segment does not fit waits in the middle of it;
+ * run again, it must go on where it stopped: every byte arrives once, in
+ * order (a short count here made callers write part of a segment twice).
+ */
+UT_CASE(writev_waiting_mid_segment_keeps_the_stream)
+{
+	static unsigned char a[30000], b[100000];
+	struct iovec iov[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	int fds[2];
+	pid_t pid;
+
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = stream_byte(i);
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = stream_byte(sizeof(a) + i);
+	UT_NOERR(pipe(fds));
+	pid = UT_NOERR(fork());
+	if (pid == 0) {
+		static unsigned char buf[4096];
+		size_t at = 0;
+		ssize_t n;
+
+		close(fds[1]);
+		usleep(50000); /* let the writer fill the pipe and wait */
+		while ((n = read(fds[0], buf, sizeof(buf))) > 0)
+			for (ssize_t i = 0; i < n; i++, at++)
+				if (buf[i] != stream_byte(at))
+					_exit(2);
+		_exit(at == sizeof(a) + sizeof(b) ? 0 : 3);
+	}
+	close(fds[0]);
+	UT_EQ(writev(fds[1], iov, 2), (ssize_t)(sizeof(a) + sizeof(b)));
+	close(fds[1]);
+	UT_EQ(ut_wait(pid), 0);
+}
+
+/* As Linux: sendfile reads only from files with positions, never from a pipe. */
+UT_CASE(sendfile_from_a_pipe_is_einval)
+{
+	int fds[2], out = UT_NOERR(open("/dev/null", O_WRONLY));
+
+	UT_NOERR(pipe(fds));
+	UT_EQ(write(fds[1], "abc", 3), 3);
+	UT_ERRNO(syscall(SYS_sendfile, out, fds[0], NULL, 3), EINVAL);
+	char c[3];
+	UT_EQ(read(fds[0], c, 3), 3); /* nothing was consumed */
+	close(fds[0]);
+	close(fds[1]);
+	close(out);
+}
