@@ -7,6 +7,7 @@
 #include <kernel/proc.h>
 #include <kernel/thread.h>
 #include <kernel/uaccess.h>
+#include <kernel/wait.h>
 #include <fs/vfs.h>
 #include <fs/fdtable.h>
 #include <mm/vm.h>
@@ -93,15 +94,21 @@ static bool vfork_pending(struct process *p, int pid)
 	return false;
 }
 
-/* vfork: the parent waits (as a restartable call) until the child execs or exits. */
+/*
+ * vfork: the parent waits (as a restartable call) until the child execs or
+ * exits. Signals do not end the wait, as on Linux: the child
+ * exists, so the call must return its pid, not EINTR.
+ */
 static long vfork_wait(struct process *p, int child_pid)
 {
 	unsigned long f1 = spin_lock_irqsave(&p->child_event.lock);
 	unsigned long f2 = spin_lock_irqsave(&proc_tree_lock);
 	long ret = child_pid;
 
-	if (vfork_pending(p, child_pid))
+	if (vfork_pending(p, child_pid)) {
+		current_wait()->flags |= WAIT_UNINTERRUPTIBLE;
 		ret = wait_block_locked(&p->child_event, 0);
+	}
 	spin_unlock_irqrestore(&proc_tree_lock, f2);
 	spin_unlock_irqrestore(&p->child_event.lock, f1);
 	return ret;

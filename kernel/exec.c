@@ -6,6 +6,12 @@
  * and the auxiliary vector (kernel/exec_stack.c). Only then is the old
  * program discarded, so a failed exec returns an error to a process that
  * is still intact.
+ *
+ * A segment's pages that hold nothing but file bytes map the file itself
+ * (vm_map_file: private, so copy-on-write, and faulted in on first use):
+ * every process running a program shares its text and read-only data,
+ * and nothing is copied until written. Only the bytes of a page where
+ * .bss begins, or of a page two segments share, are copied.
  */
 #include <kernel/exec.h>
 #include <kernel/elf.h>
@@ -36,7 +42,6 @@
 #define PIE_BASE	 0x555555554000ULL /* where Linux puts PIEs without ASLR */
 #define STACK_INITIAL	 (128 * 1024)
 #define STACK_SLACK	 512
-#define LOAD_CHUNK	 (64 * 1024)
 #define USER_RFLAGS	 0x202
 
 void exec_args_init(struct exec_args *a)
@@ -224,15 +229,15 @@ static int resolve_program(const char *path, struct exec_args *a, struct image *
 	return -ELOOP;
 }
 
-/* Copies a segment's file bytes into the new address space. */
+/* Copies len file bytes at off to vaddr in the new address space (edges of segments). */
 static int load_bytes(struct vm_space *vm, struct image *im, uint64_t off, uint64_t vaddr,
 		      uint64_t len)
 {
-	uint8_t *buf = kmalloc(LOAD_CHUNK);
-	int err = buf ? 0 : -ENOMEM;
+	uint8_t *buf = len ? kmalloc(PAGE_SIZE) : NULL;
+	int err = buf || !len ? 0 : -ENOMEM;
 
-	for (uint64_t done = 0; !err && done < len; done += LOAD_CHUNK) {
-		size_t n = MIN((uint64_t)LOAD_CHUNK, len - done);
+	for (uint64_t done = 0; !err && done < len; done += PAGE_SIZE) {
+		size_t n = MIN((uint64_t)PAGE_SIZE, len - done);
 		ssize_t got = kernel_read(im->file, buf, n, off + done);
 
 		if (got != (ssize_t)n)
@@ -244,6 +249,35 @@ static int load_bytes(struct vm_space *vm, struct image *im, uint64_t off, uint6
 	return err;
 }
 
+/*
+ * Maps [start, end) of segment s (at vaddr): first the pages of nothing but
+ * file bytes, mapping the file, then anonymous memory, into which the
+ * segment's remaining file bytes are copied.
+ */
+static int map_segment(struct vm_space *vm, struct image *im, const struct elf_segment *s,
+		       uint64_t vaddr, uint64_t start, uint64_t end)
+{
+	uint64_t mid = MIN(ALIGN_DOWN(vaddr + s->filesz, PAGE_SIZE), end), from;
+	bool mappable = ((vaddr - s->offset) & (PAGE_SIZE - 1)) == 0 &&
+			im->file->inode->iops->get_page;
+	int err = 0;
+
+	if (!mappable || mid < start)
+		mid = start;
+	if (mid > start)
+		err = vm_map_file(vm, start, mid - start, s->prot, 0, true, im->file->inode,
+				  (s->offset + start - vaddr) >> PAGE_SHIFT) < 0
+			      ? -ENOMEM
+			      : 0;
+	if (!err && end > mid)
+		err = vm_map(vm, mid, end - mid, s->prot, 0, true) < 0 ? -ENOMEM : 0;
+	from = MAX(vaddr, mid);
+	if (!err && vaddr + s->filesz > from)
+		err = load_bytes(vm, im, s->offset + (from - vaddr), from,
+				 vaddr + s->filesz - from);
+	return err;
+}
+
 /* Maps and fills the PT_LOAD segments at bias; returns the end of the highest one. */
 static int load_segments(struct vm_space *vm, struct image *im, uint64_t bias, uint64_t *top)
 {
@@ -252,19 +286,21 @@ static int load_segments(struct vm_space *vm, struct image *im, uint64_t bias, u
 
 	for (unsigned i = 0; i < im->elf.nsegs; i++) {
 		const struct elf_segment *s = &im->elf.segs[i];
-		uint64_t start = ALIGN_DOWN(s->vaddr + bias, PAGE_SIZE);
-		uint64_t end = ALIGN_UP(s->vaddr + bias + s->memsz, PAGE_SIZE);
+		uint64_t vaddr = s->vaddr + bias;
+		uint64_t start = ALIGN_DOWN(vaddr, PAGE_SIZE);
+		uint64_t end = ALIGN_UP(vaddr + s->memsz, PAGE_SIZE);
 		int err = 0;
 
-		/* Two segments may share a page: it gets both protections. */
+		/* Two segments may share a page: it gets both protections and both's bytes. */
 		if (start < prev_end) {
 			err = vm_protect(vm, start, prev_end - start, prev_prot | s->prot);
+			if (!err && vaddr < prev_end)
+				err = load_bytes(vm, im, s->offset, vaddr,
+						 MIN(s->filesz, prev_end - vaddr));
 			start = prev_end;
 		}
 		if (!err && end > start)
-			err = vm_map(vm, start, end - start, s->prot, 0, true) < 0 ? -ENOMEM : 0;
-		if (!err)
-			err = load_bytes(vm, im, s->offset, s->vaddr + bias, s->filesz);
+			err = map_segment(vm, im, s, vaddr, start, end);
 		if (err)
 			return err;
 		prev_end = MAX(prev_end, end);

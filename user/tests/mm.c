@@ -4,7 +4,8 @@
  * mprotect and the faults it causes, mremap, madvise(MADV_DONTNEED),
  * copy-on-write after fork in both directions, shared memory across fork,
  * system calls writing into untouched and copy-on-write pages, stack growth,
- * and the EINVAL/ENOMEM paths.
+ * and the EINVAL/ENOMEM paths; a program's written data pages (mapped from
+ * its file at exec, copy-on-write) stay private to each run of it.
  */
 #define _GNU_SOURCE
 #include "ut.h"
@@ -578,4 +579,33 @@ UT_CASE(stack_grows_a_few_mib)
 	if (pid == 0)
 		_exit(recurse(1024, NULL) == 1 ? 0 : 1); /* about 4 MiB of stack */
 	UT_CHILD_OK(pid);
+}
+
+/* Initialized data: whole pages of the program file, mapped copy-on-write at exec. */
+static char data_pages[2 * PAGE] __attribute__((aligned(PAGE))) = { 'd', 'a', 't', 'a' };
+
+/* "--helper data": exits 0 if this run of the program sees its data as built. */
+int ut_helper(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return data_pages[0] == 'd' && data_pages[PAGE] == 0 ? 0 : 1;
+}
+
+UT_CASE(data_pages_written_stay_private_to_the_run)
+{
+	char *argv[] = { ut_argv[0], "--helper", "data", NULL };
+	pid_t pid;
+
+	data_pages[0] = 'D';
+	data_pages[PAGE] = 1;
+	pid = UT_NOERR(fork());
+	if (pid == 0) {
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	UT_CHILD_OK(pid); /* a new run of the program sees the file, not our writes */
+	UT_EQ(data_pages[0], 'D');
+	data_pages[0] = 'd';
+	data_pages[PAGE] = 0;
 }
