@@ -1,9 +1,10 @@
 /*
- * User memory access (include/kernel/uaccess.h). Each copy is one
- * `rep movsb` / `rep stosb` inside a stac/clac bracket; the instruction is
- * listed in the exception table, so a fault (unmapped page, protection, or
- * SMAP if the bracket were missing) resumes at the fixup with the count of
- * bytes not copied still in rcx. Callers see 0 or -EFAULT.
+ * User memory access (include/kernel/uaccess.h). Each copy is a
+ * `rep movsq` and a `rep movsb` for the last bytes (a clear one `rep
+ * stosb`) inside a stac/clac bracket; the instructions are listed in the
+ * exception table, so a fault (unmapped page, protection, or SMAP if the
+ * bracket were missing) resumes at the fixup with what was not copied
+ * still in rcx. Callers see 0 or -EFAULT.
  */
 #include <kernel/uaccess.h>
 #include <kernel/extable.h>
@@ -12,13 +13,23 @@
 #include <lib/string.h>
 #include <uapi/errno.h>
 
-/* Returns the number of bytes not copied. */
+/*
+ * Returns 0, or non-zero when a fault stopped the copy. Eight bytes at a
+ * time, then the rest: under QEMU's TCG each iteration of a rep prefix is
+ * a separate step, so rep movsq copies eight times as fast as rep movsb.
+ */
 static size_t raw_copy(void *dst, const void *src, size_t n)
 {
-	__asm__ volatile(SMAP_SITE_ASM("stac") "1: rep movsb\n"
-					       "2:\n" SMAP_SITE_ASM("clac") EXTABLE_ENTRY(1b, 2b)
+	size_t tail = n & 7;
+
+	n >>= 3;
+	__asm__ volatile(SMAP_SITE_ASM("stac") "1: rep movsq\n"
+					       "   mov %[tail], %%rcx\n"
+					       "2: rep movsb\n"
+					       "3:\n" SMAP_SITE_ASM("clac") EXTABLE_ENTRY(1b, 3b)
+						       EXTABLE_ENTRY(2b, 3b)
 			 : "+D"(dst), "+S"(src), "+c"(n)
-			 :
+			 : [tail] "r"(tail)
 			 : "memory");
 	return n;
 }
