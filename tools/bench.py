@@ -354,14 +354,15 @@ def plot(data):
     rows = [(n, r["ratio"]) for n, r in data["results"].items() if r["ratio"]]
     with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as f:
         for i, (name, ratio) in enumerate(rows):
-            f.write(f"{i} {ratio:.4f} {name}\n")
+            f.write(f"{len(rows) - 1 - i} {ratio:.4f} {name}\n")  # the first on top
         dat = f.name
     script = f"""
 set terminal svg size 900,{120 + 22 * len(rows)} dynamic font "sans,11" background "white"
 set output "{PLOT}"
-set title "Axolotl / Linux, median time or memory (below 1: Axolotl better). {data['date']}, {data['commit']}, -smp {data['smp']}"
+set termoption noenhanced
+set title "Axolotl / Linux: median time or memory (below 1: Axolotl is better)\\n{data['date']}, commit {data['commit']}, -smp {data['smp']} -m {data['mem']}"
 set logscale x 2
-set xrange [0.03:64]
+set xrange [0.02:8]
 set yrange [-1:{len(rows)}]
 set ytics out nomirror
 set xtics out nomirror
@@ -370,8 +371,9 @@ set xlabel "ratio (log scale)"
 set style fill solid 0.7 border -1
 set arrow from 1, graph 0 to 1, graph 1 nohead lw 2 lc rgb "black"
 unset key
-plot "{dat}" using (sqrt($2)):1:(1):2:($1-0.35):($1+0.35):ytic(3) with boxxyerror lc rgb "#3b7dd8", \\
-     "{dat}" using 2:1:(sprintf("%.2f", $2)) with labels left offset 0.6,0 font "sans,9"
+plot "{dat}" using (sqrt($2)):1:($2 < 1 ? $2 : 1):($2 < 1 ? 1 : $2):($1-0.35):($1+0.35):ytic(3) \\
+     with boxxyerror lc rgb "#3b7dd8", \\
+     "{dat}" using ($2 < 1 ? 1 : $2):1:(sprintf("%.2f", $2)) with labels left offset 0.6,0 font "sans,9"
 """
     try:
         subprocess.run(["gnuplot"], input=script, text=True, check=True)
