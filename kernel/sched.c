@@ -120,6 +120,16 @@ void sched_request_resched(void)
 	this_cpu()->need_resched = true;
 }
 
+void sched_yield_current(void)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	bool others = !list_empty(&run_queue);
+
+	spin_unlock_irqrestore(&rq_lock, flags);
+	if (others) /* alone, the CPU would leave and come back to this same thread */
+		this_cpu()->need_resched = true;
+}
+
 void schedule(void)
 {
 	reschedule_unlock(spin_lock_irqsave(&rq_lock));

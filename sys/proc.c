@@ -50,7 +50,7 @@ SYSCALL_DEFINE1(set_tid_address, uintptr_t, addr)
 
 SYSCALL_DEFINE0(sched_yield)
 {
-	sched_request_resched();
+	sched_yield_current();
 	return 0;
 }
 

@@ -118,8 +118,10 @@ void sched_user_exit(struct thread *t);
 /* Marks a user thread killed and makes it run (to exit) if it is parked. */
 void sched_kill_wake(struct thread *t);
 void schedule(void);
-/* Asks this CPU to pick again at the next chance (sched_yield). */
+/* Asks this CPU to pick again at the next chance. */
 void sched_request_resched(void);
+/* sched_yield(2): the same, when another thread is waiting to run. */
+void sched_yield_current(void);
 void sched_tick(bool from_user);
 /* Called on every trap exit: preempts when the timer asked for it. */
 void sched_preempt_point(bool interrupted_with_irqs_on);
