@@ -297,11 +297,29 @@ static ssize_t read_chunk(struct pagecache *pc, const struct iobuf *buf, size_t 
 	return r ? r : (ssize_t)n;
 }
 
+static int fill_range(struct pagecache *pc, uint64_t index, uint64_t end);
+
+/*
+ * Reads as Linux does: the whole count unless the file ends (or a page
+ * fails). Before copying anything, the pages of the first PC_READ_FULL
+ * bytes asked for are read in (the call waits and runs again meanwhile),
+ * so that a read of 1 MiB does not stop at the end of what happened to be
+ * cached (dd without iflag=fullblock counts on this). Past PC_READ_FULL
+ * a read may return less, as it may on Linux when a signal comes. A
+ * page of the first PC_READ_FULL bytes that cannot be read fails the
+ * whole call with -EIO (Linux would return the bytes before it first).
+ */
 ssize_t pagecache_read(struct pagecache *pc, const struct iobuf *buf, int64_t *pos)
 {
+	int64_t end = MIN(*pos + (int64_t)MIN(buf->len, PC_READ_FULL), file_size(pc));
 	size_t done = 0;
 	ssize_t r = 0;
 
+	if (*pos < end) {
+		r = fill_range(pc, (uint64_t)*pos >> PAGE_SHIFT, pages_in(end));
+		if (r)
+			return r; /* -EWAIT, -ENOMEM, or -EIO: a page failed (the next read tries it again) */
+	}
 	while (done < buf->len) {
 		r = read_chunk(pc, buf, done, *pos + (int64_t)done);
 		if (r <= 0)
@@ -447,13 +465,14 @@ static int start_missing(struct pagecache *pc, uint64_t index, uint64_t end, boo
 	return 0;
 }
 
-int pagecache_populate(struct pagecache *pc)
+/* Pages [index, end) up to date: 0, -EWAIT (user threads), -EIO, -ENOMEM. */
+static int fill_range(struct pagecache *pc, uint64_t index, uint64_t end)
 {
 	for (;;) {
 		uint64_t gen = __atomic_load_n(&io_generation, __ATOMIC_ACQUIRE);
 		unsigned long flags;
 		bool all_in;
-		int r = start_missing(pc, 0, pages_in(file_size(pc)), &all_in);
+		int r = start_missing(pc, index, end, &all_in);
 
 		if (r || all_in)
 			return r;
@@ -469,6 +488,11 @@ int pagecache_populate(struct pagecache *pc)
 		waitq_wait_until(&pc->io_wq,
 				 __atomic_load_n(&io_generation, __ATOMIC_ACQUIRE) != gen);
 	}
+}
+
+int pagecache_populate(struct pagecache *pc)
+{
+	return fill_range(pc, 0, pages_in(file_size(pc)));
 }
 
 /* ---- Write-back -------------------------------------------------------- */

@@ -28,8 +28,9 @@ struct inode;
 struct page;
 struct pagecache;
 
-#define PC_READ_AHEAD 32 /* pages one miss reads */
-#define PC_WRITE_RUN  64 /* consecutive dirty pages one write-back call takes */
+#define PC_READ_AHEAD 32	 /* pages one miss reads */
+#define PC_READ_FULL  (2u << 20) /* bytes a read returns whole (pagecache_read) */
+#define PC_WRITE_RUN  64	 /* consecutive dirty pages one write-back call takes */
 
 struct pagecache_ops {
 	/*
