@@ -24,11 +24,12 @@
 #include <mm/slab.h>
 #include <uapi/errno.h>
 
-#define PCE_UPTODATE  (1u << 0)
-#define PCE_READING   (1u << 1)
-#define PCE_DIRTY     (1u << 2)
-#define PCE_WRITEBACK (1u << 3)
-#define PCE_ERROR     (1u << 4)
+#define PCE_UPTODATE   (1u << 0)
+#define PCE_READING    (1u << 1)
+#define PCE_DIRTY      (1u << 2)
+#define PCE_WRITEBACK  (1u << 3)
+#define PCE_ERROR      (1u << 4)
+#define PCE_REFERENCED (1u << 5) /* used since the shrinker last looked */
 
 struct pc_entry {
 	struct list_head hash; /* (l) */
@@ -41,6 +42,9 @@ static struct pagecache_stats stats; /* atomic counters */
 static struct kmem_cache entry_cache;
 static bool entry_cache_ready;
 static uint64_t io_generation; /* (a) moves at every completed read */
+static uint64_t dirty_pages;   /* (a) of all caches */
+static spinlock_t caches_lock = SPINLOCK_INIT("pagecaches");
+static LIST_HEAD(all_caches); /* (caches_lock) every cache, for the shrinker */
 
 #define STAT_ADD(field, n) __atomic_add_fetch(&stats.field, (n), __ATOMIC_RELAXED)
 
@@ -57,6 +61,8 @@ static void pc_unlock(struct pagecache *pc, unsigned long flags)
 int pagecache_init(struct pagecache *pc, struct inode *inode, const struct pagecache_ops *ops,
 		   void *fs)
 {
+	unsigned long flags;
+
 	memset(pc, 0, sizeof(*pc));
 	if (!entry_cache_ready) {
 		kmem_cache_init(&entry_cache, "pc-entry", sizeof(struct pc_entry), 8);
@@ -73,6 +79,9 @@ int pagecache_init(struct pagecache *pc, struct inode *inode, const struct pagec
 	pc->fs = fs;
 	wait_source_init(&pc->io_src, "pagecache");
 	waitq_init(&pc->io_wq, "pagecache");
+	flags = spin_lock_irqsave(&caches_lock);
+	list_add_tail(&pc->cache_node, &all_caches);
+	spin_unlock_irqrestore(&caches_lock, flags);
 	list_init(&pc->dirty_node);
 	return 0;
 }
@@ -144,8 +153,10 @@ static struct pc_entry *add_locked(struct pagecache *pc, uint64_t index, uint32_
 static void remove_locked(struct pagecache *pc, struct pc_entry *e)
 {
 	list_del(&e->hash);
-	if (e->flags & PCE_DIRTY)
+	if (e->flags & PCE_DIRTY) {
 		pc->nr_dirty--;
+		__atomic_sub_fetch(&dirty_pages, 1, __ATOMIC_RELAXED);
+	}
 	pc->nr_pages--;
 	__atomic_sub_fetch(&stats.pages, 1, __ATOMIC_RELAXED);
 	put_page(e->page);
@@ -154,11 +165,82 @@ static void remove_locked(struct pagecache *pc, struct pc_entry *e)
 
 void pagecache_destroy(struct pagecache *pc)
 {
+	unsigned long flags = spin_lock_irqsave(&caches_lock);
+
+	list_del(&pc->cache_node); /* the shrinker no longer looks at it */
+	spin_unlock_irqrestore(&caches_lock, flags);
 	for (size_t i = 0; pc->buckets && i < pc->nr_buckets; i++)
 		while (!list_empty(&pc->buckets[i]))
 			remove_locked(pc, list_first_entry(&pc->buckets[i], struct pc_entry, hash));
 	kfree(pc->buckets);
 	pc->buckets = NULL;
+}
+
+/* ---- Memory: giving clean pages back ------------------------------------ */
+
+/* Pages all caches may hold before clean ones are given back: a quarter of memory. */
+static uint64_t page_limit(void)
+{
+	return total_page_count() / 4;
+}
+
+/* A clean page that nobody but the cache holds (not mapped, not being copied). */
+static bool evictable(const struct pc_entry *e)
+{
+	return (e->flags & ~PCE_REFERENCED) == PCE_UPTODATE &&
+	       __atomic_load_n(&e->page->refcount, __ATOMIC_ACQUIRE) == 1;
+}
+
+/*
+ * Gives back up to want clean pages of pc; with second_chance, a page used
+ * since the last look only loses its mark. Returns how many went. Caller
+ * holds pc's lock.
+ */
+static size_t shrink_locked(struct pagecache *pc, size_t want, bool second_chance)
+{
+	size_t freed = 0;
+
+	for (size_t i = 0; i < pc->nr_buckets && freed < want; i++) {
+		struct pc_entry *e, *next;
+
+		list_for_each_entry_safe (e, next, &pc->buckets[i], hash) {
+			if (freed >= want || !evictable(e))
+				continue;
+			if (second_chance && (e->flags & PCE_REFERENCED)) {
+				e->flags &= ~PCE_REFERENCED;
+				continue;
+			}
+			remove_locked(pc, e);
+			freed++;
+		}
+	}
+	return freed;
+}
+
+/* Over the limit: clean pages of the caches go back, a few read-aheads' worth at a time. */
+static void maybe_shrink(void)
+{
+	size_t want = 4 * PC_READ_AHEAD, freed = 0;
+	unsigned long flags;
+	struct pagecache *pc;
+
+	if (__atomic_load_n(&stats.pages, __ATOMIC_RELAXED) < page_limit())
+		return;
+	flags = spin_lock_irqsave(&caches_lock);
+	for (int pass = 0; pass < 2 && freed < want; pass++) {
+		list_for_each_entry (pc, &all_caches, cache_node) {
+			unsigned long f = pc_lock(pc);
+
+			freed += shrink_locked(pc, want - freed, pass == 0);
+			pc_unlock(pc, f);
+			if (freed >= want)
+				break;
+		}
+	}
+	if (!list_empty(&all_caches)) /* the next shrink starts with another file */
+		list_move_tail(all_caches.next, &all_caches);
+	spin_unlock_irqrestore(&caches_lock, flags);
+	STAT_ADD(evicted, freed);
 }
 
 static int64_t file_size(struct pagecache *pc)
@@ -244,6 +326,7 @@ static int wait_io_unlock(struct pagecache *pc, unsigned long flags)
  */
 static int get_uptodate(struct pagecache *pc, uint64_t index, bool fill, struct page **out)
 {
+	maybe_shrink();
 	for (;;) {
 		unsigned long flags = pc_lock(pc);
 		struct pc_entry *e = find_locked(pc, index);
@@ -252,6 +335,7 @@ static int get_uptodate(struct pagecache *pc, uint64_t index, bool fill, struct 
 		if (!e && fill)
 			e = add_locked(pc, index, PCE_UPTODATE);
 		if (e && (e->flags & PCE_UPTODATE)) {
+			e->flags |= PCE_REFERENCED;
 			get_page(*out = e->page);
 			pc_unlock(pc, flags);
 			STAT_ADD(hits, 1);
@@ -340,6 +424,7 @@ static void dirty_page(struct pagecache *pc, uint64_t index)
 	if (e && !(e->flags & PCE_DIRTY)) {
 		e->flags |= PCE_DIRTY;
 		first = pc->nr_dirty++ == 0;
+		__atomic_add_fetch(&dirty_pages, 1, __ATOMIC_RELAXED);
 	}
 	pc_unlock(pc, flags);
 	if (first)
@@ -403,6 +488,9 @@ ssize_t pagecache_write(struct pagecache *pc, const struct iobuf *buf, int64_t *
 
 	if (start >= max_size)
 		return -EFBIG;
+	if (__atomic_load_n(&dirty_pages, __ATOMIC_RELAXED) > page_limit() / 2 &&
+	    writeback_sync_all() == -EWAIT)
+		return -EWAIT; /* too much unwritten: the writer waits for the flusher (throttling) */
 	len = MIN(len, (size_t)(max_size - start));
 	while (done < len) {
 		r = write_chunk(pc, buf, done, start + (int64_t)done, len - done);
@@ -468,6 +556,7 @@ static int start_missing(struct pagecache *pc, uint64_t index, uint64_t end, boo
 /* Pages [index, end) up to date: 0, -EWAIT (user threads), -EIO, -ENOMEM. */
 static int fill_range(struct pagecache *pc, uint64_t index, uint64_t end)
 {
+	maybe_shrink();
 	for (;;) {
 		uint64_t gen = __atomic_load_n(&io_generation, __ATOMIC_ACQUIRE);
 		unsigned long flags;
@@ -551,6 +640,7 @@ static unsigned take_run(struct pagecache *pc, const uint64_t *idx, size_t left,
 			break;
 		e->flags = (e->flags & ~PCE_DIRTY) | PCE_WRITEBACK;
 		pc->nr_dirty--;
+		__atomic_sub_fetch(&dirty_pages, 1, __ATOMIC_RELAXED);
 		get_page(pages[n++] = e->page);
 	}
 	pc_unlock(pc, flags);
@@ -572,12 +662,6 @@ static void end_run(struct pagecache *pc, uint64_t first, unsigned n, struct pag
 		pc->error = err; /* the data is dropped, as Linux; fsync reports it */
 	pc_unlock(pc, flags);
 	STAT_ADD(written, n);
-}
-
-/* Dirty pages past the end of the file (a truncate raced) are just clean now. */
-static void drop_dirty_past(struct pagecache *pc, int64_t size)
-{
-	pagecache_truncate(pc, size);
 }
 
 int pagecache_writeback(struct pagecache *pc)
@@ -605,8 +689,7 @@ int pagecache_writeback(struct pagecache *pc)
 		i += n ? n : 1;
 	}
 	kfree(idx);
-	drop_dirty_past(pc, size);
-	return err;
+	return err; /* pages past size (the file grew meanwhile) stay dirty for the next pass */
 }
 
 int pagecache_take_error(struct pagecache *pc)
@@ -625,5 +708,6 @@ void pagecache_get_stats(struct pagecache_stats *out)
 	out->hits = __atomic_load_n(&stats.hits, __ATOMIC_RELAXED);
 	out->misses = __atomic_load_n(&stats.misses, __ATOMIC_RELAXED);
 	out->written = __atomic_load_n(&stats.written, __ATOMIC_RELAXED);
-	out->dirty = 0;
+	out->dirty = __atomic_load_n(&dirty_pages, __ATOMIC_RELAXED);
+	out->evicted = __atomic_load_n(&stats.evicted, __ATOMIC_RELAXED);
 }

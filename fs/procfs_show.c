@@ -12,6 +12,8 @@
  * (include/kernel/proc.h), so a zombie has neither.
  */
 #include <svc/service.h>
+#include <fs/pagecache.h>
+#include <fs/bcache.h>
 #include <svc/fault_inject.h>
 #include <fs/procfs.h>
 #include <drivers/tty.h>
@@ -621,6 +623,23 @@ int proc_show_loadavg(struct seqbuf *s, int pid)
 }
 
 /* The kernel's own numbers, "name value" per line. */
+/* The page cache's and the block cache's counters. */
+static void show_cache_stats(struct seqbuf *s)
+{
+	struct pagecache_stats pc;
+	struct bcache_stats bc;
+
+	pagecache_get_stats(&pc);
+	bcache_get_stats(&bc);
+	seq_printf(s, "pagecache_pages %lu\npagecache_dirty %lu\npagecache_hits %lu\n",
+		   (unsigned long)pc.pages, (unsigned long)pc.dirty, (unsigned long)pc.hits);
+	seq_printf(s, "pagecache_misses %lu\npagecache_written %lu\npagecache_evicted %lu\n",
+		   (unsigned long)pc.misses, (unsigned long)pc.written, (unsigned long)pc.evicted);
+	seq_printf(s, "bcache_buffers %lu\nbcache_hits %lu\nbcache_misses %lu\nbcache_writes %lu\n",
+		   (unsigned long)bc.buffers, (unsigned long)bc.hits, (unsigned long)bc.misses,
+		   (unsigned long)bc.writes);
+}
+
 int proc_show_axolotl_stats(struct seqbuf *s, int pid)
 {
 	struct sys_counts c;
@@ -637,6 +656,7 @@ int proc_show_axolotl_stats(struct seqbuf *s, int pid)
 	seq_printf(s, "slab_pages %lu\nkstack_pages %lu\nfree_pages %lu\ntotal_pages %lu\n",
 		   slab_pages(), kstack_pages(), free_page_count(), total_page_count());
 	seq_printf(s, "tmpfs_pages %lu\n", tmpfs_pages_in_use());
+	show_cache_stats(s);
 	seq_printf(s, "vfs_inodes %ld\nvfs_dentries %ld\nvfs_files %ld\n",
 		   __atomic_load_n(&vfs_live.inodes, __ATOMIC_RELAXED),
 		   __atomic_load_n(&vfs_live.dentries, __ATOMIC_RELAXED),

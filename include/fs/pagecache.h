@@ -11,7 +11,9 @@
  * user thread parks (-EWAIT, it runs the call again once the pages are
  * in), a kernel thread blocks. Writes only dirty pages; the flusher
  * (fs/writeback.c) writes them out in the background, and at fsync, sync
- * and unmount.
+ * and unmount; a writer waits for it when dirty pages pass half of the
+ * cache's budget. Past that budget (a quarter of memory) clean pages that
+ * nothing maps are given back, those used since the last look last.
  */
 #ifndef FS_PAGECACHE_H
 #define FS_PAGECACHE_H
@@ -69,6 +71,7 @@ struct pagecache {
 	int error;			 /* (l) a write-back error not yet reported by fsync */
 	struct list_head dirty_node;	 /* (writeback lock) on the dirty list */
 	bool on_dirty_list;		 /* (writeback lock) */
+	struct list_head cache_node;	 /* (the caches lock) on the shrinker's list */
 };
 
 /* Sets up pc for inode; 0 or -ENOMEM. */
@@ -100,7 +103,7 @@ int pagecache_writeback(struct pagecache *pc);
 int pagecache_take_error(struct pagecache *pc);
 
 struct pagecache_stats {
-	uint64_t pages, dirty, hits, misses, written;
+	uint64_t pages, dirty, hits, misses, written, evicted;
 };
 void pagecache_get_stats(struct pagecache_stats *out);
 
