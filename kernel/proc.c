@@ -238,7 +238,7 @@ void uthread_free(struct thread *t)
 	if (t->tid != t->proc->pid)
 		pid_free(t->tid);
 	sigpending_release(&t->sigpending);
-	svc_thread_exit(t);
+	svc_forget_calls(t);
 	kmem_cache_free(&fpu_cache, t->fpu);
 	kmem_cache_free(&thread_cache, t);
 }

@@ -12,6 +12,7 @@
 #include <kernel/wait.h>
 #include <kernel/uthread.h>
 #include <kernel/signal.h>
+#include <svc/service.h>
 #include <lib/bitmap.h>
 #include <uapi/errno.h>
 
@@ -90,6 +91,8 @@ void syscall_run(struct thread *t)
 	}
 	wait_detach(&t->wait); /* a call that registered and then completed anyway */
 	wait_record_completion(&t->wait);
+	if (t->svc_calls[0])
+		svc_forget_calls(t);
 	if (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND) {
 		/* The call itself asked to be restarted after a signal (a background tty read). */
 		t->interrupted_call = true;
@@ -103,7 +106,9 @@ __attribute__((noreturn)) void syscall_entry_c(struct trap_frame *f)
 {
 	struct thread *t = current_thread();
 
-	(void)f; /* f == &t->uregs */
+	(void)f;	     /* f == &t->uregs */
+	if (t->svc_calls[0]) /* a call that ended interrupted left its requests */
+		svc_forget_calls(t);
 	t->wait.polls = 0;
 	t->wait.flags = 0;
 	t->wait.deadline_ns = 0;

@@ -188,8 +188,8 @@ static int call_blocking(struct service *s, struct svc_request *req, struct svc_
 	return req->status;
 }
 
-/* The reply of p if it is done (consumed: the thread lets go of it), else -EWAIT. */
-static int pending_result(struct thread *t, struct svc_request *p, struct svc_request **done)
+/* The reply of p if it is done (a reference for the caller), else -EWAIT. */
+static int pending_result(struct svc_request *p, struct svc_request **done)
 {
 	unsigned long flags = spin_lock_irqsave(&p->done_src.lock);
 
@@ -203,9 +203,33 @@ static int pending_result(struct thread *t, struct svc_request *p, struct svc_re
 	}
 	spin_unlock_irqrestore(&p->done_src.lock, flags);
 	current_wait()->flags &= ~WAIT_UNINTERRUPTIBLE;
-	t->svc_pending = NULL;
-	*done = p;
+	*done = request_hold(p);
 	return p->status;
+}
+
+/* The request this system call made before with the same bytes, or NULL. */
+static struct svc_request *made_before(struct thread *t, struct service *s,
+				       const struct svc_request *req)
+{
+	for (int i = 0; i < SVC_CALLS_KEPT && t->svc_calls[i]; i++)
+		if (t->svc_calls[i]->svc == s && same_request(t->svc_calls[i], req))
+			return t->svc_calls[i];
+	return NULL;
+}
+
+/* Keeps req (the thread's reference) among the call's requests, the oldest going first. */
+static void keep_call(struct thread *t, struct svc_request *req)
+{
+	int i = 0;
+
+	while (i < SVC_CALLS_KEPT && t->svc_calls[i])
+		i++;
+	if (i == SVC_CALLS_KEPT) {
+		svc_request_put(t->svc_calls[0]);
+		memmove(&t->svc_calls[0], &t->svc_calls[1], (SVC_CALLS_KEPT - 1) * sizeof(req));
+		i = SVC_CALLS_KEPT - 1;
+	}
+	t->svc_calls[i] = req;
 }
 
 int svc_call(struct service *s, struct svc_request *req, struct svc_request **done)
@@ -226,22 +250,22 @@ int svc_call(struct service *s, struct svc_request *req, struct svc_request **do
 	}
 	if (!t->user)
 		return call_blocking(s, req, done);
-	p = t->svc_pending;
-	if (p && p->svc == s && same_request(p, req)) {
-		svc_request_put(req); /* the run before sent the same: its reply counts */
-		return pending_result(t, p, done);
+	p = made_before(t, s, req);
+	if (p) {
+		svc_request_put(req); /* a run before sent the same: its reply counts */
+		return pending_result(p, done);
 	}
-	if (p) /* a call that took another path this time: its reply is not wanted */
-		svc_request_put(p);
-	t->svc_pending = req;
+	keep_call(t, req);
 	enqueue(s, request_hold(req));
-	return pending_result(t, req, done);
+	return pending_result(req, done);
 }
 
-void svc_thread_exit(struct thread *t)
+void svc_forget_calls(struct thread *t)
 {
-	svc_request_put(t->svc_pending);
-	t->svc_pending = NULL;
+	for (int i = 0; i < SVC_CALLS_KEPT && t->svc_calls[i]; i++) {
+		svc_request_put(t->svc_calls[i]);
+		t->svc_calls[i] = NULL;
+	}
 }
 
 /* ---- The service thread ------------------------------------------------ */

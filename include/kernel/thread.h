@@ -31,6 +31,7 @@ enum thread_state {
 };
 
 #define THREAD_NAME_LEN 16
+#define SVC_CALLS_KEPT	4 /* service requests (with replies) a system call keeps between runs */
 #define TIMESLICE_TICKS 2
 
 /*
@@ -82,7 +83,7 @@ struct thread {
 	uintptr_t set_child_tid;	   /* (o) written when it first runs */
 	uintptr_t robust_list;		   /* (o) */
 	uint64_t user_ticks, system_ticks; /* (r) */
-	struct svc_request *svc_pending;   /* (o) a service call the call in uregs made */
+	struct svc_request *svc_calls[SVC_CALLS_KEPT]; /* (o) the service requests the call made */
 	bool fault_wait; /* (o) a user access in the call waits for a file page (vm_fault -EWAIT) */
 };
 

@@ -17,7 +17,9 @@
  * Callers: svc_call sends a request and returns its reply. From a system
  * call of a user thread it returns -EWAIT after sending (the thread parks
  * without a kernel stack, DESIGN.md section 4) and, when the call runs
- * again and makes the same request, returns the reply the first run got.
+ * again and makes the same request, returns the reply the first run got:
+ * the thread keeps the last SVC_CALLS_KEPT requests of the call, with
+ * their replies, until the call ends.
  * Kernel threads block in it instead. svc_submit is the asynchronous
  * form: a callback runs when the reply is there.
  */
@@ -205,8 +207,8 @@ __attribute__((noreturn)) void svc_crash(const char *why);
 void svc_tick(struct service *s, uint64_t tick_ns);
 /* At a preemption point with interrupts on: ends a service thread that ran past its deadline. */
 void svc_watchdog_check(void);
-/* A user thread ends: drops the service call it kept. */
-void svc_thread_exit(struct thread *t);
+/* A system call of t ended (or t exits): drops the requests it kept. */
+void svc_forget_calls(struct thread *t);
 
 /* For /proc/services: one line per service into buf; returns the length. */
 size_t svc_show_all(char *buf, size_t size);
