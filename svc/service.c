@@ -100,6 +100,7 @@ static void enqueue(struct service *s, struct svc_request *req)
 
 	req->svc = s;
 	req->hdr.len = (uint32_t)req->req.len;
+	req->hdr.caller = req->on_done ? 0 : (uint64_t)current_thread()->tid;
 	req->start_ns = clock_ns();
 	req->where = SVC_REQ_QUEUED;
 	list_add_tail(&req->node, &s->queue);
