@@ -166,6 +166,17 @@ struct file *fd_get_file(struct fd_table *t, int fd)
 	return f;
 }
 
+struct file *fd_peek_file(struct fd_table *t, int fd, bool *held)
+{
+	if (__atomic_load_n(&t->refcount, __ATOMIC_ACQUIRE) != 1) {
+		*held = true;
+		return fd_get_file(t, fd);
+	}
+	/* The calling thread is the table's only user: nothing can close fd under it. */
+	*held = false;
+	return fd >= 0 && (unsigned)fd < t->size ? t->fds[fd].file : NULL;
+}
+
 /* Empties fd and returns its file. Caller holds the lock; fd is valid. */
 static struct file *take_locked(struct fd_table *t, unsigned fd)
 {

@@ -101,19 +101,39 @@ void file_put(struct file *f)
 	__atomic_fetch_sub(&vfs_live.files, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * Whether the caller is the only one who can reach f: a single reference,
+ * and the caller uses it (every other path to a file takes a reference of
+ * its own, fd_peek_file only when its table is the thread's alone). Then
+ * the position needs no lock, as Linux's fdget_pos.
+ */
+static bool file_exclusive(struct file *f)
+{
+	return __atomic_load_n(&f->refcount, __ATOMIC_ACQUIRE) == 1;
+}
+
 static int64_t file_pos(struct file *f)
 {
-	unsigned long flags = spin_lock_irqsave(&f->pos_lock);
-	int64_t pos = f->pos;
+	unsigned long flags;
+	int64_t pos;
 
+	if (file_exclusive(f))
+		return f->pos;
+	flags = spin_lock_irqsave(&f->pos_lock);
+	pos = f->pos;
 	spin_unlock_irqrestore(&f->pos_lock, flags);
 	return pos;
 }
 
 static void file_set_pos(struct file *f, int64_t pos)
 {
-	unsigned long flags = spin_lock_irqsave(&f->pos_lock);
+	unsigned long flags;
 
+	if (file_exclusive(f)) {
+		f->pos = pos;
+		return;
+	}
+	flags = spin_lock_irqsave(&f->pos_lock);
 	f->pos = pos;
 	spin_unlock_irqrestore(&f->pos_lock, flags);
 }

@@ -141,13 +141,15 @@ static long rw_file(struct file *f, uintptr_t buf, size_t len, bool write, int64
 
 static long rw_one(int fd, uintptr_t buf, size_t len, bool write, int64_t pos)
 {
-	struct file *f = fget(fd);
+	bool held;
+	struct file *f = fd_peek_file(current_proc()->fds, fd, &held);
 	long ret;
 
 	if (!f)
 		return -EBADF;
 	ret = rw_file(f, buf, len, write, pos);
-	file_put(f);
+	if (held)
+		file_put(f);
 	return ret;
 }
 

@@ -51,6 +51,13 @@ int fd_install_from(struct fd_table *t, int min, struct file *file, bool cloexec
 int fd_install_at(struct fd_table *t, int fd, struct file *file, bool cloexec);
 /* The file at fd with a new reference, or NULL. */
 struct file *fd_get_file(struct fd_table *t, int fd);
+/*
+ * The same for the hot paths of a system call on the calling thread's own
+ * table: when no other thread shares the table (refcount 1), nothing can
+ * close fd during the call, so no lock and no reference are taken (*held
+ * false); else it is fd_get_file (*held true: file_put after).
+ */
+struct file *fd_peek_file(struct fd_table *t, int fd, bool *held);
 /* 0 or -EBADF. */
 int fd_close(struct fd_table *t, int fd);
 void fd_close_on_exec(struct fd_table *t);
