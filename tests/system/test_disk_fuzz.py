@@ -15,9 +15,10 @@ cut short.
 
 Every file is read up to 4 MiB (`head -c`), four times the image: all
 the data a file can have on it. Not further, because a corrupt i_size of
-gigabytes reads as gigabytes of holes, and the page cache does not give
-clean pages back yet: such a read exhausts memory (a known bug, reported
-with issue 5; image 13 of this seed has a file of 133 TB).
+gigabytes reads as gigabytes of holes, which takes minutes under TCG
+(the page cache now gives clean pages back, so it no longer exhausts
+memory, and the core refuses sizes past what ext2 can address: image 13
+of this seed claimed 133 TB).
 
 Each boot attaches a pristine copy as vda and up to 15 fuzzed images
 (vdb...; the driver takes 16 disks) and runs fuzz.sh: mount each, find,
