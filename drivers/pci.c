@@ -12,6 +12,7 @@
  * is read-only afterwards.
  */
 #include <drivers/pci.h>
+#include <arch/x86_64/cpu.h>
 #include <arch/x86_64/lapic.h>
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
@@ -42,19 +43,6 @@ static LIST_HEAD(pci_devices); /* (c) after pci_init */
 static unsigned nr_devices;
 static bool vector_used[256]; /* (cfg_lock) */
 
-static inline void outl32(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint32_t inl32(uint16_t port)
-{
-	uint32_t v;
-
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 static uint32_t cfg_address(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
 {
 	return 0x80000000u | (uint32_t)bus << 16 | (uint32_t)dev << 11 | (uint32_t)fn << 8 |
@@ -66,8 +54,8 @@ static uint32_t cfg_read(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
 	unsigned long flags = spin_lock_irqsave(&cfg_lock);
 	uint32_t v;
 
-	outl32(CFG_ADDRESS, cfg_address(bus, dev, fn, off));
-	v = inl32(CFG_DATA);
+	outl(CFG_ADDRESS, cfg_address(bus, dev, fn, off));
+	v = inl(CFG_DATA);
 	spin_unlock_irqrestore(&cfg_lock, flags);
 	return v;
 }
@@ -76,8 +64,8 @@ static void cfg_write(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off, uint32
 {
 	unsigned long flags = spin_lock_irqsave(&cfg_lock);
 
-	outl32(CFG_ADDRESS, cfg_address(bus, dev, fn, off));
-	outl32(CFG_DATA, v);
+	outl(CFG_ADDRESS, cfg_address(bus, dev, fn, off));
+	outl(CFG_DATA, v);
 	spin_unlock_irqrestore(&cfg_lock, flags);
 }
 
