@@ -342,11 +342,48 @@ static int root_check(struct ext2_fs *fs)
 	return err;
 }
 
+/*
+ * The superblock's state: not clean while mounted read-write (a power cut
+ * then shows in e2fsck and dumpe2fs), clean again at unmount; a mount
+ * counts in s_mnt_count. In the request's transaction; caller commits.
+ */
+static int mark_state(struct ext2_fs *fs, bool mounting)
+{
+	struct ext2_super *sb;
+	int err = fs->rdonly ? 0 : ext2_sb_write(fs, &sb);
+
+	if (err || fs->rdonly)
+		return err;
+	if (mounting) {
+		sb->s_state &= (uint16_t)~EXT2_VALID_FS;
+		sb->s_mnt_count++;
+	} else {
+		sb->s_state |= EXT2_VALID_FS;
+	}
+	return 0;
+}
+
+static int op_umount(struct ext2_fs *fs, struct svc_reader *r)
+{
+	int err = parsed(r) ? -EPROTO : ext2_txn_begin(fs);
+
+	if (err)
+		return err;
+	err = mark_state(fs, false);
+	if (err)
+		ext2_txn_abort(fs);
+	else
+		ext2_txn_commit(fs);
+	fs->used = false; /* forgotten either way: the core has let go of it */
+	return err;
+}
+
 static int op_mount(struct ext2_state *st, uint32_t fsid, struct svc_reader *r,
 		    struct svc_writer *w)
 {
 	uint32_t rdev = svc_get_u32(r), flags = svc_get_u32(r);
 	struct ext2_fs *fs = fs_find(st, fsid);
+	bool again = fs != NULL; /* a repeated request: counted once */
 	int err = parsed(r);
 
 	for (int i = 0; !fs && i < EXT2_MAX_MOUNTS; i++)
@@ -366,10 +403,15 @@ static int op_mount(struct ext2_state *st, uint32_t fsid, struct svc_reader *r,
 		svc_put_u32(w, fs->block_size);
 		err = put_attr_of(fs, EXT2_ROOT_INO, w);
 	}
-	ext2_txn_abort(fs);
-	if (err)
+	if (!err && !again)
+		err = mark_state(fs, true);
+	if (err) {
+		ext2_txn_abort(fs);
 		fs->used = false;
-	return err;
+		return err;
+	}
+	ext2_txn_commit(fs);
+	return 0;
 }
 
 /* One request on a mounted file system, in a transaction. */
@@ -408,12 +450,8 @@ static int ext2_svc_handle(struct service *s, struct svc_request *req)
 	fs = fs_find(st, fsid);
 	if (!fs)
 		return -EIO; /* not mounted, or its remount failed */
-	if (op == EXT2_UMOUNT) {
-		if (parsed(&r))
-			return -EPROTO;
-		fs->used = false;
-		return 0;
-	}
+	if (op == EXT2_UMOUNT)
+		return op_umount(fs, &r);
 	return run_op(fs, op, &r, svc_reply(req));
 }
 
