@@ -203,13 +203,19 @@ void brelse(struct buf *b)
 
 void bcache_update(struct buf *b, const void *data)
 {
-	waitq_wait_until(&cache_wq, !(b->flags & BUF_BUSY));
-	/* Holding the lock now: no write-back can start between the check and the copy. */
-	unsigned long flags = spin_lock_irqsave(&cache_lock);
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&cache_lock);
 
-	memcpy(b->data, data, b->size);
-	b->flags |= BUF_VALID | BUF_DIRTY;
-	spin_unlock_irqrestore(&cache_lock, flags);
+		/* The check and the copy in one hold: no write-back starts in between. */
+		if (!(b->flags & BUF_BUSY)) {
+			memcpy(b->data, data, b->size);
+			b->flags |= BUF_VALID | BUF_DIRTY;
+			spin_unlock_irqrestore(&cache_lock, flags);
+			return;
+		}
+		spin_unlock_irqrestore(&cache_lock, flags);
+		waitq_wait_until(&cache_wq, !(b->flags & BUF_BUSY));
+	}
 }
 
 void bforget(struct block_device *bd, uint64_t blkno, uint32_t size)

@@ -171,25 +171,35 @@ static int get_attr(struct svc_reader *r, struct ext2_attr *a)
 	return 0;
 }
 
-static void apply_attr_locked(struct inode *inode, const struct ext2_attr *a)
+/*
+ * Takes what the service says of an inode. A regular file's size is the
+ * core's once it knows the file (writes and truncate change it in memory
+ * first and the flusher takes it to the disk), and so are its times while
+ * such a change waits for the flusher. fresh: a new core inode.
+ */
+static void apply_attr_locked(struct inode *inode, const struct ext2_attr *a, bool fresh)
 {
+	bool core_newer = !fresh && S_ISREG(inode->mode);
+
 	inode->mode = a->mode;
 	inode->nlink = a->nlink;
 	inode->uid = a->uid;
 	inode->gid = a->gid;
 	inode->blocks = a->blocks;
-	inode->atime = (struct vfs_timespec){ a->atime, 0 };
-	inode->mtime = (struct vfs_timespec){ a->mtime, 0 };
 	inode->ctime = (struct vfs_timespec){ a->ctime, 0 };
-	if (!S_ISREG(inode->mode) || !EI(inode)->pc.nr_dirty)
-		inode->size = a->size; /* the core's size of a file being written is newer */
+	if (!core_newer)
+		inode->size = a->size;
+	if (!core_newer || !READ_ONCE(EI(inode)->pc.attr_dirty)) {
+		inode->atime = (struct vfs_timespec){ a->atime, 0 };
+		inode->mtime = (struct vfs_timespec){ a->mtime, 0 };
+	}
 }
 
 static void apply_attr(struct inode *inode, const struct ext2_attr *a)
 {
 	unsigned long f = spin_lock_irqsave(&inode->lock);
 
-	apply_attr_locked(inode, a);
+	apply_attr_locked(inode, a, false);
 	spin_unlock_irqrestore(&inode->lock, f);
 }
 
@@ -240,7 +250,7 @@ static struct inode *new_inode(struct ext2v_mount *m, const struct ext2_attr *a)
 	inode->private = ei;
 	inode->ino = a->ino;
 	inode->rdev = a->rdev;
-	apply_attr_locked(inode, a);
+	apply_attr_locked(inode, a, true);
 	inode->btime = inode->ctime;
 	set_ops(inode);
 	return inode;
@@ -383,6 +393,8 @@ static int ext2v_fill_dir(struct inode *inode, struct dentry *dir)
 		svc_request_put(done);
 		if (next < 0)
 			return (int)next;
+		if (next && (uint64_t)next <= READ_ONCE(ei->fill_cursor))
+			return -EIO; /* a cursor that does not move on would read the directory forever */
 		if (next == 0)
 			WRITE_ONCE(ei->filled, true);
 		else
@@ -497,7 +509,7 @@ static int call_for_attr(struct inode *inode, struct svc_request *req, bool lock
 	if (!err && get_attr(&r, &a))
 		err = -EIO;
 	if (!err && locked)
-		apply_attr_locked(inode, &a);
+		apply_attr_locked(inode, &a, false);
 	else if (!err)
 		apply_attr(inode, &a);
 	svc_request_put(done);
@@ -645,22 +657,26 @@ static int ext2v_setattr(struct inode *inode, const struct vfs_attr *attr)
 		if ((attr->valid & ATTR_KILL_SGID) && (mode & S_IXGRP))
 			mode &= ~(uint32_t)S_ISGID;
 	}
-	/* truncate and ftruncate change the modification time, as on Linux. */
-	if ((attr->valid & ATTR_SIZE) && !(attr->valid & ATTR_MTIME)) {
-		valid |= ATTR_MTIME;
-		mtime = now;
-	}
-	err = call_for_attr(inode,
-			    setattr_req(inode, valid, mode, attr->uid, attr->gid, attr->size,
-					attr->atime.sec, mtime, now),
-			    false);
-	if (!err && (attr->valid & ATTR_SIZE)) {
+	/*
+	 * The size changes in the core (and the modification time with it, as
+	 * on Linux); the flusher takes it to the disk, in order with the file's
+	 * pages, so a cut never frees blocks a write-back is writing.
+	 */
+	valid &= ~(unsigned)ATTR_SIZE;
+	err = valid ? call_for_attr(inode,
+				    setattr_req(inode, valid, mode, attr->uid, attr->gid, 0,
+						attr->atime.sec, mtime, now),
+				    false)
+		    : 0;
+	if (!err && valid && S_ISREG(inode->mode)) {
+		/* Times a reply may not give the core while a write waits for the flusher. */
 		unsigned long f = spin_lock_irqsave(&inode->lock);
 
-		inode->size = attr->size;
+		inode_setattr_locked(inode, attr);
 		spin_unlock_irqrestore(&inode->lock, f);
-		pagecache_truncate(&EI(inode)->pc, attr->size);
 	}
+	if (!err && (attr->valid & ATTR_SIZE))
+		pagecache_set_size(&EI(inode)->pc, attr->size);
 	return err;
 }
 
@@ -767,8 +783,7 @@ struct page_io {
 	int err;
 	struct page *pages[PC_WRITE_RUN];
 	void (*done)(struct page_io *io);
-	struct waitq wq; /* synchronous transfers wait here */
-	bool finished;
+	bool finished; /* synchronous transfers (write_wq) */
 };
 
 static void io_put(struct page_io *io)
@@ -942,13 +957,21 @@ static void ext2v_start_read(struct pagecache *pc, uint64_t index, unsigned n, s
 	svc_submit(ext2_svc, req, read_mapped, io);
 }
 
+/*
+ * The flusher waits for its page writes here. The queue is not in the
+ * page_io (which is on the flusher's stack): once finished is set the
+ * waiter may return, so finished is the completion's last touch of it.
+ */
+static struct waitq write_wq = { .lock = SPINLOCK_INIT("ext2-write"),
+				 .waiters = LIST_HEAD_INIT(write_wq.waiters) };
+
 static void sync_finished(struct page_io *io)
 {
-	unsigned long f = spin_lock_irqsave(&io->wq.lock);
+	unsigned long f = spin_lock_irqsave(&write_wq.lock);
 
-	io->finished = true;
-	spin_unlock_irqrestore(&io->wq.lock, f);
-	waitq_wake_all(&io->wq);
+	WRITE_ONCE(io->finished, true);
+	spin_unlock_irqrestore(&write_wq.lock, f);
+	waitq_wake_all(&write_wq);
 }
 
 /* The flusher: allocates the blocks of the pages (up to size) and writes them. */
@@ -979,11 +1002,10 @@ static int ext2v_write_pages(struct pagecache *pc, uint64_t index, unsigned n, s
 		svc_request_put(done);
 	if (!err) {
 		io.done = sync_finished;
-		waitq_init(&io.wq, "ext2-write");
 		memcpy(io.pages, pages, n * sizeof(*pages));
 		transfer(&io, m, BIO_WRITE, blk, count);
 		io_put(&io);
-		waitq_wait_until(&io.wq, io.finished);
+		waitq_wait_until(&write_wq, READ_ONCE(io.finished));
 		err = io.err;
 	}
 	kfree(blk);
@@ -991,24 +1013,34 @@ static int ext2v_write_pages(struct pagecache *pc, uint64_t index, unsigned n, s
 }
 
 /* The flusher: the size and times the core has go to the disk. */
-static int ext2v_write_inode(struct pagecache *pc)
+/* One SETATTR of the size and times, from the flusher. */
+static int send_size(struct inode *inode, int64_t size, int64_t atime, int64_t mtime, int64_t ctime)
+{
+	struct svc_request *done;
+	struct svc_reader r;
+	int err = ext2v_call(setattr_req(inode, ATTR_SIZE | ATTR_ATIME | ATTR_MTIME, inode->mode, 0,
+					 0, size, atime, mtime, ctime),
+			     &done, &r);
+
+	svc_request_put(done);
+	return err;
+}
+
+/* The flusher: a cut (which frees the blocks past it), then the size and times the core has. */
+static int ext2v_write_inode(struct pagecache *pc, int64_t trunc_to)
 {
 	struct inode *inode = pc->inode;
 	unsigned long f = spin_lock_irqsave(&inode->lock);
 	int64_t size = inode->size, atime = inode->atime.sec, mtime = inode->mtime.sec;
 	int64_t ctime = inode->ctime.sec;
-	struct svc_request *req, *done;
-	struct svc_reader r;
-	int err;
+	int err = 0;
 
 	spin_unlock_irqrestore(&inode->lock, f);
 	if (inode->nlink == 0)
-		return 0;
-	req = setattr_req(inode, ATTR_SIZE | ATTR_ATIME | ATTR_MTIME, inode->mode, 0, 0, size,
-			  atime, mtime, ctime);
-	err = ext2v_call(req, &done, &r);
-	svc_request_put(done);
-	return err;
+		return 0; /* unlinked: its blocks go at EXT2_EVICT */
+	if (trunc_to >= 0 && trunc_to < size)
+		err = send_size(inode, trunc_to, atime, mtime, ctime);
+	return err ? err : send_size(inode, size, atime, mtime, ctime);
 }
 
 static const struct pagecache_ops ext2v_pc_ops = {

@@ -77,6 +77,7 @@ int pagecache_init(struct pagecache *pc, struct inode *inode, const struct pagec
 	pc->inode = inode;
 	pc->ops = ops;
 	pc->fs = fs;
+	pc->trunc_low = -1;
 	wait_source_init(&pc->io_src, "pagecache");
 	waitq_init(&pc->io_wq, "pagecache");
 	flags = spin_lock_irqsave(&caches_lock);
@@ -271,6 +272,7 @@ static int start_read_unlock(struct pagecache *pc, uint64_t index, unsigned long
 			break;
 		pages[n++] = e->page;
 	}
+	pc->nr_reading += n;
 	pc_unlock(pc, flags);
 	if (!n)
 		return -ENOMEM;
@@ -280,6 +282,23 @@ static int start_read_unlock(struct pagecache *pc, uint64_t index, unsigned long
 	return 0;
 }
 
+/*
+ * A page just read: bytes past a cut the disk does not have yet are not
+ * the file's (its old blocks are still there). Caller holds the lock.
+ */
+static void zero_past_cut_locked(struct pagecache *pc, struct pc_entry *e)
+{
+	int64_t start = (int64_t)(e->index << PAGE_SHIFT);
+
+	if (pc->trunc_low < 0 || pc->trunc_low >= start + (int64_t)PAGE_SIZE)
+		return;
+	if (pc->trunc_low <= start)
+		memset(page_address(e->page), 0, PAGE_SIZE);
+	else
+		memset((char *)page_address(e->page) + (pc->trunc_low - start), 0,
+		       PAGE_SIZE - (size_t)(pc->trunc_low - start));
+}
+
 void pagecache_read_done(struct pagecache *pc, uint64_t index, unsigned n, int err)
 {
 	unsigned long flags = pc_lock(pc);
@@ -287,9 +306,13 @@ void pagecache_read_done(struct pagecache *pc, uint64_t index, unsigned n, int e
 	for (unsigned i = 0; i < n; i++) {
 		struct pc_entry *e = find_locked(pc, index + i);
 
-		if (e && (e->flags & PCE_READING))
-			e->flags = (e->flags & ~PCE_READING) | (err ? PCE_ERROR : PCE_UPTODATE);
+		if (!e || !(e->flags & PCE_READING))
+			continue;
+		e->flags = (e->flags & ~PCE_READING) | (err ? PCE_ERROR : PCE_UPTODATE);
+		if (!err)
+			zero_past_cut_locked(pc, e);
 	}
+	pc->nr_reading -= n;
 	__atomic_add_fetch(&io_generation, 1, __ATOMIC_RELEASE);
 	pc_unlock(pc, flags);
 	wait_wake_all(&pc->io_src);
@@ -414,6 +437,17 @@ ssize_t pagecache_read(struct pagecache *pc, const struct iobuf *buf, int64_t *p
 	return done ? (ssize_t)done : r;
 }
 
+/* Forgets page index if it is clean and unused (its bytes are not the file's, or are on disk). */
+static void drop_clean(struct pagecache *pc, uint64_t index)
+{
+	unsigned long flags = pc_lock(pc);
+	struct pc_entry *e = find_locked(pc, index);
+
+	if (e && evictable(e))
+		remove_locked(pc, e);
+	pc_unlock(pc, flags);
+}
+
 /* Marks the page dirty after a copy into it; the flusher learns of the cache. */
 static void dirty_page(struct pagecache *pc, uint64_t index)
 {
@@ -472,11 +506,14 @@ static ssize_t write_chunk(struct pagecache *pc, const struct iobuf *buf, size_t
 	if (r)
 		return r;
 	r = iobuf_read((char *)page_address(page) + off, buf, done, n);
+	if (!r)
+		dirty_page(pc,
+			   index); /* before the reference goes: the shrinker takes no dirty page */
 	put_page(page);
-	if (r)
-		return r;
-	dirty_page(pc, index);
-	return (ssize_t)n;
+	if (r && whole)
+		drop_clean(pc,
+			   index); /* a zero page made for the copy that failed is not the file's */
+	return r ? r : (ssize_t)n;
 }
 
 ssize_t pagecache_write(struct pagecache *pc, const struct iobuf *buf, int64_t *pos, bool append,
@@ -504,11 +541,11 @@ ssize_t pagecache_write(struct pagecache *pc, const struct iobuf *buf, int64_t *
 	return done ? (ssize_t)done : r;
 }
 
-void pagecache_truncate(struct pagecache *pc, int64_t size)
+/* Drops the pages past size (not those in I/O) and zeroes the tail of the last. Lock held. */
+static void cut_locked(struct pagecache *pc, int64_t size)
 {
 	uint64_t keep = pages_in(size);
 	size_t tail = (size_t)size & (PAGE_SIZE - 1);
-	unsigned long flags = pc_lock(pc);
 
 	for (size_t i = 0; i < pc->nr_buckets; i++) {
 		struct pc_entry *e, *next;
@@ -520,7 +557,26 @@ void pagecache_truncate(struct pagecache *pc, int64_t size)
 				memset((char *)page_address(e->page) + tail, 0, PAGE_SIZE - tail);
 		}
 	}
-	pc_unlock(pc, flags);
+}
+
+void pagecache_set_size(struct pagecache *pc, int64_t size)
+{
+	struct inode *inode = pc->inode;
+	unsigned long f = spin_lock_irqsave(&inode->lock);
+	bool cut = size < inode->size;
+
+	/* The size first: a reader that looks after this never asks for what is cut. */
+	inode->size = size;
+	inode->mtime = inode->ctime = vfs_now();
+	spin_unlock_irqrestore(&inode->lock, f);
+	f = pc_lock(pc);
+	if (cut) {
+		pc->trunc_low = pc->trunc_low < 0 ? size : MIN(pc->trunc_low, size);
+		cut_locked(pc, size);
+	}
+	pc->attr_dirty = true;
+	pc_unlock(pc, f);
+	writeback_add(pc);
 }
 
 /*
@@ -581,6 +637,8 @@ static int fill_range(struct pagecache *pc, uint64_t index, uint64_t end)
 
 int pagecache_populate(struct pagecache *pc)
 {
+	if (pages_in(file_size(pc)) > page_limit() / 2)
+		return -ENOMEM; /* it could never be in memory all at once */
 	return fill_range(pc, 0, pages_in(file_size(pc)));
 }
 
@@ -657,11 +715,43 @@ static void end_run(struct pagecache *pc, uint64_t first, unsigned n, struct pag
 		if (e)
 			e->flags &= ~PCE_WRITEBACK;
 		put_page(pages[i]);
+		/* A page cut off while it was written (truncate skips pages in I/O) is not the file's. */
+		if (e && evictable(e) && first + i >= pages_in(file_size(pc)))
+			remove_locked(pc, e);
 	}
 	if (err && !pc->error)
 		pc->error = err; /* the data is dropped, as Linux; fsync reports it */
 	pc_unlock(pc, flags);
 	STAT_ADD(written, n);
+}
+
+/*
+ * Writes the size and times, cutting the file on the disk first if it was
+ * cut in the core. A cut is forgotten only once the reads that may have
+ * mapped the old blocks are over (they zero what is past it). 0 or -errno;
+ * on failure the attributes stay dirty.
+ */
+static int write_attributes(struct pagecache *pc)
+{
+	unsigned long flags = pc_lock(pc);
+	bool attrs = pc->attr_dirty;
+	int64_t cut = pc->trunc_low;
+	int err;
+
+	pc->attr_dirty = false;
+	pc_unlock(pc, flags);
+	if (!attrs)
+		return 0;
+	err = pc->ops->write_inode(pc, cut);
+	if (!err && cut >= 0)
+		waitq_wait_until(&pc->io_wq, READ_ONCE(pc->nr_reading) == 0);
+	flags = pc_lock(pc);
+	if (err)
+		pc->attr_dirty = true;
+	else if (pc->trunc_low == cut)
+		pc->trunc_low = -1;
+	pc_unlock(pc, flags);
+	return err;
 }
 
 int pagecache_writeback(struct pagecache *pc)
@@ -670,15 +760,13 @@ int pagecache_writeback(struct pagecache *pc)
 	size_t count = 0, i = 0;
 	uint64_t *idx = collect_dirty(pc, &count);
 	struct page *pages[PC_WRITE_RUN];
-	unsigned long flags = pc_lock(pc);
-	bool attrs = pc->attr_dirty;
-	int err = 0;
-
+	unsigned long flags;
+	bool again;
 	/* The size first: blocks are then never past the end on the disk, whatever happens. */
-	pc->attr_dirty = false;
-	pc_unlock(pc, flags);
-	if (attrs)
-		err = pc->ops->write_inode(pc);
+	int err = write_attributes(pc);
+
+	if (err)
+		count = 0; /* the pages wait for a size the disk has */
 	while (i < count) {
 		unsigned n = take_run(pc, idx + i, count - i, size, pages);
 		int r = n ? pc->ops->write_pages(pc, idx[i], n, pages, size) : 0;
@@ -689,7 +777,13 @@ int pagecache_writeback(struct pagecache *pc)
 		i += n ? n : 1;
 	}
 	kfree(idx);
-	return err; /* pages past size (the file grew meanwhile) stay dirty for the next pass */
+	/* Pages past size (the file grew meanwhile) or a failure: the next pass takes them. */
+	flags = pc_lock(pc);
+	again = pc->nr_dirty || pc->attr_dirty;
+	pc_unlock(pc, flags);
+	if (again)
+		writeback_add(pc);
+	return err;
 }
 
 int pagecache_take_error(struct pagecache *pc)

@@ -357,6 +357,7 @@ void uthread_exit(struct thread *t, int status)
 	bool last;
 
 	proc_hold(p);	       /* the parent may reap it as soon as it is a zombie */
+	t->in_call = false;    /* nothing runs again: a user access that would wait fails */
 	wait_detach(&t->wait); /* a thread killed while parked is still on its source */
 	clear_child_tid(t);
 	flags = spin_lock_irqsave(&p->lock);

@@ -71,7 +71,9 @@ void syscall_run(struct thread *t)
 	for (;;) {
 		t->wait.polls++;
 		t->fault_wait = false;
+		t->in_call = true;
 		ret = invoke(&t->uregs);
+		t->in_call = false;
 		if (t->fault_wait && ret == -EFAULT)
 			ret = -EWAIT; /* it touched a file page still being read: run it again */
 		else if (t->fault_wait && ret != -EWAIT)

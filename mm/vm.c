@@ -262,6 +262,8 @@ static int object_page(struct vm_area *a, uintptr_t va, struct page **out)
 	struct vm_object *s = a->shared;
 	uint64_t idx = area_index(a, va);
 
+	if (s->file && idx >= ((uint64_t)READ_ONCE(s->file->size) + PAGE_SIZE - 1) / PAGE_SIZE)
+		return -ENXIO; /* wholly past the end of the file: SIGBUS, as Linux */
 	if (s->file)
 		return s->file->iops->get_page(s->file, idx, out);
 	*out = anon_object_page(s, idx);
@@ -599,7 +601,9 @@ static void reprotect_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *ctx
 	bool writable = may_write(a, pte_page(*e));
 
 	(void)vm;
-	(void)va;
+	if (*e &
+	    PTE_D) /* the new entry loses the dirty bit: a shared file page keeps it in the file */
+		file_page_written(a, va);
 	*e = (*e & PTE_ADDR) | leaf_flags(a->prot, writable);
 }
 
@@ -642,8 +646,12 @@ int vm_discard(struct vm_space *vm, uintptr_t addr, size_t len)
 	int err = fully_mapped(vm, addr, addr + len) ? 0 : -ENOMEM;
 
 	/* Private pages are dropped (they read back as zeros); shared ones stay in their object. */
-	if (!err)
-		range_pages(vm, addr, addr + len, zap_one, NULL);
+	for (struct vm_area *a = vm_area_next_from(&vm->areas, addr);
+	     !err && a && a->start < addr + len;
+	     a = list_is_last(&a->node, &vm->areas)
+			 ? NULL
+			 : list_entry(a->node.next, struct vm_area, node))
+		range_pages(vm, MAX(a->start, addr), MIN(a->end, addr + len), zap_one, a);
 	flush_range(vm, addr, addr + len);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return err;

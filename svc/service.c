@@ -158,6 +158,10 @@ void svc_complete(struct svc_request *req, int status)
 	unsigned long flags = spin_lock_irqsave(&s->work.lock);
 	bool ours = req->where == SVC_REQ_INFLIGHT;
 
+	if (ours) { /* taken off in the same hold: a crash's requeue cannot take it too */
+		list_del(&req->node);
+		req->where = SVC_REQ_RUNNING;
+	}
 	spin_unlock_irqrestore(&s->work.lock, flags);
 	if (ours) /* else a crash put it back in the queue: it runs again */
 		finish(s, req, status);
@@ -377,6 +381,8 @@ static void run_request(struct service *s, struct svc_request *req)
 	arena_free(req);
 	flags = spin_lock_irqsave(&s->work.lock);
 	s->current = NULL;
+	WRITE_ONCE(s->overdue,
+		   false); /* the watchdog ends requests, not the code that completes them */
 	if (status == SVC_ASYNC) {
 		req->where = SVC_REQ_INFLIGHT;
 		list_add_tail(&req->node, &s->inflight);
@@ -558,7 +564,7 @@ void svc_watchdog_check(void)
 {
 	struct service *s = svc_current();
 
-	if (s && READ_ONCE(s->overdue) && svc_can_recover()) {
+	if (s && READ_ONCE(s->overdue) && READ_ONCE(s->current) && svc_can_recover()) {
 		WRITE_ONCE(s->overdue, false);
 		svc_crash("watchdog: the request ran past its deadline");
 	}

@@ -188,8 +188,10 @@ static bool user_access_fault(struct trap_frame *f, struct thread *t, uintptr_t 
 		err = vm_fault(t->proc->vm, addr, f->error);
 	if (!err)
 		return true;
-	if (err == -EWAIT) /* a file page is being read: the whole call runs again (syscall_run) */
+	if (err == -EWAIT && t->in_call) /* a file page is being read: the call runs again */
 		t->fault_wait = true;
+	else if (err == -EWAIT) /* no call to run again (exit, a signal frame): the access fails */
+		wait_detach(&t->wait);
 	f->rip = fixup;
 	return true;
 }
@@ -298,9 +300,13 @@ static void user_exception(struct trap_frame *f, struct thread *t)
 	}
 	if (f->vector == VEC_PAGE_FAULT && !err)
 		return;
-	if (f->vector == VEC_PAGE_FAULT)
+	if (f->vector == VEC_PAGE_FAULT && (err == -ENXIO || err == -EIO)) {
+		info.signo =
+			SIGBUS; /* past the end of a mapped file, or its page could not be read */
+		info.code = BUS_ADRERR;
+	} else if (f->vector == VEC_PAGE_FAULT) {
 		info.code = err == -EACCES ? SEGV_ACCERR : SEGV_MAPERR;
-	else if (info.signo == SIGFPE)
+	} else if (info.signo == SIGFPE)
 		info.code = FPE_INTDIV;
 	else if (info.signo == SIGILL)
 		info.code = ILL_ILLOPN;

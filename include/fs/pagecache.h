@@ -48,8 +48,12 @@ struct pagecache_ops {
 	 */
 	int (*write_pages)(struct pagecache *pc, uint64_t index, unsigned n, struct page **pages,
 			   int64_t size);
-	/* Writes the inode's attributes (size, times) that changed in memory. 0 or -errno. */
-	int (*write_inode)(struct pagecache *pc);
+	/*
+	 * Writes the inode's attributes (size, times) that changed in memory;
+	 * trunc_to >= 0: the file was cut to that size since (the disk still
+	 * has blocks past it): cut it there first. 0 or -errno.
+	 */
+	int (*write_inode)(struct pagecache *pc, int64_t trunc_to);
 };
 
 struct pc_entry;
@@ -68,10 +72,12 @@ struct pagecache {
 	size_t nr_buckets, nr_pages;	 /* (l) */
 	size_t nr_dirty;		 /* (l) */
 	bool attr_dirty;		 /* (l) size or times changed in memory */
-	int error;			 /* (l) a write-back error not yet reported by fsync */
-	struct list_head dirty_node;	 /* (writeback lock) on the dirty list */
-	bool on_dirty_list;		 /* (writeback lock) */
-	struct list_head cache_node;	 /* (the caches lock) on the shrinker's list */
+	int64_t trunc_low;	     /* (l) smallest size cut to since the disk had it; -1: none */
+	size_t nr_reading;	     /* (l) pages being read */
+	int error;		     /* (l) a write-back error not yet reported by fsync */
+	struct list_head dirty_node; /* (writeback lock) on the dirty list */
+	bool on_dirty_list;	     /* (writeback lock) */
+	struct list_head cache_node; /* (the caches lock) on the shrinker's list */
 };
 
 /* Sets up pc for inode; 0 or -ENOMEM. */
@@ -84,8 +90,13 @@ void pagecache_destroy(struct pagecache *pc);
 ssize_t pagecache_read(struct pagecache *pc, const struct iobuf *buf, int64_t *pos);
 ssize_t pagecache_write(struct pagecache *pc, const struct iobuf *buf, int64_t *pos, bool append,
 			int64_t max_size);
-/* The file is now size bytes long: drops the pages past it, zeroes the tail of the last. */
-void pagecache_truncate(struct pagecache *pc, int64_t size);
+/*
+ * truncate(2): the file is now size bytes long, in the core at once (pages
+ * past it dropped, the tail of the last zeroed, the times set); the disk
+ * follows at the next write-back, and until then what it still holds past
+ * the cut reads as zeros.
+ */
+void pagecache_set_size(struct pagecache *pc, int64_t size);
 /* The page holding file page index, referenced, read in if needed: 0, -EWAIT, -EIO, -ENOMEM. */
 int pagecache_get_page(struct pagecache *pc, uint64_t index, struct page **out);
 /* Reads the whole file into the cache (exec): 0 once every page is there, -EWAIT, -EIO. */

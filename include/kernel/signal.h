@@ -35,6 +35,7 @@ struct process;
 #define CLD_CONTINUED 6
 #define SEGV_MAPERR   1
 #define SEGV_ACCERR   2
+#define BUS_ADRERR    2
 #define FPE_INTDIV    1
 #define ILL_ILLOPN    2
 #define SI_QUEUE      (-1)

@@ -85,6 +85,7 @@ struct thread {
 	uint64_t user_ticks, system_ticks; /* (r) */
 	struct svc_request *svc_calls[SVC_CALLS_KEPT]; /* (o) the service requests the call made */
 	bool fault_wait; /* (o) a user access in the call waits for a file page (vm_fault -EWAIT) */
+	bool in_call;	 /* (o) a system call is running (syscall_run): it can run again */
 };
 
 typedef void (*thread_fn_t)(void *arg);

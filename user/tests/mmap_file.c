@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -179,4 +181,113 @@ UT_CASE(file_of_an_earlier_boot_faults_in)
 	UT_NOERR(munmap(m, PAGES * PAGE + 100));
 	close(fd);
 	ut_printf("mmap_file: read %s of an earlier run through a mapping\n", name);
+}
+
+/* A file made by an earlier boot (whose pages are not in memory), or NULL after making it. */
+static int earlier_file(const char *name, int seed, int *fd)
+{
+	const char *dir = getenv("MMAP_DIR");
+	char full[256];
+
+	snprintf(full, sizeof(full), "%s/%s", dir ? dir : "/tmp", name);
+	*fd = open(full, O_RDWR);
+	if (*fd >= 0)
+		return 1;
+	*fd = make_file(name, seed);
+	UT_NOERR(fsync(*fd));
+	close(*fd);
+	ut_printf("mmap_file: made %s for the next run\n", full);
+	return 0;
+}
+
+static int sigbus_fd;
+
+static void touch_past_the_end(void)
+{
+	volatile char *m = mmap(NULL, (PAGES + 3) * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+				sigbus_fd, 0);
+
+	m[(PAGES + 2) * PAGE] = 1; /* wholly past the end of the file */
+}
+
+UT_CASE(mapping_past_the_end_is_sigbus)
+{
+	sigbus_fd = make_file("mf_sigbus", 2);
+	ut_expect_signal(touch_past_the_end, SIGBUS);
+	close(sigbus_fd);
+	unlink(path);
+}
+
+/* A page-sized write from a bad buffer fails and leaves the file as it was. */
+UT_CASE(failed_write_keeps_the_file)
+{
+	int fd = make_file("mf_efault", 4);
+	char c;
+
+	UT_ERRNO(pwrite(fd, (void *)0x1000, PAGE, 2 * PAGE), EFAULT);
+	UT_EQ(pread(fd, &c, 1, 2 * PAGE + 7), 1);
+	UT_EQ(c, expected(2 * PAGE + 7, 4));
+	close(fd);
+	unlink(path);
+}
+
+/*
+ * Threads whose clear/set-tid word is in a file page still on the disk:
+ * the kernel writes it outside any call that could wait for the page.
+ * It must not leave the thread waiting on the page (it crashed the kernel).
+ */
+UT_CASE(tid_words_in_unread_file_pages)
+{
+	int fd;
+	char *m;
+
+	if (!earlier_file("mf_tid", 21, &fd))
+		return;
+	m = mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	UT_CHECK(m != MAP_FAILED);
+	for (int i = PAGES - 1; i >= 2; i--) {
+		pid_t pid = UT_NOERR(fork());
+
+		if (pid == 0) {
+			syscall(SYS_set_tid_address, m + i * PAGE + 64);
+			_exit(0);
+		}
+		UT_EQ(ut_wait(pid), 0);
+	}
+	UT_NOERR(munmap(m, PAGES * PAGE));
+	close(fd);
+	ut_printf("mmap_file: tid words in unread pages of an earlier run's file\n");
+}
+
+/*
+ * Writes through a shared mapping after the flusher wrote the page once
+ * reach the disk even when mprotect or MADV_DONTNEED rebuilds the page
+ * table entry: checked by the next run (the next boot).
+ */
+UT_CASE(shared_writes_after_write_back_reach_the_disk)
+{
+	int fd;
+	char *m;
+
+	if (earlier_file("mf_again", 0, &fd)) {
+		char c[2];
+
+		UT_EQ(pread(fd, &c[0], 1, 0), 1);
+		UT_EQ(pread(fd, &c[1], 1, PAGE), 1);
+		UT_CHECK(c[0] == 'B' && c[1] == 'B');
+		close(fd);
+		ut_printf("mmap_file: writes after write-back were on the disk\n");
+		return;
+	}
+	fd = UT_NOERR(open(path, O_RDWR));
+	m = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	UT_CHECK(m != MAP_FAILED);
+	m[0] = m[PAGE] = 'A';
+	UT_NOERR(msync(m, 2 * PAGE, MS_SYNC));
+	m[0] = m[PAGE] = 'B'; /* no fault: only the dirty bits say it */
+	UT_NOERR(mprotect(m, PAGE, PROT_READ));
+	UT_NOERR(madvise(m + PAGE, PAGE, MADV_DONTNEED));
+	UT_NOERR(munmap(m, 2 * PAGE));
+	UT_NOERR(fsync(fd));
+	close(fd);
 }
