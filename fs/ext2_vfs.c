@@ -637,35 +637,24 @@ static struct svc_request *setattr_req(struct inode *inode, unsigned valid, uint
 static int ext2v_setattr(struct inode *inode, const struct vfs_attr *attr)
 {
 	int64_t now = call_time();
-	unsigned valid = attr->valid &
-			 (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE | ATTR_ATIME | ATTR_MTIME);
-	uint32_t mode = (inode->mode & S_IFMT) | (attr->mode & 07777);
-	int64_t mtime = attr->mtime.sec;
+	unsigned valid = attr->valid & (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_ATIME | ATTR_MTIME);
+	uint32_t mode = vfs_attr_mode(inode, attr);
 	int err;
 
 	if ((attr->valid & ATTR_SIZE) && !S_ISREG(inode->mode))
 		return S_ISDIR(inode->mode) ? -EISDIR : -EINVAL;
 	if ((attr->valid & ATTR_SIZE) && attr->size > EXT2_MAX_FILE_SIZE)
 		return -EFBIG;
-	if (!(attr->valid & ATTR_MODE))
-		mode = inode->mode;
-	/* chown's clearing of set-id bits, as inode_setattr_locked: never on directories. */
-	if ((attr->valid & (ATTR_KILL_SUID | ATTR_KILL_SGID)) && !S_ISDIR(inode->mode)) {
-		valid |= ATTR_MODE;
-		if (attr->valid & ATTR_KILL_SUID)
-			mode &= ~(uint32_t)S_ISUID;
-		if ((attr->valid & ATTR_KILL_SGID) && (mode & S_IXGRP))
-			mode &= ~(uint32_t)S_ISGID;
-	}
+	if ((attr->valid & (ATTR_KILL_SUID | ATTR_KILL_SGID)) && !S_ISDIR(inode->mode))
+		valid |= ATTR_MODE; /* chown's clearing of set-id bits goes to the disk too */
 	/*
 	 * The size changes in the core (and the modification time with it, as
 	 * on Linux); the flusher takes it to the disk, in order with the file's
 	 * pages, so a cut never frees blocks a write-back is writing.
 	 */
-	valid &= ~(unsigned)ATTR_SIZE;
 	err = valid ? call_for_attr(inode,
 				    setattr_req(inode, valid, mode, attr->uid, attr->gid, 0,
-						attr->atime.sec, mtime, now),
+						attr->atime.sec, attr->mtime.sec, now),
 				    false)
 		    : 0;
 	if (!err && valid && S_ISREG(inode->mode)) {
@@ -1293,19 +1282,27 @@ static struct fs_type ext2v_type = {
 };
 
 /* The flusher's second half: the metadata of every mounted file system reaches its disk. */
-static int sync_metadata(void)
+/* The mounts now, copied out of the list (its lock is not held across I/O); returns how many. */
+static int mounts_now(struct ext2v_mount *out[EXT2_MAX_MOUNTS])
 {
-	struct block_device *devs[EXT2_MAX_MOUNTS];
 	unsigned long f = spin_lock_irqsave(&mounts_lock);
 	struct ext2v_mount *m;
-	int n = 0, err = 0;
+	int n = 0;
 
 	list_for_each_entry (m, &mounts, node)
-		if (n < EXT2_MAX_MOUNTS && !(m->flags & EXT2_MOUNT_RDONLY))
-			devs[n++] = m->bd;
+		if (n < EXT2_MAX_MOUNTS)
+			out[n++] = m;
 	spin_unlock_irqrestore(&mounts_lock, f);
+	return n;
+}
+
+static int sync_metadata(void)
+{
+	struct ext2v_mount *list[EXT2_MAX_MOUNTS];
+	int n = mounts_now(list), err = 0;
+
 	for (int i = 0; i < n; i++)
-		if (bcache_sync(devs[i]))
+		if (!(list[i]->flags & EXT2_MOUNT_RDONLY) && bcache_sync(list[i]->bd))
 			err = -EIO;
 	return err;
 }
@@ -1326,14 +1323,8 @@ void ext2_init(void)
 void ext2_shutdown(void)
 {
 	struct ext2v_mount *list[EXT2_MAX_MOUNTS];
-	unsigned long f = spin_lock_irqsave(&mounts_lock);
-	struct ext2v_mount *m;
-	int n = 0;
+	int n = mounts_now(list);
 
-	list_for_each_entry (m, &mounts, node)
-		if (n < EXT2_MAX_MOUNTS)
-			list[n++] = m;
-	spin_unlock_irqrestore(&mounts_lock, f);
 	for (int i = 0; i < n; i++) {
 		struct svc_request *req = ext2v_req(EXT2_UMOUNT, list[i]->fsid, 0, 16), *done;
 		struct svc_reader r;

@@ -331,8 +331,7 @@ static int wait_io_unlock(struct pagecache *pc, unsigned long flags)
 	int r;
 
 	if (current_thread()->user) {
-		current_wait()->flags |= WAIT_UNINTERRUPTIBLE; /* disk reads, as Linux */
-		r = (int)wait_block_locked(&pc->io_src, 0);
+		r = (int)wait_block_locked_uninterruptible(&pc->io_src); /* disk reads, as Linux */
 		pc_unlock(pc, flags);
 		return r;
 	}

@@ -105,16 +105,24 @@ void inode_getattr(struct inode *inode, struct kstat *st)
 	spin_unlock_irqrestore(&inode->lock, flags);
 }
 
+uint32_t vfs_attr_mode(const struct inode *inode, const struct vfs_attr *attr)
+{
+	uint32_t mode = inode->mode;
+
+	if (attr->valid & ATTR_MODE)
+		mode = (mode & S_IFMT) | (attr->mode & S_IALLUGO);
+	/* chown's clearing of set-id bits: never on directories, as Linux. */
+	if ((attr->valid & ATTR_KILL_SUID) && !S_ISDIR(mode))
+		mode &= ~S_ISUID;
+	if ((attr->valid & ATTR_KILL_SGID) && !S_ISDIR(mode) && (mode & S_IXGRP))
+		mode &= ~S_ISGID;
+	return mode;
+}
+
 void inode_setattr_locked(struct inode *inode, const struct vfs_attr *attr)
 {
 	assert_held(&inode->lock);
-	if (attr->valid & ATTR_MODE)
-		inode->mode = (inode->mode & S_IFMT) | (attr->mode & S_IALLUGO);
-	/* chown's clearing of set-id bits: never on directories, as Linux. */
-	if ((attr->valid & ATTR_KILL_SUID) && !S_ISDIR(inode->mode))
-		inode->mode &= ~S_ISUID;
-	if ((attr->valid & ATTR_KILL_SGID) && !S_ISDIR(inode->mode) && (inode->mode & S_IXGRP))
-		inode->mode &= ~S_ISGID;
+	inode->mode = vfs_attr_mode(inode, attr);
 	if (attr->valid & ATTR_UID)
 		inode->uid = attr->uid;
 	if (attr->valid & ATTR_GID)

@@ -180,8 +180,7 @@ static int sync_user(void)
 		spin_unlock_irqrestore(&done_src.lock, flags);
 		return err;
 	}
-	w->flags |= WAIT_UNINTERRUPTIBLE;
-	err = (int)wait_block_locked(&done_src, 0);
+	err = (int)wait_block_locked_uninterruptible(&done_src);
 	spin_unlock_irqrestore(&done_src.lock, flags);
 	return err;
 }

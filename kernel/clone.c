@@ -105,10 +105,8 @@ static long vfork_wait(struct process *p, int child_pid)
 	unsigned long f2 = spin_lock_irqsave(&proc_tree_lock);
 	long ret = child_pid;
 
-	if (vfork_pending(p, child_pid)) {
-		current_wait()->flags |= WAIT_UNINTERRUPTIBLE;
-		ret = wait_block_locked(&p->child_event, 0);
-	}
+	if (vfork_pending(p, child_pid))
+		ret = wait_block_locked_uninterruptible(&p->child_event);
 	spin_unlock_irqrestore(&proc_tree_lock, f2);
 	spin_unlock_irqrestore(&p->child_event.lock, f1);
 	return ret;

@@ -70,6 +70,7 @@ void syscall_run(struct thread *t)
 
 	for (;;) {
 		t->wait.polls++;
+		t->wait.flags &= ~WAIT_UNINTERRUPTIBLE; /* each run says again how it waits */
 		t->fault_wait = false;
 		t->in_call = true;
 		ret = invoke(&t->uregs);

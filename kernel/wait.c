@@ -45,6 +45,12 @@ long wait_block_locked(struct wait_source *src, uint64_t deadline_ns)
 	return -EWAIT;
 }
 
+long wait_block_locked_uninterruptible(struct wait_source *src)
+{
+	current_wait()->flags |= WAIT_UNINTERRUPTIBLE; /* syscall_run clears it at each run */
+	return wait_block_locked(src, 0);
+}
+
 int wait_add_source(struct wait_source *src)
 {
 	struct wait *w = current_wait();

@@ -199,15 +199,12 @@ static int pending_result(struct svc_request *p, struct svc_request **done)
 	unsigned long flags = spin_lock_irqsave(&p->done_src.lock);
 
 	if (!p->done) {
-		int ret;
+		int ret = (int)wait_block_locked_uninterruptible(&p->done_src);
 
-		current_wait()->flags |= WAIT_UNINTERRUPTIBLE;
-		ret = (int)wait_block_locked(&p->done_src, 0);
 		spin_unlock_irqrestore(&p->done_src.lock, flags);
 		return ret;
 	}
 	spin_unlock_irqrestore(&p->done_src.lock, flags);
-	current_wait()->flags &= ~WAIT_UNINTERRUPTIBLE;
 	*done = request_hold(p);
 	return p->status;
 }

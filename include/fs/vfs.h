@@ -416,6 +416,8 @@ struct inode *inode_alloc(struct super_block *sb, unsigned mode);
 struct inode *inode_get(struct inode *inode);
 void inode_put(struct inode *inode);
 void inode_getattr(struct inode *inode, struct kstat *st);
+/* The mode inode gets from attr: ATTR_MODE, and chown's clearing of set-id bits. */
+uint32_t vfs_attr_mode(const struct inode *inode, const struct vfs_attr *attr);
 /* Applies mode, owner and times of attr; caller holds inode->lock. */
 void inode_setattr_locked(struct inode *inode, const struct vfs_attr *attr);
 struct super_block *super_alloc(const struct fs_type *type, const struct super_ops *ops);

@@ -76,6 +76,11 @@ void wait_init(struct wait *w);
 void wait_source_init(struct wait_source *src, const char *name);
 /* Caller holds src->lock; returns -EWAIT. */
 long wait_block_locked(struct wait_source *src, uint64_t deadline_ns);
+/*
+ * The same for a wait signals do not end (WAIT_UNINTERRUPTIBLE: a disk, a
+ * service, a vfork child), for this run of the call; returns -EWAIT.
+ */
+long wait_block_locked_uninterruptible(struct wait_source *src);
 /* Waits for the deadline alone (a sleep); returns -EWAIT. */
 long wait_sleep_until(uint64_t deadline_ns);
 /* Wakes every waiter (or the first); returns how many were woken. */
