@@ -218,7 +218,8 @@ static void set_ops(struct inode *inode)
 		inode->iops = &ext2v_link_iops;
 		break;
 	default:
-		inode->iops = &ext2v_node_iops; /* devices and FIFOs: open finds their driver */
+		inode->iops = &ext2v_node_iops;
+		inode_init_special(inode, inode->mode, inode->rdev);
 		break;
 	}
 }
@@ -732,16 +733,16 @@ static ssize_t ext2v_write(struct file *f, const struct iobuf *buf, int64_t *pos
 			       EXT2_MAX_FILE_SIZE);
 }
 
-/* Everything written reaches the disk (all files: the flusher writes in one pass). */
+/*
+ * Everything written reaches the disk (all files: the flusher writes in
+ * one pass), the metadata and the device's cache too, so fdatasync is
+ * fsync; vfs_fsync then reports the file's write-back errors.
+ */
 static int ext2v_fsync(struct file *f, bool datasync)
 {
-	int err;
-
+	(void)f;
 	(void)datasync;
-	err = writeback_sync_all();
-	if (!err && S_ISREG(f->inode->mode))
-		err = pagecache_take_error(&EI(f->inode)->pc);
-	return err;
+	return writeback_sync_all();
 }
 
 static int ext2v_populate(struct inode *inode)
@@ -1060,7 +1061,7 @@ static int ext2v_statfs(struct super_block *sb, struct statfs *st)
 	return err;
 }
 
-/* Before an unmount: everything written (-EWAIT for user threads meanwhile). */
+/* syncfs and unmount: everything written (-EWAIT for user threads meanwhile). */
 static int ext2v_sync_fs(struct super_block *sb)
 {
 	(void)sb;
@@ -1301,9 +1302,12 @@ static int sync_metadata(void)
 	struct ext2v_mount *list[EXT2_MAX_MOUNTS];
 	int n = mounts_now(list), err = 0;
 
-	for (int i = 0; i < n; i++)
-		if (!(list[i]->flags & EXT2_MOUNT_RDONLY) && bcache_sync(list[i]->bd))
+	for (int i = 0; i < n; i++) {
+		if (!(list[i]->flags & EXT2_MOUNT_RDONLY) && bcache_sync(list[i]->bd)) {
+			errseq_set(&list[i]->sb->wb_err, -EIO);
 			err = -EIO;
+		}
+	}
 	return err;
 }
 

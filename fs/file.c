@@ -13,6 +13,7 @@
  */
 #include <fs/vfs.h>
 #include <kernel/panic.h>
+#include <kernel/wait.h>
 #include <lib/string.h>
 #include <mm/page.h>
 #include <mm/slab.h>
@@ -67,7 +68,11 @@ int vfs_open_dentry(struct dentry *d, int flags, struct file **out)
 	f->dentry = dentry_get(d);
 	f->inode = d->inode;
 	f->fops = (flags & O_PATH) ? &path_fops : d->inode->fops;
-	if (f->fops->open)
+	f->wb_err_since = errseq_sample(&f->inode->wb_err);
+	f->sb_err_since = errseq_sample(&f->inode->sb->wb_err);
+	if (!f->fops)
+		r = -ENXIO; /* a kind of inode nothing opens */
+	else if (f->fops->open)
 		r = f->fops->open(f->inode, f);
 	if (r) {
 		dentry_put(f->dentry);
@@ -322,11 +327,40 @@ int vfs_ftruncate(struct file *f, int64_t size)
 	return inode->iops->setattr ? inode->iops->setattr(inode, &attr) : -EPERM;
 }
 
+/* The error *since (a sample of f's) has not seen yet in *es, or 0; advances it. */
+static int check_wb_err(struct file *f, errseq_t *es, errseq_t *since)
+{
+	unsigned long flags = spin_lock_irqsave(&f->pos_lock);
+	int err = errseq_check_and_advance(es, since);
+
+	spin_unlock_irqrestore(&f->pos_lock, flags);
+	return err;
+}
+
 int vfs_fsync(struct file *f, bool datasync)
 {
+	int r, err;
+
 	if (f->fmode & FMODE_PATH)
 		return -EBADF;
-	return f->fops->fsync ? f->fops->fsync(f, datasync) : -EINVAL;
+	if (!f->fops->fsync)
+		return -EINVAL;
+	r = f->fops->fsync(f, datasync);
+	if (r == -EWAIT)
+		return r; /* the errors are looked at once the data is written */
+	err = check_wb_err(f, &f->inode->wb_err, &f->wb_err_since);
+	return err ? err : r;
+}
+
+int vfs_syncfs(struct file *f)
+{
+	struct super_block *sb = f->inode->sb;
+	int r = sb->ops->sync_fs ? sb->ops->sync_fs(sb) : 0, err;
+
+	if (r == -EWAIT)
+		return r;
+	err = check_wb_err(f, &sb->wb_err, &f->sb_err_since);
+	return err ? err : r;
 }
 
 #define FALLOC_KNOWN                                                             \

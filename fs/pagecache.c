@@ -718,9 +718,9 @@ static void end_run(struct pagecache *pc, uint64_t first, unsigned n, struct pag
 		if (e && evictable(e) && first + i >= pages_in(file_size(pc)))
 			remove_locked(pc, e);
 	}
-	if (err && !pc->error)
-		pc->error = err; /* the data is dropped, as Linux; fsync reports it */
 	pc_unlock(pc, flags);
+	if (err)
+		inode_record_wb_error(pc->inode, err); /* the data is dropped, as Linux */
 	STAT_ADD(written, n);
 }
 
@@ -744,6 +744,8 @@ static int write_attributes(struct pagecache *pc)
 	err = pc->ops->write_inode(pc, cut);
 	if (!err && cut >= 0)
 		waitq_wait_until(&pc->io_wq, READ_ONCE(pc->nr_reading) == 0);
+	if (err)
+		inode_record_wb_error(pc->inode, err); /* and tried again at the next pass */
 	flags = pc_lock(pc);
 	if (err)
 		pc->attr_dirty = true;
@@ -782,16 +784,6 @@ int pagecache_writeback(struct pagecache *pc)
 	pc_unlock(pc, flags);
 	if (again)
 		writeback_add(pc);
-	return err;
-}
-
-int pagecache_take_error(struct pagecache *pc)
-{
-	unsigned long flags = pc_lock(pc);
-	int err = pc->error;
-
-	pc->error = 0;
-	pc_unlock(pc, flags);
 	return err;
 }
 

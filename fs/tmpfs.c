@@ -123,8 +123,7 @@ static struct inode *tmpfs_new_inode(struct super_block *sb, unsigned mode, uint
 		break;
 	default:
 		inode->iops = &tmpfs_node_iops;
-		inode->fops = S_ISFIFO(mode) ? &fifo_fops : devfs_node_fops(mode);
-		inode->rdev = rdev;
+		inode_init_special(inode, mode, rdev);
 	}
 	if (S_ISREG(mode) && !inode->private) {
 		inode_put(inode);

@@ -14,6 +14,7 @@
 #include <fs/vfs.h>
 #include <fs/dcache.h>
 #include <fs/devfs.h>
+#include <fs/pipe.h>
 #include <fs/procfs.h>
 #include <fs/tmpfs.h>
 #include <kernel/clock.h>
@@ -59,6 +60,19 @@ struct inode *inode_alloc(struct super_block *sb, unsigned mode)
 	__atomic_fetch_add(&vfs_live.inodes, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&sb->nr_inodes, 1, __ATOMIC_RELAXED);
 	return inode;
+}
+
+void inode_init_special(struct inode *inode, unsigned mode, uint32_t rdev)
+{
+	ASSERT(!S_ISREG(mode) && !S_ISDIR(mode) && !S_ISLNK(mode));
+	inode->rdev = rdev;
+	inode->fops = S_ISFIFO(mode) ? &fifo_fops : devfs_node_fops(mode);
+}
+
+void inode_record_wb_error(struct inode *inode, int err)
+{
+	errseq_set(&inode->wb_err, err);
+	errseq_set(&inode->sb->wb_err, err);
 }
 
 struct inode *inode_get(struct inode *inode)

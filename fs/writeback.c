@@ -72,7 +72,11 @@ static struct pagecache *next_dirty(struct list_head *round)
 	return pc;
 }
 
-/* One pass over everything dirty; 0 or the first error. */
+/*
+ * One pass over everything dirty. Data errors go to the files' errseqs
+ * (fsync and syncfs report them) and the log; the result is the first
+ * metadata or device-flush error, which every sync of the pass reports.
+ */
 static int flush_everything(void)
 {
 	struct list_head round;
@@ -87,7 +91,9 @@ static int flush_everything(void)
 	while ((pc = next_dirty(&round)) != NULL) {
 		int r = pagecache_writeback(pc);
 
-		err = err ? err : r;
+		if (r)
+			pr_warn("writeback: inode %lu: writing its data failed (%d)\n",
+				(unsigned long)pc->inode->ino, r);
 		inode_put(pc->inode);
 	}
 	for (int i = 0; i < MAX_FS && fs_syncs[i]; i++) {
@@ -123,7 +129,7 @@ static void flusher_main(void *arg)
 		spin_unlock_irqrestore(&wb_lock, flags);
 		err = flush_everything();
 		if (err)
-			pr_warn("writeback: write-back failed (%d)\n", err);
+			pr_warn("writeback: writing metadata failed (%d)\n", err);
 		flags = spin_lock_irqsave(&wb_lock);
 		sync_done = gen;
 		sync_error = err;

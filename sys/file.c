@@ -473,15 +473,49 @@ SYSCALL_DEFINE1(fdatasync, int, fd)
 	return fsync_fd(fd, true);
 }
 
-/* Everything is in memory: only the descriptor is checked. */
+/* The file system of fd reaches its disk; its write-back errors that fd has not seen. */
 SYSCALL_DEFINE1(syncfs, int, fd)
 {
 	struct file *f = fget(fd);
+	long r;
 
 	if (!f)
 		return -EBADF;
+	r = vfs_syncfs(f);
 	file_put(f);
-	return 0;
+	return r;
+}
+
+#define SYNC_FILE_RANGE_KNOWN \
+	(SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER)
+
+/*
+ * Linux starts or waits for write-back of a range and promises nothing
+ * about metadata; here any flag but none writes the whole file system
+ * through fsync's path, which keeps every promise and reports the same
+ * errors.
+ */
+SYSCALL_DEFINE4(sync_file_range, int, fd, int64_t, offset, int64_t, nbytes, unsigned, flags)
+{
+	struct file *f;
+	unsigned mode;
+	long r = 0;
+
+	if ((flags & ~SYNC_FILE_RANGE_KNOWN) || offset < 0 || nbytes < 0 ||
+	    (uint64_t)offset + (uint64_t)nbytes > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	f = fget(fd);
+	if (!f)
+		return -EBADF;
+	mode = f->inode->mode;
+	if (f->fmode & FMODE_PATH)
+		r = -EBADF;
+	else if (!S_ISREG(mode) && !S_ISDIR(mode) && !S_ISLNK(mode) && !S_ISBLK(mode))
+		r = -ESPIPE;
+	else if (flags && (S_ISREG(mode) || S_ISDIR(mode)))
+		r = vfs_fsync(f, true); /* a device node keeps no data of its own */
+	file_put(f);
+	return r;
 }
 
 SYSCALL_DEFINE2(ftruncate, int, fd, int64_t, size)

@@ -74,7 +74,6 @@ struct pagecache {
 	bool attr_dirty;		 /* (l) size or times changed in memory */
 	int64_t trunc_low;	     /* (l) smallest size cut to since the disk had it; -1: none */
 	size_t nr_reading;	     /* (l) pages being read */
-	int error;		     /* (l) a write-back error not yet reported by fsync */
 	struct list_head dirty_node; /* (writeback lock) on the dirty list */
 	bool on_dirty_list;	     /* (writeback lock) */
 	struct list_head cache_node; /* (the caches lock) on the shrinker's list */
@@ -108,10 +107,12 @@ void pagecache_attr_dirty(struct pagecache *pc);
 
 /* For the file system: the pages of a read are in (err 0) or failed. */
 void pagecache_read_done(struct pagecache *pc, uint64_t index, unsigned n, int err);
-/* For the flusher: writes every dirty page and the attributes; 0 or the first error. */
+/*
+ * For the flusher: writes every dirty page and the attributes; 0 or the
+ * first error, which is also recorded in the inode's and the super
+ * block's wb_err for fsync and syncfs.
+ */
 int pagecache_writeback(struct pagecache *pc);
-/* The error write-back met since the last call (fsync reports it once), or 0. */
-int pagecache_take_error(struct pagecache *pc);
 
 struct pagecache_stats {
 	uint64_t pages, dirty, hits, misses, written, evicted;

@@ -19,6 +19,7 @@
 
 #include <lib/types.h>
 #include <lib/list.h>
+#include <lib/errseq.h>
 #include <kernel/spinlock.h>
 #include <kernel/uaccess.h>
 #include <fs/path.h>
@@ -149,6 +150,7 @@ struct inode {
 	const struct inode_ops *iops;		 /* (c) */
 	const struct file_ops *fops;		 /* (c) what open starts with */
 	void *private;				 /* (fs) */
+	errseq_t wb_err;			 /* (a) write-back errors of its data: fsync */
 };
 
 /*
@@ -189,7 +191,11 @@ struct super_ops {
 	int (*statfs)(struct super_block *sb, struct statfs *st);
 	/* Mount options changed (MS_REMOUNT with data); NULL: options are ignored. */
 	int (*remount)(struct super_block *sb, unsigned long flags, const void *data);
-	/* Before an unmount: what was written reaches the disk (0, -EWAIT, -EIO). */
+	/*
+	 * syncfs and unmount: what was written reaches the disk, metadata and
+	 * the device's cache included (0, -EWAIT, or a metadata error; data
+	 * errors are in the inodes' and the super block's wb_err).
+	 */
 	int (*sync_fs)(struct super_block *sb);
 };
 
@@ -207,6 +213,7 @@ struct super_block {
 	unsigned long flags;	     /* (a) MS_PER_MOUNT bits (uapi/mount.h) */
 	struct dentry *root;	     /* (c) holds a reference until unmount */
 	void *private;		     /* (fs) */
+	errseq_t wb_err;	     /* (a) write-back errors of its files and metadata: syncfs */
 };
 
 /* Lock key: (c) constant after mount, (d) dcache_lock. */
@@ -236,8 +243,10 @@ struct file {
 	int32_t refcount;	     /* (a) descriptors and other holders */
 	uint32_t flags;		     /* (p) O_* status flags (F_GETFL/F_SETFL) */
 	uint32_t fmode;		     /* (c) FMODE_* */
-	spinlock_t pos_lock;	     /* guards pos and flags */
+	spinlock_t pos_lock;	     /* guards pos, flags and the error samples */
 	int64_t pos;		     /* (p) */
+	errseq_t wb_err_since;	     /* (p) inode->wb_err when fsync last looked */
+	errseq_t sb_err_since;	     /* (p) sb->wb_err when syncfs last looked */
 	struct dentry *dentry;	     /* (c) holds a reference */
 	struct inode *inode;	     /* (c) dentry->inode */
 	const struct file_ops *fops; /* (c) */
@@ -379,7 +388,10 @@ int vfs_ioctl(struct file *f, unsigned cmd, uintptr_t arg);
 int vfs_poll(struct file *f, bool register_wait);
 int vfs_readdir(struct file *f, struct dir_context *ctx);
 int vfs_ftruncate(struct file *f, int64_t size);
+/* fsync(2): the file's method, then the write-back errors f has not reported yet. */
 int vfs_fsync(struct file *f, bool datasync);
+/* syncfs(2): the file system's sync_fs, then its errors f has not reported yet. */
+int vfs_syncfs(struct file *f);
 /* fallocate(2)'s checks, then the file's method. */
 int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len);
 /* F_SETFL: only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change. */
@@ -413,6 +425,13 @@ extern struct vfs_counts vfs_live;
 /* For file systems (fs/vfs.c). */
 struct vfs_timespec vfs_now(void);
 struct inode *inode_alloc(struct super_block *sb, unsigned mode);
+/*
+ * A FIFO, device or socket inode of any file system: open goes to the
+ * FIFO or device layer (Linux's init_special_inode). One place for all.
+ */
+void inode_init_special(struct inode *inode, unsigned mode, uint32_t rdev);
+/* Write-back of inode's data or metadata failed: every fsync and syncfs that can see it will. */
+void inode_record_wb_error(struct inode *inode, int err);
 struct inode *inode_get(struct inode *inode);
 void inode_put(struct inode *inode);
 void inode_getattr(struct inode *inode, struct kstat *st);

@@ -34,8 +34,10 @@ void writeback_register_fs(int (*sync_fs)(void), void (*shutdown)(void));
  */
 void writeback_shutdown_then_poweroff(int status);
 /*
- * Everything written so far reaches the disks: 0, -EIO if some of it
- * could not be written, or -EWAIT (user threads).
+ * Everything written so far reaches the disks, metadata and the devices'
+ * caches included: 0, -EIO if metadata could not be written or a device
+ * not flushed, or -EWAIT (user threads). Errors writing a file's data
+ * are in its inode's wb_err (fsync reports them, vfs_fsync).
  */
 int writeback_sync_all(void);
 

@@ -124,7 +124,12 @@ struct flock {
 _Static_assert(sizeof(struct flock) == 32, "struct flock is 32 bytes on x86-64");
 
 /* access() modes. */
-#define F_OK 0
+#define F_OK			    0
+/* sync_file_range flags. */
+#define SYNC_FILE_RANGE_WAIT_BEFORE 1
+#define SYNC_FILE_RANGE_WRITE	    2
+#define SYNC_FILE_RANGE_WAIT_AFTER  4
+
 #define X_OK 1
 #define W_OK 2
 #define R_OK 4

@@ -5,6 +5,7 @@ the guest prints in a background thread, and lets a test wait for text and
 type lines, the way a person at the console would.
 """
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -17,7 +18,8 @@ class Guest:
     def __init__(self, *axl_args, timeout=120):
         self.proc = subprocess.Popen(
             [AXL, "run", "--no-build", "--timeout", str(timeout), *axl_args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True)  # ./axl and its QEMU: one group, for power_cut
         self.output = b""
         self.lock = threading.Lock()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -57,6 +59,12 @@ class Guest:
         self.send(line + "\n")
         end = self.wait_for(prompt, start=start)
         return self.text()[start:end]
+
+    def power_cut(self):
+        """Kills QEMU at once, as pulling the plug: nothing more reaches its disks."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self.reader.join(timeout=10)
 
     def finish(self, timeout=120):
         """Closes the console and returns (exit status of ./axl, full output)."""
