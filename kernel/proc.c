@@ -315,6 +315,23 @@ static void proc_finish(struct process *p)
 		wait_wake_all(&init_proc->child_event);
 }
 
+void wait_status_siginfo(int status, int *code, int *si_status)
+{
+	if (status == 0xffff) {
+		*code = CLD_CONTINUED;
+		*si_status = SIGCONT;
+	} else if ((status & 0xff) == 0x7f) {
+		*code = CLD_STOPPED;
+		*si_status = (status >> 8) & 0xff;
+	} else if (status & 0x7f) {
+		*code = (status & 0x80) ? CLD_DUMPED : CLD_KILLED;
+		*si_status = status & 0x7f;
+	} else {
+		*code = CLD_EXITED;
+		*si_status = (status >> 8) & 0xff;
+	}
+}
+
 /*
  * A dead child: SIGCHLD (its exit_signal) to the parent, and a wake-up for
  * wait4. A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no
@@ -323,13 +340,11 @@ static void proc_finish(struct process *p)
 static void notify_parent_exit(struct process *p, struct process *parent)
 {
 	const struct k_sigaction *act = &parent->sigactions[SIGCHLD - 1];
-	bool autoreap = act->handler == 1 /* SIG_IGN */ || (act->flags & 0x2 /* SA_NOCLDWAIT */);
+	bool autoreap = act->handler == 1 /* SIG_IGN */ || (act->flags & SA_NOCLDWAIT);
 	struct ksiginfo info = { .signo = p->exit_signal, .pid = p->pid };
 	unsigned long flags;
 
-	info.code = (p->exit_status & 0x7f) ? CLD_KILLED : CLD_EXITED;
-	info.status = (p->exit_status & 0x7f) ? (p->exit_status & 0x7f)
-					      : (p->exit_status >> 8) & 0xff;
+	wait_status_siginfo(p->exit_status, &info.code, &info.status);
 	if (p->exit_signal)
 		signal_send(parent, &info);
 	if (autoreap) {

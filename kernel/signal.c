@@ -26,14 +26,6 @@
 
 #define SIG_DFL	     0
 #define SIG_IGN	     1
-#define SA_NOCLDSTOP 0x00000001
-#define SA_NOCLDWAIT 0x00000002
-#define SA_SIGINFO   0x00000004
-#define SA_ONSTACK   0x08000000
-#define SA_RESTART   0x10000000
-#define SA_NODEFER   0x40000000
-#define SA_RESETHAND 0x80000000
-#define SA_RESTORER  0x04000000
 #define SS_ONSTACK   1
 #define SS_DISABLE   2
 #define SIGRTMIN_K   32

@@ -96,9 +96,6 @@ struct waitid_info {
 	uint8_t rest[128 - 28];
 };
 
-#define CLD_EXITED 1
-#define CLD_KILLED 2
-
 SYSCALL_DEFINE5(waitid, int, idtype, int, id, uintptr_t, infop, int, options, uintptr_t, ru)
 {
 	struct waitid_info info;
@@ -127,8 +124,7 @@ SYSCALL_DEFINE5(waitid, int, idtype, int, id, uintptr_t, infop, int, options, ui
 	if (ret > 0) {
 		info.signo = SIGCHLD;
 		info.pid = ret;
-		info.code = (r.status & 0x7f) ? CLD_KILLED : CLD_EXITED;
-		info.status = (r.status & 0x7f) ? (r.status & 0x7f) : (r.status >> 8) & 0xff;
+		wait_status_siginfo(r.status, &info.code, &info.status);
 	}
 	if (infop && copy_to_user(infop, &info, sizeof(info)))
 		return -EFAULT;

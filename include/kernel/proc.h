@@ -155,6 +155,13 @@ struct wait_result {
 };
 long proc_wait(int pid, int options, struct wait_result *r);
 
+/*
+ * A wait status as waitid's siginfo and SIGCHLD's carry it: CLD_EXITED
+ * with the exit code, CLD_KILLED or CLD_DUMPED with the signal,
+ * CLD_STOPPED with the stop signal, CLD_CONTINUED with SIGCONT.
+ */
+void wait_status_siginfo(int status, int *code, int *si_status);
+
 /* Linux wait status encodings. */
 #define W_EXITCODE(code) (((code)&0xff) << 8)
 #define W_SIGNALED(sig)	 ((sig)&0x7f)

@@ -24,22 +24,6 @@ struct process;
 #define ERESTARTSYS    512 /* restart after the signal if SA_RESTART or no handler */
 #define ERESTARTNOHAND 514 /* restart only if no handler ran, else -EINTR */
 
-/* si_code values. */
-#define SI_USER	      0
-#define SI_KERNEL     0x80
-#define SI_TKILL      (-6)
-#define CLD_EXITED    1
-#define CLD_KILLED    2
-#define CLD_DUMPED    3
-#define CLD_STOPPED   5
-#define CLD_CONTINUED 6
-#define SEGV_MAPERR   1
-#define SEGV_ACCERR   2
-#define BUS_ADRERR    2
-#define FPE_INTDIV    1
-#define ILL_ILLOPN    2
-#define SI_QUEUE      (-1)
-
 /* What a signal carries (the kernel's form of siginfo_t). */
 struct ksiginfo {
 	int signo, code, err;

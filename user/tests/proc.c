@@ -315,6 +315,41 @@ UT_CASE(waitid_wnowait_keeps_zombie)
 	UT_ERRNO(waitid(P_PID, pid, &si, WEXITED), ECHILD);
 }
 
+/* Stopped and continued children as Linux reports them: CLD_STOPPED/SIGSTOP, CLD_CONTINUED/SIGCONT. */
+UT_CASE(waitid_stopped_and_continued)
+{
+	siginfo_t si;
+	pid_t pid = UT_NOERR(fork());
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	UT_EQ(kill(pid, SIGSTOP), 0);
+	memset(&si, 0, sizeof(si));
+	UT_EQ(waitid(P_PID, pid, &si, WSTOPPED), 0);
+	UT_EQ(si.si_pid, pid);
+	UT_EQ(si.si_signo, SIGCHLD);
+	UT_EQ(si.si_code, CLD_STOPPED);
+	UT_EQ(si.si_status, SIGSTOP);
+	memset(&si, 0, sizeof(si));
+	UT_EQ(waitid(P_PID, pid, &si, WSTOPPED | WNOHANG), 0);
+	UT_EQ(si.si_pid, 0); /* reported once */
+	UT_EQ(kill(pid, SIGCONT), 0);
+	UT_EQ(waitid(P_PID, pid, &si, WCONTINUED), 0);
+	UT_EQ(si.si_pid, pid);
+	UT_EQ(si.si_code, CLD_CONTINUED);
+	UT_EQ(si.si_status, SIGCONT);
+	UT_EQ(kill(pid, SIGTSTP), 0);
+	UT_EQ(waitid(P_ALL, 0, &si, WSTOPPED | WEXITED), 0);
+	UT_EQ(si.si_code, CLD_STOPPED);
+	UT_EQ(si.si_status, SIGTSTP);
+	UT_EQ(kill(pid, SIGKILL), 0);
+	UT_EQ(waitid(P_PID, pid, &si, WEXITED), 0);
+	UT_EQ(si.si_code, CLD_KILLED);
+	UT_EQ(si.si_status, SIGKILL);
+}
+
 UT_CASE(waitid_errors)
 {
 	siginfo_t si;

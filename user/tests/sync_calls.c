@@ -127,7 +127,7 @@ UT_CASE(writeback_error_reaches_every_open_file_once)
 	UT_ERRNO(syncfs(b), EIO); /* the file system's errors: b had not seen them either */
 	UT_EQ(syncfs(b), 0);
 	c = UT_NOERR(open(in_dir("wberr"), O_RDONLY));
-	UT_EQ(fsync(c), 0); /* reported already before c was opened */
+	UT_EQ(fsync(c), 0);		/* reported already before c was opened */
 	UT_EQ(write(a, "after", 5), 5); /* and the file works again */
 	UT_EQ(fsync(a), 0);
 	close(a);
