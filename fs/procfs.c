@@ -128,6 +128,7 @@ static const struct proc_entry pid_entries[] = {
 	FILE_ENTRY("maps", 0, proc_show_pid_maps),
 	FILE_ENTRY("stat", 0, proc_show_pid_stat),
 	FILE_ENTRY("status", 0, proc_show_pid_status),
+	FILE_ENTRY("syscall", 0, proc_show_pid_syscall),
 };
 
 static const struct proc_entry pid_dir_entry = { .kind = PROC_PID_DIR, .mode = DIR_MODE };

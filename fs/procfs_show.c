@@ -57,7 +57,14 @@ struct proc_snap {
 	unsigned nr_threads;
 	uint64_t utime, stime, cutime, cstime; /* timer ticks (HZ) */
 	uint64_t start_ns;
-	uint64_t sig_pending, sig_ignored, sig_caught;
+	uint64_t sig_pending, sig_ignored, sig_caught, sig_blocked;
+	/*
+	 * The first thread's system call while it waits, as /proc/PID/syscall
+	 * shows it: number, six arguments, stack and instruction pointers.
+	 * call_state: 'R' running, 'W' waiting in call[0], 'Z' none.
+	 */
+	char call_state;
+	uint64_t call[9];
 	uint32_t uid, euid, suid, gid, egid, sgid, umask;
 	uint64_t rss_limit;
 	char comm[COMM_LEN];
@@ -99,6 +106,27 @@ static void snap_signals_locked(struct process *p, struct proc_snap *s)
 	}
 }
 
+/*
+ * A parked thread's saved registers do not change until it runs again;
+ * one that is woken meanwhile shows the call it just left, as a racing
+ * read of Linux's file may.
+ */
+static void snap_call(struct thread *t, struct proc_snap *s)
+{
+	const struct trap_frame *f = &t->uregs;
+
+	s->sig_blocked = READ_ONCE(t->sigmask);
+	if (READ_ONCE(t->state) == THREAD_RUNNABLE) {
+		s->call_state = 'R';
+		return;
+	}
+	s->call_state = 'W';
+	s->call[0] = f->rax;
+	s->call[1] = f->rdi, s->call[2] = f->rsi, s->call[3] = f->rdx;
+	s->call[4] = f->r10, s->call[5] = f->r8, s->call[6] = f->r9;
+	s->call[7] = f->rsp, s->call[8] = f->rip;
+}
+
 /* What the process's lock guards, and references on its vm and fds. Caller holds p->lock. */
 static void snap_proc_locked(struct process *p, struct proc_snap *s)
 {
@@ -114,6 +142,9 @@ static void snap_proc_locked(struct process *p, struct proc_snap *s)
 	s->rss_limit = p->rlimits[RLIMIT_RSS].cur;
 	snap_signals_locked(p, s);
 	s->nr_threads = p->nr_threads;
+	s->call_state = 'Z';
+	if (!list_empty(&p->threads))
+		snap_call(list_first_entry(&p->threads, struct thread, proc_node), s);
 	list_for_each_entry (t, &p->threads, proc_node) {
 		s->utime += t->user_ticks;
 		s->stime += t->system_ticks;
@@ -347,7 +378,28 @@ int proc_show_pid_status(struct seqbuf *s, int pid)
 			   vm.resident * KB_PER_PAGE);
 	seq_printf(s, "Threads:\t%u\n", p.nr_threads);
 	seq_printf(s, "SigPnd:\t%016lx\nShdPnd:\t%016lx\n", 0UL, p.sig_pending);
+	seq_printf(s, "SigBlk:\t%016lx\n", p.sig_blocked);
 	seq_printf(s, "SigIgn:\t%016lx\nSigCgt:\t%016lx\n", p.sig_ignored, p.sig_caught);
+	snap_release(&p);
+	return 0;
+}
+
+/* What the first thread waits in: "NR ARGS... SP PC" (hex but NR), "running", as Linux. */
+int proc_show_pid_syscall(struct seqbuf *s, int pid)
+{
+	struct proc_snap p;
+	int r = snap_take(pid, &p);
+
+	if (r)
+		return r;
+	if (p.call_state == 'R')
+		seq_printf(s, "running\n");
+	else if (p.call_state == 'Z')
+		seq_printf(s, "-1 0x0 0x0\n");
+	else
+		seq_printf(s, "%ld 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx\n",
+			   (long)p.call[0], p.call[1], p.call[2], p.call[3], p.call[4], p.call[5],
+			   p.call[6], p.call[7], p.call[8]);
 	snap_release(&p);
 	return 0;
 }

@@ -139,7 +139,7 @@ static uint64_t deliverable(struct thread *t)
 {
 	uint64_t pending = t->sigpending.set | t->proc->sigpending.set;
 
-	return pending & ~(t->sigmask & ~t->sigwait_set);
+	return pending & ~t->sigmask;
 }
 
 bool signal_pending(struct thread *t)
@@ -147,9 +147,30 @@ bool signal_pending(struct thread *t)
 	return deliverable(t) != 0;
 }
 
+/*
+ * A signal rt_sigtimedwait waits for does not end its wait: the call,
+ * run again, takes it (it would otherwise be delivered, or thrown away as
+ * ignored, and the call would wait on without it).
+ */
 bool signal_ends_wait(struct thread *t)
 {
-	return !(t->wait.flags & WAIT_UNINTERRUPTIBLE) && signal_pending(t);
+	return !(t->wait.flags & WAIT_UNINTERRUPTIBLE) && (deliverable(t) & ~t->sigwait_set);
+}
+
+/*
+ * Whether a thread of p could still take sig although p ignores it:
+ * Linux keeps a blocked signal (the handler may change before it is
+ * unblocked, and sigwaitinfo takes it whatever the handler). Caller
+ * holds p->lock.
+ */
+static bool blocked_by_a_thread_locked(struct process *p, int sig)
+{
+	struct thread *t;
+
+	list_for_each_entry (t, &p->threads, proc_node)
+		if ((t->sigmask | t->sigwait_set) & sigbit(sig))
+			return true;
+	return false;
 }
 
 /* Makes t run if it is parked in an interruptible call and would take sig. */
@@ -192,11 +213,12 @@ int signal_send(struct process *p, const struct ksiginfo *info)
 	if (sig == SIGCONT)
 		flush(&p->sigpending,
 		      sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU));
-	if (!ignored(p, sig))
+	if (!ignored(p, sig) || blocked_by_a_thread_locked(p, sig)) {
 		err = enqueue(&p->sigpending, info);
-	if (!err && !ignored(p, sig))
 		list_for_each_entry (t, &p->threads, proc_node)
-			wake_for(t, sig);
+			if (!err)
+				wake_for(t, sig);
+	}
 	spin_unlock_irqrestore(&p->lock, flags);
 	return err;
 }
@@ -210,7 +232,7 @@ int signal_send_thread(struct thread *t, const struct ksiginfo *info)
 	if (generate_effects(p, info->signo))
 		return 0;
 	flags = spin_lock_irqsave(&p->lock);
-	if (!ignored(p, info->signo) || (t->sigmask & sigbit(info->signo)))
+	if (!ignored(p, info->signo) || ((t->sigmask | t->sigwait_set) & sigbit(info->signo)))
 		err = enqueue(&t->sigpending, info);
 	if (!err)
 		wake_for(t, info->signo);
@@ -627,18 +649,17 @@ void signal_interrupt_call(struct thread *t)
 	uint64_t nr = t->uregs.rax;
 
 	wait_detach(&t->wait);
+	t->sigwait_set = 0; /* the call is over */
 	t->restart_syscall = false;
 	if (t->wait.partial > 0) {
 		/* Some bytes already moved: the call returns their count, as on Linux. */
 		t->uregs.rax = t->wait.partial;
-		t->sigwait_set = 0;
 		return;
 	}
 	t->interrupted_call = true;
 	t->syscall_nr = nr;
 	write_remaining(t, nr);
 	t->uregs.rax = never_restarted(nr) ? -ERESTARTNOHAND : -ERESTARTSYS;
-	t->sigwait_set = 0;
 }
 
 struct pgrp_find {

@@ -93,6 +93,7 @@ void syscall_run(struct thread *t)
 		}
 	}
 	wait_detach(&t->wait); /* a call that registered and then completed anyway */
+	t->sigwait_set = 0;    /* rt_sigtimedwait's set lasts as long as the call */
 	wait_record_completion(&t->wait);
 	if (t->svc_calls[0])
 		svc_forget_calls(t);

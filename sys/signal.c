@@ -209,11 +209,11 @@ SYSCALL_DEFINE4(rt_sigtimedwait, uintptr_t, uset, uintptr_t, uinfo, uintptr_t, u
 	if (copy_from_user(&set, uset, sizeof(set)))
 		return -EFAULT;
 	set &= ~UNBLOCKABLE;
+	/* First: one sent from here on wakes it (under the process lock signal_take takes). */
+	WRITE_ONCE(t->sigwait_set, set); /* until the call ends (syscall_run) */
 	sig = signal_take(t, set, &k);
-	if (sig > 0) {
-		t->sigwait_set = 0;
+	if (sig > 0)
 		return put_siginfo(uinfo, &k) ? -EFAULT : sig;
-	}
 	if (w->polls > 1 && w->deadline_ns && clock_ns() >= w->deadline_ns)
 		return -EAGAIN;
 	if (w->polls == 1 && uts) {
@@ -227,7 +227,6 @@ SYSCALL_DEFINE4(rt_sigtimedwait, uintptr_t, uset, uintptr_t, uinfo, uintptr_t, u
 			return -EAGAIN;
 		w->deadline_ns = deadline_after(ns);
 	}
-	t->sigwait_set = set; /* these wake it although blocked */
 	return wait_registered(w->deadline_ns);
 }
 

@@ -1164,6 +1164,79 @@ CHILD_CASE(sigtimedwait_timeout_gives_eagain)
 	UT_ERRNO(sigtimedwait(&set, &si, &ts), EINVAL);
 }
 
+/*
+ * trinity's main loop (it stalled after 46 calls): SIGCHLD blocked and left
+ * at SIG_DFL, which ignores it, then sigtimedwait for it. A blocked signal
+ * is never thrown away at generation, ignored or not (Linux's rule): the
+ * children's SIGCHLDs were, and the parent waited for them forever.
+ */
+CHILD_CASE(blocked_ignored_sigchld_reaches_sigtimedwait)
+{
+	struct timespec ts = { WAIT_SECONDS, 0 };
+	sigset_t set = set_of(SIGCHLD);
+	siginfo_t si;
+
+	block(SIGCHLD);
+	for (int round = 0; round < 20; round++) {
+		pid_t pid = UT_NOERR(fork());
+
+		if (pid == 0) {
+			if (round & 1)
+				ut_sleep_ms(5); /* half exit while the parent already waits */
+			_exit(round);
+		}
+		memset(&si, 0, sizeof(si));
+		UT_EQ(sigtimedwait(&set, &si, &ts), SIGCHLD);
+		UT_EQ(si.si_pid, pid);
+		UT_EQ(si.si_code, CLD_EXITED);
+		UT_EQ(si.si_status, round);
+		UT_EQ(wait_status(pid, WNOHANG), round << 8);
+	}
+	signal(SIGCHLD, SIG_IGN); /* even explicitly ignored: blocked, so kept */
+	kill(getpid(), SIGCHLD);
+	UT_CHECK(is_pending(SIGCHLD));
+	UT_EQ(sigtimedwait(&set, &si, &ts), SIGCHLD);
+	signal(SIGCHLD, SIG_DFL);
+	unblock(SIGCHLD);
+	kill(getpid(), SIGCHLD); /* unblocked and ignored: gone at once */
+	UT_CHECK(!is_pending(SIGCHLD));
+}
+
+/*
+ * A signal sigtimedwait waits for, sent at any moment of the call (before
+ * it looks, between its look and its park, while it is parked), is what
+ * the call returns: never delivered to the handler, never lost to the
+ * timeout. A lost one shows as EAGAIN after WAIT_SECONDS.
+ */
+CHILD_CASE(sigtimedwait_never_loses_a_racing_signal)
+{
+	struct timespec ts = { WAIT_SECONDS, 0 };
+	sigset_t set = set_of(SIGUSR1);
+	pid_t parent = getpid();
+
+	set_handler(SIGUSR1, count_handler, 0);
+	block(SIGUSR1);
+	for (int round = 0; round < 200; round++) {
+		pid_t pid = UT_NOERR(fork());
+
+		if (pid == 0) {
+			for (int spin = 0; spin < round * 50; spin++)
+				__asm__ volatile("" ::: "memory");
+			_exit(kill(parent, SIGUSR1) == 0 ? 0 : 1);
+		}
+		UT_EQ(sigtimedwait(&set, NULL, &ts), SIGUSR1);
+		UT_EQ(wait_status(pid, 0), 0);
+	}
+	UT_EQ(hits[SIGUSR1], 0);
+	/* After a timed-out wait the set no longer applies: a blocked signal stays pending. */
+	ts.tv_sec = 0;
+	ts.tv_nsec = 1000000;
+	UT_ERRNO(sigtimedwait(&set, NULL, &ts), EAGAIN);
+	kill(getpid(), SIGUSR1);
+	UT_CHECK(is_pending(SIGUSR1));
+	UT_EQ(hits[SIGUSR1], 0);
+}
+
 CHILD_CASE(siginfo_from_other_process)
 {
 	struct timespec ts = { WAIT_SECONDS, 0 };
