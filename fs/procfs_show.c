@@ -107,7 +107,8 @@ static void snap_signals_locked(struct process *p, struct proc_snap *s)
 }
 
 /*
- * A parked thread's saved registers do not change until it runs again;
+ * A parked thread's saved registers do not change until it runs again
+ * (and a thread reading its own file is in that read, as on Linux);
  * one that is woken meanwhile shows the call it just left, as a racing
  * read of Linux's file may.
  */
@@ -116,7 +117,7 @@ static void snap_call(struct thread *t, struct proc_snap *s)
 	const struct trap_frame *f = &t->uregs;
 
 	s->sig_blocked = READ_ONCE(t->sigmask);
-	if (READ_ONCE(t->state) == THREAD_RUNNABLE) {
+	if (READ_ONCE(t->state) == THREAD_RUNNABLE && t != current_thread()) {
 		s->call_state = 'R';
 		return;
 	}

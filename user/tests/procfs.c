@@ -346,6 +346,29 @@ UT_CASE(child_alive_zombie_reaped)
 	UT_ERRNO(open(line, O_RDONLY | O_DIRECTORY), ENOENT);
 }
 
+/* Where a waiting process waits: the call and its arguments, as Linux shows them. */
+UT_CASE(pid_syscall_shows_the_waiting_call)
+{
+	int p[2];
+	char want[64];
+	pid_t pid;
+
+	UT_NOERR(pipe(p));
+	pid = UT_NOERR(fork());
+	if (pid == 0) {
+		char c;
+
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 0 ? 0 : 1); /* waits until the writer closes */
+	}
+	close(p[0]);
+	snprintf(want, sizeof(want), "%d 0x%x ", SYS_read, p[0]);
+	UT_CHECK(UT_POLL(slurp_pid(pid, "syscall") > 0 && !strncmp(text, want, strlen(want)), 10));
+	UT_CHECK(slurp("/proc/self/syscall") > 0 && !strncmp(text, "0 0x", 4)); /* this read */
+	close(p[1]);
+	UT_EQ(ut_wait(pid), 0);
+}
+
 static long meminfo_kb(const char *name)
 {
 	char *p = strstr(text, name);
