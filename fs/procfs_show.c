@@ -108,7 +108,7 @@ static void snap_signals_locked(struct process *p, struct proc_snap *s)
 
 /*
  * A parked thread's saved registers do not change until it runs again
- * (and a thread reading its own file is in that read, as on Linux);
+ * (and a thread reading its own file is in the call that made it);
  * one that is woken meanwhile shows the call it just left, as a racing
  * read of Linux's file may.
  */
