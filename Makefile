@@ -37,7 +37,7 @@ UNIT_BIN := $(BUILD)/unit/unit-tests
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
 
-.PHONY: all kernel run newdisk test unit-test format format-check clean tools
+.PHONY: all kernel run newdisk test unit-test format format-check clean tools debroot soak
 all: kernel user
 kernel: $(KERNEL)
 
@@ -109,8 +109,16 @@ newdisk: $(USER_BINS)
 	@echo "  MKE2FS  $(DISK_IMG)"
 	$(Q)tools/mkrootdisk --build $(BUILD) -o $(DISK_IMG)
 
-test: $(KERNEL) $(UNIT_BIN) $(USER_BINS)
+test: $(KERNEL) $(UNIT_BIN) $(USER_BINS) debroot
 	$(Q)tools/run-tests
+
+# The Debian root of the fuzz and stress runs (mmdebstrap; cached in build/debian).
+debroot: $(USER_BINS)
+	$(Q)python3 tools/debroot.py --image >/dev/null
+
+# Long runs, not in make test: a million trinity calls.
+soak: $(KERNEL) $(USER_BINS) debroot
+	$(Q)./axl fuzz --no-build --calls 1000000 --seed 1
 
 format:
 	$(Q)clang-format -i $(FORMAT_FILES)

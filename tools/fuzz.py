@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""System-call fuzzing with Debian's trinity: the implementation of `./axl fuzz`.
+
+  ./axl fuzz [--smp N] [--calls N] [--seed S] [--children C] [--user]
+             [--stall SEC] [--mem SIZE]
+
+Boots Axolotl with a copy of the Debian root of tools/debroot.py (made
+with mmdebstrap and cached in build/debian) and runs
+`trinity --dangerous -N CALLS -C CHILDREN -s SEED` in it, as root, or as
+nobody with --user (trinity's --dropprivs). Sockets are left out of
+trinity's descriptor pool until the kernel has them.
+
+The host watches the console: trinity's "[main] N iterations" lines are
+its progress, a line the guest prints every 10 s says the guest still
+answers. It counts kernel faults (KERNEL FAULT, KERNEL PANIC, a service
+crash: all bugs when only a user program could have caused them), and a
+stall: no progress for --stall seconds (default 300; trinity reports every
+10,000 calls, about 30 s under TCG), or a guest silent for 60 s. Either
+ends the run. The last line is
+
+  fuzz: N syscalls in T s, K kernel faults, S stalls
+
+and the exit status is 0 only when trinity finished its calls with no
+fault and no stall. The whole console goes to build/debian/fuzz-last.log.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import debroot  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+AXL = os.path.join(ROOT, "axl")
+LOG = os.path.join(debroot.DEB, "fuzz-last.log")
+ALIVE_EVERY = 10
+SILENT_LIMIT = 60
+
+PROGRESS = re.compile(rb"\[main\] (\d+) iterations")
+RAN = re.compile(rb"\[main\] Ran (\d+) syscalls")
+FAULT = re.compile(rb"KERNEL FAULT|KERNEL PANIC|service \S+ crashed")
+
+
+def guest_command(args):
+    trinity = (f"trinity --dangerous -q -l off -N {args.calls} -C {args.children} "
+               f"-s {args.seed} --disable-fds=sockets" + (" --dropprivs" if args.user else ""))
+    return (f"cd /tmp && (while sleep {ALIVE_EVERY}; do echo fuzz-alive; done) & "
+            f"{trinity} 2>&1 | grep -a --line-buffered '^\\[main\\]'; echo fuzz-exit")
+
+
+class Watch:
+    """What the console has said so far (a reader thread fills it)."""
+
+    def __init__(self, proc, log):
+        self.proc, self.log = proc, log
+        self.lock = threading.Lock()
+        self.last_progress = self.last_alive = time.monotonic()
+        self.faults, self.ran, self.iterations, self.done = 0, None, 0, False
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.log.write(line)
+            now = time.monotonic()
+            with self.lock:
+                self.last_alive = now
+                m = PROGRESS.search(line)
+                if m:
+                    self.iterations = int(m.group(1))
+                    self.last_progress = now
+                m = RAN.search(line)
+                if m:
+                    self.ran = int(m.group(1))
+                    self.last_progress = now
+                if FAULT.search(line):
+                    self.faults += 1
+                if b"fuzz-exit" in line:
+                    self.done = True
+
+
+def run(args):
+    image = debroot.fresh_copy()
+    cmd = [AXL, "run", "--no-build", "--smp", str(args.smp), "--mem", args.mem, "--root", image,
+           "--timeout", str(args.timeout), "--", "/bin/sh", "-c", guest_command(args)]
+    start = time.monotonic()
+    stalls = 0
+    try:
+        with open(LOG, "wb") as log:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT)
+            watch = Watch(proc, log)
+            while proc.poll() is None:
+                time.sleep(1)
+                now = time.monotonic()
+                with watch.lock:
+                    stuck = (not watch.done and now - watch.last_progress > args.stall) or \
+                            now - watch.last_alive > SILENT_LIMIT
+                if stuck:
+                    stalls += 1
+                    proc.kill()
+                    break
+            rc = proc.wait()
+            time.sleep(0.2)  # the reader takes the last lines
+    finally:
+        os.unlink(image)
+    elapsed = time.monotonic() - start
+    ran = watch.ran if watch.ran is not None else watch.iterations
+    if rc == 125:
+        watch.faults = max(watch.faults, 1)
+    print(f"fuzz: {ran} syscalls in {elapsed:.0f} s, {watch.faults} kernel faults, "
+          f"{stalls} stalls")
+    ok = watch.ran is not None and watch.faults == 0 and stalls == 0
+    if not ok:
+        print(f"fuzz: see {LOG} (QEMU status {rc})", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog="axl fuzz", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--smp", type=int, default=1)
+    p.add_argument("--calls", type=int, default=20000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--children", type=int, default=2)
+    p.add_argument("--user", action="store_true", help="as nobody (trinity --dropprivs)")
+    p.add_argument("--stall", type=float, default=300, help="seconds without progress")
+    p.add_argument("--mem", default="1G")
+    p.add_argument("--no-build", action="store_true")
+    args = p.parse_args(argv)
+    args.timeout = 600 + args.calls / 100
+    if not args.no_build:
+        subprocess.run(["make", "-s", "-C", ROOT, "kernel", "user"], check=True)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
