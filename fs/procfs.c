@@ -97,6 +97,7 @@ static const struct proc_entry sys_vm_entries[] = {
 		       proc_write_overcommit_memory),
 	WRITABLE_ENTRY("overcommit_ratio", 41, proc_show_overcommit_ratio,
 		       proc_write_overcommit_ratio),
+	WRITABLE_ENTRY("drop_caches", 42, proc_show_drop_caches, proc_write_drop_caches),
 };
 
 static const struct proc_entry sys_entries[] = {

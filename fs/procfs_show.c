@@ -463,6 +463,27 @@ int proc_write_overcommit_ratio(const char *line)
 	return sysctl_write(line, overcommit_set_ratio);
 }
 
+int proc_show_drop_caches(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "0\n");
+	return 0;
+}
+
+/* 1, 2 or 3, as Linux: here every shrinker runs (clean cached pages, unused dentries). */
+static int drop_caches(long what)
+{
+	if (what < 1 || what > 3)
+		return -EINVAL;
+	reclaim_now(SIZE_MAX);
+	return 0;
+}
+
+int proc_write_drop_caches(const char *line)
+{
+	return sysctl_write(line, drop_caches);
+}
+
 static const char *area_name(const struct vm_area *a)
 {
 	if (a->flags & VM_HEAP)

@@ -157,6 +157,8 @@ long do_clone(const struct clone_args_k *a)
 		return err;
 	if (nproc_reached(p))
 		return -EAGAIN;
+	if (mem_reserve_reached())
+		return -ENOMEM; /* the last pages are the kernel's (write-back, page tables) */
 	if (!(a->flags & CLONE_THREAD) && !(np = clone_process(p, a->flags)) &&
 	    !(reclaim_now(FORK_RECLAIM) && (np = clone_process(p, a->flags))))
 		return -ENOMEM;

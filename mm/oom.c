@@ -29,17 +29,17 @@
 #include <uapi/errno.h>
 #include <uapi/signal.h>
 
-#define RECLAIM_BATCH 64		      /* pages asked of the shrinkers per try */
+#define RECLAIM_BATCH 64		   /* pages asked of the shrinkers per try */
 #define MEM_RETRY_NS  (20 * NSEC_PER_MSEC) /* a waiting fault runs again at least this often */
 
 struct oom_stats oom_stats;
 
 static spinlock_t oom_lock = SPINLOCK_INIT("oom");
-static struct shrinker *shrinkers;		 /* (o) in registration order */
+static struct shrinker *shrinkers;		  /* (o) in registration order */
 static const struct reclaim_writeback *writeback; /* (o) */
-static uint64_t wb_gen;				 /* (o) the write-back pressure waits for; 0: none */
-static struct process *dying;			 /* (o) the last victim, held, until its memory is back */
-static bool none_reported;			 /* (o) "no process to kill" said once per episode */
+static uint64_t wb_gen;	      /* (o) the write-back pressure waits for; 0: none */
+static struct process *dying; /* (o) the last victim, held, until its memory is back */
+static bool none_reported;    /* (o) "no process to kill" said once per episode */
 static struct wait_source mem_src = { .lock = SPINLOCK_INIT("mem-wait"),
 				      .waiters = LIST_HEAD_INIT(mem_src.waiters) };
 
@@ -97,14 +97,26 @@ size_t reclaim_now(size_t want)
 	return freed < want ? freed + shrink_stage(want - freed, true) : freed;
 }
 
+bool mem_reserve_reached(void)
+{
+	if (free_page_count() > page_user_reserve())
+		return false;
+	shrink_stage(page_user_reserve(), false);
+	return free_page_count() <= page_user_reserve();
+}
+
 /* Parks the current user thread on mem_src until woken or MEM_RETRY_NS passed; -EWAIT. */
 static int mem_wait(void)
 {
 	unsigned long flags;
 	long r;
 
-	if (current_wait()->link.source)
-		return -ENOMEM; /* already registered elsewhere in this call: do not wait twice */
+	/*
+	 * A fault's earlier wait that ended by its deadline is still linked (the
+	 * thread went straight back to user mode); a call's registration goes
+	 * too: the whole call runs again.
+	 */
+	wait_detach(current_wait());
 	flags = spin_lock_irqsave(&mem_src.lock);
 	r = wait_block_locked(&mem_src, deadline_after(MEM_RETRY_NS));
 	spin_unlock_irqrestore(&mem_src.lock, flags);

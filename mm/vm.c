@@ -255,7 +255,7 @@ static struct page *anon_object_page(struct vm_object *s, uint64_t idx)
 		return NULL;
 	flags = spin_lock_irqsave(&s->lock);
 	if (!s->pages[idx]) {
-		void *zero = page_alloc_zeroed();
+		void *zero = page_alloc_zeroed_user();
 
 		s->pages[idx] = zero ? virt_to_page(zero) : NULL;
 	}
@@ -296,7 +296,7 @@ static int fill_page(struct vm_space *vm, struct vm_area *a, uintptr_t va, pte_t
 		if (err)
 			return err;
 	} else {
-		void *zero = page_alloc_zeroed();
+		void *zero = page_alloc_zeroed_user();
 
 		if (!zero)
 			return -ENOMEM;
@@ -331,7 +331,7 @@ static int break_cow(struct vm_area *a, uintptr_t va, pte_t *e)
 		*e |= PTE_W;
 		return 0;
 	}
-	copy = page_alloc_zeroed();
+	copy = page_alloc_zeroed_user();
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, page_address(old), PAGE_SIZE);

@@ -60,6 +60,8 @@ int proc_show_overcommit_memory(struct seqbuf *s, int pid);
 int proc_write_overcommit_memory(const char *line);
 int proc_show_overcommit_ratio(struct seqbuf *s, int pid);
 int proc_write_overcommit_ratio(const char *line);
+int proc_show_drop_caches(struct seqbuf *s, int pid);
+int proc_write_drop_caches(const char *line);
 
 /* Whether process pid exists (a zombie counts). */
 bool proc_pid_exists(int pid);

@@ -28,9 +28,9 @@ struct process;
 struct shrinker {
 	const char *name;
 	size_t (*scan)(size_t want);
-	bool after_writeback;	/* [I] tried once dirty pages were written (the dcache) */
-	struct shrinker *next;	/* (reclaim lock) */
-	uint64_t freed;		/* [a] pages given back so far */
+	bool after_writeback;  /* [I] tried once dirty pages were written (the dcache) */
+	struct shrinker *next; /* (reclaim lock) */
+	uint64_t freed;	       /* [a] pages given back so far */
 };
 void shrinker_register(struct shrinker *s);
 
@@ -42,6 +42,12 @@ struct reclaim_writeback {
 };
 void reclaim_register_writeback(const struct reclaim_writeback *wb);
 
+/*
+ * Whether free memory is down to what user memory leaves to the kernel
+ * (page_user_reserve) even after the clean cached pages were given back:
+ * fork then fails with ENOMEM rather than eat the kernel's reserve.
+ */
+bool mem_reserve_reached(void);
 /* Runs the shrinkers (all of them) for up to want pages; returns how many went. */
 size_t reclaim_now(size_t want);
 
@@ -67,9 +73,9 @@ long oom_score_of(int pid);
 int oom_pick_victim_pid(void);
 
 struct oom_stats {
-	uint64_t kills;	     /* processes the OOM killer ended */
-	uint64_t stalls;     /* times a faulting thread had to wait */
-	uint64_t reclaimed;  /* pages shrinkers gave back under pressure */
+	uint64_t kills;	    /* processes the OOM killer ended */
+	uint64_t stalls;    /* times a faulting thread had to wait */
+	uint64_t reclaimed; /* pages shrinkers gave back under pressure */
 };
 extern struct oom_stats oom_stats;
 

@@ -13,7 +13,8 @@
  *                             RLIMIT_NPROC = N as user 65534 if N is
  *                             given), then touches pages until killed
  *   --helper protected        takes 3/5 of memory with oom_score_adj -1000,
- *                             then a child hog runs; the hog must be chosen
+ *                             then runs a hog (the largest process is the
+ *                             protected one: the smaller hog must be chosen)
  */
 #define _GNU_SOURCE
 #include "ut.h"
@@ -259,7 +260,7 @@ UT_CASE(oom_score_adj_reads_writes_and_is_inherited)
 	if (pid == 0) {
 		UT_EQ(proc_number("/proc/self/oom_score_adj", NULL), -1000);
 		UT_NOERR(setuid(65534));
-		UT_EQ(write_text("/proc/self/oom_score_adj", "10"), 0); /* raising: anyone */
+		UT_EQ(write_text("/proc/self/oom_score_adj", "10"), 0);	     /* raising: anyone */
 		UT_EQ(write_text("/proc/self/oom_score_adj", "0"), -EACCES); /* lowering: root */
 		_exit(0);
 	}
@@ -334,8 +335,11 @@ static int helper_protected(void)
 	ut_printf("protected: pid %d holds %lu KiB", getpid(), size >> 10);
 	pid = fork();
 	if (pid == 0) {
+		/* A hog of its own memory (exec), smaller than this process when memory runs out. */
+		char *argv[] = { ut_argv[0], "--helper", "hog", NULL };
+
 		write_text("/proc/self/oom_score_adj", "0"); /* the child is fair game */
-		hog();
+		execv("/proc/self/exe", argv);
 		_exit(1);
 	}
 	waitpid(pid, &status, 0);
