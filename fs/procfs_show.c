@@ -769,6 +769,10 @@ int proc_show_axolotl_stats(struct seqbuf *s, int pid)
 		   __atomic_load_n(&vfs_live.inodes, __ATOMIC_RELAXED),
 		   __atomic_load_n(&vfs_live.dentries, __ATOMIC_RELAXED),
 		   __atomic_load_n(&vfs_live.files, __ATOMIC_RELAXED));
+	seq_printf(s, "oom_kills %lu\noom_stalls %lu\noom_reclaimed %lu\n",
+		   (unsigned long)__atomic_load_n(&oom_stats.kills, __ATOMIC_RELAXED),
+		   (unsigned long)__atomic_load_n(&oom_stats.stalls, __ATOMIC_RELAXED),
+		   (unsigned long)__atomic_load_n(&oom_stats.reclaimed, __ATOMIC_RELAXED));
 	return 0;
 }
 

@@ -2,7 +2,8 @@
 
 - In a 128 MiB machine a shell runs a memory hog, a fork bomb with
   RLIMIT_NPROC (as user 65534: root is not limited, as on Linux), a fork
-  bomb without it, and a hog next to a bigger process whose oom_score_adj
+  bomb without it (its leader's oom_score_adj is 1000, so that it goes
+  first rather than after thousands of its descendants), and a hog next to a bigger process whose oom_score_adj
   is -1000. Each ends with the OOM killer's log line and a SIGKILL (the
   shell sees status 137); the protected process is never chosen; the shell
   survives and says "alive". Then /tests/oom runs its cases (overcommit
@@ -29,6 +30,7 @@ kill -9 -$pid 2>/dev/null
 kill -9 -$pid 2>/dev/null
 /tests/oom --helper protected; echo "protected status $?"
 /tests/oom
+grep oom_kills /proc/axolotl/stats
 echo "shell $$ alive"
 """
 
@@ -52,6 +54,8 @@ def test_oom_killer_and_limits():
     assert int(shell.group(1)) not in victims, tail
     assert 1 not in victims, tail
     assert all(k[1] in ("oom", "exe") for k in kills), kills  # only the test's processes
+    counted = re.search(r"^oom_kills (\d+)$", out, re.M)
+    assert counted and int(counted.group(1)) == len(kills), tail
     assert "hog status 137" in out, tail
     assert "forkbomb: fork failed with EAGAIN" in out, tail
     assert "bomb-nproc status 137" in out, tail

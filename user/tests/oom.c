@@ -11,7 +11,8 @@
  *   --helper hog              touches new pages until it is killed
  *   --helper forkbomb [N]     every process forks until fork fails (with
  *                             RLIMIT_NPROC = N as user 65534 if N is
- *                             given), then touches pages until killed
+ *                             given), then touches pages until killed;
+ *                             without N the leader's oom_score_adj is 1000
  *   --helper protected        takes 3/5 of memory with oom_score_adj -1000,
  *                             then runs a hog (the largest process is the
  *                             protected one: the smaller hog must be chosen)
@@ -302,6 +303,13 @@ static int helper_forkbomb(int argc, char **argv)
 		if (setrlimit(RLIMIT_NPROC, &lim) || setuid(65534))
 			return 2;
 	}
+	/*
+	 * Without a limit thousands of equal processes come and go: the OOM
+	 * killer would end them one by one for minutes before the leader. The
+	 * leader asks to go first (its children set their own score back).
+	 */
+	if (argc <= 1)
+		write_text("/proc/self/oom_score_adj", "1000");
 	setpgid(0, 0);
 	ut_printf("forkbomb: pid %d", leader);
 	for (;;) {
@@ -311,6 +319,8 @@ static int helper_forkbomb(int argc, char **argv)
 		for (unsigned long off = 0; p != MAP_FAILED && off < BOMB_TOUCH; off += PAGE)
 			p[off] = 1;
 		c = fork();
+		if (c == 0 && argc <= 1 && getppid() == leader)
+			write_text("/proc/self/oom_score_adj", "0");
 		if (c < 0) {
 			if (getpid() == leader)
 				ut_printf("forkbomb: fork failed with %s", ut_errname(errno));
