@@ -20,6 +20,7 @@
 #include <kernel/thread.h>
 #include <lib/compiler.h>
 #include <lib/string.h>
+#include <mm/oom.h>
 #include <mm/page.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
@@ -45,6 +46,7 @@ static uint64_t io_generation; /* (a) moves at every completed read */
 static uint64_t dirty_pages;   /* (a) of all caches */
 static spinlock_t caches_lock = SPINLOCK_INIT("pagecaches");
 static LIST_HEAD(all_caches); /* (caches_lock) every cache, for the shrinker */
+static struct shrinker clean_pages_shrinker;
 
 #define STAT_ADD(field, n) __atomic_add_fetch(&stats.field, (n), __ATOMIC_RELAXED)
 
@@ -66,6 +68,7 @@ int pagecache_init(struct pagecache *pc, struct inode *inode, const struct pagec
 	memset(pc, 0, sizeof(*pc));
 	if (!entry_cache_ready) {
 		kmem_cache_init(&entry_cache, "pc-entry", sizeof(struct pc_entry), 8);
+		shrinker_register(&clean_pages_shrinker);
 		entry_cache_ready = true;
 	}
 	pc->nr_buckets = 16;
@@ -218,15 +221,13 @@ static size_t shrink_locked(struct pagecache *pc, size_t want, bool second_chanc
 	return freed;
 }
 
-/* Over the limit: clean pages of the caches go back, a few read-aheads' worth at a time. */
-static void maybe_shrink(void)
+/* Gives back up to want clean pages of all caches (second chance first); how many went. */
+static size_t shrink_caches(size_t want)
 {
-	size_t want = 4 * PC_READ_AHEAD, freed = 0;
+	size_t freed = 0;
 	unsigned long flags;
 	struct pagecache *pc;
 
-	if (__atomic_load_n(&stats.pages, __ATOMIC_RELAXED) < page_limit())
-		return;
 	flags = spin_lock_irqsave(&caches_lock);
 	for (int pass = 0; pass < 2 && freed < want; pass++) {
 		list_for_each_entry (pc, &all_caches, cache_node) {
@@ -242,6 +243,22 @@ static void maybe_shrink(void)
 		list_move_tail(all_caches.next, &all_caches);
 	spin_unlock_irqrestore(&caches_lock, flags);
 	STAT_ADD(evicted, freed);
+	return freed;
+}
+
+/* Over the limit: clean pages of the caches go back, a few read-aheads' worth at a time. */
+static void maybe_shrink(void)
+{
+	if (__atomic_load_n(&stats.pages, __ATOMIC_RELAXED) >= page_limit())
+		shrink_caches(4 * PC_READ_AHEAD);
+}
+
+/* The shrinker memory pressure runs (mm/oom.c), on the allocating thread, no lock held. */
+static struct shrinker clean_pages_shrinker = { .name = "pagecache", .scan = shrink_caches };
+
+uint64_t pagecache_dirty_pages(void)
+{
+	return __atomic_load_n(&dirty_pages, __ATOMIC_RELAXED);
 }
 
 static int64_t file_size(struct pagecache *pc)

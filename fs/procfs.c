@@ -53,9 +53,10 @@ struct proc_entry {
 	const char *name;
 	enum proc_kind kind;
 	unsigned mode;
-	uint64_t ino;	     /* fixed entries; those under /proc/PID compute theirs */
-	proc_show_fn show;   /* PROC_FILE */
-	proc_write_fn write; /* PROC_FILE that root may write, line by line */
+	uint64_t ino;		     /* fixed entries; those under /proc/PID compute theirs */
+	proc_show_fn show;	     /* PROC_FILE */
+	proc_write_fn write;	     /* PROC_FILE that root may write, line by line */
+	proc_pid_write_fn write_pid; /* the same under /proc/PID */
 	const struct proc_entry *children;
 	size_t nr_children;
 };
@@ -91,6 +92,23 @@ static const struct proc_entry axolotl_entries[] = {
 		.write = (wfn)                                                                    \
 	}
 
+static const struct proc_entry sys_vm_entries[] = {
+	WRITABLE_ENTRY("overcommit_memory", 40, proc_show_overcommit_memory,
+		       proc_write_overcommit_memory),
+	WRITABLE_ENTRY("overcommit_ratio", 41, proc_show_overcommit_ratio,
+		       proc_write_overcommit_ratio),
+	WRITABLE_ENTRY("drop_caches", 42, proc_show_drop_caches, proc_write_drop_caches),
+};
+
+static const struct proc_entry sys_entries[] = {
+	{ .name = "vm",
+	  .kind = PROC_DIR,
+	  .mode = DIR_MODE,
+	  .ino = 39,
+	  .children = sys_vm_entries,
+	  .nr_children = ARRAY_SIZE(sys_vm_entries) },
+};
+
 static const struct proc_entry root_entries[] = {
 	FILE_ENTRY("meminfo", 2, proc_show_meminfo),
 	FILE_ENTRY("uptime", 3, proc_show_uptime),
@@ -108,6 +126,12 @@ static const struct proc_entry root_entries[] = {
 	  .nr_children = ARRAY_SIZE(axolotl_entries) },
 	FILE_ENTRY("services", 11, proc_show_services),
 	WRITABLE_ENTRY("fault_inject", 12, proc_show_fault_inject, svc_fault_configure),
+	{ .name = "sys",
+	  .kind = PROC_DIR,
+	  .mode = DIR_MODE,
+	  .ino = 38,
+	  .children = sys_entries,
+	  .nr_children = ARRAY_SIZE(sys_entries) },
 };
 
 static const struct proc_entry root_entry = {
@@ -126,6 +150,12 @@ static const struct proc_entry pid_entries[] = {
 	{ .name = "exe", .kind = PROC_EXE_LINK, .mode = S_IFLNK | 0777 },
 	{ .name = "fd", .kind = PROC_FD_DIR, .mode = S_IFDIR | 0500 },
 	FILE_ENTRY("maps", 0, proc_show_pid_maps),
+	FILE_ENTRY("oom_score", 0, proc_show_pid_oom_score),
+	{ .name = "oom_score_adj",
+	  .kind = PROC_FILE,
+	  .mode = S_IFREG | 0644,
+	  .show = proc_show_pid_oom_score_adj,
+	  .write_pid = proc_write_pid_oom_score_adj },
 	FILE_ENTRY("stat", 0, proc_show_pid_stat),
 	FILE_ENTRY("status", 0, proc_show_pid_status),
 	FILE_ENTRY("syscall", 0, proc_show_pid_syscall),
@@ -220,7 +250,7 @@ static int file_open(struct inode *inode, struct file *f)
 	struct seqbuf *s;
 	int r;
 
-	if ((f->fmode & FMODE_WRITE) && !e->write)
+	if ((f->fmode & FMODE_WRITE) && !e->write && !e->write_pid)
 		return -EACCES;
 	s = kzalloc(sizeof(*s));
 	if (!s)
@@ -274,7 +304,8 @@ static ssize_t file_write(struct file *f, const struct iobuf *buf, int64_t *pos)
 
 		if (end)
 			*end = 0;
-		if (*line && (r = e->write(line)) < 0)
+		if (*line && (r = e->write ? e->write(line)
+					   : e->write_pid(INO_PID_OF(f->inode->ino), line)) < 0)
 			return r;
 		line = end ? end + 1 : line + strlen(line);
 	}
@@ -315,7 +346,7 @@ static int proc_setattr(struct inode *inode, const struct vfs_attr *attr)
 	unsigned long flags;
 
 	if (a.valid & ATTR_SIZE) {
-		if (!S_ISREG(inode->mode) || !e || !e->write)
+		if (!S_ISREG(inode->mode) || !e || (!e->write && !e->write_pid))
 			return -EACCES;
 		a.valid &= ~ATTR_SIZE;
 	}

@@ -33,6 +33,8 @@
 #include <lib/printf.h>
 #include <lib/string.h>
 #include <mm/kstack.h>
+#include <mm/oom.h>
+#include <mm/overcommit.h>
 #include <mm/page.h>
 #include <mm/slab.h>
 #include <mm/vm.h>
@@ -431,6 +433,110 @@ int proc_show_pid_comm(struct seqbuf *s, int pid)
 	return 0;
 }
 
+int proc_show_pid_oom_score(struct seqbuf *s, int pid)
+{
+	long score = oom_score_of(pid);
+
+	if (score < 0)
+		return -ENOENT;
+	seq_printf(s, "%ld\n", score);
+	return 0;
+}
+
+int proc_show_pid_oom_score_adj(struct seqbuf *s, int pid)
+{
+	int adj;
+
+	if (proc_get_oom_score_adj(pid, &adj))
+		return -ENOENT;
+	seq_printf(s, "%d\n", adj);
+	return 0;
+}
+
+/* A decimal integer, optionally signed, then only blanks; false if it is none or too long. */
+static bool parse_long(const char *t, long *out)
+{
+	bool neg = *t == '-';
+	long v = 0;
+	int digits = 0;
+
+	if (*t == '-' || *t == '+')
+		t++;
+	for (; *t >= '0' && *t <= '9'; t++, digits++) {
+		if (digits >= 12)
+			return false;
+		v = v * 10 + (*t - '0');
+	}
+	while (*t == ' ' || *t == '\t')
+		t++;
+	*out = neg ? -v : v;
+	return digits > 0 && *t == '\0';
+}
+
+int proc_write_pid_oom_score_adj(int pid, const char *line)
+{
+	long adj;
+
+	if (!parse_long(line, &adj) || adj < OOM_SCORE_ADJ_MIN || adj > OOM_SCORE_ADJ_MAX)
+		return -EINVAL;
+	return proc_set_oom_score_adj(pid, (int)adj);
+}
+
+int proc_show_overcommit_memory(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%d\n", overcommit_mode());
+	return 0;
+}
+
+int proc_show_overcommit_ratio(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%d\n", overcommit_ratio());
+	return 0;
+}
+
+/* /proc/sys is root's to change (there are no capabilities yet). */
+static int sysctl_write(const char *line, int (*set)(long))
+{
+	long v;
+
+	if (READ_ONCE(current_proc()->euid) != 0)
+		return -EPERM;
+	return parse_long(line, &v) ? set(v) : -EINVAL;
+}
+
+int proc_write_overcommit_memory(const char *line)
+{
+	return sysctl_write(line, overcommit_set_mode);
+}
+
+int proc_write_overcommit_ratio(const char *line)
+{
+	return sysctl_write(line, overcommit_set_ratio);
+}
+
+int proc_show_drop_caches(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "0\n");
+	return 0;
+}
+
+/* 1, 2 or 3, as Linux: here every shrinker runs (clean cached pages, unused dentries). */
+static int drop_caches(long what)
+{
+	if (what < 1 || what > 3)
+		return -EINVAL;
+	reclaim_now(SIZE_MAX);
+	return 0;
+}
+
+int proc_write_drop_caches(const char *line)
+{
+	return sysctl_write(line, drop_caches);
+}
+
 static const char *area_name(const struct vm_area *a)
 {
 	if (a->flags & VM_HEAP)
@@ -506,6 +612,8 @@ int proc_show_meminfo(struct seqbuf *s, int pid)
 	meminfo_line(s, "SUnreclaim", slab);
 	meminfo_line(s, "KernelStack", kstack_pages());
 	meminfo_line(s, "PageTables", 0); /* not counted yet */
+	meminfo_line(s, "CommitLimit", vm_commit_limit());
+	meminfo_line(s, "Committed_AS", vm_committed_pages());
 	return 0;
 }
 
@@ -714,6 +822,10 @@ int proc_show_axolotl_stats(struct seqbuf *s, int pid)
 		   __atomic_load_n(&vfs_live.inodes, __ATOMIC_RELAXED),
 		   __atomic_load_n(&vfs_live.dentries, __ATOMIC_RELAXED),
 		   __atomic_load_n(&vfs_live.files, __ATOMIC_RELAXED));
+	seq_printf(s, "oom_kills %lu\noom_stalls %lu\noom_reclaimed %lu\n",
+		   (unsigned long)__atomic_load_n(&oom_stats.kills, __ATOMIC_RELAXED),
+		   (unsigned long)__atomic_load_n(&oom_stats.stalls, __ATOMIC_RELAXED),
+		   (unsigned long)__atomic_load_n(&oom_stats.reclaimed, __ATOMIC_RELAXED));
 	return 0;
 }
 

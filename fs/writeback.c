@@ -17,6 +17,7 @@
 #include <kernel/timer.h>
 #include <kernel/wait.h>
 #include <lib/compiler.h>
+#include <mm/oom.h>
 #include <uapi/errno.h>
 
 #define MAX_FS 4
@@ -33,6 +34,7 @@ static struct wait_source done_src; /* user threads waiting for sync_done */
 static int (*fs_syncs[MAX_FS])(void);
 static void (*fs_shutdowns[MAX_FS])(void);
 static struct ktimer period_timer;
+static const struct reclaim_writeback pressure_writeback;
 
 void writeback_add(struct pagecache *pc)
 {
@@ -149,6 +151,7 @@ void writeback_init(void)
 		kthread_detach(t);
 	ktimer_init(&period_timer, period_tick);
 	ktimer_arm(&period_timer, deadline_after(WRITEBACK_PERIOD_MS * NSEC_PER_MSEC));
+	reclaim_register_writeback(&pressure_writeback);
 }
 
 /* A new generation to wait for. */
@@ -171,6 +174,20 @@ static bool generation_done(uint64_t gen, int *err)
 	spin_unlock_irqrestore(&wb_lock, flags);
 	return done;
 }
+
+/* Memory pressure (mm/oom.c): a write-back of everything dirty, and whether it is done. */
+static bool pressure_done(uint64_t gen)
+{
+	int err;
+
+	return generation_done(gen, &err);
+}
+
+static const struct reclaim_writeback pressure_writeback = {
+	.dirty_pages = pagecache_dirty_pages,
+	.start = ask_sync,
+	.done = pressure_done,
+};
 
 /* User threads: the generation lives in the wait's progress between runs of the call. */
 static int sync_user(void)

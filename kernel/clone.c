@@ -11,8 +11,12 @@
 #include <fs/vfs.h>
 #include <fs/fdtable.h>
 #include <mm/vm.h>
+#include <mm/oom.h>
 #include <arch/x86_64/cpu_setup.h>
 #include <uapi/errno.h>
+#include <uapi/resource.h>
+
+#define FORK_RECLAIM 256 /* pages fork asks the shrinkers for before it fails with ENOMEM */
 
 #define SUPPORTED_FLAGS                                                                   \
 	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | CLONE_PARENT | \
@@ -124,6 +128,21 @@ void vfork_release(struct process *child)
 		wait_wake_all(&parent->child_event);
 }
 
+/*
+ * RLIMIT_NPROC: the creator's real user already runs as many threads as
+ * its limit allows. As on Linux, root's count is not limited (Linux exempts
+ * the root user, and CAP_SYS_RESOURCE or CAP_SYS_ADMIN holders).
+ */
+static bool nproc_reached(struct process *p)
+{
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	uint64_t limit = p->rlimits[RLIMIT_NPROC].cur;
+	uint32_t uid = p->uid;
+
+	spin_unlock_irqrestore(&p->lock, flags);
+	return uid != 0 && limit != RLIM_INFINITY && proc_count_user_threads(uid) >= limit;
+}
+
 long do_clone(const struct clone_args_k *a)
 {
 	struct thread *t = current_thread(), *nt;
@@ -136,7 +155,12 @@ long do_clone(const struct clone_args_k *a)
 		return vfork_wait(p, w->progress[0]);
 	if (err)
 		return err;
-	if (!(a->flags & CLONE_THREAD) && !(np = clone_process(p, a->flags)))
+	if (nproc_reached(p))
+		return -EAGAIN;
+	if (mem_reserve_reached())
+		return -ENOMEM; /* the last pages are the kernel's (write-back, page tables) */
+	if (!(a->flags & CLONE_THREAD) && !(np = clone_process(p, a->flags)) &&
+	    !(reclaim_now(FORK_RECLAIM) && (np = clone_process(p, a->flags))))
 		return -ENOMEM;
 	tid = np == p ? pid_alloc() : np->pid;
 	nt = tid > 0 ? uthread_alloc(np, tid) : NULL;

@@ -120,6 +120,8 @@ static void files_init(void)
 
 		if (err < 0)
 			pr_err("initramfs: module %u is not a valid cpio archive (%d)\n", i, err);
+		pr_info("initramfs: %lu KiB of module %u freed\n",
+			(unsigned long)(memblock_release_module(i) * (PAGE_SIZE / 1024)), i);
 	}
 }
 

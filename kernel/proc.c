@@ -19,6 +19,8 @@
 #include <fs/fdtable.h>
 #include <mm/slab.h>
 #include <mm/vm.h>
+#include <mm/oom.h>
+#include <mm/page.h>
 #include <arch/x86_64/cpu_setup.h>
 #include <arch/x86_64/percpu.h>
 #include <lib/bitmap.h>
@@ -78,7 +80,7 @@ static void default_rlimits(struct process *p)
 		p->rlimits[i] = (struct rlimit64){ ~0ULL, ~0ULL };
 	p->rlimits[RLIMIT_STACK] = (struct rlimit64){ 8ULL << 20, ~0ULL };
 	p->rlimits[RLIMIT_NOFILE] = (struct rlimit64){ FD_MAX, FD_MAX };
-	p->rlimits[RLIMIT_NPROC] = (struct rlimit64){ PID_MAX, PID_MAX };
+	p->rlimits[RLIMIT_NPROC] = (struct rlimit64){ proc_default_nproc(), proc_default_nproc() };
 	p->rlimits[RLIMIT_CORE] = (struct rlimit64){ 0, ~0ULL };
 }
 
@@ -115,6 +117,7 @@ struct process *proc_alloc(struct process *parent)
 		p->uid = parent->uid, p->euid = parent->euid, p->suid = parent->suid;
 		p->gid = parent->gid, p->egid = parent->egid, p->sgid = parent->sgid;
 		p->umask = parent->umask;
+		p->oom_score_adj = parent->oom_score_adj;
 		memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
 		memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
 		p->pgid = parent->pgid;
@@ -186,6 +189,64 @@ void proc_unhold(struct process *p)
 	sigpending_release(&p->sigpending);
 	pid_free(p->pid);
 	kfree(p);
+}
+
+int proc_get_oom_score_adj(int pid, int *adj)
+{
+	unsigned long tflags = spin_lock_irqsave(&proc_tree_lock), pflags;
+	struct process *p = proc_find(pid);
+
+	if (p) {
+		pflags = spin_lock_irqsave(&p->lock);
+		*adj = p->oom_score_adj;
+		spin_unlock_irqrestore(&p->lock, pflags);
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, tflags);
+	return p ? 0 : -ESRCH;
+}
+
+int proc_set_oom_score_adj(int pid, int adj)
+{
+	bool root = READ_ONCE(current_proc()->euid) == 0;
+	unsigned long tflags = spin_lock_irqsave(&proc_tree_lock), pflags;
+	struct process *p = proc_find(pid);
+	int r = p ? 0 : -ESRCH;
+
+	if (adj < OOM_SCORE_ADJ_MIN || adj > OOM_SCORE_ADJ_MAX)
+		r = -EINVAL;
+	if (!r) {
+		pflags = spin_lock_irqsave(&p->lock);
+		if (adj < p->oom_score_adj && !root)
+			r = -EACCES; /* Linux: lowering it needs CAP_SYS_RESOURCE */
+		else
+			p->oom_score_adj = adj;
+		spin_unlock_irqrestore(&p->lock, pflags);
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, tflags);
+	return r;
+}
+
+uint64_t proc_default_nproc(void)
+{
+	uint64_t threads_max = MIN(MAX(total_page_count() / 8, 20ULL), (uint64_t)PID_MAX);
+
+	return threads_max / 2;
+}
+
+static void count_user(struct process *p, void *arg)
+{
+	uint32_t *uid_count = arg; /* [0] the uid, [1] the count */
+
+	if (p->uid == uid_count[0])
+		uid_count[1] += MAX(READ_ONCE(p->nr_threads), 1u); /* a zombie counts once */
+}
+
+unsigned proc_count_user_threads(uint32_t uid)
+{
+	uint32_t uid_count[2] = { uid, 0 };
+
+	proc_for_each(count_user, uid_count);
+	return uid_count[1];
 }
 
 struct process *proc_find(int pid)
@@ -285,6 +346,7 @@ static void proc_finish(struct process *p)
 
 	vm_put(p->vm);
 	p->vm = NULL;
+	oom_process_gone(p); /* an OOM victim's memory is back: the next one may be chosen */
 	fdtable_put(p->fds);
 	p->fds = NULL;
 	if (p->cwd)

@@ -2,7 +2,8 @@
  * Boot-time memory (include/mm/memblock.h). Called from kmain in this
  * order: memblock_init (after multiboot_parse), memblock_alloc for the
  * kernel page tables (mm/kmap.c), then memblock_handover once the final
- * page tables map all RAM.
+ * page tables map all RAM. Once the initramfs is unpacked, kmain gives
+ * its boot module's pages to the page allocator (memblock_release_module).
  */
 #include <mm/memblock.h>
 #include <kernel/boot.h>
@@ -113,4 +114,71 @@ void memblock_handover(void)
 			page_allocator_add_range(free_ranges[i].base >> PAGE_SHIFT,
 						 free_ranges[i].end >> PAGE_SHIFT);
 	nr_free = 0;
+}
+
+static bool overlaps(uint64_t base, uint64_t end, uint64_t b2, uint64_t e2)
+{
+	return base < e2 && b2 < end;
+}
+
+/* Whether [base, end) touches what boot keeps for good: low memory, the kernel, another module. */
+static bool kept_at_boot(uint64_t base, uint64_t end, unsigned except)
+{
+	if (base < LOW_MEMORY_END ||
+	    overlaps(base, end, (uintptr_t)_load_start, (uintptr_t)_kernel_end_phys))
+		return true;
+	for (unsigned i = 0; i < boot_info.nr_modules; i++)
+		if (i != except &&
+		    overlaps(base, end, boot_info.modules[i].start, boot_info.modules[i].end))
+			return true;
+	return false;
+}
+
+/* Gives the frames of [lo, hi) still reserved to the page allocator, in runs; how many. */
+static uint64_t release_reserved(pfn_t lo, pfn_t hi)
+{
+	uint64_t pages = 0;
+
+	while (lo < hi) {
+		pfn_t end = lo;
+
+		while (end < hi && (pfn_to_page(end)->flags & PG_RESERVED))
+			end++;
+		if (end > lo) /* a memory map listing RAM twice must not free it twice */
+			page_allocator_add_range(lo, end);
+		pages += end - lo;
+		lo = end + 1;
+	}
+	return pages;
+}
+
+/* Hands the reserved frames of [base, end) that are usable RAM to the page allocator. */
+static uint64_t release_ram(uint64_t base, uint64_t end)
+{
+	uint64_t pages = 0;
+
+	for (unsigned i = 0; i < boot_info.nr_ranges; i++) {
+		const struct mem_range *m = &boot_info.ranges[i];
+		uint64_t lo = MAX(base, ALIGN_UP(m->base, PAGE_SIZE));
+		uint64_t hi = MIN(end, ALIGN_DOWN(m->base + m->length, PAGE_SIZE));
+
+		hi = MIN(hi, (uint64_t)max_pfn << PAGE_SHIFT);
+		if (m->type == MEM_USABLE && lo < hi)
+			pages += release_reserved(lo >> PAGE_SHIFT, hi >> PAGE_SHIFT);
+	}
+	return pages;
+}
+
+uint64_t memblock_release_module(unsigned idx)
+{
+	const struct boot_module *m = &boot_info.modules[idx];
+	uint64_t base, end;
+
+	if (idx >= boot_info.nr_modules)
+		return 0;
+	base = ALIGN_UP(m->start, PAGE_SIZE);
+	end = ALIGN_DOWN(m->end, PAGE_SIZE);
+	if (end <= base || kept_at_boot(base, end, idx))
+		return 0;
+	return release_ram(base, end);
 }

@@ -67,6 +67,21 @@ void *page_alloc_zeroed(void)
 	return page_address(p);
 }
 
+/* Pages user memory leaves to the kernel: total / 64, from 128 pages up to 8 MiB. */
+uint64_t page_user_reserve(void)
+{
+	uint64_t r = total_page_count() / 64;
+
+	return r < 128 ? 128 : (r > 2048 ? 2048 : r);
+}
+
+void *page_alloc_zeroed_user(void)
+{
+	if (free_page_count() <= page_user_reserve())
+		return NULL;
+	return page_alloc_zeroed();
+}
+
 void page_free_addr(void *va)
 {
 	put_page(virt_to_page(va));

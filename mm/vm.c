@@ -11,6 +11,7 @@
 #include <mm/vm.h>
 #include <mm/page.h>
 #include <mm/slab.h>
+#include <mm/overcommit.h>
 #include <fs/vfs.h>
 #include <kernel/panic.h>
 #include <kernel/uaccess.h>
@@ -23,6 +24,17 @@
 #define PTE_PROTNONE  (1ULL << 9) /* software bit: a page kept while PROT_NONE */
 #define TABLE_FLAGS   (PTE_P | PTE_W | PTE_U)
 #define USER_PML4_END 256 /* entries 0..255 map user space */
+
+static uint64_t area_pages(const struct vm_area *a)
+{
+	return (a->end - a->start) / PAGE_SIZE;
+}
+
+/* Linux's accountable mappings: private writable ones, and shared anonymous memory. */
+static bool accountable(uint32_t prot, uint32_t flags, const struct inode *file)
+{
+	return (flags & VM_SHARED) ? !file : (prot & PROT_WRITE) != 0;
+}
 
 static bool pte_has_page(pte_t e)
 {
@@ -212,6 +224,8 @@ static void free_tables(pte_t *table, int level, unsigned limit)
 
 static void remove_area(struct vm_space *vm, struct vm_area *a)
 {
+	if (a->flags & VM_ACCOUNT)
+		vm_uncommit(area_pages(a));
 	range_pages(vm, a->start, a->end, zap_one, a);
 	list_del(&a->node);
 	object_put(a->shared);
@@ -241,7 +255,7 @@ static struct page *anon_object_page(struct vm_object *s, uint64_t idx)
 		return NULL;
 	flags = spin_lock_irqsave(&s->lock);
 	if (!s->pages[idx]) {
-		void *zero = page_alloc_zeroed();
+		void *zero = page_alloc_zeroed_user();
 
 		s->pages[idx] = zero ? virt_to_page(zero) : NULL;
 	}
@@ -282,7 +296,7 @@ static int fill_page(struct vm_space *vm, struct vm_area *a, uintptr_t va, pte_t
 		if (err)
 			return err;
 	} else {
-		void *zero = page_alloc_zeroed();
+		void *zero = page_alloc_zeroed_user();
 
 		if (!zero)
 			return -ENOMEM;
@@ -317,7 +331,7 @@ static int break_cow(struct vm_area *a, uintptr_t va, pte_t *e)
 		*e |= PTE_W;
 		return 0;
 	}
-	copy = page_alloc_zeroed();
+	copy = page_alloc_zeroed_user();
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, page_address(old), PAGE_SIZE);
@@ -339,6 +353,8 @@ static struct vm_area *grow_stack(struct vm_space *vm, uintptr_t addr)
 	prev = a->node.prev == &vm->areas ? NULL : list_entry(a->node.prev, struct vm_area, node);
 	if (prev && prev->end + STACK_GUARD_GAP > page)
 		return NULL;
+	if ((a->flags & VM_ACCOUNT) && vm_commit((a->start - page) / PAGE_SIZE))
+		return NULL; /* strict overcommit: the stack cannot grow (SIGSEGV, as Linux) */
 	a->start = page;
 	return a;
 }
@@ -436,10 +452,16 @@ static void share_cow(struct vm_space *vm, uintptr_t va, pte_t *e, void *arg)
 
 static int fork_area(struct vm_space *parent, struct vm_area *a, struct fork_ctx *ctx)
 {
-	struct vm_area *copy = vm_area_alloc(a->start, a->end, a->prot, a->flags);
+	struct vm_area *copy;
 
-	if (!copy)
-		return -ENOMEM;
+	if ((a->flags & VM_ACCOUNT) && vm_commit(area_pages(a)))
+		return ctx->err = -ENOMEM; /* the child's copy is committed too */
+	copy = vm_area_alloc(a->start, a->end, a->prot, a->flags);
+	if (!copy) {
+		if (a->flags & VM_ACCOUNT)
+			vm_uncommit(area_pages(a));
+		return ctx->err = -ENOMEM;
+	}
 	copy->shared = a->shared;
 	copy->pgoff = a->pgoff;
 	if (a->shared)
@@ -546,12 +568,6 @@ static uintptr_t place(struct vm_space *vm, uintptr_t hint, size_t len)
 	return vm_find_hole(&vm->areas, len, USER_MMAP_TOP);
 }
 
-/* Linux's default overcommit guess: one request larger than all memory cannot succeed. */
-static bool overcommit_ok(size_t len)
-{
-	return len / PAGE_SIZE <= total_page_count();
-}
-
 long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
 	    bool fixed)
 {
@@ -561,14 +577,21 @@ long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint
 long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
 		 bool fixed, struct inode *file, uint64_t pgoff)
 {
-	struct vm_area *a = overcommit_ok(len) ? vm_area_alloc(0, 0, prot, flags) : NULL;
+	uint32_t account = accountable(prot, flags, file) ? VM_ACCOUNT : 0;
+	struct vm_area *a;
 	unsigned long irq;
 
-	if (!a)
+	if (account && vm_commit(len / PAGE_SIZE))
 		return -ENOMEM;
-	if ((file || (flags & VM_SHARED)) &&
+	a = vm_area_alloc(0, 0, prot, flags | account);
+	if (a && (file || (flags & VM_SHARED)) &&
 	    !(a->shared = object_create(file ? 0 : len / PAGE_SIZE))) {
 		vm_area_free(a);
+		a = NULL;
+	}
+	if (!a) {
+		if (account)
+			vm_uncommit(len / PAGE_SIZE);
 		return -ENOMEM;
 	}
 	if (file) {
@@ -584,6 +607,8 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 		spin_unlock_irqrestore(&vm->lock, irq);
 		object_put(a->shared);
 		vm_area_free(a);
+		if (account)
+			vm_uncommit(len / PAGE_SIZE);
 		return -ENOMEM;
 	}
 	a->start = addr;
@@ -631,6 +656,12 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot)
 					       ? NULL
 					       : list_entry(a->node.next, struct vm_area, node);
 
+		if (!(a->flags & VM_ACCOUNT) && accountable(prot, a->flags, area_file(a))) {
+			err = vm_commit(area_pages(a)); /* a private mapping becomes writable */
+			if (err)
+				break;
+			a->flags |= VM_ACCOUNT;
+		}
 		a->prot = prot;
 		range_pages(vm, a->start, a->end, reprotect_one, a);
 		a = next;
@@ -693,9 +724,21 @@ static int move_area(struct vm_space *vm, struct vm_area *a, uintptr_t new_start
 	return 0;
 }
 
+/* An accounted area grows by bytes: commit them (0) or -ENOMEM. */
+static int charge_growth(const struct vm_area *a, size_t bytes)
+{
+	return (a->flags & VM_ACCOUNT) && bytes ? vm_commit(bytes / PAGE_SIZE) : 0;
+}
+
+static void uncharge_growth(const struct vm_area *a, size_t bytes)
+{
+	if ((a->flags & VM_ACCOUNT) && bytes)
+		vm_uncommit(bytes / PAGE_SIZE);
+}
+
 static bool can_grow_in_place(struct vm_space *vm, struct vm_area *a, uintptr_t new_end)
 {
-	return new_end <= USER_MMAP_TOP && overcommit_ok(new_end - a->end) && new_end > a->end &&
+	return new_end <= USER_MMAP_TOP && new_end > a->end &&
 	       vm_range_free(&vm->areas, a->end, new_end);
 }
 
@@ -720,12 +763,14 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 	}
 	if (new_len <= old_len && !fixed_to) {
 		/* done: shrunk (or same size) in place */
-	} else if (!fixed_to && !a->shared && can_grow_in_place(vm, a, old + new_len)) {
+	} else if (!fixed_to && !a->shared && can_grow_in_place(vm, a, old + new_len) &&
+		   !charge_growth(a, new_len - old_len)) {
 		a->end = old + new_len;
 	} else if (may_move && (!a->shared || new_len <= old_len)) {
+		size_t grow = new_len > old_len ? new_len - old_len : 0;
 		uintptr_t to = fixed_to;
 
-		if (to && isolate(vm, to, to + new_len)) {
+		if (charge_growth(a, grow) || (to && isolate(vm, to, to + new_len))) {
 			ret = -ENOMEM;
 			goto out_unlock;
 		}
@@ -736,6 +781,8 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 		ret = to ? move_area(vm, a, to, new_len) : -ENOMEM;
 		if (ret == 0)
 			ret = to;
+		else
+			uncharge_growth(a, grow);
 	} else {
 		ret = -ENOMEM;
 	}
@@ -744,7 +791,31 @@ out_unlock:
 	return ret;
 }
 
-uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk)
+/* The heap grows over [old_end, new_end), committed: 0 or -ENOMEM. Caller holds vm->lock. */
+static int grow_heap(struct vm_space *vm, struct vm_area *last, uintptr_t old_end,
+		     uintptr_t new_end)
+{
+	uint64_t pages = (new_end - old_end) / PAGE_SIZE;
+	struct vm_area *heap;
+
+	assert_held(&vm->lock);
+	if (!vm_range_free(&vm->areas, old_end, new_end) || vm_commit(pages))
+		return -ENOMEM;
+	if (last && last->end == old_end && (last->flags & VM_HEAP) && (last->flags & VM_ACCOUNT) &&
+	    last->prot == (PROT_READ | PROT_WRITE)) {
+		last->end = new_end;
+		return 0;
+	}
+	heap = vm_area_alloc(old_end, new_end, PROT_READ | PROT_WRITE, VM_HEAP | VM_ACCOUNT);
+	if (!heap) {
+		vm_uncommit(pages);
+		return -ENOMEM;
+	}
+	vm_area_insert(&vm->areas, heap);
+	return 0;
+}
+
+uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk, uint64_t data_limit)
 {
 	unsigned long flags = spin_lock_irqsave(&vm->lock);
 	uintptr_t old_end = ALIGN_UP(vm->brk, PAGE_SIZE), new_end = ALIGN_UP(brk, PAGE_SIZE);
@@ -753,22 +824,11 @@ uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk)
 						       : NULL;
 
 	if (brk < vm->brk_start || new_end > USER_MMAP_TOP ||
-	    (new_end > old_end && !overcommit_ok(new_end - old_end)))
-		goto out;
+	    (brk > vm->brk && brk - vm->brk_start > data_limit))
+		goto out; /* past RLIMIT_DATA, as Linux's check_data_rlimit */
 	if (new_end > old_end) {
-		if (!vm_range_free(&vm->areas, old_end, new_end))
+		if (grow_heap(vm, last, old_end, new_end))
 			goto out;
-		if (last && last->end == old_end && (last->flags & VM_HEAP) &&
-		    last->prot == (PROT_READ | PROT_WRITE)) {
-			last->end = new_end;
-		} else {
-			struct vm_area *heap = vm_area_alloc(old_end, new_end,
-							     PROT_READ | PROT_WRITE, VM_HEAP);
-
-			if (!heap)
-				goto out;
-			vm_area_insert(&vm->areas, heap);
-		}
 	} else if (new_end < old_end) {
 		if (isolate(vm, new_end, old_end))
 			goto out;

@@ -13,6 +13,7 @@
 #include <mm/slab.h>
 #include <lib/compiler.h>
 #include <uapi/errno.h>
+#include <uapi/resource.h>
 
 #define MAP_SHARED	    0x01
 #define MAP_PRIVATE	    0x02
@@ -233,7 +234,7 @@ SYSCALL_DEFINE5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len, unsign
 
 SYSCALL_DEFINE1(brk, uintptr_t, brk)
 {
-	return vm_set_brk(current_vm(), brk);
+	return vm_set_brk(current_vm(), brk, current_proc()->rlimits[RLIMIT_DATA].cur);
 }
 
 #define MS_ASYNC      1

@@ -22,6 +22,7 @@
 #include <kernel/uaccess.h>
 #include <kernel/uthread.h>
 #include <mm/vm.h>
+#include <mm/oom.h>
 #include <uapi/signal.h>
 #include <kernel/signal.h>
 #include <uapi/errno.h>
@@ -184,8 +185,12 @@ static bool user_access_fault(struct trap_frame *f, struct thread *t, uintptr_t 
 
 	int err = -EFAULT;
 
-	if (f->vector == VEC_PAGE_FAULT && t && t->user && addr < USER_SPACE_END)
+	if (f->vector == VEC_PAGE_FAULT && t && t->user && addr < USER_SPACE_END) {
 		err = vm_fault(t->proc->vm, addr, f->error);
+		/* No page: reclaim and try again, or wait for memory (the call runs again). */
+		while (err == -ENOMEM && t->in_call && (err = mem_fault_nomem()) == 0)
+			err = vm_fault(t->proc->vm, addr, f->error);
+	}
 	if (!err)
 		return true;
 	if (err == -EWAIT && t->in_call) /* a file page is being read: the call runs again */
@@ -291,9 +296,17 @@ static void user_exception(struct trap_frame *f, struct thread *t)
 		t->wait.flags = 0;
 		t->wait.deadline_ns = 0;
 		err = vm_fault(t->proc->vm, addr, f->error);
+		if (err == -ENOMEM) /* never SIGSEGV: reclaim, wait, or the OOM killer */
+			err = mem_fault_nomem();
+	}
+	if (f->vector == VEC_PAGE_FAULT && err == -ENOMEM) {
+		pr_err("pid %d (%s): no memory for a page fault: killed\n", t->proc->pid,
+		       t->proc->comm);
+		proc_kill(t->proc, SIGKILL);
+		return;
 	}
 	if (f->vector == VEC_PAGE_FAULT && err == -EWAIT) {
-		/* A file page is being read: park; the access runs again once it is in. */
+		/* A file page is being read, or memory is short: park; the access runs again. */
 		sched_user_park(t, false);
 		wait_detach(&t->wait);
 		return;

@@ -98,6 +98,8 @@ ssize_t pagecache_write(struct pagecache *pc, const struct iobuf *buf, int64_t *
 void pagecache_set_size(struct pagecache *pc, int64_t size);
 /* The page holding file page index, referenced, read in if needed: 0, -EWAIT, -EIO, -ENOMEM. */
 int pagecache_get_page(struct pagecache *pc, uint64_t index, struct page **out);
+/* Dirty pages of all caches (memory pressure asks the flusher when there are some). */
+uint64_t pagecache_dirty_pages(void);
 /* Reads the whole file into the cache (exec): 0 once every page is there, -EWAIT, -EIO. */
 int pagecache_populate(struct pagecache *pc);
 /* A shared mapping wrote to page index: it must be written back. */

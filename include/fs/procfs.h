@@ -34,6 +34,8 @@ void seq_write(struct seqbuf *s, const void *data, size_t n);
 typedef int (*proc_show_fn)(struct seqbuf *s, int pid);
 /* Writable files: takes one line written (NUL-terminated, no newline); 0 or -errno. */
 typedef int (*proc_write_fn)(const char *line);
+/* The same for a file of /proc/PID. */
+typedef int (*proc_pid_write_fn)(int pid, const char *line);
 
 int proc_show_meminfo(struct seqbuf *s, int pid);
 int proc_show_uptime(struct seqbuf *s, int pid);
@@ -52,6 +54,15 @@ int proc_show_pid_syscall(struct seqbuf *s, int pid);
 int proc_show_pid_cmdline(struct seqbuf *s, int pid);
 int proc_show_pid_maps(struct seqbuf *s, int pid);
 int proc_show_pid_comm(struct seqbuf *s, int pid);
+int proc_show_pid_oom_score(struct seqbuf *s, int pid);
+int proc_show_pid_oom_score_adj(struct seqbuf *s, int pid);
+int proc_write_pid_oom_score_adj(int pid, const char *line);
+int proc_show_overcommit_memory(struct seqbuf *s, int pid);
+int proc_write_overcommit_memory(const char *line);
+int proc_show_overcommit_ratio(struct seqbuf *s, int pid);
+int proc_write_overcommit_ratio(const char *line);
+int proc_show_drop_caches(struct seqbuf *s, int pid);
+int proc_write_drop_caches(const char *line);
 
 /* Whether process pid exists (a zombie counts). */
 bool proc_pid_exists(int pid);

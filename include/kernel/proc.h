@@ -90,6 +90,7 @@ struct process {
 	uint64_t user_ticks, system_ticks;	   /* (t) of exited threads */
 	uint64_t child_user_ticks, child_system_ticks; /* (t) of reaped children */
 	uint64_t start_ns;			       /* (c) */
+	int oom_score_adj; /* (p) -1000..1000 (/proc/PID/oom_score_adj), inherited */
 };
 
 extern spinlock_t proc_tree_lock;
@@ -136,6 +137,18 @@ __attribute__((noreturn)) void proc_exit_group(int wait_status);
 void proc_kill_other_threads(struct process *p, struct thread *self);
 /* Kills p (another process or ours) with a signal's default action: terminate. */
 void proc_kill(struct process *p, int sig);
+
+/*
+ * Threads that count against p's real user's RLIMIT_NPROC (every thread of
+ * every process of that uid, zombies included until reaped). Takes
+ * proc_tree_lock.
+ */
+unsigned proc_count_user_threads(uint32_t uid);
+/* /proc/PID/oom_score_adj: 0 or -ESRCH; setting below the current value needs root (-EACCES). */
+int proc_get_oom_score_adj(int pid, int *adj);
+int proc_set_oom_score_adj(int pid, int adj);
+/* RLIMIT_NPROC's default, as Linux's: half of threads-max (a thread per 8 pages). */
+uint64_t proc_default_nproc(void);
 
 /* References that keep a struct process (not the process) alive. */
 void proc_hold(struct process *p);

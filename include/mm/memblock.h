@@ -14,6 +14,12 @@ void memblock_init(void);
 phys_addr_t memblock_alloc(uint64_t size, phys_addr_t limit);
 /* Allocates page_array and gives all remaining free RAM to the page allocator. */
 void memblock_handover(void);
+/*
+ * After the boot module idx (the initramfs) was unpacked: the pages wholly
+ * inside it go to the page allocator (it may not be read again). Returns
+ * how many pages were given.
+ */
+uint64_t memblock_release_module(unsigned idx);
 /* Highest end of usable RAM. */
 phys_addr_t memblock_ram_end(void);
 

@@ -100,6 +100,14 @@ void put_page(struct page *p);
 /* A zeroed page, by its direct-map address; NULL when out of memory. */
 void *page_alloc_zeroed(void);
 void page_free_addr(void *va);
+/*
+ * The same for a page of user memory (a fault's anonymous or copied page):
+ * NULL once free memory is down to page_user_reserve(), which stays for the
+ * kernel (as Linux's min_free_kbytes), so that write-back, the services and
+ * page tables keep working while a process eats all it can.
+ */
+void *page_alloc_zeroed_user(void);
+uint64_t page_user_reserve(void);
 
 uint64_t free_page_count(void);
 uint64_t total_page_count(void);

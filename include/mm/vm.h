@@ -25,6 +25,7 @@
 #define VM_SHARED    (1u << 0) /* MAP_SHARED: pages live in a shared object */
 #define VM_GROWSDOWN (1u << 1) /* the stack: grows down on faults below it */
 #define VM_HEAP	     (1u << 2) /* the brk area */
+#define VM_ACCOUNT   (1u << 3) /* its size is committed (mm/overcommit.c) */
 
 #define USER_STACK_TOP	0x00007ffffffff000ULL
 /* No mapping above this (Linux's TASK_SIZE): code in the last page could return to a
@@ -114,7 +115,7 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot);
 int vm_discard(struct vm_space *vm, uintptr_t addr, size_t len);
 long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,
 	      uintptr_t fixed_to);
-uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk);
+uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk, uint64_t data_limit);
 /* Whether no area touches [start, end). */
 bool vm_is_free(struct vm_space *vm, uintptr_t start, uintptr_t end);
 /* For a MAP_SHARED address, a key (object, offset) all its mappers share: 1; private: 0; unmapped: -EFAULT. */

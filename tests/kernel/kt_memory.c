@@ -1,6 +1,7 @@
 /*
  * In-kernel self-tests of memory management: the page allocator over real
- * RAM, kmalloc, the W^X kernel mappings, guard pages and kernel stacks.
+ * RAM, kmalloc, the W^X kernel mappings, guard pages and kernel stacks;
+ * the OOM killer's order and reclaim.
  */
 #include <kernel/ktest.h>
 #include <kernel/thread.h>
@@ -9,9 +10,11 @@
 #include <arch/x86_64/probe.h>
 #include <mm/kmap.h>
 #include <mm/kstack.h>
+#include <mm/oom.h>
 #include <mm/page.h>
 #include <mm/slab.h>
 #include <lib/string.h>
+#include <uapi/errno.h>
 
 extern char _text_start[], _rodata_start[], _data_start[], boot_stack_guard[];
 void kmain(uint32_t magic, uint32_t info);
@@ -129,4 +132,36 @@ KTEST(cpu_protection_features)
 	KT_ASSERT(cr4 & CR4_PGE);
 	KT_ASSERT(!(r[1] & (1 << 7)) || (cr4 & CR4_SMEP));
 	KT_ASSERT(!(r[1] & (1 << 20)) || (cr4 & CR4_SMAP));
+}
+
+/* The OOM killer's order (mm/oom.c): rss, moved by oom_score_adj; -1000 never. */
+KTEST(oom_badness_order)
+{
+	uint64_t total = 32768; /* 128 MiB */
+
+	KT_ASSERT(oom_badness(10000, OOM_SCORE_ADJ_MIN, total) == 0);
+	KT_ASSERT(oom_badness(20000, 0, total) > oom_badness(10000, 0, total));
+	/* +1000: a small process goes before any other. */
+	KT_ASSERT(oom_badness(10, 1000, total) > oom_badness(30000, 0, total));
+	/* -500: half of memory less; never below 1 (still killable). */
+	KT_ASSERT(oom_badness(20000, -500, total) < oom_badness(10000, 0, total));
+	KT_ASSERT(oom_badness(10, -999, total) == 1);
+	KT_ASSERT(oom_badness(0, 0, total) == 1);
+}
+
+/* Only user processes are ever chosen: in a self-test boot there is none (kernel threads only). */
+KTEST(oom_never_kernel_threads)
+{
+	KT_ASSERT(oom_pick_victim_pid() == 0);
+	KT_ASSERT(oom_score_of(1) == -ESRCH || oom_score_of(1) == 0); /* init: never */
+}
+
+/* Reclaim runs from a kernel thread too; fork's reserve check is stable. */
+KTEST(reclaim_now_runs)
+{
+	size_t freed = reclaim_now(64);
+
+	KT_ASSERT(freed <= free_page_count());
+	KT_ASSERT(page_user_reserve() >= 128 && page_user_reserve() <= 2048);
+	KT_ASSERT(page_allocator_check() == 0);
 }

@@ -206,7 +206,8 @@ KTEST(procfs_axolotl_stats)
 		"total_pages",	    "tmpfs_pages",	"pagecache_pages",   "pagecache_dirty",
 		"pagecache_hits",   "pagecache_misses", "pagecache_written", "pagecache_evicted",
 		"bcache_buffers",   "bcache_hits",	"bcache_misses",     "bcache_writes",
-		"vfs_inodes",	    "vfs_dentries",	"vfs_files",
+		"vfs_inodes",	    "vfs_dentries",	"vfs_files",	     "oom_kills",
+		"oom_stalls",	    "oom_reclaimed",
 	};
 	int lines, procs = 0;
 	char *t;
