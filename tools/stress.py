@@ -166,15 +166,16 @@ def main(argv):
     if not args.no_build:
         subprocess.run(["make", "-s", "-C", ROOT, "kernel", "user"], check=True)
     names = stressor_names(args)
-    initrd = os.path.join(debroot.DEB, "stress.cpio")
-    make_initramfs(names, args.seconds, initrd)
     kernels = [("axolotl", AXOLOTL, "")]  # its log shows a fault or a service crash
     if not args.axolotl_only:
         vmlinuz, _ = bench.fetch_linux()
         kernels.append(("linux", vmlinuz, bench.APPEND["linux"]))
     got, bad_boot = {}, []
     start = time.monotonic()
+    fd, initrd = tempfile.mkstemp(prefix="stress-", suffix=".cpio", dir=debroot.DEB)
+    os.close(fd)
     try:
+        make_initramfs(names, args.seconds, initrd)
         for name, kernel, append in kernels:
             got[name] = run_kernel(name, kernel, append, initrd, args, len(names))
             if not got[name][2]:
