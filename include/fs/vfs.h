@@ -97,6 +97,12 @@ struct inode_ops {
 	int (*get_page)(struct inode *inode, uint64_t index, struct page **out);
 	/* A shared mapping wrote to page index (from get_page): it must be written back. */
 	void (*set_page_dirty)(struct inode *inode, uint64_t index);
+	/*
+	 * A shared mapping is about to write to page index (from get_page)
+	 * for the first time since it was clean: 0, or -ENOSPC when the data
+	 * would have no room on the disk (SIGBUS). NULL: nothing to do.
+	 */
+	int (*page_mkwrite)(struct inode *inode, uint64_t index);
 	/* Reads the whole file into memory (exec): 0, -EWAIT, -EIO. NULL: it is there. */
 	int (*populate)(struct inode *inode);
 };
@@ -379,6 +385,8 @@ int vfs_ioctl(struct file *f, unsigned cmd, uintptr_t arg);
 int vfs_poll(struct file *f, bool register_wait);
 int vfs_readdir(struct file *f, struct dir_context *ctx);
 int vfs_ftruncate(struct file *f, int64_t size);
+/* A file may grow to size under the caller's RLIMIT_FSIZE: 0, or SIGXFSZ sent and -EFBIG. */
+int vfs_fsize_check(int64_t size);
 int vfs_fsync(struct file *f, bool datasync);
 /* fallocate(2)'s checks, then the file's method. */
 int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len);
