@@ -48,13 +48,21 @@ static struct statfs fs_now(void)
 	return st;
 }
 
-/* Writes all of n bytes from buf to fd in write(2) calls until one fails: the bytes written. */
+/*
+ * Writes n bytes from buf to fd in write(2) calls until one fails: the
+ * bytes written. More than the whole disk fails the case.
+ */
 static long long write_until_error(int fd, size_t n, int *err, int *short_counts)
 {
-	long long total = 0;
+	struct statfs st = fs_now();
+	long long total = 0, disk = (long long)st.f_blocks * (long long)st.f_bsize;
 
 	for (;;) {
 		ssize_t w = write(fd, buf, n);
+
+		if (total > disk)
+			ut_fail(__FILE__, __LINE__, "wrote %lld bytes on a disk of %lld", total,
+				disk);
 
 		if (w < 0) {
 			*err = errno;
@@ -132,7 +140,8 @@ UT_CASE(statfs_counts_data_not_written_back)
 	UT_EQ(fsync(fd), 0);
 	after = fs_now(); /* written back: the blocks are allocated, the reservation gone */
 	UT_CHECK((long long)before.f_bfree - (long long)after.f_bfree >= blocks);
-	UT_CHECK((long long)before.f_bfree - (long long)after.f_bfree < blocks + blocks / 8 + SLACK);
+	UT_CHECK((long long)before.f_bfree - (long long)after.f_bfree <
+		 blocks + blocks / 8 + SLACK);
 	UT_NOERR(close(fd));
 	UT_NOERR(unlink(at("f")));
 	UT_CHECK(space_back((long long)before.f_bfree - SLACK));
