@@ -437,6 +437,20 @@ static void dir_changed(struct inode *dir, int nlink_delta)
 	dir->mtime = dir->ctime = (struct vfs_timespec){ call_time(), 0 };
 }
 
+/*
+ * A create took the new inode's blocks (a directory's first, a long
+ * symlink's) and perhaps one more for its directory: they come off the
+ * free count at once (one too many if the directory had room), and the
+ * flusher learns the exact count.
+ */
+static void created(struct super_block *sb, const struct ext2_attr *a)
+{
+	struct ext2v_mount *m = EM(sb);
+
+	pc_space_allocated(&m->space, a->blocks / (m->block_size / 512) + 1);
+	space_changed(sb);
+}
+
 /* Sends req and makes the inode its reply describes d's; dir's lock is held. */
 static int make_from_reply(struct inode *dir, struct dentry *d, struct svc_request *req)
 {
@@ -449,7 +463,7 @@ static int make_from_reply(struct inode *dir, struct dentry *d, struct svc_reque
 	if (!err && get_attr(&r, &a))
 		err = -EIO;
 	if (!err) {
-		space_changed(dir->sb); /* the new inode's block, a directory grown */
+		created(dir->sb, &a);
 		inode = ext2v_iget(EM(dir->sb), &a);
 		if (inode) {
 			d_instantiate(d, inode);
