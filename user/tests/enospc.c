@@ -49,49 +49,85 @@ static struct statfs fs_now(void)
 }
 
 /*
- * Writes n bytes from buf to fd in write(2) calls until one fails: the
- * bytes written. More than the whole disk fails the case.
+ * Writes up to calls times n bytes from buf to fd in write(2) calls,
+ * until one fails (*err): the bytes written.
  */
-static long long write_until_error(int fd, size_t n, int *err, int *short_counts)
+static long long write_until_error(int fd, size_t n, int calls, int *err, int *short_counts)
 {
-	struct statfs st = fs_now();
-	long long total = 0, disk = (long long)st.f_blocks * (long long)st.f_bsize;
+	long long total = 0;
 
-	for (;;) {
+	for (int i = 0; i < calls; i++) {
 		ssize_t w = write(fd, buf, n);
-
-		if (total > disk)
-			ut_fail(__FILE__, __LINE__, "wrote %lld bytes on a disk of %lld", total,
-				disk);
 
 		if (w < 0) {
 			*err = errno;
-			return total;
+			break;
 		}
 		if ((size_t)w < n)
 			++*short_counts;
 		total += w;
 	}
+	return total;
 }
 
 /*
- * Fills the file system: a big file in 1 MiB writes, then small files of
- * one page each, until write fails with ENOSPC; returns the bytes written.
+ * Fills the file system with files PREFIX0, PREFIX1... of 2 MiB (removing
+ * a bigger file takes the ext2 service long under TCG) written in 1 MiB
+ * calls, until a write fails with ENOSPC: each file has what write
+ * accepted, and fsync then succeeds. Returns the bytes written; more than
+ * the whole disk fails the case.
+ */
+static long long fill_files(const char *prefix, int *short_counts)
+{
+	struct statfs st = fs_now();
+	long long total = 0, disk = (long long)st.f_blocks * (long long)st.f_bsize;
+	int err = 0;
+
+	for (int i = 0; !err; i++) {
+		char name[64];
+		struct stat fst;
+		long long n;
+		int fd;
+
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
+		fd = UT_NOERR(open(at(name), O_WRONLY | O_CREAT | O_TRUNC, 0644));
+		n = write_until_error(fd, MIB, 2, &err, short_counts);
+		UT_NOERR(fstat(fd, &fst));
+		UT_EQ(fst.st_size, n); /* the file has what write accepted */
+		UT_EQ(fsync(fd), 0);   /* and all of it reaches the disk */
+		UT_NOERR(close(fd));
+		total += n;
+		if (total > disk)
+			ut_fail(__FILE__, __LINE__, "wrote %lld bytes on a disk of %lld", total,
+				disk);
+	}
+	UT_EQ(err, ENOSPC);
+	return total;
+}
+
+static void remove_files(const char *prefix)
+{
+	for (int i = 0; i < 10000; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
+		if (unlink(at(name)) < 0)
+			break;
+	}
+}
+
+/*
+ * Fills the file system: files of 2 MiB, then files of one page each,
+ * until write fails with ENOSPC; returns the bytes written.
  */
 static long long fill_up(int *short_counts)
 {
-	int fd = UT_NOERR(open(at("big"), O_WRONLY | O_CREAT | O_TRUNC, 0644)), err = 0;
-	long long total = write_until_error(fd, MIB, &err, short_counts);
-	struct stat st;
+	long long total = fill_files("big", short_counts);
 
-	UT_EQ(err, ENOSPC);
-	UT_NOERR(fstat(fd, &st));
-	UT_EQ(st.st_size, total); /* the file has what write accepted */
-	UT_EQ(fsync(fd), 0);	  /* and all of it reaches the disk */
-	UT_NOERR(close(fd));
 	for (int i = 0;; i++) {
 		char name[32];
 		ssize_t w;
+		int fd, err;
 
 		snprintf(name, sizeof(name), "pad%d", i);
 		fd = UT_NOERR(open(at(name), O_WRONLY | O_CREAT | O_TRUNC, 0644));
@@ -110,14 +146,8 @@ static long long fill_up(int *short_counts)
 
 static void remove_all(void)
 {
-	unlink(at("big"));
-	for (int i = 0; i < 10000; i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "pad%d", i);
-		if (unlink(at(name)) < 0)
-			break;
-	}
+	remove_files("big");
+	remove_files("pad");
 }
 
 /* Waits (syncing) until the free count is back to at least want; whether it came. */
@@ -223,6 +253,38 @@ UT_CASE(overwriting_on_a_full_disk_needs_no_space)
 	UT_NOERR(close(fd));
 	UT_NOERR(unlink(at("old")));
 	remove_all();
+	UT_CHECK(space_back((long long)before.f_bfree - SLACK));
+}
+
+UT_CASE(only_root_takes_the_blocks_kept_for_root)
+{
+	struct statfs before = fs_now(), full;
+	pid_t pid;
+	int fd;
+
+	UT_CHECK(before.f_bavail < before.f_bfree); /* mke2fs keeps 5% for root */
+	UT_NOERR(mkdir(at("users"), 0777));
+	UT_NOERR(chmod(at("users"), 0777));
+	pid = UT_NOERR(fork());
+	if (pid == 0) {
+		int shorts = 0;
+
+		UT_NOERR(setuid(1000));
+		fill_files("users/big", &shorts);
+		full = fs_now(); /* less than a page's worst case is left to others */
+		UT_CHECK((long long)full.f_bavail * full.f_bsize < 4096 + 3 * full.f_bsize);
+		exit(0);
+	}
+	UT_CHILD_OK(pid);
+	full = fs_now();
+	UT_CHECK((long long)full.f_bfree * full.f_bsize >= 256 << 10); /* root's are left */
+	fd = UT_NOERR(open(at("rootfile"), O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	UT_EQ(write(fd, buf, 128 << 10), 128 << 10); /* and root may take them */
+	UT_EQ(fsync(fd), 0);
+	UT_NOERR(close(fd));
+	UT_NOERR(unlink(at("rootfile")));
+	remove_files("users/big");
+	UT_NOERR(rmdir(at("users")));
 	UT_CHECK(space_back((long long)before.f_bfree - SLACK));
 }
 
