@@ -48,12 +48,12 @@
 #include <uapi/errno.h>
 #include <uapi/mount.h>
 
-#define EXT2_SIZE_BOUND \
-	((int64_t)1 << 42) /* no size an inode can have is larger (any block size) */
-#define EXT2_NDIR   12	   /* direct block pointers */
-#define REPLY_SMALL 256
-#define REPLY_DIR   16384
-#define IHASH_SIZE  256
+/* No size an ext2 inode can have is larger, whatever the block size. */
+#define EXT2_SIZE_BOUND ((int64_t)1 << 42)
+#define EXT2_NDIR	12 /* direct block pointers */
+#define REPLY_SMALL	256
+#define REPLY_DIR	16384
+#define IHASH_SIZE	256
 
 /* A mounted ext2 file system. Lock key: (c) constant after mount, (m) mounts_lock. */
 struct ext2v_mount {
