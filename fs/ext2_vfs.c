@@ -20,6 +20,12 @@
  * File data never passes through the service: EXT2_BMAP says where a
  * file's blocks are, and this file moves the pages with bios itself
  * (reads asynchronously, for the page cache; writes from the flusher).
+ *
+ * Space: each mount keeps a struct pc_space, the free block count learned
+ * from EXT2_STATFS at mount and again by the flusher after anything but
+ * its own data allocations changed it (those it subtracts as BMAP tells
+ * them); the page caches of its files reserve against it when data is
+ * written (include/fs/pagecache.h), so a full disk says ENOSPC to write.
  */
 #include <fs/ext2_vfs.h>
 #include <fs/ext2.h>
@@ -42,10 +48,12 @@
 #include <uapi/errno.h>
 #include <uapi/mount.h>
 
-#define EXT2_MAX_FILE_SIZE ((int64_t)1 << 40) /* what the indirect blocks reach with 4 KiB blocks */
-#define REPLY_SMALL	   256
-#define REPLY_DIR	   16384
-#define IHASH_SIZE	   256
+/* No size an ext2 inode can have is larger, whatever the block size. */
+#define EXT2_SIZE_BOUND ((int64_t)1 << 42)
+#define EXT2_NDIR	12 /* direct block pointers */
+#define REPLY_SMALL	256
+#define REPLY_DIR	16384
+#define IHASH_SIZE	256
 
 /* A mounted ext2 file system. Lock key: (c) constant after mount, (m) mounts_lock. */
 struct ext2v_mount {
@@ -53,7 +61,9 @@ struct ext2v_mount {
 	uint32_t flags;		 /* (c) EXT2_MOUNT_* */
 	struct block_device *bd; /* (c) */
 	uint32_t block_size;	 /* (c) */
+	int64_t max_size;	 /* (c) the largest file the block maps and i_blocks allow */
 	struct super_block *sb;	 /* (c) */
+	struct pc_space space;	 /* free blocks, and those reserved by unwritten data */
 	spinlock_t ihash_lock;
 	struct list_head ihash[IHASH_SIZE]; /* (ihash_lock) struct ext2v_inode.hash */
 	struct list_head node;		    /* (m) */
@@ -86,6 +96,12 @@ static struct ext2v_mount *EM(struct super_block *sb)
 static struct ext2v_inode *EI(struct inode *inode)
 {
 	return inode->private;
+}
+
+/* A change that may free or take blocks besides data written back: the flusher learns them. */
+static void space_changed(struct super_block *sb)
+{
+	pc_space_mark_stale(&EM(sb)->space);
 }
 
 void ext2_core_for_each_mount(void (*fn)(uint32_t fsid, uint32_t rdev, uint32_t flags, void *ctx),
@@ -165,7 +181,7 @@ static int get_attr(struct svc_reader *r, struct ext2_attr *a)
 	if (!a->ino || (type != S_IFREG && type != S_IFDIR && type != S_IFLNK && type != S_IFCHR &&
 			type != S_IFBLK && type != S_IFIFO && type != S_IFSOCK))
 		return -EIO;
-	if (a->size < 0 || a->size > EXT2_MAX_FILE_SIZE || a->blocks < 0 ||
+	if (a->size < 0 || a->size > EXT2_SIZE_BOUND || a->blocks < 0 ||
 	    (type == S_IFLNK && a->size >= (int64_t)PAGE_SIZE))
 		return -EIO;
 	return 0;
@@ -247,6 +263,8 @@ static struct inode *new_inode(struct ext2v_mount *m, const struct ext2_attr *a)
 			inode_put(inode);
 		return NULL;
 	}
+	if (S_ISREG(a->mode) && !(m->flags & EXT2_MOUNT_RDONLY))
+		ei->pc.space = &m->space;
 	ei->inode = inode;
 	inode->private = ei;
 	inode->ino = a->ino;
@@ -300,6 +318,7 @@ static void ext2v_evict(struct inode *inode)
 	if (inode->nlink == 0 && !(m->flags & EXT2_MOUNT_RDONLY)) {
 		struct svc_request *req = ext2v_req(EXT2_EVICT, m->fsid, 8, 16);
 
+		space_changed(inode->sb);
 		if (req) {
 			svc_put_u64(svc_payload(req), inode->ino);
 			svc_submit(ext2_svc, req, evict_done, NULL);
@@ -419,6 +438,20 @@ static void dir_changed(struct inode *dir, int nlink_delta)
 	dir->mtime = dir->ctime = (struct vfs_timespec){ call_time(), 0 };
 }
 
+/*
+ * A create took the new inode's blocks (a directory's first, a long
+ * symlink's) and perhaps one more for its directory: they come off the
+ * free count at once (one too many if the directory had room), and the
+ * flusher learns the exact count.
+ */
+static void created(struct super_block *sb, const struct ext2_attr *a)
+{
+	struct ext2v_mount *m = EM(sb);
+
+	pc_space_allocated(&m->space, a->blocks / (m->block_size / 512) + 1);
+	space_changed(sb);
+}
+
 /* Sends req and makes the inode its reply describes d's; dir's lock is held. */
 static int make_from_reply(struct inode *dir, struct dentry *d, struct svc_request *req)
 {
@@ -431,6 +464,7 @@ static int make_from_reply(struct inode *dir, struct dentry *d, struct svc_reque
 	if (!err && get_attr(&r, &a))
 		err = -EIO;
 	if (!err) {
+		created(dir->sb, &a);
 		inode = ext2v_iget(EM(dir->sb), &a);
 		if (inode) {
 			d_instantiate(d, inode);
@@ -530,6 +564,7 @@ static int ext2v_link(struct dentry *old, struct inode *dir, struct dentry *d)
 	err = call_for_attr(inode, req, false);
 	if (err)
 		return err;
+	space_changed(dir->sb);
 	d_instantiate(d, inode_get(inode));
 	dir_changed(dir, 0);
 	return 0;
@@ -548,6 +583,8 @@ static int remove_name(struct inode *dir, struct dentry *victim, bool is_dir)
 	err = call_for_attr(victim->inode, req, true); /* the VFS holds the victim's lock */
 	if (!err)
 		dir_changed(dir, is_dir ? -1 : 0);
+	if (!err)
+		space_changed(dir->sb);
 	return err;
 }
 
@@ -608,6 +645,8 @@ static int ext2v_rename(struct inode *old_dir, struct dentry *old, struct inode 
 	err = ext2v_call(req, &done, &r);
 	svc_request_put(done);
 	if (!err)
+		space_changed(old_dir->sb);
+	if (!err)
 		renamed(old_dir, old, new_dir, new, flags);
 	return err;
 }
@@ -644,7 +683,7 @@ static int ext2v_setattr(struct inode *inode, const struct vfs_attr *attr)
 
 	if ((attr->valid & ATTR_SIZE) && !S_ISREG(inode->mode))
 		return S_ISDIR(inode->mode) ? -EISDIR : -EINVAL;
-	if ((attr->valid & ATTR_SIZE) && attr->size > EXT2_MAX_FILE_SIZE)
+	if ((attr->valid & ATTR_SIZE) && attr->size > EM(inode->sb)->max_size)
 		return -EFBIG;
 	if ((attr->valid & (ATTR_KILL_SUID | ATTR_KILL_SGID)) && !S_ISDIR(inode->mode))
 		valid |= ATTR_MODE; /* chown's clearing of set-id bits goes to the disk too */
@@ -665,6 +704,8 @@ static int ext2v_setattr(struct inode *inode, const struct vfs_attr *attr)
 		inode_setattr_locked(inode, attr);
 		spin_unlock_irqrestore(&inode->lock, f);
 	}
+	if (!err && (attr->valid & ATTR_SIZE))
+		space_changed(inode->sb); /* a cut frees blocks at the next write-back */
 	if (!err && (attr->valid & ATTR_SIZE))
 		pagecache_set_size(&EI(inode)->pc, attr->size);
 	return err;
@@ -730,7 +771,7 @@ static ssize_t ext2v_write(struct file *f, const struct iobuf *buf, int64_t *pos
 	if (EM(f->inode->sb)->flags & EXT2_MOUNT_RDONLY)
 		return -EROFS;
 	return pagecache_write(&EI(f->inode)->pc, buf, pos, READ_ONCE(f->flags) & O_APPEND,
-			       EXT2_MAX_FILE_SIZE);
+			       EM(f->inode->sb)->max_size);
 }
 
 /*
@@ -753,6 +794,11 @@ static int ext2v_populate(struct inode *inode)
 static void ext2v_set_page_dirty(struct inode *inode, uint64_t index)
 {
 	pagecache_mark_dirty(&EI(inode)->pc, index);
+}
+
+static int ext2v_page_mkwrite(struct inode *inode, uint64_t index)
+{
+	return pagecache_page_mkwrite(&EI(inode)->pc, index);
 }
 
 static int ext2v_get_page(struct inode *inode, uint64_t index, struct page **out)
@@ -898,6 +944,21 @@ static struct svc_request *bmap_req(struct pagecache *pc, uint64_t first, uint32
 	return req;
 }
 
+/* Tells the page cache which pages of a read have all their blocks on the disk. */
+static void note_mapped(struct page_io *io, struct ext2v_mount *m, const uint64_t *blk)
+{
+	uint32_t per_page = PAGE_SIZE / m->block_size;
+
+	for (unsigned p = 0; p < io->n; p++) {
+		bool all = true;
+
+		for (uint32_t i = 0; i < per_page; i++)
+			all &= blk[p * per_page + i] != 0;
+		if (all)
+			pagecache_set_mapped(io->pc, io->index + p);
+	}
+}
+
 static void read_finished(struct page_io *io)
 {
 	pagecache_read_done(io->pc, io->index, io->n, io->err);
@@ -917,6 +978,8 @@ static void read_mapped(struct svc_request *req)
 	svc_reply_reader(req, &r);
 	if (!err)
 		err = blk ? parse_map(m, &r, blk, count, false) : -ENOMEM;
+	if (!err)
+		note_mapped(io, m, blk);
 	if (!err)
 		transfer(io, m, BIO_READ, blk, count);
 	else
@@ -964,6 +1027,17 @@ static void sync_finished(struct page_io *io)
 	waitq_wake_all(&write_wq);
 }
 
+/* The end of a BMAP reply with alloc: the blocks it took come off the free count. */
+static int note_allocated(struct ext2v_mount *m, struct svc_reader *r)
+{
+	uint64_t n = svc_get_u64(r);
+
+	if (r->error)
+		return -EIO;
+	pc_space_allocated(&m->space, (int64_t)MIN(n, (uint64_t)INT64_MAX));
+	return 0;
+}
+
 /* The flusher: allocates the blocks of the pages (up to size) and writes them. */
 static int ext2v_write_pages(struct pagecache *pc, uint64_t index, unsigned n, struct page **pages,
 			     int64_t size)
@@ -988,6 +1062,8 @@ static int ext2v_write_pages(struct pagecache *pc, uint64_t index, unsigned n, s
 		err = parse_map(m, &r, blk, count, true);
 	if (!err && !get_attr(&r, &a))
 		WRITE_ONCE(pc->inode->blocks, a.blocks);
+	if (!err)
+		err = note_allocated(m, &r);
 	if (blk)
 		svc_request_put(done);
 	if (!err) {
@@ -1033,32 +1109,99 @@ static int ext2v_write_inode(struct pagecache *pc, int64_t trunc_to)
 	return err ? err : send_size(inode, size, atime, mtime, ctime);
 }
 
+/* Indirect levels above logical block b (0: direct, 3: triple). */
+static unsigned map_depth(uint64_t b, uint32_t bs)
+{
+	uint64_t per = bs / 4, reach = per;
+
+	if (b < EXT2_NDIR)
+		return 0;
+	b -= EXT2_NDIR;
+	for (unsigned level = 1; level < 3; level++, reach *= per) {
+		if (b < reach)
+			return level;
+		b -= reach;
+	}
+	return 3;
+}
+
+/*
+ * The most blocks writing page index can take: its data blocks, and one
+ * indirect block per level above its last block (the page's blocks share
+ * one path: the direct blocks and every indirect block's reach are whole
+ * pages).
+ */
+static unsigned ext2v_page_blocks(struct pagecache *pc, uint64_t index)
+{
+	struct ext2v_mount *m = pc->fs;
+	uint32_t per_page = PAGE_SIZE / m->block_size;
+
+	return per_page + map_depth((index + 1) * per_page - 1, m->block_size);
+}
+
 static const struct pagecache_ops ext2v_pc_ops = {
 	.start_read = ext2v_start_read,
 	.write_pages = ext2v_write_pages,
 	.write_inode = ext2v_write_inode,
+	.page_blocks = ext2v_page_blocks,
 };
 
 /* ---- Mounts -------------------------------------------------------------- */
 
-static int ext2v_statfs(struct super_block *sb, struct statfs *st)
+/* The counts of an EXT2_STATFS reply, as the service has them. */
+struct ext2v_counts {
+	uint64_t blocks, free, files, ffree, root_blocks;
+	uint32_t bsize;
+};
+
+static int get_counts(uint32_t fsid, struct ext2v_counts *c)
 {
-	struct svc_request *req = ext2v_req(EXT2_STATFS, EM(sb)->fsid, 0, REPLY_SMALL), *done;
+	struct svc_request *req = ext2v_req(EXT2_STATFS, fsid, 0, REPLY_SMALL), *done;
 	struct svc_reader r;
 	int err = ext2v_call(req, &done, &r);
 
 	if (!err) {
-		st->f_blocks = svc_get_u64(&r);
-		st->f_bfree = st->f_bavail = svc_get_u64(&r);
-		st->f_files = svc_get_u64(&r);
-		st->f_ffree = svc_get_u64(&r);
-		st->f_bsize = svc_get_u32(&r);
-		st->f_namelen = EXT2_NAME_MAX;
-		if (r.error)
+		c->blocks = svc_get_u64(&r);
+		c->free = svc_get_u64(&r);
+		c->files = svc_get_u64(&r);
+		c->ffree = svc_get_u64(&r);
+		c->bsize = svc_get_u32(&r);
+		c->root_blocks = svc_get_u64(&r);
+		if (r.error || c->free > c->blocks || c->root_blocks > c->free)
 			err = -EIO;
 	}
 	svc_request_put(done);
 	return err;
+}
+
+/* Free blocks less those reserved for data not written back, and less root's for f_bavail. */
+static int ext2v_statfs(struct super_block *sb, struct statfs *st)
+{
+	struct ext2v_counts c;
+	int64_t free;
+	int err = get_counts(EM(sb)->fsid, &c);
+
+	if (err)
+		return err;
+	free = (int64_t)c.free - pc_space_reserved(&EM(sb)->space);
+	st->f_blocks = c.blocks;
+	st->f_bfree = (uint64_t)MAX(free, 0);
+	st->f_bavail = (uint64_t)MAX(free - (int64_t)c.root_blocks, 0);
+	st->f_files = c.files;
+	st->f_ffree = c.ffree;
+	st->f_bsize = c.bsize;
+	st->f_namelen = EXT2_NAME_MAX;
+	return 0;
+}
+
+/* The flusher: the free count learned again when more than its own allocations changed it. */
+static void learn_free(struct ext2v_mount *m)
+{
+	uint64_t changes = pc_space_changes(&m->space);
+	struct ext2v_counts c;
+
+	if (pc_space_stale(&m->space) && !get_counts(m->fsid, &c))
+		pc_space_set_free(&m->space, (int64_t)c.free, (int64_t)c.root_blocks, changes);
 }
 
 /* syncfs and unmount: everything written (-EWAIT for user threads meanwhile). */
@@ -1173,6 +1316,48 @@ static int mount_request(struct block_device *bd, uint32_t flags, uint32_t *bs,
 	return err;
 }
 
+/* Blocks a file of n data blocks needs in all: the data and the indirect blocks mapping it. */
+static uint64_t dense_blocks(uint64_t n, uint64_t per)
+{
+	uint64_t total = n, single, dbl;
+
+	if (n <= EXT2_NDIR)
+		return total;
+	n -= EXT2_NDIR;
+	total += 1; /* the single indirect block */
+	if (n <= per)
+		return total;
+	n -= per;
+	single = MIN(n, per * per);
+	total += 1 + (single + per - 1) / per; /* the double indirect block and its children */
+	if (n <= per * per)
+		return total;
+	n -= per * per;
+	dbl = (n + per * per - 1) / (per * per);
+	return total + 1 + dbl + (n + per - 1) / per; /* triple: itself, doubles, singles */
+}
+
+/*
+ * The largest file size on a file system of block size bs: as many blocks
+ * as the triple-indirect map reaches, and no more than an i_blocks of 32
+ * bits (512-byte units, indirect blocks counted) can count.
+ */
+static int64_t max_file_size(uint32_t bs)
+{
+	uint64_t per = bs / 4, reach = EXT2_NDIR + per + per * per + per * per * per;
+	uint64_t count_max = 0xffffffffull / (bs / 512), lo = 0, hi = reach;
+
+	while (lo < hi) { /* the largest n <= reach whose dense file i_blocks can count */
+		uint64_t mid = lo + (hi - lo + 1) / 2;
+
+		if (dense_blocks(mid, per) <= count_max)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return (int64_t)(lo * bs);
+}
+
 static struct ext2v_mount *mount_alloc(struct block_device *bd, uint32_t flags, uint32_t bs)
 {
 	struct ext2v_mount *m = kzalloc(sizeof(*m));
@@ -1183,6 +1368,8 @@ static struct ext2v_mount *mount_alloc(struct block_device *bd, uint32_t flags, 
 	m->flags = flags;
 	m->bd = bd;
 	m->block_size = bs;
+	m->max_size = max_file_size(bs);
+	pc_space_init(&m->space);
 	spin_init(&m->ihash_lock, "ext2-inodes");
 	for (int i = 0; i < IHASH_SIZE; i++)
 		list_init(&m->ihash[i]);
@@ -1194,6 +1381,7 @@ static int ext2v_mount(const struct fs_type *type, const char *source, unsigned 
 {
 	uint32_t mflags = (flags & MS_RDONLY) ? EXT2_MOUNT_RDONLY : 0, bs = 0;
 	struct block_device *bd;
+	struct ext2v_counts counts;
 	struct ext2_attr root;
 	struct ext2v_mount *m;
 	struct inode *inode;
@@ -1208,9 +1396,14 @@ static int ext2v_mount(const struct fs_type *type, const char *source, unsigned 
 		mflags |= EXT2_MOUNT_RDONLY;
 	if (!err)
 		err = mount_request(bd, mflags, &bs, &root);
+	if (!err)
+		err = get_counts(bd->rdev,
+				 &counts); /* before anything allocates: a run again repeats it */
 	if (err)
 		return err;
 	m = mount_alloc(bd, mflags, bs);
+	if (m)
+		pc_space_set_free(&m->space, (int64_t)counts.free, (int64_t)counts.root_blocks, 0);
 	sb = m ? super_alloc(type, &ext2v_super_ops) : NULL;
 	if (!sb) {
 		kfree(m);
@@ -1254,6 +1447,7 @@ static const struct inode_ops ext2v_file_iops = {
 	.setattr = ext2v_setattr,
 	.get_page = ext2v_get_page,
 	.set_page_dirty = ext2v_set_page_dirty,
+	.page_mkwrite = ext2v_page_mkwrite,
 	.populate = ext2v_populate,
 };
 
@@ -1303,7 +1497,10 @@ static int sync_metadata(void)
 	int n = mounts_now(list), err = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (!(list[i]->flags & EXT2_MOUNT_RDONLY) && bcache_sync(list[i]->bd)) {
+		if (list[i]->flags & EXT2_MOUNT_RDONLY)
+			continue;
+		learn_free(list[i]);
+		if (bcache_sync(list[i]->bd)) {
 			errseq_set(&list[i]->sb->wb_err, -EIO);
 			err = -EIO;
 		}

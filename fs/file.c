@@ -13,11 +13,16 @@
  */
 #include <fs/vfs.h>
 #include <kernel/panic.h>
+#include <kernel/proc.h>
+#include <kernel/signal.h>
+#include <kernel/thread.h>
 #include <kernel/wait.h>
 #include <lib/string.h>
 #include <mm/page.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
+#include <uapi/resource.h>
+#include <uapi/signal.h>
 
 /* What O_PATH files get: nothing but fstat and use as a base. */
 static const struct file_ops path_fops;
@@ -168,6 +173,46 @@ static struct iobuf clamp(const struct iobuf *buf)
 	return b;
 }
 
+/* The caller's RLIMIT_FSIZE (INT64_MAX: none; kernel threads have none). */
+static int64_t fsize_limit(void)
+{
+	uint64_t cur;
+
+	if (!current_thread()->user)
+		return INT64_MAX;
+	cur = READ_ONCE(current_proc()->rlimits[RLIMIT_FSIZE].cur);
+	return cur > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)cur;
+}
+
+int vfs_fsize_check(int64_t size)
+{
+	if (size <= fsize_limit())
+		return 0;
+	signal_self(SIGXFSZ);
+	return -EFBIG;
+}
+
+/*
+ * RLIMIT_FSIZE for a write to a regular file at pos (its end with
+ * O_APPEND): starting at or past the limit is SIGXFSZ and -EFBIG; a write
+ * that crosses it is cut short there.
+ */
+static int write_limit(struct file *f, struct iobuf *b, int64_t pos)
+{
+	int64_t limit = fsize_limit();
+
+	if (!S_ISREG(f->inode->mode) || limit == INT64_MAX)
+		return 0;
+	if (READ_ONCE(f->flags) & O_APPEND)
+		pos = READ_ONCE(f->inode->size);
+	if (pos >= limit) {
+		signal_self(SIGXFSZ);
+		return -EFBIG;
+	}
+	b->len = MIN(b->len, (size_t)(limit - pos));
+	return 0;
+}
+
 /*
  * One read or write: at *at (pread, pwrite) or at the file's position,
  * which then advances. The checks are the same for all four calls.
@@ -187,6 +232,9 @@ static ssize_t file_rw(struct file *f, const struct iobuf *buf, bool write, cons
 	if (!b.len)
 		return 0;
 	pos = at ? *at : file_pos(f);
+	r = write ? write_limit(f, &b, pos) : 0;
+	if (r)
+		return r;
 	r = write ? f->fops->write(f, &b, &pos) : f->fops->read(f, &b, &pos);
 	if (r > 0 && !at)
 		file_set_pos(f, pos);
@@ -324,6 +372,8 @@ int vfs_ftruncate(struct file *f, int64_t size)
 		return -EINVAL;
 	if (!(f->fmode & FMODE_WRITE) || !S_ISREG(inode->mode))
 		return -EINVAL;
+	if (size > READ_ONCE(inode->size) && vfs_fsize_check(size))
+		return -EFBIG;
 	return inode->iops->setattr ? inode->iops->setattr(inode, &attr) : -EPERM;
 }
 
@@ -399,6 +449,9 @@ int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 	if (type != S_IFREG && type != S_IFBLK)
 		return -ENODEV;
 	if (__builtin_add_overflow(off, len, &end))
+		return -EFBIG;
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > READ_ONCE(f->inode->size) &&
+	    vfs_fsize_check(end))
 		return -EFBIG;
 	return f->fops->fallocate ? f->fops->fallocate(f, mode, off, len) : -EOPNOTSUPP;
 }

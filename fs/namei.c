@@ -531,6 +531,8 @@ int vfs_truncate(struct dentry *d, int64_t size)
 		return -EINVAL;
 	if (vfs_rdonly(d))
 		return -EROFS;
+	if (size > READ_ONCE(inode->size) && vfs_fsize_check(size))
+		return -EFBIG;
 	return inode->iops->setattr ? inode->iops->setattr(inode, &attr) : -EPERM;
 }
 

@@ -9,6 +9,19 @@
  * a write-back that took the page before the copy sees it dirty again
  * and writes it once more.
  *
+ * Space: PCE_MAPPED says every block of the page is allocated on the
+ * disk; PCE_RESERVED that the page holds a reservation of
+ * ops->page_blocks(index) blocks in pc->space (the same function gives
+ * it back). A page is reserved before bytes are copied into it unless it
+ * is mapped, and keeps its reservation while it is dirty or being
+ * written; write-back that allocated its blocks marks it mapped (if it
+ * lies wholly inside the size written) and gives the reservation back,
+ * as do cutting the page off and forgetting it. When a reservation
+ * fails, write(2) first waits for one write-back of everything (which
+ * turns the worst-case reservations into the exact allocations and
+ * learns the free count again), then reads a page it would overwrite to
+ * learn whether its blocks exist, and only then says ENOSPC.
+ *
  * Waiting for a read: user threads register on io_src (whose lock is the
  * cache's lock, so no completion can slip between the look and the
  * registration) and the call returns -EWAIT; kernel threads sleep on
@@ -31,6 +44,9 @@
 #define PCE_WRITEBACK  (1u << 3)
 #define PCE_ERROR      (1u << 4)
 #define PCE_REFERENCED (1u << 5) /* used since the shrinker last looked */
+#define PCE_MAPPED     (1u << 6) /* every block of the page is allocated on the disk */
+#define PCE_RESERVED   (1u << 7) /* holds ops->page_blocks(index) blocks of pc->space */
+#define PCE_MADE       (1u << 8) /* made zeroed for a write, not read: its blocks are unknown */
 
 struct pc_entry {
 	struct list_head hash; /* (l) */
@@ -154,8 +170,193 @@ static struct pc_entry *add_locked(struct pagecache *pc, uint64_t index, uint32_
 	return e;
 }
 
+/* ---- Space ---------------------------------------------------------------- */
+
+void pc_space_init(struct pc_space *s)
+{
+	memset(s, 0, sizeof(*s));
+	spin_init(&s->lock, "pc-space");
+}
+
+void pc_space_set_free(struct pc_space *s, int64_t free, int64_t root_only, uint64_t changes)
+{
+	unsigned long f = spin_lock_irqsave(&s->lock);
+
+	s->free = free;
+	s->root_only = root_only;
+	s->learned = changes;
+	spin_unlock_irqrestore(&s->lock, f);
+}
+
+uint64_t pc_space_changes(struct pc_space *s)
+{
+	return READ_ONCE(s->changes);
+}
+
+void pc_space_allocated(struct pc_space *s, int64_t n)
+{
+	unsigned long f = spin_lock_irqsave(&s->lock);
+
+	s->free -= n;
+	spin_unlock_irqrestore(&s->lock, f);
+}
+
+void pc_space_mark_stale(struct pc_space *s)
+{
+	unsigned long f = spin_lock_irqsave(&s->lock);
+
+	s->changes++;
+	spin_unlock_irqrestore(&s->lock, f);
+}
+
+bool pc_space_stale(struct pc_space *s)
+{
+	return READ_ONCE(s->changes) != READ_ONCE(s->learned);
+}
+
+int64_t pc_space_reserved(struct pc_space *s)
+{
+	return READ_ONCE(s->reserved);
+}
+
+/* Whether the caller may take the blocks kept for root (as ext2's resuid 0). */
+static bool may_use_root_blocks(void)
+{
+	return !current_thread()->user || current_proc()->euid == 0;
+}
+
+/* The blocks the caller may still reserve. Caller holds s's lock. */
+static int64_t space_avail_locked(struct pc_space *s)
+{
+	assert_held(&s->lock);
+	return s->free - s->reserved - (may_use_root_blocks() ? 0 : s->root_only);
+}
+
+/* Takes n blocks of s; a failure asks for the free count to be learned again. */
+static int space_take(struct pc_space *s, int64_t n)
+{
+	unsigned long f = spin_lock_irqsave(&s->lock);
+	int err = 0;
+
+	if (space_avail_locked(s) >= n) {
+		s->reserved += n;
+	} else {
+		s->changes++; /* the flusher learns the count again */
+		err = -ENOSPC;
+	}
+	spin_unlock_irqrestore(&s->lock, f);
+	return err;
+}
+
+static void space_give(struct pc_space *s, int64_t n)
+{
+	unsigned long f = spin_lock_irqsave(&s->lock);
+
+	s->reserved -= n;
+	spin_unlock_irqrestore(&s->lock, f);
+}
+
+/*
+ * Whether a write of len bytes at start may not find its worst case free
+ * while worst cases are reserved or the free count is out of date: then
+ * one write-back first makes the count exact (rather than a short count
+ * now and room again after the next write-back).
+ */
+static bool space_tight(struct pagecache *pc, int64_t start, size_t len)
+{
+	struct pc_space *s = pc->space;
+	uint64_t first = (uint64_t)start >> PAGE_SHIFT;
+	uint64_t last = ((uint64_t)start + len - 1) >> PAGE_SHIFT;
+	int64_t need;
+	unsigned long f;
+	bool tight;
+
+	if (!s || !len)
+		return false;
+	need = (int64_t)(last - first + 1) * pc->ops->page_blocks(pc, last); /* last: the deepest */
+	f = spin_lock_irqsave(&s->lock);
+	tight = space_avail_locked(s) < need && (s->reserved > 0 || s->changes != s->learned);
+	spin_unlock_irqrestore(&s->lock, f);
+	return tight;
+}
+
+/* Gives back e's reservation, if it holds one. Caller holds pc's lock. */
+static void unreserve_locked(struct pagecache *pc, struct pc_entry *e)
+{
+	assert_held(&pc->io_src.lock);
+	if (!(e->flags & PCE_RESERVED))
+		return;
+	e->flags &= ~PCE_RESERVED;
+	space_give(pc->space, pc->ops->page_blocks(pc, e->index));
+}
+
+/*
+ * Before bytes are copied into page index (present): its space, unless
+ * its blocks exist or it holds a reservation already. 0 or -ENOSPC; *made
+ * (if not NULL) tells whether the page was made without reading it.
+ */
+static int reserve_page(struct pagecache *pc, uint64_t index, bool *made)
+{
+	unsigned long flags = pc_lock(pc);
+	struct pc_entry *e = find_locked(pc, index);
+	int err = 0;
+
+	if (made)
+		*made = e && (e->flags & PCE_MADE);
+	if (pc->space && e && !(e->flags & (PCE_MAPPED | PCE_RESERVED))) {
+		err = space_take(pc->space, pc->ops->page_blocks(pc, index));
+		if (!err)
+			e->flags |= PCE_RESERVED;
+	}
+	pc_unlock(pc, flags);
+	return err;
+}
+
+/* A copy into page index failed: a reservation made for it goes if the page is clean. */
+static void unreserve_clean(struct pagecache *pc, uint64_t index)
+{
+	unsigned long flags = pc_lock(pc);
+	struct pc_entry *e = find_locked(pc, index);
+
+	if (e && !(e->flags & (PCE_DIRTY | PCE_WRITEBACK)))
+		unreserve_locked(pc, e);
+	pc_unlock(pc, flags);
+}
+
+/* The blocks of e lie wholly inside size and no cut waiting for the disk frees them. */
+static bool backed_locked(struct pagecache *pc, const struct pc_entry *e, int64_t size)
+{
+	int64_t end = (int64_t)((e->index + 1) << PAGE_SHIFT);
+
+	return end <= size && (pc->trunc_low < 0 || end <= pc->trunc_low);
+}
+
+/*
+ * Write-back of e ended (err) with the blocks up to size allocated: e is
+ * mapped if they cover it; its reservation goes unless it is dirty again
+ * and still not mapped (a write during write-back counted on it).
+ */
+static void settle_space_locked(struct pagecache *pc, struct pc_entry *e, int64_t size, int err)
+{
+	if (!err && backed_locked(pc, e, size))
+		e->flags |= PCE_MAPPED;
+	if ((e->flags & PCE_MAPPED) || !(e->flags & PCE_DIRTY))
+		unreserve_locked(pc, e);
+}
+
+void pagecache_set_mapped(struct pagecache *pc, uint64_t index)
+{
+	unsigned long flags = pc_lock(pc);
+	struct pc_entry *e = find_locked(pc, index);
+
+	if (e && (e->flags & PCE_READING) && backed_locked(pc, e, INT64_MAX))
+		e->flags |= PCE_MAPPED;
+	pc_unlock(pc, flags);
+}
+
 static void remove_locked(struct pagecache *pc, struct pc_entry *e)
 {
+	unreserve_locked(pc, e);
 	list_del(&e->hash);
 	if (e->flags & PCE_DIRTY) {
 		pc->nr_dirty--;
@@ -173,9 +374,11 @@ void pagecache_destroy(struct pagecache *pc)
 
 	list_del(&pc->cache_node); /* the shrinker no longer looks at it */
 	spin_unlock_irqrestore(&caches_lock, flags);
+	flags = pc_lock(pc);
 	for (size_t i = 0; pc->buckets && i < pc->nr_buckets; i++)
 		while (!list_empty(&pc->buckets[i]))
 			remove_locked(pc, list_first_entry(&pc->buckets[i], struct pc_entry, hash));
+	pc_unlock(pc, flags);
 	kfree(pc->buckets);
 	pc->buckets = NULL;
 }
@@ -191,7 +394,7 @@ static uint64_t page_limit(void)
 /* A clean page that nobody but the cache holds (not mapped, not being copied). */
 static bool evictable(const struct pc_entry *e)
 {
-	return (e->flags & ~PCE_REFERENCED) == PCE_UPTODATE &&
+	return (e->flags & ~(PCE_REFERENCED | PCE_MAPPED | PCE_MADE)) == PCE_UPTODATE &&
 	       __atomic_load_n(&e->page->refcount, __ATOMIC_ACQUIRE) == 1;
 }
 
@@ -372,7 +575,7 @@ static int get_uptodate(struct pagecache *pc, uint64_t index, bool fill, struct 
 		int r;
 
 		if (!e && fill)
-			e = add_locked(pc, index, PCE_UPTODATE);
+			e = add_locked(pc, index, PCE_UPTODATE | PCE_MADE);
 		if (e && (e->flags & PCE_UPTODATE)) {
 			e->flags |= PCE_REFERENCED;
 			get_page(*out = e->page);
@@ -486,6 +689,11 @@ void pagecache_mark_dirty(struct pagecache *pc, uint64_t index)
 	dirty_page(pc, index);
 }
 
+int pagecache_page_mkwrite(struct pagecache *pc, uint64_t index)
+{
+	return reserve_page(pc, index, NULL);
+}
+
 void pagecache_attr_dirty(struct pagecache *pc)
 {
 	unsigned long flags = pc_lock(pc);
@@ -508,6 +716,34 @@ static void written(struct pagecache *pc, int64_t end)
 	pagecache_attr_dirty(pc);
 }
 
+/*
+ * The up-to-date page index referenced, with its space reserved. With
+ * fill the page is made zeroed if absent; when space is short for such a
+ * page inside the file, it is read instead (its blocks may be on the
+ * disk already, and reading tells). 0, -ENOSPC, -EWAIT, -EIO, -ENOMEM.
+ */
+static int get_for_write(struct pagecache *pc, uint64_t index, bool fill, struct page **out)
+{
+	int r = get_uptodate(pc, index, fill, out);
+	bool made;
+
+	if (r)
+		return r;
+	r = reserve_page(pc, index, &made);
+	if (r != -ENOSPC || !made || (int64_t)(index << PAGE_SHIFT) >= file_size(pc))
+		goto out;
+	put_page(*out);
+	drop_clean(pc, index); /* made for the write: read it instead */
+	r = get_uptodate(pc, index, false, out);
+	if (r)
+		return r;
+	r = reserve_page(pc, index, NULL);
+out:
+	if (r)
+		put_page(*out);
+	return r;
+}
+
 /* Copies into one page of the file at pos; returns the count. */
 static ssize_t write_chunk(struct pagecache *pc, const struct iobuf *buf, size_t done, int64_t pos,
 			   size_t left)
@@ -517,14 +753,19 @@ static ssize_t write_chunk(struct pagecache *pc, const struct iobuf *buf, size_t
 	bool whole = (off == 0 && n == PAGE_SIZE) ||
 		     (int64_t)(index << PAGE_SHIFT) >= file_size(pc);
 	struct page *page;
-	int r = get_uptodate(pc, index, whole, &page);
+	int r = get_for_write(pc, index, whole, &page);
 
-	if (r)
+	if (r) {
+		if (r == -ENOSPC && whole)
+			drop_clean(pc, index);
 		return r;
+	}
 	r = iobuf_read((char *)page_address(page) + off, buf, done, n);
 	if (!r)
 		dirty_page(pc,
 			   index); /* before the reference goes: the shrinker takes no dirty page */
+	else
+		unreserve_clean(pc, index);
 	put_page(page);
 	if (r && whole)
 		drop_clean(pc,
@@ -545,12 +786,16 @@ ssize_t pagecache_write(struct pagecache *pc, const struct iobuf *buf, int64_t *
 	    writeback_sync_all() == -EWAIT)
 		return -EWAIT; /* too much unwritten: the writer waits for the flusher (throttling) */
 	len = MIN(len, (size_t)(max_size - start));
+	if (space_tight(pc, start, len) && writeback_sync_all() == -EWAIT)
+		return -EWAIT; /* near full: the count made exact before anything is copied */
 	while (done < len) {
 		r = write_chunk(pc, buf, done, start + (int64_t)done, len - done);
 		if (r <= 0)
 			break;
 		done += (size_t)r;
 	}
+	if (r == -ENOSPC && !done && writeback_sync_all() == -EWAIT)
+		return -EWAIT; /* worst cases reserved: write everything back, then try again once */
 	if (done)
 		written(pc, start + (int64_t)done);
 	*pos = start + (int64_t)done;
@@ -567,10 +812,14 @@ static void cut_locked(struct pagecache *pc, int64_t size)
 		struct pc_entry *e, *next;
 
 		list_for_each_entry_safe (e, next, &pc->buckets[i], hash) {
-			if (e->index >= keep && !(e->flags & (PCE_READING | PCE_WRITEBACK)))
+			if (e->index >= keep && !(e->flags & (PCE_READING | PCE_WRITEBACK))) {
 				remove_locked(pc, e);
-			else if (tail && e->index == keep - 1 && (e->flags & PCE_UPTODATE))
+				continue;
+			}
+			if (tail && e->index == keep - 1 && (e->flags & PCE_UPTODATE))
 				memset((char *)page_address(e->page) + tail, 0, PAGE_SIZE - tail);
+			if (e->index >= keep - (tail ? 1 : 0))
+				e->flags &= ~PCE_MAPPED; /* the cut frees its blocks (or some) */
 		}
 	}
 }
@@ -721,7 +970,8 @@ static unsigned take_run(struct pagecache *pc, const uint64_t *idx, size_t left,
 	return n;
 }
 
-static void end_run(struct pagecache *pc, uint64_t first, unsigned n, struct page **pages, int err)
+static void end_run(struct pagecache *pc, uint64_t first, unsigned n, struct page **pages, int err,
+		    int64_t size)
 {
 	unsigned long flags = pc_lock(pc);
 
@@ -730,6 +980,8 @@ static void end_run(struct pagecache *pc, uint64_t first, unsigned n, struct pag
 
 		if (e)
 			e->flags &= ~PCE_WRITEBACK;
+		if (e && pc->space)
+			settle_space_locked(pc, e, size, err);
 		put_page(pages[i]);
 		/* A page cut off while it was written (truncate skips pages in I/O) is not the file's. */
 		if (e && evictable(e) && first + i >= pages_in(file_size(pc)))
@@ -790,7 +1042,7 @@ int pagecache_writeback(struct pagecache *pc)
 		int r = n ? pc->ops->write_pages(pc, idx[i], n, pages, size) : 0;
 
 		if (n)
-			end_run(pc, idx[i], n, pages, r);
+			end_run(pc, idx[i], n, pages, r, size);
 		err = err ? err : r;
 		i += n ? n : 1;
 	}

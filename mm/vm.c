@@ -192,6 +192,16 @@ static void file_page_written(const struct vm_area *a, uintptr_t va)
 		file->iops->set_page_dirty(file, area_index(a, va));
 }
 
+/* A shared file mapping is about to write to the page at va: its space (0, -ENOSPC). */
+static int file_page_mkwrite(const struct vm_area *a, uintptr_t va)
+{
+	struct inode *file = area_file(a);
+
+	if (file && (a->flags & VM_SHARED) && file->iops->page_mkwrite)
+		return file->iops->page_mkwrite(file, area_index(a, va));
+	return 0;
+}
+
 /* Whether a page of a may be mapped writable now (a private page others share may not). */
 static bool may_write(const struct vm_area *a, struct page *p)
 {
@@ -304,6 +314,12 @@ static int fill_page(struct vm_space *vm, struct vm_area *a, uintptr_t va, pte_t
 	}
 	writable = may_write(a, p);
 	if (write && area_file(a) && (a->flags & VM_SHARED)) {
+		int err = file_page_mkwrite(a, va);
+
+		if (err) {
+			put_page(p);
+			return err;
+		}
 		file_page_written(a, va);
 		writable = true;
 	}
@@ -323,6 +339,10 @@ static int break_cow(struct vm_area *a, uintptr_t va, pte_t *e)
 	void *copy;
 
 	if (a->flags & VM_SHARED) {
+		int err = file_page_mkwrite(a, va);
+
+		if (err)
+			return err;
 		file_page_written(a, va);
 		*e |= PTE_W;
 		return 0;

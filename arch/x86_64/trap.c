@@ -313,9 +313,9 @@ static void user_exception(struct trap_frame *f, struct thread *t)
 	}
 	if (f->vector == VEC_PAGE_FAULT && !err)
 		return;
-	if (f->vector == VEC_PAGE_FAULT && (err == -ENXIO || err == -EIO)) {
-		info.signo =
-			SIGBUS; /* past the end of a mapped file, or its page could not be read */
+	if (f->vector == VEC_PAGE_FAULT && (err == -ENXIO || err == -EIO || err == -ENOSPC)) {
+		info.signo = SIGBUS; /* past the end of a mapped file, its page could not be
+					read, or it has no room on the disk */
 		info.code = BUS_ADRERR;
 	} else if (f->vector == VEC_PAGE_FAULT) {
 		info.code = err == -EACCES ? SEGV_ACCERR : SEGV_MAPERR;

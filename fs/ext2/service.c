@@ -247,25 +247,41 @@ static int bmap_all(struct ext2_fs *fs, uint64_t ino, uint64_t first, uint32_t n
 	return err;
 }
 
+/* The blocks (data and indirect) the inode gained since it counted before (512-byte units). */
+static int put_allocated(struct ext2_fs *fs, uint64_t ino, uint32_t before, struct svc_writer *w)
+{
+	const struct ext2_inode *in;
+	int err = ext2_iread(fs, ino, &in);
+
+	if (!err)
+		svc_put_u64(w, in->i_blocks > before
+				       ? (in->i_blocks - before) / (fs->block_size / 512)
+				       : 0);
+	return err;
+}
+
 static int op_bmap(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
 {
 	const struct ext2_inode *in;
 	uint64_t ino = svc_get_u64(r), first = svc_get_u64(r);
-	uint32_t count = svc_get_u32(r), alloc = svc_get_u32(r);
-	size_t room = w->cap - w->len - 4 - (alloc ? EXT2_ATTR_BYTES : 0);
+	uint32_t count = svc_get_u32(r), alloc = svc_get_u32(r), before;
+	size_t room = w->cap - w->len - 4 - (alloc ? EXT2_ATTR_BYTES + 8 : 0);
 	int err = parsed(r) ?: ext2_iread(fs, ino, &in);
 
 	if (err)
 		return err;
 	if (!S_ISREG(in->i_mode))
 		return -EINVAL;
-	if (w->cap - w->len < 4 + EXT2_ATTR_BYTES + 8)
+	if (w->cap - w->len < 4 + EXT2_ATTR_BYTES + 16)
 		return -EOVERFLOW;
 	if (count > room / 8)
 		count = (uint32_t)(room / 8);
+	before = in->i_blocks;
 	err = bmap_all(fs, ino, first, count, alloc != 0, w);
 	if (!err && alloc)
 		err = put_attr_of(fs, ino, w);
+	if (!err && alloc)
+		err = put_allocated(fs, ino, before, w);
 	return err;
 }
 
@@ -281,6 +297,7 @@ static int op_statfs(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer
 	svc_put_u64(w, st.inodes);
 	svc_put_u64(w, st.free_inodes);
 	svc_put_u32(w, st.block_size);
+	svc_put_u64(w, st.root_blocks);
 	return 0;
 }
 

@@ -191,5 +191,6 @@ int ext2_statfs(struct ext2_fs *fs, struct ext2_statfs *st)
 	st->inodes = fs->inodes_count;
 	st->free_inodes = MIN(sb->s_free_inodes_count, fs->inodes_count);
 	st->block_size = fs->block_size;
+	st->root_blocks = MIN(sb->s_r_blocks_count, st->free_blocks);
 	return 0;
 }

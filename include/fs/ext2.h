@@ -240,6 +240,7 @@ bool ext2_block_ok(const struct ext2_fs *fs, uint64_t blk);
 struct ext2_statfs {
 	uint64_t blocks, free_blocks, inodes, free_inodes;
 	uint32_t block_size;
+	uint64_t root_blocks; /* of the free blocks, those kept for root (s_r_blocks_count) */
 };
 int ext2_statfs(struct ext2_fs *fs, struct ext2_statfs *st);
 

@@ -23,7 +23,7 @@
 #include <lib/types.h>
 #include <svc/msg.h>
 
-#define EXT2_PROTO_VERSION 1
+#define EXT2_PROTO_VERSION 2 /* 2: BMAP's allocated count, STATFS's root blocks */
 #define EXT2_NAME_MAX	   255
 
 enum ext2_op {
@@ -78,10 +78,14 @@ enum ext2_op {
 	 * u64 ino, u64 first logical block, u32 count, u32 alloc ->
 	 * u32 n, then n times u64 disk block (0: a hole; never 0 with alloc).
 	 * With alloc, missing blocks are allocated (near each other) and the
-	 * attr's block count grows; the reply then ends with the attr.
+	 * attr's block count grows; the reply then ends with the attr and
+	 * u64 allocated: the blocks (data and indirect) this request took.
 	 */
 	EXT2_BMAP,
-	/* -> u64 blocks, u64 free blocks, u64 inodes, u64 free inodes, u32 block size */
+	/*
+	 * -> u64 blocks, u64 free blocks, u64 inodes, u64 free inodes, u32 block
+	 * size, u64 root blocks (of the free ones, those only root may take)
+	 */
 	EXT2_STATFS,
 	/* u64 ino -> nothing: the core let go of an inode; free it if it has no links. */
 	EXT2_EVICT,

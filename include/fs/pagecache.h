@@ -14,6 +14,13 @@
  * and unmount; a writer waits for it when dirty pages pass half of the
  * cache's budget. Past that budget (a quarter of memory) clean pages that
  * nothing maps are given back, those used since the last look last.
+ *
+ * Space (DESIGN.md section 6): a write that creates data in a page whose
+ * blocks are not known to be on the disk reserves the page's worst case
+ * (ops->page_blocks) against the file system's struct pc_space at once,
+ * so ENOSPC comes from write(2), never first from write-back. The
+ * reservation goes when the page is written back (its blocks are then
+ * allocated and counted), cut off, or forgotten with its file.
  */
 #ifndef FS_PAGECACHE_H
 #define FS_PAGECACHE_H
@@ -54,7 +61,46 @@ struct pagecache_ops {
 	 * has blocks past it): cut it there first. 0 or -errno.
 	 */
 	int (*write_inode)(struct pagecache *pc, int64_t trunc_to);
+	/*
+	 * The most disk blocks writing page index can allocate (its data
+	 * blocks and the indirect blocks that may map them). Optional: with
+	 * pc->space, required.
+	 */
+	unsigned (*page_blocks)(struct pagecache *pc, uint64_t index);
 };
+
+/*
+ * The free space of one file system as the core counts it, for the
+ * reservations of the page caches of its files. The file system sets
+ * free from its own count (pc_space_set_free) and lowers it by what it
+ * allocates for data (pc_space_allocated); frees raise it only when it is
+ * learned again, so the count errs on the low side between. Lock key:
+ * (s) lock.
+ */
+struct pc_space {
+	spinlock_t lock;
+	int64_t free;	   /* (s) free blocks on the disk, less the allocations since learned */
+	int64_t root_only; /* (s) of those, the ones only root may take (s_r_blocks_count) */
+	int64_t reserved;  /* (s) blocks reserved by pages whose blocks are not allocated yet */
+	uint64_t changes;  /* (s) counts what changed the free count other than allocations */
+	uint64_t learned;  /* (s) changes when free was last learned */
+};
+
+void pc_space_init(struct pc_space *s);
+/*
+ * The file system's free block count (and the part kept for root), asked
+ * for when changes was as pc_space_changes said: not stale, unless
+ * something changed it since.
+ */
+void pc_space_set_free(struct pc_space *s, int64_t free, int64_t root_only, uint64_t changes);
+uint64_t pc_space_changes(struct pc_space *s);
+/* The file system allocated n blocks (write-back). */
+void pc_space_allocated(struct pc_space *s, int64_t n);
+/* Something else changed the free count (a cut, a delete, a directory): learn it again. */
+void pc_space_mark_stale(struct pc_space *s);
+bool pc_space_stale(struct pc_space *s);
+/* The blocks reserved now. */
+int64_t pc_space_reserved(struct pc_space *s);
 
 struct pc_entry;
 
@@ -77,6 +123,7 @@ struct pagecache {
 	struct list_head dirty_node; /* (writeback lock) on the dirty list */
 	bool on_dirty_list;	     /* (writeback lock) */
 	struct list_head cache_node; /* (the caches lock) on the shrinker's list */
+	struct pc_space *space; /* (c) set by the file system after init; NULL: no reservations */
 };
 
 /* Sets up pc for inode; 0 or -ENOMEM. */
@@ -104,9 +151,20 @@ uint64_t pagecache_dirty_pages(void);
 int pagecache_populate(struct pagecache *pc);
 /* A shared mapping wrote to page index: it must be written back. */
 void pagecache_mark_dirty(struct pagecache *pc, uint64_t index);
+/*
+ * A shared mapping is about to write to page index (present): reserves
+ * its space unless its blocks are known to be allocated. 0 or -ENOSPC.
+ */
+int pagecache_page_mkwrite(struct pagecache *pc, uint64_t index);
 /* The inode's attributes changed in memory (a write grew it, a utime). */
 void pagecache_attr_dirty(struct pagecache *pc);
 
+/*
+ * For the file system, before pagecache_read_done: every block of page
+ * index (being read) is allocated on the disk, so writing it needs no
+ * space.
+ */
+void pagecache_set_mapped(struct pagecache *pc, uint64_t index);
 /* For the file system: the pages of a read are in (err 0) or failed. */
 void pagecache_read_done(struct pagecache *pc, uint64_t index, unsigned n, int err);
 /*

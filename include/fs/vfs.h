@@ -98,6 +98,12 @@ struct inode_ops {
 	int (*get_page)(struct inode *inode, uint64_t index, struct page **out);
 	/* A shared mapping wrote to page index (from get_page): it must be written back. */
 	void (*set_page_dirty)(struct inode *inode, uint64_t index);
+	/*
+	 * A shared mapping is about to write to page index (from get_page)
+	 * for the first time since it was clean: 0, or -ENOSPC when the data
+	 * would have no room on the disk (SIGBUS). NULL: nothing to do.
+	 */
+	int (*page_mkwrite)(struct inode *inode, uint64_t index);
 	/* Reads the whole file into memory (exec): 0, -EWAIT, -EIO. NULL: it is there. */
 	int (*populate)(struct inode *inode);
 };
@@ -388,6 +394,8 @@ int vfs_ioctl(struct file *f, unsigned cmd, uintptr_t arg);
 int vfs_poll(struct file *f, bool register_wait);
 int vfs_readdir(struct file *f, struct dir_context *ctx);
 int vfs_ftruncate(struct file *f, int64_t size);
+/* A file may grow to size under the caller's RLIMIT_FSIZE: 0, or SIGXFSZ sent and -EFBIG. */
+int vfs_fsize_check(int64_t size);
 /* fsync(2): the file's method, then the write-back errors f has not reported yet. */
 int vfs_fsync(struct file *f, bool datasync);
 /* syncfs(2): the file system's sync_fs, then its errors f has not reported yet. */

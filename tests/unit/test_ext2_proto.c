@@ -182,12 +182,26 @@ TEST(ext2_proto, requests)
 	svc_put_u64(&req.req, 0);
 	svc_put_u32(&req.req, 1000);
 	svc_put_u32(&req.req, 1);
-	CHECK_EQ(send(4 + 8 * 5 + EXT2_ATTR_BYTES, &r), 0);
+	CHECK_EQ(send(4 + 8 * 5 + EXT2_ATTR_BYTES + 8, &r), 0);
 	CHECK_EQ(svc_get_u32(&r), 5u); /* as many as fit */
 	for (int i = 0; i < 5; i++)
 		CHECK(svc_get_u64(&r) != 0);
 	CHECK_EQ(ext2_get_attr(&r, &f), 0);
 	CHECK_EQ(f.blocks, 10);
+	CHECK_EQ(svc_get_u64(&r), 5u); /* the blocks this request allocated */
+	CHECK(!r.error);
+	msg(EXT2_BMAP, FSID); /* the same blocks again: nothing new */
+	svc_put_u64(&req.req, f.ino);
+	svc_put_u64(&req.req, 0);
+	svc_put_u32(&req.req, 5);
+	svc_put_u32(&req.req, 1);
+	CHECK_EQ(send(sizeof(rbuf), &r), 0);
+	CHECK_EQ(svc_get_u32(&r), 5u);
+	for (int i = 0; i < 5; i++)
+		CHECK(svc_get_u64(&r) != 0);
+	CHECK_EQ(ext2_get_attr(&r, &f), 0);
+	CHECK_EQ(svc_get_u64(&r), 0u);
+	CHECK(!r.error);
 	msg(EXT2_SETATTR, FSID);
 	svc_put_u64(&req.req, f.ino);
 	svc_put_u32(&req.req, EXT2_ATTR_SIZE);
@@ -202,6 +216,15 @@ TEST(ext2_proto, requests)
 	msg(EXT2_STATFS, FSID);
 	CHECK_EQ(send(sizeof(rbuf), &r), 0);
 	CHECK_EQ(svc_get_u64(&r), 8192u);
+	{
+		uint64_t free = svc_get_u64(&r);
+
+		svc_get_u64(&r);
+		svc_get_u64(&r);
+		CHECK_EQ(svc_get_u32(&r), 1024u);
+		CHECK(svc_get_u64(&r) <= free); /* the blocks kept for root */
+		CHECK(!r.error);
+	}
 	msg(EXT2_UMOUNT, FSID);
 	CHECK_EQ(send(sizeof(rbuf), &r), 0);
 	msg(EXT2_STATFS, FSID);
