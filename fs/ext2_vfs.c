@@ -1102,8 +1102,8 @@ static int send_size(struct inode *inode, int64_t size, int64_t atime, int64_t m
 	do {
 		last_size = a.size;
 		last_blocks = a.blocks;
-		err = ext2v_call(setattr_req(inode, ATTR_SIZE | ATTR_ATIME | ATTR_MTIME, inode->mode,
-					     0, 0, size, atime, mtime, ctime),
+		err = ext2v_call(setattr_req(inode, ATTR_SIZE | ATTR_ATIME | ATTR_MTIME,
+					     inode->mode, 0, 0, size, atime, mtime, ctime),
 				 &done, &r);
 		if (!err && get_attr(&r, &a))
 			err = -EIO;

@@ -227,8 +227,7 @@ static int trunc_slot(struct trunc *t, uint32_t *slot, int depth, uint64_t base)
 	return 0;
 }
 
-int ext2_truncate_step(struct ext2_fs *fs, uint64_t ino, uint64_t keep, bool *done,
-		       uint64_t *low)
+int ext2_truncate_step(struct ext2_fs *fs, uint64_t ino, uint64_t keep, bool *done, uint64_t *low)
 {
 	struct trunc t = { .fs = fs, .keep = keep, .low = UINT64_MAX };
 	uint64_t p = fs->ptrs_per_block;

@@ -333,7 +333,8 @@ int ext2_rename(struct ext2_fs *fs, uint64_t odir, const char *oname, size_t ole
 }
 
 /* The size a truncate step leaves: the target once done, else where the freed blocks begin. */
-static uint64_t step_size(struct ext2_fs *fs, uint64_t old, uint64_t target, bool done, uint64_t low)
+static uint64_t step_size(struct ext2_fs *fs, uint64_t old, uint64_t target, bool done,
+			  uint64_t low)
 {
 	uint64_t at = low * fs->block_size;
 

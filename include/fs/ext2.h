@@ -305,8 +305,7 @@ int ext2_bmap(struct ext2_fs *fs, uint64_t ino, uint64_t lblk, bool alloc, uint3
  * the caller shrinks i_size to low blocks, so each step leaves a
  * consistent file. The budget is fs->step_blocks.
  */
-int ext2_truncate_step(struct ext2_fs *fs, uint64_t ino, uint64_t keep, bool *done,
-		       uint64_t *low);
+int ext2_truncate_step(struct ext2_fs *fs, uint64_t ino, uint64_t keep, bool *done, uint64_t *low);
 
 /* Directories (fs/ext2/dir.c). */
 typedef int (*ext2_dir_fn)(void *ctx, const char *name, size_t len, uint32_t ino, uint64_t next);

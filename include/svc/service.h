@@ -38,10 +38,10 @@
 /* A handler's status meaning "not done yet: svc_complete() will finish it". */
 #define SVC_ASYNC 1
 
-#define SVC_NAME_LEN	16
-#define SVC_MAX_LOCKS	8 /* locks a service may hold at once */
-#define SVC_RETRIES	1 /* a request that crashed is run this many more times */
-#define SVC_DEADLINE_MS 3000
+#define SVC_NAME_LEN	  16
+#define SVC_MAX_LOCKS	  8 /* locks a service may hold at once */
+#define SVC_RETRIES	  1 /* a request that crashed is run this many more times */
+#define SVC_DEADLINE_MS	  3000
 /*
  * A request that keeps making progress is still ended once it has run
  * this many deadlines in all: requests are bounded steps (DESIGN.md
