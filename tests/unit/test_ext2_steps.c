@@ -98,9 +98,9 @@ static uint32_t big_file(const char *name)
 	struct ext2_attr a;
 
 	CHECK_EQ(create(name, &a), 0);
-	CHECK_EQ(fill(a.ino, 0, 12 + p + 40, 1), 0);	     /* direct, single, some double */
+	CHECK_EQ(fill(a.ino, 0, 12 + p + 40, 1), 0); /* direct, single, some double */
 	CHECK_EQ(fill(a.ino, 12 + p + 3 * p, 12 + p + 3 * p + 30, 3), 0); /* further double */
-	CHECK_EQ(fill(a.ino, tind + 5, tind + 2 * p + 9, 37), 0);	     /* triple */
+	CHECK_EQ(fill(a.ino, tind + 5, tind + 2 * p + 9, 37), 0);	  /* triple */
 	return (uint32_t)a.ino;
 }
 
