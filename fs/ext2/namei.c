@@ -466,8 +466,10 @@ int ext2_evict_step(struct ext2_fs *fs, uint64_t ino, bool *more, uint32_t *next
 	if (err <= 0)
 		return err; /* freed already (a repeated request), or an error */
 	err = ext2_iread(fs, ino, &rin);
-	if (err || rin->i_links_count || !rin->i_mode)
-		return err; /* linked: nothing to free */
+	if (err || !rin->i_mode)
+		return err;
+	if (rin->i_links_count) /* linked: nothing to free (an ext3 truncate orphan leaves the chain) */
+		return ext2_orphan_del(fs, (uint32_t)ino, next);
 	err = ext2_iwrite(fs, ino, &in);
 	if (!err && ext2_has_blocks(fs, in))
 		err = ext2_truncate_step(fs, ino, 0, &done, &low);

@@ -46,42 +46,44 @@ int ext2_orphan_add(struct ext2_fs *fs, uint32_t ino)
 	return 0;
 }
 
+/* Takes ino off: whoever pointed at it (the superblock, or prev) now points at its next. */
+static int unlink_orphan(struct ext2_fs *fs, uint32_t ino, uint32_t prev, uint32_t *next)
+{
+	struct ext2_inode *in, *pin;
+	struct ext2_super *sb;
+	int err = ext2_iwrite(fs, ino, &in);
+
+	if (err)
+		return err;
+	*next = in->i_dtime;
+	in->i_dtime = 0; /* no longer a link of the chain */
+	if (!prev) {
+		err = ext2_sb_write(fs, &sb);
+		if (!err)
+			sb->s_last_orphan = *next;
+		return err;
+	}
+	err = ext2_iwrite(fs, prev, &pin);
+	if (!err)
+		pin->i_dtime = *next;
+	return err;
+}
+
 int ext2_orphan_del(struct ext2_fs *fs, uint32_t ino, uint32_t *next)
 {
 	const struct ext2_inode *rin;
-	struct ext2_inode *prev;
-	struct ext2_super *sb;
-	uint32_t cur, n, hops;
+	uint32_t cur, prev = 0, hops;
 	int err = ext2_orphan_head(fs, &cur);
 
 	*next = 0;
-	if (!err && cur == ino) {
-		err = ext2_iread(fs, ino, &rin);
-		n = err ? 0 : rin->i_dtime;
-		if (!err)
-			err = ext2_sb_write(fs, &sb);
-		if (!err)
-			sb->s_last_orphan = n;
-		*next = n;
-		return err;
-	}
 	for (hops = 0; !err && cur && hops < fs->inodes_count; hops++) {
+		if (cur == ino)
+			return unlink_orphan(fs, ino, prev, next);
 		err = ext2_iread(fs, cur, &rin);
-		if (err || rin->i_dtime != ino) {
-			n = err ? 0 : rin->i_dtime;
-			if (!err && n && !orphan_ok(fs, n))
-				err = -EUCLEAN;
-			cur = n;
-			continue;
-		}
-		err = ext2_iread(fs, ino, &rin);
-		n = err ? 0 : rin->i_dtime;
-		if (!err)
-			err = ext2_iwrite(fs, cur, &prev);
-		if (!err)
-			prev->i_dtime = n;
-		*next = n;
-		return err;
+		if (!err && rin->i_dtime && !orphan_ok(fs, rin->i_dtime))
+			err = -EUCLEAN;
+		prev = cur;
+		cur = err ? 0 : rin->i_dtime;
 	}
 	return err ? err : (cur ? -EUCLEAN : 0); /* not on the chain: nothing to do */
 }
