@@ -67,6 +67,8 @@ struct ext2v_mount {
 	spinlock_t ihash_lock;
 	struct list_head ihash[IHASH_SIZE]; /* (ihash_lock) struct ext2v_inode.hash */
 	struct list_head node;		    /* (m) */
+	int evicting;			    /* (m) chains of EXT2_EVICT steps running */
+	bool dying;			    /* (m) put_super came: EXT2_UMOUNT when evicting is 0 */
 };
 
 /* What the core keeps of an inode (inode->private). Lock key: (i) the inode's lock. */
@@ -82,6 +84,9 @@ struct ext2v_inode {
 static struct service *ext2_svc;
 static spinlock_t mounts_lock = SPINLOCK_INIT("ext2-mounts");
 static LIST_HEAD(mounts); /* (mounts_lock) */
+static int evictions;	  /* (a) EXT2_EVICT chains running, all mounts */
+static struct waitq evict_wq = { .lock = SPINLOCK_INIT("ext2-evict"),
+				 .waiters = LIST_HEAD_INIT(evict_wq.waiters) };
 
 static const struct inode_ops ext2v_dir_iops, ext2v_file_iops, ext2v_link_iops, ext2v_node_iops;
 static const struct file_ops ext2v_dir_fops, ext2v_file_fops;
@@ -297,11 +302,99 @@ static struct inode *ext2v_iget(struct ext2v_mount *m, const struct ext2_attr *a
 	return inode;
 }
 
+/*
+ * Freeing an inode on the disk takes a chain of EXT2_EVICT requests, each
+ * a bounded step (DESIGN.md section 5): the reply of one sends the next,
+ * from the service's thread, until the inode is gone. A mount that finds
+ * orphans (deletes a power cut or a failure interrupted) frees them the
+ * same way, one after the other. A chain keeps its mount: the mount's
+ * EXT2_UMOUNT waits for the last chain (put_super), and so does shutdown.
+ */
+struct evict_job {
+	struct ext2v_mount *m;
+	uint64_t ino;
+	bool orphans; /* then the next orphan on the chain, when ino is freed */
+};
+
+static void send_umount(struct ext2v_mount *m);
+static void evict_done(struct svc_request *req);
+
+static int evict_send(struct evict_job *j)
+{
+	struct svc_request *req = ext2v_req(EXT2_EVICT, j->m->fsid, 8, 16);
+
+	if (!req)
+		return -ENOMEM;
+	svc_put_u64(svc_payload(req), j->ino);
+	svc_submit(ext2_svc, req, evict_done, j);
+	svc_request_put(req); /* the queue holds it */
+	return 0;
+}
+
+/* A chain ends: the mount's EXT2_UMOUNT goes if it was waiting for it. */
+static void evict_end(struct evict_job *j)
+{
+	struct ext2v_mount *m = j->m;
+	unsigned long f = spin_lock_irqsave(&mounts_lock);
+	bool umount = --m->evicting == 0 && m->dying;
+
+	if (umount)
+		list_del(&m->node);
+	spin_unlock_irqrestore(&mounts_lock, f);
+	kfree(j);
+	__atomic_sub_fetch(&evictions, 1, __ATOMIC_ACQ_REL);
+	waitq_wake_all(&evict_wq);
+	if (umount)
+		send_umount(m);
+}
+
+static void evict_start(struct ext2v_mount *m, uint64_t ino, bool orphans)
+{
+	struct evict_job *j = kzalloc(sizeof(*j));
+	unsigned long f;
+
+	if (!j) {
+		pr_warn("ext2: no memory to free inode %lu; the next mount frees it\n",
+			(unsigned long)ino);
+		return;
+	}
+	j->m = m;
+	j->ino = ino;
+	j->orphans = orphans;
+	f = spin_lock_irqsave(&mounts_lock);
+	m->evicting++;
+	spin_unlock_irqrestore(&mounts_lock, f);
+	__atomic_add_fetch(&evictions, 1, __ATOMIC_ACQ_REL);
+	if (evict_send(j))
+		evict_end(j);
+}
+
 static void evict_done(struct svc_request *req)
 {
-	if (req->status)
-		pr_warn("ext2: freeing an unlinked inode failed (%d)\n", req->status);
-	svc_request_put(req);
+	struct evict_job *j = req->cookie;
+	int err = req->status;
+	uint32_t more = 0, next = 0;
+	struct svc_reader r;
+
+	if (!err) {
+		svc_reply_reader(req, &r);
+		more = svc_get_u32(&r);
+		next = svc_get_u32(&r);
+		if (r.error)
+			err = -EIO;
+	}
+	if (err)
+		pr_warn("ext2: freeing inode %lu failed (%d); it stays an orphan for the next "
+			"mount\n",
+			(unsigned long)j->ino, err);
+	else
+		space_changed(j->m->sb); /* the step freed blocks: the flusher counts again */
+	if (!err && !more && j->orphans && next)
+		j->ino = next;
+	else if (!err && !more)
+		err = 1; /* done */
+	if (err || evict_send(j))
+		evict_end(j);
 }
 
 /* The last reference is gone: forget the inode; an unlinked one is freed on the disk. */
@@ -315,15 +408,8 @@ static void ext2v_evict(struct inode *inode)
 	spin_unlock_irqrestore(&m->ihash_lock, f);
 	if (S_ISREG(inode->mode))
 		pagecache_destroy(&ei->pc);
-	if (inode->nlink == 0 && !(m->flags & EXT2_MOUNT_RDONLY)) {
-		struct svc_request *req = ext2v_req(EXT2_EVICT, m->fsid, 8, 16);
-
-		space_changed(inode->sb);
-		if (req) {
-			svc_put_u64(svc_payload(req), inode->ino);
-			svc_submit(ext2_svc, req, evict_done, NULL);
-		}
-	}
+	if (inode->nlink == 0 && !(m->flags & EXT2_MOUNT_RDONLY))
+		evict_start(m, inode->ino, false);
 	kfree(ei->target);
 	kfree(ei);
 }
@@ -1078,18 +1164,30 @@ static int ext2v_write_pages(struct pagecache *pc, uint64_t index, unsigned n, s
 	return err;
 }
 
-/* The flusher: the size and times the core has go to the disk. */
-/* One SETATTR of the size and times, from the flusher. */
+/*
+ * One SETATTR of the size and times, from the flusher; a cut takes one
+ * request per bounded step of the service (the reply's size is where the
+ * step got to), each of which must free something.
+ */
 static int send_size(struct inode *inode, int64_t size, int64_t atime, int64_t mtime, int64_t ctime)
 {
+	struct ext2_attr a = { .size = INT64_MAX, .blocks = INT64_MAX };
+	int64_t last_size, last_blocks;
 	struct svc_request *done;
 	struct svc_reader r;
-	int err = ext2v_call(setattr_req(inode, ATTR_SIZE | ATTR_ATIME | ATTR_MTIME, inode->mode, 0,
-					 0, size, atime, mtime, ctime),
-			     &done, &r);
+	int err;
 
-	svc_request_put(done);
-	return err;
+	do {
+		last_size = a.size;
+		last_blocks = a.blocks;
+		err = ext2v_call(setattr_req(inode, ATTR_SIZE | ATTR_ATIME | ATTR_MTIME,
+					     inode->mode, 0, 0, size, atime, mtime, ctime),
+				 &done, &r);
+		if (!err && get_attr(&r, &a))
+			err = -EIO;
+		svc_request_put(done);
+	} while (!err && a.size > size && (a.size < last_size || a.blocks < last_blocks));
+	return !err && a.size > size ? -EIO : err;
 }
 
 /* The flusher: a cut (which frees the blocks past it), then the size and times the core has. */
@@ -1222,20 +1320,32 @@ static void umount_done(struct svc_request *req)
 	kfree(m);
 }
 
-/* The tree is gone and every inode evicted: the service forgets the file system. */
-static void ext2v_put_super(struct super_block *sb)
+static void send_umount(struct ext2v_mount *m)
 {
-	struct ext2v_mount *m = EM(sb);
-	unsigned long f = spin_lock_irqsave(&mounts_lock);
-	struct svc_request *req;
+	struct svc_request *req = ext2v_req(EXT2_UMOUNT, m->fsid, 0, 16);
 
-	list_del(&m->node);
-	spin_unlock_irqrestore(&mounts_lock, f);
-	req = ext2v_req(EXT2_UMOUNT, m->fsid, 0, 16);
 	if (req)
 		svc_submit(ext2_svc, req, umount_done, m);
 	else
 		kfree(m);
+}
+
+/*
+ * The tree is gone and every inode evicted: the service forgets the file
+ * system, once the inodes being freed on the disk are (evict_end).
+ */
+static void ext2v_put_super(struct super_block *sb)
+{
+	struct ext2v_mount *m = EM(sb);
+	unsigned long f = spin_lock_irqsave(&mounts_lock);
+	bool now = m->evicting == 0;
+
+	m->dying = true;
+	if (now)
+		list_del(&m->node);
+	spin_unlock_irqrestore(&mounts_lock, f);
+	if (now)
+		send_umount(m);
 }
 
 static const struct super_ops ext2v_super_ops = {
@@ -1292,9 +1402,9 @@ static bool mounted(uint32_t fsid)
 	return found;
 }
 
-/* Asks the service to mount; fills in the block size and the root's attributes. */
+/* Asks the service to mount: the block size, the root's attributes, the first orphan. */
 static int mount_request(struct block_device *bd, uint32_t flags, uint32_t *bs,
-			 struct ext2_attr *root)
+			 struct ext2_attr *root, uint32_t *orphan)
 {
 	struct svc_request *req = ext2v_req(EXT2_MOUNT, bd->rdev, 8, REPLY_SMALL), *done;
 	struct svc_reader r;
@@ -1310,6 +1420,9 @@ static int mount_request(struct block_device *bd, uint32_t flags, uint32_t *bs,
 		*bs = svc_get_u32(&r);
 		if (get_attr(&r, root) || (*bs != 1024 && *bs != 2048 && *bs != 4096) ||
 		    !S_ISDIR(root->mode))
+			err = -EIO;
+		*orphan = svc_get_u32(&r);
+		if (r.error)
 			err = -EIO;
 	}
 	svc_request_put(done);
@@ -1379,7 +1492,7 @@ static struct ext2v_mount *mount_alloc(struct block_device *bd, uint32_t flags, 
 static int ext2v_mount(const struct fs_type *type, const char *source, unsigned long flags,
 		       const void *data, struct super_block **out)
 {
-	uint32_t mflags = (flags & MS_RDONLY) ? EXT2_MOUNT_RDONLY : 0, bs = 0;
+	uint32_t mflags = (flags & MS_RDONLY) ? EXT2_MOUNT_RDONLY : 0, bs = 0, orphan = 0;
 	struct block_device *bd;
 	struct ext2v_counts counts;
 	struct ext2_attr root;
@@ -1395,7 +1508,7 @@ static int ext2v_mount(const struct fs_type *type, const char *source, unsigned 
 	if (!err && bd->read_only)
 		mflags |= EXT2_MOUNT_RDONLY;
 	if (!err)
-		err = mount_request(bd, mflags, &bs, &root);
+		err = mount_request(bd, mflags, &bs, &root, &orphan);
 	if (!err)
 		err = get_counts(bd->rdev,
 				 &counts); /* before anything allocates: a run again repeats it */
@@ -1424,6 +1537,8 @@ static int ext2v_mount(const struct fs_type *type, const char *source, unsigned 
 	f = spin_lock_irqsave(&mounts_lock);
 	list_add_tail(&m->node, &mounts);
 	spin_unlock_irqrestore(&mounts_lock, f);
+	if (orphan && !(mflags & EXT2_MOUNT_RDONLY))
+		evict_start(m, orphan, true); /* deletes a power cut or a failure left */
 	*out = sb;
 	return 0;
 }
@@ -1524,7 +1639,11 @@ void ext2_init(void)
 void ext2_shutdown(void)
 {
 	struct ext2v_mount *list[EXT2_MAX_MOUNTS];
-	int n = mounts_now(list);
+	int n;
+
+	/* Inodes being freed: every step is bounded, so the chains end. */
+	waitq_wait_until(&evict_wq, __atomic_load_n(&evictions, __ATOMIC_ACQUIRE) == 0);
+	n = mounts_now(list);
 
 	for (int i = 0; i < n; i++) {
 		struct svc_request *req = ext2v_req(EXT2_UMOUNT, list[i]->fsid, 0, 16), *done;

@@ -252,3 +252,20 @@ int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, bool dir)
 	bit_flip(map, bit);
 	return count_inodes(fs, g, 1, dir);
 }
+
+int ext2_inode_in_use(struct ext2_fs *fs, uint32_t ino)
+{
+	const struct ext2_group_desc *gd;
+	const uint8_t *map;
+	uint32_t g, bit;
+	int err;
+
+	if (ino < 1 || ino > fs->inodes_count)
+		return -EUCLEAN;
+	g = (ino - 1) / fs->inodes_per_group;
+	bit = (ino - 1) % fs->inodes_per_group;
+	err = ext2_gd_read(fs, g, &gd);
+	if (!err)
+		err = ext2_bread(fs, gd->bg_inode_bitmap, (const void **)&map);
+	return err ? err : bit_test(map, bit);
+}

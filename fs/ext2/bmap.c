@@ -2,8 +2,10 @@
  * ext2 block maps (include/fs/ext2.h): a file's logical blocks reach its
  * disk blocks through i_block: 12 direct pointers, then a single, a double
  * and a triple indirect block. ext2_bmap finds (and with alloc, allocates)
- * one block; ext2_truncate_blocks frees the data and indirect blocks past
- * a size. Called by the ext2 service for EXT2_BMAP, by directories
+ * one block; ext2_truncate_step frees the data and indirect blocks past
+ * a size, from the end, at most fs->step_blocks of them per call (a
+ * request's work stays bounded whatever the file's size: docs/ext2.md).
+ * Called by the ext2 service for EXT2_BMAP, by directories
  * (fs/ext2/dir.c) and by setattr and evict (fs/ext2/namei.c).
  *
  * Each pointer read from an indirect block is checked against the file
@@ -152,59 +154,102 @@ static int free_one(struct ext2_fs *fs, struct ext2_inode *in, uint32_t blk)
 }
 
 /*
- * Frees what indirect block blk (depth 1: it points at data) maps from
- * its logical block from on; the caller frees blk itself when from is 0.
+ * A truncate step (ext2_truncate_step): it walks the tree from the last
+ * pointer down, so that what it has freed when the budget runs out is
+ * everything from some logical block (low) to the end.
  */
-static int trunc_tree(struct ext2_fs *fs, struct ext2_inode *in, uint32_t blk, int depth,
-		      uint64_t from)
+struct trunc {
+	struct ext2_fs *fs;
+	struct ext2_inode *in;
+	uint64_t keep; /* logical blocks kept */
+	int budget;    /* blocks still to free or read in this step */
+	uint64_t low;  /* everything from this logical block on is freed */
+	bool stopped;  /* the budget ran out */
+};
+
+/* Spends one unit of the budget; false (and stopped) when there is none left. */
+static bool spend(struct trunc *t)
 {
-	uint64_t span = 1;
-	uint32_t *map, i, child;
+	if (t->budget <= 0) {
+		t->stopped = true;
+		return false;
+	}
+	t->budget--;
+	return true;
+}
+
+/* The subtree at *slot (depth 0: a data block) maps logical blocks from base on. */
+static int trunc_slot(struct trunc *t, uint32_t *slot, int depth, uint64_t base);
+
+/* Indirect block blk (depth >= 1) maps logical blocks from base on, span each pointer. */
+static int trunc_node(struct trunc *t, uint32_t blk, int depth, uint64_t base)
+{
+	uint64_t span = 1, first;
+	uint32_t *map;
+	int64_t i;
 	int d, err;
 
 	for (d = 1; d < depth; d++)
-		span *= fs->ptrs_per_block;
-	if (!ext2_block_ok(fs, blk))
+		span *= t->fs->ptrs_per_block;
+	first = t->keep > base ? (t->keep - base) / span : 0;
+	if (first >= t->fs->ptrs_per_block)
+		return 0; /* all of it is kept */
+	if (!ext2_block_ok(t->fs, blk))
 		return -EUCLEAN;
-	err = ext2_bwrite(fs, blk, (void **)&map);
-	for (i = (uint32_t)(from / span); !err && i < fs->ptrs_per_block; i++) {
-		child = map[i];
-		if (!child)
-			continue;
-		if (depth > 1)
-			err = trunc_tree(fs, in, child, depth - 1,
-					 i == from / span ? from % span : 0);
-		if (!err && (depth == 1 || i != from / span || from % span == 0)) {
-			err = free_one(fs, in, child);
-			map[i] = 0;
-		}
+	if (!spend(t))
+		return 0;
+	err = ext2_bwrite(t->fs, blk, (void **)&map);
+	for (i = (int64_t)t->fs->ptrs_per_block - 1; !err && i >= (int64_t)first; i--) {
+		err = trunc_slot(t, &map[i], depth - 1, base + (uint64_t)i * span);
+		if (err || t->stopped)
+			break;
 	}
 	return err;
 }
 
-int ext2_truncate_blocks(struct ext2_fs *fs, uint64_t ino, uint64_t keep)
+static int trunc_slot(struct trunc *t, uint32_t *slot, int depth, uint64_t base)
 {
-	struct ext2_inode *in;
-	uint64_t base = EXT2_NDIR_BLOCKS, span = 1, from;
-	uint32_t i;
-	int d, err = ext2_iwrite(fs, ino, &in);
+	int err = 0;
 
-	for (i = (uint32_t)keep; !err && i < EXT2_NDIR_BLOCKS; i++) {
-		if (in->i_block[i])
-			err = free_one(fs, in, in->i_block[i]);
-		in->i_block[i] = 0;
+	if (*slot && depth > 0)
+		err = trunc_node(t, *slot, depth, base);
+	if (err || t->stopped)
+		return err;
+	if (*slot && base >= t->keep) {
+		if (depth == 0 && !spend(t))
+			return 0;
+		err = free_one(t->fs, t->in, *slot);
+		if (err)
+			return err;
+		*slot = 0;
 	}
-	for (d = 1; !err && d <= 3; d++) {
-		span *= fs->ptrs_per_block;
-		i = EXT2_NDIR_BLOCKS + d - 1;
-		from = keep > base ? keep - base : 0;
-		if (in->i_block[i] && from < span)
-			err = trunc_tree(fs, in, in->i_block[i], d, from);
-		if (!err && in->i_block[i] && from == 0) {
-			err = free_one(fs, in, in->i_block[i]);
-			in->i_block[i] = 0;
-		}
-		base += span;
+	t->low = base > t->keep ? base : t->keep; /* from base on, nothing is left */
+	return 0;
+}
+
+int ext2_truncate_step(struct ext2_fs *fs, uint64_t ino, uint64_t keep, bool *done, uint64_t *low)
+{
+	struct trunc t = { .fs = fs, .keep = keep, .low = UINT64_MAX };
+	uint64_t p = fs->ptrs_per_block;
+	uint64_t base[EXT2_N_BLOCKS];
+	int i, err = ext2_iwrite(fs, ino, &t.in);
+
+	t.budget = fs->step_blocks > 0 ? fs->step_blocks : EXT2_STEP_BLOCKS;
+	for (i = 0; i < EXT2_NDIR_BLOCKS; i++)
+		base[i] = (uint64_t)i;
+	base[EXT2_IND_BLOCK] = EXT2_NDIR_BLOCKS;
+	base[EXT2_DIND_BLOCK] = EXT2_NDIR_BLOCKS + p;
+	base[EXT2_TIND_BLOCK] = EXT2_NDIR_BLOCKS + p + p * p;
+	for (i = EXT2_N_BLOCKS - 1; !err && !t.stopped && i >= 0; i--) {
+		int depth = i >= EXT2_IND_BLOCK ? i - EXT2_IND_BLOCK + 1 : 0;
+
+		if (depth == 0 && base[i] < keep)
+			break;
+		err = trunc_slot(&t, &t.in->i_block[i], depth, base[i]);
 	}
-	return err;
+	if (err)
+		return err;
+	*done = !t.stopped;
+	*low = t.low;
+	return 0;
 }

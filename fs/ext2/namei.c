@@ -4,6 +4,9 @@
  * symlink, link, unlink/rmdir, rename, setattr, readlink and evict. Each
  * works in the request's shadow blocks (fs/ext2/txn.c), so one that
  * fails halfway changes nothing: the service aborts the transaction.
+ * Freeing blocks (a smaller size, evict) is done in bounded steps, one
+ * per request; an inode that lost its last name waits on the orphan
+ * chain (fs/ext2/orphan.c) until its last step.
  *
  * The core checks permissions and that a directory is not moved below
  * itself; this file keeps the on-disk structure consistent: link counts
@@ -177,17 +180,28 @@ int ext2_link(struct ext2_fs *fs, uint64_t dir, const char *name, size_t len, ui
 	return err;
 }
 
-/* ino loses the name that dir had for it; a directory loses its ".." link to dir. */
+/*
+ * ino loses the name that dir had for it; a directory loses its ".." link
+ * to dir. An inode left with no links goes on the orphan chain: its
+ * blocks are freed later (EXT2_EVICT), in steps, or by the next mount.
+ */
 static int drop_name(struct ext2_fs *fs, uint64_t dir, uint32_t ino, int64_t time)
 {
 	struct ext2_inode *in;
 	int err = ext2_iwrite(fs, ino, &in);
 
-	if (err || !S_ISDIR(in->i_mode))
-		return err ? err : link_add(fs, ino, -1, time);
-	in->i_links_count = 0;
-	in->i_ctime = ext2_time_put(time);
-	return link_add(fs, dir, -1, time);
+	if (err)
+		return err;
+	if (S_ISDIR(in->i_mode)) {
+		in->i_links_count = 0;
+		in->i_ctime = ext2_time_put(time);
+		err = link_add(fs, dir, -1, time);
+	} else {
+		err = link_add(fs, ino, -1, time);
+	}
+	if (!err && in->i_links_count == 0)
+		err = ext2_orphan_add(fs, ino);
+	return err;
 }
 
 /* Whether the entry for ino may go (or be replaced by a want_dir-or-not). */
@@ -318,18 +332,32 @@ int ext2_rename(struct ext2_fs *fs, uint64_t odir, const char *oname, size_t ole
 	return err;
 }
 
+/* The size a truncate step leaves: the target once done, else where the freed blocks begin. */
+static uint64_t step_size(struct ext2_fs *fs, uint64_t old, uint64_t target, bool done,
+			  uint64_t low)
+{
+	uint64_t at = low * fs->block_size;
+
+	if (done || at <= target)
+		return target;
+	return at < old ? at : old;
+}
+
+/* A smaller size frees blocks from the end, one bounded step per request. */
 static int set_size(struct ext2_fs *fs, uint64_t ino, struct ext2_inode *in, int64_t size)
 {
-	uint64_t keep = ((uint64_t)size + fs->block_size - 1) / fs->block_size;
+	uint64_t keep = ((uint64_t)size + fs->block_size - 1) / fs->block_size, low = 0;
+	uint64_t old = ext2_isize(in);
+	bool done = true;
 	int err = 0;
 
 	if (S_ISDIR(in->i_mode))
 		return -EISDIR;
 	if (!S_ISREG(in->i_mode) || size < 0)
 		return -EINVAL;
-	if ((uint64_t)size < ext2_isize(in))
-		err = ext2_truncate_blocks(fs, ino, keep);
-	return err ? err : ext2_iset_size(fs, in, (uint64_t)size);
+	if ((uint64_t)size < old)
+		err = ext2_truncate_step(fs, ino, keep, &done, &low);
+	return err ? err : ext2_iset_size(fs, in, step_size(fs, old, (uint64_t)size, done, low));
 }
 
 int ext2_setattr(struct ext2_fs *fs, uint64_t ino, const struct ext2_setattr *sa,
@@ -408,27 +436,48 @@ static int free_ea(struct ext2_fs *fs, struct ext2_inode *in)
 	return err;
 }
 
-int ext2_evict(struct ext2_fs *fs, uint64_t ino)
+/* The last step: the inode leaves the orphan chain and its bitmap. */
+static int evict_last(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint32_t *next)
 {
-	const struct ext2_inode *rin;
-	struct ext2_inode *in;
-	int err = ext2_iread(fs, ino, &rin);
+	int err = in->i_file_acl ? free_ea(fs, in) : 0;
 
-	if (err || rin->i_links_count || rin->i_dtime || !rin->i_mode)
-		return err; /* linked, or freed already */
-	if (ino < fs->first_ino)
-		return -EUCLEAN;
-	err = ext2_iwrite(fs, ino, &in);
-	if (err)
-		return err;
-	if (ext2_has_blocks(fs, in))
-		err = ext2_truncate_blocks(fs, ino, 0);
-	if (!err && in->i_file_acl)
-		err = free_ea(fs, in);
+	if (!err)
+		err = ext2_orphan_del(fs, ino, next);
 	if (err)
 		return err;
 	in->i_size = 0;
 	in->i_size_high = 0;
 	in->i_dtime = in->i_ctime ? in->i_ctime : 1;
-	return ext2_inode_free(fs, (uint32_t)ino, S_ISDIR(in->i_mode));
+	return ext2_inode_free(fs, ino, S_ISDIR(in->i_mode));
+}
+
+int ext2_evict_step(struct ext2_fs *fs, uint64_t ino, bool *more, uint32_t *next)
+{
+	const struct ext2_inode *rin;
+	struct ext2_inode *in;
+	uint64_t low = 0;
+	bool done = true;
+	int err = ino < fs->first_ino || ino > fs->inodes_count ? -EUCLEAN : 0;
+
+	*more = false;
+	*next = 0;
+	if (!err)
+		err = ext2_inode_in_use(fs, (uint32_t)ino);
+	if (err <= 0)
+		return err; /* freed already (a repeated request), or an error */
+	err = ext2_iread(fs, ino, &rin);
+	if (err || !rin->i_mode)
+		return err;
+	if (rin->i_links_count) /* linked: nothing to free (an ext3 truncate orphan leaves the chain) */
+		return ext2_orphan_del(fs, (uint32_t)ino, next);
+	err = ext2_iwrite(fs, ino, &in);
+	if (!err && ext2_has_blocks(fs, in))
+		err = ext2_truncate_step(fs, ino, 0, &done, &low);
+	if (err)
+		return err;
+	if (!done) {
+		*more = true;
+		return ext2_iset_size(fs, in, step_size(fs, ext2_isize(in), 0, false, low));
+	}
+	return evict_last(fs, (uint32_t)ino, in, next);
 }

@@ -304,12 +304,17 @@ static int op_statfs(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer
 static int op_evict(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w)
 {
 	uint64_t ino = svc_get_u64(r);
+	uint32_t next = 0;
+	bool more = false;
 	int err = parsed(r);
 
-	(void)w;
 	if (!err)
-		err = ext2_evict(fs, ino);
-	return fs->rdonly && err == -EROFS ? 0 : err;
+		err = ext2_evict_step(fs, ino, &more, &next);
+	if (fs->rdonly && err == -EROFS)
+		err = 0, more = false;
+	svc_put_u32(w, more);
+	svc_put_u32(w, next);
+	return err;
 }
 
 typedef int (*op_fn)(struct ext2_fs *fs, struct svc_reader *r, struct svc_writer *w);
@@ -361,8 +366,10 @@ static int root_check(struct ext2_fs *fs)
 
 /*
  * The superblock's state: not clean while mounted read-write (a power cut
- * then shows in e2fsck and dumpe2fs), clean again at unmount; a mount
- * counts in s_mnt_count. In the request's transaction; caller commits.
+ * then shows in e2fsck and dumpe2fs), clean again at unmount unless
+ * orphans wait on the chain (a delete that failed or was cut short: the
+ * next mount finishes it); a mount counts in s_mnt_count. In the
+ * request's transaction; caller commits.
  */
 static int mark_state(struct ext2_fs *fs, bool mounting)
 {
@@ -374,10 +381,26 @@ static int mark_state(struct ext2_fs *fs, bool mounting)
 	if (mounting) {
 		sb->s_state &= (uint16_t)~EXT2_VALID_FS;
 		sb->s_mnt_count++;
-	} else {
+	} else if (!sb->s_last_orphan) {
 		sb->s_state |= EXT2_VALID_FS;
 	}
 	return 0;
+}
+
+/* The head of the orphan chain, for the core to free (0 on a read-only mount). */
+static int put_orphans(struct ext2_fs *fs, struct svc_writer *w)
+{
+	uint32_t head = 0;
+	int err = fs->rdonly ? 0 : ext2_orphan_head(fs, &head);
+
+	if (err == -EUCLEAN) {
+		pr_err("ext2: fs %u: the orphan chain's head is not an inode; left alone\n",
+		       fs->fsid);
+		err = 0;
+		head = 0;
+	}
+	svc_put_u32(w, head);
+	return err;
 }
 
 static int op_umount(struct ext2_fs *fs, struct svc_reader *r)
@@ -420,6 +443,8 @@ static int op_mount(struct ext2_state *st, uint32_t fsid, struct svc_reader *r,
 		svc_put_u32(w, fs->block_size);
 		err = put_attr_of(fs, EXT2_ROOT_INO, w);
 	}
+	if (!err)
+		err = put_orphans(fs, w);
 	if (!err && !again)
 		err = mark_state(fs, true);
 	if (err) {

@@ -98,7 +98,20 @@ struct ext2_super {
 	char s_volume_name[16];
 	char s_last_mounted[64];
 	uint32_t s_algo_bitmap;
-	uint8_t s_rest[1024 - 204];
+	uint8_t s_prealloc_blocks;
+	uint8_t s_prealloc_dir_blocks;
+	uint16_t s_reserved_gdt_blocks;
+	uint8_t s_journal_uuid[16];
+	uint32_t s_journal_inum;
+	uint32_t s_journal_dev;
+	/*
+	 * The first inode of the orphan chain (0: none): inodes with no name
+	 * left whose blocks are not all freed yet, each pointing at the next
+	 * through its i_dtime, as ext3/ext4 without a journal (e2fsck -p/-y
+	 * frees them; -n reports them). docs/ext2.md, "Deleting in steps".
+	 */
+	uint32_t s_last_orphan;
+	uint8_t s_rest[1024 - 236];
 };
 
 /* A block group descriptor (32 bytes); the table starts in the block after the superblock. */
@@ -181,6 +194,7 @@ struct ext2_fs {
 	uint32_t ptrs_per_block;
 	uint32_t incompat;
 	uint32_t ro_compat;
+	int step_blocks;      /* a truncate step's budget: EXT2_STEP_BLOCKS (tests set less) */
 	struct ext2_txn *txn; /* (s) the request in flight's shadows */
 };
 
@@ -249,6 +263,16 @@ int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *blk);
 int ext2_block_free(struct ext2_fs *fs, uint32_t blk);
 int ext2_inode_alloc(struct ext2_fs *fs, uint32_t parent, bool dir, uint32_t *ino);
 int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, bool dir);
+/* Whether inode ino's bit is set in its group's inode bitmap (0/1), or -errno. */
+int ext2_inode_in_use(struct ext2_fs *fs, uint32_t ino);
+
+/* The orphan chain (fs/ext2/orphan.c, s_last_orphan above). */
+/* Puts ino (no links left) at the head of the chain. */
+int ext2_orphan_add(struct ext2_fs *fs, uint32_t ino);
+/* Takes ino off the chain if it is on it; *next: what followed it (0: none, or not found). */
+int ext2_orphan_del(struct ext2_fs *fs, uint32_t ino, uint32_t *next);
+/* The head of the chain (0: empty). */
+int ext2_orphan_head(struct ext2_fs *fs, uint32_t *ino);
 
 /* Inodes (fs/ext2/inode.c). */
 int ext2_iread(struct ext2_fs *fs, uint64_t ino, const struct ext2_inode **in);
@@ -269,8 +293,20 @@ bool ext2_has_blocks(struct ext2_fs *fs, const struct ext2_inode *in);
 /* Block maps (fs/ext2/bmap.c). */
 /* The disk block of logical block lblk (0: a hole); with alloc, allocates it. */
 int ext2_bmap(struct ext2_fs *fs, uint64_t ino, uint64_t lblk, bool alloc, uint32_t *blk);
-/* Frees every block past the first keep logical blocks. */
-int ext2_truncate_blocks(struct ext2_fs *fs, uint64_t ino, uint64_t keep);
+/*
+ * The most a truncate step frees or reads: data blocks freed plus
+ * indirect blocks visited. A request never does more than one step, so
+ * its running time and its shadow blocks stay bounded whatever the file.
+ */
+#define EXT2_STEP_BLOCKS 512
+/*
+ * One bounded step of freeing the blocks past the first keep logical
+ * blocks, from the end. *done: nothing is left past keep. Otherwise the
+ * blocks from *low on are gone (low >= keep) and those below are not:
+ * the caller shrinks i_size to low blocks, so each step leaves a
+ * consistent file. The budget is fs->step_blocks.
+ */
+int ext2_truncate_step(struct ext2_fs *fs, uint64_t ino, uint64_t keep, bool *done, uint64_t *low);
 
 /* Directories (fs/ext2/dir.c). */
 typedef int (*ext2_dir_fn)(void *ctx, const char *name, size_t len, uint32_t ino, uint64_t next);
@@ -308,7 +344,13 @@ int ext2_unlink(struct ext2_fs *fs, uint64_t dir, const char *name, size_t len, 
 int ext2_rename(struct ext2_fs *fs, uint64_t odir, const char *oname, size_t olen, uint64_t ndir,
 		const char *nname, size_t nlen, uint32_t flags, int64_t time);
 int ext2_readlink(struct ext2_fs *fs, uint64_t ino, char *buf, size_t size);
-int ext2_evict(struct ext2_fs *fs, uint64_t ino);
+/*
+ * One bounded step of freeing inode ino if it has no links (the core let
+ * go of it, or it is an orphan found at mount): blocks from the end, then
+ * the inode itself. *more: call again; when it is done, *next is the
+ * orphan that followed ino on the chain (0: none).
+ */
+int ext2_evict_step(struct ext2_fs *fs, uint64_t ino, bool *more, uint32_t *next);
 
 /* ext2_setattr's valid bits: the same as ATTR_* of fs/vfs.h. */
 #define EXT2_ATTR_MODE	(1u << 0)
@@ -322,6 +364,10 @@ struct ext2_setattr {
 	uint32_t valid, mode, uid, gid;
 	int64_t size, atime, mtime, ctime;
 };
+/*
+ * A smaller size frees blocks in one bounded step (ext2_truncate_step):
+ * out->size is then larger than asked until the last step; call again.
+ */
 int ext2_setattr(struct ext2_fs *fs, uint64_t ino, const struct ext2_setattr *sa,
 		 struct ext2_attr *out);
 

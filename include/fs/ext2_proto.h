@@ -29,8 +29,9 @@
 enum ext2_op {
 	/*
 	 * u32 rdev, u32 flags (EXT2_MOUNT_RDONLY) -> u64 root ino, u32 block
-	 * size, attr of the root directory. Mounting a mounted fsid again
-	 * answers the same (a caller may repeat a request).
+	 * size, attr of the root directory, u32 first orphan (0: none; the
+	 * core frees the chain with EXT2_EVICT). Mounting a mounted fsid
+	 * again answers the same (a caller may repeat a request).
 	 */
 	EXT2_MOUNT = 1,
 	/* (nothing) -> nothing: forget the file system (the core syncs the cache) */
@@ -69,7 +70,8 @@ enum ext2_op {
 	/*
 	 * u64 ino, u32 valid (ATTR_* of fs/vfs.h), u32 mode, u32 uid, u32 gid,
 	 * i64 size, i64 atime, i64 mtime, i64 ctime -> attr. A smaller size
-	 * frees the blocks past it.
+	 * frees the blocks past it, at most EXT2_STEP_BLOCKS per request from
+	 * the end: while the attr's size is larger than asked, send it again.
 	 */
 	EXT2_SETATTR,
 	/* u64 ino -> bytes target */
@@ -87,7 +89,12 @@ enum ext2_op {
 	 * size, u64 root blocks (of the free ones, those only root may take)
 	 */
 	EXT2_STATFS,
-	/* u64 ino -> nothing: the core let go of an inode; free it if it has no links. */
+	/*
+	 * u64 ino -> u32 more, u32 next orphan: the core let go of an inode
+	 * (or the mount named it as an orphan); free it if it has no links,
+	 * one bounded step per request. more: send it again. Once freed,
+	 * next is the orphan that followed it on the chain (0: none).
+	 */
 	EXT2_EVICT,
 	EXT2_NR_OPS,
 };

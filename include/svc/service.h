@@ -11,7 +11,9 @@
  * and a new thread runs the service's init, then goes on with the queue.
  * The request that was running is retried once; if it crashes again it
  * fails with -EIO. A watchdog does the same to a request that runs past
- * its deadline (a hang). Faults can be injected on purpose
+ * its deadline without progress (a hang): the deadline counts only the
+ * time the service's thread ran on a CPU, and restarts at each
+ * svc_progress(). Faults can be injected on purpose
  * (svc/fault_inject.c, /proc/fault_inject).
  *
  * Callers: svc_call sends a request and returns its reply. From a system
@@ -36,10 +38,16 @@
 /* A handler's status meaning "not done yet: svc_complete() will finish it". */
 #define SVC_ASYNC 1
 
-#define SVC_NAME_LEN	16
-#define SVC_MAX_LOCKS	8 /* locks a service may hold at once */
-#define SVC_RETRIES	1 /* a request that crashed is run this many more times */
-#define SVC_DEADLINE_MS 3000
+#define SVC_NAME_LEN	  16
+#define SVC_MAX_LOCKS	  8 /* locks a service may hold at once */
+#define SVC_RETRIES	  1 /* a request that crashed is run this many more times */
+#define SVC_DEADLINE_MS	  3000
+/*
+ * A request that keeps making progress is still ended once it has run
+ * this many deadlines in all: requests are bounded steps (DESIGN.md
+ * section 5), so only a livelock comes near it.
+ */
+#define SVC_DEADLINE_HARD 20
 
 struct service;
 struct svc_request;
@@ -142,8 +150,9 @@ struct service {
 	bool kicked;			 /* (q) poll() wanted */
 	bool broken;			 /* (q) init failed */
 	bool restarting;		 /* (q) the next thread follows a crash */
-	uint64_t deadline_ns;		 /* (c) a request's time limit (running time) */
-	uint64_t current_run_ns;	 /* (q) running time of the request in flight */
+	uint64_t deadline_ns;		 /* (c) running time allowed without progress */
+	uint64_t current_run_ns;	 /* (q) running time since the request's last progress */
+	uint64_t current_total_ns;	 /* (q) running time of the request in flight */
 	bool overdue;			 /* (a) it ran past deadline_ns: the watchdog ends it */
 	spinlock_t *held[SVC_MAX_LOCKS]; /* (s) locks taken with svc_lock */
 	unsigned long held_flags[SVC_MAX_LOCKS];
@@ -190,6 +199,12 @@ static inline struct svc_writer *svc_reply(struct svc_request *req)
 void svc_complete(struct svc_request *req, int status);
 /* From an interrupt handler: run the service's poll() soon. */
 void svc_kick(struct service *s);
+/*
+ * The request in flight moved on (the ext2 service: a block it had not
+ * touched yet): the watchdog's deadline starts again. Any context of the
+ * service's thread; nothing when called from elsewhere.
+ */
+void svc_progress(void);
 /* Memory freed when the request in flight ends or crashes. NULL when out of memory. */
 void *svc_alloc(size_t n);
 /* A lock the service owns: released for it if it crashes while holding it. */
@@ -203,7 +218,10 @@ struct service *svc_current(void);
 bool svc_can_recover(void);
 /* Ends the current service thread after a crash and starts its successor. */
 __attribute__((noreturn)) void svc_crash(const char *why);
-/* The timer tick, while a service thread runs (kernel/sched.c): counts its running time. */
+/*
+ * The timer tick, on the CPU a service thread is running on (kernel/sched.c,
+ * never while it waits or another thread has the CPU): counts its running time.
+ */
 void svc_tick(struct service *s, uint64_t tick_ns);
 /* At a preemption point with interrupts on: ends a service thread that ran past its deadline. */
 void svc_watchdog_check(void);

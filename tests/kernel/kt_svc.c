@@ -4,12 +4,15 @@
  * kind are injected into it, and the tests check that the request is
  * retried once, fails with -EIO when it crashes twice, that the next one
  * succeeds, that a hang is ended by the watchdog, that a lock the service
- * held is released and that the counters say so.
+ * held is released and that the counters say so. The watchdog judges by
+ * progress: a request that calls svc_progress() runs past its deadline,
+ * up to the hard limit of SVC_DEADLINE_HARD deadlines.
  */
 #include <kernel/ktest.h>
 #include <kernel/thread.h>
 #include <kernel/time.h>
 #include <svc/service.h>
+#include <arch/x86_64/cpu.h>
 #include <svc/fault_inject.h>
 #include <lib/string.h>
 #include <uapi/errno.h>
@@ -18,6 +21,7 @@ enum {
 	ECHO_OP = 1,
 	LOCK_AND_FAULT_OP,
 	ALLOC_OP,
+	PROGRESS_OP, /* runs v deadlines of running time (0: forever), making progress */
 	VERSION = 7
 };
 
@@ -30,6 +34,15 @@ static int echo_init(struct service *s)
 	(void)s;
 	echo_inits++;
 	return 0;
+}
+
+/* Spins for n deadlines of the request's running time (0: for ever), making progress. */
+static void run_with_progress(struct service *s, uint64_t n)
+{
+	while (!n || READ_ONCE(s->current_total_ns) < n * s->deadline_ns) {
+		svc_progress();
+		cpu_relax();
+	}
 }
 
 /* Echoes the u64 it gets plus one; LOCK_AND_FAULT_OP faults holding echo_lock. */
@@ -51,6 +64,8 @@ static int echo_handle(struct service *s, struct svc_request *req)
 	}
 	if (req->hdr.opcode == ALLOC_OP && !svc_alloc(4096))
 		return -ENOMEM;
+	if (req->hdr.opcode == PROGRESS_OP)
+		run_with_progress(s, v);
 	svc_put_u64(svc_reply(req), v + 1);
 	return 0;
 }
@@ -158,6 +173,25 @@ KTEST(svc_pagefault_is_retried)
 KTEST(svc_hang_is_ended_by_watchdog)
 {
 	KT_ASSERT(crash_once_then_answer("kt_echo hang next") == 0);
+}
+
+KTEST(svc_progress_keeps_a_long_request)
+{
+	struct svc_stats before = echo_stats();
+	uint64_t out = 0;
+
+	KT_ASSERT(echo_call(PROGRESS_OP, 3, &out) == 0 && out == 4);
+	KT_ASSERT(echo_stats().crashes == before.crashes);
+}
+
+KTEST(svc_progress_forever_meets_the_hard_limit)
+{
+	struct svc_stats before = echo_stats();
+	uint64_t out = 0;
+
+	KT_ASSERT(echo_call(PROGRESS_OP, 0, &out) == -EIO); /* ended twice */
+	KT_ASSERT(echo_stats().crashes == before.crashes + 2);
+	KT_ASSERT(echo_call(ECHO_OP, 5, &out) == 0 && out == 6);
 }
 
 KTEST(svc_twice_crashed_request_fails_eio)

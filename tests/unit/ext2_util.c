@@ -60,7 +60,7 @@ void hfs_free(struct host_fs *hf)
 	sh("rm -rf %s %s*", hf->dir, hf->path);
 }
 
-int hfs_fsck(struct host_fs *hf)
+static int fsck(struct host_fs *hf, bool report)
 {
 	char cmd[512];
 	int st;
@@ -69,12 +69,22 @@ int hfs_fsck(struct host_fs *hf)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s > %s.fsck 2>&1", hf->path, hf->path);
 	st = system(cmd);
-	if (st) {
+	if (st && report) {
 		snprintf(cmd, sizeof(cmd), "cat %s.fsck", hf->path);
 		if (system(cmd))
 			return -1;
 	}
 	return st;
+}
+
+int hfs_fsck(struct host_fs *hf)
+{
+	return fsck(hf, true);
+}
+
+int hfs_fsck_quiet(struct host_fs *hf)
+{
+	return fsck(hf, false);
 }
 
 int hfs_remount(struct host_fs *hf)

@@ -26,6 +26,8 @@ int hfs_make(struct host_fs *hf, const char *tag, unsigned block_size, const cha
 void hfs_free(struct host_fs *hf);
 /* Writes the image back and runs e2fsck -fn on it: its exit status (0: clean). */
 int hfs_fsck(struct host_fs *hf);
+/* The same without printing e2fsck's report (for a test that expects one). */
+int hfs_fsck_quiet(struct host_fs *hf);
 /* Mounts the in-memory image again (as a restarted service would). */
 int hfs_remount(struct host_fs *hf);
 
