@@ -118,7 +118,7 @@ debroot: $(USER_BINS)
 
 # Long runs, not in make test: a million trinity calls.
 soak: $(KERNEL) $(USER_BINS) debroot
-	$(Q)./axl fuzz --no-build --calls 1000000 --seed 1
+	$(Q)./axl fuzz --no-build --calls 1000000 --seed 1 --log $(BUILD)/debian/soak.log
 
 format:
 	$(Q)clang-format -i $(FORMAT_FILES)

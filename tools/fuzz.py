@@ -21,7 +21,8 @@ ends the run. The last line is
   fuzz: N syscalls in T s, K kernel faults, S stalls
 
 and the exit status is 0 only when trinity finished its calls with no
-fault and no stall. The whole console goes to build/debian/fuzz-last.log.
+fault and no stall. The whole console goes to build/debian/fuzz-last.log
+(or --log FILE).
 """
 import argparse
 import os
@@ -89,7 +90,7 @@ def run(args):
     start = time.monotonic()
     stalls = 0
     try:
-        with open(LOG, "wb") as log:
+        with open(args.log, "wb") as log:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT)
             watch = Watch(proc, log)
@@ -115,7 +116,7 @@ def run(args):
           f"{stalls} stalls")
     ok = watch.ran is not None and watch.faults == 0 and stalls == 0
     if not ok:
-        print(f"fuzz: see {LOG} (QEMU status {rc})", file=sys.stderr)
+        print(f"fuzz: see {args.log} (QEMU status {rc})", file=sys.stderr)
     return 0 if ok else 1
 
 
@@ -129,6 +130,7 @@ def main(argv):
     p.add_argument("--user", action="store_true", help="as nobody (trinity --dropprivs)")
     p.add_argument("--stall", type=float, default=300, help="seconds without progress")
     p.add_argument("--mem", default="1G")
+    p.add_argument("--log", default=LOG, help=f"where the console goes (default {LOG})")
     p.add_argument("--no-build", action="store_true")
     args = p.parse_args(argv)
     args.timeout = 600 + args.calls / 100

@@ -37,7 +37,7 @@ import debroot  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KNOWN = os.path.join(ROOT, "tools", "stress-known.txt")
 AXOLOTL = os.path.join(ROOT, "build", "axolotl.elf")
-LINE = re.compile(r"^stress: (\S+) (\d+)\s*$")
+LINE = re.compile(r"stress: (\S+) (\d+)\s*$")  # a stressor may leave bytes before it
 FAULT = re.compile(r"KERNEL FAULT|KERNEL PANIC|service \S+ crashed")
 HANG_SLACK = 60
 
@@ -124,7 +124,7 @@ def run_kernel(name, kernel, append, initrd, args, expected):
         f.write("\n".join(output) + "\n")
     results, faults, finished = {}, 0, False
     for line in output:
-        m = LINE.match(line)
+        m = LINE.search(line)
         if m:
             results[m.group(1)] = int(m.group(2))
         if FAULT.search(line):
