@@ -231,20 +231,30 @@ int ext2_inode_alloc(struct ext2_fs *fs, uint32_t parent, bool dir, uint32_t *in
 	return err;
 }
 
-int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, bool dir)
+/* Where inode ino's bit lives: its group, the bit, the group's bitmap block. */
+static int inode_bit(struct ext2_fs *fs, uint32_t ino, uint32_t *g, uint32_t *bit, uint32_t *bitmap)
 {
 	const struct ext2_group_desc *gd;
-	uint8_t *map;
-	uint32_t g, bit;
 	int err;
 
 	if (ino < 1 || ino > fs->inodes_count)
 		return -EUCLEAN;
-	g = (ino - 1) / fs->inodes_per_group;
-	bit = (ino - 1) % fs->inodes_per_group;
-	err = ext2_gd_read(fs, g, &gd);
+	*g = (ino - 1) / fs->inodes_per_group;
+	*bit = (ino - 1) % fs->inodes_per_group;
+	err = ext2_gd_read(fs, *g, &gd);
 	if (!err)
-		err = ext2_bwrite(fs, gd->bg_inode_bitmap, (void **)&map);
+		*bitmap = gd->bg_inode_bitmap;
+	return err;
+}
+
+int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, bool dir)
+{
+	uint32_t g, bit, bitmap;
+	uint8_t *map;
+	int err = inode_bit(fs, ino, &g, &bit, &bitmap);
+
+	if (!err)
+		err = ext2_bwrite(fs, bitmap, (void **)&map);
 	if (err)
 		return err;
 	if (!bit_test(map, bit))
@@ -255,17 +265,11 @@ int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, bool dir)
 
 int ext2_inode_in_use(struct ext2_fs *fs, uint32_t ino)
 {
-	const struct ext2_group_desc *gd;
+	uint32_t g, bit, bitmap;
 	const uint8_t *map;
-	uint32_t g, bit;
-	int err;
+	int err = inode_bit(fs, ino, &g, &bit, &bitmap);
 
-	if (ino < 1 || ino > fs->inodes_count)
-		return -EUCLEAN;
-	g = (ino - 1) / fs->inodes_per_group;
-	bit = (ino - 1) % fs->inodes_per_group;
-	err = ext2_gd_read(fs, g, &gd);
 	if (!err)
-		err = ext2_bread(fs, gd->bg_inode_bitmap, (const void **)&map);
+		err = ext2_bread(fs, bitmap, (const void **)&map);
 	return err ? err : bit_test(map, bit);
 }

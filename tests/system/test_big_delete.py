@@ -16,9 +16,8 @@ import re
 import signal
 import subprocess
 import tempfile
-import time
 
-from guest import AXL, run
+from guest import AXL, Guest, run
 
 DENSE_MIB = 1024
 # sync(2) writes nothing back yet (sys/fs.c); fsync of a file on the disk flushes everything.
@@ -112,21 +111,12 @@ def test_delete_1g_dense_and_sparse_under_load():
 
 def boot_and_cut(img, script, marker, timeout=400):
     """Boots, runs script, and pulls the power as soon as the guest prints marker."""
-    with tempfile.TemporaryFile() as log:
-        p = subprocess.Popen([AXL, "run", "--no-build", "--quiet", "--timeout", str(timeout),
-                              "--disk", img, "--", "/bin/sh", "-c", script],
-                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout + 30
-        out = ""
-        while time.monotonic() < deadline and p.poll() is None:
-            log.seek(0)
-            out = log.read().decode("utf-8", "replace")
-            if marker in out:
-                break
-            time.sleep(0.1)
-        stop(p)
-        log.seek(0)
-        return log.read().decode("utf-8", "replace")
+    g = Guest("--quiet", "--disk", img, "--", "/bin/sh", "-c", script, timeout=timeout)
+    try:
+        g.wait_for(marker, timeout=timeout + 30)
+    finally:
+        g.power_cut()
+    return g.text()
 
 
 def orphan_head(img):
