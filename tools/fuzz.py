@@ -21,12 +21,13 @@ ends the run. The last line is
   fuzz: N syscalls in T s, K kernel faults, S stalls
 
 and the exit status is 0 only when trinity finished its calls with no
-fault and no stall. The whole console goes to build/debian/fuzz-last.log
-(or --log FILE).
+fault and no stall. The console goes to build/debian/fuzz-last.log (or
+--log FILE): all of it up to 20 MiB, then trinity's progress and faults.
 """
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -40,6 +41,7 @@ AXL = os.path.join(ROOT, "axl")
 LOG = os.path.join(debroot.DEB, "fuzz-last.log")
 ALIVE_EVERY = 10
 SILENT_LIMIT = 60
+LOG_BYTES = 20 << 20
 
 PROGRESS = re.compile(rb"\[main\] (\d+) iterations")
 RAN = re.compile(rb"\[main\] Ran (\d+) syscalls")
@@ -58,6 +60,7 @@ class Watch:
 
     def __init__(self, proc, log):
         self.proc, self.log = proc, log
+        self.log_room = LOG_BYTES
         self.lock = threading.Lock()
         self.last_progress = self.last_alive = time.monotonic()
         self.faults, self.ran, self.iterations, self.done = 0, None, 0, False
@@ -65,7 +68,7 @@ class Watch:
 
     def _read(self):
         for line in self.proc.stdout:
-            self.log.write(line)
+            self._keep(line)
             now = time.monotonic()
             with self.lock:
                 self.last_alive = now
@@ -83,16 +86,33 @@ class Watch:
                     self.done = True
 
 
+    def _keep(self, line):
+        """The log takes every line up to LOG_BYTES, then only progress and faults:
+        trinity's children write random bytes to the console, megabytes a minute."""
+        if self.log_room > 0 or PROGRESS.search(line) or RAN.search(line) or FAULT.search(line):
+            self.log.write(line)
+            self.log_room -= len(line)
+
+
+def stop(proc):
+    """Ends ./axl and its QEMU (their own process group)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def run(args):
     image = debroot.fresh_copy()
     cmd = [AXL, "run", "--no-build", "--smp", str(args.smp), "--mem", args.mem, "--root", image,
            "--timeout", str(args.timeout), "--", "/bin/sh", "-c", guest_command(args)]
     start = time.monotonic()
     stalls = 0
+    proc = None
     try:
         with open(args.log, "wb") as log:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT)
+                                    stderr=subprocess.STDOUT, start_new_session=True)
             watch = Watch(proc, log)
             while proc.poll() is None:
                 time.sleep(1)
@@ -102,11 +122,13 @@ def run(args):
                             now - watch.last_alive > SILENT_LIMIT
                 if stuck:
                     stalls += 1
-                    proc.kill()
+                    stop(proc)
                     break
             rc = proc.wait()
             time.sleep(0.2)  # the reader takes the last lines
     finally:
+        if proc and proc.poll() is None:
+            stop(proc)  # interrupted: no QEMU is left behind
         os.unlink(image)
     elapsed = time.monotonic() - start
     ran = watch.ran if watch.ran is not None else watch.iterations
