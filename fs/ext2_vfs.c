@@ -1606,6 +1606,19 @@ static int mounts_now(struct ext2v_mount *out[EXT2_MAX_MOUNTS])
 	return n;
 }
 
+/*
+ * A metadata write of m failed: syncfs on it reports it. Once put_super
+ * has marked m dying its super block goes, so it is not touched then.
+ */
+static void metadata_error(struct ext2v_mount *m)
+{
+	unsigned long f = spin_lock_irqsave(&mounts_lock);
+
+	if (!m->dying)
+		errseq_set(&m->sb->wb_err, -EIO);
+	spin_unlock_irqrestore(&mounts_lock, f);
+}
+
 static int sync_metadata(void)
 {
 	struct ext2v_mount *list[EXT2_MAX_MOUNTS];
@@ -1616,7 +1629,7 @@ static int sync_metadata(void)
 			continue;
 		learn_free(list[i]);
 		if (bcache_sync(list[i]->bd)) {
-			errseq_set(&list[i]->sb->wb_err, -EIO);
+			metadata_error(list[i]);
 			err = -EIO;
 		}
 	}

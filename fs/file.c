@@ -405,8 +405,11 @@ int vfs_fsync(struct file *f, bool datasync)
 int vfs_syncfs(struct file *f)
 {
 	struct super_block *sb = f->inode->sb;
-	int r = sb->ops->sync_fs ? sb->ops->sync_fs(sb) : 0, err;
+	int r, err;
 
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	r = sb->ops->sync_fs ? sb->ops->sync_fs(sb) : 0;
 	if (r == -EWAIT)
 		return r;
 	err = check_wb_err(f, &sb->wb_err, &f->sb_err_since);

@@ -158,7 +158,11 @@ static const struct proc_entry pid_entries[] = {
 	  .write_pid = proc_write_pid_oom_score_adj },
 	FILE_ENTRY("stat", 0, proc_show_pid_stat),
 	FILE_ENTRY("status", 0, proc_show_pid_status),
-	FILE_ENTRY("syscall", 0, proc_show_pid_syscall),
+	/* Registers and arguments: the owner's only, as Linux (0400). */
+	{ .name = "syscall",
+	  .kind = PROC_FILE,
+	  .mode = S_IFREG | 0400,
+	  .show = proc_show_pid_syscall },
 };
 
 static const struct proc_entry pid_dir_entry = { .kind = PROC_PID_DIR, .mode = DIR_MODE };

@@ -63,7 +63,8 @@ struct proc_snap {
 	/*
 	 * The first thread's system call while it waits, as /proc/PID/syscall
 	 * shows it: number, six arguments, stack and instruction pointers.
-	 * call_state: 'R' running, 'W' waiting in call[0], 'Z' none.
+	 * call_state: 'R' running, 'W' waiting in call[0], 'U' waiting outside
+	 * a call (a fault, a stop: only sp and pc), 'Z' none.
 	 */
 	char call_state;
 	uint64_t call[9];
@@ -123,7 +124,8 @@ static void snap_call(struct thread *t, struct proc_snap *s)
 		s->call_state = 'R';
 		return;
 	}
-	s->call_state = 'W';
+	/* Parked in a call (run again when woken), or elsewhere: a fault, a stop. */
+	s->call_state = READ_ONCE(t->restart_syscall) || t == current_thread() ? 'W' : 'U';
 	s->call[0] = f->rax;
 	s->call[1] = f->rdi, s->call[2] = f->rsi, s->call[3] = f->rdx;
 	s->call[4] = f->r10, s->call[5] = f->r8, s->call[6] = f->r9;
@@ -399,6 +401,8 @@ int proc_show_pid_syscall(struct seqbuf *s, int pid)
 		seq_printf(s, "running\n");
 	else if (p.call_state == 'Z')
 		seq_printf(s, "-1 0x0 0x0\n");
+	else if (p.call_state == 'U')
+		seq_printf(s, "-1 0x%lx 0x%lx\n", p.call[7], p.call[8]);
 	else
 		seq_printf(s, "%ld 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx\n",
 			   (long)p.call[0], p.call[1], p.call[2], p.call[3], p.call[4], p.call[5],

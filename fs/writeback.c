@@ -189,6 +189,11 @@ static const struct reclaim_writeback pressure_writeback = {
 	.done = pressure_done,
 };
 
+void writeback_start(void)
+{
+	ask_sync();
+}
+
 /* User threads: the generation lives in the wait's progress between runs of the call. */
 static int sync_user(void)
 {

@@ -545,6 +545,8 @@ long proc_wait(int pid, int options, struct wait_result *r)
 	list_for_each_entry (c, &p->children, sibling) {
 		if (!wait_matches(p, c, pid))
 			continue;
+		if (c->state == PROC_ZOMBIE && !(options & WEXITED))
+			continue; /* waitid without WEXITED: the dead do not count (Linux: ECHILD) */
 		any = true;
 		if (c->state != PROC_ZOMBIE && report_state_change(c, options, r)) {
 			ret = c->pid;

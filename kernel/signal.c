@@ -213,10 +213,16 @@ int signal_send(struct process *p, const struct ksiginfo *info)
 	if (sig == SIGCONT)
 		flush(&p->sigpending,
 		      sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU));
-	if (!ignored(p, sig) || blocked_by_a_thread_locked(p, sig)) {
+	if (!ignored(p, sig)) {
 		err = enqueue(&p->sigpending, info);
 		list_for_each_entry (t, &p->threads, proc_node)
 			if (!err)
+				wake_for(t, sig);
+	} else if (blocked_by_a_thread_locked(p, sig)) {
+		/* Kept for whoever unblocks it; only a sigtimedwait of it is woken now. */
+		err = enqueue(&p->sigpending, info);
+		list_for_each_entry (t, &p->threads, proc_node)
+			if (!err && (t->sigwait_set & sigbit(sig)))
 				wake_for(t, sig);
 	}
 	spin_unlock_irqrestore(&p->lock, flags);

@@ -616,6 +616,7 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 	}
 	if (file) {
 		a->shared->file = inode_get(file);
+		a->shared->wb_err_since = errseq_sample(&file->wb_err);
 		a->pgoff = pgoff;
 	}
 	irq = spin_lock_irqsave(&vm->lock);
@@ -892,6 +893,25 @@ static void sync_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *ctx)
 		file_page_written(ctx, va);
 		*e &= ~PTE_D;
 	}
+}
+
+int vm_file_wb_error(struct vm_space *vm, uintptr_t addr, size_t len)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock), oflags;
+	uintptr_t end = addr + len;
+	struct vm_area *a;
+	int err = 0, e;
+
+	list_for_each_entry (a, &vm->areas, node) {
+		if (a->end <= addr || a->start >= end || !area_file(a) || !(a->flags & VM_SHARED))
+			continue;
+		oflags = spin_lock_irqsave(&a->shared->lock);
+		e = errseq_check_and_advance(&a->shared->file->wb_err, &a->shared->wb_err_since);
+		spin_unlock_irqrestore(&a->shared->lock, oflags);
+		err = err ? err : e;
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return err;
 }
 
 int vm_sync_file_pages(struct vm_space *vm, uintptr_t addr, size_t len)

@@ -18,6 +18,7 @@
 #include <kernel/wait.h>
 #include <fs/vfs.h>
 #include <fs/fdtable.h>
+#include <fs/writeback.h>
 #include <mm/slab.h>
 #include <lib/compiler.h>
 #include <lib/string.h>
@@ -491,29 +492,32 @@ SYSCALL_DEFINE1(syncfs, int, fd)
 
 /*
  * Linux starts or waits for write-back of a range and promises nothing
- * about metadata; here any flag but none writes the whole file system
- * through fsync's path, which keeps every promise and reports the same
- * errors.
+ * about metadata. Here SYNC_FILE_RANGE_WRITE alone starts a flusher pass
+ * and returns; with a WAIT flag the call waits for a whole pass, as
+ * fdatasync does, and reports the write-back errors fd has not seen.
  */
 SYSCALL_DEFINE4(sync_file_range, int, fd, int64_t, offset, int64_t, nbytes, unsigned, flags)
 {
-	struct file *f;
+	struct file *f = fget(fd);
 	unsigned mode;
 	long r = 0;
 
-	if ((flags & ~SYNC_FILE_RANGE_KNOWN) || offset < 0 || nbytes < 0 ||
-	    (uint64_t)offset + (uint64_t)nbytes > (uint64_t)INT64_MAX)
-		return -EINVAL;
-	f = fget(fd);
 	if (!f)
 		return -EBADF;
 	mode = f->inode->mode;
-	if (f->fmode & FMODE_PATH)
+	if ((flags & ~SYNC_FILE_RANGE_KNOWN) || offset < 0 || nbytes < 0 ||
+	    (uint64_t)offset + (uint64_t)nbytes > (uint64_t)INT64_MAX)
+		r = -EINVAL;
+	else if (f->fmode & FMODE_PATH)
 		r = -EBADF;
 	else if (!S_ISREG(mode) && !S_ISDIR(mode) && !S_ISLNK(mode) && !S_ISBLK(mode))
 		r = -ESPIPE;
-	else if (flags && (S_ISREG(mode) || S_ISDIR(mode)))
-		r = vfs_fsync(f, true); /* a device node keeps no data of its own */
+	else if (!S_ISREG(mode) && !S_ISDIR(mode))
+		r = 0; /* a device node keeps no data of its own */
+	else if (flags & (SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WAIT_AFTER))
+		r = vfs_fsync(f, true);
+	else if (flags & SYNC_FILE_RANGE_WRITE)
+		writeback_start(); /* starts it; the errors stay for a call that waits */
 	file_put(f);
 	return r;
 }

@@ -254,5 +254,7 @@ SYSCALL_DEFINE3(msync, uintptr_t, addr, size_t, len, int, flags)
 	err = vm_sync_file_pages(current_vm(), addr, ALIGN_UP(len, PAGE_SIZE));
 	if (!err && (flags & MS_SYNC))
 		err = writeback_sync_all();
+	if (!err && (flags & MS_SYNC)) /* what the mappings' files lost, as fsync reports it */
+		err = vm_file_wb_error(current_vm(), addr, ALIGN_UP(len, PAGE_SIZE));
 	return err;
 }

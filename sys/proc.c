@@ -76,7 +76,7 @@ SYSCALL_DEFINE4(wait4, int, pid, uintptr_t, status_ptr, int, options, uintptr_t,
 		return ret;
 	if (pid == INT32_MIN)
 		return -ESRCH;
-	ret = proc_wait(pid, options, &r);
+	ret = proc_wait(pid, options | WEXITED, &r); /* wait4 always reports the dead */
 	if (ret > 0 && status_ptr && copy_to_user(status_ptr, &r.status, sizeof(r.status)))
 		return -EFAULT;
 	if (ret > 0 && rusage) {

@@ -40,5 +40,7 @@ void writeback_shutdown_then_poweroff(int status);
  * are in its inode's wb_err (fsync reports them, vfs_fsync).
  */
 int writeback_sync_all(void);
+/* A pass over everything dirty starts soon; nobody waits for it (sync_file_range WRITE). */
+void writeback_start(void);
 
 #endif

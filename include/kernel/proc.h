@@ -159,8 +159,9 @@ void sigpending_init(struct sigpending *q);
 void sigpending_release(struct sigpending *q);
 
 /*
- * wait4/waitid core: reaps (or with WNOWAIT only reports) a zombie child
- * matching pid; 0 with WNOHANG when none is ready, -ECHILD when none matches.
+ * wait4/waitid core: with WEXITED reaps (or with WNOWAIT only reports) a
+ * zombie child matching pid, with WUNTRACED/WCONTINUED reports a stop or a
+ * continue; 0 with WNOHANG when none is ready, -ECHILD when none matches.
  */
 struct wait_result {
 	int status;			   /* wait status */

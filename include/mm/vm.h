@@ -14,6 +14,7 @@
 
 #include <lib/types.h>
 #include <lib/list.h>
+#include <lib/errseq.h>
 #include <kernel/spinlock.h>
 #include <mm/kmap.h>
 
@@ -46,8 +47,9 @@ struct vm_object {
 	int refcount; /* (atomic) areas pointing here */
 	spinlock_t lock;
 	uint64_t npages;
-	struct page **pages; /* (lock) anonymous: NULL until first touched */
-	struct inode *file;  /* (c) a file mapping */
+	struct page **pages;   /* (lock) anonymous: NULL until first touched */
+	struct inode *file;    /* (c) a file mapping */
+	errseq_t wb_err_since; /* (lock) file->wb_err when msync last looked (as a file's) */
 };
 
 struct vm_area {
@@ -111,6 +113,11 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len);
 /* msync: pages of shared file mappings in the range that were written become dirty in the file. */
 int vm_sync_file_pages(struct vm_space *vm, uintptr_t addr, size_t len);
+/*
+ * msync(MS_SYNC) after the write-back: the first write-back error of a
+ * file shared-mapped in the range that its mapping has not reported, or 0.
+ */
+int vm_file_wb_error(struct vm_space *vm, uintptr_t addr, size_t len);
 int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot);
 int vm_discard(struct vm_space *vm, uintptr_t addr, size_t len);
 long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,

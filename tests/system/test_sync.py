@@ -117,7 +117,7 @@ def test_sync_calls_and_writeback_errors():
         mkfs(img, "32M")
         rc, out = run("--quiet", "--disk", img, "--", "/bin/sh", "-c",
                       "SYNC_DIR=/mnt /tests/sync_calls", timeout=300)
-        assert rc == 0 and "ut: 5 passed, 0 failed" in out, out[-3000:]
+        assert rc == 0 and "ut: 6 passed, 0 failed" in out, out[-3000:]
         ok, fsck = fsck_after_power_cut(img)
         assert ok, fsck
 

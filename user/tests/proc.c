@@ -345,6 +345,9 @@ UT_CASE(waitid_stopped_and_continued)
 	UT_EQ(si.si_code, CLD_STOPPED);
 	UT_EQ(si.si_status, SIGTSTP);
 	UT_EQ(kill(pid, SIGKILL), 0);
+	UT_EQ(waitid(P_PID, pid, &si, WEXITED | WNOWAIT), 0); /* dead now */
+	/* Without WEXITED the dead neither count nor are reaped. */
+	UT_ERRNO(waitid(P_PID, pid, &si, WSTOPPED | WCONTINUED | WNOHANG), ECHILD);
 	UT_EQ(waitid(P_PID, pid, &si, WEXITED), 0);
 	UT_EQ(si.si_code, CLD_KILLED);
 	UT_EQ(si.si_status, SIGKILL);

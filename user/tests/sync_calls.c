@@ -69,6 +69,7 @@ UT_CASE(sync_file_range_checks_its_arguments)
 
 	UT_EQ(write(fd, "abc", 3), 3);
 	UT_ERRNO(sys_sync_file_range(fd, 0, 0, 8), EINVAL);
+	UT_ERRNO(sys_sync_file_range(-1, 0, 0, 8), EBADF); /* the descriptor first, as Linux */
 	UT_ERRNO(sys_sync_file_range(fd, -1, 0, SYNC_FILE_RANGE_WRITE), EINVAL);
 	UT_ERRNO(sys_sync_file_range(fd, 0, -1, SYNC_FILE_RANGE_WRITE), EINVAL);
 	UT_ERRNO(sys_sync_file_range(fd, 0x7fffffffffffff00L, 0x1000, SYNC_FILE_RANGE_WRITE),
@@ -93,6 +94,7 @@ UT_CASE(sync_calls_check_the_descriptor)
 
 	UT_ERRNO(syncfs(-1), EBADF);
 	UT_ERRNO(syncfs(1000), EBADF);
+	UT_ERRNO(syncfs(fd), EBADF); /* O_PATH */
 	UT_ERRNO(fsync(-1), EBADF);
 	UT_ERRNO(fdatasync(1000), EBADF);
 	UT_ERRNO(fsync(fd), EBADF);
@@ -126,6 +128,11 @@ UT_CASE(writeback_error_reaches_every_open_file_once)
 	UT_EQ(fdatasync(b), 0);
 	UT_ERRNO(syncfs(b), EIO); /* the file system's errors: b had not seen them either */
 	UT_EQ(syncfs(b), 0);
+	fail_writeback(a);
+	UT_EQ(sys_sync_file_range(a, 0, 0, SYNC_FILE_RANGE_WRITE), 0); /* starts, reports nothing */
+	UT_ERRNO(sys_sync_file_range(a, 0, 0, SYNC_FILE_RANGE_WAIT_AFTER), EIO);
+	UT_EQ(fsync(a), 0);
+	UT_ERRNO(fsync(b), EIO);
 	c = UT_NOERR(open(in_dir("wberr"), O_RDONLY));
 	UT_EQ(fsync(c), 0);		/* reported already before c was opened */
 	UT_EQ(write(a, "after", 5), 5); /* and the file works again */
@@ -149,6 +156,28 @@ UT_CASE(an_error_nobody_saw_reaches_a_later_opener)
 	UT_EQ(fsync(b), 0);
 	close(b);
 	unlink(in_dir("wberr2"));
+}
+
+UT_CASE(msync_reports_a_lost_write_of_its_mapping_once)
+{
+	int fd = UT_NOERR(open(in_dir("msyncerr"), O_RDWR | O_CREAT | O_TRUNC, 0644));
+	char *m;
+
+	UT_NOERR(ftruncate(fd, 8192));
+	UT_NOERR(fsync(fd));
+	m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	UT_CHECK(m != MAP_FAILED);
+	memset(m, 'e', 8192);
+	UT_EQ(msync(m, 8192, MS_ASYNC), 0); /* the pages are dirty in the file */
+	fault_inject("blk panic every 1");
+	sync(); /* their write-back fails */
+	fault_inject("blk off");
+	UT_ERRNO(msync(m, 8192, MS_SYNC), EIO);
+	UT_EQ(msync(m, 8192, MS_SYNC), 0);
+	UT_ERRNO(fsync(fd), EIO); /* the descriptor has its own view */
+	munmap(m, 8192);
+	close(fd);
+	unlink(in_dir("msyncerr"));
 }
 
 UT_CASE(msync_sync_of_a_shared_mapping_returns)
