@@ -54,9 +54,15 @@ def guest_command(args):
     trinity = (f"trinity --dangerous -q -l off -N {args.calls} -C {args.children} "
                f"-s {args.seed} --disable-fds=sockets" + (" --dropprivs" if args.user else ""))
     # The markers are made by the shell: trinity's children copy /proc files, this
-    # command line among them, to the console, so its literal text proves nothing.
-    return (f"cd /tmp && (while sleep {ALIVE_EVERY}; do echo fuzz-$((6*7))-alive; done) & "
-            f"{trinity} 2>&1 | grep -a --line-buffered '^\\[main\\]'; echo fuzz-$((6*7))-exit")
+    # command line among them, to whatever they open. They get a /dev without the
+    # console and the terminal, and no terminal on stdin: written full of random
+    # bytes, the console drowned the markers and the heartbeat.
+    quiet_dev = ("mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3 && "
+                 "mknod -m 666 /dev/zero c 1 5 && mknod -m 666 /dev/full c 1 7")
+    return (f"{quiet_dev} && cd /tmp && "
+            f"(while sleep {ALIVE_EVERY}; do echo fuzz-$((6*7))-alive; done) & "
+            f"{trinity} </dev/null 2>&1 | grep -a --line-buffered '^\\[main\\]'; "
+            "echo fuzz-$((6*7))-exit")
 
 
 class Watch:
