@@ -96,7 +96,6 @@ class Watch:
                 if b"fuzz-42-exit" in line:
                     self.done = True
 
-
     def _keep(self, line):
         """The log takes every line up to LOG_BYTES, then only progress and faults:
         trinity's children write random bytes to the console, megabytes a minute."""
@@ -121,7 +120,7 @@ def run(args):
     stalls = 0
     proc = None
     try:
-        with open(args.log, "wb") as log:
+        with open(args.log, "wb", buffering=0) as log:  # readable while it runs
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, start_new_session=True)
             watch = Watch(proc, log)
