@@ -39,8 +39,10 @@ def check_on_host(img, tmp):
     files = synced = lost = 0
     for name in names:
         with open(os.path.join(root, name)) as f:
-            for line in f:
-                path, size, _seed, crc = line.split()
+            for n, line in enumerate(f):
+                fields = line.split()
+                assert len(fields) == 4, f"{name} line {n + 1} is torn on the disk: {line!r:.120}"
+                path, size, _seed, crc = fields
                 size, crc = int(size), int(crc, 16)
                 assert path.startswith("/mnt/"), path
                 host = os.path.join(root, path[len("/mnt/"):])

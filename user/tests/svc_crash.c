@@ -338,6 +338,7 @@ static void write_manifest(struct manifest *m, const char *path)
 			(unsigned long long)m->e[i].seed, crc32(buf, m->e[i].size));
 	}
 	UT_NOERR(fflush(f));
+	UT_CHECK(!ferror(f)); /* stdio drops a buffer whose write failed: say so here */
 	UT_NOERR(fsync(fileno(f)));
 	UT_NOERR(fclose(f));
 	free(buf);
