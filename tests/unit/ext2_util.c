@@ -132,3 +132,12 @@ int hfs_read(struct host_fs *hf, uint32_t ino, void *buf, size_t size)
 	ext2_txn_abort(&hf->fs);
 	return err;
 }
+
+int hfs_txn_end(struct ext2_fs *fs, int err)
+{
+	if (err)
+		ext2_txn_abort(fs);
+	else
+		ext2_txn_commit(fs);
+	return err;
+}

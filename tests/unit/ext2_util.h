@@ -28,6 +28,8 @@ void hfs_free(struct host_fs *hf);
 int hfs_fsck(struct host_fs *hf);
 /* The same without printing e2fsck's report (for a test that expects one). */
 int hfs_fsck_quiet(struct host_fs *hf);
+/* Ends a request's transaction: commits when err is 0, aborts otherwise; returns err. */
+int hfs_txn_end(struct ext2_fs *fs, int err);
 /* Mounts the in-memory image again (as a restarted service would). */
 int hfs_remount(struct host_fs *hf);
 

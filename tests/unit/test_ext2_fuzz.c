@@ -133,14 +133,6 @@ static void visit(uint32_t ino, int depth, bool collect)
 		visit_dir(ino, depth, collect);
 }
 
-static void txn(int err)
-{
-	if (err)
-		ext2_txn_abort(fs);
-	else
-		ext2_txn_commit(fs);
-}
-
 /* Changes that make the library allocate, free and rewrite directories. */
 static void mutate(void)
 {
@@ -152,30 +144,30 @@ static void mutate(void)
 
 	if (ext2_txn_begin(fs))
 		return;
-	txn(ext2_create(fs, EXT2_ROOT_INO, "fz", 2, &n, &a));
+	hfs_txn_end(fs, ext2_create(fs, EXT2_ROOT_INO, "fz", 2, &n, &a));
 	ext2_txn_begin(fs);
 	n.mode = S_IFREG | 0644;
-	txn(ext2_create(fs, EXT2_ROOT_INO, "fz2", 3, &n, &a));
+	hfs_txn_end(fs, ext2_create(fs, EXT2_ROOT_INO, "fz2", 3, &n, &a));
 	ext2_txn_begin(fs);
-	txn(ext2_rename(fs, EXT2_ROOT_INO, "sub", 3, EXT2_ROOT_INO, "fz", 2, 0, 2));
+	hfs_txn_end(fs, ext2_rename(fs, EXT2_ROOT_INO, "sub", 3, EXT2_ROOT_INO, "fz", 2, 0, 2));
 	ext2_txn_begin(fs);
 	err = ext2_lookup(fs, EXT2_ROOT_INO, "sparse", 6, &ino);
-	txn(err ?: ext2_setattr(fs, ino, &sa, &a));
+	hfs_txn_end(fs, err ?: ext2_setattr(fs, ino, &sa, &a));
 	ext2_txn_begin(fs);
 	err = ext2_unlink(fs, EXT2_ROOT_INO, "small", 5, 0, false, 3, &a);
-	txn(err);
+	hfs_txn_end(fs, err);
 	for (int i = 0; !err && i < 8; i++) { /* a few steps of freeing it */
 		bool more = false;
 		uint32_t next;
 
 		ext2_txn_begin(fs);
 		err = ext2_evict_step(fs, a.ino, &more, &next);
-		txn(err);
+		hfs_txn_end(fs, err);
 		if (!more)
 			break;
 	}
 	ext2_txn_begin(fs);
-	txn(ext2_bmap(fs, rnd() % fs->inodes_count + 1, rnd() % 100000, true, &ino));
+	hfs_txn_end(fs, ext2_bmap(fs, rnd() % fs->inodes_count + 1, rnd() % 100000, true, &ino));
 }
 
 static void fuzz(const char *tag, unsigned bs, int rounds)

@@ -20,16 +20,6 @@
 static struct host_fs hf;
 static struct ext2_fs *fs = &hf.fs;
 
-/* Commits when the operation's status is 0, aborts otherwise. */
-static int done(int err)
-{
-	if (err)
-		ext2_txn_abort(fs);
-	else
-		ext2_txn_commit(fs);
-	return err;
-}
-
 static int begin(void)
 {
 	return ext2_txn_begin(fs);
@@ -39,14 +29,14 @@ static int mk(uint64_t dir, const char *name, uint32_t mode, uint32_t rdev, stru
 {
 	struct ext2_new n = { .mode = mode, .rdev = rdev, .uid = 1000, .gid = 100, .time = T0 };
 
-	return begin() ?: done(ext2_create(fs, dir, name, strlen(name), &n, a));
+	return begin() ?: hfs_txn_end(fs, ext2_create(fs, dir, name, strlen(name), &n, a));
 }
 
 static int mksym(uint64_t dir, const char *name, const char *target, struct ext2_attr *a)
 {
 	struct ext2_new n = { .target = target, .target_len = strlen(target), .time = T0 };
 
-	return begin() ?: done(ext2_symlink(fs, dir, name, strlen(name), &n, a));
+	return begin() ?: hfs_txn_end(fs, ext2_symlink(fs, dir, name, strlen(name), &n, a));
 }
 
 /* Frees an unlinked inode the way the core does: EXT2_EVICT steps, each its own request. */
@@ -57,7 +47,7 @@ static int evict(uint64_t ino)
 	int err = 0, steps = 0;
 
 	while (!err && more && steps++ < 100000)
-		err = begin() ?: done(ext2_evict_step(fs, ino, &more, &next));
+		err = begin() ?: hfs_txn_end(fs, ext2_evict_step(fs, ino, &more, &next));
 	return err ? err : (more ? -ELOOP : 0);
 }
 
@@ -65,7 +55,7 @@ static int rm(uint64_t dir, const char *name, bool is_dir, struct ext2_attr *a)
 {
 	int err = begin() ?: ext2_unlink(fs, dir, name, strlen(name), 0, is_dir, T0 + 1, a);
 
-	done(err);
+	hfs_txn_end(fs, err);
 	if (!err && !a->nlink)
 		err = evict(a->ino);
 	return err;
@@ -74,8 +64,8 @@ static int rm(uint64_t dir, const char *name, bool is_dir, struct ext2_attr *a)
 static int ren(uint64_t od, const char *on, uint64_t nd, const char *nn, uint32_t flags)
 {
 	return begin()
-		       ?: done(ext2_rename(fs, od, on, strlen(on), nd, nn, strlen(nn), flags,
-					   T0 + 2));
+		       ?: hfs_txn_end(fs, ext2_rename(fs, od, on, strlen(on), nd, nn, strlen(nn),
+						      flags, T0 + 2));
 }
 
 static int lookup(uint64_t dir, const char *name, uint32_t *ino)
@@ -99,7 +89,7 @@ static struct ext2_attr attr(uint64_t ino)
 
 static int bmap(uint64_t ino, uint64_t lblk, bool alloc, uint32_t *blk)
 {
-	return begin() ?: done(ext2_bmap(fs, ino, lblk, alloc, blk));
+	return begin() ?: hfs_txn_end(fs, ext2_bmap(fs, ino, lblk, alloc, blk));
 }
 
 static int set_size(uint64_t ino, int64_t size)
@@ -110,7 +100,7 @@ static int set_size(uint64_t ino, int64_t size)
 
 	/* As the core: a smaller size is reached in steps, each its own request. */
 	while (!err && a.size > size && steps++ < 100000)
-		err = begin() ?: done(ext2_setattr(fs, ino, &sa, &a));
+		err = begin() ?: hfs_txn_end(fs, ext2_setattr(fs, ino, &sa, &a));
 	return err;
 }
 
@@ -143,11 +133,11 @@ static void names_and_links(void)
 	CHECK_EQ(l.blocks, (int64_t)fs->block_size / 512);
 	CHECK_EQ(begin(), 0);
 	CHECK_EQ(ext2_link(fs, EXT2_ROOT_INO, "hard", 4, f.ino, T0, &x), 0);
-	done(0);
+	hfs_txn_end(fs, 0);
 	CHECK_EQ(x.nlink, 2u);
 	CHECK_EQ(begin(), 0);
 	CHECK_EQ(ext2_link(fs, EXT2_ROOT_INO, "dirlink", 7, d.ino, T0, &x), -EPERM);
-	done(-EPERM);
+	hfs_txn_end(fs, -EPERM);
 	CHECK_EQ(rm(EXT2_ROOT_INO, "dir", true, &x), -ENOTEMPTY);
 	CHECK_EQ(rm(d.ino, "file", true, &x), -ENOTDIR);
 	CHECK_EQ(rm(d.ino, "sub", false, &x), -EISDIR);
@@ -344,12 +334,12 @@ TEST(ext2, enospc)
 	for (i = 0; !err && i < 4096; i++)
 		err = bmap(f.ino, i * 7, true, &blk);
 	CHECK_EQ(err, -ENOSPC);
-	CHECK_EQ(begin() ?: done(ext2_statfs(fs, &st)), 0);
+	CHECK_EQ(begin() ?: hfs_txn_end(fs, ext2_statfs(fs, &st)), 0);
 	CHECK_EQ(st.free_blocks, 0u);
 	CHECK_EQ(set_size(f.ino, (int64_t)i * 7 * 4096), 0);
 	CHECK_EQ(hfs_fsck(&hf), 0);
 	CHECK_EQ(set_size(f.ino, 0), 0);
-	CHECK_EQ(begin() ?: done(ext2_statfs(fs, &st)), 0);
+	CHECK_EQ(begin() ?: hfs_txn_end(fs, ext2_statfs(fs, &st)), 0);
 	CHECK(st.free_blocks > 1900);
 	CHECK(hf.img.forgets > 1900);
 	CHECK_EQ(hfs_fsck(&hf), 0);

@@ -19,15 +19,6 @@
 static struct host_fs hf;
 static struct ext2_fs *fs = &hf.fs;
 
-static int done(int err)
-{
-	if (err)
-		ext2_txn_abort(fs);
-	else
-		ext2_txn_commit(fs);
-	return err;
-}
-
 static int begin(void)
 {
 	return ext2_txn_begin(fs);
@@ -70,7 +61,9 @@ static int create(const char *name, struct ext2_attr *a)
 {
 	struct ext2_new n = { .mode = S_IFREG | 0644, .time = T0 };
 
-	return begin() ?: done(ext2_create(fs, EXT2_ROOT_INO, name, strlen(name), &n, a));
+	return begin()
+		       ?: hfs_txn_end(fs,
+				      ext2_create(fs, EXT2_ROOT_INO, name, strlen(name), &n, a));
 }
 
 /* Allocates logical blocks [from, to) every stride, then sets the size past the last. */
@@ -82,13 +75,15 @@ static int fill(uint64_t ino, uint64_t from, uint64_t to, uint64_t stride)
 	int err = 0;
 
 	for (uint64_t l = from; !err && l < to; l += stride)
-		err = begin() ?: done(ext2_bmap(fs, ino, l, true, &blk));
-	return err ?: begin() ?: done(ext2_setattr(fs, ino, &sa, &a));
+		err = begin() ?: hfs_txn_end(fs, ext2_bmap(fs, ino, l, true, &blk));
+	return err ?: begin() ?: hfs_txn_end(fs, ext2_setattr(fs, ino, &sa, &a));
 }
 
 static int unlink_name(const char *name, struct ext2_attr *a)
 {
-	return begin() ?: done(ext2_unlink(fs, EXT2_ROOT_INO, name, strlen(name), 0, false, T0, a));
+	return begin()
+		       ?: hfs_txn_end(fs, ext2_unlink(fs, EXT2_ROOT_INO, name, strlen(name), 0,
+						      false, T0, a));
 }
 
 /* A big sparse-and-dense file: direct, single, double and triple indirect blocks. */
@@ -121,7 +116,7 @@ TEST(ext2_steps, truncate_in_steps_fsck_clean)
 	sa.size = 5000;
 	last = attr(ino).size;
 	do {
-		CHECK_EQ(begin() ?: done(ext2_setattr(fs, ino, &sa, &a)), 0);
+		CHECK_EQ(begin() ?: hfs_txn_end(fs, ext2_setattr(fs, ino, &sa, &a)), 0);
 		CHECK(a.size <= last);
 		CHECK(a.size >= 5000);
 		last = a.size;
@@ -158,7 +153,7 @@ TEST(ext2_steps, delete_in_steps_with_orphan_chain)
 	CHECK_EQ(orphan_head(), (uint32_t)c.ino); /* chain: c, b, a */
 	/* b is freed in steps (its last one takes it off the middle of the chain) */
 	while (more && steps++ < 1000) {
-		CHECK_EQ(begin() ?: done(ext2_evict_step(fs, b.ino, &more, &next)), 0);
+		CHECK_EQ(begin() ?: hfs_txn_end(fs, ext2_evict_step(fs, b.ino, &more, &next)), 0);
 		if (more && steps == 3)
 			CHECK_EQ(hfs_fsck_quiet(&hf) != 0, 1); /* e2fsck -n reports a live chain */
 	}
@@ -167,14 +162,14 @@ TEST(ext2_steps, delete_in_steps_with_orphan_chain)
 	CHECK_EQ(orphan_head(), (uint32_t)c.ino);
 	/* a few steps of a, then the "power cut": the next mount walks the chain */
 	for (int i = 0; i < 5; i++)
-		CHECK_EQ(begin() ?: done(ext2_evict_step(fs, a.ino, &more, &next)), 0);
+		CHECK_EQ(begin() ?: hfs_txn_end(fs, ext2_evict_step(fs, a.ino, &more, &next)), 0);
 	CHECK(more);
 	CHECK_EQ(hfs_remount(&hf), 0);
 	fs->step_blocks = 50;
 	ino = orphan_head();
 	steps = 0;
 	while (ino && steps++ < 10000) {
-		CHECK_EQ(begin() ?: done(ext2_evict_step(fs, ino, &more, &next)), 0);
+		CHECK_EQ(begin() ?: hfs_txn_end(fs, ext2_evict_step(fs, ino, &more, &next)), 0);
 		if (!more)
 			ino = next;
 	}
@@ -183,14 +178,14 @@ TEST(ext2_steps, delete_in_steps_with_orphan_chain)
 	CHECK_EQ(hfs_fsck(&hf), 0);
 	/* a linked inode on the chain (ext3 puts truncated files there) just leaves it */
 	CHECK_EQ(create("linked", &b), 0);
-	CHECK_EQ(begin() ?: done(ext2_orphan_add(fs, (uint32_t)b.ino)), 0);
+	CHECK_EQ(begin() ?: hfs_txn_end(fs, ext2_orphan_add(fs, (uint32_t)b.ino)), 0);
 	CHECK_EQ(orphan_head(), (uint32_t)b.ino);
-	CHECK_EQ(begin() ?: done(ext2_evict_step(fs, b.ino, &more, &next)), 0);
+	CHECK_EQ(begin() ?: hfs_txn_end(fs, ext2_evict_step(fs, b.ino, &more, &next)), 0);
 	CHECK(!more);
 	CHECK_EQ(orphan_head(), 0u);
 	CHECK_EQ(attr(b.ino).nlink, 1u);
 	/* a repeated request for a freed inode does nothing */
-	CHECK_EQ(begin() ?: done(ext2_evict_step(fs, a.ino, &more, &next)), 0);
+	CHECK_EQ(begin() ?: hfs_txn_end(fs, ext2_evict_step(fs, a.ino, &more, &next)), 0);
 	CHECK(!more);
 	CHECK_EQ(hfs_fsck(&hf), 0);
 	hfs_free(&hf);
