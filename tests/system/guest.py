@@ -77,6 +77,20 @@ class Guest:
         return rc, self.text()
 
 
+def mke2fs(path, size, block_size=None, extra=()):
+    """A fresh ext2 image of size (mke2fs's syntax) at path."""
+    blocks = ["-b", str(block_size)] if block_size else []
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", *blocks, *extra, path, size],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def e2fsck_clean(img):
+    """e2fsck -fn must find nothing to fix (exit status 0)."""
+    p = subprocess.run(["e2fsck", "-fn", img], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    assert p.returncode == 0, f"e2fsck -fn {img}: status {p.returncode}\n{p.stdout}"
+
+
 def run(*axl_args, timeout=120, stdin=b""):
     """Boots, feeds stdin, waits for the end; returns (exit status, output)."""
     p = subprocess.run([AXL, "run", "--no-build", "--timeout", str(timeout), *axl_args],

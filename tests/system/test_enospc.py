@@ -22,8 +22,7 @@ import re
 import subprocess
 import tempfile
 
-from guest import run
-from test_ext2 import e2fsck_clean, mke2fs
+from guest import e2fsck_clean, mke2fs, run
 from test_user import check_ut_output
 
 

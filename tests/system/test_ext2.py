@@ -29,7 +29,7 @@ import re
 import subprocess
 import tempfile
 
-from guest import ROOT, run
+from guest import ROOT, e2fsck_clean, mke2fs, run
 from test_user import check_ut_output
 
 # Not on ext2, by design: ext2 has no fallocate (Linux's ext2 says
@@ -41,17 +41,6 @@ SPARSE = {  # name: (size, [(offset, length) of data]); data bytes come from /sr
     "sparse-hole-middle": (3 << 20, [(0, 4096), ((5 << 19) + 1000, 8192)]),
     "sparse-hole-end": (9 << 20, [(1 << 20, 100)]),
 }
-
-
-def mke2fs(path, size, block_size):
-    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-b", str(block_size), path, size],
-                   check=True, stdout=subprocess.DEVNULL)
-
-
-def e2fsck_clean(img):
-    p = subprocess.run(["e2fsck", "-fn", img], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True)
-    assert p.returncode == 0, f"e2fsck -fn {img}: status {p.returncode}\n{p.stdout}"
 
 
 def files_on_ext2(block_size):

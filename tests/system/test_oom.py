@@ -20,7 +20,7 @@ import re
 import subprocess
 import tempfile
 
-from guest import run
+from guest import e2fsck_clean, mke2fs, run
 
 SCRIPT = """
 /tests/oom --helper hog; echo "hog status $?"
@@ -91,8 +91,7 @@ READ = WRITE + "; sync; cat /mnt/file > /dev/null"  # written out: clean
 def hog_with_cache(prepare):
     with tempfile.TemporaryDirectory() as tmp:
         img = os.path.join(tmp, "disk.img")
-        subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-b", "4096", img, "128M"],
-                       check=True, stdout=subprocess.DEVNULL)
+        mke2fs(img, "128M", 4096)
         rc, out = boot("--mem", "256M", "--disk", img,
                        script=CACHE_SCRIPT.format(prepare=prepare))
         tail = out[-4000:]
@@ -105,9 +104,7 @@ def hog_with_cache(prepare):
         want = subprocess.run("yes 0123456789abcdef | head -c 50331648 | md5sum", shell=True,
                               stdout=subprocess.PIPE, check=True).stdout.split()[0].decode()
         assert re.search(rf"^{want}  /mnt/file$", out, re.M), tail
-        fsck = subprocess.run(["e2fsck", "-fn", img], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
-        assert fsck.returncode == 0, fsck.stdout.decode()
+        e2fsck_clean(img)
         return free_before, hog_kb
 
 
