@@ -202,6 +202,7 @@ int signal_send(struct process *p, const struct ksiginfo *info)
 	int sig = info->signo, err = 0;
 	unsigned long flags;
 	struct thread *t;
+	bool ign;
 
 	if (!sig || p->state != PROC_ALIVE)
 		return 0;
@@ -213,16 +214,15 @@ int signal_send(struct process *p, const struct ksiginfo *info)
 	if (sig == SIGCONT)
 		flush(&p->sigpending,
 		      sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU));
-	if (!ignored(p, sig)) {
+	/*
+	 * An ignored signal is kept only while a thread blocks it, for whoever
+	 * unblocks it; of the threads, only a sigtimedwait of it is woken now.
+	 */
+	ign = ignored(p, sig);
+	if (!ign || blocked_by_a_thread_locked(p, sig)) {
 		err = enqueue(&p->sigpending, info);
 		list_for_each_entry (t, &p->threads, proc_node)
-			if (!err)
-				wake_for(t, sig);
-	} else if (blocked_by_a_thread_locked(p, sig)) {
-		/* Kept for whoever unblocks it; only a sigtimedwait of it is woken now. */
-		err = enqueue(&p->sigpending, info);
-		list_for_each_entry (t, &p->threads, proc_node)
-			if (!err && (t->sigwait_set & sigbit(sig)))
+			if (!err && (!ign || (t->sigwait_set & sigbit(sig))))
 				wake_for(t, sig);
 	}
 	spin_unlock_irqrestore(&p->lock, flags);
