@@ -229,10 +229,14 @@ void sched_tick(bool from_user)
 		cpu->idle_ticks++;
 	} else {
 		cur->run_ticks++;
-		if (cur->user && from_user)
+		if (cur->user && from_user) {
 			cur->user_ticks++;
-		else if (cur->user)
-			cur->system_ticks++;
+			cpu->user_ticks++;
+		} else {
+			if (cur->user)
+				cur->system_ticks++;
+			cpu->system_ticks++;
+		}
 		if (--cur->slice <= 0)
 			cpu->need_resched = true;
 		if (cur->service)

@@ -42,6 +42,8 @@ struct percpu {
 	bool need_resched;	      /* set by the timer or a wake-up; checked on trap exit */
 	uint64_t ticks;		      /* timer interrupts taken */
 	uint64_t idle_ticks;	      /* ... of which while idle */
+	uint64_t user_ticks;	      /* ... of which in user mode */
+	uint64_t system_ticks;	      /* ... of which in the kernel, not idle */
 	struct thread *fpu_owner;     /* whose user FPU state the registers hold */
 	struct gdt_set gdt;
 };
