@@ -185,6 +185,23 @@ static void sleep_until_locked(struct thread *self, uint64_t deadline)
 	self->state = THREAD_SLEEPING;
 }
 
+void sched_kthread_park(struct thread *self)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+
+	assert_may_block(self);
+	if (self->wait.flags & WAIT_WOKEN) {
+		self->wait.flags &= ~WAIT_WOKEN;
+		spin_unlock_irqrestore(&rq_lock, flags);
+		return;
+	}
+	if (self->wait.deadline_ns)
+		sleep_until_locked(self, self->wait.deadline_ns);
+	else
+		self->state = THREAD_BLOCKED;
+	reschedule_unlock(flags);
+}
+
 void thread_sleep_ns(uint64_t ns)
 {
 	unsigned long flags = spin_lock_irqsave(&rq_lock);

@@ -9,11 +9,14 @@
 #include <kernel/thread.h>
 #include <kernel/proc.h>
 #include <kernel/printk.h>
+#include <kernel/panic.h>
 #include <kernel/wait.h>
 #include <kernel/uthread.h>
 #include <kernel/signal.h>
 #include <svc/service.h>
+#include <kernel/config.h>
 #include <lib/bitmap.h>
+#include <lib/string.h>
 #include <uapi/errno.h>
 
 typedef long (*syscall_fn)(const uint64_t *args);
@@ -64,6 +67,23 @@ static long invoke(const struct trap_frame *f)
 	return syscall_table[nr].fn(args);
 }
 
+/*
+ * A call that passed its point of no return (call_commit) and then asks to
+ * run again would do again what it did: a bug in the call.
+ */
+static void check_no_return(struct thread *t, long ret)
+{
+	const char *where = t->wait.committed_at;
+
+	if (ret != -EWAIT || !where)
+		return;
+	if (CONFIG_DEBUG)
+		panic("system call %s returned -EWAIT after its point of no return (%s)",
+		      syscall_name((unsigned)t->uregs.rax) ?: "?", where);
+	pr_err("system call %s returned -EWAIT after its point of no return (%s)\n",
+	       syscall_name((unsigned)t->uregs.rax) ?: "?", where);
+}
+
 void syscall_run(struct thread *t)
 {
 	long ret;
@@ -73,12 +93,14 @@ void syscall_run(struct thread *t)
 		t->wait.flags &= ~WAIT_UNINTERRUPTIBLE; /* each run says again how it waits */
 		t->fault_wait = false;
 		t->in_call = true;
+		svc_call_run_starts(t);
 		ret = invoke(&t->uregs);
 		t->in_call = false;
 		if (t->fault_wait && ret == -EFAULT)
 			ret = -EWAIT; /* it touched a file page still being read: run it again */
 		else if (t->fault_wait && ret != -EWAIT)
 			wait_detach(&t->wait);
+		check_no_return(t, ret);
 		if (ret != -EWAIT)
 			break;
 		if (signal_ends_wait(t)) {
@@ -95,8 +117,7 @@ void syscall_run(struct thread *t)
 	wait_detach(&t->wait); /* a call that registered and then completed anyway */
 	t->sigwait_set = 0;    /* rt_sigtimedwait's set lasts as long as the call */
 	wait_record_completion(&t->wait);
-	if (t->svc_calls[0])
-		svc_forget_calls(t);
+	svc_forget_calls(t);
 	if (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND) {
 		/* The call itself asked to be restarted after a signal (a background tty read). */
 		t->interrupted_call = true;
@@ -111,14 +132,13 @@ __attribute__((noreturn)) void syscall_entry_c(struct trap_frame *f)
 	struct thread *t = current_thread();
 
 	(void)f;	     /* f == &t->uregs */
-	if (t->svc_calls[0]) /* a call that ended interrupted left its requests */
-		svc_forget_calls(t);
+	svc_forget_calls(t); /* a call that ended interrupted left its requests */
 	t->wait.polls = 0;
 	t->wait.flags = 0;
 	t->wait.deadline_ns = 0;
 	t->wait.partial = 0;
-	for (int i = 0; i < WAIT_PROGRESS_WORDS; i++)
-		t->wait.progress[i] = 0;
+	t->wait.committed_at = NULL;
+	memset(&t->wait.progress, 0, sizeof(t->wait.progress));
 	syscall_run(t);
 	user_exit_path(t);
 }

@@ -79,6 +79,7 @@ struct thread *kthread_create(const char *name, thread_fn_t fn, void *arg)
 		return NULL;
 	}
 	list_init(&t->run_node);
+	wait_init(&t->wait); /* kernel threads wait on sources too (wait_event_locked) */
 	thread_prepare_stack(t, fn, arg);
 	thread_register(t, name);
 	sched_make_runnable(t);

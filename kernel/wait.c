@@ -1,13 +1,17 @@
 /*
  * Stackless waits (include/kernel/wait.h). A user thread's struct wait
  * is embedded in its struct thread; registering costs no allocation and a
- * parked thread keeps nothing on any stack. The counters show how many
- * times calls that waited were run ("polled") before they completed.
+ * parked thread keeps nothing on any stack. A kernel thread registers its
+ * own embedded wait the same way and blocks on its stack (wait_event_*).
+ * The typed progress record and the point of no return of a call are
+ * checked here. The counters show how many times calls that waited were
+ * run ("polled") before they completed.
  */
 #include <kernel/wait.h>
 #include <kernel/thread.h>
 #include <kernel/panic.h>
 #include <lib/compiler.h>
+#include <lib/string.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
 
@@ -32,17 +36,50 @@ void wait_init(struct wait *w)
 	w->link.wait = w;
 }
 
-long wait_block_locked(struct wait_source *src, uint64_t deadline_ns)
+/* Registers the current thread (any kind) on src, whose lock the caller holds. */
+static void register_locked(struct wait_source *src, uint64_t deadline_ns)
 {
 	struct wait *w = current_wait();
 
 	assert_held(&src->lock);
-	if (!current_thread()->user || w->link.source)
-		panic("wait_block_locked: not a user thread, or already waiting");
+	if (w->link.source)
+		panic("wait: the thread already waits on a source");
 	w->link.source = src;
 	w->deadline_ns = deadline_ns;
 	list_add_tail(&w->link.node, &src->waiters);
+}
+
+long wait_block_locked(struct wait_source *src, uint64_t deadline_ns)
+{
+	if (!current_thread()->user)
+		panic("wait_block_locked: a kernel thread (wait_event_locked is its form)");
+	register_locked(src, deadline_ns);
 	return -EWAIT;
+}
+
+void wait_event_locked(struct wait_source *src, uint64_t deadline_ns, uint32_t flags)
+{
+	if (flags & WAIT_UNINTERRUPTIBLE)
+		current_wait()->flags |=
+			WAIT_UNINTERRUPTIBLE; /* syscall_run clears it at each run */
+	register_locked(src, deadline_ns);
+}
+
+bool wait_restarts(void)
+{
+	return current_thread()->user;
+}
+
+long wait_event_sleep(void)
+{
+	struct thread *t = current_thread();
+
+	if (wait_restarts())
+		return -EWAIT; /* the call runs again when woken (syscall_run, or a fault) */
+	sched_kthread_park(t);
+	wait_detach(&t->wait); /* still linked if the deadline woke it */
+	t->wait.deadline_ns = 0;
+	return 0;
 }
 
 long wait_block_locked_uninterruptible(struct wait_source *src)
@@ -158,4 +195,59 @@ void wait_record_completion(struct wait *w)
 		return; /* completed on its first run: it never waited */
 	__atomic_fetch_add(&wait_stats.completed, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&wait_stats.polls[bucket], 1, __ATOMIC_RELAXED);
+}
+
+/* ---- The call's progress and its point of no return ------------------- */
+
+static const char *const call_kind_names[] = { "none", "rw", "poll", "futex", "vfork" };
+static const char *const op_kind_names[] = { "none", "fs", "pipe write", "fifo open", "tty read" };
+
+struct call_progress *progress_claim_call(struct wait *w, enum progress_call_kind kind)
+{
+	struct call_progress *p = &w->progress;
+
+	if (p->call_kind == PROGRESS_CALL_NONE)
+		p->call_kind = (uint8_t)kind;
+	else if (p->call_kind != kind)
+		panic("call progress: a %s call's record used as %s", call_kind_names[p->call_kind],
+		      call_kind_names[kind]);
+	return p;
+}
+
+struct call_progress *progress_claim_op(struct wait *w, enum progress_op_kind kind)
+{
+	struct call_progress *p = &w->progress;
+
+	if (p->op_kind == PROGRESS_OP_NONE)
+		p->op_kind = (uint8_t)kind;
+	else if (p->op_kind != kind)
+		panic("call progress: a %s operation's record used as %s",
+		      op_kind_names[p->op_kind], op_kind_names[kind]);
+	return p;
+}
+
+void progress_release_op(struct wait *w)
+{
+	memset(&w->progress.op, 0, sizeof(w->progress.op));
+	w->progress.op_kind = PROGRESS_OP_NONE;
+}
+
+void call_commit_at(const char *where)
+{
+	struct thread *t = current_thread();
+
+	if (t->in_call && !t->wait.committed_at)
+		t->wait.committed_at = where;
+}
+
+void call_progress_kept(void)
+{
+	current_thread()->wait.committed_at = NULL;
+}
+
+const char *call_committed(void)
+{
+	struct thread *t = current_thread();
+
+	return t->in_call ? t->wait.committed_at : NULL;
 }

@@ -31,8 +31,19 @@ enum thread_state {
 };
 
 #define THREAD_NAME_LEN 16
-#define SVC_CALLS_KEPT	4 /* service requests (with replies) a system call keeps between runs */
 #define TIMESLICE_TICKS 2
+
+/*
+ * The service requests a system call (or a user page fault) made, in
+ * order, with their replies, kept until it ends: a run of the call takes
+ * its n-th request's reply from the n-th kept one (svc/service.c). Lock
+ * key: (o) the owning thread.
+ */
+struct svc_call_log {
+	struct svc_request **reqs; /* (o) cap entries (kmalloc), NULL when none */
+	uint16_t count, cap;	   /* (o) requests kept, room */
+	uint16_t next;		   /* (o) the sequence number of this run's next request */
+};
 
 /*
  * Lock key: (c) constant after creation, (r) run queue lock, (o) only the
@@ -83,7 +94,7 @@ struct thread {
 	uintptr_t set_child_tid;	   /* (o) written when it first runs */
 	uintptr_t robust_list;		   /* (o) */
 	uint64_t user_ticks, system_ticks; /* (r) */
-	struct svc_request *svc_calls[SVC_CALLS_KEPT]; /* (o) the service requests the call made */
+	struct svc_call_log svc_log;	   /* (o) the service requests the call made */
 	bool fault_wait; /* (o) a user access in the call waits for a file page (vm_fault -EWAIT) */
 	bool in_call;	 /* (o) a system call is running (syscall_run): it can run again */
 };
@@ -113,6 +124,12 @@ __attribute__((noreturn)) void sched_user_yield(struct thread *t);
  * Returns only if the wait was already woken: the caller goes on at once.
  */
 void sched_user_park(struct thread *t, bool rerun_call);
+/*
+ * A kernel thread blocks on its own struct wait (registered on sources by
+ * wait_event_locked) until woken, or its deadline; returns at once if it
+ * was woken before (kernel/wait.c).
+ */
+void sched_kthread_park(struct thread *self);
 /* A signal arrived for t: a call it is parked in ends (as interrupted). */
 void sched_signal_wake(struct thread *t);
 /* Removes t from this CPU for good (it exited); the caller frees it. */

@@ -18,10 +18,14 @@
  *
  * Callers: svc_call sends a request and returns its reply. From a system
  * call of a user thread it returns -EWAIT after sending (the thread parks
- * without a kernel stack, DESIGN.md section 4) and, when the call runs
- * again and makes the same request, returns the reply the first run got:
- * the thread keeps the last SVC_CALLS_KEPT requests of the call, with
- * their replies, until the call ends.
+ * without a kernel stack, DESIGN.md section 4). The thread keeps every
+ * request of the call, in order, with its reply, until the call ends
+ * (struct svc_call_log): when the call runs again, its n-th request takes
+ * the reply of the n-th request of the earlier runs, so nothing is sent
+ * twice, however many requests a call makes. The bytes are compared all
+ * the same: a run that took another way (another thread changed what the
+ * call looked at) has a different n-th request, which drops the kept ones
+ * from there on and is sent.
  * Kernel threads block in it instead. svc_submit is the asynchronous
  * form: a callback runs when the reply is there.
  */
@@ -85,8 +89,7 @@ struct svc_request {
 	svc_done_fn on_done;	     /* (c) asynchronous callers */
 	void *cookie;		     /* (c) for on_done */
 	struct list_head arena;	     /* (s) svc_alloc blocks of the run in flight */
-	struct wait_source done_src; /* user threads wait here */
-	struct waitq done_wq;	     /* kernel threads wait here */
+	struct wait_source done_src; /* callers wait here (wait_event) */
 };
 
 struct service_ops {
@@ -227,6 +230,10 @@ void svc_tick(struct service *s, uint64_t tick_ns);
 void svc_watchdog_check(void);
 /* A system call of t ended (or t exits): drops the requests it kept. */
 void svc_forget_calls(struct thread *t);
+/* A run of t's call (or fault) starts: its requests count from 0 again. */
+void svc_call_run_starts(struct thread *t);
+/* Kept requests a later run did not make again (it took another way). */
+uint64_t svc_diverged_count(void);
 
 /* For /proc/services: one line per service into buf; returns the length. */
 size_t svc_show_all(char *buf, size_t size);
