@@ -808,6 +808,7 @@ static void show_cache_stats(struct seqbuf *s)
 int proc_show_axolotl_stats(struct seqbuf *s, int pid)
 {
 	struct sys_counts c;
+	uint64_t longest, diverged;
 
 	(void)pid;
 	count_system(&c);
@@ -818,6 +819,9 @@ int proc_show_axolotl_stats(struct seqbuf *s, int pid)
 	for (int i = 1; i < WAIT_POLL_BUCKETS; i++)
 		seq_printf(s, "wait_polls_%d%s %lu\n", i, i == WAIT_POLL_BUCKETS - 1 ? "plus" : "",
 			   __atomic_load_n(&wait_stats.polls[i], __ATOMIC_RELAXED));
+	svc_call_stats(&longest, &diverged);
+	seq_printf(s, "svc_call_longest %lu\nsvc_call_diverged %lu\n", (unsigned long)longest,
+		   (unsigned long)diverged);
 	seq_printf(s, "slab_pages %lu\nkstack_pages %lu\nfree_pages %lu\ntotal_pages %lu\n",
 		   slab_pages(), kstack_pages(), free_page_count(), total_page_count());
 	seq_printf(s, "tmpfs_pages %lu\n", tmpfs_pages_in_use());

@@ -9,12 +9,10 @@
 #include <kernel/thread.h>
 #include <kernel/proc.h>
 #include <kernel/printk.h>
-#include <kernel/panic.h>
 #include <kernel/wait.h>
 #include <kernel/uthread.h>
 #include <kernel/signal.h>
 #include <svc/service.h>
-#include <kernel/config.h>
 #include <lib/bitmap.h>
 #include <lib/string.h>
 #include <uapi/errno.h>
@@ -67,23 +65,6 @@ static long invoke(const struct trap_frame *f)
 	return syscall_table[nr].fn(args);
 }
 
-/*
- * A call that passed its point of no return (call_commit) and then asks to
- * run again would do again what it did: a bug in the call.
- */
-static void check_no_return(struct thread *t, long ret)
-{
-	const char *where = t->wait.committed_at;
-
-	if (ret != -EWAIT || !where)
-		return;
-	if (CONFIG_DEBUG)
-		panic("system call %s returned -EWAIT after its point of no return (%s)",
-		      syscall_name((unsigned)t->uregs.rax) ?: "?", where);
-	pr_err("system call %s returned -EWAIT after its point of no return (%s)\n",
-	       syscall_name((unsigned)t->uregs.rax) ?: "?", where);
-}
-
 void syscall_run(struct thread *t)
 {
 	long ret;
@@ -100,7 +81,7 @@ void syscall_run(struct thread *t)
 			ret = -EWAIT; /* it touched a file page still being read: run it again */
 		else if (t->fault_wait && ret != -EWAIT)
 			wait_detach(&t->wait);
-		check_no_return(t, ret);
+		call_check_ewait(ret, syscall_name((unsigned)t->uregs.rax));
 		if (ret != -EWAIT)
 			break;
 		if (signal_ends_wait(t)) {

@@ -10,6 +10,8 @@
 #include <kernel/wait.h>
 #include <kernel/thread.h>
 #include <kernel/panic.h>
+#include <kernel/printk.h>
+#include <kernel/config.h>
 #include <lib/compiler.h>
 #include <lib/string.h>
 #include <mm/slab.h>
@@ -250,4 +252,17 @@ const char *call_committed(void)
 	struct thread *t = current_thread();
 
 	return t->in_call ? t->wait.committed_at : NULL;
+}
+
+void call_check_ewait(long ret, const char *call)
+{
+	const char *where = call_committed();
+
+	if (ret != -EWAIT || !where)
+		return;
+	if (CONFIG_DEBUG)
+		panic("system call %s returned -EWAIT after its point of no return (%s)",
+		      call ?: "?", where);
+	pr_err("system call %s returned -EWAIT after its point of no return (%s)\n", call ?: "?",
+	       where);
 }

@@ -41,8 +41,10 @@ struct arena_block {
 
 static void svc_thread_main(void *arg);
 
-/* Runs of a call that took another way than an earlier run at a kept request. */
+/* Requests of a run that matched none of the kept ones still ahead of it. */
 static uint64_t svc_diverged;
+/* The most requests one call (or fault) kept. */
+static uint64_t svc_longest;
 
 struct svc_request *svc_request_new(uint16_t opcode, size_t payload_cap, size_t reply_cap)
 {
@@ -206,32 +208,35 @@ static int await_reply(struct svc_request *p, struct svc_request **done)
 	return p->status;
 }
 
-/* Drops the kept requests from sequence number n on. */
-static void forget_from(struct svc_call_log *log, uint16_t n)
+/* Drops every kept request. */
+static void forget_all(struct svc_call_log *log)
 {
-	while (log->count > n)
+	while (log->count)
 		svc_request_put(log->reqs[--log->count]);
 }
 
 /*
- * The request this run of the call made before: the one an earlier run
- * made with the same sequence number. A run that takes another way than
- * the earlier one did (another thread changed what it looked at, say read
- * a directory it was reading) makes another request there: the bytes
- * differ, and the earlier run's requests from there on are dropped.
+ * The request this run of the call made before: the first kept one from
+ * the run's place in the sequence on with the same service and bytes (a
+ * request is never matched twice in a run, so a call may make the same
+ * request twice). Kept requests it passes over were made by an earlier run
+ * whose result this run no longer needs: the earlier run applied it (a
+ * directory it read is in the dentry tree now), or another thread changed
+ * what the call looked at. None found: the run took another way (counted).
  */
 static struct svc_request *made_before(struct svc_call_log *log, struct service *s,
 				       const struct svc_request *req)
 {
-	struct svc_request *p;
+	for (uint16_t i = log->next; i < log->count; i++) {
+		struct svc_request *p = log->reqs[i];
 
-	if (log->next >= log->count)
-		return NULL;
-	p = log->reqs[log->next];
-	if (p->svc == s && same_request(p, req))
-		return p;
-	__atomic_add_fetch(&svc_diverged, 1, __ATOMIC_RELAXED);
-	forget_from(log, log->next);
+		if (p->svc == s && same_request(p, req)) {
+			log->next = (uint16_t)(i + 1);
+			return p;
+		}
+	}
+	if (log->next < log->count)
+		__atomic_add_fetch(&svc_diverged, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -251,6 +256,8 @@ static int keep_call(struct svc_call_log *log, struct svc_request *req)
 		log->cap = cap;
 	}
 	log->reqs[log->count++] = req;
+	if (log->count > __atomic_load_n(&svc_longest, __ATOMIC_RELAXED))
+		__atomic_store_n(&svc_longest, log->count, __ATOMIC_RELAXED); /* a statistic */
 	return 0;
 }
 
@@ -282,21 +289,21 @@ int svc_call(struct service *s, struct svc_request *req, struct svc_request **do
 	p = made_before(log, s, req);
 	if (p) {
 		svc_request_put(req); /* a run before sent the same: its reply counts */
-		log->next++;
 		return await_reply(p, done);
 	}
 	if (keep_call(log, req)) {
 		svc_request_put(req);
 		return -ENOMEM;
 	}
-	log->next++;
+	log->next = log->count;
 	enqueue(s, request_hold(req));
 	return await_reply(req, done);
 }
 
-uint64_t svc_diverged_count(void)
+void svc_call_stats(uint64_t *longest, uint64_t *diverged)
 {
-	return __atomic_load_n(&svc_diverged, __ATOMIC_RELAXED);
+	*longest = __atomic_load_n(&svc_longest, __ATOMIC_RELAXED);
+	*diverged = __atomic_load_n(&svc_diverged, __ATOMIC_RELAXED);
 }
 
 void svc_call_run_starts(struct thread *t)
@@ -308,7 +315,7 @@ void svc_forget_calls(struct thread *t)
 {
 	struct svc_call_log *log = &t->svc_log;
 
-	forget_from(log, 0);
+	forget_all(log);
 	kfree(log->reqs);
 	*log = (struct svc_call_log){ 0 };
 }

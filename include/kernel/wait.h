@@ -229,6 +229,8 @@ void call_commit_at(const char *where);
 void call_progress_kept(void);
 /* Where the current call passed its point of no return, or NULL. */
 const char *call_committed(void);
+/* The dispatcher, after each run of call: -EWAIT after its point of no return panics (debug). */
+void call_check_ewait(long ret, const char *call);
 
 /*
  * The one way to wait, for code both kinds of thread run. With src->lock

@@ -20,12 +20,13 @@
  * call of a user thread it returns -EWAIT after sending (the thread parks
  * without a kernel stack, DESIGN.md section 4). The thread keeps every
  * request of the call, in order, with its reply, until the call ends
- * (struct svc_call_log): when the call runs again, its n-th request takes
- * the reply of the n-th request of the earlier runs, so nothing is sent
- * twice, however many requests a call makes. The bytes are compared all
- * the same: a run that took another way (another thread changed what the
- * call looked at) has a different n-th request, which drops the kept ones
- * from there on and is sent.
+ * (struct svc_call_log, as long as it needs: no fixed limit). When the
+ * call runs again, its requests are matched in order: each takes the
+ * first kept request from its place on that has the same bytes, so nothing
+ * is sent twice and a call may make the same request twice. A run makes
+ * fewer requests than the one before when that one's results are already
+ * applied (a directory read is in the dentry tree): the kept requests it
+ * passes over are simply not needed again.
  * Kernel threads block in it instead. svc_submit is the asynchronous
  * form: a callback runs when the reply is there.
  */
@@ -232,8 +233,11 @@ void svc_watchdog_check(void);
 void svc_forget_calls(struct thread *t);
 /* A run of t's call (or fault) starts: its requests count from 0 again. */
 void svc_call_run_starts(struct thread *t);
-/* Kept requests a later run did not make again (it took another way). */
-uint64_t svc_diverged_count(void);
+/*
+ * The most requests one call kept, and how many requests of a run matched
+ * none of the kept requests still ahead of it (/proc/axolotl/stats).
+ */
+void svc_call_stats(uint64_t *longest, uint64_t *diverged);
 
 /* For /proc/services: one line per service into buf; returns the length. */
 size_t svc_show_all(char *buf, size_t size);
