@@ -200,14 +200,14 @@ static void count_one(struct process *p, void *ctx)
 KTEST(procfs_axolotl_stats)
 {
 	static const char *const names[] = {
-		"threads",	    "user_threads",	"processes",	     "wait_completed",
-		"wait_polls_1",	    "wait_polls_2",	"wait_polls_3",	     "wait_polls_4",
-		"wait_polls_5plus", "slab_pages",	"kstack_pages",	     "free_pages",
-		"total_pages",	    "tmpfs_pages",	"pagecache_pages",   "pagecache_dirty",
-		"pagecache_hits",   "pagecache_misses", "pagecache_written", "pagecache_evicted",
-		"bcache_buffers",   "bcache_hits",	"bcache_misses",     "bcache_writes",
-		"vfs_inodes",	    "vfs_dentries",	"vfs_files",	     "oom_kills",
-		"oom_stalls",	    "oom_reclaimed",
+		"threads",	     "user_threads",	  "processes",	       "wait_completed",
+		"wait_polls_1",	     "wait_polls_2",	  "wait_polls_3",      "wait_polls_4",
+		"wait_polls_5plus",  "svc_call_longest",  "svc_call_diverged", "slab_pages",
+		"kstack_pages",	     "free_pages",	  "total_pages",       "tmpfs_pages",
+		"pagecache_pages",   "pagecache_dirty",	  "pagecache_hits",    "pagecache_misses",
+		"pagecache_written", "pagecache_evicted", "bcache_buffers",    "bcache_hits",
+		"bcache_misses",     "bcache_writes",	  "vfs_inodes",	       "vfs_dentries",
+		"vfs_files",	     "oom_kills",	  "oom_stalls",	       "oom_reclaimed",
 	};
 	int lines, procs = 0;
 	char *t;
