@@ -849,6 +849,7 @@ ssize_t tty_read(struct tty *tty, const struct iobuf *buf, unsigned f_flags)
 		tty->read_gen++;
 		unthrottle(tty);
 		spin_unlock_irqrestore(&tty->wait.lock, flags);
+		call_commit(); /* the input is consumed */
 		done += n;
 		if ((n == t.copy && t.line) || done == buf->len)
 			return (ssize_t)done;
@@ -882,6 +883,7 @@ ssize_t tty_write(struct tty *tty, const struct iobuf *buf, unsigned f_flags)
 		flags = spin_lock_irqsave(&tty->out_lock);
 		output(tty, oflag, in, n);
 		spin_unlock_irqrestore(&tty->out_lock, flags);
+		call_commit(); /* on the terminal: a new run would write it twice */
 		done += n;
 	}
 	return (ssize_t)done;
