@@ -14,7 +14,6 @@
 #include <kernel/signal.h>
 #include <svc/service.h>
 #include <lib/bitmap.h>
-#include <lib/string.h>
 #include <uapi/errno.h>
 
 typedef long (*syscall_fn)(const uint64_t *args);
@@ -70,7 +69,8 @@ void syscall_run(struct thread *t)
 	long ret;
 
 	for (;;) {
-		t->wait.polls++;
+		if (t->wait.polls < UINT16_MAX)
+			t->wait.polls++;
 		t->wait.flags &= ~WAIT_UNINTERRUPTIBLE; /* each run says again how it waits */
 		t->fault_wait = false;
 		t->in_call = true;
@@ -118,8 +118,7 @@ __attribute__((noreturn)) void syscall_entry_c(struct trap_frame *f)
 	t->wait.flags = 0;
 	t->wait.deadline_ns = 0;
 	t->wait.partial = 0;
-	t->wait.committed_at = NULL;
-	memset(&t->wait.progress, 0, sizeof(t->wait.progress));
+	progress_reset(&t->wait);
 	syscall_run(t);
 	user_exit_path(t);
 }

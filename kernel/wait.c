@@ -206,32 +206,36 @@ static const char *const op_kind_names[] = { "none", "fs", "pipe write", "fifo o
 
 struct call_progress *progress_claim_call(struct wait *w, enum progress_call_kind kind)
 {
-	struct call_progress *p = &w->progress;
-
-	if (p->call_kind == PROGRESS_CALL_NONE)
-		p->call_kind = (uint8_t)kind;
-	else if (p->call_kind != kind)
-		panic("call progress: a %s call's record used as %s", call_kind_names[p->call_kind],
+	if (w->call_kind == PROGRESS_CALL_NONE)
+		w->call_kind = (uint8_t)kind;
+	else if (w->call_kind != kind)
+		panic("call progress: a %s call's record used as %s", call_kind_names[w->call_kind],
 		      call_kind_names[kind]);
-	return p;
+	return &w->progress;
 }
 
 struct call_progress *progress_claim_op(struct wait *w, enum progress_op_kind kind)
 {
-	struct call_progress *p = &w->progress;
-
-	if (p->op_kind == PROGRESS_OP_NONE)
-		p->op_kind = (uint8_t)kind;
-	else if (p->op_kind != kind)
+	if (w->op_kind == PROGRESS_OP_NONE)
+		w->op_kind = (uint8_t)kind;
+	else if (w->op_kind != kind)
 		panic("call progress: a %s operation's record used as %s",
-		      op_kind_names[p->op_kind], op_kind_names[kind]);
-	return p;
+		      op_kind_names[w->op_kind], op_kind_names[kind]);
+	return &w->progress;
+}
+
+void progress_reset(struct wait *w)
+{
+	memset(&w->progress, 0, sizeof(w->progress));
+	w->call_kind = PROGRESS_CALL_NONE;
+	w->op_kind = PROGRESS_OP_NONE;
+	w->committed_at = NULL;
 }
 
 void progress_release_op(struct wait *w)
 {
 	memset(&w->progress.op, 0, sizeof(w->progress.op));
-	w->progress.op_kind = PROGRESS_OP_NONE;
+	w->op_kind = PROGRESS_OP_NONE;
 }
 
 void call_commit_at(const char *where)

@@ -103,9 +103,8 @@ struct tty_read_progress {
 	uint64_t deadline_ns; /* fixed at the read's first run */
 };
 
+/* The unions' tags are in struct wait (call_kind, op_kind), where they fill a hole. */
 struct call_progress {
-	uint8_t call_kind; /* enum progress_call_kind */
-	uint8_t op_kind;   /* enum progress_op_kind */
 	union {
 		struct rw_progress rw;
 		struct poll_progress poll;
@@ -142,7 +141,9 @@ struct wait {
 	struct list_head extra;	       /* (o) more links (poll, select) */
 	uint64_t deadline_ns;	       /* (r) 0: none */
 	uint32_t flags;		       /* (r) WAIT_* */
-	uint32_t polls;		       /* (o) runs of the call for this wait */
+	uint16_t polls;		       /* (o) runs of the call for this wait (saturates) */
+	uint8_t call_kind;	       /* (o) progress.call's tag: enum progress_call_kind */
+	uint8_t op_kind;	       /* (o) progress.op's tag: enum progress_op_kind */
 	struct call_progress progress; /* (o) the call's own state */
 	int64_t partial; /* (o) bytes a waiting call already moved: what a signal makes it return */
 	const char *committed_at; /* (o) where the call passed its point of no return, or NULL */
@@ -189,6 +190,8 @@ void wait_detach(struct wait *w);
  */
 struct call_progress *progress_claim_call(struct wait *w, enum progress_call_kind kind);
 struct call_progress *progress_claim_op(struct wait *w, enum progress_op_kind kind);
+/* A call starts: no kind, nothing kept, no point of no return passed. */
+void progress_reset(struct wait *w);
 /* The operation layer is free again (a pipe write ended: writev's next one starts afresh). */
 void progress_release_op(struct wait *w);
 

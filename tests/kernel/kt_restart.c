@@ -14,7 +14,6 @@
 #include <kernel/wait.h>
 #include <svc/service.h>
 #include <lib/compiler.h>
-#include <lib/string.h>
 #include <uapi/errno.h>
 
 enum {
@@ -29,15 +28,13 @@ enum {
 static void call_begins(struct thread *t)
 {
 	t->in_call = true;
-	t->wait.committed_at = NULL;
-	memset(&t->wait.progress, 0, sizeof(t->wait.progress));
+	progress_reset(&t->wait);
 }
 
 static void call_ends(struct thread *t)
 {
 	t->in_call = false;
-	t->wait.committed_at = NULL;
-	memset(&t->wait.progress, 0, sizeof(t->wait.progress));
+	progress_reset(&t->wait);
 }
 
 static int rules_handle(struct service *s, struct svc_request *req)
