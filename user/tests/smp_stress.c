@@ -421,7 +421,7 @@ UT_CASE(fork_exec_wait_storm)
 
 /* ---- memory churn ---- */
 
-#define TOUCH_PAGES 16
+#define TOUCH_PAGES  16
 #define CHURN_ROUNDS 400
 
 static atomic_int churn_done;

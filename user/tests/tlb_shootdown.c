@@ -31,10 +31,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define ROUNDS 200
+#define ROUNDS	    200
 #define REMAPPED(r) ((long)(r) + 1000000) /* what the new page of round r holds */
 
-enum change { CHANGE_UNMAP, CHANGE_READONLY, CHANGE_NONE, CHANGE_REMAP };
+enum change {
+	CHANGE_UNMAP,
+	CHANGE_READONLY,
+	CHANGE_NONE,
+	CHANGE_REMAP
+};
 
 static long page_size;
 static volatile uint64_t *page; /* the same address every round */
@@ -45,8 +50,8 @@ static atomic_int round_used;	 /* the accessor has used this round's page */
 static atomic_int round_changed; /* the change of this round has returned (main) */
 static atomic_int round_done;	 /* the accessor saw the change take effect */
 static atomic_int stop;
-static atomic_long stale;    /* accesses after the change that reached the old page */
-static atomic_long faults;   /* faults taken, one per round that faults */
+static atomic_long stale;      /* accesses after the change that reached the old page */
+static atomic_long faults;     /* faults taken, one per round that faults */
 static atomic_long unexpected; /* faults where none may happen, or a wrong value */
 
 static __thread sigjmp_buf fault_jmp;
@@ -155,7 +160,8 @@ static void *accessor(void *arg)
 				 */
 				if (v == r)
 					atomic_store(&round_used, r);
-				else if (atomic_load(&round_used) < r || (v != -1 && v != REMAPPED(r)))
+				else if (atomic_load(&round_used) < r ||
+					 (v != -1 && v != REMAPPED(r)))
 					atomic_fetch_add(&unexpected, 1);
 				pause_if_shared();
 				continue;
@@ -199,7 +205,8 @@ static void apply_change(int r)
 						MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
 
 		fresh[0] = (uint64_t)REMAPPED(r);
-		UT_CHECK(mremap(fresh, page_size, page_size, MREMAP_MAYMOVE | MREMAP_FIXED, p) == p);
+		UT_CHECK(mremap(fresh, page_size, page_size, MREMAP_MAYMOVE | MREMAP_FIXED, p) ==
+			 p);
 		break;
 	}
 	}
@@ -222,8 +229,8 @@ static void run_rounds(enum change c)
 	atomic_store(&stale, 0);
 	atomic_store(&faults, 0);
 	atomic_store(&unexpected, 0);
-	page = UT_NOERR(mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			     -1, 0));
+	page = UT_NOERR(
+		mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
 	UT_NOERR(sigaction(SIGSEGV, &sa, NULL));
 	pin(first);
 	UT_EQ(pthread_create(&t, NULL, accessor, (void *)(long)other), 0);
@@ -240,13 +247,15 @@ static void run_rounds(enum change c)
 		atomic_store(&round_mapped, r);
 		if (!UT_SPIN(atomic_load(&round_used) >= r, 60)) {
 			atomic_store(&stop, 1);
-			ut_fail(__FILE__, __LINE__, "round %d: the accessor never used the page", r);
+			ut_fail(__FILE__, __LINE__, "round %d: the accessor never used the page",
+				r);
 		}
 		apply_change(r);
 		atomic_store(&round_changed, r);
 		if (!UT_SPIN(atomic_load(&round_done) >= r, 60)) {
 			atomic_store(&stop, 1);
-			ut_fail(__FILE__, __LINE__, "round %d: the accessor never saw the change", r);
+			ut_fail(__FILE__, __LINE__, "round %d: the accessor never saw the change",
+				r);
 		}
 	}
 	UT_EQ(pthread_join(t, NULL), 0);
