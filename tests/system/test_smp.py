@@ -57,3 +57,10 @@ def test_cpu_count_everywhere():
     cpus = "0" if SMP == 1 else f"0-{SMP - 1}"
     assert rc == 0, f"status {rc}\n{out}"
     assert out.split() == [str(SMP), cpus, cpus], out
+
+
+def test_every_cpu_is_running():
+    """The banner: every CPU of the MADT found and started, at the harness's count."""
+    rc, out = run("--append", "monitor", stdin=b"poweroff\n", timeout=TIMEOUT)
+    assert rc == 0, f"status {rc}\n{out}"
+    assert f"{SMP} CPU(s) found, {SMP} running" in out, out
