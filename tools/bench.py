@@ -323,8 +323,12 @@ def measure(args):
     return 0
 
 
-def boot_medians(kernel, k, initrd, smp, args, samples):
-    """One boot of kernel k at smp CPUs; its bench lines appended to samples[name]."""
+SCALING_COPIES = re.compile(r"^scaling: (\S+) with (\d+) copies")
+
+
+def boot_medians(kernel, k, initrd, smp, args, samples, copies):
+    """One boot of kernel k at smp CPUs; its bench lines appended to samples[name],
+    the copies each row ran (the CPUs the guest said were online) to copies[name]."""
     b = boot(kernel, APPEND[k], initrd, smp, args.mem, args.timeout)
     if b.status is None or not b.results:
         say(f"{k} at -smp {smp} did not finish the benchmarks; its console said:")
@@ -332,6 +336,10 @@ def boot_medians(kernel, k, initrd, smp, args, samples):
         return False
     for name, (value, _, _) in b.results.items():
         samples.setdefault(name, []).append(value)
+    for line in b.output:
+        m = SCALING_COPIES.match(line)
+        if m:
+            copies[m.group(1)] = min(copies.get(m.group(1), 1 << 30), int(m.group(2)))
     return True
 
 
@@ -343,22 +351,26 @@ def scaling(args):
     kernels = {"axolotl": AXOLOTL, "linux": vmlinuz}
     cpus = [int(c) for c in args.cpus.split(",")]
     samples = {k: {n: {} for n in cpus} for k in kernels}  # kernel -> cpus -> name -> [ns]
+    copies = {k: {n: {} for n in cpus} for k in kernels}  # kernel -> cpus -> name -> copies
     for n in cpus:
         for r in range(args.rounds):
             order = ["axolotl", "linux"] if r % 2 == 0 else ["linux", "axolotl"]
             for k in order:
                 say(f"-smp {n}, round {r + 1}/{args.rounds}: {k}")
-                if not boot_medians(kernels[k], k, initrd, n, args, samples[k][n]):
+                if not boot_medians(kernels[k], k, initrd, n, args, samples[k][n],
+                                    copies[k][n]):
                     return 1
     names = list(samples["axolotl"][cpus[0]])
     results = {k: {name: {str(n): median(samples[k][n].get(name, [])) for n in cpus}
                    for name in names} for k in kernels}
+    ran = {k: {name: {str(n): copies[k][n].get(name) for n in cpus} for name in names}
+           for k in kernels}
     data = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": git_commit(), "linux": version, "qemu": qemu_version(), "cpus": cpus,
         "mem": args.mem, "rounds": args.rounds, "host_cpus": os.cpu_count(),
         "qemu_command": qemu_command("KERNEL", "APPEND", "bench.cpio", "N", args.mem, "STATUS"),
-        "results": results,
+        "results": results, "copies": ran,
     }
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     for path in (os.path.join(BENCH_DIR, f"scaling-{stamp}.json"),
@@ -375,16 +387,23 @@ def format_scaling(data):
     cpus = [str(n) for n in data["cpus"]]
     head = ["benchmark", "kernel"] + [f"{n} CPU" for n in cpus] + \
         [f"x{n}" for n in cpus if n != cpus[0]]
-    rows = []
+    rows, short = [], False
     for name in data["results"]["axolotl"]:
         for k in ("axolotl", "linux"):
             t = data["results"][k][name]
+            ran = data.get("copies", {}).get(k, {}).get(name, {})
             base = t[cpus[0]]
             speedups = [f"{base / t[n]:.2f}" if base and t[n] else "-" for n in cpus[1:]]
-            rows.append([name, k] + [fmt_value(t[n], "ns") for n in cpus] + speedups)
+            cells = []
+            for n in cpus:
+                mark = "*" if ran.get(n) is not None and ran[n] < int(n) else ""
+                short = short or bool(mark)
+                cells.append(fmt_value(t[n], "ns") + mark)
+            rows.append([name, k] + cells + speedups)
     w = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
     fmt = lambda r: "  ".join(c.ljust(w[i]) if i < 2 else c.rjust(w[i]) for i, c in enumerate(r))
-    return "\n".join([fmt(head)] + [fmt(r) for r in rows])
+    note = ["* fewer copies than CPUs: the guest said fewer CPUs were online"] if short else []
+    return "\n".join([fmt(head)] + [fmt(r) for r in rows] + note)
 
 
 def fmt_value(v, unit):

@@ -631,9 +631,13 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < ARRAY_LEN(benches); i++)
 			if (selected(argc, argv, &benches[i]))
 				run(&benches[i]);
-		for (size_t i = 0; i < ARRAY_LEN(scaling_benches); i++)
-			if (selected(argc, argv, &scaling_benches[i]))
-				run(&scaling_benches[i]);
+		for (size_t i = 0; i < ARRAY_LEN(scaling_benches); i++) {
+			if (!selected(argc, argv, &scaling_benches[i]))
+				continue;
+			printf("scaling: %s with %ld copies\n", scaling_benches[i].name,
+			       online_cpus());
+			run(&scaling_benches[i]);
+		}
 	}
 	return 0;
 }
