@@ -785,28 +785,27 @@ static void show_cpu_times(struct seqbuf *s, const char *name, uint64_t user, ui
 /* CPU time by kind, all CPUs ("cpu") then each ("cpuN"), from their ticks; process counts. */
 int proc_show_stat(struct seqbuf *s, int pid)
 {
-	uint64_t user = 0, system = 0, idle = 0, boot = realtime_ns() - clock_ns();
+	uint64_t user[MAX_CPUS], system[MAX_CPUS], idle[MAX_CPUS],
+		boot = realtime_ns() - clock_ns();
+	uint64_t all[3] = { 0, 0, 0 };
+	unsigned n = smp_cpus_online();
 	struct sys_counts c;
 	char name[16];
 
 	(void)pid;
 	count_system(&c);
-	for_each_online_cpu(id)
-	{
+	/* One reading of each counter, so that the cpu line is the sum of the cpuN lines. */
+	for (unsigned id = 0; id < n; id++) {
 		struct percpu *cpu = smp_cpu(id);
 
-		user += READ_ONCE(cpu->user_ticks);
-		system += READ_ONCE(cpu->system_ticks);
-		idle += READ_ONCE(cpu->idle_ticks);
+		all[0] += user[id] = READ_ONCE(cpu->user_ticks);
+		all[1] += system[id] = READ_ONCE(cpu->system_ticks);
+		all[2] += idle[id] = READ_ONCE(cpu->idle_ticks);
 	}
-	show_cpu_times(s, "cpu ", user, system, idle);
-	for_each_online_cpu(id)
-	{
-		struct percpu *cpu = smp_cpu(id);
-
+	show_cpu_times(s, "cpu ", all[0], all[1], all[2]);
+	for (unsigned id = 0; id < n; id++) {
 		snprintf(name, sizeof(name), "cpu%u", id);
-		show_cpu_times(s, name, READ_ONCE(cpu->user_ticks), READ_ONCE(cpu->system_ticks),
-			       READ_ONCE(cpu->idle_ticks));
+		show_cpu_times(s, name, user[id], system[id], idle[id]);
 	}
 	seq_printf(s, "btime %lu\nprocs_running %u\nprocs_blocked 0\n",
 		   (unsigned long)(boot / NSEC_PER_SEC), c.runnable);
