@@ -84,9 +84,7 @@ void smp_send_ipi_others(unsigned vector)
 {
 	unsigned self = smp_this_cpu_id();
 
-	for_each_online_cpu (id)
-		if (id != self)
-			smp_send_ipi(id, vector);
+	for_each_online_cpu(id) if (id != self) smp_send_ipi(id, vector);
 }
 
 void smp_send_nmi(unsigned cpu, int reason)
@@ -177,7 +175,8 @@ void smp_stop_others(void)
 	if (!__atomic_compare_exchange_n(&panic_cpu, &none, (int)self, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return;
-	for_each_online_cpu (id) {
+	for_each_online_cpu(id)
+	{
 		struct percpu *c = smp_cpu(id);
 		uint64_t end;
 
@@ -249,8 +248,7 @@ void smp_nmi(struct trap_frame *f)
 	struct percpu *cpu = this_cpu();
 	int reason = __atomic_exchange_n(&cpu->nmi_reason, SMP_NMI_NONE, __ATOMIC_ACQ_REL);
 
-	if (__atomic_load_n(&panic_cpu, __ATOMIC_ACQUIRE) >= 0 &&
-	    panic_cpu != (int)cpu->cpu_id)
+	if (__atomic_load_n(&panic_cpu, __ATOMIC_ACQUIRE) >= 0 && panic_cpu != (int)cpu->cpu_id)
 		stop_this_cpu(f);
 	if (reason == SMP_NMI_WATCHDOG)
 		watchdog_nmi(f);
@@ -346,7 +344,8 @@ void smp_boot_aps(void)
 	for (unsigned i = 0; i < madt.nr_cpus && smp_cpus_online() < max; i++) {
 		if (madt.cpu_apic_ids[i] == this_cpu()->apic_id)
 			continue;
-		if (smp_cpus_online() >= MAX_CPUS || !ap_start(smp_cpus_online(), madt.cpu_apic_ids[i]))
+		if (smp_cpus_online() >= MAX_CPUS ||
+		    !ap_start(smp_cpus_online(), madt.cpu_apic_ids[i]))
 			break; /* a CPU that may still start must keep the trampoline */
 	}
 	pr_info("smp: %u CPUs online (%s)\n", smp_cpus_online(),

@@ -27,7 +27,8 @@ KTEST(smp_every_cpu_online)
 	if (cmdline_has(&kernel_cmdline, "nosmp"))
 		max = 1;
 	KT_ASSERT(smp_cpus_online() == (madt.nr_cpus < max ? madt.nr_cpus : max));
-	for_each_online_cpu (id) {
+	for_each_online_cpu(id)
+	{
 		KT_ASSERT(smp_cpu(id) && smp_cpu(id)->cpu_id == id);
 		KT_ASSERT(smp_cpu(id)->idle && smp_cpu(id)->idle->idle);
 	}
@@ -53,8 +54,7 @@ KTEST(smp_call_others_runs_on_each_other_cpu)
 	for (int round = 0; round < 10; round++)
 		smp_call_others(count_call, (void *)1);
 	irq_restore(flags);
-	for_each_online_cpu (id)
-		KT_ASSERT(call_hits[id] == (id == self ? 0u : 10u));
+	for_each_online_cpu(id) KT_ASSERT(call_hits[id] == (id == self ? 0u : 10u));
 }
 
 struct pinned {
@@ -132,7 +132,10 @@ KTEST(smp_threads_spread_over_cpus)
 
 /* ---- The NMI watchdog and a service stuck with interrupts off ---------- */
 
-enum { IRQOFF_OP = 1, IRQOFF_VERSION = 3 };
+enum {
+	IRQOFF_OP = 1,
+	IRQOFF_VERSION = 3
+};
 
 static volatile bool irqoff_armed;
 
