@@ -380,6 +380,16 @@ int sched_set_affinity(struct thread *t, uint64_t mask)
 	return 0;
 }
 
+bool sched_thread_on_cpu(struct thread *t)
+{
+	unsigned long flags;
+	struct runq *rq = lock_thread_rq(t, &flags);
+	bool on = running_on_locked(rq, t) != NULL;
+
+	spin_unlock_irqrestore(&rq->lock, flags);
+	return on;
+}
+
 void sched_request_resched(void)
 {
 	this_cpu()->need_resched = true;

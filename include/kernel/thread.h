@@ -144,6 +144,8 @@ void sched_make_runnable(struct thread *t);
 void sched_block_unlock(spinlock_t *lock, unsigned long flags);
 /* Makes a blocked (unlinked from its wait queue) or sleeping thread runnable. */
 void sched_wake(struct thread *t);
+/* Whether t runs on a CPU now (in user mode or in a call). */
+bool sched_thread_on_cpu(struct thread *t);
 /* Whether t's affinity lets it run on cpu. */
 bool thread_may_run_on(const struct thread *t, unsigned cpu);
 /* Sets t's allowed CPUs (some online one among them); moves it off a CPU it may no longer use. */
