@@ -38,6 +38,7 @@ void sched_init_boot(void)
 {
 	struct percpu *cpu = this_cpu();
 
+	sched_init_runqueues();
 	waitq_init(&reap_wq, "reap");
 	list_init(&boot_idle.run_node);
 	boot_idle.idle = true;

@@ -35,7 +35,8 @@ enum thread_state {
 #define TIMESLICE_TICKS 2
 
 /*
- * Lock key: (c) constant after creation, (r) run queue lock, (o) only the
+ * Lock key: (c) constant after creation, (r) the lock of its CPU's run queue
+ * (runqs[last_cpu], kernel/sched.c), (o) only the
  * thread itself, (z) the reap wait queue's lock (kernel/thread.c).
  */
 struct thread {
@@ -53,9 +54,9 @@ struct thread {
 	int exit_code;		    /* (o) until reaped */
 	uint64_t run_ticks;	    /* (r) timer ticks spent running */
 	uint64_t cpus_allowed;	    /* (r) bit n: may run on CPU n (sched_setaffinity) */
-	int last_cpu;		    /* (r) the CPU it last ran on */
-	struct service *service;    /* (c) the service this thread runs, or NULL */
-	struct list_head all_node;  /* (all threads lock) */
+	int last_cpu; /* (r) whose run queue it belongs to: queued there, runs or ran there */
+	struct service *service;   /* (c) the service this thread runs, or NULL */
+	struct list_head all_node; /* (all threads lock) */
 
 	/*
 	 * User threads only: no stack above; the user registers live in
@@ -105,6 +106,8 @@ struct thread *current_thread(void);
 
 /* Scheduler. */
 void sched_init_boot(void);
+/* The run queues, before any thread is made runnable (sched_init_boot). */
+void sched_init_runqueues(void);
 struct percpu;
 /* An AP's idle thread (arch/x86_64/smp.c). */
 void sched_init_ap(struct percpu *cpu);
@@ -141,6 +144,8 @@ void sched_make_runnable(struct thread *t);
 void sched_block_unlock(spinlock_t *lock, unsigned long flags);
 /* Makes a blocked (unlinked from its wait queue) or sleeping thread runnable. */
 void sched_wake(struct thread *t);
+/* Whether t runs on a CPU now (in user mode or in a call). */
+bool sched_thread_on_cpu(struct thread *t);
 /* Whether t's affinity lets it run on cpu. */
 bool thread_may_run_on(const struct thread *t, unsigned cpu);
 /* Sets t's allowed CPUs (some online one among them); moves it off a CPU it may no longer use. */
