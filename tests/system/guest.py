@@ -12,9 +12,12 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AXL = os.path.join(ROOT, "axl")
-# The CPUs of every guest (tools/run-tests --smp N sets AXL_SMP, which ./axl reads as
-# the default of --smp): a test that depends on the count reads it here.
-SMP = int(os.environ.get("AXL_SMP", "1"))
+
+
+def cpus():
+    """The CPUs of every guest: tools/run-tests --smp N sets AXL_SMP, which ./axl reads
+    as the default of --smp. Read at each call: one run of the harness changes it."""
+    return int(os.environ.get("AXL_SMP", "1"))
 
 
 class Guest:
