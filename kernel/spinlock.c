@@ -6,6 +6,7 @@
 #include <kernel/panic.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
+#include <kernel/smp.h>
 
 void spin_init(spinlock_t *l, const char *name)
 {
@@ -22,8 +23,10 @@ unsigned long spin_lock_irqsave(spinlock_t *l)
 	if (l->owner_cpu == (int)cpu->cpu_id && l->locked)
 		panic("spinlock '%s': recursive acquisition", l->name);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			cpu_relax();
+			smp_poll_calls(); /* the holder may wait for this CPU */
+		}
 	}
 	l->owner_cpu = cpu->cpu_id;
 	cpu->preempt_count++;

@@ -8,6 +8,7 @@
  * Every operation takes the space's lock; nothing here touches user memory
  * through user addresses (so no fault can recurse into the lock).
  */
+#include <kernel/smp.h>
 #include <mm/vm.h>
 #include <mm/page.h>
 #include <mm/slab.h>
@@ -242,12 +243,19 @@ static void remove_area(struct vm_space *vm, struct vm_area *a)
 	vm_area_free(a);
 }
 
+/* smp_call_others: a CPU still on the tables being freed (idle, or a kernel thread) leaves them. */
+static void leave_tables(void *root)
+{
+	if (read_cr3() == (uintptr_t)root)
+		write_cr3(kmap_root());
+}
+
 void vm_put(struct vm_space *vm)
 {
 	if (__atomic_sub_fetch(&vm->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
-	if (read_cr3() == virt_to_phys(vm->pml4))
-		write_cr3(kmap_root());
+	leave_tables((void *)virt_to_phys(vm->pml4));
+	smp_call_others(leave_tables, (void *)virt_to_phys(vm->pml4));
 	while (!list_empty(&vm->areas))
 		remove_area(vm, list_first_entry(&vm->areas, struct vm_area, node));
 	free_tables(vm->pml4, 3, USER_PML4_END);

@@ -46,7 +46,8 @@ struct svc_call_log {
 };
 
 /*
- * Lock key: (c) constant after creation, (r) run queue lock, (o) only the
+ * Lock key: (c) constant after creation, (r) the lock of its CPU's run queue
+ * (runqs[last_cpu], kernel/sched.c), (o) only the
  * thread itself, (z) the reap wait queue's lock (kernel/thread.c).
  */
 struct thread {
@@ -63,8 +64,10 @@ struct thread {
 	bool reaped;		    /* (z) stack gone; join may free it */
 	int exit_code;		    /* (o) until reaped */
 	uint64_t run_ticks;	    /* (r) timer ticks spent running */
-	struct service *service;    /* (c) the service this thread runs, or NULL */
-	struct list_head all_node;  /* (all threads lock) */
+	uint64_t cpus_allowed;	    /* (r) bit n: may run on CPU n (sched_setaffinity) */
+	int last_cpu; /* (r) whose run queue it belongs to: queued there, runs or ran there */
+	struct service *service;   /* (c) the service this thread runs, or NULL */
+	struct list_head all_node; /* (all threads lock) */
 
 	/*
 	 * User threads only: no stack above; the user registers live in
@@ -114,6 +117,11 @@ struct thread *current_thread(void);
 
 /* Scheduler. */
 void sched_init_boot(void);
+/* The run queues, before any thread is made runnable (sched_init_boot). */
+void sched_init_runqueues(void);
+struct percpu;
+/* An AP's idle thread (arch/x86_64/smp.c). */
+void sched_init_ap(struct percpu *cpu);
 /* This CPU's loop: runs kernel threads by switching, user threads by entering them. */
 __attribute__((noreturn)) void cpu_loop(void);
 __attribute__((noreturn)) void cpu_loop_restart(void);
@@ -153,6 +161,12 @@ void sched_make_runnable(struct thread *t);
 void sched_block_unlock(spinlock_t *lock, unsigned long flags);
 /* Makes a blocked (unlinked from its wait queue) or sleeping thread runnable. */
 void sched_wake(struct thread *t);
+/* Whether t runs on a CPU now (in user mode or in a call). */
+bool sched_thread_on_cpu(struct thread *t);
+/* Whether t's affinity lets it run on cpu. */
+bool thread_may_run_on(const struct thread *t, unsigned cpu);
+/* Sets t's allowed CPUs (some online one among them); moves it off a CPU it may no longer use. */
+int sched_set_affinity(struct thread *t, uint64_t mask);
 void thread_sleep_ns(uint64_t ns);
 
 /* Between kernel/thread.c and kernel/sched.c only. */
