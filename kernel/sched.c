@@ -449,7 +449,7 @@ void sched_wake(struct thread *t)
 	if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING)
 		enqueue_locked(rq, t);
 	else
-		t->wait.flags |= WAIT_WOKEN; /* it has not parked yet: it must not */
+		wait_flags_set(&t->wait, WAIT_WOKEN); /* it has not parked yet: it must not */
 	spin_unlock_irqrestore(&rq->lock, flags);
 }
 
@@ -478,7 +478,7 @@ void sched_kthread_park(struct thread *self)
 
 	assert_may_block(self);
 	if (self->wait.flags & WAIT_WOKEN) {
-		self->wait.flags &= ~WAIT_WOKEN;
+		wait_flags_clear(&self->wait, WAIT_WOKEN);
 		spin_unlock_irqrestore(&rq->lock, flags);
 		return;
 	}
@@ -629,7 +629,7 @@ void sched_user_park(struct thread *t, bool rerun_call)
 	unsigned long flags = spin_lock_irqsave(&rq->lock);
 
 	if ((t->wait.flags & WAIT_WOKEN) || t->killed) {
-		t->wait.flags &= ~WAIT_WOKEN;
+		wait_flags_clear(&t->wait, WAIT_WOKEN);
 		spin_unlock_irqrestore(&rq->lock, flags);
 		return;
 	}
@@ -671,7 +671,7 @@ void sched_signal_wake(struct thread *t)
 			list_del(&t->run_node);
 		enqueue_locked(rq, t);
 	} else if (t->state == THREAD_RUNNABLE) {
-		t->wait.flags |= WAIT_WOKEN; /* about to park in a call: it must not */
+		wait_flags_set(&t->wait, WAIT_WOKEN); /* about to park in a call: it must not */
 		kick_running_locked(rq, t);
 	}
 	spin_unlock_irqrestore(&rq->lock, flags);

@@ -71,7 +71,8 @@ void syscall_run(struct thread *t)
 	for (;;) {
 		if (t->wait.polls < UINT16_MAX)
 			t->wait.polls++;
-		t->wait.flags &= ~WAIT_UNINTERRUPTIBLE; /* each run says again how it waits */
+		wait_flags_clear(&t->wait,
+				 WAIT_UNINTERRUPTIBLE); /* each run says again how it waits */
 		t->fault_wait = false;
 		t->in_call = true;
 		svc_call_run_starts(t);
@@ -115,7 +116,7 @@ __attribute__((noreturn)) void syscall_entry_c(struct trap_frame *f)
 	(void)f;	     /* f == &t->uregs */
 	svc_forget_calls(t); /* a call that ended interrupted left its requests */
 	t->wait.polls = 0;
-	t->wait.flags = 0;
+	wait_flags_clear(&t->wait, ~0u);
 	t->wait.deadline_ns = 0;
 	t->wait.partial = 0;
 	progress_reset(&t->wait);

@@ -62,8 +62,7 @@ long wait_block_locked(struct wait_source *src, uint64_t deadline_ns)
 void wait_event_locked(struct wait_source *src, uint64_t deadline_ns, uint32_t flags)
 {
 	if (flags & WAIT_UNINTERRUPTIBLE)
-		current_wait()->flags |=
-			WAIT_UNINTERRUPTIBLE; /* syscall_run clears it at each run */
+		wait_flags_set(current_wait(), WAIT_UNINTERRUPTIBLE); /* cleared at each run */
 	register_locked(src, deadline_ns);
 }
 
@@ -86,7 +85,7 @@ long wait_event_sleep(void)
 
 long wait_block_locked_uninterruptible(struct wait_source *src)
 {
-	current_wait()->flags |= WAIT_UNINTERRUPTIBLE; /* syscall_run clears it at each run */
+	wait_flags_set(current_wait(), WAIT_UNINTERRUPTIBLE); /* cleared at each run */
 	return wait_block_locked(src, 0);
 }
 

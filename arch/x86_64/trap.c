@@ -294,7 +294,7 @@ static void user_exception(struct trap_frame *f, struct thread *t)
 	int err = 0;
 
 	if (f->vector == VEC_PAGE_FAULT) {
-		t->wait.flags = 0;
+		wait_flags_clear(&t->wait, ~0u);
 		t->wait.deadline_ns = 0;
 		svc_call_run_starts(t); /* a fault run again matches its service requests anew */
 		err = vm_fault(t->proc->vm, addr, f->error);

@@ -134,13 +134,14 @@ struct wait_link {
 };
 
 /*
- * Lock key: (r) run queue lock, (o) the owning thread while it runs.
+ * Lock key: (r) run queue lock, (o) the owning thread while it runs, (a)
+ * atomic: the owner and a waker on another CPU both change flags.
  */
 struct wait {
 	struct wait_link link;	       /* the source of a single-source wait */
 	struct list_head extra;	       /* (o) more links (poll, select) */
 	uint64_t deadline_ns;	       /* (r) 0: none */
-	uint32_t flags;		       /* (r) WAIT_* */
+	uint32_t flags;		       /* (a) WAIT_*: changed only by wait_flags_set/clear */
 	uint16_t polls;		       /* (o) runs of the call for this wait (saturates) */
 	uint8_t call_kind;	       /* (o) progress.call's tag: enum progress_call_kind */
 	uint8_t op_kind;	       /* (o) progress.op's tag: enum progress_op_kind */
@@ -152,6 +153,21 @@ struct wait {
 #define WAIT_WOKEN	     (1u << 1) /* woken before the thread had parked */
 /* Signals do not end this wait (a service call, like Linux's disk waits); SIGKILL does. */
 #define WAIT_UNINTERRUPTIBLE (1u << 2)
+
+/*
+ * The flags change from two sides at once (the owner marks its wait
+ * uninterruptible while a waker on another CPU marks it woken): each
+ * change is one atomic read-modify-write, so neither loses the other's.
+ */
+static inline void wait_flags_set(struct wait *w, uint32_t f)
+{
+	__atomic_fetch_or(&w->flags, f, __ATOMIC_RELAXED);
+}
+
+static inline void wait_flags_clear(struct wait *w, uint32_t f)
+{
+	__atomic_fetch_and(&w->flags, ~f, __ATOMIC_RELAXED);
+}
 
 /* Prepares a thread's embedded wait (once, when the thread is made). */
 void wait_init(struct wait *w);
