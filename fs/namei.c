@@ -398,7 +398,7 @@ static int remove_child(struct dentry *dir, struct dentry *victim, bool is_rmdir
 	int r;
 
 	flags = spin_lock_irqsave(&di->lock);
-	vflags = spin_lock_irqsave(&vi->lock);
+	vflags = spin_lock_irqsave_nested(&vi->lock, 1); /* the child: subclass 1 */
 	r = may_remove_locked(victim, is_rmdir, slash);
 	if (!r && vfs_rdonly(dir))
 		r = -EROFS;

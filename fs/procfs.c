@@ -126,6 +126,7 @@ static const struct proc_entry root_entries[] = {
 	  .nr_children = ARRAY_SIZE(axolotl_entries) },
 	FILE_ENTRY("services", 11, proc_show_services),
 	WRITABLE_ENTRY("fault_inject", 12, proc_show_fault_inject, svc_fault_configure),
+	FILE_ENTRY("lockcheck", 60, proc_show_lockcheck),
 	{ .name = "sys",
 	  .kind = PROC_DIR,
 	  .mode = DIR_MODE,

@@ -15,6 +15,7 @@
 #include <fs/pagecache.h>
 #include <fs/bcache.h>
 #include <svc/fault_inject.h>
+#include <kernel/lockcheck.h>
 #include <fs/procfs.h>
 #include <drivers/tty.h>
 #include <fs/fdtable.h>
@@ -857,6 +858,17 @@ int proc_show_fault_inject(struct seqbuf *s, int pid)
 {
 	(void)pid;
 	return show_text(s, svc_fault_show);
+}
+
+int proc_show_lockcheck(struct seqbuf *s, int pid)
+{
+	struct lockcheck_stats st;
+
+	(void)pid;
+	lockcheck_get_stats(&st);
+	seq_printf(s, "enabled %d\nclasses %u\nedges %u\nreports %u\nexpected %u\nfull %d\n",
+		   CONFIG_LOCKCHECK, st.classes, st.edges, st.reports, st.expected, st.full);
+	return 0;
 }
 
 #define PROFILE_TOP 40

@@ -54,9 +54,10 @@ struct rename_op {
 	int nr_held;
 };
 
+/* The n-th lock taken is subclass n for the lock checker: the order above is the rule. */
 static void op_lock(struct rename_op *op, spinlock_t *lock)
 {
-	op->irq[op->nr_held] = spin_lock_irqsave(lock);
+	op->irq[op->nr_held] = spin_lock_irqsave_nested(lock, op->nr_held);
 	op->held[op->nr_held++] = lock;
 }
 

@@ -217,7 +217,7 @@ static int tmpfs_rmdir(struct inode *dir, struct dentry *victim)
 static int tmpfs_link(struct dentry *old, struct inode *dir, struct dentry *d)
 {
 	struct inode *inode = old->inode;
-	unsigned long flags = spin_lock_irqsave(&inode->lock);
+	unsigned long flags = spin_lock_irqsave_nested(&inode->lock, 1); /* under dir's */
 	int r = inode->nlink ? 0 : -ENOENT; /* unlinked while we looked */
 
 	if (!r) {

@@ -18,6 +18,7 @@
  */
 #include <kernel/thread.h>
 #include <kernel/config.h>
+#include <kernel/lockcheck.h>
 #include <svc/service.h>
 #include <kernel/time.h>
 #include <kernel/timer.h>
@@ -71,6 +72,7 @@ static void switch_locked(void)
 	struct thread *prev = cpu->current, *next;
 
 	assert_held(&rq_lock);
+	lockcheck_may_switch(&rq_lock, (uintptr_t)__builtin_return_address(0));
 	if (cpu->preempt_count != 1)
 		panic("sched: switching threads with %d locks held", cpu->preempt_count);
 	if (prev->state == THREAD_RUNNABLE && !prev->idle)
@@ -309,7 +311,10 @@ __attribute__((noreturn)) void sched_user_yield(struct thread *t)
 
 void sched_user_park(struct thread *t, bool rerun_call)
 {
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	unsigned long flags;
+
+	lockcheck_may_switch(NULL, (uintptr_t)__builtin_return_address(0));
+	flags = spin_lock_irqsave(&rq_lock);
 
 	if ((t->wait.flags & WAIT_WOKEN) || t->killed) {
 		t->wait.flags &= ~WAIT_WOKEN;

@@ -177,7 +177,9 @@ void trap_report(const struct trap_frame *f)
 /*
  * A listed user-memory access faulted: page the memory in if the address
  * space allows the access (demand paging, copy-on-write), else resume at
- * the fixup, which makes the access return -EFAULT.
+ * the fixup, which makes the access return -EFAULT. Under a spinlock
+ * (copy_from_user_nofault) nothing is paged in: that takes locks and may
+ * wait, so the access fails and its caller pages in after unlocking.
  */
 static bool user_access_fault(struct trap_frame *f, struct thread *t, uintptr_t fixup)
 {
@@ -185,7 +187,8 @@ static bool user_access_fault(struct trap_frame *f, struct thread *t, uintptr_t 
 
 	int err = -EFAULT;
 
-	if (f->vector == VEC_PAGE_FAULT && t && t->user && addr < USER_SPACE_END) {
+	if (f->vector == VEC_PAGE_FAULT && t && t->user && addr < USER_SPACE_END &&
+	    this_cpu()->preempt_count == 0) {
 		err = vm_fault(t->proc->vm, addr, f->error);
 		/* No page: reclaim and try again, or wait for memory (the call runs again). */
 		while (err == -ENOMEM && t->in_call && (err = mem_fault_nomem()) == 0)

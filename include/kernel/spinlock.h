@@ -15,8 +15,9 @@
 
 typedef struct spinlock {
 	volatile uint32_t locked;
-	int owner_cpu; /* -1 when free */
-	const char *name;
+	int16_t owner_cpu; /* -1 when free */
+	uint16_t lc_class; /* the lock checker's class of subclass 0; 0: not looked up yet */
+	const char *name;  /* also the lock's class for the checker (include/kernel/lockcheck.h) */
 } spinlock_t;
 
 #define SPINLOCK_INIT(n)                                  \
@@ -27,6 +28,12 @@ typedef struct spinlock {
 void spin_init(spinlock_t *l, const char *name);
 /* Returns whether interrupts were enabled, for spin_unlock_irqrestore. */
 unsigned long spin_lock_irqsave(spinlock_t *l);
+/*
+ * The same, for a second lock of a class already held (two buckets, two
+ * inodes): subclass 1, 2... makes it a class of its own for the lock
+ * checker, so that the order between them is checked like any other.
+ */
+unsigned long spin_lock_irqsave_nested(spinlock_t *l, unsigned subclass);
 void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags);
 bool spin_held(const spinlock_t *l);
 
