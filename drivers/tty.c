@@ -1148,6 +1148,7 @@ static long set_pgrp_locked(struct process *p, struct tty *tty, int pgid)
 	struct pgrp_probe pr = { pgid, false };
 	unsigned long flags;
 
+	assert_held(&proc_tree_lock);
 	if (!is_ctty(p, tty))
 		return -ENOTTY;
 	if (pgid < 0)
@@ -1193,6 +1194,7 @@ static long set_ctty_locked(struct process *p, struct tty *tty, unsigned fmode, 
 {
 	unsigned long flags;
 
+	assert_held(&proc_tree_lock);
 	if (p->pid == p->sid && tty->session == p->sid)
 		return 0; /* already ours */
 	if (p->pid != p->sid || has_ctty(p))

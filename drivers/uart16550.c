@@ -34,7 +34,7 @@ static uint8_t rx_ring[RX_RING_SIZE];	     /* (rx_wq.lock) */
 static unsigned rx_head, rx_tail;	     /* (rx_wq.lock) */
 static const struct uart_receiver *receiver; /* (rx_wq.lock) */
 static bool rx_enabled;			     /* the interrupt is routed */
-static uint64_t rx_irqs;
+static uint64_t rx_irqs; /* (rx_wq.lock) written by the interrupt handler; read racily */
 
 void uart_throttle(bool stop)
 {

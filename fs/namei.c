@@ -252,6 +252,7 @@ static int may_create_locked(struct dentry *dir, const struct qstr *name)
 {
 	struct dentry *old;
 
+	assert_held(&dir->inode->lock);
 	if (dir->inode->nlink == 0)
 		return -ENOENT;
 	old = d_lookup(dir, name);
@@ -378,6 +379,7 @@ static int may_remove_locked(struct dentry *victim, bool dir, bool slash)
 {
 	bool is_dir = S_ISDIR(victim->inode->mode);
 
+	assert_held(&victim->inode->lock);
 	if (!(victim->flags & DENTRY_LINKED))
 		return -ENOENT; /* removed while we looked */
 	if (victim->mounted)

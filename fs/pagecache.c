@@ -55,14 +55,14 @@ struct pc_entry {
 	uint32_t flags;	       /* (l) PCE_* */
 };
 
-static struct pagecache_stats stats; /* atomic counters */
-static struct kmem_cache entry_cache;
-static bool entry_cache_ready;
-static uint64_t io_generation; /* (a) moves at every completed read */
-static uint64_t dirty_pages;   /* (a) of all caches */
+static struct pagecache_stats stats;  /* atomic counters */
+static struct kmem_cache entry_cache; /* its own lock */
+static bool entry_cache_ready;	      /* [I] set once at init */
+static uint64_t io_generation;	      /* (a) moves at every completed read */
+static uint64_t dirty_pages;	      /* (a) of all caches */
 static spinlock_t caches_lock = SPINLOCK_INIT("pagecaches");
-static LIST_HEAD(all_caches); /* (caches_lock) every cache, for the shrinker */
-static struct shrinker clean_pages_shrinker;
+static LIST_HEAD(all_caches);		     /* (caches_lock) every cache, for the shrinker */
+static struct shrinker clean_pages_shrinker; /* [I] */
 
 #define STAT_ADD(field, n) __atomic_add_fetch(&stats.field, (n), __ATOMIC_RELAXED)
 
@@ -115,6 +115,7 @@ static struct pc_entry *find_locked(struct pagecache *pc, uint64_t index)
 {
 	struct pc_entry *e;
 
+	assert_held(&pc->io_src.lock);
 	list_for_each_entry (e, bucket_of(pc, index), hash)
 		if (e->index == index)
 			return e;
@@ -128,6 +129,7 @@ static void maybe_grow_locked(struct pagecache *pc)
 	struct list_head *nb, *old = pc->buckets;
 	size_t old_n = pc->nr_buckets;
 
+	assert_held(&pc->io_src.lock);
 	if (pc->nr_pages < 2 * pc->nr_buckets || n > (1u << 20))
 		return;
 	nb = kmalloc(n * sizeof(*nb));
@@ -153,6 +155,7 @@ static struct pc_entry *add_locked(struct pagecache *pc, uint64_t index, uint32_
 {
 	struct pc_entry *e = kmem_cache_alloc(&entry_cache);
 
+	assert_held(&pc->io_src.lock);
 	if (!e)
 		return NULL;
 	e->page = alloc_page();
@@ -328,6 +331,7 @@ static bool backed_locked(struct pagecache *pc, const struct pc_entry *e, int64_
 {
 	int64_t end = (int64_t)((e->index + 1) << PAGE_SHIFT);
 
+	assert_held(&pc->io_src.lock);
 	return end <= size && (pc->trunc_low < 0 || end <= pc->trunc_low);
 }
 
@@ -338,6 +342,7 @@ static bool backed_locked(struct pagecache *pc, const struct pc_entry *e, int64_
  */
 static void settle_space_locked(struct pagecache *pc, struct pc_entry *e, int64_t size, int err)
 {
+	assert_held(&pc->io_src.lock);
 	if (!err && backed_locked(pc, e, size))
 		e->flags |= PCE_MAPPED;
 	if ((e->flags & PCE_MAPPED) || !(e->flags & PCE_DIRTY))
@@ -356,6 +361,7 @@ void pagecache_set_mapped(struct pagecache *pc, uint64_t index)
 
 static void remove_locked(struct pagecache *pc, struct pc_entry *e)
 {
+	assert_held(&pc->io_src.lock);
 	unreserve_locked(pc, e);
 	list_del(&e->hash);
 	if (e->flags & PCE_DIRTY) {
@@ -407,6 +413,7 @@ static size_t shrink_locked(struct pagecache *pc, size_t want, bool second_chanc
 {
 	size_t freed = 0;
 
+	assert_held(&pc->io_src.lock);
 	for (size_t i = 0; i < pc->nr_buckets && freed < want; i++) {
 		struct pc_entry *e, *next;
 
@@ -510,6 +517,7 @@ static void zero_past_cut_locked(struct pagecache *pc, struct pc_entry *e)
 {
 	int64_t start = (int64_t)(e->index << PAGE_SHIFT);
 
+	assert_held(&pc->io_src.lock);
 	if (pc->trunc_low < 0 || pc->trunc_low >= start + (int64_t)PAGE_SIZE)
 		return;
 	if (pc->trunc_low <= start)
@@ -808,6 +816,7 @@ static void cut_locked(struct pagecache *pc, int64_t size)
 	uint64_t keep = pages_in(size);
 	size_t tail = (size_t)size & (PAGE_SIZE - 1);
 
+	assert_held(&pc->io_src.lock);
 	for (size_t i = 0; i < pc->nr_buckets; i++) {
 		struct pc_entry *e, *next;
 

@@ -19,7 +19,8 @@
  * the numbers stat will: fixed entries carry theirs in their table, the
  * others are (pid << 16) | what.
  *
- * Lock order: a directory's inode lock (lookups hold it; pruning takes
+ * Lock order (its part of the one in include/kernel/spinlock.h): a
+ * directory's inode lock (lookups hold it; pruning takes
  * parent before child), then proc_tree_lock, a process's lock and what
  * the generators take under it; separately, inode lock then dcache_lock.
  */
@@ -455,13 +456,14 @@ static bool closed_fd_link(const struct dentry *c, const void *ctx)
  * parent and a reference on d. Recursion is bounded by the tree's depth
  * under /proc/PID (fd, then its links).
  */
-static void prune(struct dentry *d)
+static void prune(struct dentry *d, unsigned depth)
 {
-	unsigned long flags = spin_lock_irqsave(&d->inode->lock);
+	/* Under its parent's lock: its depth below the held one is its lock-checker subclass. */
+	unsigned long flags = spin_lock_irqsave_nested(&d->inode->lock, depth);
 	struct dentry *c;
 
 	while ((c = find_child(d, any_child, NULL))) {
-		prune(c);
+		prune(c, depth + 1);
 		dentry_put(c);
 	}
 	d_unlink(d);
@@ -473,8 +475,9 @@ static void prune_children_locked(struct dentry *dir, child_match_fn match, cons
 {
 	struct dentry *c;
 
+	assert_held(&dir->inode->lock);
 	while ((c = find_child(dir, match, ctx))) {
-		prune(c);
+		prune(c, 1);
 		dentry_put(c);
 	}
 }

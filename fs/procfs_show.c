@@ -83,6 +83,7 @@ static void snap_tree_locked(struct process *p, struct proc_snap *s)
 {
 	bool zombie = p->state == PROC_ZOMBIE;
 
+	assert_held(&proc_tree_lock);
 	s->pid = p->pid;
 	s->ppid = p->parent ? p->parent->pid : 0;
 	s->pgid = p->pgid;
@@ -100,6 +101,7 @@ static void snap_tree_locked(struct process *p, struct proc_snap *s)
 
 static void snap_signals_locked(struct process *p, struct proc_snap *s)
 {
+	assert_held(&p->lock);
 	for (int i = 0; i < 64; i++) {
 		uint64_t handler = p->sigactions[i].handler;
 
@@ -138,6 +140,7 @@ static void snap_proc_locked(struct process *p, struct proc_snap *s)
 {
 	struct thread *t;
 
+	assert_held(&p->lock);
 	memcpy(s->comm, p->comm, COMM_LEN);
 	s->comm[COMM_LEN - 1] = '\0';
 	s->cmdline_len = MIN(p->cmdline_len, sizeof(s->cmdline));

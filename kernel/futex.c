@@ -32,7 +32,7 @@ struct futex_key {
 	uintptr_t a, b;
 };
 
-static struct wait_source buckets[FUTEX_BUCKETS];
+static struct wait_source buckets[FUTEX_BUCKETS]; /* each under its own lock */
 
 void futex_init(void)
 {

@@ -39,8 +39,8 @@
 #define LC_EDGE_SLOTS  4096 /* the sites of each edge (a power of two) */
 #define LC_MAX_DEPTH   24   /* spinlocks one CPU holds at once */
 #define LC_NAME_MAX    32
-#define LC_REPORTS     128 /* reports remembered, so that each is made once */
-#define LC_PATH_MAX    8   /* edges of an inversion's path that are printed */
+#define LC_REPORTS     128    /* reports remembered, so that each is made once */
+#define LC_PATH_MAX    8      /* edges of an inversion's path that are printed */
 #define LC_UNTRACKED   0xffff /* spinlock_t.lc_class when the class table is full */
 
 struct lc_class {
@@ -365,7 +365,9 @@ static bool learn(const struct lc_held *held, uint16_t cls, uintptr_t site, stru
 	if (edge_known(held->cls, cls)) {
 		/* another CPU learned it meanwhile */
 	} else if (reaches(cls, held->cls)) {
-		*m = (struct lc_msg){ LC_INVERSION, held->cls, cls, held->site, site, 0, { { 0 } } };
+		*m = (struct lc_msg){
+			LC_INVERSION, held->cls, cls, held->site, site, 0, { { 0 } }
+		};
 		fill_path(m, cls, held->cls);
 		bad = report_new(LC_INVERSION, held->cls, cls, 0);
 	} else {
@@ -383,7 +385,8 @@ static bool check_against(const struct lc_held *h, uint16_t cls, uintptr_t site,
 		return false;
 	if (h->cls == cls) {
 		graph_take();
-		bad = report_new(LC_RECURSION, cls, cls, 0);
+		bad = report_new(LC_RECURSION, cls, cls,
+				 site); /* once per site: each needs its subclass */
 		graph_drop();
 		*m = (struct lc_msg){ LC_RECURSION, cls, cls, h->site, site, 0, { { 0 } } };
 		return bad;
@@ -536,7 +539,6 @@ static void dump_edges(void)
 static void dump_edges(void)
 {
 }
-
 
 void lockcheck_get_stats(struct lockcheck_stats *st)
 {

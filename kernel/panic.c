@@ -14,7 +14,7 @@
 #include <lib/printf.h>
 #include <stdarg.h>
 
-static int panicking;
+static int panicking; /* (a) */
 
 void panic(const char *fmt, ...)
 {

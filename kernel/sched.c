@@ -40,6 +40,7 @@ struct thread *current_thread(void)
 /* Queues t to run; the idle thread is told to make way. Caller holds rq_lock. */
 static void enqueue_locked(struct thread *t)
 {
+	assert_held(&rq_lock);
 	t->state = THREAD_RUNNABLE;
 	list_add_tail(&t->run_node, &run_queue);
 	if (current_thread()->idle)
@@ -176,6 +177,7 @@ static void sleep_until_locked(struct thread *self, uint64_t deadline)
 	struct list_head *pos = &sleepers;
 	struct thread *t;
 
+	assert_held(&rq_lock);
 	self->wake_at_ns = deadline;
 	list_for_each_entry (t, &sleepers, run_node) {
 		if (t->wake_at_ns > deadline) {

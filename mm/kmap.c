@@ -22,10 +22,10 @@
 extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
 extern char _data_start[], _kernel_end[], boot_stack_guard[];
 
-static pte_t *kernel_pml4;
+static pte_t *kernel_pml4; /* [I] (the table itself: kmap_lock) */
 static spinlock_t kmap_lock = SPINLOCK_INIT("kmap");
-static bool booting = true;
-static uintptr_t mmio_next = MMIO_AREA_BASE;
+static bool booting = true;		     /* [I] true until kmap_init ends (one CPU) */
+static uintptr_t mmio_next = MMIO_AREA_BASE; /* (kmap_lock) */
 
 static void *table_page(void)
 {

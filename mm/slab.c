@@ -197,7 +197,7 @@ static const char *const kmalloc_names[] = {
 	"kmalloc-16",  "kmalloc-32",  "kmalloc-64",  "kmalloc-96",   "kmalloc-128",
 	"kmalloc-192", "kmalloc-256", "kmalloc-512", "kmalloc-1024", "kmalloc-2048",
 };
-static struct kmem_cache kmalloc_caches[ARRAY_SIZE(kmalloc_sizes)];
+static struct kmem_cache kmalloc_caches[ARRAY_SIZE(kmalloc_sizes)]; /* each under its own lock */
 
 void kmalloc_init(void)
 {

@@ -36,8 +36,8 @@
 #define CALIBRATION_ROUNDS 5
 #define PIT_MAX_SPINS	   100000000UL
 
-static volatile uint32_t *lapic;
-static uint64_t lapic_hz;
+static volatile uint32_t *lapic; /* [I] mapped at boot */
+static uint64_t lapic_hz;	 /* [I] calibrated at boot */
 
 static uint32_t lapic_read(unsigned reg)
 {

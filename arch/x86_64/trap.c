@@ -43,7 +43,7 @@ extern char trap_stubs[];
 extern char boot_stack_guard[];
 extern const struct extable_entry _extable_start[], _extable_end[];
 
-static struct idt_entry idt[256];
+static struct idt_entry idt[256]; /* [I] filled at boot */
 static struct {
 	irq_handler_t handler;
 	void *ctx;
