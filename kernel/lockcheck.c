@@ -42,6 +42,7 @@
 #define LC_REPORTS     128    /* reports remembered, so that each is made once */
 #define LC_PATH_MAX    8      /* edges of an inversion's path that are printed */
 #define LC_UNTRACKED   0xffff /* spinlock_t.lc_class when the class table is full */
+#define LC_SUBCLASSES  8      /* subclasses whose class ids are cached */
 
 struct lc_class {
 	char name[LC_NAME_MAX];
@@ -95,9 +96,11 @@ static unsigned nr_reported;			 /* (graph_lock) entries of reported[] */
 static unsigned nr_reports, nr_expected;	 /* (graph_lock) */
 static const char *full_what;			 /* (graph_lock) the first table that filled up */
 static bool full_said;				 /* (graph_lock) */
-static uint16_t bfs_parent[LC_MAX_CLASSES];	 /* (graph_lock) */
-static uint16_t bfs_queue[LC_MAX_CLASSES];	 /* (graph_lock) */
-static struct lc_cpu cpus[MAX_CPUS];		 /* [cpu id] that CPU's own, interrupts off */
+/* A class's subclasses' ids; 0: not looked up yet. Written once each, read without a lock. */
+static uint16_t subclass_ids[LC_MAX_CLASSES][LC_SUBCLASSES];
+static uint16_t bfs_parent[LC_MAX_CLASSES]; /* (graph_lock) */
+static uint16_t bfs_queue[LC_MAX_CLASSES];  /* (graph_lock) */
+static struct lc_cpu cpus[MAX_CPUS];	    /* [cpu id] that CPU's own, interrupts off */
 
 static void graph_take(void)
 {
@@ -342,17 +345,36 @@ static void say_full(void)
 
 /* ---- The hooks ------------------------------------------------------------ */
 
-static uint16_t class_of(spinlock_t *l, unsigned subclass)
+static uint16_t class_lookup(spinlock_t *l, unsigned subclass)
 {
-	uint16_t id = subclass ? 0 : __atomic_load_n(&l->lc_class, __ATOMIC_ACQUIRE);
+	uint16_t id;
 
-	if (id)
-		return id == LC_UNTRACKED ? 0 : id;
 	graph_take();
 	id = class_find_or_add(l->name ? l->name : "(unnamed)", subclass);
 	graph_drop();
+	return id;
+}
+
+/* l's class: cached in the lock (subclass 0) or in subclass_ids (the others), else looked up. */
+static uint16_t class_of(spinlock_t *l, unsigned subclass)
+{
+	uint16_t base = __atomic_load_n(&l->lc_class, __ATOMIC_ACQUIRE), id;
+
+	if (!base) {
+		base = class_lookup(l, 0);
+		__atomic_store_n(&l->lc_class, base ? base : LC_UNTRACKED, __ATOMIC_RELEASE);
+	}
+	if (base == LC_UNTRACKED || !base)
+		return 0;
 	if (!subclass)
-		__atomic_store_n(&l->lc_class, id ? id : LC_UNTRACKED, __ATOMIC_RELEASE);
+		return base;
+	if (subclass >= LC_SUBCLASSES)
+		return class_lookup(l, subclass);
+	id = __atomic_load_n(&subclass_ids[base][subclass], __ATOMIC_ACQUIRE);
+	if (!id) {
+		id = class_lookup(l, subclass);
+		__atomic_store_n(&subclass_ids[base][subclass], id, __ATOMIC_RELEASE);
+	}
 	return id;
 }
 
@@ -385,8 +407,8 @@ static bool check_against(const struct lc_held *h, uint16_t cls, uintptr_t site,
 		return false;
 	if (h->cls == cls) {
 		graph_take();
-		bad = report_new(LC_RECURSION, cls, cls,
-				 site); /* once per site: each needs its subclass */
+		/* once per site: each needs its own subclass */
+		bad = report_new(LC_RECURSION, cls, cls, site);
 		graph_drop();
 		*m = (struct lc_msg){ LC_RECURSION, cls, cls, h->site, site, 0, { { 0 } } };
 		return bad;
@@ -426,16 +448,20 @@ void lockcheck_acquire(spinlock_t *l, unsigned subclass, uintptr_t site)
 void lockcheck_release(const spinlock_t *l)
 {
 	struct lc_cpu *c = this_lc();
+	bool was_busy = c->busy;
 
+	c->busy = true;
 	for (int i = c->depth - 1; i >= 0; i--) {
 		if (c->held[i].lock != l)
 			continue;
 		memmove(&c->held[i], &c->held[i + 1], (c->depth - i - 1) * sizeof(c->held[0]));
 		c->depth--;
+		c->busy = was_busy;
 		return;
 	}
-	if (c->untracked > 0)
+	if (c->untracked > 0) /* taken beyond the table, or inside the checker */
 		c->untracked--;
+	c->busy = was_busy;
 }
 
 /* The first held lock other than allowed, reported once per (class, site). */
@@ -446,6 +472,11 @@ static void check_held(enum lockcheck_kind kind, const spinlock_t *allowed, uint
 	struct lc_msg m;
 	bool bad = false;
 
+	if (c->busy) {
+		irq_restore(flags);
+		return;
+	}
+	c->busy = true;
 	for (int i = 0; i < c->depth && !bad; i++) {
 		if (c->held[i].lock == allowed)
 			continue;
@@ -455,6 +486,7 @@ static void check_held(enum lockcheck_kind kind, const spinlock_t *allowed, uint
 		m = (struct lc_msg){ kind, c->held[i].cls, 0, c->held[i].site, site, 0, { { 0 } } };
 		break;
 	}
+	c->busy = false;
 	if (bad)
 		print_msg(&m);
 	irq_restore(flags);

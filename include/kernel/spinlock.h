@@ -3,10 +3,30 @@
  * handler never spins on a lock its own CPU holds) and preemption; the lock
  * records which CPU holds it so that code can assert ownership.
  *
- * Lock order, outermost first: a wait queue's lock (reap, uart-rx...),
- * then the run queue lock; independently, kstack, then kmap, then a slab
- * cache's lock, then buddy; threads; ioapic; the log lock is innermost.
- * A thread switches away holding the run queue lock and nothing else.
+ * The lock order, stated here once (the files that take several locks
+ * point here). Outermost first: a lock is only ever taken while holding
+ * locks of earlier lines, and two locks of one line are never held
+ * together. A name is a lock class (the name given to spin_init or
+ * SPINLOCK_INIT; "inode/1" is an inode lock taken with subclass 1). The
+ * lock checker (include/kernel/lockcheck.h) learns the order at run time
+ * and reports any acquisition against it; these lines are what `make
+ * test` taught it (docs/locking.md):
+ *   1. chrdevs; vm (an address space: its faults reach files)
+ *   2. rename; inode (a lone inode, or a directory)
+ *   3. inode/1 (a child under its directory; the first after rename_lock)
+ *   4. inode/2, then 5. inode/3, then 6. inode/4 (a rename's next locks;
+ *      /proc pruning, one subclass per level of depth)
+ *   7. oom; uart-rx; child-event
+ *   8. dcache; fifo; proc-tree
+ *   9. pagecaches; pipe; process; services; sync
+ *  10. the wait sources and queues (pipe-read, pipe-write, svc-queue,
+ *      svc-done, reap, bcache, block-sync, ext2-write, writeback, mem-wait,
+ *      futex); pagecache; fd-table; tty; threads; kmap; vm-object
+ *  11. innermost: runqueue; the slab caches (kmalloc-N, pc-entry...);
+ *      buddy; pids; pc-space; ext2-inodes; pipe-pool; fifo-open-*;
+ *      futex/1 (the second of two buckets); tty-out; log.
+ * A lock not listed (kstack, ioapic, random...) was never seen held with
+ * another. A thread switches away holding the run queue lock and nothing else.
  */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
