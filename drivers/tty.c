@@ -146,6 +146,7 @@ static size_t opost_byte(struct tty *tty, uint32_t oflag, uint8_t c, char *out)
 {
 	size_t spaces;
 
+	assert_held(&tty->out_lock);
 	switch (c) {
 	case '\n':
 		if (oflag & (ONLRET | ONLCR))
@@ -804,6 +805,7 @@ static long plan_raw(struct tty *tty, size_t want, size_t done, unsigned f_flags
 /* 1: take t; 0: the read returns what it has; < 0: an error or -EWAIT. Caller holds the lock. */
 static long plan_read(struct tty *tty, size_t want, size_t done, unsigned f_flags, struct take *t)
 {
+	assert_held(&tty->wait.lock);
 	if (!L_SET(tty, ICANON))
 		return plan_raw(tty, want, done, f_flags, t);
 	if (plan_canon(tty, want, t))

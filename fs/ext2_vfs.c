@@ -631,6 +631,7 @@ static int call_for_attr(struct inode *inode, struct svc_request *req, bool lock
 	struct ext2_attr a;
 	int err = ext2v_call(req, &done, &r);
 
+	ASSERT(!locked || spin_held(&inode->lock));
 	if (!err && get_attr(&r, &a))
 		err = -EIO;
 	if (!err && locked)

@@ -492,6 +492,7 @@ static int start_read_unlock(struct pagecache *pc, uint64_t index, unsigned long
 	uint64_t end = pages_in(file_size(pc));
 	unsigned n = 0;
 
+	assert_held(&pc->io_src.lock);
 	while (n < PC_READ_AHEAD && (index + n < end || n == 0) && !find_locked(pc, index + n)) {
 		struct pc_entry *e = add_locked(pc, index + n, PCE_READING);
 
@@ -558,6 +559,7 @@ static int wait_io_unlock(struct pagecache *pc, unsigned long flags)
 	uint64_t gen = __atomic_load_n(&io_generation, __ATOMIC_ACQUIRE);
 	int r;
 
+	assert_held(&pc->io_src.lock);
 	if (current_thread()->user) {
 		r = (int)wait_block_locked_uninterruptible(&pc->io_src); /* disk reads, as Linux */
 		pc_unlock(pc, flags);

@@ -485,6 +485,7 @@ static void grant_waiters(struct pipe *p, struct wait_source *src, bool readers)
 {
 	unsigned long flags = spin_lock_irqsave(&src->lock);
 
+	assert_held(&p->lock);
 	while (!list_empty(&src->waiters)) {
 		struct wait_link *l = list_first_entry(&src->waiters, struct wait_link, node);
 

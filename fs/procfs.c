@@ -462,6 +462,7 @@ static void prune(struct dentry *d, unsigned depth)
 	unsigned long flags = spin_lock_irqsave_nested(&d->inode->lock, depth);
 	struct dentry *c;
 
+	assert_held(&d->parent->inode->lock);
 	while ((c = find_child(d, any_child, NULL))) {
 		prune(c, depth + 1);
 		dentry_put(c);
@@ -536,6 +537,7 @@ static int root_lookup(struct inode *dir, struct dentry *d)
 	int pid = name_to_number(d->name, d->name_len, PID_MAX);
 	unsigned long *live;
 
+	assert_held(&dir->lock);
 	if (pid <= 0 || !proc_pid_exists(pid))
 		return -ENOENT;
 	live = live_pids();

@@ -136,6 +136,7 @@ static struct inode *tmpfs_new_inode(struct super_block *sb, unsigned mode, uint
 /* Accounts a new entry child in dir. Caller holds dir->lock. */
 static void dir_added(struct inode *dir, struct inode *child)
 {
+	assert_held(&dir->lock);
 	dir->size += BOGO_DIRENT_SIZE;
 	if (S_ISDIR(child->mode))
 		dir->nlink++;

@@ -127,6 +127,7 @@ void signal_discard_ignored(struct process *p, int sig)
 {
 	struct thread *t;
 
+	assert_held(&p->lock);
 	if (!ignored(p, sig))
 		return;
 	flush(&p->sigpending, sigbit(sig));

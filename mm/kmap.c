@@ -106,6 +106,7 @@ phys_addr_t kmap_unmap_page(uintptr_t va)
 /* Maps [va, va + size) to pa with 4 KiB pages. Caller holds kmap_lock (or is booting). */
 static int map_range_small(uintptr_t va, phys_addr_t pa, uint64_t size, pte_t flags)
 {
+	ASSERT(booting || spin_held(&kmap_lock));
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
 		pte_t *e = walk_create(va + off, 0);
 

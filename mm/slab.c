@@ -109,6 +109,7 @@ static struct page *slab_with_room(struct kmem_cache *c, unsigned long *flags)
 {
 	struct page *s;
 
+	assert_held(&c->lock);
 	if (!list_empty(&c->partial))
 		return list_first_entry(&c->partial, struct page, list);
 	if (!list_empty(&c->empty)) {
