@@ -14,17 +14,17 @@
  *   1. chrdevs; vm (an address space: its faults reach files)
  *   2. rename; inode (a lone inode, or a directory)
  *   3. inode/1 (a child under its directory; the first after rename_lock)
- *   4. inode/2, then 5. inode/3, then 6. inode/4 (a rename's next locks;
- *      /proc pruning, one subclass per level of depth)
- *   7. oom; uart-rx; child-event
- *   8. dcache; fifo; proc-tree
- *   9. pagecaches; pipe; process; services; sync
- *  10. the wait sources and queues (pipe-read, pipe-write, svc-queue,
- *      svc-done, reap, bcache, block-sync, ext2-write, writeback, mem-wait,
- *      futex); pagecache; fd-table; tty; threads; kmap; vm-object
- *  11. innermost: runqueue; the slab caches (kmalloc-N, pc-entry...);
- *      buddy; pids; pc-space; ext2-inodes; pipe-pool; fifo-open-*;
- *      futex/1 (the second of two buckets); tty-out; log.
+ *   4. inode/2, 5. inode/3 (a rename's next locks; /proc pruning, one
+ *      subclass per level of depth)
+ *   6. oom; uart-rx; child-event; inode/4
+ *   7. dcache; fifo; proc-tree
+ *   8. pagecaches; pipe; process; services; sync; futex (a bucket)
+ *   9. the other wait sources and queues (pipe-read, pipe-write,
+ *      fifo-open-*, svc-queue, svc-done, reap, stopped, bcache, block-sync,
+ *      ext2-write, ext2-evict, writeback, mem-wait, futex/1: the second of
+ *      two buckets); pagecache; fd-table; tty; threads; kmap; vm-object
+ *  10. innermost: runqueue; the slab caches (kmalloc-N, pc-entry...);
+ *      buddy; pids; pc-space; ext2-inodes; pipe-pool; tty-out; log.
  * A lock not listed (kstack, ioapic, random...) was never seen held with
  * another. A thread switches away holding the run queue lock and nothing else.
  */
