@@ -20,7 +20,7 @@
 #include <lib/compiler.h>
 #include <uapi/errno.h>
 
-static struct tty console_tty;
+static struct tty console_tty; /* its own locks (include/drivers/tty.h) */
 
 static void console_tty_write(struct tty *tty, const char *buf, size_t n)
 {

@@ -18,9 +18,9 @@
 #define LINE_MAX     512
 
 static spinlock_t log_lock = SPINLOCK_INIT("log");
-static char log_buf[LOG_BUF_SIZE]; /* (log_lock) */
-static uint64_t log_end;	   /* (log_lock) bytes ever logged */
-static int console_level = LOG_INFO;
+static char log_buf[LOG_BUF_SIZE];   /* (log_lock) */
+static uint64_t log_end;	     /* (log_lock) bytes ever logged */
+static int console_level = LOG_INFO; /* [I] set from the command line at boot */
 
 void printk_set_console_level(int level)
 {

@@ -127,6 +127,7 @@ void signal_discard_ignored(struct process *p, int sig)
 {
 	struct thread *t;
 
+	assert_held(&p->lock);
 	if (!ignored(p, sig))
 		return;
 	flush(&p->sigpending, sigbit(sig));
@@ -167,6 +168,7 @@ static bool blocked_by_a_thread_locked(struct process *p, int sig)
 {
 	struct thread *t;
 
+	assert_held(&p->lock);
 	list_for_each_entry (t, &p->threads, proc_node)
 		if ((t->sigmask | t->sigwait_set) & sigbit(sig))
 			return true;

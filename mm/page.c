@@ -10,11 +10,11 @@
 #include <kernel/panic.h>
 #include <lib/string.h>
 
-struct page *page_array;
-pfn_t max_pfn;
-uintptr_t direct_map_base;
+struct page *page_array;   /* [I] (each struct page: its own rules, include/mm/page.h) */
+pfn_t max_pfn;		   /* [I] */
+uintptr_t direct_map_base; /* [I] */
 
-static struct buddy page_buddy;
+static struct buddy page_buddy; /* its own lock */
 
 void page_allocator_init(void)
 {

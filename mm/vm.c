@@ -404,6 +404,7 @@ static int fault_locked(struct vm_space *vm, struct vm_area *a, uintptr_t addr, 
 	pte_t *e = walk(vm->pml4, addr, true);
 	int err = 0;
 
+	assert_held(&vm->lock);
 	if (!e)
 		return -ENOMEM;
 	if ((*e & PTE_PROTNONE) && a->prot != PROT_NONE) /* its area changed protection */
@@ -547,6 +548,7 @@ static void unmap_locked(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	struct vm_area *a = vm_area_next_from(&vm->areas, start), *next;
 	uintptr_t lo = start, hi = end;
 
+	assert_held(&vm->lock);
 	while (a && a->start < end) {
 		lo = MIN(lo, a->start);
 		hi = MAX(hi, a->end);

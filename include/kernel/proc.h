@@ -107,7 +107,7 @@ int proc_start_init(const char *path);
  * For listings (/proc): fn is called for every process, zombies included,
  * in creation order, with proc_tree_lock held, so p cannot be reaped
  * meanwhile. fn must not block or take proc_tree_lock; it may take p->lock
- * (the lock order is proc_tree_lock, then a process's lock).
+ * (proc_tree_lock, then a process's lock: include/kernel/spinlock.h).
  */
 void proc_for_each(void (*fn)(struct process *p, void *ctx), void *ctx);
 /*
