@@ -449,7 +449,8 @@ void sched_wake(struct thread *t)
 	if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING)
 		enqueue_locked(rq, t);
 	else
-		t->wait.flags |= WAIT_WOKEN; /* it has not parked yet: it must not */
+		__atomic_fetch_or(&t->wait.flags, WAIT_WOKEN,
+				  __ATOMIC_RELAXED); /* not parked yet: must not */
 	spin_unlock_irqrestore(&rq->lock, flags);
 }
 
@@ -611,7 +612,7 @@ void sched_user_park(struct thread *t, bool rerun_call)
 	unsigned long flags = spin_lock_irqsave(&rq->lock);
 
 	if ((t->wait.flags & WAIT_WOKEN) || t->killed) {
-		t->wait.flags &= ~WAIT_WOKEN;
+		__atomic_fetch_and(&t->wait.flags, ~WAIT_WOKEN, __ATOMIC_RELAXED);
 		spin_unlock_irqrestore(&rq->lock, flags);
 		return;
 	}
@@ -653,7 +654,8 @@ void sched_signal_wake(struct thread *t)
 			list_del(&t->run_node);
 		enqueue_locked(rq, t);
 	} else if (t->state == THREAD_RUNNABLE) {
-		t->wait.flags |= WAIT_WOKEN; /* about to park in a call: it must not */
+		__atomic_fetch_or(&t->wait.flags, WAIT_WOKEN,
+				  __ATOMIC_RELAXED); /* about to park: must not */
 		kick_running_locked(rq, t);
 	}
 	spin_unlock_irqrestore(&rq->lock, flags);

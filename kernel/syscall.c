@@ -70,7 +70,8 @@ void syscall_run(struct thread *t)
 
 	for (;;) {
 		t->wait.polls++;
-		t->wait.flags &= ~WAIT_UNINTERRUPTIBLE; /* each run says again how it waits */
+		/* Each run says again how it waits (atomic: a waker on another CPU sets WAIT_WOKEN). */
+		__atomic_fetch_and(&t->wait.flags, ~WAIT_UNINTERRUPTIBLE, __ATOMIC_RELAXED);
 		t->fault_wait = false;
 		t->in_call = true;
 		ret = invoke(&t->uregs);

@@ -47,7 +47,8 @@ long wait_block_locked(struct wait_source *src, uint64_t deadline_ns)
 
 long wait_block_locked_uninterruptible(struct wait_source *src)
 {
-	current_wait()->flags |= WAIT_UNINTERRUPTIBLE; /* syscall_run clears it at each run */
+	/* syscall_run clears it at each run; atomic: a waker on another CPU sets WAIT_WOKEN */
+	__atomic_fetch_or(&current_wait()->flags, WAIT_UNINTERRUPTIBLE, __ATOMIC_RELAXED);
 	return wait_block_locked(src, 0);
 }
 
