@@ -84,6 +84,22 @@ void kprintf(const char *fmt, ...)
 	spin_unlock_irqrestore(&log_lock, flags);
 }
 
+/* Bytes per hold of the log lock: long writes let interrupts in between. */
+#define CONSOLE_CHUNK 256
+
+void printk_console_write(const char *s, size_t n)
+{
+	while (n) {
+		size_t k = n < CONSOLE_CHUNK ? n : CONSOLE_CHUNK;
+		unsigned long flags = spin_lock_irqsave(&log_lock);
+
+		uart_write(s, k);
+		spin_unlock_irqrestore(&log_lock, flags);
+		s += k;
+		n -= k;
+	}
+}
+
 uint64_t log_position(void)
 {
 	return READ_ONCE(log_end);
