@@ -51,9 +51,10 @@ struct svc_call_log {
  * thread itself, (z) the reap wait queue's lock (kernel/thread.c).
  */
 struct thread {
-	struct list_head run_node;  /* (r) run queue, sleep list or wait queue */
-	enum thread_state state;    /* (r) */
-	uint64_t saved_rsp;	    /* (r) stack pointer while switched out */
+	struct list_head run_node; /* (r) run queue, sleep list or wait queue */
+	enum thread_state state;   /* (r) */
+	int last_cpu;	    /* (r) whose run queue it belongs to: queued there, runs or ran there */
+	uint64_t saved_rsp; /* (r) stack pointer while switched out */
 	uint64_t wake_at_ns;	    /* (r) deadline while on the sleep list */
 	int slice;		    /* (r) ticks left in the time slice */
 	int tid;		    /* (c) */
@@ -65,9 +66,8 @@ struct thread {
 	int exit_code;		    /* (o) until reaped */
 	uint64_t run_ticks;	    /* (r) timer ticks spent running */
 	uint64_t cpus_allowed;	    /* (r) bit n: may run on CPU n (sched_setaffinity) */
-	int last_cpu; /* (r) whose run queue it belongs to: queued there, runs or ran there */
-	struct service *service;   /* (c) the service this thread runs, or NULL */
-	struct list_head all_node; /* (all threads lock) */
+	struct service *service;    /* (c) the service this thread runs, or NULL */
+	struct list_head all_node;  /* (all threads lock) */
 
 	/*
 	 * User threads only: no stack above; the user registers live in
