@@ -4,6 +4,7 @@
  */
 #include <kernel/spinlock.h>
 #include <kernel/panic.h>
+#include <mm/tlb.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
 
@@ -22,8 +23,10 @@ unsigned long spin_lock_irqsave(spinlock_t *l)
 	if (l->owner_cpu == (int)cpu->cpu_id && l->locked)
 		panic("spinlock '%s': recursive acquisition", l->name);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			tlb_poll(); /* the holder may be waiting for this CPU's flush */
 			cpu_relax();
+		}
 	}
 	l->owner_cpu = cpu->cpu_id;
 	cpu->preempt_count++;
