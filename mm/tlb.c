@@ -160,8 +160,7 @@ static uint64_t targets_of(const struct tlb_batch *b, unsigned me)
 	if (b->vm)
 		mask = __atomic_load_n(&b->vm->cpu_mask, __ATOMIC_SEQ_CST);
 	else
-		for_each_online_cpu (cpu)
-			mask |= cpu_bit(cpu);
+		for_each_online_cpu(cpu) mask |= cpu_bit(cpu);
 	return mask & ~cpu_bit(me);
 }
 

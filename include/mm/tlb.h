@@ -68,11 +68,11 @@ void tlb_poll(void);
 
 /* Counters (/proc/vmstat-like, the self-tests). Lock key: (a) atomic. */
 struct tlb_stats {
-	uint64_t flushes;	/* batches flushed with something in them */
-	uint64_t rounds;	/* ... of which needed other CPUs (one IPI round) */
-	uint64_t ipis;		/* IPIs sent */
-	uint64_t full_flushes;	/* whole-space flushes, here or there */
-	uint64_t early_flushes; /* batches flushed early: no room for a deferred page */
+	uint64_t flushes;	 /* batches flushed with something in them */
+	uint64_t rounds;	 /* ... of which needed other CPUs (one IPI round) */
+	uint64_t ipis;		 /* IPIs sent */
+	uint64_t full_flushes;	 /* whole-space flushes, here or there */
+	uint64_t early_flushes;	 /* batches flushed early: no room for a deferred page */
 	uint64_t remote_flushes; /* requests another CPU served */
 };
 extern struct tlb_stats tlb_stats;
