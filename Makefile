@@ -100,7 +100,7 @@ unit-test: $(UNIT_BIN)
 # The root disk is made once: files written in the guest stay on it, and
 # newer programs of the build reach it only through `make newdisk`.
 run: $(KERNEL) $(USER_BINS) | $(DISK_IMG)
-	$(Q)./axl run --no-build --root $(DISK_IMG)
+	$(Q)./axl run --no-build --smp 2 --root $(DISK_IMG)
 
 $(DISK_IMG): | $(USER_BINS)
 	@echo "  MKE2FS  $@"

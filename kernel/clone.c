@@ -77,6 +77,8 @@ static void setup_child_thread(struct thread *nt, struct thread *t, const struct
 	nt->fs_base = (a->flags & CLONE_SETTLS) ? a->tls : t->fs_base;
 	nt->gs_base = t->gs_base;
 	nt->sigmask = t->sigmask;
+	nt->cpus_allowed = READ_ONCE(t->cpus_allowed);
+	nt->last_cpu = t->last_cpu;
 	nt->altstack_sp = t->altstack_sp;
 	nt->altstack_size = t->altstack_size;
 	nt->altstack_flags = t->altstack_flags;

@@ -34,6 +34,7 @@
 #include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <kernel/profile.h>
+#include <kernel/smp.h>
 #include <kernel/thread.h>
 #include <kernel/time.h>
 #include <mm/kmap.h>
@@ -100,8 +101,8 @@ static void banner(void)
 
 	if (!printk_console_shows(LOG_NOTICE))
 		return; /* quiet: the console is for the programs' output */
-	kprintf("\nAxolotl %s (x86-64): %u CPU(s) found, 1 running\n", AXOLOTL_VERSION,
-		madt.nr_cpus);
+	kprintf("\nAxolotl %s (x86-64): %u CPU(s) found, %u running\n", AXOLOTL_VERSION,
+		madt.nr_cpus, smp_cpus_online());
 	print_memory_map();
 	/* Under QEMU the TSC starts at reset, so it also times firmware and loader. */
 	kprintf("boot: %lu.%03lu ms in the kernel, %lu.%03lu ms since power-on\n",
@@ -232,6 +233,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info)
 	pci_init();
 	virtio_blk_probe();
 	storage_init();
+	smp_boot_aps();
 	banner();
 	start_first_program();
 	cpu_loop_restart();

@@ -1,9 +1,10 @@
 /*
  * panic() (include/kernel/panic.h): the kernel cannot go on. Prints the
  * message and a backtrace, then stops the machine; under QEMU the host
- * sees a panic status (kernel/power.h). Other CPUs (once they run) are
- * left spinning with interrupts off. A panic in a service thread ends
- * only that service, which is rebuilt (svc/service.c).
+ * sees a panic status (kernel/power.h). The other CPUs are stopped by an
+ * NMI, each printing its own backtrace first (smp_stop_others). A panic
+ * in a service thread ends only that service, which is rebuilt
+ * (svc/service.c); a panic nested in one (in its report) stops the CPU.
  */
 #include <kernel/panic.h>
 #include <svc/service.h>
@@ -11,20 +12,24 @@
 #include <kernel/power.h>
 #include <kernel/printk.h>
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/percpu.h>
+#include <kernel/smp.h>
 #include <lib/printf.h>
 #include <stdarg.h>
 
-static int panicking;
+static int panicking; /* atomic: a CPU is in the fatal path */
 
 void panic(const char *fmt, ...)
 {
+	struct percpu *cpu = this_cpu();
 	char msg[256];
 	va_list ap;
 
 	irq_disable();
-	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
+	if (cpu->panicking || __atomic_load_n(&panicking, __ATOMIC_ACQUIRE))
 		for (;;)
 			cpu_halt();
+	cpu->panicking = true;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -32,11 +37,15 @@ void panic(const char *fmt, ...)
 		/* A service's panic ends the service, not the kernel. */
 		kprintf("\nservice panic: %s\n", msg);
 		backtrace_here();
-		__atomic_store_n(&panicking, 0, __ATOMIC_SEQ_CST);
+		cpu->panicking = false;
 		svc_crash(msg);
 	}
+	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL))
+		for (;;)
+			cpu_halt(); /* another CPU panics: it stops this one */
 	printk_break_lock();
-	kprintf("\nKERNEL PANIC: %s\n", msg);
+	kprintf("\nKERNEL PANIC on cpu %u: %s\n", cpu->cpu_id, msg);
 	backtrace_here();
+	smp_stop_others();
 	machine_panic_stop();
 }

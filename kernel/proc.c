@@ -283,6 +283,7 @@ struct thread *uthread_alloc(struct process *p, int tid)
 	}
 	fpu_init_state(t->fpu);
 	t->fpu_cpu = -1;
+	t->cpus_allowed = ~0ull;
 	sigpending_init(&t->sigpending);
 	t->user = true;
 	t->proc = p;

@@ -1,7 +1,7 @@
 /*
  * The scheduler (include/kernel/thread.h): one round-robin run queue of
  * kernel and user threads, and a sleep list ordered by deadline, both
- * under rq_lock.
+ * under rq_lock, shared by every CPU.
  *
  * Each CPU runs cpu_loop() on its own stack, as its idle thread. The loop
  * enters a user thread by restoring its saved registers (the thread has no
@@ -15,6 +15,18 @@
  * with rq_lock held and no other lock; the thread that resumes releases it,
  * with the interrupt state it saved itself. A kernel thread that exited is
  * reaped (its stack freed) by whoever runs next, after the lock is dropped.
+ *
+ * SMP: every CPU picks from the same queue, taking the first thread its
+ * affinity mask allows. A thread is never on two CPUs at once: a kernel
+ * thread is queued again only under rq_lock, which is held across its
+ * context_switch until the next thread has its stack; a user thread's
+ * registers are saved on entry and its FPU state is saved (user_leave)
+ * before rq_lock is dropped on the way out, so another CPU that dequeues it
+ * finds it whole. A thread made runnable is started on an idle CPU that
+ * may run it, preferring the CPU it last ran on, woken by VEC_IPI_RESCHED
+ * (kick_locked). One sleep list for all (woken by any CPU's tick): a sleep
+ * is short and rare next to a park, and a single list keeps every wake-up
+ * at one lock.
  */
 #include <kernel/thread.h>
 #include <kernel/config.h>
@@ -24,6 +36,10 @@
 #include <kernel/panic.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
+#include <arch/x86_64/trap.h>
+#include <kernel/smp.h>
+#include <lib/compiler.h>
+#include <uapi/errno.h>
 
 void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
 
@@ -36,32 +52,81 @@ struct thread *current_thread(void)
 	return this_cpu()->current;
 }
 
-/* Queues t to run; the idle thread is told to make way. Caller holds rq_lock. */
-static void enqueue_locked(struct thread *t)
+bool thread_may_run_on(const struct thread *t, unsigned cpu)
 {
-	t->state = THREAD_RUNNABLE;
-	list_add_tail(&t->run_node, &run_queue);
-	if (current_thread()->idle)
-		this_cpu()->need_resched = true;
+	return cpu < 64 && (READ_ONCE(t->cpus_allowed) >> cpu & 1);
 }
 
-static struct thread *dequeue_first(void)
+/* Whether cpu runs its idle loop (a racy look: a wrong guess costs one IPI or one tick). */
+static bool cpu_is_idle(struct percpu *c)
 {
-	struct thread *next;
+	struct thread *cur = READ_ONCE(c->current);
 
-	if (list_empty(&run_queue))
-		return NULL;
-	next = list_first_entry(&run_queue, struct thread, run_node);
-	list_del(&next->run_node);
+	return cur && cur->idle;
+}
+
+/* Has t started soon: on this CPU if it idles, else on an idle CPU it may use. Caller holds rq_lock. */
+static void kick_locked(struct thread *t)
+{
+	struct percpu *self = this_cpu(), *c;
+	unsigned n = smp_cpus_online(), first = (unsigned)t->last_cpu < n ? t->last_cpu : 0;
+
+	assert_held(&rq_lock);
+	if (cpu_is_idle(self) && thread_may_run_on(t, self->cpu_id)) {
+		self->need_resched = true;
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		unsigned id = (first + i) % n;
+
+		c = smp_cpu(id);
+		if (c != self && cpu_is_idle(c) && thread_may_run_on(t, id)) {
+			smp_send_ipi(id, VEC_IPI_RESCHED);
+			return;
+		}
+	}
+}
+
+/* Queues t to run and finds it a CPU. Caller holds rq_lock. */
+static void enqueue_locked(struct thread *t)
+{
+	assert_held(&rq_lock);
+	t->state = THREAD_RUNNABLE;
+	list_add_tail(&t->run_node, &run_queue);
+	kick_locked(t);
+}
+
+/* The first queued thread this CPU may run, or NULL. Caller holds rq_lock. */
+static struct thread *first_for_cpu_locked(struct percpu *cpu)
+{
+	struct thread *t;
+
+	assert_held(&rq_lock);
+	list_for_each_entry (t, &run_queue, run_node)
+		if (thread_may_run_on(t, cpu->cpu_id))
+			return t;
+	return NULL;
+}
+
+static struct thread *dequeue_for_cpu_locked(struct percpu *cpu)
+{
+	struct thread *next = first_for_cpu_locked(cpu);
+
+	if (next) {
+		list_del(&next->run_node);
+		next->last_cpu = cpu->cpu_id;
+	}
 	return next;
 }
 
 /* The next thread for a kernel thread to switch to: user threads are entered by the loop. */
 static struct thread *pick_next(struct percpu *cpu)
 {
-	if (list_empty(&run_queue) || list_first_entry(&run_queue, struct thread, run_node)->user)
+	struct thread *first = first_for_cpu_locked(cpu);
+
+	if (!first || first->user)
 		return cpu->idle;
-	return dequeue_first();
+	return dequeue_for_cpu_locked(cpu);
 }
 
 /* Switches to the next thread. Called and returns with rq_lock held (and no other). */
@@ -74,7 +139,7 @@ static void switch_locked(void)
 	if (cpu->preempt_count != 1)
 		panic("sched: switching threads with %d locks held", cpu->preempt_count);
 	if (prev->state == THREAD_RUNNABLE && !prev->idle)
-		list_add_tail(&prev->run_node, &run_queue);
+		enqueue_locked(prev); /* another CPU may take it once rq_lock is dropped */
 	next = pick_next(cpu);
 	next->slice = TIMESLICE_TICKS;
 	cpu->need_resched = false;
@@ -115,6 +180,37 @@ static void assert_may_block(struct thread *self)
 		      self->idle ? "the idle" : "a user");
 }
 
+/* The CPU that runs t now, or NULL. Caller holds rq_lock. */
+static struct percpu *running_on_locked(struct thread *t)
+{
+	struct percpu *c = smp_cpu(t->last_cpu);
+
+	assert_held(&rq_lock);
+	return c && READ_ONCE(c->current) == t ? c : NULL;
+}
+
+int sched_set_affinity(struct thread *t, uint64_t mask)
+{
+	unsigned n = smp_cpus_online();
+	uint64_t online = n >= 64 ? ~0ull : (1ull << n) - 1;
+	unsigned long flags;
+	struct percpu *c;
+
+	if (!(mask & online))
+		return -EINVAL;
+	flags = spin_lock_irqsave(&rq_lock);
+	WRITE_ONCE(t->cpus_allowed, mask);
+	c = running_on_locked(t);
+	if (c == this_cpu() && !thread_may_run_on(t, c->cpu_id))
+		c->need_resched = true; /* leaves at the next chance; the queue moves it */
+	else if (c && !thread_may_run_on(t, c->cpu_id))
+		smp_send_ipi(c->cpu_id, VEC_IPI_RESCHED);
+	else if (!c && t->state == THREAD_RUNNABLE && !t->idle)
+		kick_locked(t);
+	spin_unlock_irqrestore(&rq_lock, flags);
+	return 0;
+}
+
 void sched_request_resched(void)
 {
 	this_cpu()->need_resched = true;
@@ -123,7 +219,7 @@ void sched_request_resched(void)
 void sched_yield_current(void)
 {
 	unsigned long flags = spin_lock_irqsave(&rq_lock);
-	bool others = !list_empty(&run_queue);
+	bool others = first_for_cpu_locked(this_cpu()) != NULL;
 
 	spin_unlock_irqrestore(&rq_lock, flags);
 	if (others) /* alone, the CPU would leave and come back to this same thread */
@@ -277,7 +373,7 @@ __attribute__((noreturn)) void cpu_loop(void)
 		irq_disable();
 		flags = spin_lock_irqsave(&rq_lock);
 		cpu->current = cpu->idle;
-		next = dequeue_first();
+		next = dequeue_for_cpu_locked(cpu);
 		if (!next) {
 			spin_unlock_irqrestore(&rq_lock, flags);
 			cpu_idle_wait();
@@ -300,10 +396,10 @@ __attribute__((noreturn)) void sched_user_yield(struct thread *t)
 {
 	unsigned long flags = spin_lock_irqsave(&rq_lock);
 
+	user_leave(t); /* saved before another CPU can take it */
 	enqueue_locked(t);
 	this_cpu()->current = this_cpu()->idle;
 	spin_unlock_irqrestore(&rq_lock, flags);
-	user_leave(t);
 	cpu_loop_restart();
 }
 
@@ -317,13 +413,13 @@ void sched_user_park(struct thread *t, bool rerun_call)
 		return;
 	}
 	t->restart_syscall = rerun_call;
+	user_leave(t); /* saved before a wake-up on another CPU can take it */
 	if (t->wait.deadline_ns)
 		sleep_until_locked(t, t->wait.deadline_ns);
 	else
 		t->state = THREAD_BLOCKED;
 	this_cpu()->current = this_cpu()->idle;
 	spin_unlock_irqrestore(&rq_lock, flags);
-	user_leave(t);
 	cpu_loop_restart();
 }
 

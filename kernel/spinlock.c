@@ -7,6 +7,7 @@
 #include <mm/tlb.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
+#include <kernel/smp.h>
 
 void spin_init(spinlock_t *l, const char *name)
 {
@@ -24,8 +25,9 @@ unsigned long spin_lock_irqsave(spinlock_t *l)
 		panic("spinlock '%s': recursive acquisition", l->name);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
-			tlb_poll(); /* the holder may be waiting for this CPU's flush */
 			cpu_relax();
+			smp_poll_calls(); /* the holder may wait for this CPU */
+			tlb_poll();	  /* ... or for this CPU's TLB flush */
 		}
 	}
 	l->owner_cpu = cpu->cpu_id;

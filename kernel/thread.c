@@ -9,6 +9,7 @@
 #include <kernel/printk.h>
 #include <mm/slab.h>
 #include <lib/string.h>
+#include <lib/printf.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
 
@@ -40,9 +41,28 @@ void sched_init_boot(void)
 	waitq_init(&reap_wq, "reap");
 	list_init(&boot_idle.run_node);
 	boot_idle.idle = true;
+	boot_idle.cpus_allowed = 1;
 	boot_idle.state = THREAD_RUNNABLE;
 	thread_register(&boot_idle, "idle0");
 	cpu->idle = cpu->current = &boot_idle;
+}
+
+/* An AP's idle thread: its boot context, which becomes its CPU loop. */
+void sched_init_ap(struct percpu *cpu)
+{
+	struct thread *idle = kzalloc(sizeof(*idle));
+	char name[THREAD_NAME_LEN];
+
+	if (!idle)
+		panic("smp: no memory for cpu %u's idle thread", cpu->cpu_id);
+	list_init(&idle->run_node);
+	idle->idle = true;
+	idle->state = THREAD_RUNNABLE;
+	idle->cpus_allowed = 1ull << cpu->cpu_id;
+	idle->last_cpu = cpu->cpu_id;
+	snprintf(name, sizeof(name), "idle%u", cpu->cpu_id);
+	thread_register(idle, name);
+	cpu->idle = cpu->current = idle;
 }
 
 /* The first C code of a new thread; see context_switch in entry.S. */
@@ -79,6 +99,7 @@ struct thread *kthread_create(const char *name, thread_fn_t fn, void *arg)
 		return NULL;
 	}
 	list_init(&t->run_node);
+	t->cpus_allowed = ~0ull;
 	thread_prepare_stack(t, fn, arg);
 	thread_register(t, name);
 	sched_make_runnable(t);

@@ -33,15 +33,6 @@ struct tlb_request {
 	uint64_t pending; /* (a) CPUs that have not flushed it yet */
 };
 
-#ifndef VEC_IPI_TLB
-/* Until SMP start-up lands (branch smp) only CPU 0 runs: no flush has another CPU to ask. */
-#define VEC_IPI_TLB 0
-static void smp_send_ipi(unsigned cpu, unsigned vector)
-{
-	panic("tlb: IPI %u to CPU %u before SMP start-up", vector, cpu);
-}
-#endif
-
 static struct vm_space *cpu_vm[MAX_CPUS]; /* the user space each CPU has loaded */
 static struct tlb_request requests[MAX_CPUS];
 static uint64_t inbox[MAX_CPUS]; /* (a) bit i: CPU i's request waits here */
@@ -180,6 +171,7 @@ static void shoot(const struct tlb_batch *b, unsigned me, uint64_t targets)
 	}
 	while (__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE)) {
 		tlb_poll();
+		smp_poll_calls(); /* a target may be in smp_call_others, waiting for this CPU */
 		cpu_relax();
 	}
 	__atomic_add_fetch(&tlb_stats.rounds, 1, __ATOMIC_RELAXED);
@@ -202,6 +194,19 @@ void tlb_batch_flush(struct tlb_batch *b)
 	irq_restore(irq);
 	__atomic_add_fetch(&tlb_stats.flushes, 1, __ATOMIC_RELAXED);
 	tlb_batch_release(b);
+}
+
+/* VEC_IPI_TLB, in an interrupt on a target CPU. */
+static void tlb_ipi(struct trap_frame *f, void *ctx)
+{
+	(void)f;
+	(void)ctx;
+	tlb_poll();
+}
+
+void tlb_init(void)
+{
+	irq_register(VEC_IPI_TLB, tlb_ipi, NULL);
 }
 
 void tlb_release_vm(struct vm_space *vm)

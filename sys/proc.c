@@ -1,6 +1,6 @@
 /*
  * Process and thread system calls: identity, exit, wait4/waitid, and
- * clone/fork/vfork/clone3 (layer one: argument checks and copies; the
+ * clone/fork/vfork/clone3, CPU affinity and getcpu (layer one: argument checks and copies; the
  * process core is kernel/proc.c).
  */
 #include <kernel/syscall.h>
@@ -14,6 +14,9 @@
 #include <kernel/config.h>
 #include <uapi/signal.h>
 #include <lib/string.h>
+#include <lib/compiler.h>
+#include <kernel/signal.h>
+#include <kernel/smp.h>
 
 SYSCALL_DEFINE0(getpid)
 {
@@ -51,6 +54,82 @@ SYSCALL_DEFINE1(set_tid_address, uintptr_t, addr)
 SYSCALL_DEFINE0(sched_yield)
 {
 	sched_yield_current();
+	return 0;
+}
+
+/* The thread with this tid (0: the caller), or NULL; caller holds proc_tree_lock. */
+static struct thread *find_thread_locked(int tid)
+{
+	struct process *p;
+	struct thread *t, *found = NULL;
+	unsigned long flags;
+
+	assert_held(&proc_tree_lock);
+	if (tid == 0)
+		return current_thread();
+	p = proc_find_thread_owner(tid);
+	if (!p)
+		return NULL;
+	flags = spin_lock_irqsave(&p->lock);
+	list_for_each_entry (t, &p->threads, proc_node)
+		if (t->tid == tid)
+			found = t;
+	spin_unlock_irqrestore(&p->lock, flags);
+	return found;
+}
+
+/* The affinity mask's size in bytes: one unsigned long covers MAX_CPUS. */
+#define AFFINITY_BYTES sizeof(uint64_t)
+
+SYSCALL_DEFINE3(sched_setaffinity, int, pid, size_t, len, uintptr_t, mask_ptr)
+{
+	uint64_t mask = 0;
+	struct thread *t;
+	unsigned long flags;
+	long ret;
+
+	if (pid < 0)
+		return -ESRCH;
+	if (copy_from_user(&mask, mask_ptr, len < AFFINITY_BYTES ? len : AFFINITY_BYTES))
+		return -EFAULT;
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	t = find_thread_locked(pid);
+	ret = t ? sched_set_affinity(t, mask) : -ESRCH;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return ret;
+}
+
+SYSCALL_DEFINE3(sched_getaffinity, int, pid, size_t, len, uintptr_t, mask_ptr)
+{
+	unsigned n = smp_cpus_online();
+	uint64_t mask, online = n >= 64 ? ~0ull : (1ull << n) - 1;
+	struct thread *t;
+	unsigned long flags;
+
+	if (pid < 0)
+		return -ESRCH;
+	if (len < AFFINITY_BYTES || len % sizeof(unsigned long))
+		return -EINVAL;
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	t = find_thread_locked(pid);
+	mask = t ? READ_ONCE(t->cpus_allowed) & online : 0;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	if (!t)
+		return -ESRCH;
+	if (copy_to_user(mask_ptr, &mask, AFFINITY_BYTES))
+		return -EFAULT;
+	return AFFINITY_BYTES;
+}
+
+SYSCALL_DEFINE3(getcpu, uintptr_t, cpu_ptr, uintptr_t, node_ptr, uintptr_t, cache)
+{
+	unsigned cpu = smp_this_cpu_id(), node = 0;
+
+	(void)cache;
+	if (cpu_ptr && copy_to_user(cpu_ptr, &cpu, sizeof(cpu)))
+		return -EFAULT;
+	if (node_ptr && copy_to_user(node_ptr, &node, sizeof(node)))
+		return -EFAULT;
 	return 0;
 }
 

@@ -40,7 +40,10 @@
 	pushq %r15
 .endm
 
+#define FRAME_VECTOR	(15 * 8)	/* offset of vector in struct trap_frame */
 #define FRAME_CS	(18 * 8)	/* offset of cs in struct trap_frame */
+#define FRAME_SIZE	(22 * 8)
+#define MSR_GS_BASE	0xc0000101
 #define VEC_SYSCALL	0x100		/* trap_frame.vector of a system call */
 
 /* Vectors for which the CPU pushes an error code. */
@@ -69,6 +72,8 @@ trap_common:
 	swapgs
 1:	PUSH_GPRS
 	mov %rsp, %rdi
+	cmpq $2, FRAME_VECTOR(%rsp)
+	je nmi_entry
 	testb $3, FRAME_CS(%rsp)
 	jnz from_user
 	/* A frame chain that a backtrace can follow through the trap. */
@@ -77,6 +82,36 @@ trap_common:
 	mov %rsp, %rbp
 	call trap_dispatch
 	add $16, %rsp
+	jmp restore_frame
+
+/*
+ * An NMI (on its own IST stack) can arrive anywhere, even between the
+ * swapgs and the iretq of a return to user mode: the GS base is not
+ * trusted. The CPU's struct percpu is stored just above the frame (see
+ * percpu_nmi_stack), the GS base is switched to it and restored after.
+ * The handler runs here and returns, from user mode too: it never
+ * schedules.
+ */
+nmi_entry:
+	mov $MSR_GS_BASE, %ecx
+	rdmsr
+	shl $32, %rdx
+	or %rax, %rdx
+	mov %rdx, %r12			/* the GS base to restore */
+	mov FRAME_SIZE(%rsp), %rax
+	mov %rax, %rdx
+	shr $32, %rdx
+	wrmsr
+	pushq 17 * 8(%rsp)
+	pushq %rbp
+	mov %rsp, %rbp
+	call trap_dispatch
+	add $16, %rsp
+	mov $MSR_GS_BASE, %ecx
+	mov %r12, %rax
+	mov %r12, %rdx
+	shr $32, %rdx
+	wrmsr
 	jmp restore_frame
 
 from_user:

@@ -25,7 +25,7 @@ static void gdt_set_tss(struct gdt_set *g)
 	g->entries[6] = base >> 32;
 }
 
-void gdt_init(struct gdt_set *g, uint64_t df_stack_top)
+void gdt_init(struct gdt_set *g, uint64_t df_stack_top, uint64_t nmi_stack_top)
 {
 	struct descriptor_ptr ptr = { sizeof(g->entries) - 1, (uint64_t)g->entries };
 
@@ -35,6 +35,7 @@ void gdt_init(struct gdt_set *g, uint64_t df_stack_top)
 	g->entries[3] = SEG_DATA_USER;
 	g->entries[4] = SEG_CODE64_USER;
 	g->tss.ist[IST_DOUBLE_FAULT - 1] = df_stack_top;
+	g->tss.ist[IST_NMI - 1] = nmi_stack_top;
 	g->tss.iomap_base = sizeof(g->tss);
 	gdt_set_tss(g);
 

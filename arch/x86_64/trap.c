@@ -19,6 +19,7 @@
 #include <kernel/printk.h>
 #include <kernel/thread.h>
 #include <kernel/proc.h>
+#include <kernel/smp.h>
 #include <kernel/uaccess.h>
 #include <kernel/uthread.h>
 #include <mm/vm.h>
@@ -93,7 +94,7 @@ void idt_init(void)
 		e->selector = SEL_KERNEL_CODE;
 		/* present, interrupt gate; int3 may be used from user mode (DPL 3) */
 		e->type = v == VEC_BREAKPOINT ? 0xee : 0x8e;
-		e->ist = v == VEC_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0;
+		e->ist = v == VEC_DOUBLE_FAULT ? IST_DOUBLE_FAULT : v == VEC_NMI ? IST_NMI : 0;
 	}
 	idt_load();
 }
@@ -239,7 +240,7 @@ static bool benign_exception(struct trap_frame *f)
 {
 	switch (f->vector) {
 	case VEC_NMI:
-		pr_warn("NMI on cpu %u (ignored)\n", this_cpu()->cpu_id);
+		smp_nmi(f); /* a stop, the watchdog, or ignored */
 		return true;
 	case VEC_DEBUG:
 	case VEC_BREAKPOINT:

@@ -52,6 +52,8 @@ struct thread {
 	bool reaped;		    /* (z) stack gone; join may free it */
 	int exit_code;		    /* (o) until reaped */
 	uint64_t run_ticks;	    /* (r) timer ticks spent running */
+	uint64_t cpus_allowed;	    /* (r) bit n: may run on CPU n (sched_setaffinity) */
+	int last_cpu;		    /* (r) the CPU it last ran on */
 	struct service *service;    /* (c) the service this thread runs, or NULL */
 	struct list_head all_node;  /* (all threads lock) */
 
@@ -103,6 +105,9 @@ struct thread *current_thread(void);
 
 /* Scheduler. */
 void sched_init_boot(void);
+struct percpu;
+/* An AP's idle thread (arch/x86_64/smp.c). */
+void sched_init_ap(struct percpu *cpu);
 /* This CPU's loop: runs kernel threads by switching, user threads by entering them. */
 __attribute__((noreturn)) void cpu_loop(void);
 __attribute__((noreturn)) void cpu_loop_restart(void);
@@ -136,6 +141,10 @@ void sched_make_runnable(struct thread *t);
 void sched_block_unlock(spinlock_t *lock, unsigned long flags);
 /* Makes a blocked (unlinked from its wait queue) or sleeping thread runnable. */
 void sched_wake(struct thread *t);
+/* Whether t's affinity lets it run on cpu. */
+bool thread_may_run_on(const struct thread *t, unsigned cpu);
+/* Sets t's allowed CPUs (some online one among them); moves it off a CPU it may no longer use. */
+int sched_set_affinity(struct thread *t, uint64_t mask);
 void thread_sleep_ns(uint64_t ns);
 
 /* Between kernel/thread.c and kernel/sched.c only. */

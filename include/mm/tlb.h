@@ -55,6 +55,8 @@ void tlb_batch_release(struct tlb_batch *b);
  */
 void tlb_batch_flush(struct tlb_batch *b);
 
+/* Registers the TLB IPI's handler (the boot CPU, before the others start). */
+void tlb_init(void);
 /* Loads vm's page tables on this CPU (NULL: the kernel's) and keeps its cpu_mask. */
 void tlb_switch_to(struct vm_space *vm);
 /* vm is being destroyed: no CPU may keep its tables loaded after this returns. */

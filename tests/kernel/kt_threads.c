@@ -3,6 +3,8 @@
  * queues, and fault containment in kernel threads.
  */
 #include <kernel/ktest.h>
+#include <lib/compiler.h>
+#include <kernel/smp.h>
 #include <kernel/ksyms.h>
 #include <kernel/printk.h>
 #include <kernel/thread.h>
@@ -77,14 +79,23 @@ KTEST(preemption_round_robin)
 	kthread_join(b);
 }
 
+/* Timer interrupts taken by all CPUs (the sleeper may wake on another CPU). */
+static uint64_t all_cpu_ticks(void)
+{
+	uint64_t sum = 0;
+
+	for_each_online_cpu(id) sum += READ_ONCE(smp_cpu(id)->ticks);
+	return sum;
+}
+
 KTEST(sleep_lasts_at_least_its_duration)
 {
 	uint64_t t0 = clock_ns();
-	uint64_t ticks0 = this_cpu()->ticks;
+	uint64_t ticks0 = all_cpu_ticks();
 
 	thread_sleep_ns(20 * NSEC_PER_MSEC);
 	KT_ASSERT(clock_ns() - t0 >= 20 * NSEC_PER_MSEC);
-	KT_ASSERT(this_cpu()->ticks > ticks0);
+	KT_ASSERT(all_cpu_ticks() > ticks0);
 }
 
 KTEST(timer_calibrated)
@@ -122,9 +133,16 @@ KTEST(waitq_wakes_waiter)
 
 KTEST(percpu_through_gs)
 {
-	KT_ASSERT(this_cpu() == &boot_cpu);
-	KT_ASSERT(this_cpu()->self == this_cpu());
-	KT_ASSERT(rdmsr(MSR_GS_BASE) == (uint64_t)&boot_cpu);
+	unsigned long flags = irq_save(); /* no move to another CPU while it looks */
+	struct percpu *cpu = smp_cpu(smp_this_cpu_id());
+	bool boot = smp_this_cpu_id() == 0;
+	uint64_t gs = rdmsr(MSR_GS_BASE);
+
+	irq_restore(flags);
+	KT_ASSERT(cpu != NULL && this_cpu() != NULL);
+	KT_ASSERT(!boot || cpu == &boot_cpu);
+	KT_ASSERT(cpu->self == cpu);
+	KT_ASSERT(gs == (uint64_t)cpu);
 	KT_ASSERT(current_thread() != NULL && !current_thread()->idle);
 }
 
@@ -263,7 +281,7 @@ static void overflow_during_interrupt(void *arg)
 {
 	uintptr_t sp = current_thread()->stack.base + 24;
 
-	(void)arg;
+	*(volatile unsigned *)arg = smp_this_cpu_id(); /* interrupts stay on this CPU */
 	__asm__ volatile("mov %0, %%rsp\n"
 			 "1: pause\n"
 			 "jmp 1b" ::"r"(sp));
@@ -271,15 +289,16 @@ static void overflow_during_interrupt(void *arg)
 
 KTEST(overflow_during_interrupt_keeps_interrupts_working)
 {
+	static volatile unsigned cpu;
 	uint64_t pos = log_position();
-	struct thread *t = kthread_create("irq-overflow", overflow_during_interrupt, NULL);
+	struct thread *t = kthread_create("irq-overflow", overflow_during_interrupt, (void *)&cpu);
 	uint64_t ticks;
 
 	KT_ASSERT(t != NULL);
 	KT_ASSERT(kthread_join(t) == THREAD_EXIT_FAULT);
 	KT_ASSERT(log_contains_since(pos, "kernel stack overflow"));
-	/* The interrupt whose delivery overflowed was acknowledged: the timer still ticks. */
-	ticks = this_cpu()->ticks;
+	/* The interrupt whose delivery overflowed was acknowledged: that CPU's timer still ticks. */
+	ticks = READ_ONCE(smp_cpu(cpu)->ticks);
 	thread_sleep_ns(20 * NSEC_PER_MSEC);
-	KT_ASSERT(this_cpu()->ticks > ticks);
+	KT_ASSERT(READ_ONCE(smp_cpu(cpu)->ticks) > ticks);
 }

@@ -1,7 +1,7 @@
 /*
  * Segment descriptors and the Task State Segment. In long mode segments
  * only select privilege; the TSS gives the stack for entries from user mode
- * (RSP0) and the interrupt stacks (IST) for double faults.
+ * (RSP0) and the interrupt stacks (IST) for double faults and NMIs.
  */
 #ifndef ARCH_X86_64_GDT_H
 #define ARCH_X86_64_GDT_H
@@ -13,6 +13,7 @@
 #define SEL_TSS		0x28
 
 #define IST_DOUBLE_FAULT 1
+#define IST_NMI		 2
 
 #ifndef __ASSEMBLER__
 #include <lib/types.h>
@@ -32,7 +33,7 @@ struct gdt_set {
 	struct tss tss;
 };
 
-void gdt_init(struct gdt_set *g, uint64_t df_stack_top);
+void gdt_init(struct gdt_set *g, uint64_t df_stack_top, uint64_t nmi_stack_top);
 
 #endif /* __ASSEMBLER__ */
 #endif

@@ -46,6 +46,14 @@ struct percpu {
 	uint64_t system_ticks;	      /* ... of which in the kernel, not idle */
 	struct thread *fpu_owner;     /* whose user FPU state the registers hold */
 	struct gdt_set gdt;
+
+	/* Cross-CPU (arch/x86_64/smp.c): written by other CPUs, atomically. */
+	bool call_pending;	 /* smp_call_others: run the current call */
+	int nmi_reason;		 /* why another CPU sent an NMI (SMP_NMI_*) */
+	bool stopped;		 /* halted by a panic on another CPU */
+	bool panicking;		 /* (this CPU) inside panic(): a nested one stops here */
+	uint64_t wd_seen_ticks;	 /* (this CPU) the watched CPU's ticks at the last look */
+	uint64_t wd_still_ticks; /* (this CPU) own ticks since they last moved */
 };
 
 static inline struct percpu *this_cpu(void)
@@ -58,6 +66,8 @@ static inline struct percpu *this_cpu(void)
 extern struct percpu boot_cpu;
 
 void percpu_init_boot(void);
+void percpu_load(struct percpu *cpu, uint64_t df_top, uint64_t nmi_top);
+void percpu_publish(struct percpu *cpu);
 
 #endif /* __ASSEMBLER__ */
 #endif

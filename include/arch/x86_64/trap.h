@@ -28,6 +28,9 @@ struct trap_frame {
 #define VEC_PIC_BASE	   0x20 /* legacy 8259s, remapped and masked */
 #define VEC_IRQ_BASE	   0x30 /* IOAPIC-routed device interrupts */
 #define VEC_TIMER	   0xf0
+#define VEC_IPI_RESCHED	   0xf1 /* pick again (a wake-up from another CPU) */
+#define VEC_IPI_CALL	   0xf2 /* smp_call_others */
+#define VEC_IPI_TLB	   0xf3 /* TLB shootdown (mm) */
 #define VEC_SPURIOUS	   0xff
 
 #define PF_PRESENT (1 << 0)
