@@ -44,7 +44,7 @@ void panic(const char *fmt, ...)
 		for (;;)
 			cpu_halt(); /* another CPU panics: it stops this one */
 	printk_break_lock();
-	kprintf("\nKERNEL PANIC on cpu %u: %s\n", cpu->cpu_id, msg);
+	kprintf("\nKERNEL PANIC: %s (cpu %u)\n", msg, cpu->cpu_id);
 	backtrace_here();
 	smp_stop_others();
 	machine_panic_stop();

@@ -87,6 +87,24 @@ static void kick_locked(struct thread *t)
 	}
 }
 
+/* The CPU that runs t now, or NULL. Caller holds rq_lock. */
+static struct percpu *running_on_locked(struct thread *t)
+{
+	struct percpu *c = smp_cpu(t->last_cpu);
+
+	assert_held(&rq_lock);
+	return c && READ_ONCE(c->current) == t ? c : NULL;
+}
+
+/* t runs on another CPU (in user mode, maybe): it enters the kernel now to see its signal or kill. */
+static void kick_running_locked(struct thread *t)
+{
+	struct percpu *c = running_on_locked(t);
+
+	if (c && c != this_cpu())
+		smp_send_ipi(c->cpu_id, VEC_IPI_RESCHED);
+}
+
 /* Queues t to run and finds it a CPU. Caller holds rq_lock. */
 static void enqueue_locked(struct thread *t)
 {
@@ -178,15 +196,6 @@ static void assert_may_block(struct thread *self)
 	if (self->idle || self->user)
 		panic("sched: %s thread tried to block on a stack",
 		      self->idle ? "the idle" : "a user");
-}
-
-/* The CPU that runs t now, or NULL. Caller holds rq_lock. */
-static struct percpu *running_on_locked(struct thread *t)
-{
-	struct percpu *c = smp_cpu(t->last_cpu);
-
-	assert_held(&rq_lock);
-	return c && READ_ONCE(c->current) == t ? c : NULL;
 }
 
 int sched_set_affinity(struct thread *t, uint64_t mask)
@@ -449,6 +458,7 @@ void sched_signal_wake(struct thread *t)
 		enqueue_locked(t);
 	} else if (t->state == THREAD_RUNNABLE) {
 		t->wait.flags |= WAIT_WOKEN; /* about to park in a call: it must not */
+		kick_running_locked(t);
 	}
 	spin_unlock_irqrestore(&rq_lock, flags);
 }
@@ -463,6 +473,8 @@ void sched_kill_wake(struct thread *t)
 		list_del(&t->run_node);
 	if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING)
 		enqueue_locked(t);
+	else
+		kick_running_locked(t);
 	spin_unlock_irqrestore(&rq_lock, flags);
 }
 

@@ -1,14 +1,20 @@
 /*
  * Kernel timers (include/kernel/timer.h): one list sorted by deadline.
- * The tick takes the expired ones off the list under the lock and calls
- * them after releasing it.
+ * Every CPU's tick takes the expired ones off the list under the lock and
+ * calls them after releasing it, noting which timer it is calling
+ * (running[]): ktimer_cancel waits until no other CPU is calling the timer,
+ * so that after it returns the function neither runs nor re-arms it (the
+ * owner may free it).
  */
 #include <kernel/timer.h>
 #include <kernel/spinlock.h>
 #include <kernel/time.h>
+#include <kernel/smp.h>
+#include <arch/x86_64/cpu.h>
 
 static spinlock_t timer_lock = SPINLOCK_INIT("ktimers");
-static LIST_HEAD(armed); /* (timer_lock) */
+static LIST_HEAD(armed);		 /* (timer_lock) */
+static struct ktimer *running[MAX_CPUS]; /* (timer_lock) the timer each CPU is calling */
 
 void ktimer_init(struct ktimer *t, ktimer_fn fn)
 {
@@ -54,12 +60,28 @@ uint64_t ktimer_arm(struct ktimer *t, uint64_t deadline)
 	return left;
 }
 
+/* Whether a CPU other than this one is calling t's function. Caller holds timer_lock. */
+static bool running_elsewhere_locked(struct ktimer *t)
+{
+	unsigned self = smp_this_cpu_id();
+
+	assert_held(&timer_lock);
+	for_each_online_cpu(id) if (id != self && running[id] == t) return true;
+	return false;
+}
+
 uint64_t ktimer_cancel(struct ktimer *t)
 {
 	unsigned long flags = spin_lock_irqsave(&timer_lock);
 	uint64_t left = left_locked(t);
 
 	disarm_locked(t);
+	while (running_elsewhere_locked(t)) {
+		spin_unlock_irqrestore(&timer_lock, flags);
+		cpu_relax();
+		flags = spin_lock_irqsave(&timer_lock);
+		disarm_locked(t); /* the function may have armed it again */
+	}
 	spin_unlock_irqrestore(&timer_lock, flags);
 	return left;
 }
@@ -86,7 +108,11 @@ void ktimers_run(uint64_t now)
 			return;
 		}
 		disarm_locked(t);
+		running[smp_this_cpu_id()] = t;
 		spin_unlock_irqrestore(&timer_lock, flags);
 		t->fn(t);
+		flags = spin_lock_irqsave(&timer_lock);
+		running[smp_this_cpu_id()] = NULL;
+		spin_unlock_irqrestore(&timer_lock, flags);
 	}
 }

@@ -269,10 +269,15 @@ KTEST(other_exceptions_are_contained)
 
 KTEST(idle_thread_halts_when_nothing_runs)
 {
-	uint64_t idle0 = this_cpu()->idle_ticks;
+	unsigned long flags = irq_save(); /* pinned to the CPU it looks at */
+	struct percpu *cpu = this_cpu();
+	uint64_t idle0 = cpu->idle_ticks;
 
+	KT_ASSERT(sched_set_affinity(current_thread(), 1ull << cpu->cpu_id) == 0);
+	irq_restore(flags);
 	/* Everything else is blocked: the CPU idles through the sleep. */
 	thread_sleep_ns(50 * NSEC_PER_MSEC);
+	KT_ASSERT(this_cpu() == cpu);
 	KT_ASSERT(this_cpu()->idle_ticks > idle0);
 }
 

@@ -1,7 +1,8 @@
 /*
  * misc: the small process-wide calls. uname, getrandom, user and group
  * ids and their setters (as root), resource limits (prlimit64, getrlimit,
- * setrlimit), getrusage, sched_yield, arch_prctl, set_robust_list, rseq
+ * setrlimit), getrusage, sched_yield, CPU affinity and getcpu, arch_prctl,
+ * set_robust_list, rseq
  * (working, or ENOSYS as when Linux has it disabled), and ENOSYS for
  * system call numbers that do not exist.
  *
@@ -228,6 +229,82 @@ UT_CASE(sched_yield_returns_zero)
 {
 	for (int i = 0; i < 100; i++)
 		UT_EQ(sched_yield(), 0);
+}
+
+/* The CPUs this thread may run on, as sched_getaffinity gives them. */
+static cpu_set_t allowed_cpus(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	UT_EQ(sched_getaffinity(0, sizeof(set), &set), 0);
+	return set;
+}
+
+UT_CASE(sched_getaffinity_and_getcpu)
+{
+	cpu_set_t set = allowed_cpus();
+	unsigned long raw[16] = { 0 };
+	unsigned cpu = ~0u, node = ~0u;
+	long size = syscall(SYS_sched_getaffinity, 0, sizeof(raw), raw);
+
+	/* The raw call returns the kernel's mask size in bytes, whole longs. */
+	UT_CHECK(size >= (long)sizeof(long) && size <= (long)sizeof(raw) && size % 8 == 0);
+	UT_CHECK(CPU_COUNT(&set) >= 1);
+	UT_EQ(syscall(SYS_getcpu, &cpu, &node, NULL), 0);
+	UT_CHECK(cpu < CPU_SETSIZE && node == 0);
+	UT_EQ(syscall(SYS_getcpu, NULL, NULL, NULL), 0);
+	UT_ERRNO(syscall(SYS_sched_getaffinity, 0, 4, raw), EINVAL); /* less than a long */
+	UT_ERRNO(syscall(SYS_sched_getaffinity, 0, sizeof(raw), 1), EFAULT);
+	UT_ERRNO(syscall(SYS_sched_getaffinity, 0x7ffffff0, sizeof(raw), raw), ESRCH);
+	UT_ERRNO(syscall(SYS_getcpu, 1, NULL, NULL), EFAULT);
+}
+
+/* In a child: pinned to each allowed CPU in turn, it runs there; a forked child inherits it. */
+static int pin_each(void)
+{
+	cpu_set_t set = allowed_cpus(), one, got;
+
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		unsigned cpu = ~0u;
+		pid_t pid;
+		int status;
+
+		if (!CPU_ISSET(c, &set))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(c, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			return 1;
+		sched_yield();
+		if (syscall(SYS_getcpu, &cpu, NULL, NULL) || cpu != (unsigned)c)
+			return 2;
+		got = allowed_cpus();
+		if (!CPU_EQUAL(&got, &one))
+			return 3;
+		pid = fork();
+		if (pid == 0) {
+			got = allowed_cpus();
+			_exit(!CPU_EQUAL(&got, &one) || syscall(SYS_getcpu, &cpu, NULL, NULL) ||
+			      cpu != (unsigned)c);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || status != 0)
+			return 4;
+	}
+	CPU_ZERO(&one);
+	errno = 0;
+	if (sched_setaffinity(0, sizeof(one), &one) != -1 || errno != EINVAL)
+		return 5; /* no CPU at all */
+	return 0;
+}
+
+UT_CASE(sched_setaffinity_pins_and_is_inherited)
+{
+	pid_t pid = UT_NOERR(fork());
+
+	if (pid == 0)
+		_exit(pin_each());
+	UT_CHILD_OK(pid);
 }
 
 /* In a child: point fs at a block of our own, read it back, restore. */
