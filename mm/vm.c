@@ -435,9 +435,19 @@ static int fault_locked(struct vm_space *vm, struct vm_area *a, uintptr_t addr, 
 
 int vm_fault(struct vm_space *vm, uintptr_t addr, unsigned error_code)
 {
-	unsigned long flags = spin_lock_irqsave(&vm->lock);
-	struct vm_area *a = vm_area_find(&vm->areas, addr);
+	unsigned long flags;
+	struct vm_area *a;
 	int err;
+
+	/*
+	 * The access went through another root: the space this thread used was
+	 * released under it (a sibling's exec, from another CPU); filling vm
+	 * would not end the fault.
+	 */
+	if (read_cr3() != virt_to_phys(vm->pml4))
+		return -EFAULT;
+	flags = spin_lock_irqsave(&vm->lock);
+	a = vm_area_find(&vm->areas, addr);
 
 	if (!a)
 		a = grow_stack(vm, addr);
