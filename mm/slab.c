@@ -51,10 +51,6 @@ void kmem_cache_init(struct kmem_cache *c, const char *name, size_t size, size_t
 	list_init(&c->empty);
 	c->active_objects = 0;
 	c->slabs = 0;
-	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		spin_init(&c->mag[i].lock, "slab-magazine");
-		c->mag[i].count = 0;
-	}
 }
 
 static void poison(struct kmem_cache *c, void *obj)
@@ -130,50 +126,33 @@ static struct page *slab_with_room(struct kmem_cache *c, unsigned long *flags)
 	return s;
 }
 
-/* Fills m with up to SLAB_MAG_BATCH objects from the slabs (one hold of the cache's lock). */
-static void magazine_refill(struct kmem_cache *c, struct slab_magazine *m)
-{
-	unsigned long flags = spin_lock_irqsave(&c->lock);
-
-	assert_held(&m->lock);
-	while (m->count < SLAB_MAG_BATCH) {
-		struct page *s = slab_with_room(c, &flags);
-		void *obj;
-
-		if (!s)
-			break;
-		obj = s->slab.freelist;
-		s->slab.freelist = *(void **)obj;
-		if (++s->slab.inuse == c->objects_per_slab)
-			list_move_tail(&s->list, &c->full);
-		c->active_objects++;
-		m->objs[m->count++] = obj;
-	}
-	spin_unlock_irqrestore(&c->lock, flags);
-}
-
 void *kmem_cache_alloc(struct kmem_cache *c)
 {
-	struct slab_magazine *m = &c->mag[smp_this_cpu_id()];
-	unsigned long flags = spin_lock_irqsave(&m->lock);
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	struct page *s = slab_with_room(c, &flags);
 	void *obj = NULL;
 
-	if (!m->count)
-		magazine_refill(c, m);
-	if (m->count)
-		obj = m->objs[--m->count];
-	spin_unlock_irqrestore(&m->lock, flags);
-	if (obj) {
-		check_poison(c, obj);
-		if (CONFIG_DEBUG)
-			memset(obj, SLAB_POISON_ALLOC, c->slot_size);
-	}
+	if (!s)
+		goto out_unlock;
+	obj = s->slab.freelist;
+	check_poison(c, obj);
+	s->slab.freelist = *(void **)obj;
+	if (++s->slab.inuse == c->objects_per_slab)
+		list_move_tail(&s->list, &c->full);
+	c->active_objects++;
+	if (CONFIG_DEBUG)
+		memset(obj, SLAB_POISON_ALLOC, c->slot_size);
+out_unlock:
+	spin_unlock_irqrestore(&c->lock, flags);
 	return obj;
 }
 
-/* A freed object must be an object start of its slab, not free already in the slab. */
-static void check_free_in_slab(struct kmem_cache *c, struct page *s, void *obj)
+static void check_free(struct kmem_cache *c, struct page *s, void *obj)
 {
+	uintptr_t off = (uintptr_t)obj - (uintptr_t)page_address(s);
+
+	if (off % c->slot_size || off / c->slot_size >= c->objects_per_slab)
+		panic("slab %s: invalid free of %p (not an object start)", c->name, obj);
 	if (!CONFIG_DEBUG)
 		return;
 	for (void *f = s->slab.freelist; f; f = *(void **)f)
@@ -181,114 +160,35 @@ static void check_free_in_slab(struct kmem_cache *c, struct page *s, void *obj)
 			panic("slab %s: double free of %p", c->name, obj);
 }
 
-static void check_free(struct kmem_cache *c, struct page *s, void *obj)
+void kmem_cache_free(struct kmem_cache *c, void *obj)
 {
-	uintptr_t off = (uintptr_t)obj - (uintptr_t)page_address(s);
+	struct page *s = slab_head(c, obj);
+	struct page *victim = NULL;
+	unsigned long flags;
 
 	if (!(s->flags & PG_SLAB) || s->slab.cache != c)
 		panic("slab %s: free of %p, which is not in this cache", c->name, obj);
-	if (off % c->slot_size || off / c->slot_size >= c->objects_per_slab)
-		panic("slab %s: invalid free of %p (not an object start)", c->name, obj);
-}
-
-/*
- * Puts a (poisoned) object back in its slab; returns the slab if it is to
- * be destroyed, unlinked, or NULL. Caller holds c->lock.
- */
-static struct page *slab_put_locked(struct kmem_cache *c, void *obj)
-{
-	struct page *s = slab_head(c, obj);
-
-	assert_held(&c->lock);
-	check_free_in_slab(c, s, obj);
+	flags = spin_lock_irqsave(&c->lock);
+	check_free(c, s, obj);
+	poison(c, obj);
 	*(void **)obj = s->slab.freelist;
 	s->slab.freelist = obj;
 	c->active_objects--;
 	if (s->slab.inuse-- == c->objects_per_slab)
 		list_move_tail(&s->list, &c->partial);
-	if (s->slab.inuse)
-		return NULL;
-	/* Keep one empty slab for the next allocation, give back the rest. */
-	if (list_empty(&c->empty)) {
-		list_move_tail(&s->list, &c->empty);
-		return NULL;
-	}
-	list_del(&s->list);
-	c->slabs--;
-	return s;
-}
-
-/* Moves the n oldest objects of m back to the slabs. Caller holds m->lock. */
-static void magazine_flush(struct kmem_cache *c, struct slab_magazine *m, unsigned n)
-{
-	LIST_HEAD(victims);
-	unsigned long flags = spin_lock_irqsave(&c->lock);
-
-	assert_held(&m->lock);
-	for (unsigned i = 0; i < n; i++) {
-		struct page *victim = slab_put_locked(c, m->objs[i]);
-
-		if (victim)
-			list_add_tail(&victim->list, &victims);
+	if (s->slab.inuse == 0) {
+		/* Keep one empty slab for the next allocation, give back the rest. */
+		if (list_empty(&c->empty)) {
+			list_move_tail(&s->list, &c->empty);
+		} else {
+			list_del(&s->list);
+			c->slabs--;
+			victim = s;
+		}
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
-	memmove(m->objs, m->objs + n, (m->count - n) * sizeof(m->objs[0]));
-	m->count -= n;
-	while (!list_empty(&victims)) {
-		struct page *s = list_first_entry(&victims, struct page, list);
-
-		list_del(&s->list);
-		slab_destroy(c, s);
-	}
-}
-
-/* Debug builds: an object freed twice on one CPU is still in its magazine. */
-static void check_not_in_magazine(struct kmem_cache *c, struct slab_magazine *m, void *obj)
-{
-	if (!CONFIG_DEBUG)
-		return;
-	for (unsigned i = 0; i < m->count; i++)
-		if (m->objs[i] == obj)
-			panic("slab %s: double free of %p", c->name, obj);
-}
-
-void kmem_cache_free(struct kmem_cache *c, void *obj)
-{
-	struct slab_magazine *m = &c->mag[smp_this_cpu_id()];
-	unsigned long flags;
-
-	check_free(c, slab_head(c, obj), obj);
-	flags = spin_lock_irqsave(&m->lock);
-	check_not_in_magazine(c, m, obj);
-	poison(c, obj);
-	if (m->count == SLAB_MAG_SIZE)
-		magazine_flush(c, m, SLAB_MAG_BATCH);
-	m->objs[m->count++] = obj;
-	spin_unlock_irqrestore(&m->lock, flags);
-}
-
-void kmem_cache_drain(struct kmem_cache *c)
-{
-	for_each_online_cpu(cpu)
-	{
-		struct slab_magazine *m = &c->mag[cpu];
-		unsigned long flags = spin_lock_irqsave(&m->lock);
-
-		magazine_flush(c, m, m->count);
-		spin_unlock_irqrestore(&m->lock, flags);
-	}
-}
-
-uint64_t kmem_cache_in_use(struct kmem_cache *c)
-{
-	uint64_t cached = 0, out;
-	unsigned long flags;
-
-	for_each_online_cpu(cpu) cached += READ_ONCE(c->mag[cpu].count);
-	flags = spin_lock_irqsave(&c->lock);
-	out = c->active_objects;
-	spin_unlock_irqrestore(&c->lock, flags);
-	return out - cached;
+	if (victim)
+		slab_destroy(c, victim);
 }
 
 /* kmalloc: power-of-two-ish size classes, then whole pages. */

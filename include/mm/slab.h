@@ -4,15 +4,9 @@
  * the slab's free list. kmalloc picks a cache by size; blocks larger than
  * the biggest cache come straight from the page allocator.
  *
- * Each CPU keeps a magazine of up to SLAB_MAG_SIZE free objects per cache
- * in front of the slabs: an allocation or a free on the fast path takes
- * only that CPU's magazine lock, and the cache's lock is taken once per
- * SLAB_MAG_BATCH objects moved between the magazine and the slabs.
- *
  * With CONFIG_DEBUG, freed objects are poisoned and checked when reused
- * (use after free), and frees are checked against the CPU's magazine and
- * the slab's free list (double free) and object boundaries (invalid free);
- * any of these panics.
+ * (use after free), and frees are checked against the slab's free list
+ * (double free) and object boundaries (invalid free); any of these panics.
  */
 #ifndef MM_SLAB_H
 #define MM_SLAB_H
@@ -21,23 +15,9 @@
 #include <lib/list.h>
 #include <kernel/spinlock.h>
 #include <kernel/config.h>
-#include <kernel/smp.h>
 
 #define SLAB_POISON_FREE  0x6b
 #define SLAB_POISON_ALLOC 0xa5
-
-#define SLAB_MAG_SIZE  16 /* free objects a CPU keeps per cache */
-#define SLAB_MAG_BATCH 8  /* objects moved between a magazine and the slabs at once */
-
-/*
- * A CPU's free objects of one cache. Lock key: (m) lock, taken by its CPU
- * and by kmem_cache_drain. Lock order: a magazine's lock, then the cache's.
- */
-struct slab_magazine {
-	spinlock_t lock;
-	unsigned count;		   /* (m) */
-	void *objs[SLAB_MAG_SIZE]; /* (m) free (poisoned) objects, the last freed on top */
-};
 
 /* Lock key: (c) constant after creation, (l) lock. */
 struct kmem_cache {
@@ -50,19 +30,14 @@ struct kmem_cache {
 	struct list_head partial;  /* (l) slabs with free and used objects */
 	struct list_head full;	   /* (l) slabs with no free object */
 	struct list_head empty;	   /* (l) at most one slab with no used object */
-	uint64_t active_objects;   /* (l) out of the slabs: in use or in a magazine */
+	uint64_t active_objects;   /* (l) */
 	uint64_t slabs;		   /* (l) */
 	struct list_head node;	   /* caches list */
-	struct slab_magazine mag[MAX_CPUS];
 };
 
 void kmem_cache_init(struct kmem_cache *c, const char *name, size_t size, size_t align);
 void *kmem_cache_alloc(struct kmem_cache *c);
 void kmem_cache_free(struct kmem_cache *c, void *obj);
-/* Gives the objects of every CPU's magazine back to the slabs. */
-void kmem_cache_drain(struct kmem_cache *c);
-/* Objects in use (not free in a slab or a magazine). */
-uint64_t kmem_cache_in_use(struct kmem_cache *c);
 
 void kmalloc_init(void);
 void *kmalloc(size_t size);
