@@ -38,7 +38,7 @@ UNIT_BIN := $(BUILD)/unit/unit-tests
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
 
-.PHONY: all kernel run newdisk test unit-test format format-check clean tools debroot soak
+.PHONY: all kernel run newdisk test smp-test unit-test format format-check clean tools debroot soak
 all: kernel user
 kernel: $(KERNEL)
 
@@ -110,8 +110,14 @@ newdisk: $(USER_BINS)
 	@echo "  MKE2FS  $(DISK_IMG)"
 	$(Q)tools/mkrootdisk --build $(BUILD) -o $(DISK_IMG)
 
+# make test: every tier, then the kernel tier and 17 system tests again at 4
+# CPUs (tools/run-tests: SMP_SUBSET); make smp-test: the kernel tier and the
+# whole system tier at 4 CPUs.
 test: $(KERNEL) $(UNIT_BIN) $(USER_BINS) debroot
 	$(Q)tools/run-tests
+
+smp-test: $(KERNEL) $(USER_BINS) debroot
+	$(Q)tools/run-tests --smp 4 kernel system
 
 # The Debian root of the fuzz and stress runs (mmdebstrap; cached in build/debian).
 debroot: $(USER_BINS)

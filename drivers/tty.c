@@ -43,14 +43,13 @@
 #include <uapi/fcntl.h>
 #include <uapi/poll.h>
 
-#define MASK	     (TTY_BUF_SIZE - 1)
-#define READ_CHUNK   256 /* bytes a read moves per step, on the stack */
-#define WRITE_CHUNK  128
-#define TTY_PROGRESS 2 /* the wait's progress word of a VTIME read: its deadline */
-#define SIG_IGN_K    1
-#define TTY_MAX	     4
-#define SPEED	     38400
-#define DISABLED     0 /* __DISABLED_CHAR: the VEOF marker, and a c_cc value that disables */
+#define MASK	    (TTY_BUF_SIZE - 1)
+#define READ_CHUNK  256 /* bytes a read moves per step, on the stack */
+#define WRITE_CHUNK 128
+#define SIG_IGN_K   1
+#define TTY_MAX	    4
+#define SPEED	    38400
+#define DISABLED    0 /* __DISABLED_CHAR: the VEOF marker, and a c_cc value that disables */
 
 enum erase_kind {
 	ERASE,
@@ -758,9 +757,10 @@ static int plan_all(const struct tty *tty, size_t want, struct take *t)
 	return 1;
 }
 
+/* Kernel threads (self-tests) read with O_NONBLOCK: only system calls wait here. */
 static long block(struct tty *tty, unsigned f_flags, uint64_t deadline)
 {
-	if ((f_flags & O_NONBLOCK) || !current_thread()->user)
+	if (f_flags & O_NONBLOCK)
 		return -EAGAIN;
 	return wait_block_locked(&tty->wait, deadline);
 }
@@ -768,11 +768,11 @@ static long block(struct tty *tty, unsigned f_flags, uint64_t deadline)
 /* VMIN = 0, VTIME > 0: the read's deadline, fixed at its first run. */
 static uint64_t vtime_deadline(unsigned vtime)
 {
-	struct wait *w = current_wait();
+	struct tty_read_progress *tp = progress_tty_read(current_wait());
 
-	if (!w->progress[TTY_PROGRESS])
-		w->progress[TTY_PROGRESS] = clock_ns() + vtime * 100 * NSEC_PER_MSEC;
-	return w->progress[TTY_PROGRESS];
+	if (!tp->deadline_ns)
+		tp->deadline_ns = clock_ns() + vtime * 100 * NSEC_PER_MSEC;
+	return tp->deadline_ns;
 }
 
 /* Non-canonical reads: Linux's VMIN/VTIME rules. */
@@ -788,9 +788,9 @@ static long plan_raw(struct tty *tty, size_t want, size_t done, unsigned f_flags
 		return plan_all(tty, want, t);
 	if (!vmin && !vtime)
 		return 0;
-	if (avail && ((f_flags & O_NONBLOCK) || !current_thread()->user))
+	if (avail && (f_flags & O_NONBLOCK))
 		return plan_all(tty, want, t);
-	if (vtime && current_thread()->user && !(f_flags & O_NONBLOCK)) {
+	if (vtime && !(f_flags & O_NONBLOCK)) {
 		if (!vmin)
 			deadline = vtime_deadline(vtime);
 		else if (avail)
@@ -849,6 +849,7 @@ ssize_t tty_read(struct tty *tty, const struct iobuf *buf, unsigned f_flags)
 		tty->read_gen++;
 		unthrottle(tty);
 		spin_unlock_irqrestore(&tty->wait.lock, flags);
+		call_commit(); /* the input is consumed */
 		done += n;
 		if ((n == t.copy && t.line) || done == buf->len)
 			return (ssize_t)done;
@@ -882,6 +883,7 @@ ssize_t tty_write(struct tty *tty, const struct iobuf *buf, unsigned f_flags)
 		flags = spin_lock_irqsave(&tty->out_lock);
 		output(tty, oflag, in, n);
 		spin_unlock_irqrestore(&tty->out_lock, flags);
+		call_commit(); /* on the terminal: a new run would write it twice */
 		done += n;
 	}
 	return (ssize_t)done;

@@ -9,8 +9,11 @@
  * Every change of the name space is one request to the service
  * (include/fs/ext2_proto.h) made with svc_call: a user thread parks until
  * the reply and runs its system call again, which then finds the reply
- * (svc_call matches the same request). Values that would differ between
- * runs (the time stamp) are taken once per call and kept in the wait.
+ * (svc_call matches it by its place in the call). Values that would differ
+ * between runs (the time stamp) are taken once per call and kept in the
+ * call's progress record (struct fs_progress). Once the core has applied a
+ * change the service made (the dentry tree, an inode), the call has passed
+ * its point of no return (call_commit).
  *
  * A directory's entries are read into the dentry tree the first time the
  * VFS needs them (fill_dir); from then on the tree is complete, lookups
@@ -151,14 +154,14 @@ static int ext2v_call(struct svc_request *req, struct svc_request **done, struct
 /* The time stamp of this system call: the same in every run of it. */
 static int64_t call_time(void)
 {
-	struct wait *w;
+	struct fs_progress *fp;
 
-	if (!current_thread()->user)
-		return vfs_now().sec;
-	w = current_wait();
-	if (!w->progress[WAIT_P_TIME])
-		w->progress[WAIT_P_TIME] = (uint64_t)vfs_now().sec;
-	return (int64_t)w->progress[WAIT_P_TIME];
+	if (!wait_restarts())
+		return vfs_now().sec; /* this run is the only one */
+	fp = progress_fs(current_wait());
+	if (!fp->time)
+		fp->time = vfs_now().sec;
+	return fp->time;
 }
 
 static void caller_ids(uint32_t *uid, uint32_t *gid)
@@ -518,8 +521,10 @@ static int ext2v_readdir(struct file *f, struct dir_context *ctx)
 
 /* ---- Directories: changes ------------------------------------------------ */
 
+/* The core applies a change the service made: the call's point of no return. */
 static void dir_changed(struct inode *dir, int nlink_delta)
 {
+	call_commit();
 	dir->nlink = (uint32_t)((int32_t)dir->nlink + nlink_delta);
 	dir->mtime = dir->ctime = (struct vfs_timespec){ call_time(), 0 };
 }
@@ -783,6 +788,8 @@ static int ext2v_setattr(struct inode *inode, const struct vfs_attr *attr)
 						attr->atime.sec, attr->mtime.sec, now),
 				    false)
 		    : 0;
+	if (!err && (valid || (attr->valid & ATTR_SIZE)))
+		call_commit(); /* the disk or the core changed: a new run would do it again */
 	if (!err && valid && S_ISREG(inode->mode)) {
 		/* Times a reply may not give the core while a write waits for the flusher. */
 		unsigned long f = spin_lock_irqsave(&inode->lock);

@@ -22,10 +22,10 @@
  * learns the free count again), then reads a page it would overwrite to
  * learn whether its blocks exist, and only then says ENOSPC.
  *
- * Waiting for a read: user threads register on io_src (whose lock is the
+ * Waiting for a read: the waiter registers on io_src (whose lock is the
  * cache's lock, so no completion can slip between the look and the
- * registration) and the call returns -EWAIT; kernel threads sleep on
- * io_wq until the cache's I/O generation moves.
+ * registration) with wait_event_locked; a user thread's call returns
+ * -EWAIT, a kernel thread sleeps and looks again.
  */
 #include <fs/pagecache.h>
 #include <fs/writeback.h>
@@ -98,7 +98,6 @@ int pagecache_init(struct pagecache *pc, struct inode *inode, const struct pagec
 	pc->fs = fs;
 	pc->trunc_low = -1;
 	wait_source_init(&pc->io_src, "pagecache");
-	waitq_init(&pc->io_wq, "pagecache");
 	flags = spin_lock_irqsave(&caches_lock);
 	list_add_tail(&pc->cache_node, &all_caches);
 	spin_unlock_irqrestore(&caches_lock, flags);
@@ -536,28 +535,19 @@ void pagecache_read_done(struct pagecache *pc, uint64_t index, unsigned n, int e
 	__atomic_add_fetch(&io_generation, 1, __ATOMIC_RELEASE);
 	pc_unlock(pc, flags);
 	wait_wake_all(&pc->io_src);
-	waitq_wake_all(&pc->io_wq);
 	inode_put(pc->inode);
 }
 
 /*
  * A page the caller needs is being read. Caller holds the lock; it is
- * dropped. User threads: registers and returns -EWAIT. Kernel threads:
- * sleeps until some read completes and returns 0 (look again).
+ * dropped. -EWAIT (a user call runs again when a read completes), or 0
+ * once a read completed (a kernel thread): look again.
  */
 static int wait_io_unlock(struct pagecache *pc, unsigned long flags)
 {
-	uint64_t gen = __atomic_load_n(&io_generation, __ATOMIC_ACQUIRE);
-	int r;
-
-	if (current_thread()->user) {
-		r = (int)wait_block_locked_uninterruptible(&pc->io_src); /* disk reads, as Linux */
-		pc_unlock(pc, flags);
-		return r;
-	}
+	wait_event_locked(&pc->io_src, 0, WAIT_UNINTERRUPTIBLE); /* disk reads, as Linux */
 	pc_unlock(pc, flags);
-	waitq_wait_until(&pc->io_wq, __atomic_load_n(&io_generation, __ATOMIC_ACQUIRE) != gen);
-	return 0;
+	return (int)wait_event_sleep();
 }
 
 /*
@@ -796,8 +786,10 @@ ssize_t pagecache_write(struct pagecache *pc, const struct iobuf *buf, int64_t *
 	}
 	if (r == -ENOSPC && !done && writeback_sync_all() == -EWAIT)
 		return -EWAIT; /* worst cases reserved: write everything back, then try again once */
-	if (done)
+	if (done) {
+		call_commit(); /* bytes are in the file: the caller's position moves past them */
 		written(pc, start + (int64_t)done);
+	}
 	*pos = start + (int64_t)done;
 	return done ? (ssize_t)done : r;
 }
@@ -886,17 +878,14 @@ static int fill_range(struct pagecache *pc, uint64_t index, uint64_t end)
 
 		if (r || all_in)
 			return r;
-		if (current_thread()->user) {
-			flags = pc_lock(
-				pc); /* a read that ended since the look wakes nobody: look again */
-			if (__atomic_load_n(&io_generation, __ATOMIC_ACQUIRE) != gen) {
-				pc_unlock(pc, flags);
-				continue;
-			}
-			return wait_io_unlock(pc, flags);
+		flags = pc_lock(pc); /* a read that ended since the look wakes nobody: look again */
+		if (__atomic_load_n(&io_generation, __ATOMIC_ACQUIRE) != gen) {
+			pc_unlock(pc, flags);
+			continue;
 		}
-		waitq_wait_until(&pc->io_wq,
-				 __atomic_load_n(&io_generation, __ATOMIC_ACQUIRE) != gen);
+		r = wait_io_unlock(pc, flags);
+		if (r)
+			return r;
 	}
 }
 
@@ -1011,8 +1000,14 @@ static int write_attributes(struct pagecache *pc)
 	if (!attrs)
 		return 0;
 	err = pc->ops->write_inode(pc, cut);
-	if (!err && cut >= 0)
-		waitq_wait_until(&pc->io_wq, READ_ONCE(pc->nr_reading) == 0);
+	while (!err && cut >= 0) {
+		flags = pc_lock(pc);
+		if (!pc->nr_reading) {
+			pc_unlock(pc, flags);
+			break;
+		}
+		err = wait_io_unlock(pc, flags);
+	}
 	if (err)
 		inode_record_wb_error(pc->inode, err); /* and tried again at the next pass */
 	flags = pc_lock(pc);

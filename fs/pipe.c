@@ -18,14 +18,15 @@
  * A call that must wait registers on a wait source under the pipe's lock,
  * after its last look at the state, and returns -EWAIT; whoever changes
  * the state calls wait_wake_all afterwards. A write larger than PIPE_BUF
- * that has moved some bytes keeps their count in the wait (PIPE_PROGRESS)
- * and, run again, skips them in the caller's buffer.
+ * that has moved some bytes keeps their count in its call's progress record
+ * (struct pipe_write_progress) and, run again, skips them in the caller's
+ * buffer. Bytes a read consumed are its point of no return (call_commit).
  *
  * FIFO opens wait for the other side. A waiting opener is not counted as a
  * reader or writer (a call that is abandoned, killed or interrupted, has
  * no way to undo a count); instead, the opener that arrives on the other
- * side counts each waiter in for it ("grants" it: PIPE_PROGRESS gets the
- * pipe with bit 0 set) before waking it, and also treats waiting openers
+ * side counts each waiter in for it ("grants" it: its struct
+ * fifo_open_progress says so) before waking it, and also treats waiting openers
  * as present. So `cat fifo` and `echo x > fifo` meet in either order, and
  * the writer never sees "no reader" while the reader is still on its way.
  * FIFO pipes are found by inode in the fifos list; one whose openers and
@@ -57,8 +58,7 @@
 #include <uapi/poll.h>
 #include <uapi/signal.h>
 
-#define PIPE_MASK    ((uint32_t)PIPE_SIZE - 1)
-#define FIFO_GRANTED 1ULL /* in PIPE_PROGRESS: the partner counted this opener in */
+#define PIPE_MASK ((uint32_t)PIPE_SIZE - 1)
 
 /* Lock key: (l) lock, (c) constant while in use, (f) fifo_lock, (P) pool_lock. */
 struct pipe {
@@ -242,8 +242,10 @@ static ssize_t pipe_read(struct file *f, const struct iobuf *buf, int64_t *pos)
 	p->rd_busy = false;
 	/* Writers and pollers wait only while there is less room than PIPE_BUF. */
 	wake = !r && PIPE_SIZE - (p->head - p->tail) < PIPE_BUF;
-	if (!r)
+	if (!r) {
 		p->tail += (uint32_t)n;
+		call_commit(); /* the bytes left the pipe */
+	}
 	contended = p->rd_contended;
 	p->rd_contended = false;
 	spin_unlock_irqrestore(&p->lock, flags);
@@ -257,14 +259,16 @@ static ssize_t pipe_read(struct file *f, const struct iobuf *buf, int64_t *pos)
 /*
  * Writes of up to PIPE_BUF bytes wait until they fit whole; longer ones
  * move what fits and wait for more. The count already moved survives in
- * PIPE_PROGRESS while the call waits, and is cleared when it ends, so that
- * writev's next pipe_write in the same call starts afresh.
+ * the call's struct pipe_write_progress while the call waits, and is
+ * released when it ends, so that writev's next pipe_write in the same call
+ * starts afresh.
  */
 static ssize_t pipe_write(struct file *f, const struct iobuf *buf, int64_t *pos)
 {
 	struct pipe *p = f->private;
 	struct wait *w = current_wait();
-	size_t len = buf->len, done = w->progress[PIPE_PROGRESS];
+	struct pipe_write_progress *pw = progress_pipe_write(w);
+	size_t len = buf->len, done = pw->done;
 	bool nonblock = READ_ONCE(f->flags) & O_NONBLOCK;
 	unsigned long flags;
 	long r;
@@ -297,7 +301,8 @@ static ssize_t pipe_write(struct file *f, const struct iobuf *buf, int64_t *pos)
 			}
 			if (p->wr_busy)
 				p->wr_contended = true;
-			w->progress[PIPE_PROGRESS] = done;
+			pw->done = done;
+			call_progress_kept(); /* a new run skips what is in the pipe */
 			w->partial = done;
 			r = wait_on(&p->wr_wait);
 			spin_unlock_irqrestore(&p->lock, flags);
@@ -326,6 +331,7 @@ static ssize_t pipe_write(struct file *f, const struct iobuf *buf, int64_t *pos)
 			r = done ? (long)done : err;
 			break;
 		}
+		call_commit(); /* the bytes are in the pipe */
 		done += n;
 		if (done == len) {
 			r = (long)done;
@@ -333,7 +339,7 @@ static ssize_t pipe_write(struct file *f, const struct iobuf *buf, int64_t *pos)
 		}
 		flags = spin_lock_irqsave(&p->lock);
 	}
-	w->progress[PIPE_PROGRESS] = 0;
+	progress_release_op(w);
 	return r;
 }
 
@@ -487,7 +493,10 @@ static void grant_waiters(struct pipe *p, struct wait_source *src, bool readers)
 	while (!list_empty(&src->waiters)) {
 		struct wait_link *l = list_first_entry(&src->waiters, struct wait_link, node);
 
-		l->wait->progress[PIPE_PROGRESS] = (uintptr_t)p | FIFO_GRANTED;
+		struct fifo_open_progress *fo = progress_fifo_open(l->wait);
+
+		fo->pipe = p;
+		fo->granted = true;
 		if (readers) {
 			p->readers++;
 			p->r_counter++;
@@ -553,7 +562,9 @@ static int fifo_open(struct inode *inode, struct file *f)
 		list_add_tail(&p->node, &fifos);
 	}
 	pflags = spin_lock_irqsave(&p->lock);
-	if (w->progress[PIPE_PROGRESS] == ((uintptr_t)p | FIFO_GRANTED)) {
+	struct fifo_open_progress *fo = progress_fifo_open(w);
+
+	if (fo->granted && fo->pipe == p) {
 		/* The other side counted us in while we waited. */
 	} else if (rd && !wr && !p->writers && !has_waiters(&p->wr_open)) {
 		if (nonblock) {
@@ -561,14 +572,14 @@ static int fifo_open(struct inode *inode, struct file *f)
 			p->r_counter++;
 			f->pos = p->w_counter; /* no POLLHUP before a writer came */
 		} else {
-			w->progress[PIPE_PROGRESS] = (uintptr_t)p;
+			fo->pipe = p;
 			r = wait_on(&p->rd_open);
 		}
 	} else if (wr && !rd && !p->readers && !has_waiters(&p->rd_open)) {
 		if (nonblock) {
 			r = -ENXIO;
 		} else {
-			w->progress[PIPE_PROGRESS] = (uintptr_t)p;
+			fo->pipe = p;
 			r = wait_on(&p->wr_open);
 		}
 	} else {
@@ -585,7 +596,7 @@ static int fifo_open(struct inode *inode, struct file *f)
 	}
 	spin_unlock_irqrestore(&p->lock, pflags);
 	if (!r) {
-		w->progress[PIPE_PROGRESS] = 0;
+		progress_release_op(w);
 		f->private = p;
 		f->fops = &pipe_fops;
 		f->fmode |= FMODE_STREAM;

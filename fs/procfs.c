@@ -134,6 +134,32 @@ static const struct proc_entry root_entries[] = {
 	  .nr_children = ARRAY_SIZE(sys_entries) },
 };
 
+/* sysfs: a tree of fixed entries only; its inode numbers are its own. */
+static const struct proc_entry sys_cpu_entries[] = {
+	FILE_ENTRY("online", 5, sys_show_cpus_online),
+	FILE_ENTRY("possible", 6, sys_show_cpus_present), /* no CPU hot-plug: the present ones */
+	FILE_ENTRY("present", 7, sys_show_cpus_present),
+};
+
+#define SYS_DIR(n, i, c)                                                                      \
+	{                                                                                     \
+		.name = (n), .kind = PROC_DIR, .mode = DIR_MODE, .ino = (i), .children = (c), \
+		.nr_children = ARRAY_SIZE(c)                                                  \
+	}
+
+static const struct proc_entry sys_system_entries[] = { SYS_DIR("cpu", 4, sys_cpu_entries) };
+static const struct proc_entry sys_devices_entries[] = { SYS_DIR("system", 3, sys_system_entries) };
+static const struct proc_entry sysfs_root_entries[] = { SYS_DIR("devices", 2,
+								sys_devices_entries) };
+static const struct proc_entry sysfs_root_entry = {
+	.name = "/",
+	.kind = PROC_DIR,
+	.mode = DIR_MODE,
+	.ino = INO_ROOT,
+	.children = sysfs_root_entries,
+	.nr_children = ARRAY_SIZE(sysfs_root_entries),
+};
+
 static const struct proc_entry root_entry = {
 	.name = "/",
 	.kind = PROC_ROOT,
@@ -744,19 +770,17 @@ static const struct file_ops proc_fops[PROC_KINDS] = {
 	[PROC_FD_DIR] = { .open = pid_dir_open, .readdir = fd_dir_readdir },
 };
 
-static int procfs_mount(const struct fs_type *type, const char *source, unsigned long flags,
-			const void *data, struct super_block **out)
+/* A super block whose root is top, with top's fixed entries under it. */
+static int table_mount(const struct fs_type *type, const struct proc_entry *top,
+		       struct super_block **out)
 {
 	struct super_block *sb = super_alloc(type, &procfs_super_ops);
 	struct inode *root;
 	int r;
 
-	(void)source;
-	(void)flags;
-	(void)data;
 	if (!sb)
 		return -ENOMEM;
-	root = proc_inode(sb, &root_entry, INO_ROOT);
+	root = proc_inode(sb, top, INO_ROOT);
 	sb->root = root ? d_alloc_root(root) : NULL;
 	if (!sb->root) {
 		if (root)
@@ -764,7 +788,7 @@ static int procfs_mount(const struct fs_type *type, const char *source, unsigned
 		kfree(sb);
 		return -ENOMEM;
 	}
-	r = add_entries(sb->root, root_entries, ARRAY_SIZE(root_entries));
+	r = add_entries(sb->root, top->children, top->nr_children);
 	if (r) {
 		prune_children(sb->root, any_child, NULL);
 		dentry_put(sb->root);
@@ -775,12 +799,36 @@ static int procfs_mount(const struct fs_type *type, const char *source, unsigned
 	return 0;
 }
 
+static int procfs_mount(const struct fs_type *type, const char *source, unsigned long flags,
+			const void *data, struct super_block **out)
+{
+	(void)source;
+	(void)flags;
+	(void)data;
+	return table_mount(type, &root_entry, out);
+}
+
+static int sysfs_mount(const struct fs_type *type, const char *source, unsigned long flags,
+		       const void *data, struct super_block **out)
+{
+	(void)source;
+	(void)flags;
+	(void)data;
+	return table_mount(type, &sysfs_root_entry, out);
+}
+
 static struct fs_type procfs_type = {
 	.name = "proc",
 	.mount = procfs_mount,
 };
 
+static struct fs_type sysfs_type = {
+	.name = "sysfs",
+	.mount = sysfs_mount,
+};
+
 void procfs_init(void)
 {
 	register_filesystem(&procfs_type);
+	register_filesystem(&sysfs_type);
 }

@@ -23,10 +23,12 @@
 #include <kernel/config.h>
 #include <kernel/proc.h>
 #include <kernel/profile.h>
+#include <kernel/smp.h>
 #include <kernel/thread.h>
 #include <kernel/time.h>
 #include <kernel/wait.h>
 #include <arch/x86_64/cpu_setup.h>
+#include <arch/x86_64/lapic.h>
 #include <arch/x86_64/percpu.h>
 #include <lib/bitmap.h>
 #include <lib/compiler.h>
@@ -628,14 +630,21 @@ static void show_seconds(struct seqbuf *s, uint64_t ns, const char *end)
 		   (unsigned long)(ns / (NSEC_PER_SEC / 100) % 100), end);
 }
 
-/* Time since boot, and time the CPUs spent idle. */
+/* Timer ticks spent idle, summed over the online CPUs. */
+static uint64_t idle_ticks_all(void)
+{
+	uint64_t idle = 0;
+
+	for_each_online_cpu(id) idle += READ_ONCE(smp_cpu(id)->idle_ticks);
+	return idle;
+}
+
+/* Time since boot, and time the CPUs spent idle (summed over CPUs, as Linux). */
 int proc_show_uptime(struct seqbuf *s, int pid)
 {
-	uint64_t idle_ticks = READ_ONCE(boot_cpu.idle_ticks);
-
 	(void)pid;
 	show_seconds(s, clock_ns(), " ");
-	show_seconds(s, idle_ticks * (NSEC_PER_SEC / HZ), "\n");
+	show_seconds(s, idle_ticks_all() * (NSEC_PER_SEC / HZ), "\n");
 	return 0;
 }
 
@@ -658,21 +667,34 @@ static void show_cpu_flags(struct seqbuf *s)
 	seq_write(s, "\n", 1);
 }
 
-/* The boot CPU, the only one running so far. */
+/*
+ * One block per online CPU, as Linux (one package, one thread per core):
+ * what lscpu, nproc-like scripts and glibc's older sysconf read.
+ */
 int proc_show_cpuinfo(struct seqbuf *s, int pid)
 {
 	const char *model = cpu_features.brand;
 	uint64_t khz = clock_tsc_hz() / 1000;
+	unsigned n = smp_cpus_online();
 
 	(void)pid;
 	while (*model == ' ')
 		model++;
-	seq_printf(s, "processor\t: 0\nvendor_id\t: %s\nmodel name\t: %s\n", cpu_features.vendor,
-		   *model ? model : "unknown");
-	seq_printf(s, "cpu MHz\t\t: %lu.%03lu\n", (unsigned long)(khz / 1000),
-		   (unsigned long)(khz % 1000));
-	show_cpu_flags(s);
-	seq_printf(s, "address sizes\t: 48 bits virtual\n\n");
+	for_each_online_cpu(id)
+	{
+		unsigned apic = smp_cpu(id)->apic_id;
+
+		seq_printf(s, "processor\t: %u\nvendor_id\t: %s\nmodel name\t: %s\n", id,
+			   cpu_features.vendor, *model ? model : "unknown");
+		seq_printf(s, "cpu MHz\t\t: %lu.%03lu\n", (unsigned long)(khz / 1000),
+			   (unsigned long)(khz % 1000));
+		seq_printf(s,
+			   "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\n",
+			   n, id, n);
+		seq_printf(s, "apicid\t\t: %u\ninitial apicid\t: %u\n", apic, apic);
+		show_cpu_flags(s);
+		seq_printf(s, "address sizes\t: 48 bits virtual\n\n");
+	}
 	return 0;
 }
 
@@ -728,9 +750,8 @@ int proc_show_version(struct seqbuf *s, int pid)
 struct sys_counts {
 	unsigned processes;
 	unsigned user_threads;
-	unsigned runnable;   /* user threads */
-	uint64_t user_ticks; /* of every process there was: the reaped ones count in their reaper */
-	int last_pid;	     /* of the newest process */
+	unsigned runnable; /* user threads */
+	int last_pid;	   /* of the newest process */
 };
 
 static void count_process(struct process *p, void *ctx)
@@ -741,11 +762,8 @@ static void count_process(struct process *p, void *ctx)
 
 	c->processes++;
 	c->user_threads += p->nr_threads;
-	c->user_ticks += p->user_ticks + p->child_user_ticks;
-	list_for_each_entry (t, &p->threads, proc_node) {
-		c->user_ticks += t->user_ticks;
+	list_for_each_entry (t, &p->threads, proc_node)
 		c->runnable += READ_ONCE(t->state) == THREAD_RUNNABLE;
-	}
 	spin_unlock_irqrestore(&p->lock, flags);
 	c->last_pid = p->pid;
 }
@@ -756,22 +774,66 @@ static void count_system(struct sys_counts *c)
 	proc_for_each(count_process, c);
 }
 
-/* CPU time by kind (busy time that is not user time counts as system), and process counts. */
+/* One "cpu" line of /proc/stat: user, nice, system, idle, then the kinds not counted. */
+static void show_cpu_times(struct seqbuf *s, const char *name, uint64_t user, uint64_t system,
+			   uint64_t idle)
+{
+	seq_printf(s, "%s %lu 0 %lu %lu 0 0 0 0 0 0\n", name, to_user_hz(user), to_user_hz(system),
+		   to_user_hz(idle));
+}
+
+/* CPU time by kind, all CPUs ("cpu") then each ("cpuN"), from their ticks; process counts. */
 int proc_show_stat(struct seqbuf *s, int pid)
 {
-	uint64_t ticks = READ_ONCE(boot_cpu.ticks), idle = READ_ONCE(boot_cpu.idle_ticks);
-	uint64_t busy = ticks > idle ? ticks - idle : 0, boot = realtime_ns() - clock_ns();
+	uint64_t user[MAX_CPUS], system[MAX_CPUS], idle[MAX_CPUS],
+		boot = realtime_ns() - clock_ns();
+	uint64_t all[3] = { 0, 0, 0 };
+	unsigned n = smp_cpus_online();
 	struct sys_counts c;
-	uint64_t user;
+	char name[16];
 
 	(void)pid;
 	count_system(&c);
-	user = MIN(c.user_ticks, busy);
-	for (int i = 0; i < 2; i++)
-		seq_printf(s, "%s %lu 0 %lu %lu 0 0 0 0 0 0\n", i ? "cpu0" : "cpu ",
-			   to_user_hz(user), to_user_hz(busy - user), to_user_hz(idle));
+	/* One reading of each counter, so that the cpu line is the sum of the cpuN lines. */
+	for (unsigned id = 0; id < n; id++) {
+		struct percpu *cpu = smp_cpu(id);
+
+		all[0] += user[id] = READ_ONCE(cpu->user_ticks);
+		all[1] += system[id] = READ_ONCE(cpu->system_ticks);
+		all[2] += idle[id] = READ_ONCE(cpu->idle_ticks);
+	}
+	show_cpu_times(s, "cpu ", all[0], all[1], all[2]);
+	for (unsigned id = 0; id < n; id++) {
+		snprintf(name, sizeof(name), "cpu%u", id);
+		show_cpu_times(s, name, user[id], system[id], idle[id]);
+	}
 	seq_printf(s, "btime %lu\nprocs_running %u\nprocs_blocked 0\n",
 		   (unsigned long)(boot / NSEC_PER_SEC), c.runnable);
+	return 0;
+}
+
+/* "0" or "0-N": CPU ids are dense from 0. */
+static void show_cpu_range(struct seqbuf *s, unsigned n)
+{
+	if (n > 1)
+		seq_printf(s, "0-%u\n", n - 1);
+	else
+		seq_printf(s, "0\n");
+}
+
+/* /sys/devices/system/cpu/online: what glibc's sysconf(_SC_NPROCESSORS_ONLN) reads. */
+int sys_show_cpus_online(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	show_cpu_range(s, smp_cpus_online());
+	return 0;
+}
+
+/* .../present and .../possible: the CPUs of the MADT (_SC_NPROCESSORS_CONF). */
+int sys_show_cpus_present(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	show_cpu_range(s, MAX(MIN(madt.nr_cpus, MAX_CPUS), smp_cpus_online()));
 	return 0;
 }
 
@@ -808,6 +870,7 @@ static void show_cache_stats(struct seqbuf *s)
 int proc_show_axolotl_stats(struct seqbuf *s, int pid)
 {
 	struct sys_counts c;
+	uint64_t longest, diverged;
 
 	(void)pid;
 	count_system(&c);
@@ -818,6 +881,9 @@ int proc_show_axolotl_stats(struct seqbuf *s, int pid)
 	for (int i = 1; i < WAIT_POLL_BUCKETS; i++)
 		seq_printf(s, "wait_polls_%d%s %lu\n", i, i == WAIT_POLL_BUCKETS - 1 ? "plus" : "",
 			   __atomic_load_n(&wait_stats.polls[i], __ATOMIC_RELAXED));
+	svc_call_stats(&longest, &diverged);
+	seq_printf(s, "svc_call_longest %lu\nsvc_call_diverged %lu\n", (unsigned long)longest,
+		   (unsigned long)diverged);
 	seq_printf(s, "slab_pages %lu\nkstack_pages %lu\nfree_pages %lu\ntotal_pages %lu\n",
 		   slab_pages(), kstack_pages(), free_page_count(), total_page_count());
 	seq_printf(s, "tmpfs_pages %lu\n", tmpfs_pages_in_use());

@@ -30,7 +30,7 @@ static uint64_t sync_asked;	    /* (wb_lock) the last generation asked for */
 static uint64_t sync_done;	    /* (wb_lock) every generation up to this one is done */
 static int sync_error;		    /* (wb_lock) -EIO if the last completed sync failed */
 static bool period_due;		    /* (wb_lock) */
-static struct wait_source done_src; /* user threads waiting for sync_done */
+static struct wait_source done_src; /* syncs waiting for sync_done */
 static int (*fs_syncs[MAX_FS])(void);
 static void (*fs_shutdowns[MAX_FS])(void);
 static struct ktimer period_timer;
@@ -137,7 +137,6 @@ static void flusher_main(void *arg)
 		sync_error = err;
 		spin_unlock_irqrestore(&wb_lock, flags);
 		wait_wake_all(&done_src);
-		waitq_wake_all(&flusher_wq);
 	}
 }
 
@@ -194,36 +193,41 @@ void writeback_start(void)
 	ask_sync();
 }
 
-/* User threads: the generation lives in the wait's progress between runs of the call. */
-static int sync_user(void)
+/*
+ * The generation this sync waits for: asked once per call (a user call
+ * keeps it in its progress record between runs).
+ */
+static uint64_t sync_generation(void)
 {
-	struct wait *w = current_wait();
-	unsigned long flags;
-	int err;
+	struct fs_progress *fp;
 
-	if (!w->progress[WAIT_P_SYNC])
-		w->progress[WAIT_P_SYNC] = ask_sync();
-	flags = spin_lock_irqsave(&done_src.lock);
-	if (generation_done(w->progress[WAIT_P_SYNC], &err)) {
-		spin_unlock_irqrestore(&done_src.lock, flags);
-		return err;
-	}
-	err = (int)wait_block_locked_uninterruptible(&done_src);
-	spin_unlock_irqrestore(&done_src.lock, flags);
-	return err;
+	if (!wait_restarts())
+		return ask_sync(); /* this run is the only one */
+	fp = progress_fs(current_wait());
+	if (!fp->sync_gen)
+		fp->sync_gen = ask_sync();
+	return fp->sync_gen;
 }
 
 int writeback_sync_all(void)
 {
-	uint64_t gen;
-	int err;
+	uint64_t gen = sync_generation();
 
-	if (current_thread()->user)
-		return sync_user();
-	gen = ask_sync();
-	waitq_wait_until(&flusher_wq, sync_done >= gen); /* evaluated under wb_lock */
-	generation_done(gen, &err);
-	return err;
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&done_src.lock);
+		long r;
+		int err;
+
+		if (generation_done(gen, &err)) {
+			spin_unlock_irqrestore(&done_src.lock, flags);
+			return err;
+		}
+		wait_event_locked(&done_src, 0, WAIT_UNINTERRUPTIBLE);
+		spin_unlock_irqrestore(&done_src.lock, flags);
+		r = wait_event_sleep();
+		if (r)
+			return (int)r;
+	}
 }
 
 static void shutdown_main(void *arg)

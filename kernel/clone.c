@@ -153,8 +153,8 @@ long do_clone(const struct clone_args_k *a)
 	long err = check_flags(a->flags);
 	int tid;
 
-	if (w->progress[0]) /* a vfork parent run again: the child exists */
-		return vfork_wait(p, w->progress[0]);
+	if (progress_vfork(w)->child_tid) /* a vfork parent run again: the child exists */
+		return vfork_wait(p, progress_vfork(w)->child_tid);
 	if (err)
 		return err;
 	if (nproc_reached(p))
@@ -183,8 +183,10 @@ long do_clone(const struct clone_args_k *a)
 		proc_publish(np, (a->flags & CLONE_PARENT) && p->parent ? p->parent : p);
 	}
 	sched_make_runnable(nt);
+	call_commit(); /* the child runs: a new run would make another */
 	if (a->flags & CLONE_VFORK) {
-		w->progress[0] = tid;
+		progress_vfork(w)->child_tid = tid;
+		call_progress_kept(); /* a new run finds the child here and only waits */
 		return vfork_wait(p, tid);
 	}
 	return tid;

@@ -447,6 +447,27 @@ static void keep_cmdline(struct process *p, const struct exec_args *a)
 		memcpy(p->cmdline, a->buf, p->cmdline_len);
 }
 
+/*
+ * Waits until no other thread of p runs on a CPU (they were killed, and a
+ * CPU running one was told by IPI): none may use the old address space
+ * once it is freed.
+ */
+static void wait_others_off_cpu(struct process *p, struct thread *self)
+{
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&p->lock);
+		struct thread *t;
+		bool busy = false;
+
+		list_for_each_entry (t, &p->threads, proc_node)
+			busy |= t != self && sched_thread_on_cpu(t);
+		spin_unlock_irqrestore(&p->lock, flags);
+		if (!busy)
+			return;
+		cpu_relax();
+	}
+}
+
 /* The point of no return: the process takes the new image. */
 static void commit(struct new_image *ni, const char *path, const struct exec_args *a)
 {
@@ -457,6 +478,7 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 	unsigned long flags;
 
 	proc_kill_other_threads(p, t);
+	wait_others_off_cpu(p, t);
 	flags = spin_lock_irqsave(&p->lock);
 	if (t->tid != p->pid) {
 		/* A thread that execs takes the process's id, as on Linux. */

@@ -2,8 +2,8 @@
  * Futexes (include/kernel/futex.h). A key names the futex: (address
  * space, address) for process-private futexes and private mappings, or
  * (shared object, offset) for MAP_SHARED memory, so that processes sharing
- * the memory meet. A waiter's key, bitset and state are kept in its wait's
- * progress words; FUTEX_WAKE marks the waiters it picks as woken and wakes
+ * the memory meet. A waiter's key, bitset and state are kept in its call's
+ * progress record (struct futex_progress); FUTEX_WAKE marks the waiters it picks as woken and wakes
  * them, and their call, run again, returns 0.
  */
 #include <kernel/futex.h>
@@ -19,13 +19,9 @@
 
 #define FUTEX_BUCKETS 256
 
-/* progress words of a futex waiter */
-#define P_KEY_A	   0
-#define P_KEY_B	   1
-#define P_BITSET   2
-#define P_STATE	   3
-#define ST_WAITING 1
-#define ST_WOKEN   2
+/* struct futex_progress.state */
+#define FUTEX_ST_WAITING 1
+#define FUTEX_ST_WOKEN	 2
 
 struct futex_key {
 	uintptr_t a, b;
@@ -70,10 +66,9 @@ static int get_key(uintptr_t uaddr, bool private, struct futex_key *k)
 
 static bool waiter_matches(struct wait_link *l, const struct futex_key *k, uint32_t bitset)
 {
-	struct wait *w = l->wait;
+	struct futex_progress *fp = progress_futex(l->wait);
 
-	return w->progress[P_KEY_A] == k->a && w->progress[P_KEY_B] == k->b &&
-	       (w->progress[P_BITSET] & bitset);
+	return fp->key_a == k->a && fp->key_b == k->b && (fp->bitset & bitset);
 }
 
 /* Deadline (clock_ns) from a user timespec: relative, or absolute on the given clock. */
@@ -101,6 +96,7 @@ static long timeout_deadline(uintptr_t uts, bool absolute, bool realtime, uint64
 static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bitset, int op)
 {
 	struct wait *w = current_wait();
+	struct futex_progress *fp = progress_futex(w);
 	bool absolute = (op & 127) == FUTEX_WAIT_BITSET;
 	struct futex_key k;
 	struct wait_source *b;
@@ -108,16 +104,16 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bi
 	uint32_t cur;
 	long err;
 
-	if (w->progress[P_STATE] == ST_WOKEN)
+	if (fp->state == FUTEX_ST_WOKEN)
 		return 0;
-	if (w->progress[P_STATE] == ST_WAITING && w->deadline_ns && clock_ns() >= w->deadline_ns)
+	if (fp->state == FUTEX_ST_WAITING && w->deadline_ns && clock_ns() >= w->deadline_ns)
 		return -ETIMEDOUT;
 	if (!bitset)
 		return -EINVAL;
-	if (w->progress[P_STATE] == ST_WAITING) {
+	if (fp->state == FUTEX_ST_WAITING) {
 		/* Run again without a wake-up: wait on, with the key we had (a requeue may have moved it). */
-		k = (struct futex_key){ w->progress[P_KEY_A], w->progress[P_KEY_B] };
-		bitset = w->progress[P_BITSET];
+		k = (struct futex_key){ fp->key_a, fp->key_b };
+		bitset = fp->bitset;
 	} else {
 		err = get_key(uaddr, op & FUTEX_PRIVATE_FLAG, &k);
 		if (!err)
@@ -128,7 +124,7 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bi
 	}
 	b = bucket_of(&k);
 	flags = spin_lock_irqsave(&b->lock);
-	if (w->progress[P_STATE] != ST_WAITING) {
+	if (fp->state != FUTEX_ST_WAITING) {
 		if (copy_from_user(&cur, uaddr, sizeof(cur))) {
 			spin_unlock_irqrestore(&b->lock, flags);
 			return -EFAULT;
@@ -138,10 +134,10 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bi
 			return -EAGAIN;
 		}
 	}
-	w->progress[P_KEY_A] = k.a;
-	w->progress[P_KEY_B] = k.b;
-	w->progress[P_BITSET] = bitset;
-	w->progress[P_STATE] = ST_WAITING;
+	fp->key_a = k.a;
+	fp->key_b = k.b;
+	fp->bitset = bitset;
+	fp->state = FUTEX_ST_WAITING;
 	err = wait_block_locked(b, w->deadline_ns);
 	spin_unlock_irqrestore(&b->lock, flags);
 	return err;
@@ -158,7 +154,7 @@ static int wake_locked(struct wait_source *b, const struct futex_key *k, int n, 
 			break;
 		if (!waiter_matches(l, k, bitset))
 			continue;
-		l->wait->progress[P_STATE] = ST_WOKEN;
+		progress_futex(l->wait)->state = FUTEX_ST_WOKEN;
 		wait_wake_locked(l);
 		woken++;
 	}
@@ -181,6 +177,8 @@ static long futex_wake(uintptr_t uaddr, int n, uint32_t bitset, bool private)
 	flags = spin_lock_irqsave(&b->lock);
 	woken = wake_locked(b, &k, n, bitset);
 	spin_unlock_irqrestore(&b->lock, flags);
+	if (woken > 0)
+		call_commit(); /* the waiters run: a new run would wake others */
 	return woken;
 }
 
@@ -213,8 +211,8 @@ static int requeue_locked(struct wait_source *b1, const struct futex_key *k1,
 			break;
 		if (!waiter_matches(l, k1, FUTEX_BITSET_MATCH_ANY))
 			continue;
-		l->wait->progress[P_KEY_A] = k2->a;
-		l->wait->progress[P_KEY_B] = k2->b;
+		progress_futex(l->wait)->key_a = k2->a;
+		progress_futex(l->wait)->key_b = k2->b;
 		if (b1 != b2) {
 			list_del(&l->node);
 			list_add_tail(&l->node, &b2->waiters);
@@ -284,6 +282,8 @@ static long futex_requeue(uintptr_t uaddr, int op, int nwake, int nmove, uintptr
 	if (ret >= 0) /* both forms return the woken plus the requeued */
 		ret += requeue_locked(b1, &k1, b2, &k2, nmove);
 	unlock_two(b1, b2, f1, f2);
+	if (ret > 0)
+		call_commit(); /* waiters woken or moved: a new run would do it again */
 	return ret;
 }
 

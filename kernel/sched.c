@@ -1,7 +1,6 @@
 /*
- * The scheduler (include/kernel/thread.h): one round-robin run queue of
- * kernel and user threads, and a sleep list ordered by deadline, both
- * under rq_lock, shared by every CPU.
+ * The scheduler (include/kernel/thread.h): a round-robin run queue and a
+ * sleep list (ordered by deadline) per CPU, each CPU's under its own lock.
  *
  * Each CPU runs cpu_loop() on its own stack, as its idle thread. The loop
  * enters a user thread by restoring its saved registers (the thread has no
@@ -12,21 +11,31 @@
  *
  * Kernel threads switch among themselves directly; when the next thread to
  * run is a user thread they switch to the loop. A thread gives up the CPU
- * with rq_lock held and no other lock; the thread that resumes releases it,
- * with the interrupt state it saved itself. A kernel thread that exited is
- * reaped (its stack freed) by whoever runs next, after the lock is dropped.
+ * with its CPU's run-queue lock held and no other lock; the thread that
+ * resumes releases it, with the interrupt state it saved itself. A kernel
+ * thread that exited is reaped (its stack freed) by whoever runs next,
+ * after the lock is dropped.
  *
- * SMP: every CPU picks from the same queue, taking the first thread its
- * affinity mask allows. A thread is never on two CPUs at once: a kernel
- * thread is queued again only under rq_lock, which is held across its
- * context_switch until the next thread has its stack; a user thread's
- * registers are saved on entry and its FPU state is saved (user_leave)
- * before rq_lock is dropped on the way out, so another CPU that dequeues it
- * finds it whole. A thread made runnable is started on an idle CPU that
- * may run it, preferring the CPU it last ran on, woken by VEC_IPI_RESCHED
- * (kick_locked). One sleep list for all (woken by any CPU's tick): a sleep
- * is short and rare next to a park, and a single list keeps every wake-up
- * at one lock.
+ * A thread belongs to the run queue of t->last_cpu: that queue's lock
+ * guards its state, its place in the queue or the sleep list, and
+ * last_cpu itself (lock_thread_rq follows it when it changes). Only one
+ * run-queue lock is ever held at a time: a thread moves by leaving one
+ * queue under its lock (last_cpu then names the new CPU) and joining the
+ * other under the other's.
+ *
+ * A thread is never on two CPUs at once: a kernel thread is queued again
+ * only under its CPU's lock, which is held across its context_switch until
+ * the next thread has its stack; a user thread's registers are saved on
+ * entry and its FPU state (user_leave) before the lock is dropped on the
+ * way out, so a CPU that takes it from the queue finds it whole.
+ *
+ * Placement: a new thread goes to an idle CPU its affinity allows, else to
+ * the creating CPU; a woken one to the queue of the CPU it last ran on.
+ * Either way an idle CPU that may run it is told by VEC_IPI_RESCHED
+ * (kick_locked); an idle CPU with nothing of its own steals from the
+ * busiest queue, and on each tick a CPU takes one thread from a queue
+ * longer than its own by two or more, or one that may not run where it is
+ * queued (its affinity changed).
  */
 #include <kernel/thread.h>
 #include <kernel/config.h>
@@ -43,9 +52,33 @@
 
 void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
 
-static spinlock_t rq_lock = SPINLOCK_INIT("runqueue");
-static LIST_HEAD(run_queue); /* (rq_lock) runnable threads, not running */
-static LIST_HEAD(sleepers);  /* (rq_lock) by wake_at_ns */
+struct runq {
+	spinlock_t lock;
+	struct list_head queue;	   /* (lock) runnable threads, not running */
+	struct list_head sleepers; /* (lock) by wake_at_ns */
+	unsigned nr_queued;	   /* (lock) on queue; read without it to balance */
+} __attribute__((aligned(64)));
+
+static struct runq runqs[MAX_CPUS];
+
+static struct runq *cpu_rq(unsigned cpu)
+{
+	return &runqs[cpu];
+}
+
+static struct runq *this_rq(void)
+{
+	return cpu_rq(this_cpu()->cpu_id);
+}
+
+void sched_init_runqueues(void)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		spin_init(&runqs[i].lock, "runqueue");
+		list_init(&runqs[i].queue);
+		list_init(&runqs[i].sleepers);
+	}
+}
 
 struct thread *current_thread(void)
 {
@@ -57,6 +90,20 @@ bool thread_may_run_on(const struct thread *t, unsigned cpu)
 	return cpu < 64 && (READ_ONCE(t->cpus_allowed) >> cpu & 1);
 }
 
+/* Locks the run queue t belongs to (last_cpu may change until its lock is held). */
+static struct runq *lock_thread_rq(struct thread *t, unsigned long *flags)
+{
+	for (;;) {
+		unsigned cpu = READ_ONCE(t->last_cpu);
+		struct runq *rq = cpu_rq(cpu);
+
+		*flags = spin_lock_irqsave(&rq->lock);
+		if (READ_ONCE(t->last_cpu) == (int)cpu)
+			return rq;
+		spin_unlock_irqrestore(&rq->lock, *flags);
+	}
+}
+
 /* Whether cpu runs its idle loop (a racy look: a wrong guess costs one IPI or one tick). */
 static bool cpu_is_idle(struct percpu *c)
 {
@@ -65,100 +112,200 @@ static bool cpu_is_idle(struct percpu *c)
 	return cur && cur->idle;
 }
 
-/* Has t started soon: on this CPU if it idles, else on an idle CPU it may use. Caller holds rq_lock. */
-static void kick_locked(struct thread *t)
+/* An idle CPU t may run on, trying `first` first; -1 if none. */
+static int idle_cpu_for(struct thread *t, unsigned first)
 {
-	struct percpu *self = this_cpu(), *c;
-	unsigned n = smp_cpus_online(), first = (unsigned)t->last_cpu < n ? t->last_cpu : 0;
+	unsigned n = smp_cpus_online();
 
-	assert_held(&rq_lock);
-	if (cpu_is_idle(self) && thread_may_run_on(t, self->cpu_id)) {
-		self->need_resched = true;
-		return;
-	}
 	for (unsigned i = 0; i < n; i++) {
 		unsigned id = (first + i) % n;
 
-		c = smp_cpu(id);
-		if (c != self && cpu_is_idle(c) && thread_may_run_on(t, id)) {
-			smp_send_ipi(id, VEC_IPI_RESCHED);
-			return;
-		}
+		if (cpu_is_idle(smp_cpu(id)) && thread_may_run_on(t, id))
+			return id;
 	}
+	return -1;
 }
 
-/* The CPU that runs t now, or NULL. Caller holds rq_lock. */
-static struct percpu *running_on_locked(struct thread *t)
+/* Has queued t started soon: by its own CPU if that idles, else by an idle CPU that steals it. */
+static void kick_locked(struct runq *rq, struct thread *t)
+{
+	struct percpu *self = this_cpu();
+	int id;
+
+	assert_held(&rq->lock);
+	id = idle_cpu_for(t, t->last_cpu);
+	if (id == (int)self->cpu_id)
+		self->need_resched = true;
+	else if (id >= 0)
+		smp_send_ipi(id, VEC_IPI_RESCHED);
+}
+
+/* The CPU that runs t now, or NULL. Caller holds t's run-queue lock. */
+static struct percpu *running_on_locked(struct runq *rq, struct thread *t)
 {
 	struct percpu *c = smp_cpu(t->last_cpu);
 
-	assert_held(&rq_lock);
+	assert_held(&rq->lock);
 	return c && READ_ONCE(c->current) == t ? c : NULL;
 }
 
 /* t runs on another CPU (in user mode, maybe): it enters the kernel now to see its signal or kill. */
-static void kick_running_locked(struct thread *t)
+static void kick_running_locked(struct runq *rq, struct thread *t)
 {
-	struct percpu *c = running_on_locked(t);
+	struct percpu *c = running_on_locked(rq, t);
 
 	if (c && c != this_cpu())
 		smp_send_ipi(c->cpu_id, VEC_IPI_RESCHED);
 }
 
-/* Queues t to run and finds it a CPU. Caller holds rq_lock. */
-static void enqueue_locked(struct thread *t)
+/* Queues t (which belongs to rq) to run and finds it a CPU. */
+static void enqueue_locked(struct runq *rq, struct thread *t)
 {
-	assert_held(&rq_lock);
+	assert_held(&rq->lock);
+	if (t->last_cpu != rq - runqs)
+		panic("sched: thread %d queued on cpu %ld, belongs to cpu %d", t->tid,
+		      (long)(rq - runqs), t->last_cpu);
 	t->state = THREAD_RUNNABLE;
-	list_add_tail(&t->run_node, &run_queue);
-	kick_locked(t);
+	list_add_tail(&t->run_node, &rq->queue);
+	rq->nr_queued++;
+	kick_locked(rq, t);
 }
 
-/* The first queued thread this CPU may run, or NULL. Caller holds rq_lock. */
-static struct thread *first_for_cpu_locked(struct percpu *cpu)
+static void unqueue_locked(struct runq *rq, struct thread *t)
+{
+	assert_held(&rq->lock);
+	list_del(&t->run_node); /* leaves it empty: on no queue (running, or moving) */
+	rq->nr_queued--;
+}
+
+/* The first thread queued on rq that cpu may run, or NULL. */
+static struct thread *first_for_cpu_locked(struct runq *rq, unsigned cpu)
 {
 	struct thread *t;
 
-	assert_held(&rq_lock);
-	list_for_each_entry (t, &run_queue, run_node)
-		if (thread_may_run_on(t, cpu->cpu_id))
+	assert_held(&rq->lock);
+	list_for_each_entry (t, &rq->queue, run_node)
+		if (thread_may_run_on(t, cpu))
 			return t;
 	return NULL;
 }
 
-static struct thread *dequeue_for_cpu_locked(struct percpu *cpu)
-{
-	struct thread *next = first_for_cpu_locked(cpu);
-
-	if (next) {
-		list_del(&next->run_node);
-		next->last_cpu = cpu->cpu_id;
-	}
-	return next;
-}
-
 /* The next thread for a kernel thread to switch to: user threads are entered by the loop. */
-static struct thread *pick_next(struct percpu *cpu)
+static struct thread *pick_next(struct runq *rq, struct percpu *cpu)
 {
-	struct thread *first = first_for_cpu_locked(cpu);
+	struct thread *first = first_for_cpu_locked(rq, cpu->cpu_id);
 
 	if (!first || first->user)
 		return cpu->idle;
-	return dequeue_for_cpu_locked(cpu);
+	unqueue_locked(rq, first);
+	return first;
 }
 
-/* Switches to the next thread. Called and returns with rq_lock held (and no other). */
-static void switch_locked(void)
+/*
+ * Takes a thread for CPU cpu off another CPU's queue: one that may not run
+ * where it is queued if there is one, else (only if `any`) the first that
+ * cpu may run. It then belongs to cpu (last_cpu), on no queue. NULL if none.
+ */
+static struct thread *steal_from(unsigned from, unsigned cpu, bool any)
+{
+	struct runq *rq = cpu_rq(from);
+	struct thread *t, *found = NULL;
+	unsigned long flags;
+
+	if (!READ_ONCE(rq->nr_queued))
+		return NULL;
+	flags = spin_lock_irqsave(&rq->lock);
+	list_for_each_entry (t, &rq->queue, run_node) {
+		if (!thread_may_run_on(t, cpu))
+			continue;
+		if (!thread_may_run_on(t, from)) {
+			found = t;
+			break;
+		}
+		if (any && !found)
+			found = t;
+	}
+	if (found) {
+		unqueue_locked(rq, found);
+		WRITE_ONCE(found->last_cpu, (int)cpu);
+	}
+	spin_unlock_irqrestore(&rq->lock, flags);
+	return found;
+}
+
+/* The CPU other than cpu with the longest queue (a racy look), or -1. */
+static int busiest_other(unsigned cpu)
+{
+	unsigned best = 0;
+	int found = -1;
+
+	for_each_online_cpu(id)
+	{
+		unsigned n = READ_ONCE(cpu_rq(id)->nr_queued);
+
+		if (id != cpu && n > best) {
+			best = n;
+			found = id;
+		}
+	}
+	return found;
+}
+
+/* For an idle CPU: a thread from the busiest queue, then from any. */
+static struct thread *steal_work(unsigned cpu)
+{
+	int busiest = busiest_other(cpu);
+	struct thread *t = busiest >= 0 ? steal_from(busiest, cpu, true) : NULL;
+
+	for (unsigned id = 0; !t && id < smp_cpus_online(); id++)
+		if (id != cpu)
+			t = steal_from(id, cpu, true);
+	return t;
+}
+
+/* Puts a thread that belongs to cpu (stolen, or moved) on its queue. */
+static void enqueue_on(unsigned cpu, struct thread *t)
+{
+	struct runq *rq = cpu_rq(cpu);
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+
+	enqueue_locked(rq, t);
+	spin_unlock_irqrestore(&rq->lock, flags);
+}
+
+/* Each tick: even out the queues, and fetch a thread queued where it may not run. */
+static void balance_tick(struct percpu *cpu)
+{
+	unsigned n = smp_cpus_online(), mine, from;
+	int busiest;
+	struct thread *t;
+
+	if (n < 2)
+		return;
+	mine = READ_ONCE(cpu_rq(cpu->cpu_id)->nr_queued);
+	busiest = busiest_other(cpu->cpu_id);
+	if (busiest >= 0 && READ_ONCE(cpu_rq(busiest)->nr_queued) >= mine + 2) {
+		t = steal_from(busiest, cpu->cpu_id, true);
+		if (t)
+			enqueue_on(cpu->cpu_id, t);
+	}
+	from = cpu->ticks % n; /* one queue a tick for misplaced threads */
+	if (from != cpu->cpu_id && (t = steal_from(from, cpu->cpu_id, false)))
+		enqueue_on(cpu->cpu_id, t);
+}
+
+/* Switches to the next thread. Called and returns with this CPU's run-queue lock held (only). */
+static void switch_locked(struct runq *rq)
 {
 	struct percpu *cpu = this_cpu();
 	struct thread *prev = cpu->current, *next;
 
-	assert_held(&rq_lock);
+	assert_held(&rq->lock);
 	if (cpu->preempt_count != 1)
 		panic("sched: switching threads with %d locks held", cpu->preempt_count);
 	if (prev->state == THREAD_RUNNABLE && !prev->idle)
-		enqueue_locked(prev); /* another CPU may take it once rq_lock is dropped */
-	next = pick_next(cpu);
+		enqueue_locked(rq, prev); /* another CPU may take it once the lock is dropped */
+	next = pick_next(rq, cpu);
 	next->slice = TIMESLICE_TICKS;
 	cpu->need_resched = false;
 	if (next == prev)
@@ -168,21 +315,21 @@ static void switch_locked(void)
 	context_switch(&prev->saved_rsp, next->saved_rsp);
 }
 
-/* After a switch: drops rq_lock, restoring flags, and reaps the thread left if it died. */
+/* After a switch: drops this CPU's run-queue lock, restoring flags, and reaps the thread left if it died. */
 static void finish_switch_unlock(unsigned long flags)
 {
 	struct thread *prev = this_cpu()->switched_from;
 	struct thread *dead = prev && prev->state == THREAD_DEAD ? prev : NULL;
 
 	this_cpu()->switched_from = NULL;
-	spin_unlock_irqrestore(&rq_lock, flags);
+	spin_unlock_irqrestore(&this_rq()->lock, flags);
 	if (dead)
 		thread_reap(dead);
 }
 
-static void reschedule_unlock(unsigned long flags)
+static void reschedule_unlock(struct runq *rq, unsigned long flags)
 {
-	switch_locked();
+	switch_locked(rq);
 	finish_switch_unlock(flags);
 }
 
@@ -202,22 +349,45 @@ int sched_set_affinity(struct thread *t, uint64_t mask)
 {
 	unsigned n = smp_cpus_online();
 	uint64_t online = n >= 64 ? ~0ull : (1ull << n) - 1;
+	struct thread *moved = NULL;
 	unsigned long flags;
+	struct runq *rq;
 	struct percpu *c;
+	int to = -1;
 
 	if (!(mask & online))
 		return -EINVAL;
-	flags = spin_lock_irqsave(&rq_lock);
+	rq = lock_thread_rq(t, &flags);
 	WRITE_ONCE(t->cpus_allowed, mask);
-	c = running_on_locked(t);
-	if (c == this_cpu() && !thread_may_run_on(t, c->cpu_id))
-		c->need_resched = true; /* leaves at the next chance; the queue moves it */
-	else if (c && !thread_may_run_on(t, c->cpu_id))
+	c = running_on_locked(rq, t);
+	if (c == this_cpu() && !thread_may_run_on(t, c->cpu_id)) {
+		c->need_resched = true; /* leaves at the next chance; a tick moves it */
+	} else if (c && !thread_may_run_on(t, c->cpu_id)) {
 		smp_send_ipi(c->cpu_id, VEC_IPI_RESCHED);
-	else if (!c && t->state == THREAD_RUNNABLE && !t->idle)
-		kick_locked(t);
-	spin_unlock_irqrestore(&rq_lock, flags);
+	} else if (!c && t->state == THREAD_RUNNABLE && !t->idle &&
+		   !thread_may_run_on(t, t->last_cpu) && !list_empty(&t->run_node)) {
+		to = idle_cpu_for(t, 0);
+		for (unsigned id = 0; to < 0 && id < n; id++)
+			if (thread_may_run_on(t, id))
+				to = id;
+		unqueue_locked(rq, t);
+		WRITE_ONCE(t->last_cpu, to);
+		moved = t;
+	}
+	spin_unlock_irqrestore(&rq->lock, flags);
+	if (moved)
+		enqueue_on(to, moved);
 	return 0;
+}
+
+bool sched_thread_on_cpu(struct thread *t)
+{
+	unsigned long flags;
+	struct runq *rq = lock_thread_rq(t, &flags);
+	bool on = running_on_locked(rq, t) != NULL;
+
+	spin_unlock_irqrestore(&rq->lock, flags);
+	return on;
 }
 
 void sched_request_resched(void)
@@ -227,60 +397,71 @@ void sched_request_resched(void)
 
 void sched_yield_current(void)
 {
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
-	bool others = first_for_cpu_locked(this_cpu()) != NULL;
+	struct runq *rq = this_rq();
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+	bool others = first_for_cpu_locked(rq, this_cpu()->cpu_id) != NULL;
 
-	spin_unlock_irqrestore(&rq_lock, flags);
+	spin_unlock_irqrestore(&rq->lock, flags);
 	if (others) /* alone, the CPU would leave and come back to this same thread */
 		this_cpu()->need_resched = true;
 }
 
 void schedule(void)
 {
-	reschedule_unlock(spin_lock_irqsave(&rq_lock));
+	struct runq *rq = this_rq();
+
+	reschedule_unlock(rq, spin_lock_irqsave(&rq->lock));
 }
 
+/* A new thread: to an idle CPU it may run on, else to this one (or one it may use). */
 void sched_make_runnable(struct thread *t)
 {
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	unsigned self = smp_this_cpu_id(), n = smp_cpus_online();
+	int to = idle_cpu_for(t, self);
 
-	enqueue_locked(t);
-	spin_unlock_irqrestore(&rq_lock, flags);
+	for (unsigned i = 0; to < 0 && i < n; i++)
+		if (thread_may_run_on(t, (self + i) % n))
+			to = (self + i) % n;
+	WRITE_ONCE(t->last_cpu, to < 0 ? (int)self : to);
+	enqueue_on(t->last_cpu, t);
 }
 
 void sched_block_unlock(spinlock_t *lock, unsigned long flags)
 {
 	struct thread *self = current_thread();
+	struct runq *rq = this_rq();
 
 	assert_may_block(self);
-	/* Interrupts are already off (lock is held): rq_lock's saved state is "off". */
-	spin_lock_irqsave(&rq_lock);
+	/* Interrupts are already off (lock is held): the run queue lock's saved state is "off". */
+	spin_lock_irqsave(&rq->lock);
 	self->state = THREAD_BLOCKED;
 	spin_unlock_irqrestore(lock, 0);
-	reschedule_unlock(flags);
+	reschedule_unlock(rq, flags);
 }
 
 void sched_wake(struct thread *t)
 {
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	unsigned long flags;
+	struct runq *rq = lock_thread_rq(t, &flags);
 
 	if (t->state == THREAD_SLEEPING)
 		list_del(&t->run_node);
 	if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING)
-		enqueue_locked(t);
+		enqueue_locked(rq, t);
 	else
-		t->wait.flags |= WAIT_WOKEN; /* it has not parked yet: it must not */
-	spin_unlock_irqrestore(&rq_lock, flags);
+		wait_flags_set(&t->wait, WAIT_WOKEN); /* it has not parked yet: it must not */
+	spin_unlock_irqrestore(&rq->lock, flags);
 }
 
-/* Puts the current thread on the sleep list until its deadline. Caller holds rq_lock. */
-static void sleep_until_locked(struct thread *self, uint64_t deadline)
+/* Puts the current thread on its CPU's sleep list until its deadline. */
+static void sleep_until_locked(struct runq *rq, struct thread *self, uint64_t deadline)
 {
-	struct list_head *pos = &sleepers;
+	struct list_head *pos = &rq->sleepers;
 	struct thread *t;
 
+	assert_held(&rq->lock);
 	self->wake_at_ns = deadline;
-	list_for_each_entry (t, &sleepers, run_node) {
+	list_for_each_entry (t, &rq->sleepers, run_node) {
 		if (t->wake_at_ns > deadline) {
 			pos = &t->run_node;
 			break;
@@ -290,46 +471,58 @@ static void sleep_until_locked(struct thread *self, uint64_t deadline)
 	self->state = THREAD_SLEEPING;
 }
 
-void thread_sleep_ns(uint64_t ns)
+void sched_kthread_park(struct thread *self)
 {
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
-	struct thread *self = current_thread(), *t;
-	struct list_head *pos = &sleepers;
+	struct runq *rq = this_rq(); /* a running thread's queue: the one sched_wake locks */
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
 
 	assert_may_block(self);
-	self->wake_at_ns = clock_ns() + ns;
-	list_for_each_entry (t, &sleepers, run_node) {
-		if (t->wake_at_ns > self->wake_at_ns) {
-			pos = &t->run_node;
-			break;
-		}
+	if (self->wait.flags & WAIT_WOKEN) {
+		wait_flags_clear(&self->wait, WAIT_WOKEN);
+		spin_unlock_irqrestore(&rq->lock, flags);
+		return;
 	}
-	list_add_tail(&self->run_node, pos); /* before pos */
-	self->state = THREAD_SLEEPING;
-	reschedule_unlock(flags);
+	if (self->wait.deadline_ns)
+		sleep_until_locked(rq, self, self->wait.deadline_ns);
+	else
+		self->state = THREAD_BLOCKED;
+	reschedule_unlock(rq, flags);
 }
 
-static void wake_sleepers(uint64_t now)
+void thread_sleep_ns(uint64_t ns)
 {
-	while (!list_empty(&sleepers)) {
-		struct thread *t = list_first_entry(&sleepers, struct thread, run_node);
+	struct runq *rq = this_rq();
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+	struct thread *self = current_thread();
+
+	assert_may_block(self);
+	sleep_until_locked(rq, self, clock_ns() + ns);
+	reschedule_unlock(rq, flags);
+}
+
+static void wake_sleepers_locked(struct runq *rq, uint64_t now)
+{
+	assert_held(&rq->lock);
+	while (!list_empty(&rq->sleepers)) {
+		struct thread *t = list_first_entry(&rq->sleepers, struct thread, run_node);
 
 		if (t->wake_at_ns > now)
 			break;
 		list_del(&t->run_node);
-		enqueue_locked(t);
+		enqueue_locked(rq, t);
 	}
 }
 
-/* The timer interrupt: wakes sleepers and ends time slices. */
+/* The timer interrupt: wakes this CPU's sleepers, ends time slices, balances. */
 void sched_tick(bool from_user)
 {
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	struct runq *rq = this_rq();
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
 	struct percpu *cpu = this_cpu();
 	struct thread *cur = cpu->current;
 
 	cpu->ticks++;
-	wake_sleepers(clock_ns());
+	wake_sleepers_locked(rq, clock_ns());
 	if (cur->idle) {
 		cpu->idle_ticks++;
 	} else {
@@ -347,8 +540,9 @@ void sched_tick(bool from_user)
 		if (cur->service)
 			svc_tick(cur->service, 1000000000ull / HZ);
 	}
-	spin_unlock_irqrestore(&rq_lock, flags);
+	spin_unlock_irqrestore(&rq->lock, flags);
 	ktimers_run(clock_ns());
+	balance_tick(cpu);
 }
 
 /*
@@ -371,20 +565,36 @@ void sched_preempt_point(bool interrupted_with_irqs_on)
 void user_enter(struct thread *t) __attribute__((noreturn));
 void user_leave(struct thread *t);
 
+/* The next thread for the loop, with this CPU's run-queue lock held: its own, or one stolen. */
+static struct thread *loop_pick_locked(struct runq *rq, struct percpu *cpu, unsigned long *flags)
+{
+	struct thread *next = first_for_cpu_locked(rq, cpu->cpu_id);
+
+	if (next) {
+		unqueue_locked(rq, next);
+		return next;
+	}
+	spin_unlock_irqrestore(&rq->lock, *flags);
+	next = steal_work(cpu->cpu_id); /* now ours, on no queue */
+	*flags = spin_lock_irqsave(&rq->lock);
+	return next;
+}
+
 __attribute__((noreturn)) void cpu_loop(void)
 {
 	struct percpu *cpu = this_cpu();
+	struct runq *rq = this_rq();
 
 	for (;;) {
 		unsigned long flags;
 		struct thread *next;
 
 		irq_disable();
-		flags = spin_lock_irqsave(&rq_lock);
+		flags = spin_lock_irqsave(&rq->lock);
 		cpu->current = cpu->idle;
-		next = dequeue_for_cpu_locked(cpu);
+		next = loop_pick_locked(rq, cpu, &flags);
 		if (!next) {
-			spin_unlock_irqrestore(&rq_lock, flags);
+			spin_unlock_irqrestore(&rq->lock, flags);
 			cpu_idle_wait();
 			continue;
 		}
@@ -392,7 +602,7 @@ __attribute__((noreturn)) void cpu_loop(void)
 		cpu->need_resched = false;
 		cpu->current = next;
 		if (next->user) {
-			spin_unlock_irqrestore(&rq_lock, flags);
+			spin_unlock_irqrestore(&rq->lock, flags);
 			user_enter(next);
 		}
 		cpu->switched_from = cpu->idle;
@@ -403,51 +613,55 @@ __attribute__((noreturn)) void cpu_loop(void)
 
 __attribute__((noreturn)) void sched_user_yield(struct thread *t)
 {
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	struct runq *rq = this_rq();
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
 
 	user_leave(t); /* saved before another CPU can take it */
-	enqueue_locked(t);
+	enqueue_locked(rq, t);
 	this_cpu()->current = this_cpu()->idle;
-	spin_unlock_irqrestore(&rq_lock, flags);
+	spin_unlock_irqrestore(&rq->lock, flags);
 	cpu_loop_restart();
 }
 
 void sched_user_park(struct thread *t, bool rerun_call)
 {
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	struct runq *rq = this_rq();
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
 
 	if ((t->wait.flags & WAIT_WOKEN) || t->killed) {
-		t->wait.flags &= ~WAIT_WOKEN;
-		spin_unlock_irqrestore(&rq_lock, flags);
+		wait_flags_clear(&t->wait, WAIT_WOKEN);
+		spin_unlock_irqrestore(&rq->lock, flags);
 		return;
 	}
 	t->restart_syscall = rerun_call;
 	user_leave(t); /* saved before a wake-up on another CPU can take it */
 	if (t->wait.deadline_ns)
-		sleep_until_locked(t, t->wait.deadline_ns);
+		sleep_until_locked(rq, t, t->wait.deadline_ns);
 	else
 		t->state = THREAD_BLOCKED;
 	this_cpu()->current = this_cpu()->idle;
-	spin_unlock_irqrestore(&rq_lock, flags);
+	spin_unlock_irqrestore(&rq->lock, flags);
 	cpu_loop_restart();
 }
 
 void sched_user_exit(struct thread *t)
 {
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	struct runq *rq = this_rq();
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
 	struct percpu *cpu = this_cpu();
 
 	t->state = THREAD_DEAD;
 	cpu->current = cpu->idle;
 	if (cpu->fpu_owner == t)
 		cpu->fpu_owner = NULL;
-	spin_unlock_irqrestore(&rq_lock, flags);
+	spin_unlock_irqrestore(&rq->lock, flags);
 }
 
 /* A signal for a thread parked in a call: it runs, and the call ends as interrupted. */
 void sched_signal_wake(struct thread *t)
 {
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	unsigned long flags;
+	struct runq *rq = lock_thread_rq(t, &flags);
 
 	if (t->wait.flags & WAIT_UNINTERRUPTIBLE) {
 		/* A service call: the signal waits until the call is done. */
@@ -455,34 +669,36 @@ void sched_signal_wake(struct thread *t)
 		   t->restart_syscall) {
 		if (t->state == THREAD_SLEEPING)
 			list_del(&t->run_node);
-		enqueue_locked(t);
+		enqueue_locked(rq, t);
 	} else if (t->state == THREAD_RUNNABLE) {
-		t->wait.flags |= WAIT_WOKEN; /* about to park in a call: it must not */
-		kick_running_locked(t);
+		wait_flags_set(&t->wait, WAIT_WOKEN); /* about to park in a call: it must not */
+		kick_running_locked(rq, t);
 	}
-	spin_unlock_irqrestore(&rq_lock, flags);
+	spin_unlock_irqrestore(&rq->lock, flags);
 }
 
 /* Wakes a user thread for its exit (exit_group, a fatal signal): it runs, sees `killed`, exits. */
 void sched_kill_wake(struct thread *t)
 {
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	unsigned long flags;
+	struct runq *rq = lock_thread_rq(t, &flags);
 
-	t->killed = true; /* a thread about to park sees this under rq_lock and does not */
+	t->killed = true; /* a thread about to park sees this under its lock and does not */
 	if (t->state == THREAD_SLEEPING)
 		list_del(&t->run_node);
 	if (t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING)
-		enqueue_locked(t);
+		enqueue_locked(rq, t);
 	else
-		kick_running_locked(t);
-	spin_unlock_irqrestore(&rq_lock, flags);
+		kick_running_locked(rq, t);
+	spin_unlock_irqrestore(&rq->lock, flags);
 }
 
 __attribute__((noreturn)) void sched_exit_current(void)
 {
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	struct runq *rq = this_rq();
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
 
 	current_thread()->state = THREAD_DEAD;
-	reschedule_unlock(flags);
+	reschedule_unlock(rq, flags);
 	panic("sched: a dead thread was resumed");
 }

@@ -677,7 +677,8 @@ static void match_pgrp(struct process *p, void *arg)
 {
 	struct pgrp_find *f = arg;
 
-	f->found |= p->pgid == f->pgid && p->sid == f->sid && p->state != PROC_ZOMBIE;
+	/* A zombie still belongs to its group until it is reaped, as in Linux. */
+	f->found |= p->pgid == f->pgid && p->sid == f->sid;
 }
 
 bool pgrp_exists_in_session(int pgid, int sid)

@@ -69,16 +69,20 @@ void syscall_run(struct thread *t)
 	long ret;
 
 	for (;;) {
-		t->wait.polls++;
-		t->wait.flags &= ~WAIT_UNINTERRUPTIBLE; /* each run says again how it waits */
+		if (t->wait.polls < UINT16_MAX)
+			t->wait.polls++;
+		wait_flags_clear(&t->wait,
+				 WAIT_UNINTERRUPTIBLE); /* each run says again how it waits */
 		t->fault_wait = false;
 		t->in_call = true;
+		svc_call_run_starts(t);
 		ret = invoke(&t->uregs);
 		t->in_call = false;
 		if (t->fault_wait && ret == -EFAULT)
 			ret = -EWAIT; /* it touched a file page still being read: run it again */
 		else if (t->fault_wait && ret != -EWAIT)
 			wait_detach(&t->wait);
+		call_check_ewait(ret, syscall_name((unsigned)t->uregs.rax));
 		if (ret != -EWAIT)
 			break;
 		if (signal_ends_wait(t)) {
@@ -95,8 +99,7 @@ void syscall_run(struct thread *t)
 	wait_detach(&t->wait); /* a call that registered and then completed anyway */
 	t->sigwait_set = 0;    /* rt_sigtimedwait's set lasts as long as the call */
 	wait_record_completion(&t->wait);
-	if (t->svc_calls[0])
-		svc_forget_calls(t);
+	svc_forget_calls(t);
 	if (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND) {
 		/* The call itself asked to be restarted after a signal (a background tty read). */
 		t->interrupted_call = true;
@@ -111,14 +114,12 @@ __attribute__((noreturn)) void syscall_entry_c(struct trap_frame *f)
 	struct thread *t = current_thread();
 
 	(void)f;	     /* f == &t->uregs */
-	if (t->svc_calls[0]) /* a call that ended interrupted left its requests */
-		svc_forget_calls(t);
+	svc_forget_calls(t); /* a call that ended interrupted left its requests */
 	t->wait.polls = 0;
-	t->wait.flags = 0;
+	wait_flags_clear(&t->wait, ~0u);
 	t->wait.deadline_ns = 0;
 	t->wait.partial = 0;
-	for (int i = 0; i < WAIT_PROGRESS_WORDS; i++)
-		t->wait.progress[i] = 0;
+	progress_reset(&t->wait);
 	syscall_run(t);
 	user_exit_path(t);
 }

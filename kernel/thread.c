@@ -38,6 +38,7 @@ void sched_init_boot(void)
 {
 	struct percpu *cpu = this_cpu();
 
+	sched_init_runqueues();
 	waitq_init(&reap_wq, "reap");
 	list_init(&boot_idle.run_node);
 	boot_idle.idle = true;
@@ -99,6 +100,7 @@ struct thread *kthread_create(const char *name, thread_fn_t fn, void *arg)
 		return NULL;
 	}
 	list_init(&t->run_node);
+	wait_init(&t->wait); /* kernel threads wait on sources too (wait_event_locked) */
 	t->cpus_allowed = ~0ull;
 	thread_prepare_stack(t, fn, arg);
 	thread_register(t, name);

@@ -1,13 +1,19 @@
 /*
  * Stackless waits (include/kernel/wait.h). A user thread's struct wait
  * is embedded in its struct thread; registering costs no allocation and a
- * parked thread keeps nothing on any stack. The counters show how many
- * times calls that waited were run ("polled") before they completed.
+ * parked thread keeps nothing on any stack. A kernel thread registers its
+ * own embedded wait the same way and blocks on its stack (wait_event_*).
+ * The typed progress record and the point of no return of a call are
+ * checked here. The counters show how many times calls that waited were
+ * run ("polled") before they completed.
  */
 #include <kernel/wait.h>
 #include <kernel/thread.h>
 #include <kernel/panic.h>
+#include <kernel/printk.h>
+#include <kernel/config.h>
 #include <lib/compiler.h>
+#include <lib/string.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
 
@@ -32,22 +38,54 @@ void wait_init(struct wait *w)
 	w->link.wait = w;
 }
 
-long wait_block_locked(struct wait_source *src, uint64_t deadline_ns)
+/* Registers the current thread (any kind) on src, whose lock the caller holds. */
+static void register_locked(struct wait_source *src, uint64_t deadline_ns)
 {
 	struct wait *w = current_wait();
 
 	assert_held(&src->lock);
-	if (!current_thread()->user || w->link.source)
-		panic("wait_block_locked: not a user thread, or already waiting");
+	if (w->link.source)
+		panic("wait: the thread already waits on a source");
 	w->link.source = src;
 	w->deadline_ns = deadline_ns;
 	list_add_tail(&w->link.node, &src->waiters);
+}
+
+long wait_block_locked(struct wait_source *src, uint64_t deadline_ns)
+{
+	if (!current_thread()->user)
+		panic("wait_block_locked: a kernel thread (wait_event_locked is its form)");
+	register_locked(src, deadline_ns);
 	return -EWAIT;
+}
+
+void wait_event_locked(struct wait_source *src, uint64_t deadline_ns, uint32_t flags)
+{
+	if (flags & WAIT_UNINTERRUPTIBLE)
+		wait_flags_set(current_wait(), WAIT_UNINTERRUPTIBLE); /* cleared at each run */
+	register_locked(src, deadline_ns);
+}
+
+bool wait_restarts(void)
+{
+	return current_thread()->user;
+}
+
+long wait_event_sleep(void)
+{
+	struct thread *t = current_thread();
+
+	if (wait_restarts())
+		return -EWAIT; /* the call runs again when woken (syscall_run, or a fault) */
+	sched_kthread_park(t);
+	wait_detach(&t->wait); /* still linked if the deadline woke it */
+	t->wait.deadline_ns = 0;
+	return 0;
 }
 
 long wait_block_locked_uninterruptible(struct wait_source *src)
 {
-	current_wait()->flags |= WAIT_UNINTERRUPTIBLE; /* syscall_run clears it at each run */
+	wait_flags_set(current_wait(), WAIT_UNINTERRUPTIBLE); /* cleared at each run */
 	return wait_block_locked(src, 0);
 }
 
@@ -158,4 +196,76 @@ void wait_record_completion(struct wait *w)
 		return; /* completed on its first run: it never waited */
 	__atomic_fetch_add(&wait_stats.completed, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&wait_stats.polls[bucket], 1, __ATOMIC_RELAXED);
+}
+
+/* ---- The call's progress and its point of no return ------------------- */
+
+static const char *const call_kind_names[] = { "none", "rw", "poll", "futex", "vfork" };
+static const char *const op_kind_names[] = { "none", "fs", "pipe write", "fifo open", "tty read" };
+
+struct call_progress *progress_claim_call(struct wait *w, enum progress_call_kind kind)
+{
+	if (w->call_kind == PROGRESS_CALL_NONE)
+		w->call_kind = (uint8_t)kind;
+	else if (w->call_kind != kind)
+		panic("call progress: a %s call's record used as %s", call_kind_names[w->call_kind],
+		      call_kind_names[kind]);
+	return &w->progress;
+}
+
+struct call_progress *progress_claim_op(struct wait *w, enum progress_op_kind kind)
+{
+	if (w->op_kind == PROGRESS_OP_NONE)
+		w->op_kind = (uint8_t)kind;
+	else if (w->op_kind != kind)
+		panic("call progress: a %s operation's record used as %s",
+		      op_kind_names[w->op_kind], op_kind_names[kind]);
+	return &w->progress;
+}
+
+void progress_reset(struct wait *w)
+{
+	memset(&w->progress, 0, sizeof(w->progress));
+	w->call_kind = PROGRESS_CALL_NONE;
+	w->op_kind = PROGRESS_OP_NONE;
+	w->committed_at = NULL;
+}
+
+void progress_release_op(struct wait *w)
+{
+	memset(&w->progress.op, 0, sizeof(w->progress.op));
+	w->op_kind = PROGRESS_OP_NONE;
+}
+
+void call_commit_at(const char *where)
+{
+	struct thread *t = current_thread();
+
+	if (t->in_call && !t->wait.committed_at)
+		t->wait.committed_at = where;
+}
+
+void call_progress_kept(void)
+{
+	current_thread()->wait.committed_at = NULL;
+}
+
+const char *call_committed(void)
+{
+	struct thread *t = current_thread();
+
+	return t->in_call ? t->wait.committed_at : NULL;
+}
+
+void call_check_ewait(long ret, const char *call)
+{
+	const char *where = call_committed();
+
+	if (ret != -EWAIT || !where)
+		return;
+	if (CONFIG_DEBUG)
+		panic("system call %s returned -EWAIT after its point of no return (%s)",
+		      call ?: "?", where);
+	pr_err("system call %s returned -EWAIT after its point of no return (%s)\n", call ?: "?",
+	       where);
 }

@@ -41,6 +41,11 @@ struct arena_block {
 
 static void svc_thread_main(void *arg);
 
+/* Requests of a run that matched none of the kept ones still ahead of it. */
+static uint64_t svc_diverged;
+/* The most requests one call (or fault) kept. */
+static uint64_t svc_longest;
+
 struct svc_request *svc_request_new(uint16_t opcode, size_t payload_cap, size_t reply_cap)
 {
 	struct svc_request *req = kzalloc(sizeof(*req) + payload_cap + reply_cap);
@@ -55,7 +60,6 @@ struct svc_request *svc_request_new(uint16_t opcode, size_t payload_cap, size_t 
 	list_init(&req->node);
 	list_init(&req->arena);
 	wait_source_init(&req->done_src, "svc-done");
-	waitq_init(&req->done_wq, "svc-done");
 	return req;
 }
 
@@ -146,7 +150,6 @@ static void finish(struct service *s, struct svc_request *req, int status)
 	req->done = true;
 	spin_unlock_irqrestore(&req->done_src.lock, flags);
 	wait_wake_all(&req->done_src);
-	waitq_wake_all(&req->done_wq);
 	if (req->on_done)
 		req->on_done(req);
 	svc_request_put(req);
@@ -184,59 +187,84 @@ static bool same_request(const struct svc_request *a, const struct svc_request *
 	       memcmp(a->req.buf, b->req.buf, a->req.len) == 0;
 }
 
-/* Kernel threads: send and block until the reply. */
-static int call_blocking(struct service *s, struct svc_request *req, struct svc_request **done)
+/* Waits for p's reply (the one way: a user call returns -EWAIT); a reference in *done. */
+static int await_reply(struct svc_request *p, struct svc_request **done)
 {
-	enqueue(s, request_hold(req));
-	waitq_wait_until(&req->done_wq, READ_ONCE(req->done));
-	*done = req;
-	return req->status;
-}
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&p->done_src.lock);
+		long r;
 
-/* The reply of p if it is done (a reference for the caller), else -EWAIT. */
-static int pending_result(struct svc_request *p, struct svc_request **done)
-{
-	unsigned long flags = spin_lock_irqsave(&p->done_src.lock);
-
-	if (!p->done) {
-		int ret = (int)wait_block_locked_uninterruptible(&p->done_src);
-
+		if (p->done) {
+			spin_unlock_irqrestore(&p->done_src.lock, flags);
+			break;
+		}
+		wait_event_locked(&p->done_src, 0, WAIT_UNINTERRUPTIBLE);
 		spin_unlock_irqrestore(&p->done_src.lock, flags);
-		return ret;
+		r = wait_event_sleep();
+		if (r)
+			return (int)r;
 	}
-	spin_unlock_irqrestore(&p->done_src.lock, flags);
 	*done = request_hold(p);
 	return p->status;
 }
 
-/* The request this system call made before with the same bytes, or NULL. */
-static struct svc_request *made_before(struct thread *t, struct service *s,
+/* Drops every kept request. */
+static void forget_all(struct svc_call_log *log)
+{
+	while (log->count)
+		svc_request_put(log->reqs[--log->count]);
+}
+
+/*
+ * The request this run of the call made before: the first kept one from
+ * the run's place in the sequence on with the same service and bytes (a
+ * request is never matched twice in a run, so a call may make the same
+ * request twice). Kept requests it passes over were made by an earlier run
+ * whose result this run no longer needs: the earlier run applied it (a
+ * directory it read is in the dentry tree now), or another thread changed
+ * what the call looked at. None found: the run took another way (counted).
+ */
+static struct svc_request *made_before(struct svc_call_log *log, struct service *s,
 				       const struct svc_request *req)
 {
-	for (int i = 0; i < SVC_CALLS_KEPT && t->svc_calls[i]; i++)
-		if (t->svc_calls[i]->svc == s && same_request(t->svc_calls[i], req))
-			return t->svc_calls[i];
+	for (uint16_t i = log->next; i < log->count; i++) {
+		struct svc_request *p = log->reqs[i];
+
+		if (p->svc == s && same_request(p, req)) {
+			log->next = (uint16_t)(i + 1);
+			return p;
+		}
+	}
+	if (log->next < log->count)
+		__atomic_add_fetch(&svc_diverged, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
-/* Keeps req (the thread's reference) among the call's requests, the oldest going first. */
-static void keep_call(struct thread *t, struct svc_request *req)
+/* Keeps req (the thread's reference) as the run's next request; -ENOMEM. */
+static int keep_call(struct svc_call_log *log, struct svc_request *req)
 {
-	int i = 0;
+	if (log->count == log->cap) {
+		uint16_t cap = log->cap ? (uint16_t)(log->cap * 2) : 4;
+		struct svc_request **reqs = cap > log->cap ? kmalloc(cap * sizeof(*reqs)) : NULL;
 
-	while (i < SVC_CALLS_KEPT && t->svc_calls[i])
-		i++;
-	if (i == SVC_CALLS_KEPT) {
-		svc_request_put(t->svc_calls[0]);
-		memmove(&t->svc_calls[0], &t->svc_calls[1], (SVC_CALLS_KEPT - 1) * sizeof(req));
-		i = SVC_CALLS_KEPT - 1;
+		if (!reqs)
+			return -ENOMEM;
+		if (log->count)
+			memcpy(reqs, log->reqs, log->count * sizeof(*reqs));
+		kfree(log->reqs);
+		log->reqs = reqs;
+		log->cap = cap;
 	}
-	t->svc_calls[i] = req;
+	log->reqs[log->count++] = req;
+	if (log->count > __atomic_load_n(&svc_longest, __ATOMIC_RELAXED))
+		__atomic_store_n(&svc_longest, log->count, __ATOMIC_RELAXED); /* a statistic */
+	return 0;
 }
 
 int svc_call(struct service *s, struct svc_request *req, struct svc_request **done)
 {
 	struct thread *t = current_thread();
+	struct svc_call_log *log = &t->svc_log;
 	struct svc_request *p;
 
 	*done = NULL;
@@ -244,30 +272,52 @@ int svc_call(struct service *s, struct svc_request *req, struct svc_request **do
 		svc_request_put(req);
 		return -EOVERFLOW;
 	}
-	if (!t->user && this_cpu()->preempt_count) {
+	if (!wait_restarts() && this_cpu()->preempt_count) {
 		/* A kernel thread holding a spinlock cannot sleep: a caller's bug, not a hang. */
 		pr_err("svc_call to %s from '%s' holding a lock: refused\n", s->name, t->name);
 		svc_request_put(req);
 		return -EDEADLK;
 	}
-	if (!t->user)
-		return call_blocking(s, req, done);
-	p = made_before(t, s, req);
+	if (!wait_restarts()) { /* no run again: nothing to keep */
+		int r;
+
+		enqueue(s, request_hold(req));
+		r = await_reply(req, done);
+		svc_request_put(req);
+		return r;
+	}
+	p = made_before(log, s, req);
 	if (p) {
 		svc_request_put(req); /* a run before sent the same: its reply counts */
-		return pending_result(p, done);
+		return await_reply(p, done);
 	}
-	keep_call(t, req);
+	if (keep_call(log, req)) {
+		svc_request_put(req);
+		return -ENOMEM;
+	}
+	log->next = log->count;
 	enqueue(s, request_hold(req));
-	return pending_result(req, done);
+	return await_reply(req, done);
+}
+
+void svc_call_stats(uint64_t *longest, uint64_t *diverged)
+{
+	*longest = __atomic_load_n(&svc_longest, __ATOMIC_RELAXED);
+	*diverged = __atomic_load_n(&svc_diverged, __ATOMIC_RELAXED);
+}
+
+void svc_call_run_starts(struct thread *t)
+{
+	t->svc_log.next = 0;
 }
 
 void svc_forget_calls(struct thread *t)
 {
-	for (int i = 0; i < SVC_CALLS_KEPT && t->svc_calls[i]; i++) {
-		svc_request_put(t->svc_calls[i]);
-		t->svc_calls[i] = NULL;
-	}
+	struct svc_call_log *log = &t->svc_log;
+
+	forget_all(log);
+	kfree(log->reqs);
+	*log = (struct svc_call_log){ 0 };
 }
 
 /* ---- The service thread ------------------------------------------------ */

@@ -213,8 +213,8 @@ static long iov_import(uintptr_t uiov, int count, struct user_iovec **out)
 }
 
 /*
- * The segments one at a time; the bytes done so far are kept in the wait
- * (progress[0]) so that a call run again after waiting goes on where it
+ * The segments one at a time; the bytes done so far are kept in the call's
+ * progress record (struct rw_progress) so that a call run again after waiting goes on where it
  * stopped. A short transfer ends the call, and so does a read that would
  * wait after progress. A write that must wait goes on waiting, whatever it
  * moved: a pipe may already hold part of the segment (its own progress
@@ -225,7 +225,8 @@ static long rw_segments(struct file *f, const struct user_iovec *iov, int count,
 			int64_t pos)
 {
 	struct wait *w = current_wait();
-	uint64_t done = w->progress[0], skip = done;
+	struct rw_progress *rp = progress_rw(w);
+	uint64_t done = rp->done, skip = done;
 	long n;
 
 	for (int i = 0; i < count; i++) {
@@ -243,7 +244,8 @@ static long rw_segments(struct file *f, const struct user_iovec *iov, int count,
 		if (n < 0)
 			return done ? (long)done : n;
 		done += (uint64_t)n;
-		w->progress[0] = done;
+		rp->done = done;
+		call_progress_kept(); /* a new run skips these bytes: it may wait again */
 		w->partial = done;
 		if ((uint64_t)n < iov[i].len - skip)
 			break;

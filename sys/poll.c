@@ -39,10 +39,7 @@
 #include <uapi/resource.h>
 #include <uapi/signal.h>
 
-/* Progress words of a poll or select call. */
-#define P_DEADLINE 0 /* clock_ns() deadline; 0: none */
-#define P_STATE	   1 /* ST_* */
-
+/* struct poll_progress.state */
 #define ST_STARTED (1u << 0) /* arguments read, deadline set */
 #define ST_NOWAIT  (1u << 1) /* a zero timeout: never wait */
 #define ST_TIMED   (1u << 2) /* a non-zero timeout: write the time left back */
@@ -62,37 +59,38 @@ typedef long (*scan_fn)(void *ctx, bool register_wait);
 
 static uint64_t state(void)
 {
-	return current_wait()->progress[P_STATE];
+	return progress_poll(current_wait())->state;
 }
 
 /* First run: records the timeout (ns; ~0: none) as the call's deadline. */
 static void start_timeout(uint64_t ns, bool none)
 {
-	struct wait *w = current_wait();
+	struct poll_progress *pp = progress_poll(current_wait());
 	uint64_t now = clock_ns();
 
-	w->progress[P_STATE] |= ST_STARTED;
-	w->progress[P_DEADLINE] = 0;
+	pp->state |= ST_STARTED;
+	pp->deadline_ns = 0;
 	if (none)
 		return;
 	if (ns == 0) {
-		w->progress[P_STATE] |= ST_NOWAIT;
+		pp->state |= ST_NOWAIT;
 		return;
 	}
-	w->progress[P_STATE] |= ST_TIMED;
-	w->progress[P_DEADLINE] = ns >= DEADLINE_MAX - now ? DEADLINE_MAX : now + ns;
+	pp->state |= ST_TIMED;
+	pp->deadline_ns = ns >= DEADLINE_MAX - now ? DEADLINE_MAX : now + ns;
 }
 
 /* One run: the ready count (or -errno) now, or -EWAIT registered on every source. */
 static long poll_run(scan_fn scan, void *ctx)
 {
 	struct wait *w = current_wait();
-	uint64_t deadline = w->progress[P_DEADLINE];
+	struct poll_progress *pp = progress_poll(w);
+	uint64_t deadline = pp->deadline_ns;
 	long n = scan(ctx, false);
 
 	if (n != 0)
 		return n;
-	if ((w->progress[P_STATE] & ST_NOWAIT) || (deadline && clock_ns() >= deadline))
+	if ((pp->state & ST_NOWAIT) || (deadline && clock_ns() >= deadline))
 		return 0;
 	n = scan(ctx, true);
 	if (n != 0) {
@@ -119,7 +117,7 @@ static long set_temporary_mask(uintptr_t umask, size_t size)
 		t->restore_sigmask = true;
 	}
 	t->sigmask = mask & ~UNBLOCKABLE;
-	current_wait()->progress[P_STATE] |= ST_MASK;
+	progress_poll(current_wait())->state |= ST_MASK;
 	return 0;
 }
 
@@ -132,21 +130,21 @@ enum time_kind {
 /* A completed call: the old signal mask back, the time left written back. */
 static long poll_finish(long ret, uintptr_t utime, enum time_kind kind)
 {
-	struct wait *w = current_wait();
+	struct poll_progress *pp = progress_poll(current_wait());
 	struct thread *t = current_thread();
 	uint64_t now, left;
 	int64_t tv[2];
 
 	if (ret == -EWAIT)
 		return ret;
-	if (w->progress[P_STATE] & ST_MASK) {
+	if (pp->state & ST_MASK) {
 		t->sigmask = t->saved_sigmask;
 		t->restore_sigmask = false;
 	}
-	if (kind == TIME_NONE || !utime || !(w->progress[P_STATE] & ST_TIMED))
+	if (kind == TIME_NONE || !utime || !(pp->state & ST_TIMED))
 		return ret;
 	now = clock_ns();
-	left = w->progress[P_DEADLINE] > now ? w->progress[P_DEADLINE] - now : 0;
+	left = pp->deadline_ns > now ? pp->deadline_ns - now : 0;
 	tv[0] = (int64_t)(left / NSEC_PER_SEC);
 	tv[1] = (int64_t)(left % NSEC_PER_SEC);
 	if (kind == TIME_TIMEVAL)

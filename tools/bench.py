@@ -14,6 +14,14 @@
       the ratio Axolotl/Linux, and the boot-to-first-user-program time
       (from QEMU's start until init's first line, seen from the host).
       Results go to build/bench/results-DATE.json and build/bench/latest.json.
+  ./axl bench --scaling [--cpus 1,2,4] [--rounds K]
+      The scaling table: the scaling benchmarks of user/bench/bench.c (one
+      copy per CPU at once: CPU-bound processes, pipe ping-pong pairs,
+      futex ping-pong pairs, fork+exec+wait) on both kernels at each CPU
+      count, with the same QEMU line (multi-threaded TCG: one host thread
+      per guest CPU). Prints the time per operation of all copies together
+      and the speed-up over one CPU (t(1)/t(N): N with perfect scaling).
+      Results go to build/bench/scaling-DATE.json and scaling-latest.json.
   ./axl bench --report [--json FILE]
       Regenerates the generated part of docs/performance.md (the table and
       the plot docs/performance.svg, drawn by gnuplot) from the latest
@@ -181,7 +189,7 @@ def make_initramfs(bench_args, show=(), out=None):
 def qemu_command(kernel, append, initrd, smp, mem, status_path):
     """The one command line both kernels boot with (only -kernel and -append differ)."""
     return [
-        "qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-accel", "tcg",
+        "qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-accel", "tcg,thread=multi",
         "-m", mem, "-smp", str(smp), "-nodefaults", "-no-reboot", "-display", "none",
         "-kernel", kernel, "-initrd", initrd, "-append", append,
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -313,6 +321,89 @@ def measure(args):
     print(format_table(data, markdown=False))
     say(f"results in build/bench/results-{stamp}.json (and latest.json)")
     return 0
+
+
+SCALING_COPIES = re.compile(r"^scaling: (\S+) with (\d+) copies")
+
+
+def boot_medians(kernel, k, initrd, smp, args, samples, copies):
+    """One boot of kernel k at smp CPUs; its bench lines appended to samples[name],
+    the copies each row ran (the CPUs the guest said were online) to copies[name]."""
+    b = boot(kernel, APPEND[k], initrd, smp, args.mem, args.timeout)
+    if b.status is None or not b.results:
+        say(f"{k} at -smp {smp} did not finish the benchmarks; its console said:")
+        print("\n".join(b.output[-40:]), file=sys.stderr)
+        return False
+    for name, (value, _, _) in b.results.items():
+        samples.setdefault(name, []).append(value)
+    for line in b.output:
+        m = SCALING_COPIES.match(line)
+        if m:
+            copies[m.group(1)] = min(copies.get(m.group(1), 1 << 30), int(m.group(2)))
+    return True
+
+
+def scaling(args):
+    """The scaling table: each scaling benchmark at each CPU count, both kernels."""
+    build_all()
+    vmlinuz, version = fetch_linux()
+    initrd = make_initramfs(["scaling"])
+    kernels = {"axolotl": AXOLOTL, "linux": vmlinuz}
+    cpus = [int(c) for c in args.cpus.split(",")]
+    samples = {k: {n: {} for n in cpus} for k in kernels}  # kernel -> cpus -> name -> [ns]
+    copies = {k: {n: {} for n in cpus} for k in kernels}  # kernel -> cpus -> name -> copies
+    for n in cpus:
+        for r in range(args.rounds):
+            order = ["axolotl", "linux"] if r % 2 == 0 else ["linux", "axolotl"]
+            for k in order:
+                say(f"-smp {n}, round {r + 1}/{args.rounds}: {k}")
+                if not boot_medians(kernels[k], k, initrd, n, args, samples[k][n],
+                                    copies[k][n]):
+                    return 1
+    names = list(samples["axolotl"][cpus[0]])
+    results = {k: {name: {str(n): median(samples[k][n].get(name, [])) for n in cpus}
+                   for name in names} for k in kernels}
+    ran = {k: {name: {str(n): copies[k][n].get(name) for n in cpus} for name in names}
+           for k in kernels}
+    data = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": git_commit(), "linux": version, "qemu": qemu_version(), "cpus": cpus,
+        "mem": args.mem, "rounds": args.rounds, "host_cpus": os.cpu_count(),
+        "qemu_command": qemu_command("KERNEL", "APPEND", "bench.cpio", "N", args.mem, "STATUS"),
+        "results": results, "copies": ran,
+    }
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for path in (os.path.join(BENCH_DIR, f"scaling-{stamp}.json"),
+                 os.path.join(BENCH_DIR, "scaling-latest.json")):
+        with open(path, "w") as f:
+            json.dump(data, f, indent=1)
+    print(format_scaling(data))
+    say(f"results in build/bench/scaling-{stamp}.json (and scaling-latest.json)")
+    return 0
+
+
+def format_scaling(data):
+    """Per benchmark and kernel: time per operation at each CPU count, speed-ups over 1 CPU."""
+    cpus = [str(n) for n in data["cpus"]]
+    head = ["benchmark", "kernel"] + [f"{n} CPU" for n in cpus] + \
+        [f"x{n}" for n in cpus if n != cpus[0]]
+    rows, short = [], False
+    for name in data["results"]["axolotl"]:
+        for k in ("axolotl", "linux"):
+            t = data["results"][k][name]
+            ran = data.get("copies", {}).get(k, {}).get(name, {})
+            base = t[cpus[0]]
+            speedups = [f"{base / t[n]:.2f}" if base and t[n] else "-" for n in cpus[1:]]
+            cells = []
+            for n in cpus:
+                mark = "*" if ran.get(n) is not None and ran[n] < int(n) else ""
+                short = short or bool(mark)
+                cells.append(fmt_value(t[n], "ns") + mark)
+            rows.append([name, k] + cells + speedups)
+    w = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    fmt = lambda r: "  ".join(c.ljust(w[i]) if i < 2 else c.rjust(w[i]) for i, c in enumerate(r))
+    note = ["* fewer copies than CPUs: the guest said fewer CPUs were online"] if short else []
+    return "\n".join([fmt(head)] + [fmt(r) for r in rows] + note)
 
 
 def fmt_value(v, unit):
@@ -465,6 +556,9 @@ def main(argv):
                    help="with --profile: run the benchmark this many times (default 10)")
     p.add_argument("--profile", metavar="NAME",
                    help="run benchmark NAME on Axolotl with the sampling profiler")
+    p.add_argument("--scaling", action="store_true",
+                   help="the scaling table: the scaling benchmarks at each of --cpus")
+    p.add_argument("--cpus", default="1,2,4", help="with --scaling: CPU counts (default 1,2,4)")
     args = p.parse_args(argv)
     if args.rounds < 1 or args.smp < 1:
         p.error("--rounds and --smp must be at least 1")
@@ -473,6 +567,8 @@ def main(argv):
         return report(args)
     if args.profile:
         return profile(args)
+    if args.scaling:
+        return scaling(args)
     return measure(args)
 
 

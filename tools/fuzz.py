@@ -155,7 +155,7 @@ def run(args):
 def main(argv):
     p = argparse.ArgumentParser(prog="axl fuzz", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--smp", type=int, default=1)
+    p.add_argument("--smp", type=int, default=int(os.environ.get("AXL_SMP", "1")))
     p.add_argument("--calls", type=int, default=20000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--children", type=int, default=2)

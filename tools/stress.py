@@ -156,7 +156,7 @@ def stressor_names(args):
 def main(argv):
     p = argparse.ArgumentParser(prog="axl stress", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--smp", type=int, default=1)
+    p.add_argument("--smp", type=int, default=int(os.environ.get("AXL_SMP", "1")))
     p.add_argument("--mem", default="2G")
     p.add_argument("--seconds", type=int, default=2)
     p.add_argument("--only", help="comma-separated stressors (default: all)")

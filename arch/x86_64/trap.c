@@ -294,11 +294,14 @@ static void user_exception(struct trap_frame *f, struct thread *t)
 	int err = 0;
 
 	if (f->vector == VEC_PAGE_FAULT) {
-		t->wait.flags = 0;
+		wait_flags_clear(&t->wait, ~0u);
 		t->wait.deadline_ns = 0;
+		svc_call_run_starts(t); /* a fault run again matches its service requests anew */
 		err = vm_fault(t->proc->vm, addr, f->error);
 		if (err == -ENOMEM) /* never SIGSEGV: reclaim, wait, or the OOM killer */
 			err = mem_fault_nomem();
+		if (err != -EWAIT)
+			svc_forget_calls(t); /* the fault is over: its requests with it */
 	}
 	if (f->vector == VEC_PAGE_FAULT && err == -ENOMEM) {
 		pr_err("pid %d (%s): no memory for a page fault: killed\n", t->proc->pid,

@@ -112,8 +112,7 @@ struct pagecache {
 	struct inode *inode;		 /* (c) */
 	const struct pagecache_ops *ops; /* (c) */
 	void *fs;			 /* (c) the file system's */
-	struct wait_source io_src;	 /* (l) user threads waiting for a page */
-	struct waitq io_wq;		 /* kernel threads waiting for a page */
+	struct wait_source io_src;	 /* (l) threads waiting for a page (wait_event) */
 	struct list_head *buckets;	 /* (l) struct pc_entry.hash */
 	size_t nr_buckets, nr_pages;	 /* (l) */
 	size_t nr_dirty;		 /* (l) */

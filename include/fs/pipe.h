@@ -25,14 +25,6 @@ struct file_ops;
 #define PIPE_BUF  4096	/* writes up to this size are atomic (POSIX, Linux) */
 #define PIPE_SIZE 65536 /* bytes a pipe holds (Linux's default capacity) */
 
-/*
- * The word of struct wait's progress that pipes use: a write that moved
- * some bytes and must wait for room keeps the count there (the call, run
- * again, skips them); a FIFO open that waits for its partner keeps the
- * pipe there (with bit 0 set once the partner has counted it in).
- */
-#define PIPE_PROGRESS 3
-
 /* Opens of S_IFIFO inodes start here (tmpfs sets it on FIFO nodes). */
 extern const struct file_ops fifo_fops;
 

@@ -12,7 +12,11 @@
 
 #include <fs/vfs.h>
 
-/* Registers the "proc" file system type (vfs_init). */
+/*
+ * Registers the "proc" file system type, and "sysfs" (the part of Linux's
+ * /sys that programs read: /sys/devices/system/cpu/{online,possible,present}),
+ * served by the same code from its own table (vfs_init).
+ */
 void procfs_init(void);
 
 /* Between fs/procfs.c and fs/procfs_show.c only. */
@@ -44,6 +48,9 @@ int proc_show_mounts(struct seqbuf *s, int pid);
 int proc_show_version(struct seqbuf *s, int pid);
 int proc_show_stat(struct seqbuf *s, int pid);
 int proc_show_loadavg(struct seqbuf *s, int pid);
+/* sysfs: CPU lists in Linux's format ("0-3"). */
+int sys_show_cpus_online(struct seqbuf *s, int pid);
+int sys_show_cpus_present(struct seqbuf *s, int pid);
 int proc_show_axolotl_stats(struct seqbuf *s, int pid);
 int proc_show_axolotl_profile(struct seqbuf *s, int pid);
 int proc_show_services(struct seqbuf *s, int pid);

@@ -31,11 +31,23 @@ enum thread_state {
 };
 
 #define THREAD_NAME_LEN 16
-#define SVC_CALLS_KEPT	4 /* service requests (with replies) a system call keeps between runs */
 #define TIMESLICE_TICKS 2
 
 /*
- * Lock key: (c) constant after creation, (r) run queue lock, (o) only the
+ * The service requests a system call (or a user page fault) made, in
+ * order, with their replies, kept until it ends: a run of the call takes
+ * its n-th request's reply from the n-th kept one (svc/service.c). Lock
+ * key: (o) the owning thread.
+ */
+struct svc_call_log {
+	struct svc_request **reqs; /* (o) cap entries (kmalloc), NULL when none */
+	uint16_t count, cap;	   /* (o) requests kept, room */
+	uint16_t next;		   /* (o) the sequence number of this run's next request */
+};
+
+/*
+ * Lock key: (c) constant after creation, (r) the lock of its CPU's run queue
+ * (runqs[last_cpu], kernel/sched.c), (o) only the
  * thread itself, (z) the reap wait queue's lock (kernel/thread.c).
  */
 struct thread {
@@ -53,9 +65,9 @@ struct thread {
 	int exit_code;		    /* (o) until reaped */
 	uint64_t run_ticks;	    /* (r) timer ticks spent running */
 	uint64_t cpus_allowed;	    /* (r) bit n: may run on CPU n (sched_setaffinity) */
-	int last_cpu;		    /* (r) the CPU it last ran on */
-	struct service *service;    /* (c) the service this thread runs, or NULL */
-	struct list_head all_node;  /* (all threads lock) */
+	int last_cpu; /* (r) whose run queue it belongs to: queued there, runs or ran there */
+	struct service *service;   /* (c) the service this thread runs, or NULL */
+	struct list_head all_node; /* (all threads lock) */
 
 	/*
 	 * User threads only: no stack above; the user registers live in
@@ -85,7 +97,7 @@ struct thread {
 	uintptr_t set_child_tid;	   /* (o) written when it first runs */
 	uintptr_t robust_list;		   /* (o) */
 	uint64_t user_ticks, system_ticks; /* (r) */
-	struct svc_request *svc_calls[SVC_CALLS_KEPT]; /* (o) the service requests the call made */
+	struct svc_call_log svc_log;	   /* (o) the service requests the call made */
 	bool fault_wait; /* (o) a user access in the call waits for a file page (vm_fault -EWAIT) */
 	bool in_call;	 /* (o) a system call is running (syscall_run): it can run again */
 };
@@ -105,6 +117,8 @@ struct thread *current_thread(void);
 
 /* Scheduler. */
 void sched_init_boot(void);
+/* The run queues, before any thread is made runnable (sched_init_boot). */
+void sched_init_runqueues(void);
 struct percpu;
 /* An AP's idle thread (arch/x86_64/smp.c). */
 void sched_init_ap(struct percpu *cpu);
@@ -118,6 +132,12 @@ __attribute__((noreturn)) void sched_user_yield(struct thread *t);
  * Returns only if the wait was already woken: the caller goes on at once.
  */
 void sched_user_park(struct thread *t, bool rerun_call);
+/*
+ * A kernel thread blocks on its own struct wait (registered on sources by
+ * wait_event_locked) until woken, or its deadline; returns at once if it
+ * was woken before (kernel/wait.c).
+ */
+void sched_kthread_park(struct thread *self);
 /* A signal arrived for t: a call it is parked in ends (as interrupted). */
 void sched_signal_wake(struct thread *t);
 /* Removes t from this CPU for good (it exited); the caller frees it. */
@@ -141,6 +161,8 @@ void sched_make_runnable(struct thread *t);
 void sched_block_unlock(spinlock_t *lock, unsigned long flags);
 /* Makes a blocked (unlinked from its wait queue) or sleeping thread runnable. */
 void sched_wake(struct thread *t);
+/* Whether t runs on a CPU now (in user mode or in a call). */
+bool sched_thread_on_cpu(struct thread *t);
 /* Whether t's affinity lets it run on cpu. */
 bool thread_may_run_on(const struct thread *t, unsigned cpu);
 /* Sets t's allowed CPUs (some online one among them); moves it off a CPU it may no longer use. */

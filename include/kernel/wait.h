@@ -1,6 +1,7 @@
 /*
  * Waits: how a thread blocks without a kernel stack (DESIGN.md section 4,
- * kernel/wait.c).
+ * kernel/wait.c), and the record a waiting system call keeps between its
+ * runs (docs/processes.md, "The restart model").
  *
  * An event source (a pipe, the console, a futex bucket, a child's exit)
  * embeds a struct wait_source. A system call that cannot complete now does,
@@ -17,7 +18,11 @@
  * A deadline (clock_ns() value, 0 for none) wakes the thread too; the
  * re-run call sees the time has passed.
  *
- * Kernel threads (which have stacks) keep using struct waitq.
+ * Code that both user threads (in a system call) and kernel threads run
+ * waits the one way, wait_event (below): a user thread's call returns
+ * -EWAIT and runs again, a kernel thread sleeps on its stack and looks
+ * again. Nothing else chooses by the kind of thread. Waits only kernel
+ * threads make (a service's queue, a join) keep struct waitq.
  */
 #ifndef KERNEL_WAIT_H
 #define KERNEL_WAIT_H
@@ -34,10 +39,85 @@ struct wait_source {
 	struct list_head waiters; /* (lock) struct wait_link.node */
 };
 
-#define WAIT_PROGRESS_WORDS 4
-/* progress[] words file-system calls keep between runs (fs/ext2_vfs.c, fs/writeback.c). */
-#define WAIT_P_TIME	    2 /* the call's time stamp */
-#define WAIT_P_SYNC	    3 /* the sync generation it waits for */
+/*
+ * The progress a system call keeps between its runs: one typed record per
+ * kind of call, in a union, instead of numbered words. Two layers, each
+ * with its own union and tag: the system call itself (call: readv's count,
+ * poll's deadline, a futex waiter's key) and the file or file-system
+ * operation under it (op: a pipe write's count, a VTIME read's deadline,
+ * the call's time stamp). A tag is set by the first access of the call and
+ * every later access asserts it (progress_*() below), so two kinds of call
+ * can never share a record by accident. The record is zeroed when a call
+ * starts (syscall_entry_c).
+ */
+enum progress_call_kind {
+	PROGRESS_CALL_NONE,
+	PROGRESS_RW,	/* readv, writev and their p*v forms */
+	PROGRESS_POLL,	/* poll, ppoll, select, pselect6 */
+	PROGRESS_FUTEX, /* a futex waiter */
+	PROGRESS_VFORK, /* a vfork parent waiting for its child */
+};
+
+enum progress_op_kind {
+	PROGRESS_OP_NONE,
+	PROGRESS_FS,	     /* file-system changes and syncs (fs/ext2_vfs.c, fs/writeback.c) */
+	PROGRESS_PIPE_WRITE, /* a pipe write longer than PIPE_BUF */
+	PROGRESS_FIFO_OPEN,  /* a FIFO open waiting for the other side */
+	PROGRESS_TTY_READ,   /* a VMIN = 0, VTIME > 0 terminal read */
+};
+
+struct rw_progress {
+	uint64_t done; /* bytes of the segments moved in earlier runs */
+};
+
+struct poll_progress {
+	uint64_t deadline_ns; /* clock_ns() deadline; 0: none */
+	uint32_t state;	      /* POLL_ST_* (sys/poll.c) */
+};
+
+struct futex_progress {
+	uint64_t key_a, key_b; /* the key waited on (a requeue changes it) */
+	uint32_t bitset;
+	uint32_t state; /* FUTEX_ST_* (kernel/futex.c) */
+};
+
+struct vfork_progress {
+	int child_tid; /* the child made by the first run; 0: none yet */
+};
+
+struct fs_progress {
+	int64_t time;	   /* the call's time stamp (seconds), 0 before its first use */
+	uint64_t sync_gen; /* the write-back generation it waits for, 0: none */
+};
+
+struct pipe_write_progress {
+	uint64_t done; /* bytes already in the pipe */
+};
+
+struct fifo_open_progress {
+	const void *pipe; /* the FIFO's pipe the opener waits on */
+	bool granted;	  /* the other side counted this opener in */
+};
+
+struct tty_read_progress {
+	uint64_t deadline_ns; /* fixed at the read's first run */
+};
+
+/* The unions' tags are in struct wait (call_kind, op_kind), where they fill a hole. */
+struct call_progress {
+	union {
+		struct rw_progress rw;
+		struct poll_progress poll;
+		struct futex_progress futex;
+		struct vfork_progress vfork;
+	} call;
+	union {
+		struct fs_progress fs;
+		struct pipe_write_progress pipe_write;
+		struct fifo_open_progress fifo_open;
+		struct tty_read_progress tty_read;
+	} op;
+};
 
 struct wait;
 
@@ -54,21 +134,40 @@ struct wait_link {
 };
 
 /*
- * Lock key: (r) run queue lock, (o) the owning thread while it runs.
+ * Lock key: (r) run queue lock, (o) the owning thread while it runs, (a)
+ * atomic: the owner and a waker on another CPU both change flags.
  */
 struct wait {
-	struct wait_link link;			/* the source of a single-source wait */
-	struct list_head extra;			/* (o) more links (poll, select) */
-	uint64_t deadline_ns;			/* (r) 0: none */
-	uint32_t flags;				/* (r) WAIT_* */
-	uint32_t polls;				/* (o) runs of the call for this wait */
-	uint64_t progress[WAIT_PROGRESS_WORDS]; /* (o) the call's own state */
+	struct wait_link link;	       /* the source of a single-source wait */
+	struct list_head extra;	       /* (o) more links (poll, select) */
+	uint64_t deadline_ns;	       /* (r) 0: none */
+	uint32_t flags;		       /* (a) WAIT_*: changed only by wait_flags_set/clear */
+	uint16_t polls;		       /* (o) runs of the call for this wait (saturates) */
+	uint8_t call_kind;	       /* (o) progress.call's tag: enum progress_call_kind */
+	uint8_t op_kind;	       /* (o) progress.op's tag: enum progress_op_kind */
+	struct call_progress progress; /* (o) the call's own state */
 	int64_t partial; /* (o) bytes a waiting call already moved: what a signal makes it return */
+	const char *committed_at; /* (o) where the call passed its point of no return, or NULL */
 };
 
 #define WAIT_WOKEN	     (1u << 1) /* woken before the thread had parked */
 /* Signals do not end this wait (a service call, like Linux's disk waits); SIGKILL does. */
 #define WAIT_UNINTERRUPTIBLE (1u << 2)
+
+/*
+ * The flags change from two sides at once (the owner marks its wait
+ * uninterruptible while a waker on another CPU marks it woken): each
+ * change is one atomic read-modify-write, so neither loses the other's.
+ */
+static inline void wait_flags_set(struct wait *w, uint32_t f)
+{
+	__atomic_fetch_or(&w->flags, f, __ATOMIC_RELAXED);
+}
+
+static inline void wait_flags_clear(struct wait *w, uint32_t f)
+{
+	__atomic_fetch_and(&w->flags, ~f, __ATOMIC_RELAXED);
+}
 
 /* Prepares a thread's embedded wait (once, when the thread is made). */
 void wait_init(struct wait *w);
@@ -99,6 +198,77 @@ int wait_add_source(struct wait_source *src);
 long wait_registered(uint64_t deadline_ns);
 /* Unlinks every registration of w that is still linked (the call runs again). */
 void wait_detach(struct wait *w);
+
+/*
+ * Typed access to a call's progress (w: the current wait, or a waiter's
+ * that a waker updates). The first access of a call sets the layer's tag;
+ * an access of another kind in the same call panics.
+ */
+struct call_progress *progress_claim_call(struct wait *w, enum progress_call_kind kind);
+struct call_progress *progress_claim_op(struct wait *w, enum progress_op_kind kind);
+/* A call starts: no kind, nothing kept, no point of no return passed. */
+void progress_reset(struct wait *w);
+/* The operation layer is free again (a pipe write ended: writev's next one starts afresh). */
+void progress_release_op(struct wait *w);
+
+#define PROGRESS_CALL_ACCESSOR(type, member, kind)                   \
+	static inline struct type *progress_##member(struct wait *w) \
+	{                                                            \
+		return &progress_claim_call(w, kind)->call.member;   \
+	}
+#define PROGRESS_OP_ACCESSOR(type, member, kind)                     \
+	static inline struct type *progress_##member(struct wait *w) \
+	{                                                            \
+		return &progress_claim_op(w, kind)->op.member;       \
+	}
+PROGRESS_CALL_ACCESSOR(rw_progress, rw, PROGRESS_RW)
+PROGRESS_CALL_ACCESSOR(poll_progress, poll, PROGRESS_POLL)
+PROGRESS_CALL_ACCESSOR(futex_progress, futex, PROGRESS_FUTEX)
+PROGRESS_CALL_ACCESSOR(vfork_progress, vfork, PROGRESS_VFORK)
+PROGRESS_OP_ACCESSOR(fs_progress, fs, PROGRESS_FS)
+PROGRESS_OP_ACCESSOR(pipe_write_progress, pipe_write, PROGRESS_PIPE_WRITE)
+PROGRESS_OP_ACCESSOR(fifo_open_progress, fifo_open, PROGRESS_FIFO_OPEN)
+PROGRESS_OP_ACCESSOR(tty_read_progress, tty_read, PROGRESS_TTY_READ)
+
+/*
+ * The point of no return (docs/processes.md). A call that has done what a
+ * run from the start would do again (woke futex waiters, changed the name
+ * space, moved bytes it keeps no count of) calls call_commit(); from then
+ * on it may not return -EWAIT: the dispatcher panics in debug builds,
+ * naming the call and this place. A call that then records what it did in
+ * its progress record, so that a new run skips it (a long pipe write,
+ * writev's segments, a vfork's child), says so with call_progress_kept()
+ * and may wait again. Both do nothing outside a system call (kernel
+ * threads, page faults from user mode).
+ */
+#define CALL_STR2(x)  #x
+#define CALL_STR(x)   CALL_STR2(x)
+#define call_commit() call_commit_at(__FILE__ ":" CALL_STR(__LINE__))
+void call_commit_at(const char *where);
+void call_progress_kept(void);
+/* Where the current call passed its point of no return, or NULL. */
+const char *call_committed(void);
+/* The dispatcher, after each run of call: -EWAIT after its point of no return panics (debug). */
+void call_check_ewait(long ret, const char *call);
+
+/*
+ * The one way to wait, for code both kinds of thread run. With src->lock
+ * held, after the last look at the condition:
+ *
+ *	wait_event_locked(src, deadline_ns, flags);
+ *	... drop every lock ...
+ *	r = wait_event_sleep();
+ *
+ * A user thread's wait_event_sleep returns -EWAIT (its call returns it and
+ * runs again when woken); a kernel thread sleeps on its stack until woken
+ * (or its deadline), unregisters and returns 0: the caller looks again.
+ * flags: WAIT_UNINTERRUPTIBLE or 0. wait_block_locked is the form for
+ * system calls alone (user threads).
+ */
+/* Whether the current thread's waits end its call with -EWAIT (to run again). */
+bool wait_restarts(void);
+void wait_event_locked(struct wait_source *src, uint64_t deadline_ns, uint32_t flags);
+long wait_event_sleep(void);
 
 /* How many runs calls that waited needed: polls[2] is the ideal "register, complete". */
 #define WAIT_POLL_BUCKETS 6

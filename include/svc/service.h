@@ -18,10 +18,15 @@
  *
  * Callers: svc_call sends a request and returns its reply. From a system
  * call of a user thread it returns -EWAIT after sending (the thread parks
- * without a kernel stack, DESIGN.md section 4) and, when the call runs
- * again and makes the same request, returns the reply the first run got:
- * the thread keeps the last SVC_CALLS_KEPT requests of the call, with
- * their replies, until the call ends.
+ * without a kernel stack, DESIGN.md section 4). The thread keeps every
+ * request of the call, in order, with its reply, until the call ends
+ * (struct svc_call_log, as long as it needs: no fixed limit). When the
+ * call runs again, its requests are matched in order: each takes the
+ * first kept request from its place on that has the same bytes, so nothing
+ * is sent twice and a call may make the same request twice. A run makes
+ * fewer requests than the one before when that one's results are already
+ * applied (a directory read is in the dentry tree): the kept requests it
+ * passes over are simply not needed again.
  * Kernel threads block in it instead. svc_submit is the asynchronous
  * form: a callback runs when the reply is there.
  */
@@ -85,8 +90,7 @@ struct svc_request {
 	svc_done_fn on_done;	     /* (c) asynchronous callers */
 	void *cookie;		     /* (c) for on_done */
 	struct list_head arena;	     /* (s) svc_alloc blocks of the run in flight */
-	struct wait_source done_src; /* user threads wait here */
-	struct waitq done_wq;	     /* kernel threads wait here */
+	struct wait_source done_src; /* callers wait here (wait_event) */
 };
 
 struct service_ops {
@@ -227,6 +231,13 @@ void svc_tick(struct service *s, uint64_t tick_ns);
 void svc_watchdog_check(void);
 /* A system call of t ended (or t exits): drops the requests it kept. */
 void svc_forget_calls(struct thread *t);
+/* A run of t's call (or fault) starts: its requests count from 0 again. */
+void svc_call_run_starts(struct thread *t);
+/*
+ * The most requests one call kept, and how many requests of a run matched
+ * none of the kept requests still ahead of it (/proc/axolotl/stats).
+ */
+void svc_call_stats(uint64_t *longest, uint64_t *diverged);
 
 /* For /proc/services: one line per service into buf; returns the length. */
 size_t svc_show_all(char *buf, size_t size);

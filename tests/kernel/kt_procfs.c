@@ -9,10 +9,12 @@
  */
 #include <kernel/ktest.h>
 #include <kernel/proc.h>
+#include <kernel/smp.h>
 #include <kernel/thread.h>
 #include <kernel/time.h>
 #include <fs/vfs.h>
 #include <lib/compiler.h>
+#include <lib/printf.h>
 #include <lib/string.h>
 #include <mm/kstack.h>
 #include <mm/page.h>
@@ -147,7 +149,8 @@ KTEST(procfs_uptime)
 	p = take_seconds(p + 1, &idle);
 	KT_ASSERT(p && p[0] == '\n' && p[1] == '\0');
 	KT_ASSERT(up + NSEC_PER_SEC / 100 > before && up <= clock_ns());
-	KT_ASSERT(idle <= up + NSEC_PER_SEC / 50);
+	/* Idle time is summed over the CPUs, as on Linux: each CPU idles at most up. */
+	KT_ASSERT(idle <= (up + NSEC_PER_SEC / 50) * smp_cpus_online());
 	kfree(t);
 }
 
@@ -200,14 +203,14 @@ static void count_one(struct process *p, void *ctx)
 KTEST(procfs_axolotl_stats)
 {
 	static const char *const names[] = {
-		"threads",	    "user_threads",	"processes",	     "wait_completed",
-		"wait_polls_1",	    "wait_polls_2",	"wait_polls_3",	     "wait_polls_4",
-		"wait_polls_5plus", "slab_pages",	"kstack_pages",	     "free_pages",
-		"total_pages",	    "tmpfs_pages",	"pagecache_pages",   "pagecache_dirty",
-		"pagecache_hits",   "pagecache_misses", "pagecache_written", "pagecache_evicted",
-		"bcache_buffers",   "bcache_hits",	"bcache_misses",     "bcache_writes",
-		"vfs_inodes",	    "vfs_dentries",	"vfs_files",	     "oom_kills",
-		"oom_stalls",	    "oom_reclaimed",
+		"threads",	     "user_threads",	  "processes",	       "wait_completed",
+		"wait_polls_1",	     "wait_polls_2",	  "wait_polls_3",      "wait_polls_4",
+		"wait_polls_5plus",  "svc_call_longest",  "svc_call_diverged", "slab_pages",
+		"kstack_pages",	     "free_pages",	  "total_pages",       "tmpfs_pages",
+		"pagecache_pages",   "pagecache_dirty",	  "pagecache_hits",    "pagecache_misses",
+		"pagecache_written", "pagecache_evicted", "bcache_buffers",    "bcache_hits",
+		"bcache_misses",     "bcache_writes",	  "vfs_inodes",	       "vfs_dentries",
+		"vfs_files",	     "oom_kills",	  "oom_stalls",	       "oom_reclaimed",
 	};
 	int lines, procs = 0;
 	char *t;
@@ -250,6 +253,56 @@ KTEST(procfs_cpuinfo_and_version)
 	KT_ASSERT(slurp("/proc/loadavg", &t) > 0);
 	KT_ASSERT(!strncmp(t, "0.00 0.00 0.00 ", 15));
 	kfree(t);
+}
+
+/* Lines of t that start with prefix. */
+static unsigned count_prefixed(const char *t, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	unsigned n = 0;
+
+	for (const char *line = t; line; line = strchr(line, '\n')) {
+		line += line != t; /* past the newline */
+		n += !strncmp(line, prefix, len);
+	}
+	return n;
+}
+
+/* cpuinfo has a block per online CPU, stat a cpuN line per CPU, sysfs the lists. */
+KTEST(procfs_and_sysfs_count_every_cpu)
+{
+	unsigned n = smp_cpus_online();
+	char *t, want[32], name[16];
+
+	vfs_init();
+	KT_ASSERT(slurp("/proc/cpuinfo", &t) > 0);
+	KT_ASSERT(count_prefixed(t, "processor\t: ") == n &&
+		  count_prefixed(t, "apicid\t\t: ") == n);
+	snprintf(want, sizeof(want), "\nprocessor\t: %u\n", n - 1);
+	KT_ASSERT(n == 1 || strstr(t, want));
+	kfree(t);
+	KT_ASSERT(slurp("/proc/stat", &t) > 0);
+	KT_ASSERT(count_prefixed(t, "cpu") == n + 1 && count_prefixed(t, "cpu  ") == 1);
+	for (unsigned id = 0; id < n; id++) {
+		snprintf(name, sizeof(name), "\ncpu%u ", id);
+		KT_ASSERT(strstr(t, name));
+	}
+	kfree(t);
+	KT_ASSERT(vfs_mkdir(NULL, "/kt_sys", 0555) == 0);
+	KT_ASSERT(vfs_mount("sysfs", NULL, "/kt_sys", "sysfs", 0, NULL) == 0);
+	KT_ASSERT(slurp("/kt_sys/devices/system/cpu/online", &t) > 0);
+	if (n == 1)
+		snprintf(want, sizeof(want), "0\n");
+	else
+		snprintf(want, sizeof(want), "0-%u\n", n - 1);
+	KT_ASSERT(!strcmp(t, want));
+	kfree(t);
+	KT_ASSERT(slurp("/kt_sys/devices/system/cpu/present", &t) > 0);
+	KT_ASSERT(t[0] == '0' && t[strlen(t) - 1] == '\n');
+	kfree(t);
+	KT_ASSERT(slurp("/kt_sys/devices/system/cpu/nosuch", &t) == -ENOENT);
+	KT_ASSERT(vfs_umount(NULL, "/kt_sys") == 0);
+	KT_ASSERT(vfs_rmdir(NULL, "/kt_sys") == 0);
 }
 
 KTEST(procfs_no_such_process)

@@ -14,6 +14,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 AXL = os.path.join(ROOT, "axl")
 
 
+def cpus():
+    """The CPUs of every guest: tools/run-tests --smp N sets AXL_SMP, which ./axl reads
+    as the default of --smp. Read at each call: one run of the harness changes it."""
+    return int(os.environ.get("AXL_SMP", "1"))
+
+
 class Guest:
     def __init__(self, *axl_args, timeout=120):
         self.proc = subprocess.Popen(

@@ -36,6 +36,19 @@ def test_every_benchmark_runs_to_the_end():
     assert all(iters > 0 for _, iters in found.values()), out
 
 
+SCALING = ["scale_cpu", "scale_pipe", "scale_futex", "scale_fork_exec"]
+
+
+def test_scaling_benchmarks_run_to_the_end():
+    """The rows of ./axl bench --scaling, one copy per CPU (the numbers are not looked at)."""
+    rc, out = run("--quiet", "--mem", "1G", "--add", BENCH + ":/bin/bench", "--",
+                  "/bin/bench", "scaling", timeout=600)
+    assert rc == 0, f"status {rc}\n{out}"
+    found = {m.group(1): int(m.group(3)) for m in LINE.finditer(out)}
+    assert list(found) == SCALING, out
+    assert all(iters > 0 for iters in found.values()), out
+
+
 def test_bench_initramfs_boots_its_init_and_powers_off():
     tool = bench_tool()
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,9 +14,17 @@
  * /proc/meminfo), and bench blocked_read_N_all for all memory taken
  * (MemTotal - MemFree: user stacks and page tables included).
  *
- * Usage: bench [-r REPEAT] [NAME...] (all by default; "blocked" selects
- * both blocked benchmarks; -r runs each REPEAT times, for the profiler);
- * "bench --child" is the program fork+exec runs.
+ * The scaling benchmarks (scale_cpu, scale_pipe, scale_futex,
+ * scale_fork_exec; ./axl bench --scaling) run one copy of a benchmark per
+ * online CPU at once, each in its own process (a CPU-bound loop, a pipe
+ * ping-pong pair, a futex ping-pong pair of threads, fork+exec+wait), and
+ * print the time per operation of all copies together: with perfect
+ * scaling it halves when the CPUs double.
+ *
+ * Usage: bench [-r REPEAT] [NAME...] (all but the scaling ones by default;
+ * "blocked" selects both blocked benchmarks, "scaling" the scaling ones;
+ * -r runs each REPEAT times, for the profiler); "bench --child" is the
+ * program fork+exec runs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,7 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ROUNDS 5
+#define ROUNDS	     5
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *self;
 
@@ -447,6 +456,91 @@ static void b_blocked(long n)
 	free(threads);
 }
 
+/* ---- scaling: one copy of a benchmark per online CPU, at once ---- */
+
+/* CPU-bound work with no system call: 10,000 steps of xorshift per operation. */
+static void b_spin(long n)
+{
+	volatile uint64_t sink;
+	uint64_t x = 88172645463325252ull;
+
+	for (long i = 0; i < n * 10000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	sink = x;
+	(void)sink;
+}
+
+/* Online CPUs (musl counts sched_getaffinity's set); 1 if unknown. */
+static long online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? n : 1;
+}
+
+/*
+ * Runs fn(n) in as many processes as there are CPUs, all started together
+ * (a pipe closed at once releases them); returns after all have ended.
+ * Each process has its own pipes and futexes: nothing is shared but the
+ * kernel.
+ */
+static void in_parallel(void (*fn)(long n), long n)
+{
+	long cpus = online_cpus();
+	pid_t pids[64];
+	int gate[2];
+	char c;
+
+	if (cpus > 64)
+		cpus = 64;
+	if (pipe(gate))
+		abort();
+	for (long i = 0; i < cpus; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			abort();
+		if (pids[i] == 0) {
+			close(gate[1]);
+			if (read(gate[0], &c, 1) != 0)
+				_exit(1);
+			fn(n);
+			_exit(0);
+		}
+	}
+	close(gate[0]);
+	close(gate[1]);
+	for (long i = 0; i < cpus; i++) {
+		int status;
+
+		if (waitpid(pids[i], &status, 0) != pids[i] || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			abort();
+	}
+}
+
+static void b_scale_cpu(long n)
+{
+	in_parallel(b_spin, n);
+}
+
+static void b_scale_pipe(long n)
+{
+	in_parallel(b_pipe_pingpong, n);
+}
+
+static void b_scale_futex(long n)
+{
+	in_parallel(b_futex_pingpong, n);
+}
+
+static void b_scale_fork_exec(long n)
+{
+	in_parallel(b_fork_exec, n);
+}
+
 struct bench {
 	const char *name;
 	void (*fn)(long n);
@@ -471,6 +565,19 @@ static const struct bench benches[] = {
 	{ "blocked_read_10000", b_blocked, 10000 },
 };
 
+/* One copy per CPU: only when asked for (by name or "scaling"). */
+static const struct bench scaling_benches[] = {
+	{ "scale_cpu", b_scale_cpu, 200 },
+	{ "scale_pipe", b_scale_pipe, 1000 },
+	{ "scale_futex", b_scale_futex, 1000 },
+	{ "scale_fork_exec", b_scale_fork_exec, 50 },
+};
+
+static int is_scaling(const struct bench *b)
+{
+	return b >= scaling_benches && b < scaling_benches + ARRAY_LEN(scaling_benches);
+}
+
 static void run(const struct bench *b)
 {
 	uint64_t t[ROUNDS];
@@ -486,16 +593,18 @@ static void run(const struct bench *b)
 		b->fn(b->n);
 		t[r] = now_ns() - start;
 	}
-	report(b->name, t, b->n);
+	/* A scaling row did n operations in each of its processes: time per operation of all. */
+	report(b->name, t, is_scaling(b) ? b->n * online_cpus() : b->n);
 }
 
-static int selected(int argc, char **argv, const char *name)
+static int selected(int argc, char **argv, const struct bench *b)
 {
 	if (argc < 2)
-		return 1;
+		return !is_scaling(b);
 	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name) ||
-		    (!strcmp(argv[i], "blocked") && !strncmp(name, "blocked_", 8)))
+		if (!strcmp(argv[i], b->name) ||
+		    (!strcmp(argv[i], "blocked") && !strncmp(b->name, "blocked_", 8)) ||
+		    (!strcmp(argv[i], "scaling") && is_scaling(b)))
 			return 1;
 	return 0;
 }
@@ -518,9 +627,17 @@ int main(int argc, char **argv)
 		perror("bench: /dev/null");
 		return 1;
 	}
-	for (int r = 0; r < repeat; r++)
-		for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
-			if (selected(argc, argv, benches[i].name))
+	for (int r = 0; r < repeat; r++) {
+		for (size_t i = 0; i < ARRAY_LEN(benches); i++)
+			if (selected(argc, argv, &benches[i]))
 				run(&benches[i]);
+		for (size_t i = 0; i < ARRAY_LEN(scaling_benches); i++) {
+			if (!selected(argc, argv, &scaling_benches[i]))
+				continue;
+			printf("scaling: %s with %ld copies\n", scaling_benches[i].name,
+			       online_cpus());
+			run(&scaling_benches[i]);
+		}
+	}
 	return 0;
 }

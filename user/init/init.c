@@ -1,7 +1,7 @@
 /*
  * init: the first user program (pid 1), /sbin/init in the initramfs.
  *
- * 1. Mounts proc on /proc, devtmpfs on /dev and tmpfs on /tmp, unless a
+ * 1. Mounts proc on /proc, sysfs on /sys, devtmpfs on /dev and tmpfs on /tmp, unless a
  *    file system is mounted there already (the kernel mounts /dev and
  *    /proc itself); a kernel without mount(2) leaves /tmp on the root tmpfs.
  * 2. Makes sure fds 0, 1 and 2 are open (on /dev/console), starts a session
@@ -256,6 +256,7 @@ int main(void)
 	mount_fs("devtmpfs", "/dev");
 	open_console();
 	mount_fs("proc", "/proc");
+	mount_fs("sysfs", "/sys");
 	mount_fs("tmpfs", "/tmp");
 	mount_disk();
 	take_console();

@@ -1930,6 +1930,33 @@ CHILD_CASE(setpgid_errors)
 	UT_EQ(wait_status(pid, 0), 0);
 }
 
+/* A zombie keeps its group alive until it is reaped: a pipeline's later stage may still join it. */
+CHILD_CASE(setpgid_joins_group_of_zombie)
+{
+	siginfo_t si;
+	pid_t leader, member;
+
+	leader = UT_NOERR(fork());
+	if (leader == 0) {
+		setpgid(0, 0);
+		_exit(0);
+	}
+	UT_EQ(waitid(P_PID, leader, &si, WEXITED | WNOWAIT), 0); /* a zombie now, not reaped */
+	member = UT_NOERR(fork());
+	if (member == 0) {
+		sh->ready = 1;
+		UT_POLL(sh->go, WAIT_SECONDS);
+		_exit(0);
+	}
+	UT_CHECK(UT_POLL(sh->ready, WAIT_SECONDS));
+	UT_EQ(setpgid(member, leader), 0);
+	UT_EQ(getpgid(member), leader);
+	UT_EQ(wait_status(leader, 0), 0); /* reaped: the group lives on in member alone */
+	sh->go = 1;
+	UT_EQ(wait_status(member, 0), 0);
+	UT_ERRNO(setpgid(0, leader), EPERM); /* now it is gone */
+}
+
 /* ================================== SIGCHLD ================================== */
 
 static void sigsuspend_once(void)
