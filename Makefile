@@ -6,6 +6,9 @@
 
 BUILD ?= build
 DEBUG ?= 1
+# The lock checker (include/kernel/lockcheck.h): on in the debug build that the
+# tests run, off in the benchmarks' release build.
+LOCKCHECK ?= $(DEBUG)
 CC := gcc
 LD := ld
 Q := @
@@ -16,7 +19,8 @@ DISK_IMG := $(BUILD)/disk.img
 KCFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-pic -fno-pie -mcmodel=kernel \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -O2 -g \
-	-Wall -Wextra -Werror -MMD -MP -Iinclude -DCONFIG_DEBUG=$(DEBUG)
+	-Wall -Wextra -Werror -MMD -MP -Iinclude -DCONFIG_DEBUG=$(DEBUG) \
+	-DCONFIG_LOCKCHECK=$(LOCKCHECK)
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 	-T arch/x86_64/kernel.ld
 

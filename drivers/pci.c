@@ -40,8 +40,8 @@
 
 static spinlock_t cfg_lock = SPINLOCK_INIT("pci-cfg");
 static LIST_HEAD(pci_devices); /* (c) after pci_init */
-static unsigned nr_devices;
-static bool vector_used[256]; /* (cfg_lock) */
+static unsigned nr_devices;    /* [I] counted by the boot scan */
+static bool vector_used[256];  /* (cfg_lock) */
 
 static uint32_t cfg_address(uint8_t bus, uint8_t dev, uint8_t fn, unsigned off)
 {

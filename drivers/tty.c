@@ -145,6 +145,7 @@ static size_t opost_byte(struct tty *tty, uint32_t oflag, uint8_t c, char *out)
 {
 	size_t spaces;
 
+	assert_held(&tty->out_lock);
 	switch (c) {
 	case '\n':
 		if (oflag & (ONLRET | ONLCR))
@@ -804,6 +805,7 @@ static long plan_raw(struct tty *tty, size_t want, size_t done, unsigned f_flags
 /* 1: take t; 0: the read returns what it has; < 0: an error or -EWAIT. Caller holds the lock. */
 static long plan_read(struct tty *tty, size_t want, size_t done, unsigned f_flags, struct take *t)
 {
+	assert_held(&tty->wait.lock);
 	if (!L_SET(tty, ICANON))
 		return plan_raw(tty, want, done, f_flags, t);
 	if (plan_canon(tty, want, t))
@@ -1150,6 +1152,7 @@ static long set_pgrp_locked(struct process *p, struct tty *tty, int pgid)
 	struct pgrp_probe pr = { pgid, false };
 	unsigned long flags;
 
+	assert_held(&proc_tree_lock);
 	if (!is_ctty(p, tty))
 		return -ENOTTY;
 	if (pgid < 0)
@@ -1195,6 +1198,7 @@ static long set_ctty_locked(struct process *p, struct tty *tty, unsigned fmode, 
 {
 	unsigned long flags;
 
+	assert_held(&proc_tree_lock);
 	if (p->pid == p->sid && tty->session == p->sid)
 		return 0; /* already ours */
 	if (p->pid != p->sid || has_ctty(p))

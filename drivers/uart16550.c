@@ -34,7 +34,7 @@ static uint8_t rx_ring[RX_RING_SIZE];	     /* (rx_wq.lock) */
 static unsigned rx_head, rx_tail;	     /* (rx_wq.lock) */
 static const struct uart_receiver *receiver; /* (rx_wq.lock) */
 static bool rx_enabled;			     /* the interrupt is routed */
-static uint64_t rx_irqs;
+static uint64_t rx_irqs; /* (rx_wq.lock) written by the interrupt handler; read racily */
 
 void uart_throttle(bool stop)
 {
@@ -46,7 +46,8 @@ void uart_throttle(bool stop)
 /*
  * Moves received bytes from the UART into the ring while it has room; with
  * the ring full, the interrupt stays off until a reader makes room (it
- * could be level-triggered). Caller holds rx_wq.lock.
+ * could be level-triggered). Caller holds rx_wq.lock, or is uart_init
+ * (the first lines of the boot, before the lock can be taken: not asserted).
  */
 static void drain_receiver(void)
 {
@@ -64,6 +65,7 @@ static bool deliver(const struct uart_receiver *r)
 {
 	uint8_t c;
 
+	assert_held(&rx_wq.lock);
 	while (rx_tail != rx_head) {
 		if (!r->room(r->ctx))
 			return false;

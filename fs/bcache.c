@@ -30,7 +30,7 @@ static struct list_head hash[HASH_SIZE]; /* (cache_lock) */
 static LIST_HEAD(lru);			 /* (cache_lock) unreferenced buffers, oldest first */
 static size_t cached_bytes;		 /* (cache_lock) */
 static struct bcache_stats stats;	 /* (cache_lock) */
-static bool hash_ready;
+static bool hash_ready;			 /* [I] set once at init */
 
 static struct list_head *bucket(struct block_device *bd, uint64_t blkno)
 {
@@ -48,6 +48,7 @@ static struct buf *find_locked(struct block_device *bd, uint64_t blkno, uint32_t
 {
 	struct buf *b;
 
+	assert_held(&cache_lock);
 	list_for_each_entry (b, bucket(bd, blkno), hash)
 		if (b->bd == bd && b->blkno == blkno && b->size == size)
 			return b;
@@ -56,6 +57,7 @@ static struct buf *find_locked(struct block_device *bd, uint64_t blkno, uint32_t
 
 static void free_buf_locked(struct buf *b)
 {
+	assert_held(&cache_lock);
 	list_del(&b->hash);
 	list_del(&b->lru);
 	cached_bytes -= b->size;
@@ -69,6 +71,7 @@ static void shrink_locked(void)
 {
 	struct buf *b, *next;
 
+	assert_held(&cache_lock);
 	list_for_each_entry_safe (b, next, &lru, lru) {
 		if (cached_bytes <= BCACHE_MAX_BYTES)
 			return;
@@ -97,6 +100,7 @@ static struct buf *new_buf(struct block_device *bd, uint64_t blkno, uint32_t siz
 
 static struct buf *hold_locked(struct buf *b)
 {
+	assert_held(&cache_lock);
 	if (b->refcount++ == 0)
 		list_del(&b->lru);
 	return b;

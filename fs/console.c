@@ -17,15 +17,16 @@
 #include <drivers/tty.h>
 #include <drivers/uart.h>
 #include <kernel/thread.h>
+#include <kernel/printk.h>
 #include <lib/compiler.h>
 #include <uapi/errno.h>
 
-static struct tty console_tty;
+static struct tty console_tty; /* its own locks (include/drivers/tty.h) */
 
 static void console_tty_write(struct tty *tty, const char *buf, size_t n)
 {
 	(void)tty;
-	uart_write(buf, n);
+	printk_console_write(buf, n); /* between log lines, not through them */
 }
 
 static void console_tty_throttle(struct tty *tty, bool stop)

@@ -193,6 +193,7 @@ static struct dentry *d_child_from_locked(struct dentry *dir, uint64_t seq)
 {
 	struct dentry *c;
 
+	assert_held(&dcache_lock);
 	list_for_each_entry (c, &dir->children, sibling) {
 		if (c->seq >= seq)
 			return dentry_get(c);
@@ -305,6 +306,7 @@ static int prepend(char *buf, size_t *pos, const char *s, size_t len)
  */
 static int build_path_locked(struct dentry *d, struct dentry *root, char *buf, size_t *pos)
 {
+	assert_held(&dcache_lock);
 	if (d != root && d->parent && !(d->flags & DENTRY_LINKED))
 		return -ENOENT;
 	while (d != root) {
@@ -366,6 +368,7 @@ static char *d_set_name_locked(struct dentry *d, const struct qstr *name, char *
 {
 	char *old = d->name != d->iname ? d->name : NULL;
 
+	assert_held(&dcache_lock);
 	d->name = d_name_fits(d, name->len) ? d->iname : spare;
 	memcpy(d->name, name->name, name->len);
 	d->name[name->len] = '\0';
@@ -377,6 +380,7 @@ static char *d_set_name_locked(struct dentry *d, const struct qstr *name, char *
 /* Puts d at the end of parent's children, with a new position. Caller holds dcache_lock. */
 static void d_reparent_locked(struct dentry *d, struct dentry *parent)
 {
+	assert_held(&dcache_lock);
 	list_del(&d->sibling);
 	d->parent = parent;
 	d->seq = parent->next_seq++;

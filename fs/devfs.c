@@ -8,7 +8,8 @@
  * devfs_register_blkdev; tmpfs calls devfs_node_fops when it makes a
  * device node.
  *
- * Lock order: chrdev_lock, then what vfs_mknod takes (it is held while
+ * Lock order (its part of the one in include/kernel/spinlock.h):
+ * chrdev_lock, then what vfs_mknod takes (it is held while
  * nodes are made, so that registration and mounting never miss a node).
  */
 #include <fs/devfs.h>
@@ -36,6 +37,7 @@ static struct chrdev *find_chrdev_locked(unsigned type, uint32_t rdev)
 {
 	struct chrdev *c;
 
+	assert_held(&chrdev_lock);
 	list_for_each_entry (c, &chrdevs, node) {
 		if (c->type == type && c->rdev == rdev)
 			return c;
@@ -47,6 +49,7 @@ static void make_node_locked(struct dentry *root, const struct chrdev *c)
 {
 	int r = vfs_mknod(root, c->name, c->type | c->perm, c->rdev);
 
+	assert_held(&chrdev_lock);
 	if (r && r != -EEXIST)
 		pr_warn("devfs: cannot make /dev/%s: error %d\n", c->name, r);
 }

@@ -50,6 +50,7 @@
 #include <svc/service.h>
 #include <uapi/errno.h>
 #include <uapi/mount.h>
+#include <kernel/panic.h>
 
 /* No size an ext2 inode can have is larger, whatever the block size. */
 #define EXT2_SIZE_BOUND ((int64_t)1 << 42)
@@ -84,7 +85,7 @@ struct ext2v_inode {
 	struct pagecache pc;   /* regular files */
 };
 
-static struct service *ext2_svc;
+static struct service *ext2_svc; /* [I] registered at init */
 static spinlock_t mounts_lock = SPINLOCK_INIT("ext2-mounts");
 static LIST_HEAD(mounts); /* (mounts_lock) */
 static int evictions;	  /* (a) EXT2_EVICT chains running, all mounts */
@@ -205,6 +206,7 @@ static void apply_attr_locked(struct inode *inode, const struct ext2_attr *a, bo
 {
 	bool core_newer = !fresh && S_ISREG(inode->mode);
 
+	ASSERT(fresh || spin_held(&inode->lock)); /* fresh: nobody else sees it yet */
 	inode->mode = a->mode;
 	inode->nlink = a->nlink;
 	inode->uid = a->uid;
@@ -219,9 +221,10 @@ static void apply_attr_locked(struct inode *inode, const struct ext2_attr *a, bo
 	}
 }
 
+/* May run under the lock of the inode's directory (link): subclass 1 for the lock checker. */
 static void apply_attr(struct inode *inode, const struct ext2_attr *a)
 {
-	unsigned long f = spin_lock_irqsave(&inode->lock);
+	unsigned long f = spin_lock_irqsave_nested(&inode->lock, 1);
 
 	apply_attr_locked(inode, a, false);
 	spin_unlock_irqrestore(&inode->lock, f);
@@ -252,6 +255,7 @@ static struct inode *ihash_find_locked(struct ext2v_mount *m, uint64_t ino)
 {
 	struct ext2v_inode *ei;
 
+	assert_held(&m->ihash_lock);
 	list_for_each_entry (ei, &m->ihash[ino % IHASH_SIZE], hash)
 		if (ei->inode->ino == ino)
 			return ei->inode;
@@ -632,6 +636,7 @@ static int call_for_attr(struct inode *inode, struct svc_request *req, bool lock
 	struct ext2_attr a;
 	int err = ext2v_call(req, &done, &r);
 
+	ASSERT(!locked || spin_held(&inode->lock));
 	if (!err && get_attr(&r, &a))
 		err = -EIO;
 	if (!err && locked)

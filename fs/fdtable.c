@@ -82,6 +82,7 @@ static int grow_locked(struct fd_table *t, unsigned fd)
 	unsigned size = t->size;
 	struct fd_entry *fds;
 
+	assert_held(&t->lock);
 	if (fd < size)
 		return 0;
 	while (size <= fd)
@@ -102,6 +103,7 @@ static int find_free_locked(struct fd_table *t, unsigned min)
 {
 	unsigned fd = MAX(min, t->lowest_free);
 
+	assert_held(&t->lock);
 	while (fd < t->size && t->fds[fd].file)
 		fd++;
 	return fd < FD_MAX ? (int)fd : -EMFILE;
@@ -154,6 +156,7 @@ int fd_install_at(struct fd_table *t, int fd, struct file *file, bool cloexec)
 
 static bool fd_valid_locked(struct fd_table *t, int fd)
 {
+	assert_held(&t->lock);
 	return fd >= 0 && (unsigned)fd < t->size && t->fds[fd].file;
 }
 
@@ -182,6 +185,7 @@ static struct file *take_locked(struct fd_table *t, unsigned fd)
 {
 	struct file *f = t->fds[fd].file;
 
+	assert_held(&t->lock);
 	t->fds[fd] = (struct fd_entry){ NULL, false };
 	if (fd < t->lowest_free)
 		t->lowest_free = fd;

@@ -283,6 +283,7 @@ static int lseek_target(struct file *f, int64_t off, int whence, int64_t *pos)
 {
 	int64_t size = READ_ONCE(f->inode->size), base;
 
+	assert_held(&f->pos_lock);
 	switch (whence) {
 	case SEEK_SET:
 		base = 0;

@@ -252,6 +252,7 @@ static int may_create_locked(struct dentry *dir, const struct qstr *name)
 {
 	struct dentry *old;
 
+	assert_held(&dir->inode->lock);
 	if (dir->inode->nlink == 0)
 		return -ENOENT;
 	old = d_lookup(dir, name);
@@ -378,6 +379,7 @@ static int may_remove_locked(struct dentry *victim, bool dir, bool slash)
 {
 	bool is_dir = S_ISDIR(victim->inode->mode);
 
+	assert_held(&victim->inode->lock);
 	if (!(victim->flags & DENTRY_LINKED))
 		return -ENOENT; /* removed while we looked */
 	if (victim->mounted)
@@ -398,7 +400,7 @@ static int remove_child(struct dentry *dir, struct dentry *victim, bool is_rmdir
 	int r;
 
 	flags = spin_lock_irqsave(&di->lock);
-	vflags = spin_lock_irqsave(&vi->lock);
+	vflags = spin_lock_irqsave_nested(&vi->lock, 1); /* the child: subclass 1 */
 	r = may_remove_locked(victim, is_rmdir, slash);
 	if (!r && vfs_rdonly(dir))
 		r = -EROFS;

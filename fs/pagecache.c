@@ -55,14 +55,14 @@ struct pc_entry {
 	uint32_t flags;	       /* (l) PCE_* */
 };
 
-static struct pagecache_stats stats; /* atomic counters */
-static struct kmem_cache entry_cache;
-static bool entry_cache_ready;
-static uint64_t io_generation; /* (a) moves at every completed read */
-static uint64_t dirty_pages;   /* (a) of all caches */
+static struct pagecache_stats stats;  /* atomic counters */
+static struct kmem_cache entry_cache; /* its own lock */
+static bool entry_cache_ready;	      /* [I] set once at init */
+static uint64_t io_generation;	      /* (a) moves at every completed read */
+static uint64_t dirty_pages;	      /* (a) of all caches */
 static spinlock_t caches_lock = SPINLOCK_INIT("pagecaches");
-static LIST_HEAD(all_caches); /* (caches_lock) every cache, for the shrinker */
-static struct shrinker clean_pages_shrinker;
+static LIST_HEAD(all_caches);		     /* (caches_lock) every cache, for the shrinker */
+static struct shrinker clean_pages_shrinker; /* [I] */
 
 #define STAT_ADD(field, n) __atomic_add_fetch(&stats.field, (n), __ATOMIC_RELAXED)
 
@@ -114,6 +114,7 @@ static struct pc_entry *find_locked(struct pagecache *pc, uint64_t index)
 {
 	struct pc_entry *e;
 
+	assert_held(&pc->io_src.lock);
 	list_for_each_entry (e, bucket_of(pc, index), hash)
 		if (e->index == index)
 			return e;
@@ -127,6 +128,7 @@ static void maybe_grow_locked(struct pagecache *pc)
 	struct list_head *nb, *old = pc->buckets;
 	size_t old_n = pc->nr_buckets;
 
+	assert_held(&pc->io_src.lock);
 	if (pc->nr_pages < 2 * pc->nr_buckets || n > (1u << 20))
 		return;
 	nb = kmalloc(n * sizeof(*nb));
@@ -152,6 +154,7 @@ static struct pc_entry *add_locked(struct pagecache *pc, uint64_t index, uint32_
 {
 	struct pc_entry *e = kmem_cache_alloc(&entry_cache);
 
+	assert_held(&pc->io_src.lock);
 	if (!e)
 		return NULL;
 	e->page = alloc_page();
@@ -327,6 +330,7 @@ static bool backed_locked(struct pagecache *pc, const struct pc_entry *e, int64_
 {
 	int64_t end = (int64_t)((e->index + 1) << PAGE_SHIFT);
 
+	assert_held(&pc->io_src.lock);
 	return end <= size && (pc->trunc_low < 0 || end <= pc->trunc_low);
 }
 
@@ -337,6 +341,7 @@ static bool backed_locked(struct pagecache *pc, const struct pc_entry *e, int64_
  */
 static void settle_space_locked(struct pagecache *pc, struct pc_entry *e, int64_t size, int err)
 {
+	assert_held(&pc->io_src.lock);
 	if (!err && backed_locked(pc, e, size))
 		e->flags |= PCE_MAPPED;
 	if ((e->flags & PCE_MAPPED) || !(e->flags & PCE_DIRTY))
@@ -355,6 +360,7 @@ void pagecache_set_mapped(struct pagecache *pc, uint64_t index)
 
 static void remove_locked(struct pagecache *pc, struct pc_entry *e)
 {
+	assert_held(&pc->io_src.lock);
 	unreserve_locked(pc, e);
 	list_del(&e->hash);
 	if (e->flags & PCE_DIRTY) {
@@ -406,6 +412,7 @@ static size_t shrink_locked(struct pagecache *pc, size_t want, bool second_chanc
 {
 	size_t freed = 0;
 
+	assert_held(&pc->io_src.lock);
 	for (size_t i = 0; i < pc->nr_buckets && freed < want; i++) {
 		struct pc_entry *e, *next;
 
@@ -484,6 +491,7 @@ static int start_read_unlock(struct pagecache *pc, uint64_t index, unsigned long
 	uint64_t end = pages_in(file_size(pc));
 	unsigned n = 0;
 
+	assert_held(&pc->io_src.lock);
 	while (n < PC_READ_AHEAD && (index + n < end || n == 0) && !find_locked(pc, index + n)) {
 		struct pc_entry *e = add_locked(pc, index + n, PCE_READING);
 
@@ -509,6 +517,7 @@ static void zero_past_cut_locked(struct pagecache *pc, struct pc_entry *e)
 {
 	int64_t start = (int64_t)(e->index << PAGE_SHIFT);
 
+	assert_held(&pc->io_src.lock);
 	if (pc->trunc_low < 0 || pc->trunc_low >= start + (int64_t)PAGE_SIZE)
 		return;
 	if (pc->trunc_low <= start)
@@ -545,6 +554,7 @@ void pagecache_read_done(struct pagecache *pc, uint64_t index, unsigned n, int e
  */
 static int wait_io_unlock(struct pagecache *pc, unsigned long flags)
 {
+	assert_held(&pc->io_src.lock);
 	wait_event_locked(&pc->io_src, 0, WAIT_UNINTERRUPTIBLE); /* disk reads, as Linux */
 	pc_unlock(pc, flags);
 	return (int)wait_event_sleep();
@@ -800,6 +810,7 @@ static void cut_locked(struct pagecache *pc, int64_t size)
 	uint64_t keep = pages_in(size);
 	size_t tail = (size_t)size & (PAGE_SIZE - 1);
 
+	assert_held(&pc->io_src.lock);
 	for (size_t i = 0; i < pc->nr_buckets; i++) {
 		struct pc_entry *e, *next;
 

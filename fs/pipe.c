@@ -40,7 +40,8 @@
  * lock-and-check stays safe (it finds its link already unlinked, as every
  * waiter is woken before a pipe is freed). Rings are freed normally.
  *
- * Lock order: fifo_lock, a pipe's lock, its wait sources' locks, pool_lock.
+ * Lock order (its part of the one in include/kernel/spinlock.h): fifo_lock,
+ * a pipe's lock, its wait sources' locks, pool_lock.
  */
 #include <fs/pipe.h>
 #include <fs/vfs.h>
@@ -490,6 +491,7 @@ static void grant_waiters(struct pipe *p, struct wait_source *src, bool readers)
 {
 	unsigned long flags = spin_lock_irqsave(&src->lock);
 
+	assert_held(&p->lock);
 	while (!list_empty(&src->waiters)) {
 		struct wait_link *l = list_first_entry(&src->waiters, struct wait_link, node);
 
@@ -514,6 +516,7 @@ static struct pipe *fifo_find_locked(struct inode *inode)
 {
 	struct pipe *p, *next, *found = NULL;
 
+	assert_held(&fifo_lock);
 	list_for_each_entry_safe (p, next, &fifos, node) {
 		if (p->inode == inode && p->ino == inode->ino)
 			found = p;
@@ -646,7 +649,7 @@ static int pipefs_setattr(struct inode *inode, const struct vfs_attr *attr)
 static const struct super_ops pipefs_super_ops = { .evict_inode = pipefs_evict };
 static const struct inode_ops pipefs_inode_ops = { .setattr = pipefs_setattr };
 static struct fs_type pipefs_type = { .name = "pipefs" };
-static struct super_block *pipefs_sb_ptr;
+static struct super_block *pipefs_sb_ptr; /* [I] made at init */
 
 static struct super_block *pipefs_sb(void)
 {

@@ -19,7 +19,8 @@
  * the numbers stat will: fixed entries carry theirs in their table, the
  * others are (pid << 16) | what.
  *
- * Lock order: a directory's inode lock (lookups hold it; pruning takes
+ * Lock order (its part of the one in include/kernel/spinlock.h): a
+ * directory's inode lock (lookups hold it; pruning takes
  * parent before child), then proc_tree_lock, a process's lock and what
  * the generators take under it; separately, inode lock then dcache_lock.
  */
@@ -126,6 +127,7 @@ static const struct proc_entry root_entries[] = {
 	  .nr_children = ARRAY_SIZE(axolotl_entries) },
 	FILE_ENTRY("services", 11, proc_show_services),
 	WRITABLE_ENTRY("fault_inject", 12, proc_show_fault_inject, svc_fault_configure),
+	FILE_ENTRY("lockcheck", 60, proc_show_lockcheck),
 	{ .name = "sys",
 	  .kind = PROC_DIR,
 	  .mode = DIR_MODE,
@@ -480,13 +482,15 @@ static bool closed_fd_link(const struct dentry *c, const void *ctx)
  * parent and a reference on d. Recursion is bounded by the tree's depth
  * under /proc/PID (fd, then its links).
  */
-static void prune(struct dentry *d)
+static void prune(struct dentry *d, unsigned depth)
 {
-	unsigned long flags = spin_lock_irqsave(&d->inode->lock);
+	/* Under its parent's lock: its depth below the held one is its lock-checker subclass. */
+	unsigned long flags = spin_lock_irqsave_nested(&d->inode->lock, depth);
 	struct dentry *c;
 
+	assert_held(&d->parent->inode->lock);
 	while ((c = find_child(d, any_child, NULL))) {
-		prune(c);
+		prune(c, depth + 1);
 		dentry_put(c);
 	}
 	d_unlink(d);
@@ -498,8 +502,9 @@ static void prune_children_locked(struct dentry *dir, child_match_fn match, cons
 {
 	struct dentry *c;
 
+	assert_held(&dir->inode->lock);
 	while ((c = find_child(dir, match, ctx))) {
-		prune(c);
+		prune(c, 1);
 		dentry_put(c);
 	}
 }
@@ -558,6 +563,7 @@ static int root_lookup(struct inode *dir, struct dentry *d)
 	int pid = name_to_number(d->name, d->name_len, PID_MAX);
 	unsigned long *live;
 
+	assert_held(&dir->lock);
 	if (pid <= 0 || !proc_pid_exists(pid))
 		return -ENOENT;
 	live = live_pids();

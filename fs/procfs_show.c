@@ -15,6 +15,7 @@
 #include <fs/pagecache.h>
 #include <fs/bcache.h>
 #include <svc/fault_inject.h>
+#include <kernel/lockcheck.h>
 #include <fs/procfs.h>
 #include <drivers/tty.h>
 #include <fs/fdtable.h>
@@ -84,6 +85,7 @@ static void snap_tree_locked(struct process *p, struct proc_snap *s)
 {
 	bool zombie = p->state == PROC_ZOMBIE;
 
+	assert_held(&proc_tree_lock);
 	s->pid = p->pid;
 	s->ppid = p->parent ? p->parent->pid : 0;
 	s->pgid = p->pgid;
@@ -101,6 +103,7 @@ static void snap_tree_locked(struct process *p, struct proc_snap *s)
 
 static void snap_signals_locked(struct process *p, struct proc_snap *s)
 {
+	assert_held(&p->lock);
 	for (int i = 0; i < 64; i++) {
 		uint64_t handler = p->sigactions[i].handler;
 
@@ -139,6 +142,7 @@ static void snap_proc_locked(struct process *p, struct proc_snap *s)
 {
 	struct thread *t;
 
+	assert_held(&p->lock);
 	memcpy(s->comm, p->comm, COMM_LEN);
 	s->comm[COMM_LEN - 1] = '\0';
 	s->cmdline_len = MIN(p->cmdline_len, sizeof(s->cmdline));
@@ -923,6 +927,17 @@ int proc_show_fault_inject(struct seqbuf *s, int pid)
 {
 	(void)pid;
 	return show_text(s, svc_fault_show);
+}
+
+int proc_show_lockcheck(struct seqbuf *s, int pid)
+{
+	struct lockcheck_stats st;
+
+	(void)pid;
+	lockcheck_get_stats(&st);
+	seq_printf(s, "enabled %d\nclasses %u\nedges %u\nreports %u\nexpected %u\nfull %d\n",
+		   CONFIG_LOCKCHECK, st.classes, st.edges, st.reports, st.expected, st.full);
+	return 0;
 }
 
 #define PROFILE_TOP 40

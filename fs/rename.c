@@ -5,7 +5,8 @@
  * sys/fs.c call them; the walks use fs/namei.c's helpers
  * (include/fs/namei.h), the moves fs/dcache.c's.
  *
- * A rename looks both names up without locks, then takes, in this order:
+ * A rename looks both names up without locks, then takes, in this order
+ * (its part of the one in include/kernel/spinlock.h):
  * rename_lock (one rename at a time, so the tree's shape holds still
  * while ancestry is checked), the directories' inode locks (an ancestor
  * before its descendant; unrelated directories cannot be locked in the
@@ -21,6 +22,7 @@
 #include <lib/string.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
+#include <kernel/panic.h>
 
 #define RENAME_RETRY 1 /* a name changed under us: look both up again */
 
@@ -54,9 +56,10 @@ struct rename_op {
 	int nr_held;
 };
 
+/* The n-th lock taken is subclass n for the lock checker: the order above is the rule. */
 static void op_lock(struct rename_op *op, spinlock_t *lock)
 {
-	op->irq[op->nr_held] = spin_lock_irqsave(lock);
+	op->irq[op->nr_held] = spin_lock_irqsave_nested(lock, op->nr_held);
 	op->held[op->nr_held++] = lock;
 }
 
@@ -194,6 +197,9 @@ static int check_linked_locked(const struct rename_op *op)
 {
 	struct dentry *again;
 
+	assert_held(&rename_lock);
+	assert_held(&op->old.cur->inode->lock);
+	assert_held(&op->new.cur->inode->lock);
 	if (!(op->src->flags & DENTRY_LINKED))
 		return RENAME_RETRY;
 	if (op->dst)
@@ -213,6 +219,11 @@ static int rename_locked(struct rename_op *op)
 	struct inode *old_dir = op->old.cur->inode, *new_dir = op->new.cur->inode;
 	int r;
 
+	assert_held(&rename_lock);
+	assert_held(&old_dir->lock);
+	assert_held(&new_dir->lock);
+	assert_held(&op->src->inode->lock);
+	ASSERT(!op->dst || spin_held(&op->dst->inode->lock));
 	if (op->src->mounted || (op->dst && op->dst->mounted))
 		return -EBUSY;
 	if (!old_dir->iops->rename)

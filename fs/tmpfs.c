@@ -33,6 +33,7 @@
 #include <mm/page.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
+#include <kernel/panic.h>
 
 #define BOGO_DIRENT_SIZE 20 /* what a directory entry adds to its size, as Linux */
 
@@ -135,6 +136,7 @@ static struct inode *tmpfs_new_inode(struct super_block *sb, unsigned mode, uint
 /* Accounts a new entry child in dir. Caller holds dir->lock. */
 static void dir_added(struct inode *dir, struct inode *child)
 {
+	assert_held(&dir->lock);
 	dir->size += BOGO_DIRENT_SIZE;
 	if (S_ISDIR(child->mode))
 		dir->nlink++;
@@ -217,7 +219,7 @@ static int tmpfs_rmdir(struct inode *dir, struct dentry *victim)
 static int tmpfs_link(struct dentry *old, struct inode *dir, struct dentry *d)
 {
 	struct inode *inode = old->inode;
-	unsigned long flags = spin_lock_irqsave(&inode->lock);
+	unsigned long flags = spin_lock_irqsave_nested(&inode->lock, 1); /* under dir's */
 	int r = inode->nlink ? 0 : -ENOENT; /* unlinked while we looked */
 
 	if (!r) {
@@ -270,6 +272,7 @@ static void drop_page_locked(struct inode *inode, size_t idx)
 {
 	struct tmpfs_file *tf = inode->private;
 
+	ASSERT(spin_held(&inode->lock) || !READ_ONCE(inode->refcount)); /* or evict */
 	if (idx >= tf->cap || !tf->pages[idx])
 		return;
 	put_page(tf->pages[idx]);
@@ -285,6 +288,7 @@ static void free_pages_from_locked(struct inode *inode, int64_t size)
 	size_t first = (size_t)((size + PAGE_SIZE - 1) >> PAGE_SHIFT);
 	size_t tail = (size_t)size & (PAGE_SIZE - 1);
 
+	ASSERT(spin_held(&inode->lock) || !READ_ONCE(inode->refcount)); /* or evict */
 	for (size_t i = first; i < tf->cap; i++)
 		drop_page_locked(inode, i);
 	if (tail && (size_t)(size >> PAGE_SHIFT) < tf->cap && tf->pages[size >> PAGE_SHIFT])
@@ -294,6 +298,7 @@ static void free_pages_from_locked(struct inode *inode, int64_t size)
 
 static int truncate_locked(struct inode *inode, int64_t size)
 {
+	assert_held(&inode->lock);
 	if (size < 0)
 		return -EINVAL;
 	if (size > TMPFS_MAX_SIZE)
@@ -322,7 +327,7 @@ static int tmpfs_setattr(struct inode *inode, const struct vfs_attr *attr)
 	return r;
 }
 
-/* Makes the page array hold index idx. Caller holds the lock. */
+/* Makes the page array hold index idx. Caller holds the lock (its caller asserts it). */
 static int grow_array_locked(struct tmpfs_file *tf, size_t idx)
 {
 	size_t cap = tf->cap ? tf->cap : 8;
@@ -348,6 +353,7 @@ static int page_for_write_locked(struct inode *inode, size_t idx, struct page **
 	struct tmpfs_file *tf = inode->private;
 	struct page *p;
 
+	assert_held(&inode->lock);
 	if (idx >= tf->cap && grow_array_locked(tf, idx))
 		return -ENOMEM;
 	if (!tf->pages[idx]) {
@@ -443,6 +449,7 @@ static ssize_t write_chunk(struct inode *inode, const struct iobuf *buf, size_t 
 /* Copies n bytes of kernel memory into the file at pos. Caller holds the lock. */
 static int fill_locked(struct inode *inode, int64_t pos, const char *src, size_t n)
 {
+	assert_held(&inode->lock);
 	while (n) {
 		size_t off = (size_t)pos & (PAGE_SIZE - 1), k = MIN(PAGE_SIZE - off, n);
 		struct page *page;
@@ -561,6 +568,7 @@ static void punch_locked(struct inode *inode, int64_t off, int64_t end)
 {
 	struct tmpfs_file *tf = inode->private;
 
+	assert_held(&inode->lock);
 	while (off < end && (size_t)(off >> PAGE_SHIFT) < tf->cap) {
 		size_t idx = (size_t)(off >> PAGE_SHIFT), in = (size_t)off & (PAGE_SIZE - 1);
 		size_t n = (size_t)MIN((int64_t)(PAGE_SIZE - in), end - off);

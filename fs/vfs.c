@@ -30,11 +30,11 @@
 #include <uapi/mount.h>
 
 static spinlock_t fs_types_lock = SPINLOCK_INIT("fs-types");
-static LIST_HEAD(fs_types);	 /* (fs_types_lock) struct fs_type.node */
-static LIST_HEAD(mounts);	 /* (dcache_lock) struct mount.node */
-static struct mount *root_mount; /* set once by vfs_init */
-static uint32_t next_anon_minor = 1;
-struct vfs_counts vfs_live;
+static LIST_HEAD(fs_types);	     /* (fs_types_lock) struct fs_type.node */
+static LIST_HEAD(mounts);	     /* (dcache_lock) struct mount.node */
+static struct mount *root_mount;     /* set once by vfs_init */
+static uint32_t next_anon_minor = 1; /* (a) */
+struct vfs_counts vfs_live;	     /* (a) */
 
 /* File times are wall-clock times (CLOCK_REALTIME), as on Linux. */
 struct vfs_timespec vfs_now(void)
@@ -246,6 +246,7 @@ static const struct fs_type *find_fs_type(const char *name)
  */
 static void prune_tree_locked(struct dentry *root)
 {
+	assert_held(&dcache_lock);
 	while (!list_empty(&root->children)) {
 		struct dentry *d = list_first_entry(&root->children, struct dentry, sibling);
 
@@ -290,6 +291,7 @@ static struct dentry *dfs_next(struct dentry *d, struct dentry *root)
  */
 static bool tree_busy_locked(struct dentry *root, int32_t extra)
 {
+	assert_held(&dcache_lock);
 	for (struct dentry *d = root; d; d = dfs_next(d, root)) {
 		int32_t expected = 1 + (int32_t)list_count(&d->children) + (d == root ? extra : 0);
 

@@ -33,7 +33,7 @@ static bool period_due;		    /* (wb_lock) */
 static struct wait_source done_src; /* syncs waiting for sync_done */
 static int (*fs_syncs[MAX_FS])(void);
 static void (*fs_shutdowns[MAX_FS])(void);
-static struct ktimer period_timer;
+static struct ktimer period_timer; /* the timer code's lock (kernel/timer.c) */
 static const struct reclaim_writeback pressure_writeback;
 
 void writeback_add(struct pagecache *pc)

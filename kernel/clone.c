@@ -15,6 +15,7 @@
 #include <arch/x86_64/cpu_setup.h>
 #include <uapi/errno.h>
 #include <uapi/resource.h>
+#include <uapi/signal.h>
 
 #define FORK_RECLAIM 256 /* pages fork asks the shrinkers for before it fails with ENOMEM */
 
@@ -181,6 +182,8 @@ long do_clone(const struct clone_args_k *a)
 	if (np != p) {
 		np->vfork_pending = a->flags & CLONE_VFORK;
 		proc_publish(np, (a->flags & CLONE_PARENT) && p->parent ? p->parent : p);
+		if (READ_ONCE(np->group_killed))
+			proc_kill(np, SIGKILL); /* its group was killed while it was being forked */
 	}
 	sched_make_runnable(nt);
 	call_commit(); /* the child runs: a new run would make another */

@@ -7,7 +7,7 @@
 #include <lib/string.h>
 #include <uapi/errno.h>
 
-struct cmdline kernel_cmdline;
+struct cmdline kernel_cmdline; /* [I] parsed at boot */
 
 /* Splits one word in place; returns the position after it. */
 static char *next_word(char *p, char **word)

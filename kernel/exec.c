@@ -442,6 +442,7 @@ static void keep_cmdline(struct process *p, const struct exec_args *a)
 {
 	size_t len = a->envc ? a->offs[a->argc] : a->used; /* argv strings come first */
 
+	assert_held(&p->lock);
 	p->cmdline_len = MIN(len, sizeof(p->cmdline));
 	if (p->cmdline_len)
 		memcpy(p->cmdline, a->buf, p->cmdline_len);

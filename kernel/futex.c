@@ -3,8 +3,10 @@
  * space, address) for process-private futexes and private mappings, or
  * (shared object, offset) for MAP_SHARED memory, so that processes sharing
  * the memory meet. A waiter's key, bitset and state are kept in its call's
- * progress record (struct futex_progress); FUTEX_WAKE marks the waiters it picks as woken and wakes
- * them, and their call, run again, returns 0.
+ * progress record (struct futex_progress); FUTEX_WAKE marks the waiters it
+ * picks as woken and wakes them, and their call, run again, returns 0. The
+ * futex word is compared under the bucket lock without paging anything in
+ * (read_word_locked).
  */
 #include <kernel/futex.h>
 #include <kernel/thread.h>
@@ -27,7 +29,7 @@ struct futex_key {
 	uintptr_t a, b;
 };
 
-static struct wait_source buckets[FUTEX_BUCKETS];
+static struct wait_source buckets[FUTEX_BUCKETS]; /* each under its own lock */
 
 void futex_init(void)
 {
@@ -93,6 +95,38 @@ static long timeout_deadline(uintptr_t uts, bool absolute, bool realtime, uint64
 	return 0;
 }
 
+static void lock_two(struct wait_source *a, struct wait_source *b, unsigned long *fa,
+		     unsigned long *fb);
+static void unlock_two(struct wait_source *a, struct wait_source *b, unsigned long fa,
+		       unsigned long fb);
+
+/*
+ * Reads the futex word with buckets a and b locked (lock_two; a == b for
+ * one). The value is checked under the bucket lock as in Linux: a waker
+ * stores to the word and then takes the same lock to wake, so it either
+ * comes before the read (which sees its store) or finds the waiter queued;
+ * no wake-up is lost. Under a spinlock a user access must not page
+ * anything in (that takes locks and may wait: the lock checker reports it),
+ * so the locked read is copy_from_user_nofault; when the page is not
+ * there, the locks are dropped, the word is read the ordinary way (which
+ * pages it in, or makes the call wait for a file page and run again) and
+ * the locked read is tried again. Returns 0 with the locks held, or
+ * -EFAULT with them released.
+ */
+static int read_word_locked(struct wait_source *a, struct wait_source *b, unsigned long *fa,
+			    unsigned long *fb, uintptr_t uaddr, uint32_t *cur)
+{
+	assert_held(&a->lock);
+	assert_held(&b->lock);
+	while (copy_from_user_nofault(cur, uaddr, sizeof(*cur))) {
+		unlock_two(a, b, *fa, *fb);
+		if (copy_from_user(cur, uaddr, sizeof(*cur)))
+			return -EFAULT;
+		lock_two(a, b, fa, fb);
+	}
+	return 0;
+}
+
 static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bitset, int op)
 {
 	struct wait *w = current_wait();
@@ -125,10 +159,8 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bi
 	b = bucket_of(&k);
 	flags = spin_lock_irqsave(&b->lock);
 	if (fp->state != FUTEX_ST_WAITING) {
-		if (copy_from_user(&cur, uaddr, sizeof(cur))) {
-			spin_unlock_irqrestore(&b->lock, flags);
+		if (read_word_locked(b, b, &flags, &flags, uaddr, &cur))
 			return -EFAULT;
-		}
 		if (cur != val) {
 			spin_unlock_irqrestore(&b->lock, flags);
 			return -EAGAIN;
@@ -149,6 +181,7 @@ static int wake_locked(struct wait_source *b, const struct futex_key *k, int n, 
 	struct wait_link *l, *tmp;
 	int woken = 0;
 
+	assert_held(&b->lock);
 	list_for_each_entry_safe (l, tmp, &b->waiters, node) {
 		if (woken >= n)
 			break;
@@ -206,6 +239,8 @@ static int requeue_locked(struct wait_source *b1, const struct futex_key *k1,
 	struct wait_link *l, *tmp;
 	int moved = 0;
 
+	assert_held(&b1->lock);
+	assert_held(&b2->lock);
 	list_for_each_entry_safe (l, tmp, &b1->waiters, node) {
 		if (moved >= n)
 			break;
@@ -230,12 +265,13 @@ static void lock_two(struct wait_source *a, struct wait_source *b, unsigned long
 		*fa = spin_lock_irqsave(&a->lock);
 		return;
 	}
+	/* The lower address first; the second is subclass 1 for the lock checker. */
 	if (a > b) {
 		*fb = spin_lock_irqsave(&b->lock);
-		*fa = spin_lock_irqsave(&a->lock);
+		*fa = spin_lock_irqsave_nested(&a->lock, 1);
 	} else {
 		*fa = spin_lock_irqsave(&a->lock);
-		*fb = spin_lock_irqsave(&b->lock);
+		*fb = spin_lock_irqsave_nested(&b->lock, 1);
 	}
 }
 
@@ -273,9 +309,9 @@ static long futex_requeue(uintptr_t uaddr, int op, int nwake, int nmove, uintptr
 	b1 = bucket_of(&k1);
 	b2 = bucket_of(&k2);
 	lock_two(b1, b2, &f1, &f2);
-	if (compare && copy_from_user(&cur, uaddr, sizeof(cur)))
-		ret = -EFAULT;
-	else if (compare && cur != val3)
+	if (compare && read_word_locked(b1, b2, &f1, &f2, uaddr, &cur))
+		return -EFAULT;
+	if (compare && cur != val3)
 		ret = -EAGAIN;
 	else
 		ret = wake_locked(b1, &k1, nwake, FUTEX_BITSET_MATCH_ANY);

@@ -1,9 +1,11 @@
 /*
  * The self-test runner (include/kernel/ktest.h). Runs in its own kernel
  * thread; each test runs in a fresh thread so that a test that faults (on
- * purpose or not) is killed and reported while the runner goes on.
+ * purpose or not) is killed and reported while the runner goes on. A test
+ * during which the lock checker made a report fails.
  */
 #include <kernel/ktest.h>
+#include <kernel/lockcheck.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
 #include <kernel/thread.h>
@@ -45,10 +47,19 @@ static void ktest_body(void *arg)
 	run->test->fn(&run->ctx);
 }
 
-/* Runs one test in its own thread; returns whether it passed. */
+static unsigned lockcheck_reports(void)
+{
+	struct lockcheck_stats st;
+
+	lockcheck_get_stats(&st);
+	return st.reports;
+}
+
+/* Runs one test in its own thread; returns whether it passed (and the lock checker was quiet). */
 static bool run_one(const struct ktest *t)
 {
 	struct ktest_run run = { .test = t };
+	unsigned reports = lockcheck_reports();
 	struct thread *th = kthread_create(t->name, ktest_body, &run);
 	int code;
 
@@ -59,6 +70,9 @@ static bool run_one(const struct ktest *t)
 	code = kthread_join(th);
 	if (code == THREAD_EXIT_FAULT)
 		ktest_fail(&run.ctx, t->name, 0, "the test thread faulted");
+	if (!run.ctx.failed && lockcheck_reports() != reports)
+		ktest_fail(&run.ctx, t->name, 0,
+			   "the lock checker made a report (lockcheck: above)");
 	if (run.ctx.failed)
 		kprintf("ktest: FAIL %s: %s\n", t->name, run.ctx.message);
 	else

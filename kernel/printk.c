@@ -18,9 +18,9 @@
 #define LINE_MAX     512
 
 static spinlock_t log_lock = SPINLOCK_INIT("log");
-static char log_buf[LOG_BUF_SIZE]; /* (log_lock) */
-static uint64_t log_end;	   /* (log_lock) bytes ever logged */
-static int console_level = LOG_INFO;
+static char log_buf[LOG_BUF_SIZE];   /* (log_lock) */
+static uint64_t log_end;	     /* (log_lock) bytes ever logged */
+static int console_level = LOG_INFO; /* [I] set from the command line at boot */
 
 void printk_set_console_level(int level)
 {
@@ -82,6 +82,22 @@ void kprintf(const char *fmt, ...)
 	log_append(line, n);
 	uart_write(line, n);
 	spin_unlock_irqrestore(&log_lock, flags);
+}
+
+/* Bytes per hold of the log lock: long writes let interrupts in between. */
+#define CONSOLE_CHUNK 256
+
+void printk_console_write(const char *s, size_t n)
+{
+	while (n) {
+		size_t k = n < CONSOLE_CHUNK ? n : CONSOLE_CHUNK;
+		unsigned long flags = spin_lock_irqsave(&log_lock);
+
+		uart_write(s, k);
+		spin_unlock_irqrestore(&log_lock, flags);
+		s += k;
+		n -= k;
+	}
 }
 
 uint64_t log_position(void)

@@ -156,6 +156,8 @@ void proc_publish(struct process *p, struct process *parent)
 	else
 		init_proc = p;
 	list_add_tail(&p->all_node, &all_procs);
+	if (parent && parent->group_killed)
+		p->group_killed = true; /* forked after its group was killed: it follows */
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 }
 

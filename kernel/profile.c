@@ -36,7 +36,7 @@ struct pair {
 	uint64_t hits;
 };
 
-static bool enabled;
+static bool enabled;		     /* (a) */
 static uint64_t *fn_hits;	     /* (atomic) per ksyms index */
 static struct pair *pairs;	     /* (atomic) open addressing on fn and caller */
 static struct profile_totals totals; /* (atomic) */

@@ -39,6 +39,7 @@
  */
 #include <kernel/thread.h>
 #include <kernel/config.h>
+#include <kernel/lockcheck.h>
 #include <svc/service.h>
 #include <kernel/time.h>
 #include <kernel/timer.h>
@@ -301,6 +302,7 @@ static void switch_locked(struct runq *rq)
 	struct thread *prev = cpu->current, *next;
 
 	assert_held(&rq->lock);
+	lockcheck_may_switch(&rq->lock, (uintptr_t)__builtin_return_address(0));
 	if (cpu->preempt_count != 1)
 		panic("sched: switching threads with %d locks held", cpu->preempt_count);
 	if (prev->state == THREAD_RUNNABLE && !prev->idle)
@@ -626,7 +628,10 @@ __attribute__((noreturn)) void sched_user_yield(struct thread *t)
 void sched_user_park(struct thread *t, bool rerun_call)
 {
 	struct runq *rq = this_rq();
-	unsigned long flags = spin_lock_irqsave(&rq->lock);
+	unsigned long flags;
+
+	lockcheck_may_switch(NULL, (uintptr_t)__builtin_return_address(0));
+	flags = spin_lock_irqsave(&rq->lock);
 
 	if ((t->wait.flags & WAIT_WOKEN) || t->killed) {
 		wait_flags_clear(&t->wait, WAIT_WOKEN);

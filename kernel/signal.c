@@ -127,6 +127,7 @@ void signal_discard_ignored(struct process *p, int sig)
 {
 	struct thread *t;
 
+	assert_held(&p->lock);
 	if (!ignored(p, sig))
 		return;
 	flush(&p->sigpending, sigbit(sig));
@@ -167,6 +168,7 @@ static bool blocked_by_a_thread_locked(struct process *p, int sig)
 {
 	struct thread *t;
 
+	assert_held(&p->lock);
 	list_for_each_entry (t, &p->threads, proc_node)
 		if ((t->sigmask | t->sigwait_set) & sigbit(sig))
 			return true;
@@ -279,6 +281,7 @@ void signal_self(int sig)
 
 struct pgrp_send {
 	int pgid;
+	bool kill;
 	struct process *self;
 	struct process *targets[PGRP_BATCH];
 	unsigned n, skip, seen;
@@ -291,6 +294,8 @@ static void collect_pgrp(struct process *p, void *arg)
 
 	if (!match || p->state != PROC_ALIVE)
 		return;
+	if (s->kill) /* a fork racing on another CPU kills its child too (proc_publish) */
+		p->group_killed = true;
 	if (s->seen++ >= s->skip && s->n < PGRP_BATCH)
 		s->targets[s->n++] = p;
 }
@@ -304,6 +309,7 @@ int signal_send_pgrp(int pgid, const struct ksiginfo *info)
 	if (!s)
 		return -ENOMEM;
 	s->pgid = pgid;
+	s->kill = info->signo == SIGKILL;
 	s->self = current_proc();
 	/* Collect a batch under the tree lock, send outside it (sending takes other locks). */
 	do {

@@ -1,8 +1,12 @@
 /*
  * Spinlocks (include/kernel/spinlock.h): test-and-test-and-set with
  * interrupts disabled, preemption counted per CPU and the owner recorded.
+ * Every acquisition and release is shown to the lock checker
+ * (include/kernel/lockcheck.h) before the lock is spun on, so that an
+ * order inversion is reported before it can deadlock.
  */
 #include <kernel/spinlock.h>
+#include <kernel/lockcheck.h>
 #include <kernel/panic.h>
 #include <mm/tlb.h>
 #include <arch/x86_64/cpu.h>
@@ -13,16 +17,19 @@ void spin_init(spinlock_t *l, const char *name)
 {
 	l->locked = 0;
 	l->owner_cpu = -1;
+	l->lc_class = 0;
 	l->name = name;
 }
 
-unsigned long spin_lock_irqsave(spinlock_t *l)
+static inline __attribute__((always_inline)) unsigned long lock_at(spinlock_t *l, unsigned sub,
+								   uintptr_t site)
 {
 	unsigned long flags = irq_save();
 	struct percpu *cpu = this_cpu();
 
 	if (l->owner_cpu == (int)cpu->cpu_id && l->locked)
 		panic("spinlock '%s': recursive acquisition", l->name);
+	lockcheck_acquire(l, sub, site);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			cpu_relax();
@@ -30,9 +37,19 @@ unsigned long spin_lock_irqsave(spinlock_t *l)
 			tlb_poll();	  /* ... or for this CPU's TLB flush */
 		}
 	}
-	l->owner_cpu = cpu->cpu_id;
+	l->owner_cpu = (int16_t)cpu->cpu_id;
 	cpu->preempt_count++;
 	return flags;
+}
+
+unsigned long spin_lock_irqsave(spinlock_t *l)
+{
+	return lock_at(l, 0, (uintptr_t)__builtin_return_address(0));
+}
+
+unsigned long spin_lock_irqsave_nested(spinlock_t *l, unsigned subclass)
+{
+	return lock_at(l, subclass, (uintptr_t)__builtin_return_address(0));
 }
 
 void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
@@ -41,6 +58,7 @@ void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
 
 	if (!l->locked || l->owner_cpu != (int)cpu->cpu_id)
 		panic("spinlock '%s': released by a CPU that does not hold it", l->name);
+	lockcheck_release(l);
 	l->owner_cpu = -1;
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	cpu->preempt_count--;

@@ -29,7 +29,7 @@ static const struct syscall_desc syscall_table[SYSCALL_MAX] = {
 };
 #undef SYSCALL
 
-static unsigned long enosys_reported[BITS_TO_LONGS(SYSCALL_MAX + 1)];
+static unsigned long enosys_reported[BITS_TO_LONGS(SYSCALL_MAX + 1)]; /* (a) */
 
 const char *syscall_name(unsigned nr)
 {

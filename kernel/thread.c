@@ -16,11 +16,11 @@
 void thread_start_asm(void);
 
 static spinlock_t threads_lock = SPINLOCK_INIT("threads");
-static LIST_HEAD(all_threads); /* (threads_lock) */
-static unsigned nr_threads;    /* (threads_lock) */
-static int next_tid = 1;
-static struct waitq reap_wq; /* joiners wait here for thread->reaped */
-static struct thread boot_idle;
+static LIST_HEAD(all_threads);	/* (threads_lock) */
+static unsigned nr_threads;	/* (threads_lock) */
+static int next_tid = 1;	/* (a) */
+static struct waitq reap_wq;	/* joiners wait here for thread->reaped */
+static struct thread boot_idle; /* CPU 0's idle thread, its own */
 
 static void thread_register(struct thread *t, const char *name)
 {
@@ -198,6 +198,7 @@ void waitq_init(struct waitq *wq, const char *name)
 
 void waitq_block_locked(struct waitq *wq, unsigned long flags)
 {
+	assert_held(&wq->lock);
 	list_add_tail(&current_thread()->run_node, &wq->waiters);
 	sched_block_unlock(&wq->lock, flags);
 }

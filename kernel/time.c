@@ -7,7 +7,7 @@
 #include <kernel/boot.h>
 #include <arch/x86_64/cpu.h>
 
-static uint64_t tsc_hz;
+static uint64_t tsc_hz;	 /* [I] calibrated at boot */
 static uint64_t ns_mult; /* ns per tick << 32 */
 
 void clock_init(uint64_t hz)

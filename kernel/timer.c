@@ -27,6 +27,7 @@ static uint64_t left_locked(struct ktimer *t)
 {
 	uint64_t now = clock_ns();
 
+	assert_held(&timer_lock);
 	if (!t->deadline)
 		return 0;
 	return t->deadline > now ? t->deadline - now : 1;
@@ -34,6 +35,7 @@ static uint64_t left_locked(struct ktimer *t)
 
 static void disarm_locked(struct ktimer *t)
 {
+	assert_held(&timer_lock);
 	if (t->deadline) {
 		list_del(&t->node);
 		t->deadline = 0;

@@ -17,7 +17,7 @@
 #include <mm/slab.h>
 #include <uapi/errno.h>
 
-struct wait_stats wait_stats;
+struct wait_stats wait_stats; /* (a) */
 
 void wait_source_init(struct wait_source *src, const char *name)
 {

@@ -51,6 +51,7 @@ static void insert_merging(struct buddy *b, pfn_t pfn, unsigned order)
 {
 	struct page *buddy;
 
+	assert_held(&b->lock);
 	while (order < BUDDY_MAX_ORDER && (buddy = free_buddy_of(pfn, order))) {
 		pop_free(b, buddy, order);
 		pfn &= ~(1ULL << order);

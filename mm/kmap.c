@@ -23,10 +23,10 @@
 extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
 extern char _data_start[], _kernel_end[], boot_stack_guard[];
 
-static pte_t *kernel_pml4;
+static pte_t *kernel_pml4; /* [I] (the table itself: kmap_lock) */
 static spinlock_t kmap_lock = SPINLOCK_INIT("kmap");
-static bool booting = true;
-static uintptr_t mmio_next = MMIO_AREA_BASE;
+static bool booting = true;		     /* [I] true until kmap_init ends (one CPU) */
+static uintptr_t mmio_next = MMIO_AREA_BASE; /* (kmap_lock) */
 
 static void *table_page(void)
 {
@@ -108,6 +108,7 @@ phys_addr_t kmap_unmap_page(uintptr_t va, struct tlb_batch *tlb)
 /* Maps [va, va + size) to pa with 4 KiB pages. Caller holds kmap_lock (or is booting). */
 static int map_range_small(uintptr_t va, phys_addr_t pa, uint64_t size, pte_t flags)
 {
+	ASSERT(booting || spin_held(&kmap_lock));
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
 		pte_t *e = walk_create(va + off, 0);
 

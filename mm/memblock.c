@@ -20,9 +20,9 @@ struct free_range {
 	uint64_t base, end;
 };
 
-static struct free_range free_ranges[BOOT_MAX_RANGES * 2];
-static unsigned nr_free;
-static phys_addr_t ram_end;
+static struct free_range free_ranges[BOOT_MAX_RANGES * 2]; /* boot only, one CPU */
+static unsigned nr_free;				   /* boot only */
+static phys_addr_t ram_end;				   /* boot only */
 
 /* Removes [base, end) from every free range, splitting where needed. */
 static void reserve(uint64_t base, uint64_t end)

@@ -13,7 +13,8 @@
  * (oom_process_gone), threads that need memory wait instead of choosing
  * another one, as Linux's TIF_MEMDIE/oom_reaper logic.
  *
- * Lock key: (o) oom_lock. Lock order: oom_lock, then proc_tree_lock and a
+ * Lock key: (o) oom_lock. Lock order (its part of the one in
+ * include/kernel/spinlock.h): oom_lock, then proc_tree_lock and a
  * process's lock (the victim choice).
  */
 #include <mm/oom.h>
@@ -32,7 +33,7 @@
 #define RECLAIM_BATCH 64		   /* pages asked of the shrinkers per try */
 #define MEM_RETRY_NS  (20 * NSEC_PER_MSEC) /* a waiting fault runs again at least this often */
 
-struct oom_stats oom_stats;
+struct oom_stats oom_stats; /* (a) */
 
 static spinlock_t oom_lock = SPINLOCK_INIT("oom");
 static struct shrinker *shrinkers;		  /* (o) in registration order */

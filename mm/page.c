@@ -33,13 +33,13 @@ struct page_pcp {
 	unsigned count;		/* (p) */
 };
 
-struct page *page_array;
-pfn_t max_pfn;
-uintptr_t direct_map_base;
+struct page *page_array;   /* [I] (each struct page: its own rules, include/mm/page.h) */
+pfn_t max_pfn;		   /* [I] */
+uintptr_t direct_map_base; /* [I] */
 
-static struct buddy page_buddy;
-static struct page_pcp pcp[MAX_CPUS];
-static uint64_t pcp_pages; /* (a) in every CPU's cache */
+static struct buddy page_buddy;	      /* its own lock */
+static struct page_pcp pcp[MAX_CPUS]; /* each its own lock */
+static uint64_t pcp_pages;	      /* (a) in every CPU's cache */
 
 void page_allocator_init(void)
 {

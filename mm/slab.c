@@ -109,6 +109,7 @@ static struct page *slab_with_room(struct kmem_cache *c, unsigned long *flags)
 {
 	struct page *s;
 
+	assert_held(&c->lock);
 	if (!list_empty(&c->partial))
 		return list_first_entry(&c->partial, struct page, list);
 	if (!list_empty(&c->empty)) {
@@ -197,7 +198,7 @@ static const char *const kmalloc_names[] = {
 	"kmalloc-16",  "kmalloc-32",  "kmalloc-64",  "kmalloc-96",   "kmalloc-128",
 	"kmalloc-192", "kmalloc-256", "kmalloc-512", "kmalloc-1024", "kmalloc-2048",
 };
-static struct kmem_cache kmalloc_caches[ARRAY_SIZE(kmalloc_sizes)];
+static struct kmem_cache kmalloc_caches[ARRAY_SIZE(kmalloc_sizes)]; /* each under its own lock */
 
 void kmalloc_init(void)
 {

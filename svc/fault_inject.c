@@ -136,6 +136,7 @@ static struct svc_fault_rule rules[MAX_RULES]; /* (rules_lock) when == OFF: free
 
 static struct svc_fault_rule *find_locked(const char *service)
 {
+	assert_held(&rules_lock);
 	for (int i = 0; i < MAX_RULES; i++)
 		if (rules[i].when != SVC_WHEN_OFF && !strcmp(rules[i].service, service))
 			return &rules[i];
@@ -172,6 +173,7 @@ static bool fires_locked(struct svc_fault_rule *r)
 {
 	uint32_t x;
 
+	assert_held(&rules_lock);
 	r->seen++;
 	switch (r->when) {
 	case SVC_WHEN_NEXT:

@@ -29,8 +29,8 @@
 #include <uapi/errno.h>
 
 static spinlock_t services_lock = SPINLOCK_INIT("services");
-static LIST_HEAD(services); /* (services_lock) */
-static uint64_t next_request_id = 1;
+static LIST_HEAD(services);	     /* (services_lock) */
+static uint64_t next_request_id = 1; /* (a) */
 
 /* One svc_alloc block; data is 16-byte aligned. */
 struct arena_block {
@@ -124,6 +124,7 @@ static void account_locked(struct service *s, struct svc_request *req, int statu
 {
 	uint64_t lat = now - req->start_ns;
 
+	assert_held(&s->work.lock);
 	s->stats.served++;
 	s->stats.total_ns += lat;
 	if (lat > s->stats.worst_ns)
@@ -398,7 +399,7 @@ static struct svc_request *next_request(struct service *s)
 }
 
 /* Where an injected page fault writes (a variable, so the compiler cannot see through it). */
-static volatile uintptr_t fault_address;
+static volatile uintptr_t fault_address; /* written only to fault on purpose */
 
 /* Commits the fault that injection asks for, if any. */
 static void inject_fault(struct service *s)

@@ -14,8 +14,9 @@ The host watches the console: trinity's "[main] N iterations" lines are
 its progress, a line the guest's shell prints every 10 s says the guest
 still answers (the markers are computed by the shell: trinity's children
 copy /proc files, the command line among them, onto the console). It
-counts kernel faults (KERNEL FAULT, KERNEL PANIC, a service crash: all
-bugs when only a user program could have caused them), and a
+counts kernel faults (KERNEL FAULT, KERNEL PANIC, a service crash, a
+lock-checker report: all bugs when only a user program could have caused
+them), and a
 stall: no progress for --stall seconds (default 300; trinity reports every
 10,000 calls, about 30 s under TCG), or a guest silent for 60 s. Either
 ends the run. The last line is
@@ -47,7 +48,7 @@ LOG_BYTES = 20 << 20
 
 PROGRESS = re.compile(rb"\[main\] (\d+) iterations")
 RAN = re.compile(rb"\[main\] Ran (\d+) syscalls")
-FAULT = re.compile(rb"KERNEL FAULT|KERNEL PANIC|service \S+ crashed")
+FAULT = re.compile(rb"KERNEL FAULT|KERNEL PANIC|service \S+ crashed|lockcheck: ")
 
 
 def guest_command(args):
@@ -142,7 +143,7 @@ def run(args):
         os.unlink(image)
     elapsed = time.monotonic() - start
     ran = watch.ran if watch.ran is not None else watch.iterations
-    if rc == 125:
+    if rc in (123, 125):  # a lock-checker report, a panic
         watch.faults = max(watch.faults, 1)
     print(f"fuzz: {ran} syscalls in {elapsed:.0f} s, {watch.faults} kernel faults, "
           f"{stalls} stalls")

@@ -38,7 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KNOWN = os.path.join(ROOT, "tools", "stress-known.txt")
 AXOLOTL = os.path.join(ROOT, "build", "axolotl.elf")
 LINE = re.compile(r"stress: (\S+) (\d+)\s*$")  # a stressor may leave bytes before it
-FAULT = re.compile(r"KERNEL FAULT|KERNEL PANIC|service \S+ crashed")
+FAULT = re.compile(r"KERNEL FAULT|KERNEL PANIC|service \S+ crashed|lockcheck: ")
 HANG_SLACK = 60
 
 INIT = """#!/bin/sh

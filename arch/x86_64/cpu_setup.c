@@ -20,7 +20,7 @@
 #define NOP3	       0x001f0f /* nopl (%rax) */
 #define SYSCALL_FMASK  0x47700	/* TF, IF, DF, NT, AC cleared on entry */
 
-struct cpu_features cpu_features;
+struct cpu_features cpu_features; /* [I] set at boot, before other CPUs start */
 
 extern const uint64_t _smap_sites_start[], _smap_sites_end[];
 void syscall_entry(void);

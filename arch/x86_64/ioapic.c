@@ -23,8 +23,8 @@ struct ioapic {
 	unsigned nr_pins;
 };
 
-static struct ioapic ioapics[MAX_IOAPICS];
-static unsigned nr_ioapics;
+static struct ioapic ioapics[MAX_IOAPICS]; /* [I] found at boot */
+static unsigned nr_ioapics;		   /* [I] */
 static spinlock_t ioapic_lock = SPINLOCK_INIT("ioapic");
 
 static uint32_t ioapic_read(struct ioapic *io, unsigned reg)

@@ -35,7 +35,7 @@ struct mb_module {
 	uint32_t start, end, string, reserved;
 } __attribute__((packed));
 
-struct boot_info boot_info;
+struct boot_info boot_info; /* [I] parsed at boot */
 
 static const void *low_phys(uint32_t pa)
 {

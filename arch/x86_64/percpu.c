@@ -16,7 +16,7 @@
 #include <kernel/panic.h>
 #include <kernel/smp.h>
 
-struct percpu boot_cpu;
+struct percpu boot_cpu; /* CPU 0's own (arch/x86_64/percpu.h) */
 static uint8_t boot_df_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 static uint8_t boot_nmi_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 extern char boot_stack_top[];

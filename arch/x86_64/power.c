@@ -2,6 +2,7 @@
  * Power-off and the exit status for the host (include/kernel/power.h).
  */
 #include <kernel/power.h>
+#include <kernel/lockcheck.h>
 #include <arch/x86_64/cpu.h>
 #include <lib/printf.h>
 
@@ -23,9 +24,16 @@ static __attribute__((noreturn)) void stop(uint32_t code)
 		cpu_halt();
 }
 
+void machine_debug_line(const char *line)
+{
+	debugcon_write(line);
+}
+
 void machine_poweroff(int status)
 {
 	char line[32];
+
+	lockcheck_shutdown_report();
 
 	snprintf(line, sizeof(line), "axl-exit %d\n", status);
 	debugcon_write(line);

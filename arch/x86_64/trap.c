@@ -44,7 +44,7 @@ extern char trap_stubs[];
 extern char boot_stack_guard[];
 extern const struct extable_entry _extable_start[], _extable_end[];
 
-static struct idt_entry idt[256];
+static struct idt_entry idt[256]; /* [I] filled at boot */
 static struct {
 	irq_handler_t handler;
 	void *ctx;
@@ -178,7 +178,9 @@ void trap_report(const struct trap_frame *f)
 /*
  * A listed user-memory access faulted: page the memory in if the address
  * space allows the access (demand paging, copy-on-write), else resume at
- * the fixup, which makes the access return -EFAULT.
+ * the fixup, which makes the access return -EFAULT. Under a spinlock
+ * (copy_from_user_nofault) nothing is paged in: that takes locks and may
+ * wait, so the access fails and its caller pages in after unlocking.
  */
 static bool user_access_fault(struct trap_frame *f, struct thread *t, uintptr_t fixup)
 {
@@ -186,7 +188,8 @@ static bool user_access_fault(struct trap_frame *f, struct thread *t, uintptr_t 
 
 	int err = -EFAULT;
 
-	if (f->vector == VEC_PAGE_FAULT && t && t->user && addr < USER_SPACE_END) {
+	if (f->vector == VEC_PAGE_FAULT && t && t->user && addr < USER_SPACE_END &&
+	    this_cpu()->preempt_count == 0) {
 		err = vm_fault(t->proc->vm, addr, f->error);
 		/* No page: reclaim and try again, or wait for memory (the call runs again). */
 		while (err == -ENOMEM && t->in_call && (err = mem_fault_nomem()) == 0)

@@ -4,10 +4,13 @@
  * stosb`) inside a stac/clac bracket; the instructions are listed in the
  * exception table, so a fault (unmapped page, protection, or SMAP if the
  * bracket were missing) resumes at the fixup with what was not copied
- * still in rcx. Callers see 0 or -EFAULT.
+ * still in rcx. Callers see 0 or -EFAULT. A fault may page the memory in
+ * (arch/x86_64/trap.c), which takes locks and may wait: no spinlock may be
+ * held here, which the lock checker checks (include/kernel/lockcheck.h).
  */
 #include <kernel/uaccess.h>
 #include <kernel/extable.h>
+#include <kernel/lockcheck.h>
 #include <arch/x86_64/smap.h>
 #include <lib/compiler.h>
 #include <lib/string.h>
@@ -46,6 +49,14 @@ static size_t raw_clear(void *dst, size_t n)
 
 int copy_from_user(void *dst, uintptr_t src, size_t n)
 {
+	lockcheck_user_access((uintptr_t)__builtin_return_address(0));
+	if (!user_range_ok(src, n))
+		return -EFAULT;
+	return raw_copy(dst, (const void *)src, n) ? -EFAULT : 0;
+}
+
+int copy_from_user_nofault(void *dst, uintptr_t src, size_t n)
+{
 	if (!user_range_ok(src, n))
 		return -EFAULT;
 	return raw_copy(dst, (const void *)src, n) ? -EFAULT : 0;
@@ -53,6 +64,7 @@ int copy_from_user(void *dst, uintptr_t src, size_t n)
 
 int copy_to_user(uintptr_t dst, const void *src, size_t n)
 {
+	lockcheck_user_access((uintptr_t)__builtin_return_address(0));
 	if (!user_range_ok(dst, n))
 		return -EFAULT;
 	return raw_copy((void *)dst, src, n) ? -EFAULT : 0;
@@ -60,6 +72,7 @@ int copy_to_user(uintptr_t dst, const void *src, size_t n)
 
 int clear_user(uintptr_t dst, size_t n)
 {
+	lockcheck_user_access((uintptr_t)__builtin_return_address(0));
 	if (!user_range_ok(dst, n))
 		return -EFAULT;
 	return raw_clear((void *)dst, n) ? -EFAULT : 0;

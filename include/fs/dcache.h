@@ -5,7 +5,8 @@
  * One lock, dcache_lock, guards the tree's links; inodes of dentries
  * never change, names and parents only by rename (struct dentry's key).
  *
- * Lock order: rename_lock, then directory inode locks (an ancestor before
+ * Lock order (its part of the one in include/kernel/spinlock.h):
+ * rename_lock, then directory inode locks (an ancestor before
  * its descendants), then the victims' inode locks, then dcache_lock, then
  * the allocators.
  */

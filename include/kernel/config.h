@@ -9,6 +9,11 @@
 #define CONFIG_DEBUG 1
 #endif
 
+/* The lock checker (include/kernel/lockcheck.h); the Makefile's LOCKCHECK. */
+#ifndef CONFIG_LOCKCHECK
+#define CONFIG_LOCKCHECK CONFIG_DEBUG
+#endif
+
 #define HZ 250 /* timer interrupts per second */
 
 #endif

@@ -8,6 +8,8 @@
 #define KERNEL_POWER_H
 
 __attribute__((noreturn)) void machine_poweroff(int status);
+/* A line for the host on the debug console ("axl-..."; the lock checker's reports). */
+void machine_debug_line(const char *line);
 /* After a panic: record it for the host, then stop (or halt on hardware). */
 __attribute__((noreturn)) void machine_panic_stop(void);
 

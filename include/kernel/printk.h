@@ -32,6 +32,11 @@ void printk_set_console_level(int level);
 bool printk_console_shows(int level);
 /* Takes the log lock away from whoever holds it; used once a panic starts. */
 void printk_break_lock(void);
+/*
+ * Programs' output to the serial console (fs/console.c): under the log
+ * lock, so that a log line from another CPU never lands inside it.
+ */
+void printk_console_write(const char *s, size_t n);
 
 /* Log positions, for code (self-tests) that looks at what was logged. */
 uint64_t log_position(void);

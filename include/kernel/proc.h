@@ -91,6 +91,7 @@ struct process {
 	uint64_t child_user_ticks, child_system_ticks; /* (t) of reaped children */
 	uint64_t start_ns;			       /* (c) */
 	int oom_score_adj; /* (p) -1000..1000 (/proc/PID/oom_score_adj), inherited */
+	bool group_killed; /* (t) SIGKILLed with its group: a child forked now is killed too */
 };
 
 extern spinlock_t proc_tree_lock;
@@ -107,7 +108,7 @@ int proc_start_init(const char *path);
  * For listings (/proc): fn is called for every process, zombies included,
  * in creation order, with proc_tree_lock held, so p cannot be reaped
  * meanwhile. fn must not block or take proc_tree_lock; it may take p->lock
- * (the lock order is proc_tree_lock, then a process's lock).
+ * (proc_tree_lock, then a process's lock: include/kernel/spinlock.h).
  */
 void proc_for_each(void (*fn)(struct process *p, void *ctx), void *ctx);
 /*

@@ -26,6 +26,13 @@ int copy_from_user(void *dst, uintptr_t src, size_t n);
 int copy_to_user(uintptr_t dst, const void *src, size_t n);
 int clear_user(uintptr_t dst, size_t n);
 /*
+ * The one access allowed under a spinlock: it never pages anything in (a
+ * page that is not there makes it fail with -EFAULT), so it neither takes
+ * locks nor waits. The caller then unlocks, pages in with copy_from_user
+ * and tries again (kernel/futex.c).
+ */
+int copy_from_user_nofault(void *dst, uintptr_t src, size_t n);
+/*
  * Copies a NUL-terminated string of at most max-1 characters; returns its
  * length, -EFAULT, or -ENAMETOOLONG when no NUL came within max bytes.
  */

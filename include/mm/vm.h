@@ -46,7 +46,7 @@
 struct vm_object {
 	int refcount; /* (atomic) areas pointing here */
 	spinlock_t lock;
-	uint64_t npages;
+	uint64_t npages;       /* (c) */
 	struct page **pages;   /* (lock) anonymous: NULL until first touched */
 	struct inode *file;    /* (c) a file mapping */
 	errseq_t wb_err_since; /* (lock) file->wb_err when msync last looked (as a file's) */

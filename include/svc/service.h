@@ -159,10 +159,10 @@ struct service {
 	uint64_t current_total_ns;	 /* (q) running time of the request in flight */
 	bool overdue;			 /* (a) it ran past deadline_ns: the watchdog ends it */
 	spinlock_t *held[SVC_MAX_LOCKS]; /* (s) locks taken with svc_lock */
-	unsigned long held_flags[SVC_MAX_LOCKS];
-	unsigned nr_held;	/* (s) */
-	struct svc_stats stats; /* (q) */
-	struct list_head node;	/* (services lock) */
+	unsigned long held_flags[SVC_MAX_LOCKS]; /* (s) */
+	unsigned nr_held;			 /* (s) */
+	struct svc_stats stats;			 /* (q) */
+	struct list_head node;			 /* (services lock) */
 };
 
 /*

@@ -67,10 +67,15 @@ class Guest:
         return self.text()[start:end]
 
     def power_cut(self):
-        """Kills QEMU at once, as pulling the plug: nothing more reaches its disks."""
+        """Kills QEMU at once, as pulling the plug: nothing more reaches its disks.
+
+        ./axl dies with it, so the lock checker's reports are looked for on the
+        console (they are errors: shown even with --quiet)."""
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
         self.reader.join(timeout=10)
+        assert "lockcheck: " not in self.text(), \
+            f"the kernel's lock checker made a report:\n{self.text()[-3000:]}"
 
     def finish(self, timeout=120):
         """Closes the console and returns (exit status of ./axl, full output)."""
