@@ -32,6 +32,7 @@ KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
 HCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Iinclude
 UNIT_SRCS := lib/string.c lib/printf.c lib/bitmap.c lib/errseq.c mm/buddy.c mm/page.c mm/slab.c \
+	mm/tlb_batch.c \
 	kernel/cmdline.c kernel/elf.c kernel/exec_stack.c mm/vm_area.c fs/cpio.c fs/path.c \
 	$(filter-out fs/ext2/io.c,$(wildcard fs/ext2/*.c)) svc/msg.c svc/fault_inject.c \
 	$(wildcard tests/unit/test_*.c) tests/unit/kernel_shim.c tests/unit/ext2_host_io.c \

@@ -8,6 +8,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/lockcheck.h>
 #include <kernel/panic.h>
+#include <mm/tlb.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
 #include <kernel/smp.h>
@@ -33,6 +34,7 @@ static inline __attribute__((always_inline)) unsigned long lock_at(spinlock_t *l
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			cpu_relax();
 			smp_poll_calls(); /* the holder may wait for this CPU */
+			tlb_poll();	  /* ... or for this CPU's TLB flush */
 		}
 	}
 	l->owner_cpu = (int16_t)cpu->cpu_id;

@@ -13,7 +13,6 @@
 #include <kernel/uaccess.h>
 #include <mm/vm.h>
 #include <arch/x86_64/cpu.h>
-#include <kernel/smp.h>
 #include <arch/x86_64/percpu.h>
 
 __attribute__((noreturn)) void user_exit_path(struct thread *t)
@@ -48,24 +47,9 @@ static void resume_work(struct thread *t)
 	irq_enable();
 }
 
-/*
- * Loads t's address space. With more than one CPU, entries this CPU's TLB
- * kept from an earlier run of the same address space may be stale (it ran
- * elsewhere meanwhile, and fork, munmap or mprotect flushed only there):
- * they are dropped, until mm's shootdown knows which CPUs hold them.
- */
-static void activate_address_space(struct vm_space *vm)
-{
-	uint64_t cr3 = read_cr3();
-
-	vm_activate(vm);
-	if (read_cr3() == cr3 && smp_cpus_online() > 1)
-		write_cr3(cr3);
-}
-
 __attribute__((noreturn)) void user_enter(struct thread *t)
 {
-	activate_address_space(t->proc->vm);
+	vm_activate(t->proc->vm);
 	arch_user_switch_in(t);
 	resume_work(t);
 	user_exit_path(t);

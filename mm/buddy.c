@@ -81,21 +81,17 @@ void buddy_add_range(struct buddy *b, pfn_t start, pfn_t end)
 	spin_unlock_irqrestore(&b->lock, flags);
 }
 
-struct page *buddy_alloc(struct buddy *b, unsigned order)
+/* A block of 2^order frames, or NULL. Caller holds b->lock. */
+static struct page *alloc_locked(struct buddy *b, unsigned order)
 {
-	unsigned long flags;
 	unsigned o = order;
 	struct page *p;
 
-	if (order > BUDDY_MAX_ORDER)
-		return NULL;
-	flags = spin_lock_irqsave(&b->lock);
+	assert_held(&b->lock);
 	while (o <= BUDDY_MAX_ORDER && list_empty(&b->free_list[o]))
 		o++;
-	if (o > BUDDY_MAX_ORDER) {
-		spin_unlock_irqrestore(&b->lock, flags);
+	if (o > BUDDY_MAX_ORDER)
 		return NULL;
-	}
 	p = list_first_entry(&b->free_list[o], struct page, list);
 	pop_free(b, p, o);
 	/* Split: return the upper halves to the lists. */
@@ -104,16 +100,43 @@ struct page *buddy_alloc(struct buddy *b, unsigned order)
 		push_free(b, p + (1ULL << o), o);
 	}
 	b->free_pages -= 1ULL << order;
-	spin_unlock_irqrestore(&b->lock, flags);
 	p->buddy.order = order;
 	p->refcount = 1;
 	return p;
 }
 
-void buddy_free(struct buddy *b, struct page *p, unsigned order)
+struct page *buddy_alloc(struct buddy *b, unsigned order)
+{
+	unsigned long flags;
+	struct page *p;
+
+	if (order > BUDDY_MAX_ORDER)
+		return NULL;
+	flags = spin_lock_irqsave(&b->lock);
+	p = alloc_locked(b, order);
+	spin_unlock_irqrestore(&b->lock, flags);
+	return p;
+}
+
+unsigned buddy_alloc_bulk(struct buddy *b, unsigned n, struct list_head *out)
+{
+	unsigned long flags = spin_lock_irqsave(&b->lock);
+	unsigned got;
+
+	for (got = 0; got < n; got++) {
+		struct page *p = alloc_locked(b, 0);
+
+		if (!p)
+			break;
+		list_add_tail(&p->list, out);
+	}
+	spin_unlock_irqrestore(&b->lock, flags);
+	return got;
+}
+
+static void check_free(struct page *p, unsigned order)
 {
 	pfn_t pfn = page_to_pfn(p);
-	unsigned long flags;
 
 	if (order > BUDDY_MAX_ORDER || pfn >= max_pfn || (pfn & ((1ULL << order) - 1)))
 		panic("buddy: free of misaligned block pfn %#llx order %u", (unsigned long long)pfn,
@@ -121,10 +144,39 @@ void buddy_free(struct buddy *b, struct page *p, unsigned order)
 	if (p->flags & (PG_BUDDY | PG_RESERVED))
 		panic("buddy: double free or free of reserved page, pfn %#llx",
 		      (unsigned long long)pfn);
-	flags = spin_lock_irqsave(&b->lock);
+}
+
+/* Caller holds b->lock. */
+static void free_locked(struct buddy *b, struct page *p, unsigned order)
+{
+	assert_held(&b->lock);
 	p->refcount = 0;
-	insert_merging(b, pfn, order);
+	insert_merging(b, page_to_pfn(p), order);
 	b->free_pages += 1ULL << order;
+}
+
+void buddy_free(struct buddy *b, struct page *p, unsigned order)
+{
+	unsigned long flags;
+
+	check_free(p, order);
+	flags = spin_lock_irqsave(&b->lock);
+	free_locked(b, p, order);
+	spin_unlock_irqrestore(&b->lock, flags);
+}
+
+void buddy_free_bulk(struct buddy *b, struct list_head *pages)
+{
+	unsigned long flags = spin_lock_irqsave(&b->lock);
+
+	while (!list_empty(pages)) {
+		struct page *p = list_first_entry(pages, struct page, list);
+
+		list_del(&p->list);
+		p->flags = 0;
+		check_free(p, 0);
+		free_locked(b, p, 0);
+	}
 	spin_unlock_irqrestore(&b->lock, flags);
 }
 

@@ -6,10 +6,10 @@
  */
 #include <mm/kmap.h>
 #include <mm/memblock.h>
+#include <mm/tlb.h>
 #include <kernel/boot.h>
 #include <kernel/panic.h>
 #include <kernel/spinlock.h>
-#include <kernel/smp.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/cpu_setup.h>
 #include <arch/x86_64/layout.h>
@@ -89,13 +89,7 @@ int kmap_map_page(uintptr_t va, phys_addr_t pa, pte_t flags)
 	return e ? 0 : -ENOMEM;
 }
 
-/* Until mm's batched shootdown: the other CPUs drop va too (smp_call_others). */
-static void invlpg_here(void *va)
-{
-	invlpg((uintptr_t)va);
-}
-
-phys_addr_t kmap_unmap_page(uintptr_t va)
+phys_addr_t kmap_unmap_page(uintptr_t va, struct tlb_batch *tlb)
 {
 	unsigned long irq = spin_lock_irqsave(&kmap_lock);
 	pte_t e = kmap_lookup(va);
@@ -103,8 +97,8 @@ phys_addr_t kmap_unmap_page(uintptr_t va)
 
 	if (e && !(e & PTE_PS)) {
 		*walk_create(va, 0) = 0;
-		invlpg(va);
-		smp_call_others(invlpg_here, (void *)va);
+		tlb_batch_add_range(tlb, ALIGN_DOWN(va, PAGE_SIZE),
+				    ALIGN_DOWN(va, PAGE_SIZE) + PAGE_SIZE);
 		pa = e & PTE_ADDR;
 	}
 	spin_unlock_irqrestore(&kmap_lock, irq);

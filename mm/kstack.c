@@ -6,6 +6,7 @@
 #include <mm/kstack.h>
 #include <mm/kmap.h>
 #include <mm/page.h>
+#include <mm/tlb.h>
 #include <kernel/spinlock.h>
 #include <arch/x86_64/layout.h>
 #include <lib/bitmap.h>
@@ -42,16 +43,21 @@ static void slot_release(uintptr_t base)
 	spin_unlock_irqrestore(&kstack_lock, flags);
 }
 
+/* Unmaps the stack's pages on every CPU, then frees them (in one TLB round). */
 static void unmap_and_free(uintptr_t base, unsigned pages)
 {
+	struct tlb_batch tlb;
+
+	tlb_batch_init(&tlb, NULL);
 	for (unsigned i = 0; i < pages; i++) {
-		phys_addr_t pa = kmap_unmap_page(base + i * PAGE_SIZE);
+		phys_addr_t pa = kmap_unmap_page(base + i * PAGE_SIZE, &tlb);
 
 		if (!pa)
 			continue;
-		put_page(pfn_to_page(pa >> PAGE_SHIFT));
+		tlb_batch_put_page(&tlb, pfn_to_page(pa >> PAGE_SHIFT));
 		__atomic_fetch_sub(&mapped_pages, 1, __ATOMIC_RELAXED);
 	}
+	tlb_batch_flush(&tlb);
 }
 
 static int map_one(uintptr_t va)

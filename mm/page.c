@@ -1,24 +1,55 @@
 /*
- * The physical page allocator: one buddy allocator over all RAM, plus
- * reference counting. Portable (the host tests link it too); boot code
+ * The physical page allocator: one buddy allocator over all RAM, a small
+ * cache of free single pages per CPU in front of it, and reference
+ * counting. Portable (the host tests link it too); boot code
  * (mm/memblock.c) sets up page_array and hands the free RAM over with
  * page_allocator_add_range().
+ *
+ * A CPU's cache takes and gives back PCP_BATCH pages at a time under one
+ * hold of the buddy's lock, and keeps PCP_HIGH pages at most; its pages
+ * count as free (free_page_count), and when the buddy cannot serve an
+ * allocation every CPU's cache is drained into it before the allocation
+ * fails, so that no free page hides from a large allocation, reclaim or
+ * the OOM killer.
  */
 #include <lib/compiler.h>
 #include <mm/page.h>
 #include <mm/buddy.h>
 #include <kernel/panic.h>
+#include <kernel/smp.h>
 #include <lib/string.h>
+#include <uapi/errno.h>
+
+#define PCP_HIGH  64 /* free pages a CPU keeps at most */
+#define PCP_BATCH 16 /* pages moved between a CPU's cache and the buddy at once */
+
+/*
+ * A CPU's free single pages. Lock key: (p) lock, taken by its own CPU and
+ * by page_cache_drain on any CPU; lock order: a pcp lock, then the buddy's.
+ */
+struct page_pcp {
+	spinlock_t lock;
+	struct list_head pages; /* (p) PG_PCP pages, most recently freed first */
+	unsigned count;		/* (p) */
+};
 
 struct page *page_array;   /* [I] (each struct page: its own rules, include/mm/page.h) */
 pfn_t max_pfn;		   /* [I] */
 uintptr_t direct_map_base; /* [I] */
 
-static struct buddy page_buddy; /* its own lock */
+static struct buddy page_buddy;	      /* its own lock */
+static struct page_pcp pcp[MAX_CPUS]; /* each its own lock */
+static uint64_t pcp_pages;	      /* (a) in every CPU's cache */
 
 void page_allocator_init(void)
 {
 	buddy_init(&page_buddy);
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		spin_init(&pcp[i].lock, "pcp");
+		list_init(&pcp[i].pages);
+		pcp[i].count = 0;
+	}
+	pcp_pages = 0;
 }
 
 void page_allocator_add_range(pfn_t start, pfn_t end)
@@ -26,19 +57,142 @@ void page_allocator_add_range(pfn_t start, pfn_t end)
 	buddy_add_range(&page_buddy, start, end);
 }
 
+/* Checks one CPU's cache: its pages are marked and counted. */
+static int pcp_check(struct page_pcp *c)
+{
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	unsigned n = 0;
+	struct page *p;
+	int ret = 0;
+
+	list_for_each_entry (p, &c->pages, list) {
+		if (p->flags != PG_PCP || p->refcount)
+			ret = -EINVAL;
+		n++;
+	}
+	if (n != c->count)
+		ret = -EINVAL;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return ret;
+}
+
 int page_allocator_check(void)
 {
-	return buddy_check(&page_buddy);
+	int ret = buddy_check(&page_buddy);
+
+	for (unsigned i = 0; i < MAX_CPUS && !ret; i++)
+		ret = pcp_check(&pcp[i]);
+	return ret;
+}
+
+/* Moves up to n pages, coldest first, from c to the buddy. Caller holds c->lock. */
+static unsigned pcp_spill(struct page_pcp *c, unsigned n)
+{
+	LIST_HEAD(out);
+	unsigned moved = 0;
+
+	assert_held(&c->lock);
+	while (moved < n && c->count) {
+		list_move_tail(c->pages.prev, &out);
+		c->count--;
+		moved++;
+	}
+	/* Uncounted before the buddy counts them: free_page_count never counts a page twice. */
+	__atomic_sub_fetch(&pcp_pages, moved, __ATOMIC_RELAXED);
+	buddy_free_bulk(&page_buddy, &out);
+	return moved;
+}
+
+/* Fills c from the buddy with PCP_BATCH pages (fewer when short). Caller holds c->lock. */
+static void pcp_refill(struct page_pcp *c)
+{
+	LIST_HEAD(in);
+	unsigned got = buddy_alloc_bulk(&page_buddy, PCP_BATCH, &in);
+	struct page *p;
+
+	assert_held(&c->lock);
+	while (!list_empty(&in)) {
+		p = list_first_entry(&in, struct page, list);
+		list_del(&p->list);
+		p->flags = PG_PCP;
+		p->refcount = 0;
+		list_add_tail(&p->list, &c->pages);
+	}
+	c->count += got;
+	__atomic_add_fetch(&pcp_pages, got, __ATOMIC_RELAXED);
+}
+
+static struct page *pcp_alloc(void)
+{
+	struct page_pcp *c = &pcp[smp_this_cpu_id()];
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	struct page *p = NULL;
+
+	if (!c->count)
+		pcp_refill(c);
+	if (c->count) {
+		p = list_first_entry(&c->pages, struct page, list);
+		list_del(&p->list);
+		c->count--;
+		__atomic_sub_fetch(&pcp_pages, 1, __ATOMIC_RELAXED);
+		p->flags = 0;
+		p->buddy.order = 0;
+		p->refcount = 1;
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	return p;
+}
+
+static void pcp_free(struct page *p)
+{
+	struct page_pcp *c = &pcp[smp_this_cpu_id()];
+	unsigned long flags;
+
+	if (p->flags & (PG_BUDDY | PG_PCP | PG_RESERVED))
+		panic("page: double free or free of reserved page, pfn %#llx",
+		      (unsigned long long)page_to_pfn(p));
+	flags = spin_lock_irqsave(&c->lock);
+	p->refcount = 0;
+	p->flags = PG_PCP;
+	list_add(&p->list, &c->pages);
+	c->count++;
+	__atomic_add_fetch(&pcp_pages, 1, __ATOMIC_RELAXED);
+	if (c->count > PCP_HIGH)
+		pcp_spill(c, PCP_BATCH);
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+
+uint64_t page_cache_drain(void)
+{
+	uint64_t drained = 0;
+
+	for_each_online_cpu(cpu)
+	{
+		struct page_pcp *c = &pcp[cpu];
+		unsigned long flags = spin_lock_irqsave(&c->lock);
+
+		drained += pcp_spill(c, c->count);
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
+	return drained;
 }
 
 struct page *alloc_pages(unsigned order)
 {
-	return buddy_alloc(&page_buddy, order);
+	struct page *p = order ? buddy_alloc(&page_buddy, order) : pcp_alloc();
+
+	/* Short: the pages other CPUs keep go back to the buddy, then one more try. */
+	if (!p && __atomic_load_n(&pcp_pages, __ATOMIC_RELAXED) && page_cache_drain())
+		p = order ? buddy_alloc(&page_buddy, order) : pcp_alloc();
+	return p;
 }
 
 void free_pages(struct page *p, unsigned order)
 {
-	buddy_free(&page_buddy, p, order);
+	if (order)
+		buddy_free(&page_buddy, p, order);
+	else
+		pcp_free(p);
 }
 
 void get_page(struct page *p)
@@ -89,7 +243,7 @@ void page_free_addr(void *va)
 
 uint64_t free_page_count(void)
 {
-	return READ_ONCE(page_buddy.free_pages);
+	return READ_ONCE(page_buddy.free_pages) + __atomic_load_n(&pcp_pages, __ATOMIC_RELAXED);
 }
 
 uint64_t total_page_count(void)

@@ -6,13 +6,17 @@
  * of kernel accesses to user memory (arch/x86_64/trap.c).
  *
  * Every operation takes the space's lock; nothing here touches user memory
- * through user addresses (so no fault can recurse into the lock).
+ * through user addresses (so no fault can recurse into the lock). An
+ * operation that removes or downgrades translations gathers them in a TLB
+ * batch (include/mm/tlb.h) and flushes it before it lets go of the lock;
+ * the references of the pages it unmapped are dropped by that flush, once
+ * no CPU can reach them any more.
  */
-#include <kernel/smp.h>
 #include <mm/vm.h>
 #include <mm/page.h>
 #include <mm/slab.h>
 #include <mm/overcommit.h>
+#include <mm/tlb.h>
 #include <fs/vfs.h>
 #include <kernel/panic.h>
 #include <kernel/uaccess.h>
@@ -115,15 +119,10 @@ static void range_pages(struct vm_space *vm, uintptr_t start, uintptr_t end, pte
 		for_each_page(vm, vm->pml4, 3, 0, start, end, fn, ctx);
 }
 
-static void flush_range(struct vm_space *vm, uintptr_t start, uintptr_t end)
+/* A fault made one page present or writable: a stale entry here only faults again. */
+static void flush_page_here(struct vm_space *vm, uintptr_t va)
 {
-	if (read_cr3() != virt_to_phys(vm->pml4))
-		return;
-	if (end - start > 64 * PAGE_SIZE) {
-		write_cr3(read_cr3());
-		return;
-	}
-	for (uintptr_t va = start; va < end; va += PAGE_SIZE)
+	if (read_cr3() == virt_to_phys(vm->pml4))
 		invlpg(va);
 }
 
@@ -155,10 +154,7 @@ void vm_get(struct vm_space *vm)
 
 void vm_activate(struct vm_space *vm)
 {
-	phys_addr_t root = vm ? virt_to_phys(vm->pml4) : kmap_root();
-
-	if (read_cr3() != root)
-		write_cr3(root);
+	tlb_switch_to(vm);
 }
 
 static void object_put(struct vm_object *s)
@@ -211,14 +207,36 @@ static bool may_write(const struct vm_area *a, struct page *p)
 	return __atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) == 1;
 }
 
-/* Takes a page out of the tables (ctx: its area); a written shared file page gets dirty. */
-static void zap_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *ctx)
+struct zap_ctx {
+	struct vm_area *a;
+	struct tlb_batch *tlb; /* drops the page references after the flush; NULL: now */
+};
+
+/* Takes a page out of the tables; a written shared file page gets dirty. */
+static void zap_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *arg)
 {
-	if (ctx && (*e & PTE_D))
-		file_page_written(ctx, va);
-	put_page(pte_page(*e));
+	struct zap_ctx *ctx = arg;
+	struct page *p = pte_page(*e);
+
+	if (*e & PTE_D)
+		file_page_written(ctx->a, va);
 	*e = 0;
 	vm->resident_pages--;
+	if (ctx->tlb)
+		tlb_batch_put_page(ctx->tlb, p);
+	else
+		put_page(p);
+}
+
+/* Zaps [start, end) of area a; the translations go in tlb (or are gone already: NULL). */
+static void zap_range(struct vm_space *vm, struct vm_area *a, uintptr_t start, uintptr_t end,
+		      struct tlb_batch *tlb)
+{
+	struct zap_ctx ctx = { a, tlb };
+
+	if (tlb)
+		tlb_batch_add_range(tlb, start, end);
+	range_pages(vm, start, end, zap_one, &ctx);
 }
 
 /* Frees the page tables below table (level >= 1), whose leaves were zapped. */
@@ -233,31 +251,24 @@ static void free_tables(pte_t *table, int level, unsigned limit)
 	}
 }
 
-static void remove_area(struct vm_space *vm, struct vm_area *a)
+/* The object's own page references may go now: the batch holds the mappings'. */
+static void remove_area(struct vm_space *vm, struct vm_area *a, struct tlb_batch *tlb)
 {
 	if (a->flags & VM_ACCOUNT)
 		vm_uncommit(area_pages(a));
-	range_pages(vm, a->start, a->end, zap_one, a);
+	zap_range(vm, a, a->start, a->end, tlb);
 	list_del(&a->node);
 	object_put(a->shared);
 	vm_area_free(a);
-}
-
-/* smp_call_others: a CPU still on the tables being freed (idle, or a kernel thread) leaves them. */
-static void leave_tables(void *root)
-{
-	if (read_cr3() == (uintptr_t)root)
-		write_cr3(kmap_root());
 }
 
 void vm_put(struct vm_space *vm)
 {
 	if (__atomic_sub_fetch(&vm->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
-	leave_tables((void *)virt_to_phys(vm->pml4));
-	smp_call_others(leave_tables, (void *)virt_to_phys(vm->pml4));
+	tlb_release_vm(vm); /* no CPU holds a translation of it from here on */
 	while (!list_empty(&vm->areas))
-		remove_area(vm, list_first_entry(&vm->areas, struct vm_area, node));
+		remove_area(vm, list_first_entry(&vm->areas, struct vm_area, node), NULL);
 	free_tables(vm->pml4, 3, USER_PML4_END);
 	page_free_addr(vm->pml4);
 	kfree(vm);
@@ -341,7 +352,7 @@ static int fill_page(struct vm_space *vm, struct vm_area *a, uintptr_t va, pte_t
  * become writable (a file's gets dirty), private ones are copied unless
  * this mapping is the only user.
  */
-static int break_cow(struct vm_area *a, uintptr_t va, pte_t *e)
+static int break_cow(struct vm_area *a, uintptr_t va, pte_t *e, struct tlb_batch *tlb)
 {
 	struct page *old = pte_page(*e);
 	void *copy;
@@ -364,7 +375,9 @@ static int break_cow(struct vm_area *a, uintptr_t va, pte_t *e)
 		return -ENOMEM;
 	memcpy(copy, page_address(old), PAGE_SIZE);
 	*e = virt_to_phys(copy) | leaf_flags(a->prot, true);
-	put_page(old);
+	/* Other CPUs may still read the old page: they must see the copy's writes. */
+	tlb_batch_add_range(tlb, ALIGN_DOWN(va, PAGE_SIZE), ALIGN_DOWN(va, PAGE_SIZE) + PAGE_SIZE);
+	tlb_batch_put_page(tlb, old);
 	return 0;
 }
 
@@ -402,26 +415,39 @@ static bool access_allowed(const struct vm_area *a, unsigned error_code)
 static int fault_locked(struct vm_space *vm, struct vm_area *a, uintptr_t addr, bool write)
 {
 	pte_t *e = walk(vm->pml4, addr, true);
+	struct tlb_batch tlb;
 	int err = 0;
 
 	assert_held(&vm->lock);
 	if (!e)
 		return -ENOMEM;
+	tlb_batch_init(&tlb, vm);
 	if ((*e & PTE_PROTNONE) && a->prot != PROT_NONE) /* its area changed protection */
 		*e = (*e & PTE_ADDR) | leaf_flags(a->prot, may_write(a, pte_page(*e)));
 	if (!pte_has_page(*e))
 		err = fill_page(vm, a, addr, e, write);
 	else if (write && (*e & PTE_P) && !(*e & PTE_W))
-		err = break_cow(a, addr, e);
-	flush_range(vm, ALIGN_DOWN(addr, PAGE_SIZE), ALIGN_DOWN(addr, PAGE_SIZE) + PAGE_SIZE);
+		err = break_cow(a, addr, e, &tlb);
+	flush_page_here(vm, ALIGN_DOWN(addr, PAGE_SIZE));
+	tlb_batch_flush(&tlb);
 	return err;
 }
 
 int vm_fault(struct vm_space *vm, uintptr_t addr, unsigned error_code)
 {
-	unsigned long flags = spin_lock_irqsave(&vm->lock);
-	struct vm_area *a = vm_area_find(&vm->areas, addr);
+	unsigned long flags;
+	struct vm_area *a;
 	int err;
+
+	/*
+	 * The access went through another root: the space this thread used was
+	 * released under it (a sibling's exec, from another CPU); filling vm
+	 * would not end the fault.
+	 */
+	if (read_cr3() != virt_to_phys(vm->pml4))
+		return -EFAULT;
+	flags = spin_lock_irqsave(&vm->lock);
+	a = vm_area_find(&vm->areas, addr);
 
 	if (!a)
 		a = grow_stack(vm, addr);
@@ -505,6 +531,7 @@ static int fork_area(struct vm_space *parent, struct vm_area *a, struct fork_ctx
 struct vm_space *vm_fork(struct vm_space *parent)
 {
 	struct fork_ctx ctx = { vm_create(), 0 };
+	struct tlb_batch tlb;
 	unsigned long flags;
 	struct vm_area *a;
 
@@ -517,7 +544,10 @@ struct vm_space *vm_fork(struct vm_space *parent)
 	ctx.child->brk_start = parent->brk_start;
 	ctx.child->brk = parent->brk;
 	ctx.child->stack_limit = parent->stack_limit;
-	flush_range(parent, 0, USER_SPACE_END);
+	/* The parent's private pages became read-only: no CPU may keep writing them. */
+	tlb_batch_init(&tlb, parent);
+	tlb_batch_add_range(&tlb, 0, USER_SPACE_END);
+	tlb_batch_flush(&tlb);
 	spin_unlock_irqrestore(&parent->lock, flags);
 	if (ctx.err) {
 		vm_put(ctx.child);
@@ -543,31 +573,31 @@ static int isolate(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	return err ? err : split_at(vm, end);
 }
 
-static void unmap_locked(struct vm_space *vm, uintptr_t start, uintptr_t end)
+/* Removes the (isolated) areas in [start, end); their translations go in tlb. */
+static void unmap_locked(struct vm_space *vm, uintptr_t start, uintptr_t end, struct tlb_batch *tlb)
 {
 	struct vm_area *a = vm_area_next_from(&vm->areas, start), *next;
-	uintptr_t lo = start, hi = end;
 
 	assert_held(&vm->lock);
 	while (a && a->start < end) {
-		lo = MIN(lo, a->start);
-		hi = MAX(hi, a->end);
 		next = list_is_last(&a->node, &vm->areas)
 			       ? NULL
 			       : list_entry(a->node.next, struct vm_area, node);
-		remove_area(vm, a);
+		remove_area(vm, a, tlb);
 		a = next;
 	}
-	flush_range(vm, lo, hi);
 }
 
 int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 {
 	unsigned long flags = spin_lock_irqsave(&vm->lock);
 	int err = isolate(vm, addr, addr + len);
+	struct tlb_batch tlb;
 
+	tlb_batch_init(&tlb, vm);
 	if (!err)
-		unmap_locked(vm, addr, addr + len);
+		unmap_locked(vm, addr, addr + len, &tlb);
+	tlb_batch_flush(&tlb);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return err;
 }
@@ -608,6 +638,7 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 		 bool fixed, struct inode *file, uint64_t pgoff)
 {
 	uint32_t account = accountable(prot, flags, file) ? VM_ACCOUNT : 0;
+	struct tlb_batch tlb;
 	struct vm_area *a;
 	unsigned long irq;
 
@@ -629,11 +660,13 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 		a->shared->wb_err_since = errseq_sample(&file->wb_err);
 		a->pgoff = pgoff;
 	}
+	tlb_batch_init(&tlb, vm);
 	irq = spin_lock_irqsave(&vm->lock);
 	if (fixed && isolate(vm, addr, addr + len) == 0)
-		unmap_locked(vm, addr, addr + len);
+		unmap_locked(vm, addr, addr + len, &tlb);
 	else if (!fixed)
 		addr = place(vm, addr, len);
+	tlb_batch_flush(&tlb); /* before the new area can fault pages in over the old ones */
 	if (!addr || !vm_range_free(&vm->areas, addr, addr + len)) {
 		spin_unlock_irqrestore(&vm->lock, irq);
 		object_put(a->shared);
@@ -680,6 +713,7 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot)
 {
 	unsigned long flags = spin_lock_irqsave(&vm->lock);
 	uintptr_t end = addr + len;
+	struct tlb_batch tlb;
 	int err = fully_mapped(vm, addr, end) ? isolate(vm, addr, end) : -ENOMEM;
 
 	for (struct vm_area *a = vm_area_find(&vm->areas, addr); !err && a && a->start < end;) {
@@ -697,7 +731,10 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot)
 		range_pages(vm, a->start, a->end, reprotect_one, a);
 		a = next;
 	}
-	flush_range(vm, addr, end);
+	tlb_batch_init(&tlb, vm);
+	if (end > addr)
+		tlb_batch_add_range(&tlb, addr, end);
+	tlb_batch_flush(&tlb);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return err;
 }
@@ -706,15 +743,17 @@ int vm_discard(struct vm_space *vm, uintptr_t addr, size_t len)
 {
 	unsigned long flags = spin_lock_irqsave(&vm->lock);
 	int err = fully_mapped(vm, addr, addr + len) ? 0 : -ENOMEM;
+	struct tlb_batch tlb;
 
+	tlb_batch_init(&tlb, vm);
 	/* Private pages are dropped (they read back as zeros); shared ones stay in their object. */
 	for (struct vm_area *a = vm_area_next_from(&vm->areas, addr);
 	     !err && a && a->start < addr + len;
 	     a = list_is_last(&a->node, &vm->areas)
 			 ? NULL
 			 : list_entry(a->node.next, struct vm_area, node))
-		range_pages(vm, MAX(a->start, addr), MIN(a->end, addr + len), zap_one, a);
-	flush_range(vm, addr, addr + len);
+		zap_range(vm, a, MAX(a->start, addr), MIN(a->end, addr + len), &tlb);
+	tlb_batch_flush(&tlb);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return err;
 }
@@ -739,11 +778,13 @@ static void move_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *arg)
 }
 
 /* Moves the area a (already isolated) to new_start, page tables included. */
-static int move_area(struct vm_space *vm, struct vm_area *a, uintptr_t new_start, size_t new_len)
+static int move_area(struct vm_space *vm, struct vm_area *a, uintptr_t new_start, size_t new_len,
+		     struct tlb_batch *tlb)
 {
 	struct move_ctx ctx = { vm, (intptr_t)(new_start - a->start), 0 };
 	uintptr_t old_start = a->start, old_end = a->end;
 
+	tlb_batch_add_range(tlb, old_start, old_end); /* even when only some pages moved */
 	range_pages(vm, old_start, old_end, move_one, &ctx);
 	if (ctx.err)
 		return ctx.err;
@@ -751,7 +792,6 @@ static int move_area(struct vm_space *vm, struct vm_area *a, uintptr_t new_start
 	a->start = new_start;
 	a->end = new_start + new_len;
 	vm_area_insert(&vm->areas, a);
-	flush_range(vm, old_start, old_end);
 	return 0;
 }
 
@@ -778,8 +818,10 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 {
 	unsigned long flags = spin_lock_irqsave(&vm->lock);
 	struct vm_area *a = vm_area_find(&vm->areas, old);
+	struct tlb_batch tlb;
 	long ret = -EFAULT;
 
+	tlb_batch_init(&tlb, vm);
 	if (!a || old + old_len > a->end || isolate(vm, old, old + old_len))
 		goto out_unlock;
 	a = vm_area_find(&vm->areas, old);
@@ -789,7 +831,7 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 			ret = -ENOMEM;
 			goto out_unlock;
 		}
-		unmap_locked(vm, old + new_len, old + old_len);
+		unmap_locked(vm, old + new_len, old + old_len, &tlb);
 		old_len = new_len;
 	}
 	if (new_len <= old_len && !fixed_to) {
@@ -806,10 +848,10 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 			goto out_unlock;
 		}
 		if (to)
-			unmap_locked(vm, to, to + new_len);
+			unmap_locked(vm, to, to + new_len, &tlb);
 		else
 			to = vm_find_hole(&vm->areas, new_len, USER_MMAP_TOP);
-		ret = to ? move_area(vm, a, to, new_len) : -ENOMEM;
+		ret = to ? move_area(vm, a, to, new_len, &tlb) : -ENOMEM;
 		if (ret == 0)
 			ret = to;
 		else
@@ -818,6 +860,7 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 		ret = -ENOMEM;
 	}
 out_unlock:
+	tlb_batch_flush(&tlb);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return ret;
 }
@@ -850,6 +893,7 @@ uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk, uint64_t data_limit)
 {
 	unsigned long flags = spin_lock_irqsave(&vm->lock);
 	uintptr_t old_end = ALIGN_UP(vm->brk, PAGE_SIZE), new_end = ALIGN_UP(brk, PAGE_SIZE);
+	struct tlb_batch tlb;
 	/* The heap may have been split (mprotect, munmap): grow only its last piece. */
 	struct vm_area *last = old_end > vm->brk_start ? vm_area_find(&vm->areas, old_end - 1)
 						       : NULL;
@@ -863,7 +907,9 @@ uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk, uint64_t data_limit)
 	} else if (new_end < old_end) {
 		if (isolate(vm, new_end, old_end))
 			goto out;
-		unmap_locked(vm, new_end, old_end);
+		tlb_batch_init(&tlb, vm);
+		unmap_locked(vm, new_end, old_end, &tlb);
+		tlb_batch_flush(&tlb);
 	}
 	vm->brk = brk;
 out:
@@ -930,12 +976,17 @@ int vm_sync_file_pages(struct vm_space *vm, uintptr_t addr, size_t len)
 	uintptr_t end = addr + len;
 	struct vm_area *a;
 	int err = fully_mapped(vm, addr, end) ? 0 : -ENOMEM;
+	struct tlb_batch tlb;
 
 	list_for_each_entry (a, &vm->areas, node)
 		if (!err && a->end > addr && a->start < end && area_file(a) &&
 		    (a->flags & VM_SHARED))
 			range_pages(vm, MAX(a->start, addr), MIN(a->end, end), sync_one, a);
-	flush_range(vm, addr, end);
+	/* A CPU that cached a dirty entry would not mark the page dirty again. */
+	tlb_batch_init(&tlb, vm);
+	if (end > addr)
+		tlb_batch_add_range(&tlb, addr, end);
+	tlb_batch_flush(&tlb);
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return err;
 }

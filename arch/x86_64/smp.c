@@ -42,6 +42,7 @@
 #include <mm/kmap.h>
 #include <mm/kstack.h>
 #include <mm/slab.h>
+#include <mm/tlb.h>
 #include <svc/service.h>
 
 #define AP_START_TIMEOUT_NS (5 * NSEC_PER_SEC) /* TCG on a busy host is slow */
@@ -119,6 +120,7 @@ void smp_call_others(void (*fn)(void *arg), void *arg)
 	flags = irq_save();
 	while (__atomic_exchange_n(&call_busy, 1, __ATOMIC_ACQUIRE)) {
 		smp_poll_calls(); /* another CPU's call may wait for this one */
+		tlb_poll();	  /* ... or its TLB shootdown (mm/tlb.c) */
 		cpu_relax();
 	}
 	self = smp_this_cpu_id();
@@ -131,8 +133,10 @@ void smp_call_others(void (*fn)(void *arg), void *arg)
 		__atomic_store_n(&smp_cpu(id)->call_pending, true, __ATOMIC_RELEASE);
 		smp_send_ipi(id, VEC_IPI_CALL);
 	}
-	while (__atomic_load_n(&call.left, __ATOMIC_ACQUIRE))
+	while (__atomic_load_n(&call.left, __ATOMIC_ACQUIRE)) {
+		tlb_poll(); /* a target may be waiting for this CPU's TLB flush */
 		cpu_relax();
+	}
 	__atomic_store_n(&call_busy, 0, __ATOMIC_RELEASE);
 	irq_restore(flags);
 }
@@ -339,6 +343,7 @@ void smp_boot_aps(void)
 	this_cpu()->apic_id = lapic_id();
 	irq_register(VEC_IPI_RESCHED, ipi_resched, NULL);
 	irq_register(VEC_IPI_CALL, ipi_call, NULL);
+	tlb_init();
 	if (cmdline_has(&kernel_cmdline, "nosmp"))
 		max = 1;
 	for (unsigned i = 0; i < madt.nr_cpus && smp_cpus_online() < max; i++) {

@@ -24,7 +24,9 @@
  *      ext2-write, ext2-evict, writeback, mem-wait, futex/1: the second of
  *      two buckets); pagecache; fd-table; tty; threads; kmap; vm-object
  *  10. innermost: runqueue; the slab caches (kmalloc-N, pc-entry...);
- *      buddy; pids; pc-space; ext2-inodes; pipe-pool; tty-out; log.
+ *      pcp (a CPU's free pages, mm/page.c; the one exception: buddy
+ *      nests in it); buddy; pids; pc-space; ext2-inodes; pipe-pool;
+ *      tty-out; log.
  * A lock not listed (kstack, ioapic, random...) was never seen held with
  * another. A thread switches away holding the run queue lock and nothing else.
  */

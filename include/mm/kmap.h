@@ -26,8 +26,13 @@ typedef uint64_t pte_t;
 void kmap_init(void);
 /* Maps one 4 KiB page; returns 0 or -ENOMEM. */
 int kmap_map_page(uintptr_t va, phys_addr_t pa, pte_t flags);
-/* Unmaps one 4 KiB page and returns the frame it mapped (0 if none). */
-phys_addr_t kmap_unmap_page(uintptr_t va);
+struct tlb_batch;
+/*
+ * Unmaps one 4 KiB page and returns the frame it mapped (0 if none); the
+ * page goes in tlb, whose flush (every CPU) must come before the frame is
+ * used again.
+ */
+phys_addr_t kmap_unmap_page(uintptr_t va, struct tlb_batch *tlb);
 /* The leaf entry mapping va (4 KiB or larger page); 0 when unmapped. */
 pte_t kmap_lookup(uintptr_t va);
 /* Maps device registers uncached / normal memory cached; panics on exhaustion. */

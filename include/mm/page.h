@@ -25,10 +25,12 @@ struct kmem_cache;
 #define PG_BUDDY    (1u << 1) /* head of a free buddy block of order buddy.order */
 #define PG_SLAB	    (1u << 2) /* part of a slab; slab.* valid on the first page */
 #define PG_LARGE    (1u << 3) /* head of a kmalloc block of order buddy.order */
+#define PG_PCP	    (1u << 4) /* free, in a CPU's page cache (mm/page.c) */
 
 /*
- * Lock key: (b) buddy lock while free, (s) the slab cache's lock while in a
- * slab, (a) atomic, (o) owner of the allocated page.
+ * Lock key: (b) buddy lock while free, or the CPU cache's lock while in one,
+ * (s) the slab cache's lock while in a slab, (a) atomic, (o) owner of the
+ * allocated page.
  */
 struct page {
 	struct list_head list; /* (b) free list, or (s) slab list */
@@ -109,7 +111,10 @@ void page_free_addr(void *va);
 void *page_alloc_zeroed_user(void);
 uint64_t page_user_reserve(void);
 
+/* Free pages: the buddy's and those in the CPUs' caches. */
 uint64_t free_page_count(void);
+/* Gives every CPU's cached free pages back to the buddy; returns how many. */
+uint64_t page_cache_drain(void);
 uint64_t total_page_count(void);
 
 /* Set-up, by boot code and host tests. */

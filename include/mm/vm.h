@@ -71,6 +71,7 @@ struct vm_space {
 	uintptr_t brk;		 /* (l) current program break */
 	uint64_t resident_pages; /* (l) pages mapped */
 	uint64_t stack_limit;	 /* (l) RLIMIT_STACK */
+	uint64_t cpu_mask;	 /* (a) CPUs that may hold its translations (mm/tlb.c) */
 };
 
 /* mm/vm_area.c: the ordered set (portable). */
@@ -94,7 +95,7 @@ void vm_get(struct vm_space *vm);
 void vm_put(struct vm_space *vm);
 /* Copy for fork: private pages copy-on-write, shared ones shared. */
 struct vm_space *vm_fork(struct vm_space *parent);
-/* Loads vm's page tables on this CPU (no-op if already loaded). */
+/* Loads vm's page tables on this CPU (no-op if already loaded); NULL: the kernel's. */
 void vm_activate(struct vm_space *vm);
 /*
  * Handles a user page fault: 0, -EFAULT (no area), -EACCES (not allowed),

@@ -6,6 +6,7 @@
 #include "kernel_shim.h"
 #include <kernel/spinlock.h>
 #include <kernel/panic.h>
+#include <kernel/smp.h>
 #include <stdlib.h>
 
 static void *arena;
@@ -68,4 +69,15 @@ void host_memory_init(pfn_t npages)
 		page_array[i].flags = PG_RESERVED;
 	}
 	page_allocator_init();
+}
+
+/* One CPU on the host. */
+unsigned smp_cpus_online(void)
+{
+	return 1;
+}
+
+unsigned smp_this_cpu_id(void)
+{
+	return 0;
 }
