@@ -36,6 +36,7 @@
 #include <kernel/profile.h>
 #include <kernel/smp.h>
 #include <kernel/thread.h>
+#include <kernel/timer.h>
 #include <kernel/time.h>
 #include <mm/kmap.h>
 #include <mm/memblock.h>
@@ -213,6 +214,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info)
 	direct_map_base = DIRECT_MAP_BASE;
 	percpu_init_boot();
 	sched_init_boot();
+	ktimers_init();
 	idt_init();
 	uart_init();
 	if (multiboot_parse(magic, info))

@@ -1,10 +1,16 @@
 /*
- * Kernel timers (include/kernel/timer.h): one list sorted by deadline.
- * Every CPU's tick takes the expired ones off the list under the lock and
- * calls them after releasing it, noting which timer it is calling
- * (running[]): ktimer_cancel waits until no other CPU is calling the timer,
- * so that after it returns the function neither runs nor re-arms it (the
- * owner may free it).
+ * Kernel timers (include/kernel/timer.h): one list per CPU, sorted by
+ * deadline. A timer belongs to the list of the CPU that initialized it
+ * (its home, fixed for its life), so arming and cancelling take one lock
+ * and no timer ever moves between lists; each CPU's tick serves its own
+ * list only, and CPUs never contend for a global timer lock. A CPU idling
+ * in hlt still ticks, so a timer fires on time wherever its home is.
+ *
+ * The tick takes the expired timers off its list under the list's lock and
+ * calls each after releasing it, noting which one it is calling
+ * (base->running): ktimer_cancel waits until the home CPU is not calling
+ * the timer, so that after it returns the function neither runs nor
+ * re-arms it (the owner may free it).
  */
 #include <kernel/timer.h>
 #include <kernel/spinlock.h>
@@ -12,30 +18,52 @@
 #include <kernel/smp.h>
 #include <arch/x86_64/cpu.h>
 
-static spinlock_t timer_lock = SPINLOCK_INIT("ktimers");
-static LIST_HEAD(armed);		 /* (timer_lock) */
-static struct ktimer *running[MAX_CPUS]; /* (timer_lock) the timer each CPU is calling */
+/* Lock key: (lock). One per CPU; a CPU's tick serves its own. */
+struct timer_base {
+	spinlock_t lock;
+	struct list_head armed; /* (lock) struct ktimer.node, by deadline */
+	struct ktimer *running; /* (lock) the timer this CPU's tick is calling */
+};
+
+static struct timer_base bases[MAX_CPUS] = { [0 ... MAX_CPUS - 1] = {
+						     .lock = SPINLOCK_INIT("ktimers"),
+					     } };
+
+void ktimers_init(void)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		list_init(&bases[i].armed);
+}
 
 void ktimer_init(struct ktimer *t, ktimer_fn fn)
 {
 	list_init(&t->node);
 	t->deadline = 0;
 	t->fn = fn;
+	t->home = smp_this_cpu_id();
 }
 
-static uint64_t left_locked(struct ktimer *t)
+static struct timer_base *lock_base(struct ktimer *t, unsigned long *flags)
+{
+	struct timer_base *b = &bases[t->home];
+
+	*flags = spin_lock_irqsave(&b->lock);
+	return b;
+}
+
+static uint64_t left_locked(struct timer_base *b, struct ktimer *t)
 {
 	uint64_t now = clock_ns();
 
-	assert_held(&timer_lock);
+	assert_held(&b->lock);
 	if (!t->deadline)
 		return 0;
 	return t->deadline > now ? t->deadline - now : 1;
 }
 
-static void disarm_locked(struct ktimer *t)
+static void disarm_locked(struct timer_base *b, struct ktimer *t)
 {
-	assert_held(&timer_lock);
+	assert_held(&b->lock);
 	if (t->deadline) {
 		list_del(&t->node);
 		t->deadline = 0;
@@ -44,77 +72,73 @@ static void disarm_locked(struct ktimer *t)
 
 uint64_t ktimer_arm(struct ktimer *t, uint64_t deadline)
 {
-	unsigned long flags = spin_lock_irqsave(&timer_lock);
-	uint64_t left = left_locked(t);
-	struct list_head *pos = &armed;
+	unsigned long flags;
+	struct timer_base *b = lock_base(t, &flags);
+	uint64_t left = left_locked(b, t);
+	struct list_head *pos = &b->armed;
 	struct ktimer *o;
 
-	disarm_locked(t);
+	disarm_locked(b, t);
 	t->deadline = deadline ? deadline : 1;
-	list_for_each_entry (o, &armed, node) {
+	list_for_each_entry (o, &b->armed, node) {
 		if (o->deadline > t->deadline) {
 			pos = &o->node;
 			break;
 		}
 	}
 	list_add_tail(&t->node, pos);
-	spin_unlock_irqrestore(&timer_lock, flags);
+	spin_unlock_irqrestore(&b->lock, flags);
 	return left;
-}
-
-/* Whether a CPU other than this one is calling t's function. Caller holds timer_lock. */
-static bool running_elsewhere_locked(struct ktimer *t)
-{
-	unsigned self = smp_this_cpu_id();
-
-	assert_held(&timer_lock);
-	for_each_online_cpu(id) if (id != self && running[id] == t) return true;
-	return false;
 }
 
 uint64_t ktimer_cancel(struct ktimer *t)
 {
-	unsigned long flags = spin_lock_irqsave(&timer_lock);
-	uint64_t left = left_locked(t);
+	unsigned long flags;
+	struct timer_base *b = lock_base(t, &flags);
+	uint64_t left = left_locked(b, t);
+	bool own_tick = t->home == smp_this_cpu_id(); /* called from t's own function */
 
-	disarm_locked(t);
-	while (running_elsewhere_locked(t)) {
-		spin_unlock_irqrestore(&timer_lock, flags);
+	disarm_locked(b, t);
+	while (!own_tick && b->running == t) {
+		spin_unlock_irqrestore(&b->lock, flags);
 		cpu_relax();
-		flags = spin_lock_irqsave(&timer_lock);
-		disarm_locked(t); /* the function may have armed it again */
+		flags = spin_lock_irqsave(&b->lock);
+		disarm_locked(b, t); /* the function may have armed it again */
 	}
-	spin_unlock_irqrestore(&timer_lock, flags);
+	spin_unlock_irqrestore(&b->lock, flags);
 	return left;
 }
 
 uint64_t ktimer_remaining(struct ktimer *t)
 {
-	unsigned long flags = spin_lock_irqsave(&timer_lock);
-	uint64_t left = left_locked(t);
+	unsigned long flags;
+	struct timer_base *b = lock_base(t, &flags);
+	uint64_t left = left_locked(b, t);
 
-	spin_unlock_irqrestore(&timer_lock, flags);
+	spin_unlock_irqrestore(&b->lock, flags);
 	return left;
 }
 
 void ktimers_run(uint64_t now)
 {
+	struct timer_base *b = &bases[smp_this_cpu_id()];
+
 	for (;;) {
-		unsigned long flags = spin_lock_irqsave(&timer_lock);
-		struct ktimer *t = list_empty(&armed)
+		unsigned long flags = spin_lock_irqsave(&b->lock);
+		struct ktimer *t = list_empty(&b->armed)
 					   ? NULL
-					   : list_first_entry(&armed, struct ktimer, node);
+					   : list_first_entry(&b->armed, struct ktimer, node);
 
 		if (!t || t->deadline > now) {
-			spin_unlock_irqrestore(&timer_lock, flags);
+			spin_unlock_irqrestore(&b->lock, flags);
 			return;
 		}
-		disarm_locked(t);
-		running[smp_this_cpu_id()] = t;
-		spin_unlock_irqrestore(&timer_lock, flags);
+		disarm_locked(b, t);
+		b->running = t;
+		spin_unlock_irqrestore(&b->lock, flags);
 		t->fn(t);
-		flags = spin_lock_irqsave(&timer_lock);
-		running[smp_this_cpu_id()] = NULL;
-		spin_unlock_irqrestore(&timer_lock, flags);
+		flags = spin_lock_irqsave(&b->lock);
+		b->running = NULL;
+		spin_unlock_irqrestore(&b->lock, flags);
 	}
 }

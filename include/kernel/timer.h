@@ -12,13 +12,17 @@
 struct ktimer;
 typedef void (*ktimer_fn)(struct ktimer *t);
 
-/* Lock key: (l) the timer list's lock. */
+/* Lock key: (l) the lock of its home CPU's timer list, (c) constant. */
 struct ktimer {
-	struct list_head node; /* (l) on the armed list, by deadline */
+	struct list_head node; /* (l) on the home CPU's armed list, by deadline */
 	uint64_t deadline;     /* (l) 0: not armed */
 	ktimer_fn fn;	       /* (c) */
+	unsigned home;	       /* (c) the CPU whose list and tick serve it */
 };
 
+/* Prepares the per-CPU timer lists (once, before any ktimer_init). */
+void ktimers_init(void);
+/* Prepares t; the calling CPU becomes its home. */
 void ktimer_init(struct ktimer *t, ktimer_fn fn);
 /* (Re)arms t for deadline (clock_ns); returns the time that was left, 0 if none. */
 uint64_t ktimer_arm(struct ktimer *t, uint64_t deadline);
