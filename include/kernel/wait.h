@@ -164,9 +164,11 @@ static inline void wait_flags_set(struct wait *w, uint32_t f)
 	__atomic_fetch_or(&w->flags, f, __ATOMIC_RELAXED);
 }
 
+/* Skips the locked instruction when no bit of f is set (every system call clears them). */
 static inline void wait_flags_clear(struct wait *w, uint32_t f)
 {
-	__atomic_fetch_and(&w->flags, ~f, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&w->flags, __ATOMIC_RELAXED) & f)
+		__atomic_fetch_and(&w->flags, ~f, __ATOMIC_RELAXED);
 }
 
 /* Prepares a thread's embedded wait (once, when the thread is made). */
