@@ -160,11 +160,11 @@ long do_clone(const struct clone_args_k *a)
 		return err;
 	if (nproc_reached(p))
 		return -EAGAIN;
-	if (mem_reserve_reached())
-		return -ENOMEM; /* the last pages are the kernel's (write-back, page tables) */
+	if (mem_reserve_reached()) /* the last pages are the kernel's (write-back, page tables) */
+		return mem_nomem_or_wait_victim();
 	if (!(a->flags & CLONE_THREAD) && !(np = clone_process(p, a->flags)) &&
 	    !(reclaim_now(FORK_RECLAIM) && (np = clone_process(p, a->flags))))
-		return -ENOMEM;
+		return mem_nomem_or_wait_victim();
 	tid = np == p ? pid_alloc() : np->pid;
 	nt = tid > 0 ? uthread_alloc(np, tid) : NULL;
 	if (!nt) {

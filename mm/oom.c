@@ -300,6 +300,13 @@ int mem_fault_nomem(void)
 	return oom_kill(t->proc);
 }
 
+int mem_nomem_or_wait_victim(void)
+{
+	if (!current_thread()->user || !READ_ONCE(dying))
+		return -ENOMEM;
+	return mem_wait();
+}
+
 void oom_process_gone(struct process *p)
 {
 	unsigned long flags = spin_lock_irqsave(&oom_lock);

@@ -61,6 +61,14 @@ size_t reclaim_now(size_t want);
  * thread exits).
  */
 int mem_fault_nomem(void);
+/*
+ * A system call (fork) that found no memory, before its point of no
+ * return: -EWAIT while an OOM victim is still giving its memory back (the
+ * call runs again once it has, as Linux's allocator retries while a victim
+ * exits; with several CPUs the victim dies on another one meanwhile), else
+ * -ENOMEM.
+ */
+int mem_nomem_or_wait_victim(void);
 
 /* proc_finish: p's address space was released (an OOM victim's memory is back). */
 void oom_process_gone(struct process *p);
