@@ -114,9 +114,9 @@ newdisk: $(USER_BINS)
 	@echo "  MKE2FS  $(DISK_IMG)"
 	$(Q)tools/mkrootdisk --build $(BUILD) -o $(DISK_IMG)
 
-# make test: every tier, then the kernel tier and 17 system tests again at 4
-# CPUs (tools/run-tests: SMP_SUBSET); make smp-test: the kernel tier and the
-# whole system tier at 4 CPUs.
+# make test: every tier, then the kernel tier and every system test but the
+# long stress runs again at 4 CPUs (tools/run-tests: SMP_SKIP); make smp-test:
+# the kernel tier and the whole system tier at 4 CPUs.
 test: $(KERNEL) $(UNIT_BIN) $(USER_BINS) debroot
 	$(Q)tools/run-tests
 
