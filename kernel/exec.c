@@ -478,8 +478,7 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 	const char *base = strrchr(path, '/');
 	unsigned long flags;
 
-	proc_kill_other_threads(p, t);
-	wait_others_off_cpu(p, t);
+	wait_others_off_cpu(p, t); /* exec_program's claim killed them */
 	flags = spin_lock_irqsave(&p->lock);
 	if (t->tid != p->pid) {
 		/* A thread that execs takes the process's id, as on Linux. */
@@ -540,10 +539,13 @@ int exec_program(const char *path, struct exec_args *a)
 	err = resolve_program(path, a, &im, path_buf);
 	if (!err) {
 		err = build_image(a, &im, &ni, path, path_buf);
-		if (!err)
+		if (!err && (err = proc_claim_exec(current_proc(), current_thread())))
+			vm_put(ni.vm); /* another thread's exec won: this thread was killed */
+		if (!err) {
 			record_exe(&im);
-		if (!err)
 			commit(&ni, path, a);
+			proc_exec_done(current_proc());
+		}
 	}
 	image_release(&im);
 	kfree(path_buf);

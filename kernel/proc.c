@@ -313,6 +313,13 @@ void proc_add_thread(struct process *p, struct thread *t)
 
 	list_add_tail(&t->proc_node, &p->threads);
 	p->nr_threads++;
+	/*
+	 * Cloned while another thread's exec or exit_group kills the others (on
+	 * another CPU): that kill's walk of the list may have passed already.
+	 * The new thread has not run yet; it exits as soon as it does.
+	 */
+	if ((p->exec_by && p->exec_by != t) || READ_ONCE(p->state) != PROC_ALIVE)
+		t->killed = true;
 	spin_unlock_irqrestore(&p->lock, flags);
 }
 
@@ -483,6 +490,28 @@ void proc_kill_other_threads(struct process *p, struct thread *self)
 		t->set_child_tid = 0;
 		sched_kill_wake(t);
 	}
+	spin_unlock_irqrestore(&p->lock, flags);
+}
+
+int proc_claim_exec(struct process *p, struct thread *self)
+{
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	bool lost = p->exec_by != NULL;
+
+	if (!lost)
+		p->exec_by = self;
+	spin_unlock_irqrestore(&p->lock, flags);
+	if (lost)
+		return -EAGAIN;
+	proc_kill_other_threads(p, self);
+	return 0;
+}
+
+void proc_exec_done(struct process *p)
+{
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+
+	p->exec_by = NULL;
 	spin_unlock_irqrestore(&p->lock, flags);
 }
 

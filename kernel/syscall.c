@@ -89,8 +89,12 @@ void syscall_run(struct thread *t)
 			signal_interrupt_call(t); /* a signal ends the wait before it starts */
 			return;
 		}
-		sched_user_park(t, true); /* returns only if woken before it parked */
+		sched_user_park(t, true); /* returns only if woken before it parked, or killed */
 		wait_detach(&t->wait);
+		if (READ_ONCE(t->killed)) {
+			ret = -EINTR; /* killed by another CPU's exec or exit_group: it exits on its way out */
+			break;
+		}
 		if (signal_ends_wait(t)) {
 			signal_interrupt_call(t);
 			return;

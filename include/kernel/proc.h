@@ -90,8 +90,9 @@ struct process {
 	uint64_t user_ticks, system_ticks;	   /* (t) of exited threads */
 	uint64_t child_user_ticks, child_system_ticks; /* (t) of reaped children */
 	uint64_t start_ns;			       /* (c) */
-	int oom_score_adj; /* (p) -1000..1000 (/proc/PID/oom_score_adj), inherited */
-	bool group_killed; /* (t) SIGKILLed with its group: a child forked now is killed too */
+	int oom_score_adj;	/* (p) -1000..1000 (/proc/PID/oom_score_adj), inherited */
+	bool group_killed;	/* (t) SIGKILLed with its group: a child forked now is killed too */
+	struct thread *exec_by; /* (p) the thread whose exec is replacing the image, or NULL */
 };
 
 extern spinlock_t proc_tree_lock;
@@ -136,6 +137,14 @@ __attribute__((noreturn)) void uthread_exit(struct thread *t, int status);
 __attribute__((noreturn)) void proc_exit_group(int wait_status);
 /* Makes every thread of p but self leave (exec, exit_group). */
 void proc_kill_other_threads(struct process *p, struct thread *self);
+/*
+ * exec's claim on p before its point of no return: kills the other threads
+ * and returns 0, or -EAGAIN when another thread's exec has already claimed
+ * it (that one killed the caller: as Linux's de_thread, one exec wins).
+ * proc_exec_done ends the claim once the other threads are off their CPUs.
+ */
+int proc_claim_exec(struct process *p, struct thread *self);
+void proc_exec_done(struct process *p);
 /* Kills p (another process or ours) with a signal's default action: terminate. */
 void proc_kill(struct process *p, int sig);
 
