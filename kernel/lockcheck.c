@@ -277,52 +277,56 @@ static void site_label(uintptr_t site, char *buf, size_t size)
 		snprintf(buf, size, "(site not kept)");
 }
 
-static void print_inversion(const struct lc_msg *m)
-{
+/* The two classes (a, b) and their sites (as, bs) of an edge or a report, printable. */
+struct lc_labels {
 	char a[40], b[40], as[96], bs[96];
+};
 
-	class_label(m->a, a, sizeof(a));
-	class_label(m->b, b, sizeof(b));
-	site_label(m->a_site, as, sizeof(as));
-	site_label(m->b_site, bs, sizeof(bs));
+static void labels_of(struct lc_labels *l, uint16_t a, uint16_t b, uintptr_t a_site,
+		      uintptr_t b_site)
+{
+	class_label(a, l->a, sizeof(l->a));
+	class_label(b, l->b, sizeof(l->b));
+	site_label(a_site, l->as, sizeof(l->as));
+	site_label(b_site, l->bs, sizeof(l->bs));
+}
+
+static void print_inversion(const struct lc_msg *m, const struct lc_labels *l)
+{
+	struct lc_labels p;
+
 	pr_err("lockcheck: lock order inversion: '%s' taken at %s while holding '%s' "
 	       "(taken at %s)\n",
-	       b, bs, a, as);
+	       l->b, l->bs, l->a, l->as);
 	for (int i = 0; i < m->path_len; i++) {
 		const struct lc_edge *e = &m->path[i];
 
-		class_label(e->from, a, sizeof(a));
-		class_label(e->to, b, sizeof(b));
-		site_label(e->from_site, as, sizeof(as));
-		site_label(e->to_site, bs, sizeof(bs));
+		labels_of(&p, e->from, e->to, e->from_site, e->to_site);
 		pr_err("lockcheck:   but the order '%s' (taken at %s) then '%s' (taken at %s) "
 		       "was seen before\n",
-		       a, as, b, bs);
+		       p.a, p.as, p.b, p.bs);
 	}
 }
 
 static void print_msg(const struct lc_msg *m)
 {
-	char a[40], b[40], as[96], bs[96];
+	struct lc_labels l;
 
-	class_label(m->a, a, sizeof(a));
-	class_label(m->b, b, sizeof(b));
-	site_label(m->a_site, as, sizeof(as));
-	site_label(m->b_site, bs, sizeof(bs));
+	labels_of(&l, m->a, m->b, m->a_site, m->b_site);
 	if (m->kind == LC_INVERSION)
-		print_inversion(m);
+		print_inversion(m, &l);
 	else if (m->kind == LC_RECURSION)
 		pr_err("lockcheck: a second lock of class '%s' taken at %s while holding one "
 		       "(taken at %s); a nested one needs spin_lock_irqsave_nested\n",
-		       b, bs, as);
+		       l.b, l.bs, l.as);
 	else if (m->kind == LC_SWITCH)
 		pr_err("lockcheck: switching away, sleeping or parking at %s with '%s' held "
 		       "(taken at %s)\n",
-		       bs, a, as);
+		       l.bs, l.a, l.as);
 	else
 		pr_err("lockcheck: user memory touched at %s under the spinlock '%s' "
 		       "(taken at %s)\n",
-		       bs, a, as);
+		       l.bs, l.a, l.as);
 	backtrace_here();
 	machine_debug_line("axl-lockcheck report\n");
 }
