@@ -10,6 +10,7 @@
  * tables with the final, W^X ones (mm/kmap.c).
  */
 #include <arch/x86_64/layout.h>
+#include <arch/x86_64/long_mode.h>
 
 #define MB_MAGIC	0x1badb002
 #define MB_FLAGS	((1 << 0) | (1 << 1) | (1 << 16)) /* align, meminfo, addresses */
@@ -85,19 +86,8 @@ _start32:
 	or $(PTE_P | PTE_W), %eax
 	mov %eax, boot_pml4 + 511 * 8
 
-	/* PAE, then EFER.LME and EFER.NXE, then paging. */
-	mov %cr4, %eax
-	or $(1 << 5), %eax
-	mov %eax, %cr4
 	mov $boot_pml4, %eax
-	mov %eax, %cr3
-	mov $0xc0000080, %ecx
-	rdmsr
-	or $((1 << 8) | (1 << 11)), %eax
-	wrmsr
-	mov %cr0, %eax
-	or $((1 << 31) | (1 << 16) | 1), %eax	/* PG, WP, PE */
-	mov %eax, %cr0
+	enable_long_mode_paging
 
 	lgdt boot_gdt_ptr
 	ljmp $8, $start64_low

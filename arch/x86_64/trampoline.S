@@ -14,6 +14,7 @@
  * runs where it is copied, not where it is linked.
  */
 #include <arch/x86_64/smp_boot.h>
+#include <arch/x86_64/long_mode.h>
 
 #define TADDR(sym) (TRAMPOLINE_PHYS + (sym) - trampoline_start)
 
@@ -38,18 +39,8 @@ tramp_pm32:
 	mov %ax, %ds
 	mov %ax, %es
 	mov %ax, %ss
-	mov %cr4, %eax
-	or $(1 << 5), %eax		/* PAE */
-	mov %eax, %cr4
 	mov TADDR(tramp_params) + AP_PARAM_BOOT_CR3, %eax
-	mov %eax, %cr3
-	mov $0xc0000080, %ecx		/* EFER: LME, NXE */
-	rdmsr
-	or $((1 << 8) | (1 << 11)), %eax
-	wrmsr
-	mov %cr0, %eax
-	or $((1 << 31) | (1 << 16) | 1), %eax	/* PG, WP, PE */
-	mov %eax, %cr0
+	enable_long_mode_paging
 	ljmp $0x18, $TADDR(tramp_lm64)
 
 	.code64
