@@ -7,6 +7,7 @@
 #define ARCH_X86_64_LONG_MODE_H
 
 #ifdef __ASSEMBLER__
+/* clang-format off: assembler, not C */
 /*
  * With the physical address of the top page table in %eax: loads it, then
  * PAE, EFER.LME and EFER.NXE, then paging with write protection. The CPU
@@ -26,6 +27,7 @@
 	or $((1 << 31) | (1 << 16) | 1), %eax	/* PG, WP, PE */
 	mov %eax, %cr0
 .endm
+/* clang-format on */
 #endif
 
 #endif
