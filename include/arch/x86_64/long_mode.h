@@ -7,7 +7,8 @@
 #define ARCH_X86_64_LONG_MODE_H
 
 #ifdef __ASSEMBLER__
-/* clang-format off: assembler, not C */
+/* The macro below is assembler, not C: */
+/* clang-format off */
 /*
  * With the physical address of the top page table in %eax: loads it, then
  * PAE, EFER.LME and EFER.NXE, then paging with write protection. The CPU
