@@ -316,6 +316,8 @@ void svc_forget_calls(struct thread *t)
 {
 	struct svc_call_log *log = &t->svc_log;
 
+	if (!log->reqs && !log->next)
+		return; /* made no request: most calls, twice each */
 	forget_all(log);
 	kfree(log->reqs);
 	*log = (struct svc_call_log){ 0 };
