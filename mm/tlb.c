@@ -67,6 +67,14 @@ void tlb_switch_to(struct vm_space *vm)
 }
 
 /* The kernel's translations of the batch (global pages: invlpg, or CR4.PGE toggled). */
+/* Drops this CPU's entries for each page of the batch's ranges. */
+static void invalidate_ranges(const struct tlb_batch *b)
+{
+	for (unsigned i = 0; i < b->nranges; i++)
+		for (uintptr_t va = b->start[i]; va < b->end[i]; va += PAGE_SIZE)
+			invlpg(va);
+}
+
 static void flush_kernel_here(const struct tlb_batch *b)
 {
 	if (b->full) {
@@ -77,9 +85,7 @@ static void flush_kernel_here(const struct tlb_batch *b)
 		__atomic_add_fetch(&tlb_stats.full_flushes, 1, __ATOMIC_RELAXED);
 		return;
 	}
-	for (unsigned i = 0; i < b->nranges; i++)
-		for (uintptr_t va = b->start[i]; va < b->end[i]; va += PAGE_SIZE)
-			invlpg(va);
+	invalidate_ranges(b);
 }
 
 /* The user space's translations of the batch, if this CPU has the space loaded. */
@@ -98,9 +104,7 @@ static void flush_user_here(const struct tlb_batch *b, unsigned me)
 		__atomic_add_fetch(&tlb_stats.full_flushes, 1, __ATOMIC_RELAXED);
 		return;
 	}
-	for (unsigned i = 0; i < b->nranges; i++)
-		for (uintptr_t va = b->start[i]; va < b->end[i]; va += PAGE_SIZE)
-			invlpg(va);
+	invalidate_ranges(b);
 }
 
 /* Serves b on this CPU; interrupts are off. */
