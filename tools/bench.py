@@ -186,6 +186,22 @@ def make_initramfs(bench_args, show=(), out=None):
 
 # --- booting ----------------------------------------------------------------
 
+def run_header(version, args):
+    """What every results file says of the run: when, which kernels, the guest's size."""
+    return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": git_commit(), "linux": version, "qemu": qemu_version(),
+            "mem": args.mem, "rounds": args.rounds, "host_cpus": os.cpu_count()}
+
+
+def save_results(data, prefix, latest):
+    """Writes data to build/bench/PREFIX-STAMP.json and to LATEST there."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for name in (f"{prefix}-{stamp}.json", latest):
+        with open(os.path.join(BENCH_DIR, name), "w") as f:
+            json.dump(data, f, indent=1)
+    say(f"results in build/bench/{prefix}-{stamp}.json (and {latest})")
+
+
 def qemu_command(kernel, append, initrd, smp, mem, status_path):
     """The one command line both kernels boot with (only -kernel and -append differ)."""
     return [
@@ -305,21 +321,11 @@ def measure(args):
             "unit": units[name], "axolotl": a, "linux": l, "axolotl_median": ma,
             "linux_median": ml, "ratio": (ma / ml) if ma is not None and ml else None,
         }
-    data = {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": git_commit(), "linux": version, "qemu": qemu_version(),
-        "smp": args.smp, "mem": args.mem, "rounds": args.rounds,
-        "host_cpus": os.cpu_count(), "qemu_command": qemu_command(
-            "KERNEL", "APPEND", "bench.cpio", args.smp, args.mem, "STATUS"),
-        "append": APPEND, "results": results,
-    }
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    for path in (os.path.join(BENCH_DIR, f"results-{stamp}.json"),
-                 os.path.join(BENCH_DIR, "latest.json")):
-        with open(path, "w") as f:
-            json.dump(data, f, indent=1)
+    data = dict(run_header(version, args), smp=args.smp, qemu_command=qemu_command(
+        "KERNEL", "APPEND", "bench.cpio", args.smp, args.mem, "STATUS"),
+        append=APPEND, results=results)
     print(format_table(data, markdown=False))
-    say(f"results in build/bench/results-{stamp}.json (and latest.json)")
+    save_results(data, "results", "latest.json")
     return 0
 
 
@@ -365,20 +371,11 @@ def scaling(args):
                    for name in names} for k in kernels}
     ran = {k: {name: {str(n): copies[k][n].get(name) for n in cpus} for name in names}
            for k in kernels}
-    data = {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": git_commit(), "linux": version, "qemu": qemu_version(), "cpus": cpus,
-        "mem": args.mem, "rounds": args.rounds, "host_cpus": os.cpu_count(),
-        "qemu_command": qemu_command("KERNEL", "APPEND", "bench.cpio", "N", args.mem, "STATUS"),
-        "results": results, "copies": ran,
-    }
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    for path in (os.path.join(BENCH_DIR, f"scaling-{stamp}.json"),
-                 os.path.join(BENCH_DIR, "scaling-latest.json")):
-        with open(path, "w") as f:
-            json.dump(data, f, indent=1)
+    data = dict(run_header(version, args), cpus=cpus, qemu_command=qemu_command(
+        "KERNEL", "APPEND", "bench.cpio", "N", args.mem, "STATUS"),
+        results=results, copies=ran)
     print(format_scaling(data))
-    say(f"results in build/bench/scaling-{stamp}.json (and scaling-latest.json)")
+    save_results(data, "scaling", "scaling-latest.json")
     return 0
 
 
