@@ -205,9 +205,10 @@ static const char *const op_kind_names[] = { "none", "fs", "pipe write", "fifo o
 
 struct call_progress *progress_claim_call(struct wait *w, enum progress_call_kind kind)
 {
-	if (w->call_kind == PROGRESS_CALL_NONE)
+	if (w->call_kind == PROGRESS_CALL_NONE) {
+		memset(&w->progress.call, 0, sizeof(w->progress.call)); /* first use in this call */
 		w->call_kind = (uint8_t)kind;
-	else if (w->call_kind != kind)
+	} else if (w->call_kind != kind)
 		panic("call progress: a %s call's record used as %s", call_kind_names[w->call_kind],
 		      call_kind_names[kind]);
 	return &w->progress;
@@ -215,17 +216,18 @@ struct call_progress *progress_claim_call(struct wait *w, enum progress_call_kin
 
 struct call_progress *progress_claim_op(struct wait *w, enum progress_op_kind kind)
 {
-	if (w->op_kind == PROGRESS_OP_NONE)
+	if (w->op_kind == PROGRESS_OP_NONE) {
+		memset(&w->progress.op, 0, sizeof(w->progress.op)); /* first use in this call */
 		w->op_kind = (uint8_t)kind;
-	else if (w->op_kind != kind)
+	} else if (w->op_kind != kind)
 		panic("call progress: a %s operation's record used as %s",
 		      op_kind_names[w->op_kind], op_kind_names[kind]);
 	return &w->progress;
 }
 
+/* The records are zeroed when first claimed, not here: most calls never claim one. */
 void progress_reset(struct wait *w)
 {
-	memset(&w->progress, 0, sizeof(w->progress));
 	w->call_kind = PROGRESS_CALL_NONE;
 	w->op_kind = PROGRESS_OP_NONE;
 	w->committed_at = NULL;
@@ -233,7 +235,6 @@ void progress_reset(struct wait *w)
 
 void progress_release_op(struct wait *w)
 {
-	memset(&w->progress.op, 0, sizeof(w->progress.op));
 	w->op_kind = PROGRESS_OP_NONE;
 }
 
