@@ -326,9 +326,15 @@ static void unreserve_clean(struct pagecache *pc, uint64_t index)
 }
 
 /* The blocks of e lie wholly inside size and no cut waiting for the disk frees them. */
+/* The file offset just past e's page. */
+static int64_t page_end(const struct pc_entry *e)
+{
+	return (int64_t)((e->index + 1) << PAGE_SHIFT);
+}
+
 static bool backed_locked(struct pagecache *pc, const struct pc_entry *e, int64_t size)
 {
-	int64_t end = (int64_t)((e->index + 1) << PAGE_SHIFT);
+	int64_t end = page_end(e);
 
 	assert_held(&pc->io_src.lock);
 	return end <= size && (pc->trunc_low < 0 || end <= pc->trunc_low);
@@ -667,18 +673,24 @@ static void drop_clean(struct pagecache *pc, uint64_t index)
 	pc_unlock(pc, flags);
 }
 
+/* Marks e dirty; returns whether it is the cache's first dirty page. */
+static bool set_dirty_locked(struct pagecache *pc, struct pc_entry *e)
+{
+	assert_held(&pc->io_src.lock);
+	if (e->flags & PCE_DIRTY)
+		return false;
+	e->flags |= PCE_DIRTY;
+	__atomic_add_fetch(&dirty_pages, 1, __ATOMIC_RELAXED);
+	return pc->nr_dirty++ == 0;
+}
+
 /* Marks the page dirty after a copy into it; the flusher learns of the cache. */
 static void dirty_page(struct pagecache *pc, uint64_t index)
 {
 	unsigned long flags = pc_lock(pc);
 	struct pc_entry *e = find_locked(pc, index);
-	bool first = false;
+	bool first = e && set_dirty_locked(pc, e);
 
-	if (e && !(e->flags & PCE_DIRTY)) {
-		e->flags |= PCE_DIRTY;
-		first = pc->nr_dirty++ == 0;
-		__atomic_add_fetch(&dirty_pages, 1, __ATOMIC_RELAXED);
-	}
 	pc_unlock(pc, flags);
 	if (first)
 		writeback_add(pc);
@@ -703,14 +715,23 @@ void pagecache_attr_dirty(struct pagecache *pc)
 	writeback_add(pc);
 }
 
-/* Grows the file to end if it is shorter, and sets the modification times. */
-static void written(struct pagecache *pc, int64_t end)
+/* Grows the file to end if it is shorter. */
+static void grow_size(struct pagecache *pc, int64_t end)
 {
 	struct inode *inode = pc->inode;
 	unsigned long flags = spin_lock_irqsave(&inode->lock);
 
 	if (end > inode->size)
 		inode->size = end;
+	spin_unlock_irqrestore(&inode->lock, flags);
+}
+
+/* Sets the modification times after a write; the size goes to the disk with them. */
+static void written(struct pagecache *pc)
+{
+	struct inode *inode = pc->inode;
+	unsigned long flags = spin_lock_irqsave(&inode->lock);
+
 	inode->mtime = inode->ctime = vfs_now();
 	spin_unlock_irqrestore(&inode->lock, flags);
 	pagecache_attr_dirty(pc);
@@ -761,11 +782,18 @@ static ssize_t write_chunk(struct pagecache *pc, const struct iobuf *buf, size_t
 		return r;
 	}
 	r = iobuf_read((char *)page_address(page) + off, buf, done, n);
-	if (!r)
-		dirty_page(pc,
-			   index); /* before the reference goes: the shrinker takes no dirty page */
-	else
+	if (!r) {
+		/*
+		 * The size grows before the page is dirty, and the dirty bit is
+		 * set before the reference goes (the shrinker takes no dirty
+		 * page): a write-back that finds the page clean again sees the
+		 * size (end_run).
+		 */
+		grow_size(pc, pos + (int64_t)n);
+		dirty_page(pc, index);
+	} else {
 		unreserve_clean(pc, index);
+	}
 	put_page(page);
 	if (r && whole)
 		drop_clean(pc,
@@ -798,7 +826,7 @@ ssize_t pagecache_write(struct pagecache *pc, const struct iobuf *buf, int64_t *
 		return -EWAIT; /* worst cases reserved: write everything back, then try again once */
 	if (done) {
 		call_commit(); /* bytes are in the file: the caller's position moves past them */
-		written(pc, start + (int64_t)done);
+		written(pc);
 	}
 	*pos = start + (int64_t)done;
 	return done ? (ssize_t)done : r;
@@ -980,6 +1008,14 @@ static void end_run(struct pagecache *pc, uint64_t first, unsigned n, struct pag
 
 		if (e)
 			e->flags &= ~PCE_WRITEBACK;
+		/*
+		 * Only the bytes up to size went to the disk. A write that grew
+		 * the file into the rest of the page meanwhile grew the size
+		 * before it dirtied the page, so if take_run cleaned its dirty
+		 * bit, the larger size shows here: the page is dirty again.
+		 */
+		if (e && page_end(e) > size && file_size(pc) > size)
+			set_dirty_locked(pc, e);
 		if (e && pc->space)
 			settle_space_locked(pc, e, size, err);
 		put_page(pages[i]);

@@ -7,7 +7,11 @@ it durable, prints a marker, and the host kills QEMU the moment it sees
 the marker. The file must then be on the image whole, byte for byte
 (read with debugfs), and `e2fsck -fn` must find nothing to fix (it
 checks the whole image, since a power cut leaves it "not clean").
-Before sync(2) wrote anything, these files came out short.
+Before sync(2) wrote anything, these files came out short. A file
+written in small pieces while another process syncs in a loop, then
+fsynced, must come out whole too: a write-back that took the last page
+while a write was filling it once left that page clean with its tail
+never written (found at 4 CPUs).
 
 /tests/sync_calls also checks the calls' arguments and that a failed
 write-back reaches every open file once (fsync, fdatasync, syncfs).
@@ -88,6 +92,12 @@ def test_power_cut_after_sync_file_range():
 
 def test_power_cut_after_msync():
     check_survives("msync(MS_SYNC)", *helper("msync"))
+
+
+def test_power_cut_after_fsync_of_a_file_written_during_syncs():
+    """Write-backs of a file that small writes are growing, then fsync: each page the
+    write-backs took while a write was filling it must still reach the disk."""
+    check_survives("fsync(2) after writes racing sync(2)", *helper("fsync_under_syncs"))
 
 
 def test_power_cut_after_busybox_sync():

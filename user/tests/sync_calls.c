@@ -14,7 +14,10 @@
  * to FILE, makes it durable with KIND (sync, syncfs, fsync, fdatasync,
  * sync_file_range, msync), prints "power-cut-now KIND" and waits for the
  * host to cut the power; the host then checks FILE in the image. KIND
- * none only writes, and exits: the shell's sync follows.
+ * none only writes, and exits: the shell's sync follows. KIND
+ * fsync_under_syncs writes in small uneven pieces while a child process
+ * calls sync() in a loop, so that write-backs take pages that a write is
+ * filling at the end of the file, then fsyncs.
  * Each 32-byte record of the pattern is its own offset in 30 decimal
  * digits, a newline and a NUL.
  */
@@ -27,7 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define CHUNK (1 << 20)
@@ -219,12 +225,41 @@ static int make_durable(const char *kind, int fd, char *map, size_t len)
 	return -1;
 }
 
+/* Writes chunk in pieces of uneven sizes, most of them ending inside a page. */
+static int write_in_pieces(int fd, const char *chunk)
+{
+	static const size_t pieces[] = { 700, 1900, 3100, 4600, 333, 2048 };
+	size_t done = 0;
+
+	for (int i = 0; done < CHUNK; i++) {
+		size_t n = pieces[i % 6] < CHUNK - done ? pieces[i % 6] : CHUNK - done;
+
+		if (write(fd, chunk + done, n) != (ssize_t)n)
+			return -1;
+		done += n;
+	}
+	return 0;
+}
+
+/* A child that calls sync() until it is killed; its pid. */
+static pid_t start_syncing(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		for (;;)
+			sync();
+	return pid;
+}
+
 /* Writes the file (through a shared mapping for msync), makes it durable, waits for the cut. */
 static int write_then_wait(const char *kind, const char *file, long mib)
 {
 	static char chunk[CHUNK];
 	size_t len = (size_t)mib * CHUNK;
 	int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	bool racing = !strcmp(kind, "fsync_under_syncs");
+	pid_t syncer = racing ? start_syncing() : 0;
 	char *map = NULL;
 
 	if (fd < 0 || (!strcmp(kind, "msync") && ftruncate(fd, (off_t)len)))
@@ -238,12 +273,14 @@ static int write_then_wait(const char *kind, const char *file, long mib)
 		pattern(chunk, n);
 		if (map)
 			memcpy(map + n * CHUNK, chunk, CHUNK);
-		else if (write(fd, chunk, CHUNK) != CHUNK)
+		else if (racing ? write_in_pieces(fd, chunk) : write(fd, chunk, CHUNK) != CHUNK)
 			return perror("write"), 1;
 	}
+	if (syncer < 0 || (racing && (kill(syncer, SIGKILL) || waitpid(syncer, NULL, 0) != syncer)))
+		return perror("the syncing child"), 1;
 	if (!strcmp(kind, "none"))
 		return close(fd) ? 1 : 0; /* written only: the caller syncs */
-	if (make_durable(kind, fd, map, len))
+	if (make_durable(racing ? "fsync" : kind, fd, map, len))
 		return perror(kind), 1;
 	printf("power-cut-now %s\n", kind);
 	fflush(stdout);
