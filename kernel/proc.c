@@ -345,14 +345,35 @@ static int init_exit_code(int status)
 	return (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
 }
 
-static void notify_parent_exit(struct process *p, struct process *parent);
+/*
+ * A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no zombies: its
+ * children are reaped as they exit.
+ */
+static bool parent_reaps_at_exit(const struct process *parent)
+{
+	const struct k_sigaction *act = &parent->sigactions[SIGCHLD - 1];
+
+	assert_held(&proc_tree_lock);
+	return act->handler == 1 /* SIG_IGN */ || (act->flags & SA_NOCLDWAIT);
+}
+
+/* A dead child: SIGCHLD (its exit_signal) to the parent, and a wake-up for wait4. */
+static void notify_parent_exit(struct process *p, struct process *parent)
+{
+	struct ksiginfo info = { .signo = p->exit_signal, .pid = p->pid };
+
+	wait_status_siginfo(p->exit_status, &info.code, &info.status);
+	if (p->exit_signal)
+		signal_send(parent, &info);
+	wait_wake_all(&parent->child_event);
+}
 
 /* The last thread is gone: release everything, become a zombie, tell the parent. */
 static void proc_finish(struct process *p)
 {
 	struct process *parent;
 	unsigned long flags;
-	bool orphaned_zombies;
+	bool orphaned_zombies, reaped;
 
 	vm_put(p->vm);
 	p->vm = NULL;
@@ -379,10 +400,17 @@ static void proc_finish(struct process *p)
 	orphaned_zombies = reparent_children(p);
 	p->state = PROC_ZOMBIE;
 	parent = p->parent;
+	reaped = parent_reaps_at_exit(parent);
+	if (reaped) { /* decided with the tree locked: wait4 never sees this zombie */
+		list_del(&p->sibling);
+		list_del(&p->all_node);
+	}
 	proc_hold(parent);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 	notify_parent_exit(p, parent);
 	proc_unhold(parent);
+	if (reaped)
+		proc_unhold(p);
 	if (orphaned_zombies)
 		wait_wake_all(&init_proc->child_event);
 }
@@ -402,31 +430,6 @@ void wait_status_siginfo(int status, int *code, int *si_status)
 		*code = CLD_EXITED;
 		*si_status = (status >> 8) & 0xff;
 	}
-}
-
-/*
- * A dead child: SIGCHLD (its exit_signal) to the parent, and a wake-up for
- * wait4. A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no
- * zombies: the child is reaped at once.
- */
-static void notify_parent_exit(struct process *p, struct process *parent)
-{
-	const struct k_sigaction *act = &parent->sigactions[SIGCHLD - 1];
-	bool autoreap = act->handler == 1 /* SIG_IGN */ || (act->flags & SA_NOCLDWAIT);
-	struct ksiginfo info = { .signo = p->exit_signal, .pid = p->pid };
-	unsigned long flags;
-
-	wait_status_siginfo(p->exit_status, &info.code, &info.status);
-	if (p->exit_signal)
-		signal_send(parent, &info);
-	if (autoreap) {
-		flags = spin_lock_irqsave(&proc_tree_lock);
-		list_del(&p->sibling);
-		list_del(&p->all_node);
-		spin_unlock_irqrestore(&proc_tree_lock, flags);
-		proc_unhold(p);
-	}
-	wait_wake_all(&parent->child_event);
 }
 
 static void clear_child_tid(struct thread *t)
