@@ -14,7 +14,9 @@
  * the start, so that nothing is freed between the drop and the count.
  * Before the drop, a listing of /proc prunes the entries of the run's dead
  * processes: otherwise each run's would stay until the next run replaced
- * them, as many objects each time but in other slabs.
+ * them, as many objects each time but in other slabs. A run's output goes
+ * to a file in /tmp that is shown if the run failed and removed before the
+ * count.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -63,22 +65,49 @@ static long mem_free_kb(int drop)
 	return p ? strtol(p + 8, NULL, 10) : -1;
 }
 
-/* Runs argv to completion with its output discarded; returns its wait status. */
+#define OUTPUT "/tmp/leakcheck.out"
+
+/* Copies the file at path to stdout. */
+static void show_file(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Runs argv to completion; returns its wait status. Its output goes to a
+ * file, shown when the run failed and removed before free memory is
+ * counted either way.
+ */
 static int run_once(char **argv)
 {
 	int status = -1;
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
+		int out = open(OUTPUT, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
-		dup2(null, 1);
-		dup2(null, 2);
+		if (out < 0)
+			out = open("/dev/null", O_WRONLY);
+		dup2(out, 1);
+		dup2(out, 2);
 		execv(argv[0], argv);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
+		status = -1;
+	if (status != 0) {
+		printf("leakcheck: output of the failed run of %s:\n", argv[0]);
+		fflush(stdout);
+		show_file(OUTPUT);
+	}
+	unlink(OUTPUT);
 	return status;
 }
 
