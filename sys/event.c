@@ -1,0 +1,317 @@
+/*
+ * The event-file system calls (docs/events.md): eventfd, eventfd2,
+ * timerfd_create/settime/gettime, signalfd, signalfd4, epoll_create,
+ * epoll_create1, epoll_ctl, epoll_wait, epoll_pwait, epoll_pwait2. The
+ * files themselves are in fs/eventfd.c, fs/timerfd.c, fs/signalfd.c and
+ * fs/eventpoll.c; here are the arguments, Linux's error order, and the
+ * new descriptors.
+ *
+ * epoll_wait and its p-forms keep their deadline and state in the call's
+ * progress record (struct epoll_progress): the first run reads the timeout
+ * and puts epoll_pwait's temporary signal mask in force (restored when the
+ * call completes, or after the handler when a signal ends it, as ppoll);
+ * each run collects the ready events or, with none, waits on the epoll's
+ * wait source and runs again when woken. A signal ends the wait with EINTR
+ * (epoll_wait is never restarted, kernel/signal.c).
+ */
+#include <kernel/syscall.h>
+#include <kernel/clock.h>
+#include <kernel/proc.h>
+#include <kernel/thread.h>
+#include <kernel/time.h>
+#include <kernel/uaccess.h>
+#include <kernel/wait.h>
+#include <fs/event.h>
+#include <fs/fdtable.h>
+#include <lib/compiler.h>
+#include <mm/slab.h>
+#include <uapi/errno.h>
+#include <uapi/fcntl.h>
+#include <uapi/signal.h>
+
+#define UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
+
+/* A new file as the lowest free descriptor; the file is dropped on failure. */
+static long install(struct file *f, bool cloexec)
+{
+	long r = fd_install(current_proc()->fds, f, cloexec);
+
+	if (r < 0)
+		file_put(f);
+	return r;
+}
+
+/* ---- eventfd ---- */
+
+SYSCALL_DEFINE2(eventfd2, unsigned, initval, int, flags)
+{
+	struct file *f;
+	long r;
+
+	if (flags & ~(EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC))
+		return -EINVAL;
+	r = eventfd_create(initval, flags, &f);
+	return r ? r : install(f, flags & EFD_CLOEXEC);
+}
+
+SYSCALL_DEFINE1(eventfd, unsigned, initval)
+{
+	return do_sys_eventfd2(initval, 0);
+}
+
+/* ---- timerfd ---- */
+
+SYSCALL_DEFINE2(timerfd_create, int, clockid, int, flags)
+{
+	struct file *f;
+	long r;
+
+	if (flags & ~(TFD_NONBLOCK | TFD_CLOEXEC))
+		return -EINVAL;
+	r = timerfd_create(clockid, flags, &f);
+	return r ? r : install(f, flags & TFD_CLOEXEC);
+}
+
+/* The descriptor's timerfd with a reference: -EBADF, or -EINVAL for another file. */
+static long get_timerfd(int fd, struct file **out)
+{
+	struct file *f = fget(fd);
+
+	if (!f)
+		return -EBADF;
+	if (!is_timerfd(f)) {
+		file_put(f);
+		return -EINVAL;
+	}
+	*out = f;
+	return 0;
+}
+
+SYSCALL_DEFINE4(timerfd_settime, int, fd, int, flags, uintptr_t, unew, uintptr_t, uold)
+{
+	struct linux_itimerspec new, old;
+	struct file *f;
+	long r;
+
+	if (copy_from_user(&new, unew, sizeof(new)))
+		return -EFAULT;
+	if ((flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) || new.value_nsec < 0 ||
+	    new.value_nsec >= (int64_t)NSEC_PER_SEC || new.interval_nsec < 0 ||
+	    new.interval_nsec >= (int64_t)NSEC_PER_SEC || new.value_sec < 0 || new.interval_sec < 0)
+		return -EINVAL;
+	if ((r = get_timerfd(fd, &f)))
+		return r;
+	r = timerfd_settime(f, flags, &new, &old);
+	file_put(f);
+	if (!r && uold && copy_to_user(uold, &old, sizeof(old)))
+		return -EFAULT;
+	return r;
+}
+
+SYSCALL_DEFINE2(timerfd_gettime, int, fd, uintptr_t, ucur)
+{
+	struct linux_itimerspec cur;
+	struct file *f;
+	long r;
+
+	if ((r = get_timerfd(fd, &f)))
+		return r;
+	timerfd_gettime(f, &cur);
+	file_put(f);
+	return copy_to_user(ucur, &cur, sizeof(cur)) ? -EFAULT : 0;
+}
+
+/* ---- signalfd ---- */
+
+SYSCALL_DEFINE4(signalfd4, int, fd, uintptr_t, umask, size_t, sizemask, int, flags)
+{
+	struct file *f;
+	uint64_t mask;
+	long r;
+
+	if (flags & ~(SFD_NONBLOCK | SFD_CLOEXEC))
+		return -EINVAL;
+	if (sizemask != sizeof(mask))
+		return -EINVAL;
+	if (copy_from_user(&mask, umask, sizeof(mask)))
+		return -EFAULT;
+	if (fd == -1) {
+		r = signalfd_create(mask, flags, &f);
+		return r ? r : install(f, flags & SFD_CLOEXEC);
+	}
+	f = fget(fd);
+	if (!f)
+		return -EBADF;
+	r = is_signalfd(f) ? fd : -EINVAL;
+	if (r >= 0)
+		signalfd_set_mask(f, mask);
+	file_put(f);
+	return r;
+}
+
+SYSCALL_DEFINE3(signalfd, int, fd, uintptr_t, umask, size_t, sizemask)
+{
+	return do_sys_signalfd4(fd, umask, sizemask, 0);
+}
+
+/* ---- epoll ---- */
+
+SYSCALL_DEFINE1(epoll_create1, int, flags)
+{
+	struct file *f;
+	long r;
+
+	if (flags & ~EPOLL_CLOEXEC)
+		return -EINVAL;
+	r = epoll_create(flags, &f);
+	return r ? r : install(f, flags & EPOLL_CLOEXEC);
+}
+
+SYSCALL_DEFINE1(epoll_create, int, size)
+{
+	if (size <= 0)
+		return -EINVAL;
+	return do_sys_epoll_create1(0);
+}
+
+SYSCALL_DEFINE4(epoll_ctl, int, epfd, int, op, int, fd, uintptr_t, uevent)
+{
+	struct epoll_event ev = { 0, 0 };
+	struct file *epf, *f;
+	long r;
+
+	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && copy_from_user(&ev, uevent, sizeof(ev)))
+		return -EFAULT;
+	epf = fget(epfd);
+	if (!epf)
+		return -EBADF;
+	f = fget(fd);
+	if (!f) {
+		file_put(epf);
+		return -EBADF;
+	}
+	r = epoll_ctl(epf, op, f, fd, &ev);
+	file_put(f);
+	file_put(epf);
+	return r;
+}
+
+/* struct epoll_progress.state */
+#define EP_ST_STARTED (1u << 0) /* arguments read, deadline set */
+#define EP_ST_NOWAIT  (1u << 1) /* a zero timeout */
+#define EP_ST_MASK    (1u << 2) /* a temporary signal mask is in force */
+
+#define EP_MAX_EVENTS ((int)(0x7fffffff / sizeof(struct epoll_event)))
+#define EP_BATCH      512 /* events one run reports at most (fewer than ready is allowed) */
+
+/* First run: the timeout (ns; none: wait for ever) and the temporary mask (0: none). */
+static long ep_start(bool none, uint64_t ns, uintptr_t umask, size_t masksize)
+{
+	struct epoll_progress *pp = progress_epoll(current_wait());
+	struct thread *t = current_thread();
+	uint64_t mask, now = clock_ns();
+
+	if (umask) {
+		if (masksize != sizeof(mask))
+			return -EINVAL;
+		if (copy_from_user(&mask, umask, sizeof(mask)))
+			return -EFAULT;
+	}
+	pp->state = EP_ST_STARTED;
+	pp->deadline_ns = 0;
+	if (!none && !ns)
+		pp->state |= EP_ST_NOWAIT;
+	else if (!none)
+		pp->deadline_ns = ns >= ~0ULL / 2 - now ? ~0ULL / 2 : now + ns;
+	if (umask) {
+		if (!t->restore_sigmask) {
+			t->saved_sigmask = t->sigmask;
+			t->restore_sigmask = true;
+		}
+		t->sigmask = mask & ~UNBLOCKABLE;
+		pp->state |= EP_ST_MASK;
+	}
+	return 0;
+}
+
+/* One run of the call once started: events, 0 (time is up), an error or -EWAIT. */
+static long ep_run(int epfd, uintptr_t uevents, int max)
+{
+	struct epoll_progress *pp = progress_epoll(current_wait());
+	bool nowait = (pp->state & EP_ST_NOWAIT) ||
+		      (pp->deadline_ns && clock_ns() >= pp->deadline_ns);
+	int batch = MIN(max, EP_BATCH);
+	struct epoll_event *buf;
+	struct file *epf;
+	long n;
+
+	epf = fget(epfd);
+	if (!epf)
+		return -EBADF;
+	if (!is_epoll(epf)) {
+		file_put(epf);
+		return -EINVAL;
+	}
+	buf = kmalloc((size_t)batch * sizeof(*buf));
+	if (!buf) {
+		file_put(epf);
+		return -ENOMEM;
+	}
+	n = epoll_collect(epf, buf, batch, nowait, pp->deadline_ns);
+	file_put(epf);
+	if (n > 0 && copy_to_user(uevents, buf, (size_t)n * sizeof(*buf)))
+		n = -EFAULT;
+	kfree(buf);
+	return n;
+}
+
+/* The whole call: checks, first run, this run, the mask back at the end. */
+static long do_epoll_wait(int epfd, uintptr_t uevents, int max, bool none, uint64_t ns,
+			  uintptr_t umask, size_t masksize)
+{
+	struct epoll_progress *pp = progress_epoll(current_wait());
+	struct thread *t = current_thread();
+	long r;
+
+	if (max <= 0 || max > EP_MAX_EVENTS)
+		return -EINVAL;
+	if (!user_range_ok(uevents, (size_t)max * sizeof(struct epoll_event)))
+		return -EFAULT;
+	if (!(pp->state & EP_ST_STARTED) && (r = ep_start(none, ns, umask, masksize)))
+		return r;
+	r = ep_run(epfd, uevents, max);
+	if (r != -EWAIT && (pp->state & EP_ST_MASK)) {
+		t->sigmask = t->saved_sigmask;
+		t->restore_sigmask = false;
+	}
+	return r;
+}
+
+SYSCALL_DEFINE4(epoll_wait, int, epfd, uintptr_t, uevents, int, max, int, timeout_ms)
+{
+	return do_epoll_wait(epfd, uevents, max, timeout_ms < 0,
+			     (uint64_t)timeout_ms * NSEC_PER_MSEC, 0, 0);
+}
+
+SYSCALL_DEFINE6(epoll_pwait, int, epfd, uintptr_t, uevents, int, max, int, timeout_ms,
+		uintptr_t, umask, size_t, masksize)
+{
+	return do_epoll_wait(epfd, uevents, max, timeout_ms < 0,
+			     (uint64_t)timeout_ms * NSEC_PER_MSEC, umask, masksize);
+}
+
+SYSCALL_DEFINE6(epoll_pwait2, int, epfd, uintptr_t, uevents, int, max, uintptr_t, uts,
+		uintptr_t, umask, size_t, masksize)
+{
+	struct epoll_progress *pp = progress_epoll(current_wait());
+	struct linux_timespec ts;
+	uint64_t ns = 0;
+
+	if (uts && !(pp->state & EP_ST_STARTED)) {
+		if (copy_from_user(&ts, uts, sizeof(ts)))
+			return -EFAULT;
+		if (timespec_to_ns(&ts, &ns))
+			return -EINVAL;
+	}
+	return do_epoll_wait(epfd, uevents, max, !uts, ns, umask, masksize);
+}
