@@ -107,7 +107,6 @@ static void eventfd_release(struct file *f)
 static const struct file_ops eventfd_fops = {
 	.read = eventfd_read,
 	.write = eventfd_write,
-	.lseek = no_lseek,
 	.release = eventfd_release,
 	.poll = eventfd_poll,
 };

@@ -41,20 +41,20 @@
 #include <uapi/fcntl.h>
 #include <uapi/poll.h>
 
-#define MAX_NESTS 4 /* epolls below the top one in a chain, as Linux's EP_MAX_NESTS */
+#define MAX_NESTS    4 /* epolls below the top one in a chain, as Linux's EP_MAX_NESTS */
 /* What a disabled EPOLLONESHOT item keeps. */
 #define PRIVATE_BITS (EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
-#define EXCLUSIVE_OK                                                                      \
+#define EXCLUSIVE_OK                                                                          \
 	(EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | \
 	 EPOLLET | EPOLLEXCLUSIVE)
 
 /* Lock key: (g) ctl_lock, (s) the instance's src->lock, (c) constant. */
 struct eventpoll {
-	struct wait_source *src;  /* (c) waiters, and the lock of what follows */
-	struct list_head ready;	  /* (s) struct epitem.ready */
-	unsigned nready;	  /* (s) */
-	struct list_head items;	  /* (g) struct epitem.ep_node */
-	struct file *file;	  /* (c) the epoll's own file */
+	struct wait_source *src; /* (c) waiters, and the lock of what follows */
+	struct list_head ready;	 /* (s) struct epitem.ready */
+	unsigned nready;	 /* (s) */
+	struct list_head items;	 /* (g) struct epitem.ep_node */
+	struct file *file;	 /* (c) the epoll's own file */
 };
 
 struct epitem {
@@ -166,7 +166,8 @@ static void unhook(struct epitem *it)
 {
 	assert_held(&ctl_lock);
 	while (!list_empty(&it->hooks)) {
-		struct item_hook *ih = list_first_entry(&it->hooks, struct item_hook, cb.link.extra);
+		struct item_hook *ih = list_first_entry(&it->hooks, struct item_hook,
+							cb.link.extra);
 
 		wait_callback_del(&ih->cb);
 		list_del(&ih->cb.link.extra);
@@ -499,7 +500,6 @@ static void epoll_release(struct file *f)
 }
 
 static const struct file_ops epoll_fops = {
-	.lseek = no_lseek,
 	.release = epoll_release,
 	.poll = epoll_poll,
 };

@@ -124,7 +124,6 @@ static void signalfd_release(struct file *f)
 
 static const struct file_ops signalfd_fops = {
 	.read = signalfd_read,
-	.lseek = no_lseek,
 	.release = signalfd_release,
 	.poll = signalfd_poll,
 };

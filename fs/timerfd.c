@@ -128,7 +128,6 @@ static void timerfd_release(struct file *f)
 
 static const struct file_ops timerfd_fops = {
 	.read = timerfd_read,
-	.lseek = no_lseek,
 	.release = timerfd_release,
 	.poll = timerfd_poll,
 };

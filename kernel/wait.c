@@ -23,6 +23,7 @@ void wait_source_init(struct wait_source *src, const char *name)
 {
 	spin_init(&src->lock, name);
 	list_init(&src->waiters);
+	src->callbacks = 0;
 }
 
 struct wait *current_wait(void)
@@ -200,6 +201,7 @@ void wait_callback_add(struct wait_source *src, struct wait_callback *cb)
 	cb->link.wait = NULL;
 	cb->link.source = src;
 	list_add_tail(&cb->link.node, &src->waiters);
+	src->callbacks++;
 	spin_unlock_irqrestore(&src->lock, flags);
 }
 
@@ -218,6 +220,8 @@ static void unlink(struct wait_link *l)
 		if (done) {
 			list_del(&l->node);
 			l->source = NULL;
+			if (!l->wait)
+				src->callbacks--;
 		}
 		spin_unlock_irqrestore(&src->lock, flags);
 		if (done)

@@ -293,15 +293,15 @@ SYSCALL_DEFINE4(epoll_wait, int, epfd, uintptr_t, uevents, int, max, int, timeou
 			     (uint64_t)timeout_ms * NSEC_PER_MSEC, 0, 0);
 }
 
-SYSCALL_DEFINE6(epoll_pwait, int, epfd, uintptr_t, uevents, int, max, int, timeout_ms,
-		uintptr_t, umask, size_t, masksize)
+SYSCALL_DEFINE6(epoll_pwait, int, epfd, uintptr_t, uevents, int, max, int, timeout_ms, uintptr_t,
+		umask, size_t, masksize)
 {
 	return do_epoll_wait(epfd, uevents, max, timeout_ms < 0,
 			     (uint64_t)timeout_ms * NSEC_PER_MSEC, umask, masksize);
 }
 
-SYSCALL_DEFINE6(epoll_pwait2, int, epfd, uintptr_t, uevents, int, max, uintptr_t, uts,
-		uintptr_t, umask, size_t, masksize)
+SYSCALL_DEFINE6(epoll_pwait2, int, epfd, uintptr_t, uevents, int, max, uintptr_t, uts, uintptr_t,
+		umask, size_t, masksize)
 {
 	struct epoll_progress *pp = progress_epoll(current_wait());
 	struct linux_timespec ts;

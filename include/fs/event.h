@@ -32,8 +32,11 @@ struct source_pool {
 	struct list_head free; /* (lock) struct pooled_source.node */
 	const char *name;      /* the sources' lock class */
 };
-#define SOURCE_POOL_INIT(var, n) \
-	{ .lock = SPINLOCK_INIT("source-pool"), .free = LIST_HEAD_INIT((var).free), .name = (n) }
+#define SOURCE_POOL_INIT(var, n)                                                          \
+	{                                                                                 \
+		.lock = SPINLOCK_INIT("source-pool"), .free = LIST_HEAD_INIT((var).free), \
+		.name = (n)                                                               \
+	}
 struct wait_source *source_alloc(struct source_pool *pool);
 /* Wakes whatever still waits on src (it finds its file gone), then pools it. */
 void source_free(struct source_pool *pool, struct wait_source *src);

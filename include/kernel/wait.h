@@ -37,6 +37,7 @@
 struct wait_source {
 	spinlock_t lock;
 	struct list_head waiters; /* (lock) struct wait_link.node */
+	uint32_t callbacks;	  /* (lock) struct wait_callback waiters among them (epoll) */
 };
 
 /*
@@ -235,6 +236,15 @@ unsigned wait_wake_all_locked(struct wait_source *src, unsigned depth);
 void wait_callback_add(struct wait_source *src, struct wait_callback *cb);
 /* Unlinks it; when this returns, fn neither runs nor will run for cb. */
 void wait_callback_del(struct wait_callback *cb);
+/*
+ * Whether callbacks wait on src (read without its lock): a source that
+ * wakes only on some changes (a pipe: when it was empty) wakes on every
+ * change then, for edge-triggered epoll (as Linux's pipe poll_usage).
+ */
+static inline bool wait_has_callbacks(struct wait_source *src)
+{
+	return __atomic_load_n(&src->callbacks, __ATOMIC_RELAXED) != 0;
+}
 /* The current thread's wait (progress survives between runs of one call). */
 struct wait *current_wait(void);
 /* Wakes the thread of one registration; the caller holds l->source->lock. */
