@@ -20,6 +20,21 @@
 #include <uapi/fcntl.h>
 
 static const struct super_ops anon_super_ops = { 0 };
+
+/* chmod, chown and utimes change the inode as on Linux; a size does not apply. */
+static int anon_setattr(struct inode *inode, const struct vfs_attr *attr)
+{
+	unsigned long flags;
+
+	if (attr->valid & ATTR_SIZE)
+		return -EINVAL;
+	flags = spin_lock_irqsave(&inode->lock);
+	inode_setattr_locked(inode, attr);
+	spin_unlock_irqrestore(&inode->lock, flags);
+	return 0;
+}
+
+static const struct inode_ops anon_inode_ops = { .setattr = anon_setattr };
 static struct fs_type anon_type = { .name = "anon_inodefs" };
 static struct super_block *anon_sb_ptr; /* (a) made at first use */
 
@@ -48,8 +63,10 @@ int anon_file_create(const char *name, const struct file_ops *fops, void *priv, 
 	struct dentry *d;
 	int r;
 
-	if (!sb || !(inode = inode_alloc(sb, S_IFREG | 0600)))
+	/* No file type bits, as Linux's anonymous inodes (fstat shows 0600). */
+	if (!sb || !(inode = inode_alloc(sb, 0600)))
 		return -ENOMEM;
+	inode->iops = &anon_inode_ops;
 	inode->fops = fops;
 	d = d_alloc_anon(inode, name);
 	if (!d) {

@@ -436,8 +436,10 @@ static int collect(struct eventpoll *ep, struct epoll_event *out, int max, bool 
 		mask &= it->events;
 		if (!it->dead && mask) {
 			if (check) {
-				list_add(&it->ready, &ep->ready); /* first again, untouched */
-				ep->nready++;
+				if (list_empty(&it->ready)) { /* first again, untouched */
+					list_add(&it->ready, &ep->ready);
+					ep->nready++;
+				}
 				n++;
 			} else {
 				out[n].events = mask;

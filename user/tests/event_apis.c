@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -96,6 +98,13 @@ UT_CASE(eventfd_counts_and_errors)
 	UT_ERRNO(write(fd, &v, sizeof(v)), EAGAIN);
 	UT_EQ(read64(fd), ~0ULL - 1);
 	check_link(fd, "anon_inode:[eventfd]");
+	{
+		struct stat st;
+
+		UT_NOERR(fstat(fd, &st));
+		UT_EQ(st.st_mode, 0600); /* an anonymous inode: no file type */
+		UT_CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED);
+	}
 	UT_ERRNO(eventfd(0, 0x100), EINVAL);
 	close(fd);
 }
@@ -322,7 +331,8 @@ UT_CASE(epoll_errors)
 	sigset_t set;
 
 	UT_EQ(fcntl(ep, F_GETFD), FD_CLOEXEC);
-	UT_RAW_ERR(ut_raw1(SYS_epoll_create, 0), EINVAL); /* musl's epoll_create does not pass size */
+	UT_RAW_ERR(ut_raw1(SYS_epoll_create, 0),
+		   EINVAL); /* musl's epoll_create does not pass size */
 	UT_RAW_ERR(ut_raw1(SYS_epoll_create, -1), EINVAL);
 	UT_ERRNO(epoll_create1(0x1), EINVAL);
 	UT_ERRNO(epoll_ctl(-1, EPOLL_CTL_ADD, efd, &ev), EBADF);
@@ -357,7 +367,8 @@ UT_CASE(epoll_errors)
 	/* epoll_wait's arguments. */
 	UT_ERRNO(epoll_wait(ep, out, 0, 0), EINVAL);
 	UT_RAW_ERR(ut_raw4(SYS_epoll_wait, ep, out, -1, 0), EINVAL);
-	UT_RAW_ERR(ut_raw4(SYS_epoll_wait, ep, 0xffff800000000000UL, 1, 0), EFAULT); /* not user memory */
+	UT_RAW_ERR(ut_raw4(SYS_epoll_wait, ep, 0xffff800000000000UL, 1, 0),
+		   EFAULT); /* not user memory */
 	UT_ERRNO(epoll_wait(efd, out, 1, 0), EINVAL);
 	UT_ERRNO(epoll_wait(-1, out, 1, 0), EBADF);
 	sigemptyset(&set);
@@ -365,7 +376,8 @@ UT_CASE(epoll_errors)
 	{
 		struct timespec ts = { 0, 1000000000L };
 
-		UT_RAW_ERR(ut_syscall6(SYS_epoll_pwait2, ep, (long)out, 1, (long)&ts, 0, 8), EINVAL);
+		UT_RAW_ERR(ut_syscall6(SYS_epoll_pwait2, ep, (long)out, 1, (long)&ts, 0, 8),
+			   EINVAL);
 		UT_RAW_ERR(ut_syscall6(SYS_epoll_pwait2, ep, (long)out, 1, 8, 0, 8), EFAULT);
 		ts.tv_nsec = 0;
 		UT_EQ(ut_syscall6(SYS_epoll_pwait2, ep, (long)out, 1, (long)&ts, 0, 8), 0);
