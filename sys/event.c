@@ -24,7 +24,6 @@
 #include <fs/event.h>
 #include <fs/fdtable.h>
 #include <lib/compiler.h>
-#include <mm/slab.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
 #include <uapi/signal.h>
@@ -202,7 +201,12 @@ SYSCALL_DEFINE4(epoll_ctl, int, epfd, int, op, int, fd, uintptr_t, uevent)
 #define EP_ST_MASK    (1u << 2) /* a temporary signal mask is in force */
 
 #define EP_MAX_EVENTS ((int)(0x7fffffff / sizeof(struct epoll_event)))
-#define EP_BATCH      512 /* events one run reports at most (fewer than ready is allowed) */
+/*
+ * Events one call reports at most (fewer than are ready is allowed: the
+ * caller calls again, and level-triggered items wait their turn at the end
+ * of the ready list). They are collected on the stack: no allocation.
+ */
+#define EP_BATCH      64
 
 /* First run: the timeout (ns; none: wait for ever) and the temporary mask (0: none). */
 static long ep_start(bool none, uint64_t ns, uintptr_t umask, size_t masksize)
@@ -240,8 +244,7 @@ static long ep_run(int epfd, uintptr_t uevents, int max)
 	struct epoll_progress *pp = progress_epoll(current_wait());
 	bool nowait = (pp->state & EP_ST_NOWAIT) ||
 		      (pp->deadline_ns && clock_ns() >= pp->deadline_ns);
-	int batch = MIN(max, EP_BATCH);
-	struct epoll_event *buf;
+	struct epoll_event buf[EP_BATCH];
 	struct file *epf;
 	long n;
 
@@ -252,16 +255,10 @@ static long ep_run(int epfd, uintptr_t uevents, int max)
 		file_put(epf);
 		return -EINVAL;
 	}
-	buf = kmalloc((size_t)batch * sizeof(*buf));
-	if (!buf) {
-		file_put(epf);
-		return -ENOMEM;
-	}
-	n = epoll_collect(epf, buf, batch, nowait, pp->deadline_ns);
+	n = epoll_collect(epf, buf, MIN(max, EP_BATCH), nowait, pp->deadline_ns);
 	file_put(epf);
 	if (n > 0 && copy_to_user(uevents, buf, (size_t)n * sizeof(*buf)))
 		n = -EFAULT;
-	kfree(buf);
 	return n;
 }
 

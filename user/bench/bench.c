@@ -341,45 +341,51 @@ static void b_eventfd_pingpong(long n)
  * always readable: its cost must not grow with the idle ones. The epoll is
  * made once, outside the timed rounds, and kept.
  */
-static int epoll_with_idle(int idle)
+static struct {
+	int ep;
+	int fds[1001]; /* the active one first */
+	int n;
+} idle_set;
+
+static void epoll_idle(long n, int idle)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	int ep = epoll_create1(0), hot = eventfd(1, 0);
+	struct epoll_event ev = { .events = EPOLLIN }, out[8];
 
-	if (ep < 0 || hot < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, hot, &ev))
-		abort();
-	for (int i = 0; i < idle; i++) {
-		int fd = eventfd(0, 0);
+	if (!idle_set.ep) {
+		idle_set.ep = epoll_create1(0);
+		for (int i = 0; i <= idle; i++) {
+			int fd = eventfd(i == 0, 0);
 
-		if (fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
-			abort();
+			if (idle_set.ep < 0 || fd < 0 ||
+			    epoll_ctl(idle_set.ep, EPOLL_CTL_ADD, fd, &ev))
+				abort();
+			idle_set.fds[idle_set.n++] = fd;
+		}
 	}
-	return ep;
+	for (long i = 0; i < n; i++)
+		if (epoll_wait(idle_set.ep, out, 8, 0) != 1)
+			abort();
 }
 
-static void epoll_idle(long n, int idle, int *ep)
+/* After the rounds: the descriptors go (later benchmarks need them). */
+static void epoll_idle_done(void)
 {
-	struct epoll_event out[8];
-
-	if (*ep <= 0)
-		*ep = epoll_with_idle(idle);
-	for (long i = 0; i < n; i++)
-		if (epoll_wait(*ep, out, 8, 0) != 1)
-			abort();
+	if (!idle_set.ep)
+		return;
+	for (int i = 0; i < idle_set.n; i++)
+		close(idle_set.fds[i]);
+	close(idle_set.ep);
+	memset(&idle_set, 0, sizeof(idle_set));
 }
 
 static void b_epoll_wait_idle_0(long n)
 {
-	static int ep;
-
-	epoll_idle(n, 0, &ep);
+	epoll_idle(n, 0);
 }
 
 static void b_epoll_wait_idle_1000(long n)
 {
-	static int ep;
-
-	epoll_idle(n, 1000, &ep);
+	epoll_idle(n, 1000);
 }
 
 #define BW_CHUNK (64 * 1024)
@@ -528,7 +534,8 @@ static void blocked(long n, bool epoll)
 	pthread_attr_setguardsize(&attr, 0);
 	for (long i = 0; i < n; i++) {
 		long k = i / READERS_PER_PIPE;
-		int err = pthread_create(&threads[i], &attr, epoll ? blocked_epoller : blocked_reader,
+		int err = pthread_create(&threads[i], &attr,
+					 epoll ? blocked_epoller : blocked_reader,
 					 (void *)(intptr_t)(epoll ? eps[k] : pipes[k][0]));
 
 		if (err) {
@@ -711,6 +718,7 @@ static void run(const struct bench *b)
 		b->fn(b->n);
 		t[r] = now_ns() - start;
 	}
+	epoll_idle_done(); /* what a benchmark kept between its rounds */
 	/* A scaling row did n operations in each of its processes: time per operation of all. */
 	report(b->name, t, is_scaling(b) ? b->n * online_cpus() : b->n);
 }
