@@ -209,11 +209,11 @@ SYSCALL_DEFINE4(epoll_ctl, int, epfd, int, op, int, fd, uintptr_t, uevent)
 #define EP_BATCH      64
 
 /* First run: the timeout (ns; none: wait for ever) and the temporary mask (0: none). */
-static long ep_start(bool none, uint64_t ns, uintptr_t umask, size_t masksize)
+static long ep_start(struct epoll_progress *pp, bool none, uint64_t ns, uintptr_t umask,
+		     size_t masksize)
 {
-	struct epoll_progress *pp = progress_epoll(current_wait());
 	struct thread *t = current_thread();
-	uint64_t mask, now = clock_ns();
+	uint64_t mask, now;
 
 	if (umask) {
 		if (masksize != sizeof(mask))
@@ -223,10 +223,12 @@ static long ep_start(bool none, uint64_t ns, uintptr_t umask, size_t masksize)
 	}
 	pp->state = EP_ST_STARTED;
 	pp->deadline_ns = 0;
-	if (!none && !ns)
+	if (!none && !ns) {
 		pp->state |= EP_ST_NOWAIT;
-	else if (!none)
+	} else if (!none) {
+		now = clock_ns();
 		pp->deadline_ns = ns >= ~0ULL / 2 - now ? ~0ULL / 2 : now + ns;
+	}
 	if (umask) {
 		if (!t->restore_sigmask) {
 			t->saved_sigmask = t->sigmask;
@@ -238,25 +240,29 @@ static long ep_start(bool none, uint64_t ns, uintptr_t umask, size_t masksize)
 	return 0;
 }
 
-/* One run of the call once started: events, 0 (time is up), an error or -EWAIT. */
-static long ep_run(int epfd, uintptr_t uevents, int max)
+/*
+ * One run of the call once started: events, 0 (time is up), an error or
+ * -EWAIT. The descriptor is looked up without the table's lock when the
+ * caller's process has one thread (fd_peek_file), as read and write do.
+ */
+static long ep_run(struct epoll_progress *pp, int epfd, uintptr_t uevents, int max)
 {
-	struct epoll_progress *pp = progress_epoll(current_wait());
 	bool nowait = (pp->state & EP_ST_NOWAIT) ||
 		      (pp->deadline_ns && clock_ns() >= pp->deadline_ns);
 	struct epoll_event buf[EP_BATCH];
 	struct file *epf;
+	bool held;
 	long n;
 
-	epf = fget(epfd);
+	epf = fd_peek_file(current_proc()->fds, epfd, &held);
 	if (!epf)
 		return -EBADF;
-	if (!is_epoll(epf)) {
+	if (!is_epoll(epf))
+		n = -EINVAL;
+	else
+		n = epoll_collect(epf, buf, MIN(max, EP_BATCH), nowait, pp->deadline_ns);
+	if (held)
 		file_put(epf);
-		return -EINVAL;
-	}
-	n = epoll_collect(epf, buf, MIN(max, EP_BATCH), nowait, pp->deadline_ns);
-	file_put(epf);
 	if (n > 0 && copy_to_user(uevents, buf, (size_t)n * sizeof(*buf)))
 		n = -EFAULT;
 	return n;
@@ -274,9 +280,9 @@ static long do_epoll_wait(int epfd, uintptr_t uevents, int max, bool none, uint6
 		return -EINVAL;
 	if (!user_range_ok(uevents, (size_t)max * sizeof(struct epoll_event)))
 		return -EFAULT;
-	if (!(pp->state & EP_ST_STARTED) && (r = ep_start(none, ns, umask, masksize)))
+	if (!(pp->state & EP_ST_STARTED) && (r = ep_start(pp, none, ns, umask, masksize)))
 		return r;
-	r = ep_run(epfd, uevents, max);
+	r = ep_run(pp, epfd, uevents, max);
 	if (r != -EWAIT && (pp->state & EP_ST_MASK)) {
 		t->sigmask = t->saved_sigmask;
 		t->restore_sigmask = false;
