@@ -1,9 +1,10 @@
 /*
  * The event-file system calls (docs/events.md): eventfd, eventfd2,
- * timerfd_create/settime/gettime, signalfd, signalfd4, epoll_create,
+ * timerfd_create/settime/gettime, signalfd, signalfd4, pidfd_open,
+ * pidfd_send_signal, pidfd_getfd, epoll_create,
  * epoll_create1, epoll_ctl, epoll_wait, epoll_pwait, epoll_pwait2. The
- * files themselves are in fs/eventfd.c, fs/timerfd.c, fs/signalfd.c and
- * fs/eventpoll.c; here are the arguments, Linux's error order, and the
+ * files themselves are in fs/eventfd.c, fs/timerfd.c, fs/signalfd.c,
+ * fs/pidfd.c and fs/eventpoll.c; here are the arguments, Linux's error order, and the
  * new descriptors.
  *
  * epoll_wait and its p-forms keep their deadline and state in the call's
@@ -17,6 +18,7 @@
 #include <kernel/syscall.h>
 #include <kernel/clock.h>
 #include <kernel/proc.h>
+#include <kernel/signal.h>
 #include <kernel/thread.h>
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
@@ -151,6 +153,115 @@ SYSCALL_DEFINE4(signalfd4, int, fd, uintptr_t, umask, size_t, sizemask, int, fla
 SYSCALL_DEFINE3(signalfd, int, fd, uintptr_t, umask, size_t, sizemask)
 {
 	return do_sys_signalfd4(fd, umask, sizemask, 0);
+}
+
+/* ---- pidfd ---- */
+
+SYSCALL_DEFINE2(pidfd_open, int, pid, unsigned, flags)
+{
+	struct file *f;
+	long r;
+
+	if ((flags & ~PIDFD_NONBLOCK) || pid <= 0)
+		return -EINVAL;
+	r = pidfd_create(pid, (int)flags, &f);
+	if (r == -ESRCH) {
+		unsigned long tflags = spin_lock_irqsave(&proc_tree_lock);
+
+		if (proc_find_thread_owner(pid))
+			r = -ENOENT; /* a thread that does not lead its process (Linux 6.9 on) */
+		spin_unlock_irqrestore(&proc_tree_lock, tflags);
+	}
+	return r ? r : install(f, true);
+}
+
+/* The pidfd's process with the file's reference (file_put after): NULL, -EBADF. */
+static struct process *get_pidfd(int pidfd, struct file **out)
+{
+	struct file *f = fget(pidfd);
+	struct process *p = f ? pidfd_process(f) : NULL;
+
+	if (f && !p)
+		file_put(f);
+	*out = f;
+	return p;
+}
+
+/* Whether p is past being signalled: reaped (its pid finds another process, or none). */
+static bool pid_gone(struct process *p)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	bool gone = proc_find(p->pid) != p;
+
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return gone;
+}
+
+/* siginfo_t's head, as pidfd_send_signal and rt_sigqueueinfo take it. */
+struct user_siginfo_head {
+	int32_t signo, err, code, pad;
+	int32_t pid;
+	uint32_t uid;
+	uint64_t value;
+};
+
+SYSCALL_DEFINE4(pidfd_send_signal, int, pidfd, int, sig, uintptr_t, uinfo, unsigned, flags)
+{
+	struct process *self = current_proc(), *p;
+	struct ksiginfo info = {
+		.signo = sig, .code = SI_USER, .pid = self->pid, .uid = self->uid
+	};
+	struct user_siginfo_head u;
+	struct file *f;
+	long r = 0;
+
+	/* One scope at most; a whole process (the default) or its process group. */
+	if ((flags & ~PIDFD_SIGNAL_SCOPES) || (flags & (flags - 1)))
+		return -EINVAL;
+	if (flags == PIDFD_SIGNAL_THREAD)
+		return -EINVAL; /* not yet: a pidfd names a process here, never a thread */
+	p = get_pidfd(pidfd, &f);
+	if (!p)
+		return -EBADF;
+	if (uinfo && copy_from_user(&u, uinfo, sizeof(u)))
+		r = -EFAULT;
+	else if (uinfo && u.signo != sig)
+		r = -EINVAL;
+	else if (uinfo && p != self && (u.code >= 0 || u.code == SI_TKILL))
+		r = -EPERM; /* only user codes to another process, as Linux */
+	else if (sig < 0 || sig > NSIG)
+		r = -EINVAL;
+	else if (pid_gone(p))
+		r = -ESRCH;
+	if (!r && uinfo) {
+		info.code = u.code;
+		info.pid = u.pid;
+		info.uid = u.uid;
+		info.value = u.value;
+	}
+	if (!r && sig)
+		r = flags == PIDFD_SIGNAL_PROCESS_GROUP
+			    ? signal_send_pgrp(READ_ONCE(p->pgid), &info)
+			    : signal_send(p, &info);
+	file_put(f);
+	return r;
+}
+
+SYSCALL_DEFINE3(pidfd_getfd, int, pidfd, int, targetfd, unsigned, flags)
+{
+	struct file *f, *target;
+	struct process *p;
+
+	if (flags)
+		return -EINVAL;
+	p = get_pidfd(pidfd, &f);
+	if (!p)
+		return -EBADF;
+	target = READ_ONCE(p->state) == PROC_ALIVE ? pidfd_get_file(p, targetfd) : NULL;
+	file_put(f);
+	if (!target)
+		return READ_ONCE(p->state) == PROC_ALIVE ? -EBADF : -ESRCH;
+	return install(target, true);
 }
 
 /* ---- epoll ---- */

@@ -1,6 +1,7 @@
 /*
  * Event files (docs/events.md): eventfd (fs/eventfd.c), timerfd
- * (fs/timerfd.c), signalfd (fs/signalfd.c) and epoll (fs/eventpoll.c),
+ * (fs/timerfd.c), signalfd (fs/signalfd.c), pidfd (fs/pidfd.c) and epoll
+ * (fs/eventpoll.c),
  * files of no file system made by fs/anon_inode.c. Their system calls are
  * in sys/event.c.
  */
@@ -57,6 +58,16 @@ bool is_signalfd(struct file *f);
 void signalfd_set_mask(struct file *f, uint64_t mask);
 /* A signal was queued: readers and pollers of signalfds look again (kernel/signal.c). */
 void signalfd_notify(void);
+
+/* pidfd_open(2): a file for the process pid (a zombie too); -ESRCH. */
+struct process;
+int pidfd_create(int pid, int flags, struct file **out);
+/* f's process, or NULL when f is not a pidfd. */
+struct process *pidfd_process(struct file *f);
+/* A reference to p's file at fd (pidfd_getfd), or NULL (no such file, or p has exited). */
+struct file *pidfd_get_file(struct process *p, int fd);
+/* A process exited: pollers of pidfds look again (kernel/proc.c). */
+void pidfd_notify(void);
 
 /* epoll(7). */
 int epoll_create(int flags, struct file **out);

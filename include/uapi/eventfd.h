@@ -1,6 +1,6 @@
 /*
- * eventfd(2), timerfd_create(2) and signalfd(2): flags and structures,
- * Linux x86-64 values. The NONBLOCK and CLOEXEC flags are O_NONBLOCK and
+ * eventfd(2), timerfd_create(2), signalfd(2) and pidfd_open(2): flags and
+ * structures, Linux x86-64 values. The NONBLOCK and CLOEXEC flags are O_NONBLOCK and
  * O_CLOEXEC.
  */
 #ifndef AXL_UAPI_EVENTFD_H
@@ -22,6 +22,13 @@
 
 #define SFD_NONBLOCK 00004000
 #define SFD_CLOEXEC  02000000
+
+#define PIDFD_NONBLOCK		   00004000
+/* pidfd_send_signal's scopes (Linux 6.9 on): one at most. */
+#define PIDFD_SIGNAL_THREAD	   1
+#define PIDFD_SIGNAL_THREAD_GROUP  2
+#define PIDFD_SIGNAL_PROCESS_GROUP 4
+#define PIDFD_SIGNAL_SCOPES	   7
 
 struct linux_itimerspec {
 	int64_t interval_sec, interval_nsec;

@@ -6,7 +6,8 @@
  * reads and waits ended by another process, level- against edge-triggered
  * reports, EPOLLONESHOT, nested epolls, files leaving interest lists at
  * their last close, 10,000 registered descriptors with one active,
- * timerfd's periodic overruns, and signalfd taking a blocked signal. The
+ * timerfd's periodic overruns, signalfd taking a blocked signal, and
+ * pidfds (pidfd_open, its poll at exit, pidfd_send_signal, pidfd_getfd). The
  * event files also work with poll and show as anon_inode:[...] in
  * /proc/self/fd. No case measures time; timeouts only bound from below.
  */
@@ -15,6 +16,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -697,5 +700,252 @@ UT_CASE(epoll_exclusive_items_report)
 	UT_EQ(ev.data.u64, 1);
 	close(a);
 	close(b);
+	close(efd);
+}
+
+/*
+ * Threads at once (at --smp 4, on several CPUs): writers add to eventfds
+ * registered with EPOLLONESHOT, consumers in epoll_wait take the counts
+ * and re-arm, and a churner adds, fires and closes eventfds of its own
+ * meanwhile (files leaving while queued or being looked at). Every count
+ * written is read exactly once, and no wake-up is lost: the consumers end
+ * by seeing the stop eventfd (a lost wake-up hangs the case).
+ */
+#define STRESS_FDS     8
+#define STRESS_WRITES  3000
+#define STRESS_WRITERS 2
+#define STRESS_READERS 2
+#define STRESS_CHURN   1500
+
+static struct {
+	int ep, stop, fds[STRESS_FDS];
+	atomic_long taken;
+} st;
+
+static void *stress_writer(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+
+	for (int i = 0; i < STRESS_WRITES; i++) {
+		uint64_t one = 1;
+
+		seed = seed * 1103515245 + 12345;
+		if (write(st.fds[(seed >> 16) % STRESS_FDS], &one, 8) != 8)
+			ut_fail(__FILE__, __LINE__, "write failed");
+	}
+	return NULL;
+}
+
+static void *stress_reader(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct epoll_event ev;
+		uint64_t v;
+		int n = epoll_wait(st.ep, &ev, 1, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != 1)
+			ut_fail(__FILE__, __LINE__, "epoll_wait gave %d", n);
+		if (ev.data.u64 == STRESS_FDS)
+			return NULL; /* the stop eventfd: level-triggered, everyone sees it */
+		if (ev.data.u64 > STRESS_FDS)
+			continue; /* a churner's file */
+		if (read(st.fds[ev.data.u64], &v, 8) == 8)
+			atomic_fetch_add(&st.taken, (long)v);
+		ev.events = EPOLLIN | EPOLLONESHOT;
+		if (epoll_ctl(st.ep, EPOLL_CTL_MOD, st.fds[ev.data.u64], &ev))
+			ut_fail(__FILE__, __LINE__, "rearm failed");
+	}
+}
+
+static void *stress_churner(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < STRESS_CHURN; i++) {
+		int fd = eventfd(1, EFD_NONBLOCK);
+		struct epoll_event ev = { .events = EPOLLIN | (i & 1 ? EPOLLET : 0),
+					  .data.u64 = STRESS_FDS + 1 + (uint64_t)i };
+
+		if (fd < 0 || epoll_ctl(st.ep, EPOLL_CTL_ADD, fd, &ev))
+			ut_fail(__FILE__, __LINE__, "churn add failed");
+		if (i % 3 == 0 && epoll_ctl(st.ep, EPOLL_CTL_DEL, fd, NULL))
+			ut_fail(__FILE__, __LINE__, "churn del failed");
+		close(fd);
+	}
+	return NULL;
+}
+
+UT_CASE(epoll_threads_stress)
+{
+	pthread_t w[STRESS_WRITERS], r[STRESS_READERS], churn;
+	uint64_t v;
+
+	st.ep = UT_NOERR(epoll_create1(0));
+	for (int i = 0; i < STRESS_FDS; i++) {
+		st.fds[i] = UT_NOERR(eventfd(0, EFD_NONBLOCK));
+		UT_NOERR(ep_add(st.ep, st.fds[i], EPOLLIN | EPOLLONESHOT, (uint64_t)i));
+	}
+	st.stop = UT_NOERR(eventfd(0, 0));
+	UT_NOERR(ep_add(st.ep, st.stop, EPOLLIN, STRESS_FDS));
+	atomic_store(&st.taken, 0);
+	for (int i = 0; i < STRESS_READERS; i++)
+		UT_EQ(pthread_create(&r[i], NULL, stress_reader, NULL), 0);
+	for (int i = 0; i < STRESS_WRITERS; i++)
+		UT_EQ(pthread_create(&w[i], NULL, stress_writer, (void *)(uintptr_t)(i + 1)), 0);
+	UT_EQ(pthread_create(&churn, NULL, stress_churner, NULL), 0);
+	for (int i = 0; i < STRESS_WRITERS; i++)
+		UT_EQ(pthread_join(w[i], NULL), 0);
+	UT_EQ(pthread_join(churn, NULL), 0);
+	write64(st.stop, 1);
+	for (int i = 0; i < STRESS_READERS; i++)
+		UT_EQ(pthread_join(r[i], NULL), 0);
+	/* What the readers did not take is still in the counters. */
+	for (int i = 0; i < STRESS_FDS; i++)
+		if (read(st.fds[i], &v, 8) == 8)
+			atomic_fetch_add(&st.taken, (long)v);
+	UT_EQ(atomic_load(&st.taken), STRESS_WRITERS * STRESS_WRITES);
+	for (int i = 0; i < STRESS_FDS; i++)
+		close(st.fds[i]);
+	close(st.stop);
+	close(st.ep);
+}
+
+/* ---- pidfd ---- */
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+/* A child that waits until its pipe's writer closes, then exits with 3. */
+static pid_t waiting_child(int *release)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	UT_NOERR(pipe(p));
+	pid = UT_NOERR(fork());
+	if (pid == 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) < 0)
+			_exit(1);
+		_exit(3);
+	}
+	close(p[0]);
+	*release = p[1];
+	return pid;
+}
+
+static int tid_pipe[2];
+static pid_t other_tid;
+
+/* A second thread: publishes its tid, waits until its pipe's writer closes. */
+static void *waiting_thread(void *arg)
+{
+	char c;
+
+	(void)arg;
+	__atomic_store_n(&other_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	if (read(tid_pipe[0], &c, 1) < 0)
+		return NULL;
+	return NULL;
+}
+
+UT_CASE(pidfd_open_poll_and_errors)
+{
+	int release, status, pfd, ep = UT_NOERR(epoll_create1(0));
+	pid_t pid = waiting_child(&release), tid;
+	struct epoll_event ev;
+	pthread_t th;
+
+	pfd = (int)UT_NOERR(syscall(SYS_pidfd_open, pid, 0));
+	UT_EQ(fcntl(pfd, F_GETFD), FD_CLOEXEC);
+	check_link(pfd, "anon_inode:[pidfd]");
+	UT_EQ(poll1(pfd, POLLIN), 0);
+	UT_NOERR(ep_add(ep, pfd, EPOLLIN, 11));
+	UT_EQ(ep_wait1(ep, &ev, 0), 0);
+	close(release); /* the child exits */
+	UT_EQ(ep_wait1(ep, &ev, 5000), 1);
+	UT_EQ(ev.data.u64, 11);
+	UT_EQ(poll1(pfd, POLLIN), POLLIN); /* a zombie */
+	UT_EQ(waitpid(pid, &status, 0), pid);
+	UT_EQ(WEXITSTATUS(status), 3);
+	UT_EQ(poll1(pfd, POLLIN), POLLIN | POLLHUP); /* reaped */
+	/* Errors: flags, pids, a gone process, a thread that is not a leader. */
+	UT_RAW_ERR(ut_raw2(SYS_pidfd_open, getpid(), 1), EINVAL);
+	UT_RAW_ERR(ut_raw2(SYS_pidfd_open, 0, 0), EINVAL);
+	UT_RAW_ERR(ut_raw2(SYS_pidfd_open, -1, 0), EINVAL);
+	UT_RAW_ERR(ut_raw2(SYS_pidfd_open, pid, 0), ESRCH);
+	UT_NOERR(pipe(tid_pipe));
+	other_tid = 0;
+	UT_EQ(pthread_create(&th, NULL, waiting_thread, NULL), 0);
+	while (!(tid = __atomic_load_n(&other_tid, __ATOMIC_ACQUIRE)))
+		sched_yield();
+	UT_RAW_ERR(ut_raw2(SYS_pidfd_open, tid, 0), ENOENT); /* Linux 6.9 and later */
+	close(tid_pipe[1]);
+	UT_EQ(pthread_join(th, NULL), 0);
+	close(tid_pipe[0]);
+	close(pfd);
+	close(ep);
+}
+
+UT_CASE(pidfd_send_signal_and_getfd)
+{
+	int release, status, pfd, efd = UT_NOERR(eventfd(0, EFD_NONBLOCK)), got;
+	pid_t pid;
+	siginfo_t si;
+
+	pid = UT_NOERR(fork());
+	if (pid == 0) {
+		/* The parent's eventfd at 50, then wait to be killed. */
+		if (dup2(efd, 50) != 50)
+			_exit(1);
+		close(efd);
+		for (;;)
+			pause();
+	}
+	pfd = (int)UT_NOERR(syscall(SYS_pidfd_open, pid, 0));
+	/* pidfd_getfd: the child's descriptor 50 (it may not be there yet). */
+	while ((got = (int)syscall(SYS_pidfd_getfd, pfd, 50, 0)) < 0 && errno == EBADF)
+		sched_yield();
+	UT_CHECK(got >= 0);
+	UT_EQ(fcntl(got, F_GETFD), FD_CLOEXEC);
+	write64(got, 9);
+	UT_EQ(read64(efd), 9); /* the same file */
+	close(got);
+	UT_RAW_ERR(ut_raw3(SYS_pidfd_getfd, pfd, 51, 0), EBADF);
+	UT_RAW_ERR(ut_raw3(SYS_pidfd_getfd, pfd, 50, 1), EINVAL);
+	UT_RAW_ERR(ut_raw3(SYS_pidfd_getfd, efd, 50, 0), EBADF);
+	/* pidfd_send_signal's errors, then a real one. */
+	UT_RAW_ERR(ut_raw4(SYS_pidfd_send_signal, pfd, SIGTERM, 0, 8), EINVAL); /* unknown */
+	UT_RAW_ERR(ut_raw4(SYS_pidfd_send_signal, pfd, SIGTERM, 0, 6), EINVAL); /* two */
+	UT_RAW_ERR(ut_raw4(SYS_pidfd_send_signal, -1, SIGTERM, 0, 0), EBADF);
+	UT_RAW_ERR(ut_raw4(SYS_pidfd_send_signal, efd, SIGTERM, 0, 0), EBADF);
+	UT_RAW_ERR(ut_raw4(SYS_pidfd_send_signal, pfd, SIGTERM, 8, 0), EFAULT);
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGUSR1;
+	si.si_code = SI_QUEUE;
+	UT_RAW_ERR(ut_raw4(SYS_pidfd_send_signal, pfd, SIGTERM, &si, 0),
+		   EINVAL); /* signo differs */
+	si.si_signo = SIGTERM;
+	si.si_code = SI_USER;
+	UT_RAW_ERR(ut_raw4(SYS_pidfd_send_signal, pfd, SIGTERM, &si, 0),
+		   EPERM);					/* not a user code */
+	UT_EQ(ut_raw4(SYS_pidfd_send_signal, pfd, 0, 0, 0), 0); /* it exists */
+	UT_EQ(ut_raw4(SYS_pidfd_send_signal, pfd, SIGTERM, 0, 0), 0);
+	UT_EQ(waitpid(pid, &status, 0), pid);
+	UT_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	UT_RAW_ERR(ut_raw4(SYS_pidfd_send_signal, pfd, SIGTERM, 0, 0), ESRCH);
+	UT_RAW_ERR(ut_raw3(SYS_pidfd_getfd, pfd, 50, 0), ESRCH);
+	(void)release;
+	close(pfd);
 	close(efd);
 }
