@@ -12,6 +12,7 @@
  */
 #include <fs/event.h>
 #include <kernel/uaccess.h>
+#include <lib/compiler.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
@@ -22,7 +23,7 @@
 /* Lock key: (s) src->lock, (c) constant. */
 struct eventfd {
 	struct wait_source *src; /* (c) from the pool */
-	uint64_t count;		 /* (s) */
+	uint64_t count;		 /* (s) to change; poll reads it without the lock */
 	bool semaphore;		 /* (c) */
 };
 
@@ -45,8 +46,8 @@ static ssize_t eventfd_read(struct file *f, const struct iobuf *buf, int64_t *po
 		return r;
 	}
 	v = e->semaphore ? 1 : e->count;
-	e->count -= v;
-	wait_wake_all_locked(e->src, 0); /* writers may have room now */
+	WRITE_ONCE(e->count, e->count - v); /* poll reads it unlocked */
+	wait_wake_all_locked(e->src, 0);    /* writers may have room now */
 	spin_unlock_irqrestore(&e->src->lock, flags);
 	call_commit(); /* the counter is taken */
 	return iobuf_write(buf, 0, &v, sizeof(v)) ? -EFAULT : (ssize_t)sizeof(v);
@@ -72,7 +73,7 @@ static ssize_t eventfd_write(struct file *f, const struct iobuf *buf, int64_t *p
 		spin_unlock_irqrestore(&e->src->lock, flags);
 		return r;
 	}
-	e->count += v;
+	WRITE_ONCE(e->count, e->count + v);
 	if (v)
 		wait_wake_all_locked(e->src, 0);
 	spin_unlock_irqrestore(&e->src->lock, flags);
@@ -82,17 +83,21 @@ static ssize_t eventfd_write(struct file *f, const struct iobuf *buf, int64_t *p
 static int eventfd_poll(struct file *f, bool register_wait)
 {
 	struct eventfd *e = f->private;
-	unsigned long flags;
+	uint64_t count;
 	int mask = 0;
 
 	if (register_wait && wait_add_source(e->src))
 		return -ENOMEM;
-	flags = spin_lock_irqsave(&e->src->lock);
-	if (e->count)
+	/*
+	 * One look without the lock (as Linux): a change after registering
+	 * wakes this poller; one before it was made under the lock the
+	 * registration took, and this load sees it.
+	 */
+	count = READ_ONCE(e->count);
+	if (count)
 		mask |= POLLIN | POLLRDNORM;
-	if (e->count < COUNT_MAX)
+	if (count < COUNT_MAX)
 		mask |= POLLOUT | POLLWRNORM;
-	spin_unlock_irqrestore(&e->src->lock, flags);
 	return mask;
 }
 
