@@ -418,6 +418,7 @@ static int collect(struct eventpoll *ep, struct epoll_event *out, int max, bool 
 {
 	unsigned long flags = spin_lock_irqsave(&ep->src->lock);
 	unsigned budget = ep->nready;
+	bool requeued = false;
 	int n = 0;
 
 	while (budget-- && n < max && !list_empty(&ep->ready)) {
@@ -439,20 +440,31 @@ static int collect(struct eventpoll *ep, struct epoll_event *out, int max, bool 
 				if (list_empty(&it->ready)) { /* first again, untouched */
 					list_add(&it->ready, &ep->ready);
 					ep->nready++;
+					requeued = true;
 				}
 				n++;
 			} else {
 				out[n].events = mask;
 				out[n].data = it->data;
 				n++;
-				if (it->events & EPOLLONESHOT)
+				if (it->events & EPOLLONESHOT) {
 					it->events &= PRIVATE_BITS;
-				else if (!(it->events & EPOLLET))
+				} else if (!(it->events & EPOLLET) && list_empty(&it->ready)) {
 					queue_locked(ep, it);
+					requeued = true;
+				}
 			}
 		}
 		item_put(it);
 	}
+	/*
+	 * An item that was off the list while its file was polled and is back
+	 * now: a waiter that registered meanwhile (it found the list empty)
+	 * would not hear of it otherwise, nor would an epoll that watches this
+	 * one and looked meanwhile (as Linux's ep_done_scan).
+	 */
+	if (requeued && !list_empty(&ep->src->waiters))
+		wait_wake_all_locked(ep->src, 0);
 	spin_unlock_irqrestore(&ep->src->lock, flags);
 	return n;
 }
