@@ -10,7 +10,8 @@
  * read) may still be unlinking its registration on another CPU when the
  * file goes (kernel/wait.c's unlink locks the source it last saw).
  *
- * Lock order: a pool's lock is innermost (nothing is taken under it).
+ * Lock order: a pool's lock is innermost (nothing is taken under it);
+ * source-cache is taken once, around the cache's set-up.
  */
 #include <fs/event.h>
 #include <fs/dcache.h>
@@ -87,6 +88,31 @@ struct pooled_source {
 	struct list_head node; /* (pool lock) on the pool's free list */
 };
 
+/*
+ * Pooled sources have a slab cache of their own: mixed with short-lived
+ * objects in a kmalloc cache, each one that is never freed would keep a
+ * slab page in use that the others leave, and how many depends on the
+ * order of allocations (so on timing, with several CPUs).
+ */
+static struct kmem_cache source_cache;
+static spinlock_t source_cache_lock = SPINLOCK_INIT("source-cache");
+static bool source_cache_ready; /* (a) */
+
+static struct kmem_cache *sources_cache(void)
+{
+	unsigned long flags;
+
+	if (__atomic_load_n(&source_cache_ready, __ATOMIC_ACQUIRE))
+		return &source_cache;
+	flags = spin_lock_irqsave(&source_cache_lock);
+	if (!source_cache_ready) {
+		kmem_cache_init(&source_cache, "event-source", sizeof(struct pooled_source), 8);
+		__atomic_store_n(&source_cache_ready, true, __ATOMIC_RELEASE);
+	}
+	spin_unlock_irqrestore(&source_cache_lock, flags);
+	return &source_cache;
+}
+
 struct wait_source *source_alloc(struct source_pool *pool)
 {
 	unsigned long flags = spin_lock_irqsave(&pool->lock);
@@ -99,7 +125,7 @@ struct wait_source *source_alloc(struct source_pool *pool)
 	spin_unlock_irqrestore(&pool->lock, flags);
 	if (ps)
 		return &ps->src;
-	ps = kmalloc(sizeof(*ps));
+	ps = kmem_cache_alloc(sources_cache());
 	if (!ps)
 		return NULL;
 	/* Once only: a pooled source's lock may still be taken by a late unlinker. */
