@@ -64,6 +64,15 @@ struct dentry *d_alloc_root(struct inode *inode)
 	return d;
 }
 
+struct dentry *d_alloc_anon(struct inode *inode, const char *name)
+{
+	struct dentry *d = d_new(name, strlen(name));
+
+	if (d)
+		d->inode = inode;
+	return d;
+}
+
 void d_instantiate(struct dentry *d, struct inode *inode)
 {
 	ASSERT(!d->inode && !(d->flags & DENTRY_LINKED));

@@ -12,6 +12,7 @@
  * before 3.14; each call still sees a consistent position.
  */
 #include <fs/vfs.h>
+#include <fs/event.h>
 #include <kernel/panic.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
@@ -70,6 +71,7 @@ int vfs_open_dentry(struct dentry *d, int flags, struct file **out)
 	f->flags = (uint32_t)flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
 	f->fmode = fmode_of(flags);
 	spin_init(&f->pos_lock, "file-pos");
+	list_init(&f->ep_items);
 	f->dentry = dentry_get(d);
 	f->inode = d->inode;
 	f->fops = (flags & O_PATH) ? &path_fops : d->inode->fops;
@@ -104,6 +106,9 @@ void file_put(struct file *f)
 		panic("file_put: file %p is already free", (void *)f);
 	if (old > 1)
 		return;
+	/* Nobody can add it to an epoll any more: a look without the lock suffices. */
+	if (!list_empty(&f->ep_items))
+		eventpoll_release(f);
 	if (f->fops->release)
 		f->fops->release(f);
 	dentry_put(f->dentry);

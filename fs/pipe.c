@@ -318,7 +318,8 @@ static ssize_t pipe_write(struct file *f, const struct iobuf *buf, int64_t *pos)
 
 		flags = spin_lock_irqsave(&p->lock);
 		p->wr_busy = false;
-		wake = !err && p->head == p->tail; /* readers and pollers wait only on empty */
+		/* Readers and pollers wait only on empty; edge-triggered epolls see every write. */
+		wake = !err && (p->head == p->tail || wait_has_callbacks(&p->rd_wait));
 		if (!err)
 			p->head += (uint32_t)n;
 		contended = p->wr_contended;

@@ -304,6 +304,11 @@ int proc_fd_path(int pid, int fd, char *buf, size_t size)
 
 	if (!f)
 		return -ENOENT;
+	if (!f->dentry->parent && f->dentry->name[0] != '/') { /* an anonymous file */
+		n = snprintf(buf, size, "%s", f->dentry->name);
+		file_put(f);
+		return MIN(n, (int)size - 1);
+	}
 	n = dentry_path(f->dentry, buf, size);
 	if (n == -ENOENT) { /* unlinked: its name is all that is left */
 		n = snprintf(buf, size, "/%s (deleted)", f->dentry->name);

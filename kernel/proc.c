@@ -4,6 +4,7 @@
  * process system calls (sys/proc.c), exec, the fault path, and kmain.
  */
 #include <kernel/proc.h>
+#include <fs/event.h>
 #include <svc/service.h>
 #include <arch/x86_64/cpu.h>
 #include <fs/writeback.h>
@@ -363,6 +364,7 @@ static void notify_parent_exit(const struct ksiginfo *info, struct process *pare
 	if (info->signo)
 		signal_send(parent, info);
 	wait_wake_all(&parent->child_event);
+	pidfd_notify();
 }
 
 /*

@@ -9,6 +9,7 @@
  * queues are under p->lock; pgid/sid and stop state under proc_tree_lock.
  */
 #include <kernel/signal.h>
+#include <fs/event.h>
 #include <kernel/proc.h>
 #include <kernel/thread.h>
 #include <kernel/uthread.h>
@@ -228,6 +229,7 @@ int signal_send(struct process *p, const struct ksiginfo *info)
 				wake_for(t, sig);
 	}
 	spin_unlock_irqrestore(&p->lock, flags);
+	signalfd_notify(); /* after the lock: see fs/signalfd.c */
 	return err;
 }
 
@@ -245,6 +247,7 @@ int signal_send_thread(struct thread *t, const struct ksiginfo *info)
 	if (!err)
 		wake_for(t, info->signo);
 	spin_unlock_irqrestore(&p->lock, flags);
+	signalfd_notify();
 	return err;
 }
 
@@ -633,7 +636,7 @@ void signal_deliver(struct thread *t)
 /* Calls that return EINTR after a handler even with SA_RESTART (Linux's list). */
 static bool never_restarted(uint64_t nr)
 {
-	static const uint16_t calls[] = { 7, 23, 34, 35, 128, 130, 230, 232, 270, 271, 281 };
+	static const uint16_t calls[] = { 7, 23, 34, 35, 128, 130, 230, 232, 270, 271, 281, 441 };
 
 	for (size_t i = 0; i < ARRAY_SIZE(calls); i++)
 		if (calls[i] == nr)
@@ -694,6 +697,16 @@ bool pgrp_exists_in_session(int pgid, int sid)
 	assert_held(&proc_tree_lock);
 	proc_for_each_locked(match_pgrp, &f);
 	return f.found;
+}
+
+bool signal_pending_in(struct thread *t, uint64_t set)
+{
+	struct process *p = t->proc;
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	bool pending = (t->sigpending.set | p->sigpending.set) & set;
+
+	spin_unlock_irqrestore(&p->lock, flags);
+	return pending;
 }
 
 int signal_take(struct thread *t, uint64_t set, struct ksiginfo *info)

@@ -23,6 +23,7 @@ void wait_source_init(struct wait_source *src, const char *name)
 {
 	spin_init(&src->lock, name);
 	list_init(&src->waiters);
+	src->callbacks = 0;
 }
 
 struct wait *current_wait(void)
@@ -36,6 +37,7 @@ void wait_init(struct wait *w)
 	list_init(&w->extra);
 	w->link.source = NULL;
 	w->link.wait = w;
+	w->hook = NULL;
 }
 
 /* Registers the current thread (any kind) on src, whose lock the caller holds. */
@@ -92,9 +94,12 @@ long wait_block_locked_uninterruptible(struct wait_source *src)
 int wait_add_source(struct wait_source *src)
 {
 	struct wait *w = current_wait();
-	struct wait_link *l = kmalloc(sizeof(*l));
+	struct wait_link *l;
 	unsigned long flags;
 
+	if (w->hook)
+		return w->hook->add(w->hook, src);
+	l = kmalloc(sizeof(*l));
 	if (!l)
 		return -ENOMEM;
 	l->wait = w;
@@ -128,30 +133,76 @@ void wait_wake_locked(struct wait_link *l)
 	sched_wake(container_of(l->wait, struct thread, wait));
 }
 
+/* A callback waiter's turn in a wake-up; returns whether it woke a thread. */
+static bool call_back(struct wait_link *l, unsigned depth, bool *exclusive_done)
+{
+	struct wait_callback *cb = container_of(l, struct wait_callback, link);
+
+	if (cb->exclusive && *exclusive_done)
+		return false;
+	if (!cb->fn(cb, depth))
+		return false;
+	if (cb->exclusive)
+		*exclusive_done = true;
+	return true;
+}
+
+unsigned wait_wake_all_locked(struct wait_source *src, unsigned depth)
+{
+	struct wait_link *l, *next;
+	bool exclusive_done = false;
+	unsigned n = 0;
+
+	assert_held(&src->lock);
+	list_for_each_entry_safe (l, next, &src->waiters, node) {
+		if (!l->wait) {
+			n += call_back(l, depth, &exclusive_done);
+			continue;
+		}
+		wait_wake_locked(l);
+		n++;
+	}
+	return n;
+}
+
 unsigned wait_wake_all(struct wait_source *src)
 {
 	unsigned long flags = spin_lock_irqsave(&src->lock);
+	unsigned n = wait_wake_all_locked(src, 0);
+
+	spin_unlock_irqrestore(&src->lock, flags);
+	return n;
+}
+
+/* One thread; every callback waiter (they stay linked) is called too. */
+unsigned wait_wake_one(struct wait_source *src)
+{
+	unsigned long flags = spin_lock_irqsave(&src->lock);
+	struct wait_link *l, *next;
+	bool exclusive_done = false;
 	unsigned n = 0;
 
-	while (!list_empty(&src->waiters)) {
-		wait_wake_locked(list_first_entry(&src->waiters, struct wait_link, node));
-		n++;
+	list_for_each_entry_safe (l, next, &src->waiters, node) {
+		if (!l->wait)
+			call_back(l, 0, &exclusive_done);
+		else if (!n) {
+			wait_wake_locked(l);
+			n = 1;
+		}
 	}
 	spin_unlock_irqrestore(&src->lock, flags);
 	return n;
 }
 
-unsigned wait_wake_one(struct wait_source *src)
+void wait_callback_add(struct wait_source *src, struct wait_callback *cb)
 {
 	unsigned long flags = spin_lock_irqsave(&src->lock);
-	unsigned n = 0;
 
-	if (!list_empty(&src->waiters)) {
-		wait_wake_locked(list_first_entry(&src->waiters, struct wait_link, node));
-		n = 1;
-	}
+	cb->link.wait = NULL;
+	cb->link.source = src;
+	list_add_tail(&cb->link.node, &src->waiters);
+	src->callbacks++;
 	spin_unlock_irqrestore(&src->lock, flags);
-	return n;
 }
 
 /* Unlinks l; a futex requeue may move it to another source meanwhile: follow it. */
@@ -169,11 +220,19 @@ static void unlink(struct wait_link *l)
 		if (done) {
 			list_del(&l->node);
 			l->source = NULL;
+			if (!l->wait)
+				src->callbacks--;
 		}
 		spin_unlock_irqrestore(&src->lock, flags);
 		if (done)
 			return;
 	}
+}
+
+/* fn runs with the source's lock held: once unlinked under it, cb is out of every wake-up. */
+void wait_callback_del(struct wait_callback *cb)
+{
+	unlink(&cb->link);
 }
 
 void wait_detach(struct wait *w)
@@ -200,7 +259,7 @@ void wait_record_completion(struct wait *w)
 
 /* ---- The call's progress and its point of no return ------------------- */
 
-static const char *const call_kind_names[] = { "none", "rw", "poll", "futex", "vfork" };
+static const char *const call_kind_names[] = { "none", "rw", "poll", "futex", "vfork", "epoll" };
 static const char *const op_kind_names[] = { "none", "fs", "pipe write", "fifo open", "tty read" };
 
 struct call_progress *progress_claim_call(struct wait *w, enum progress_call_kind kind)

@@ -23,6 +23,11 @@ extern spinlock_t rename_lock;
 struct dentry *d_alloc(struct dentry *parent, const struct qstr *name);
 /* The root dentry of a new super block; takes over the caller's inode reference. */
 struct dentry *d_alloc_root(struct inode *inode);
+/*
+ * A dentry of no tree for inode (taking over the reference), named name:
+ * what /proc/PID/fd shows for anonymous files ("anon_inode:[eventfd]").
+ */
+struct dentry *d_alloc_anon(struct inode *inode, const char *name);
 /* Gives d its inode; takes over the caller's reference. Before d_link only. */
 void d_instantiate(struct dentry *d, struct inode *inode);
 /* Links d into its parent's children. Caller holds the parent inode's lock. */

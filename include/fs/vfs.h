@@ -257,6 +257,7 @@ struct file {
 	struct inode *inode;	     /* (c) dentry->inode */
 	const struct file_ops *fops; /* (c) */
 	void *private;		     /* (c) the driver's */
+	struct list_head ep_items; /* epoll's ctl_lock: its epoll interest items (fs/eventpoll.c) */
 };
 
 /* Directory listing: readdir calls emit once per entry from ctx->pos on. */

@@ -67,6 +67,8 @@ void fill_siginfo(struct k_siginfo *out, const struct ksiginfo *info);
 void signal_discard_ignored(struct process *p, int sig);
 /* rt_sigtimedwait: takes a pending signal of set (blocked or not); 0 if none. */
 int signal_take(struct thread *t, uint64_t set, struct ksiginfo *info);
+/* Whether a signal of set is pending for t (its own or its process's): signalfd's poll. */
+bool signal_pending_in(struct thread *t, uint64_t set);
 /* rt_sigreturn: restores the registers, FPU state and mask a handler's frame saved. */
 long signal_return(struct thread *t);
 struct ktimer;

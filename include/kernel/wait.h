@@ -37,6 +37,7 @@
 struct wait_source {
 	spinlock_t lock;
 	struct list_head waiters; /* (lock) struct wait_link.node */
+	uint32_t callbacks;	  /* (lock) struct wait_callback waiters among them (epoll) */
 };
 
 /*
@@ -56,6 +57,7 @@ enum progress_call_kind {
 	PROGRESS_POLL,	/* poll, ppoll, select, pselect6 */
 	PROGRESS_FUTEX, /* a futex waiter */
 	PROGRESS_VFORK, /* a vfork parent waiting for its child */
+	PROGRESS_EPOLL, /* epoll_wait, epoll_pwait, epoll_pwait2 */
 };
 
 enum progress_op_kind {
@@ -85,6 +87,11 @@ struct vfork_progress {
 	int child_tid; /* the child made by the first run; 0: none yet */
 };
 
+struct epoll_progress {
+	uint64_t deadline_ns; /* clock_ns() deadline; 0: none */
+	uint32_t state;	      /* EP_ST_* (sys/event.c) */
+};
+
 struct fs_progress {
 	int64_t time;	   /* the call's time stamp (seconds), 0 before its first use */
 	uint64_t sync_gen; /* the write-back generation it waits for, 0: none */
@@ -110,6 +117,7 @@ struct call_progress {
 		struct poll_progress poll;
 		struct futex_progress futex;
 		struct vfork_progress vfork;
+		struct epoll_progress epoll;
 	} call;
 	union {
 		struct fs_progress fs;
@@ -120,6 +128,7 @@ struct call_progress {
 };
 
 struct wait;
+struct wait_hook;
 
 /*
  * One registration of a wait on a source. A wait has one embedded link
@@ -129,8 +138,41 @@ struct wait;
 struct wait_link {
 	struct list_head node;	    /* (s) on the source's waiters */
 	struct wait_source *source; /* (s) where node is linked, or NULL */
-	struct wait *wait;	    /* (c) */
-	struct list_head extra;	    /* (o) in wait.extra (extra links only) */
+	struct wait *wait;	    /* (c) NULL: a struct wait_callback */
+	struct list_head
+		extra; /* (o) in wait.extra (extra links only); a callback's owner's list */
+};
+
+/*
+ * A waiter that is a function, not a thread (epoll's interest items,
+ * fs/eventpoll.c). It is linked on a source like a thread's link (with
+ * link.wait NULL) but stays linked when the source wakes: every wake-up
+ * of the source calls fn with the source's lock held (interrupts off), and
+ * fn returns whether it woke a thread. depth counts the callbacks the
+ * wake-up already went through (0 from an ordinary wake): a callback that
+ * wakes a source of its own takes that source's lock with
+ * spin_lock_irqsave_nested(lock, depth + 1) and wakes it with
+ * wait_wake_all_locked(src, depth + 1), so that the lock checker sees one
+ * class per level of nesting (epoll in epoll). Of the callbacks marked
+ * exclusive, a wake-up calls them in order until one returns true
+ * (EPOLLEXCLUSIVE); the others are all called.
+ */
+struct wait_callback;
+typedef bool (*wait_callback_fn)(struct wait_callback *cb, unsigned depth);
+struct wait_callback {
+	struct wait_link link;
+	wait_callback_fn fn; /* (c) */
+	bool exclusive;	     /* (c) */
+};
+
+/*
+ * poll's registrations redirected: while a thread's wait has a hook,
+ * wait_add_source (which a file's poll method calls) calls hook->add
+ * instead of registering the thread (epoll_ctl adding a file: each source
+ * gets a callback of the interest item).
+ */
+struct wait_hook {
+	int (*add)(struct wait_hook *h, struct wait_source *src);
 };
 
 /*
@@ -148,6 +190,7 @@ struct wait {
 	struct call_progress progress; /* (o) the call's own state */
 	int64_t partial; /* (o) bytes a waiting call already moved: what a signal makes it return */
 	const char *committed_at; /* (o) where the call passed its point of no return, or NULL */
+	struct wait_hook *hook;	  /* (o) where wait_add_source registers instead, or NULL */
 };
 
 #define WAIT_WOKEN	     (1u << 1) /* woken before the thread had parked */
@@ -187,6 +230,21 @@ long wait_sleep_until(uint64_t deadline_ns);
 /* Wakes every waiter (or the first); returns how many were woken. */
 unsigned wait_wake_all(struct wait_source *src);
 unsigned wait_wake_one(struct wait_source *src);
+/* The same with src->lock held, depth as for struct wait_callback (0: an ordinary wake). */
+unsigned wait_wake_all_locked(struct wait_source *src, unsigned depth);
+/* Links a callback waiter on src (the caller holds no source lock). */
+void wait_callback_add(struct wait_source *src, struct wait_callback *cb);
+/* Unlinks it; when this returns, fn neither runs nor will run for cb. */
+void wait_callback_del(struct wait_callback *cb);
+/*
+ * Whether callbacks wait on src (read without its lock): a source that
+ * wakes only on some changes (a pipe: when it was empty) wakes on every
+ * change then, for edge-triggered epoll (as Linux's pipe poll_usage).
+ */
+static inline bool wait_has_callbacks(struct wait_source *src)
+{
+	return __atomic_load_n(&src->callbacks, __ATOMIC_RELAXED) != 0;
+}
 /* The current thread's wait (progress survives between runs of one call). */
 struct wait *current_wait(void);
 /* Wakes the thread of one registration; the caller holds l->source->lock. */
@@ -227,6 +285,7 @@ PROGRESS_CALL_ACCESSOR(rw_progress, rw, PROGRESS_RW)
 PROGRESS_CALL_ACCESSOR(poll_progress, poll, PROGRESS_POLL)
 PROGRESS_CALL_ACCESSOR(futex_progress, futex, PROGRESS_FUTEX)
 PROGRESS_CALL_ACCESSOR(vfork_progress, vfork, PROGRESS_VFORK)
+PROGRESS_CALL_ACCESSOR(epoll_progress, epoll, PROGRESS_EPOLL)
 PROGRESS_OP_ACCESSOR(fs_progress, fs, PROGRESS_FS)
 PROGRESS_OP_ACCESSOR(pipe_write_progress, pipe_write, PROGRESS_PIPE_WRITE)
 PROGRESS_OP_ACCESSOR(fifo_open_progress, fifo_open, PROGRESS_FIFO_OPEN)

@@ -28,7 +28,7 @@ ENABLED = [
     "exec-pie", "futex", "time", "misc", "efault", "faults", "threads_blocked", "fuzz_syscalls",
     "procfs", "files", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
-    "mmap_file",
+    "mmap_file", "event_apis",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -58,8 +58,8 @@ def check_ut_output(name, rc, out):
 KERNEL_BYTES_PER_BLOCKED_THREAD_MAX = 2048  # Linux: ~22 KiB (16 KiB stack + task_struct)
 
 
-def check_threads_blocked(rc, out):
-    n = int(ARGS["threads_blocked"][0])
+def check_threads_blocked(rc, out, n=None):
+    n = n or int(ARGS["threads_blocked"][0])
     assert f"blocked: {n} threads" in out, out[-3000:]
     assert f"joined: {n} threads" in out, out[-3000:]
     assert rc == 0, f"status {rc}\n{out[-3000:]}"
@@ -69,6 +69,13 @@ def check_threads_blocked(rc, out):
     per_thread = (blocked - before) * 1024 / n
     print(f"threads_blocked: {per_thread:.0f} bytes of kernel memory per blocked thread")
     assert per_thread < KERNEL_BYTES_PER_BLOCKED_THREAD_MAX, f"{per_thread:.0f} bytes per thread"
+
+
+def test_threads_blocked_epoll():
+    """10,000 threads blocked in epoll_wait cost what blocked futex waiters do"""
+    n = int(ARGS["threads_blocked"][0])
+    rc, out = run_program("threads_blocked", str(n), "--epoll")
+    check_threads_blocked(rc, out, n)
 
 
 def check_fuzz(rc, out):
@@ -107,6 +114,7 @@ for _name in ENABLED:
 # repeatable, and threads_blocked --exit also checks exit_group of parked threads.
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
                 ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
+                ["event_apis"],
                 ["threads_blocked", "300", "--exit"]]
 
 

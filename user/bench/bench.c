@@ -6,7 +6,8 @@
  *	bench NAME NS_PER_OP ITERATIONS ns
  *
  * with the median round. The blocked-threads benchmarks instead print the
- * memory one thread blocked in read() on a pipe costs:
+ * memory one thread blocked in read() on a pipe (blocked_epoll: in
+ * epoll_wait) costs:
  *
  *	bench blocked_read_N BYTES_PER_THREAD N B
  *
@@ -34,10 +35,13 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -303,6 +307,87 @@ static void b_pipe_pingpong(long n)
 	peer_end(&p);
 }
 
+/* One round trip between two processes over two eventfds (a 64-bit count each way). */
+static void b_eventfd_pingpong(long n)
+{
+	int a = eventfd(0, 0), b = eventfd(0, 0);
+	uint64_t v = 1;
+	pid_t pid;
+
+	if (a < 0 || b < 0)
+		abort();
+	pid = fork();
+	if (pid < 0)
+		abort();
+	if (pid == 0) {
+		for (long i = 0; i < n; i++) {
+			read_full(a, &v, sizeof(v));
+			write_full(b, &v, sizeof(v));
+		}
+		_exit(0);
+	}
+	for (long i = 0; i < n; i++) {
+		write_full(a, &v, sizeof(v));
+		read_full(b, &v, sizeof(v));
+	}
+	if (waitpid(pid, NULL, 0) != pid)
+		abort();
+	close(a);
+	close(b);
+}
+
+/*
+ * epoll_wait (timeout 0) on an epoll with IDLE idle eventfds and one that is
+ * always readable: its cost must not grow with the idle ones. The epoll is
+ * made once, outside the timed rounds, and kept.
+ */
+static struct {
+	int ep;
+	int fds[1001]; /* the active one first */
+	int n;
+} idle_set;
+
+static void epoll_idle(long n, int idle)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out[8];
+
+	if (!idle_set.ep) {
+		idle_set.ep = epoll_create1(0);
+		for (int i = 0; i <= idle; i++) {
+			int fd = eventfd(i == 0, 0);
+
+			if (idle_set.ep < 0 || fd < 0 ||
+			    epoll_ctl(idle_set.ep, EPOLL_CTL_ADD, fd, &ev))
+				abort();
+			idle_set.fds[idle_set.n++] = fd;
+		}
+	}
+	for (long i = 0; i < n; i++)
+		if (epoll_wait(idle_set.ep, out, 8, 0) != 1)
+			abort();
+}
+
+/* After the rounds: the descriptors go (later benchmarks need them). */
+static void epoll_idle_done(void)
+{
+	if (!idle_set.ep)
+		return;
+	for (int i = 0; i < idle_set.n; i++)
+		close(idle_set.fds[i]);
+	close(idle_set.ep);
+	memset(&idle_set, 0, sizeof(idle_set));
+}
+
+static void b_epoll_wait_idle_0(long n)
+{
+	epoll_idle(n, 0);
+}
+
+static void b_epoll_wait_idle_1000(long n)
+{
+	epoll_idle(n, 1000);
+}
+
 #define BW_CHUNK (64 * 1024)
 
 static void sink_chunks(int in, int out, long n)
@@ -383,6 +468,18 @@ static void *blocked_reader(void *arg)
 	return NULL;
 }
 
+/* The same blocked in epoll_wait on an epoll watching a pipe's read end. */
+static void *blocked_epoller(void *arg)
+{
+	struct epoll_event ev;
+
+	atomic_fetch_add(&blocked_count, 1);
+	/* Until every writer is closed: EPOLLHUP (level-triggered: every waiter sees it). */
+	if (epoll_wait((int)(intptr_t)arg, &ev, 1, -1) != 1)
+		abort();
+	return NULL;
+}
+
 /* Linux caps threads at a share of RAM (kernel.threads-max); lift it when allowed. */
 static void allow_threads(long n)
 {
@@ -400,25 +497,33 @@ static void allow_threads(long n)
 
 /*
  * N threads (16 KiB stacks, no guard page) blocked in read() on pipes, one
- * pipe per READERS_PER_PIPE threads; memory from /proc/meminfo before they
- * start and once they all are about to block, plus a settling pause.
+ * pipe per READERS_PER_PIPE threads (or, epoll set, in epoll_wait on an
+ * epoll per pipe); memory from /proc/meminfo before they start and once
+ * they all are about to block, plus a settling pause.
  */
-static void b_blocked(long n)
+static void blocked(long n, bool epoll)
 {
 	long npipes = (n + READERS_PER_PIPE - 1) / READERS_PER_PIPE;
 	int(*pipes)[2] = calloc(npipes, sizeof(*pipes));
+	int *eps = calloc(npipes, sizeof(*eps));
 	pthread_t *threads = calloc(n, sizeof(*threads));
 	struct meminfo before, after;
 	struct timespec settle = { 0, 200 * 1000 * 1000 };
 	pthread_attr_t attr;
 	char name[64];
 
-	if (!pipes || !threads)
+	if (!pipes || !threads || !eps)
 		abort();
 	allow_threads(n);
-	for (long i = 0; i < npipes; i++)
+	for (long i = 0; i < npipes; i++) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
 		if (pipe(pipes[i]))
 			abort();
+		if (epoll && ((eps[i] = epoll_create1(0)) < 0 ||
+			      epoll_ctl(eps[i], EPOLL_CTL_ADD, pipes[i][0], &ev)))
+			abort();
+	}
 	if (read_meminfo(&before)) {
 		printf("bench: no /proc/meminfo\n");
 		return;
@@ -428,8 +533,10 @@ static void b_blocked(long n)
 	pthread_attr_setstacksize(&attr, 16384);
 	pthread_attr_setguardsize(&attr, 0);
 	for (long i = 0; i < n; i++) {
-		int err = pthread_create(&threads[i], &attr, blocked_reader,
-					 (void *)(intptr_t)pipes[i / READERS_PER_PIPE][0]);
+		long k = i / READERS_PER_PIPE;
+		int err = pthread_create(&threads[i], &attr,
+					 epoll ? blocked_epoller : blocked_reader,
+					 (void *)(intptr_t)(epoll ? eps[k] : pipes[k][0]));
 
 		if (err) {
 			printf("bench: pthread_create #%ld: %s\n", i, strerror(err));
@@ -444,16 +551,30 @@ static void b_blocked(long n)
 		close(pipes[i][1]);
 	for (long i = 0; i < n; i++)
 		pthread_join(threads[i], NULL);
-	for (long i = 0; i < npipes; i++)
+	for (long i = 0; i < npipes; i++) {
 		close(pipes[i][0]);
-	snprintf(name, sizeof(name), "blocked_read_%ld", n);
+		if (epoll)
+			close(eps[i]);
+	}
+	snprintf(name, sizeof(name), "%s_%ld", epoll ? "blocked_epoll" : "blocked_read", n);
 	printf("bench %s %.0f %ld B\n", name, (kernel_kb(&after) - kernel_kb(&before)) * 1024.0 / n,
 	       n);
 	printf("bench %s_all %.0f %ld B\n", name,
 	       ((before.free - after.free) - (before.total - after.total)) * 1024.0 / n, n);
 	fflush(stdout);
 	free(pipes);
+	free(eps);
 	free(threads);
+}
+
+static void b_blocked(long n)
+{
+	blocked(n, false);
+}
+
+static void b_blocked_epoll(long n)
+{
+	blocked(n, true);
 }
 
 /* ---- scaling: one copy of a benchmark per online CPU, at once ---- */
@@ -558,11 +679,15 @@ static const struct bench benches[] = {
 	{ "page_fault", b_page_fault, 2000 },
 	{ "mmap_munmap", b_mmap_munmap, 2000 },
 	{ "futex_pingpong", b_futex_pingpong, 2000 },
+	{ "eventfd_pingpong", b_eventfd_pingpong, 2000 },
+	{ "epoll_wait_idle_0", b_epoll_wait_idle_0, 20000 },
+	{ "epoll_wait_idle_1000", b_epoll_wait_idle_1000, 20000 },
 	{ "thread_create_join", b_thread_create_join, 300 },
 	{ "fork_exit", b_fork_exit, 200 },
 	{ "fork_exec", b_fork_exec, 100 },
 	{ "blocked_read_1000", b_blocked, 1000 },
 	{ "blocked_read_10000", b_blocked, 10000 },
+	{ "blocked_epoll_10000", b_blocked_epoll, 10000 },
 };
 
 /* One copy per CPU: only when asked for (by name or "scaling"). */
@@ -582,8 +707,8 @@ static void run(const struct bench *b)
 {
 	uint64_t t[ROUNDS];
 
-	if (b->fn == b_blocked) {
-		b_blocked(b->n); /* one measurement, not timed */
+	if (b->fn == b_blocked || b->fn == b_blocked_epoll) {
+		b->fn(b->n); /* one measurement, not timed */
 		return;
 	}
 	b->fn(b->n / 10 + 1); /* warm up */
@@ -593,6 +718,7 @@ static void run(const struct bench *b)
 		b->fn(b->n);
 		t[r] = now_ns() - start;
 	}
+	epoll_idle_done(); /* what a benchmark kept between its rounds */
 	/* A scaling row did n operations in each of its processes: time per operation of all. */
 	report(b->name, t, is_scaling(b) ? b->n * online_cpus() : b->n);
 }

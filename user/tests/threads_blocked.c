@@ -1,7 +1,9 @@
 /*
- * threads_blocked [N] [--exit]: creates N threads (default 10000), each
- * with a 16 KiB stack and no guard page, all blocked in FUTEX_WAIT on one
- * word; prints /proc/meminfo when there is one, then the line
+ * threads_blocked [N] [--exit] [--epoll]: creates N threads (default
+ * 10000), each with a 16 KiB stack and no guard page, all blocked in
+ * FUTEX_WAIT on one word (with --epoll: in epoll_wait on one epoll that
+ * watches an eventfd, which a write then makes ready for all); prints
+ * /proc/meminfo when there is one, then the line
  * "blocked: N threads". Then it wakes them all and joins them
  * ("joined: N threads"), or with --exit leaves through exit_group with
  * all of them still blocked. Exits 0 when everything worked.
@@ -24,11 +26,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 static volatile int gate; /* 0 while the threads must stay blocked */
 static atomic_int waiting, bad_wakes;
+static int ep = -1, efd = -1; /* --epoll */
 
 static void say(const char *fmt, long n, const char *extra)
 {
@@ -42,6 +47,13 @@ static void *blocked_thread(void *arg)
 {
 	(void)arg;
 	atomic_fetch_add(&waiting, 1);
+	while (gate == 0 && ep >= 0) {
+		struct epoll_event ev;
+		int r = epoll_wait(ep, &ev, 1, -1);
+
+		if (r != 1 && !(r == -1 && errno == EINTR))
+			atomic_fetch_add(&bad_wakes, 1);
+	}
 	while (gate == 0) {
 		long r = syscall(SYS_futex, &gate, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, NULL, NULL,
 				 0);
@@ -95,12 +107,23 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--exit"))
 			exit_blocked = 1;
+		else if (!strcmp(argv[i], "--epoll"))
+			ep = epoll_create1(0);
 		else
 			n = strtol(argv[i], NULL, 10);
 	}
 	if (n <= 0 || !(threads = calloc(n, sizeof(*threads)))) {
 		say("threads_blocked: bad count %ld%s\n", n, "");
 		return 2;
+	}
+	if (ep >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		efd = eventfd(0, 0);
+		if (efd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev)) {
+			say("threads_blocked: no epoll (errno %ld)%s\n", errno, "");
+			return 1;
+		}
 	}
 	say("kernel_kb: before %ld%s\n", kernel_kb(), "");
 	pthread_attr_init(&attr);
@@ -127,6 +150,12 @@ int main(int argc, char **argv)
 
 	gate = 1;
 	syscall(SYS_futex, &gate, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX, NULL, NULL, 0);
+	if (efd >= 0) {
+		uint64_t one = 1; /* level-triggered: ready for every waiter */
+
+		if (write(efd, &one, sizeof(one)) != sizeof(one))
+			return 1;
+	}
 	for (long i = 0; i < n; i++) {
 		int err = pthread_join(threads[i], NULL);
 		if (err) {

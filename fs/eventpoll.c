@@ -1,0 +1,544 @@
+/*
+ * epoll (include/fs/event.h, docs/events.md).
+ *
+ * An epoll instance keeps its interest items (one per file and descriptor
+ * added) and a ready list. Adding a file polls it once with the thread's
+ * wait hook set (include/kernel/wait.h): every wait source the file's poll
+ * method registers on gets a callback waiter of the item instead of the
+ * thread, and it stays there until the item goes. When a source wakes, the
+ * callback puts the item on the ready list (once) and wakes the instance's
+ * wait source: threads in epoll_wait, pollers of the epoll file, and the
+ * callbacks of epolls that watch this one. epoll_wait looks only at the
+ * ready list: its cost grows with the ready items, never with the idle
+ * ones.
+ *
+ * epoll_collect takes the items that were on the ready list one by one,
+ * polls each file (without registering) for its events, and reports those
+ * asked for. A level-triggered item goes back to the end of the list (it
+ * is looked at again next time, and dropped once not ready); an
+ * edge-triggered one stays off until its next wake-up; an EPOLLONESHOT one
+ * is disabled (its events cleared) until EPOLL_CTL_MOD. The files are
+ * polled with no epoll lock held; an item being looked at holds a
+ * reference.
+ *
+ * A file's last close takes it out of every interest list
+ * (eventpoll_release, from file_put): each file lists its items.
+ *
+ * Locks. ctl_lock (one for all instances) guards the shape: interest
+ * lists, files' item lists, items' callbacks, and the loop check of nested
+ * epolls; epoll_ctl holds it while it polls the file it adds (so it is
+ * taken before any file's locks). An instance's wait source lock ("epoll")
+ * guards its ready list and its items' events and data. A callback runs
+ * under the woken source's lock and takes the instance's lock nested one
+ * level deeper (epoll/1, epoll/2 for an epoll in an epoll...).
+ */
+#include <fs/event.h>
+#include <kernel/panic.h>
+#include <kernel/thread.h>
+#include <lib/compiler.h>
+#include <mm/slab.h>
+#include <uapi/errno.h>
+#include <uapi/fcntl.h>
+#include <uapi/poll.h>
+
+#define MAX_NESTS    4 /* epolls below the top one in a chain, as Linux's EP_MAX_NESTS */
+/* What a disabled EPOLLONESHOT item keeps. */
+#define PRIVATE_BITS (EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
+#define EXCLUSIVE_OK                                                                          \
+	(EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | \
+	 EPOLLET | EPOLLEXCLUSIVE)
+
+/* Lock key: (g) ctl_lock, (s) the instance's src->lock, (c) constant. */
+struct eventpoll {
+	struct wait_source *src; /* (c) waiters, and the lock of what follows */
+	struct list_head ready;	 /* (s) struct epitem.ready */
+	unsigned nready;	 /* (s) */
+	struct list_head items;	 /* (g) struct epitem.ep_node */
+	struct file *file;	 /* (c) the epoll's own file */
+};
+
+struct epitem {
+	struct eventpoll *ep;	    /* (c) */
+	struct file *file;	    /* (c) not referenced: it leaves at its release */
+	int fd;			    /* (c) */
+	uint32_t events;	    /* (s) asked for, with EPOLLERR, EPOLLHUP and flags */
+	uint64_t data;		    /* (s) */
+	bool dead;		    /* (s) removed: not queued, not reported */
+	struct list_head ready;	    /* (s) on ep->ready, or empty */
+	struct list_head ep_node;   /* (g) on ep->items */
+	struct list_head file_node; /* (g) on file->ep_items */
+	struct list_head hooks;	    /* (g) struct item_hook.cb.link.extra */
+	int32_t refs;		    /* (a) the interest list's, and one per looker */
+};
+
+/* One registration of an item on one source of its file. */
+struct item_hook {
+	struct wait_callback cb;
+	struct epitem *item; /* (c) */
+};
+
+/* The thread's wait hook while epoll_ctl polls a file it adds. */
+struct adder {
+	struct wait_hook hook;
+	struct epitem *item;
+	int err;
+};
+
+static spinlock_t ctl_lock = SPINLOCK_INIT("epoll-ctl");
+static struct source_pool pool = SOURCE_POOL_INIT(pool, "epoll");
+static const struct file_ops epoll_fops;
+
+bool is_epoll(struct file *f)
+{
+	return f->fops == &epoll_fops;
+}
+
+static void item_put(struct epitem *it)
+{
+	if (__atomic_sub_fetch(&it->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		kfree(it);
+}
+
+/* A reference on f unless its last one is gone (it is being released). */
+static bool file_tryget(struct file *f)
+{
+	int32_t n = __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
+
+	while (n > 0)
+		if (__atomic_compare_exchange_n(&f->refcount, &n, n + 1, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/* Queues it once. Caller holds ep->src->lock. */
+static void queue_locked(struct eventpoll *ep, struct epitem *it)
+{
+	assert_held(&ep->src->lock);
+	if (it->dead || !(it->events & ~PRIVATE_BITS) || !list_empty(&it->ready))
+		return;
+	list_add_tail(&it->ready, &ep->ready);
+	ep->nready++;
+}
+
+static void unqueue_locked(struct eventpoll *ep, struct epitem *it)
+{
+	if (list_empty(&it->ready))
+		return;
+	list_del(&it->ready);
+	list_init(&it->ready);
+	ep->nready--;
+}
+
+/* A watched source woke (its lock held, at nesting depth). */
+static bool item_wake(struct wait_callback *cb, unsigned depth)
+{
+	struct epitem *it = container_of(cb, struct item_hook, cb)->item;
+	struct eventpoll *ep = it->ep;
+	unsigned long flags = spin_lock_irqsave_nested(&ep->src->lock, depth + 1);
+	unsigned woken;
+
+	queue_locked(ep, it);
+	woken = wait_wake_all_locked(ep->src, depth + 1);
+	spin_unlock_irqrestore(&ep->src->lock, flags);
+	return woken > 0;
+}
+
+static int adder_add(struct wait_hook *h, struct wait_source *src)
+{
+	struct adder *a = container_of(h, struct adder, hook);
+	struct item_hook *ih = kzalloc(sizeof(*ih));
+
+	if (!ih) {
+		a->err = -ENOMEM;
+		return -ENOMEM;
+	}
+	ih->item = a->item;
+	ih->cb.fn = item_wake;
+	ih->cb.exclusive = a->item->events & EPOLLEXCLUSIVE;
+	list_add_tail(&ih->cb.link.extra, &a->item->hooks);
+	wait_callback_add(src, &ih->cb);
+	return 0;
+}
+
+/* Unregisters it from its file's sources; after this no callback runs for it. */
+static void unhook(struct epitem *it)
+{
+	assert_held(&ctl_lock);
+	while (!list_empty(&it->hooks)) {
+		struct item_hook *ih = list_first_entry(&it->hooks, struct item_hook,
+							cb.link.extra);
+
+		wait_callback_del(&ih->cb);
+		list_del(&ih->cb.link.extra);
+		kfree(ih);
+	}
+}
+
+/* Takes it out of its instance for good. Caller holds ctl_lock. */
+static void item_remove(struct epitem *it)
+{
+	struct eventpoll *ep = it->ep;
+	unsigned long flags;
+
+	unhook(it);
+	list_del(&it->ep_node);
+	list_del(&it->file_node);
+	flags = spin_lock_irqsave(&ep->src->lock);
+	it->dead = true;
+	unqueue_locked(ep, it);
+	spin_unlock_irqrestore(&ep->src->lock, flags);
+	item_put(it);
+}
+
+static struct epitem *item_find(struct eventpoll *ep, struct file *f, int fd)
+{
+	struct epitem *it;
+
+	assert_held(&ctl_lock);
+	list_for_each_entry (it, &f->ep_items, file_node)
+		if (it->ep == ep && it->fd == fd)
+			return it;
+	return NULL;
+}
+
+/* ---- nesting: loops and depth ---- */
+
+/* The longest chain of epolls below ep (0: it watches none); -1 if it reaches target. */
+static int depth_below(struct eventpoll *ep, struct eventpoll *target, int level)
+{
+	struct epitem *it;
+	int max = 0;
+
+	if (ep == target)
+		return -1;
+	if (level > MAX_NESTS)
+		return level; /* deep enough to refuse: stop looking */
+	list_for_each_entry (it, &ep->items, ep_node) {
+		int d;
+
+		if (!is_epoll(it->file))
+			continue;
+		d = depth_below(it->file->private, target, level + 1);
+		if (d < 0)
+			return -1;
+		max = MAX(max, d + 1);
+	}
+	return max;
+}
+
+/* The longest chain of epolls above ep (0: no epoll watches it). */
+static int depth_above(struct eventpoll *ep, int level)
+{
+	struct epitem *it;
+	int max = 0;
+
+	if (level > MAX_NESTS)
+		return level;
+	list_for_each_entry (it, &ep->file->ep_items, file_node)
+		max = MAX(max, depth_above(it->ep, level + 1) + 1);
+	return max;
+}
+
+/* Adding target (an epoll) to ep: -ELOOP for a loop or a chain longer than Linux allows. */
+static int loop_check(struct eventpoll *ep, struct eventpoll *target)
+{
+	int below = depth_below(target, ep, 0);
+
+	assert_held(&ctl_lock);
+	if (below < 0 || below + 1 + depth_above(ep, 0) > MAX_NESTS)
+		return -ELOOP;
+	return 0;
+}
+
+/* ---- epoll_ctl ---- */
+
+/* The item's file's events of interest now (0 on an error of its poll). */
+static uint32_t poll_item(struct file *f, uint32_t events)
+{
+	int mask = vfs_poll(f, false);
+
+	return mask < 0 ? 0 : (uint32_t)mask & (events | EPOLLERR | EPOLLHUP);
+}
+
+/* Queues it if mask says it is ready (and it is still there), waking the waiters. */
+static void queue_if_ready(struct eventpoll *ep, struct epitem *it, uint32_t mask)
+{
+	unsigned long flags;
+
+	if (!mask)
+		return;
+	flags = spin_lock_irqsave(&ep->src->lock);
+	queue_locked(ep, it);
+	wait_wake_all_locked(ep->src, 0);
+	spin_unlock_irqrestore(&ep->src->lock, flags);
+}
+
+/* Registers it on f's sources through the thread's wait hook; returns f's mask. */
+static int hook_file(struct epitem *it, struct file *f)
+{
+	struct adder a = { .hook = { adder_add }, .item = it, .err = 0 };
+	int mask;
+
+	current_wait()->hook = &a.hook;
+	mask = vfs_poll(f, true);
+	current_wait()->hook = NULL;
+	return a.err ? a.err : mask;
+}
+
+/*
+ * An epoll is not polled under ctl_lock (its poll looks at its own items
+ * and may drop the last reference of one of their files, whose release
+ * takes ctl_lock): its source gets the callback directly, and the caller
+ * polls it after dropping the lock (*later).
+ */
+static int ctl_add(struct eventpoll *ep, struct file *f, int fd, const struct epoll_event *ev,
+		   struct epitem **later)
+{
+	struct epitem *it;
+	unsigned long flags;
+	int mask = 0, r;
+
+	if (item_find(ep, f, fd))
+		return -EEXIST;
+	if (is_epoll(f) && (r = loop_check(ep, f->private)))
+		return r;
+	it = kzalloc(sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->ep = ep;
+	it->file = f;
+	it->fd = fd;
+	it->events = ev->events | EPOLLERR | EPOLLHUP;
+	it->data = ev->data;
+	it->refs = 1;
+	list_init(&it->ready);
+	list_init(&it->hooks);
+	if (is_epoll(f)) {
+		struct adder a = { .hook = { adder_add }, .item = it, .err = 0 };
+
+		mask = adder_add(&a.hook, ((struct eventpoll *)f->private)->src);
+	} else
+		mask = hook_file(it, f);
+	if (mask < 0) {
+		unhook(it);
+		flags = spin_lock_irqsave(&ep->src->lock); /* a callback may have queued it */
+		it->dead = true;
+		unqueue_locked(ep, it);
+		spin_unlock_irqrestore(&ep->src->lock, flags);
+		item_put(it);
+		return mask;
+	}
+	list_add_tail(&it->ep_node, &ep->items);
+	list_add_tail(&it->file_node, &f->ep_items);
+	if (is_epoll(f)) {
+		__atomic_add_fetch(&it->refs, 1, __ATOMIC_RELAXED);
+		*later = it;
+	} else
+		queue_if_ready(ep, it, (uint32_t)mask & it->events);
+	return 0;
+}
+
+static int ctl_mod(struct eventpoll *ep, struct file *f, int fd, const struct epoll_event *ev,
+		   struct epitem **later)
+{
+	struct epitem *it = item_find(ep, f, fd);
+	unsigned long flags;
+
+	if (!it)
+		return -ENOENT;
+	if (it->events & EPOLLEXCLUSIVE)
+		return -EINVAL;
+	flags = spin_lock_irqsave(&ep->src->lock);
+	it->events = ev->events | EPOLLERR | EPOLLHUP;
+	it->data = ev->data;
+	spin_unlock_irqrestore(&ep->src->lock, flags);
+	__atomic_add_fetch(&it->refs, 1, __ATOMIC_RELAXED);
+	*later = it; /* polled after ctl_lock: it may be an epoll */
+	return 0;
+}
+
+int epoll_ctl(struct file *epf, int op, struct file *f, int fd, const struct epoll_event *ev)
+{
+	struct eventpoll *ep = epf->private;
+	struct epitem *it, *later = NULL;
+	unsigned long flags;
+	int r;
+
+	if (!f->fops->poll)
+		return -EPERM; /* regular files and directories, as Linux */
+	if (f == epf || !is_epoll(epf))
+		return -EINVAL;
+	if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE)) {
+		if (op == EPOLL_CTL_MOD || is_epoll(f) || (ev->events & ~EXCLUSIVE_OK))
+			return -EINVAL;
+	}
+	flags = spin_lock_irqsave(&ctl_lock);
+	switch (op) {
+	case EPOLL_CTL_ADD:
+		r = ctl_add(ep, f, fd, ev, &later);
+		break;
+	case EPOLL_CTL_MOD:
+		r = ctl_mod(ep, f, fd, ev, &later);
+		break;
+	case EPOLL_CTL_DEL:
+		it = item_find(ep, f, fd);
+		r = it ? 0 : -ENOENT;
+		if (it)
+			item_remove(it);
+		break;
+	default:
+		r = -EINVAL;
+	}
+	spin_unlock_irqrestore(&ctl_lock, flags);
+	if (later) { /* the caller holds f: it stays */
+		queue_if_ready(ep, later, poll_item(f, ev->events));
+		item_put(later);
+	}
+	return r;
+}
+
+void eventpoll_release(struct file *f)
+{
+	unsigned long flags = spin_lock_irqsave(&ctl_lock);
+
+	while (!list_empty(&f->ep_items))
+		item_remove(list_first_entry(&f->ep_items, struct epitem, file_node));
+	spin_unlock_irqrestore(&ctl_lock, flags);
+}
+
+/* ---- collecting ready events ---- */
+
+/*
+ * Looks at the items that are on the ready list now, up to max reported
+ * (check: only whether one is ready, which stays queued). Returns the
+ * number reported into out.
+ */
+static int collect(struct eventpoll *ep, struct epoll_event *out, int max, bool check)
+{
+	unsigned long flags = spin_lock_irqsave(&ep->src->lock);
+	unsigned budget = ep->nready;
+	bool requeued = false;
+	int n = 0;
+
+	while (budget-- && n < max && !list_empty(&ep->ready)) {
+		struct epitem *it = list_first_entry(&ep->ready, struct epitem, ready);
+		struct file *f = it->file;
+		uint32_t mask;
+
+		unqueue_locked(ep, it);
+		if (!(it->events & ~PRIVATE_BITS) || !file_tryget(f))
+			continue;
+		__atomic_add_fetch(&it->refs, 1, __ATOMIC_RELAXED);
+		spin_unlock_irqrestore(&ep->src->lock, flags);
+		mask = poll_item(f, it->events);
+		file_put(f);
+		flags = spin_lock_irqsave(&ep->src->lock);
+		mask &= it->events;
+		if (!it->dead && mask) {
+			if (check) {
+				if (list_empty(&it->ready)) { /* first again, untouched */
+					list_add(&it->ready, &ep->ready);
+					ep->nready++;
+					requeued = true;
+				}
+				n++;
+			} else {
+				out[n].events = mask;
+				out[n].data = it->data;
+				n++;
+				if (it->events & EPOLLONESHOT) {
+					it->events &= PRIVATE_BITS;
+				} else if (!(it->events & EPOLLET) && list_empty(&it->ready)) {
+					queue_locked(ep, it);
+					requeued = true;
+				}
+			}
+		}
+		item_put(it);
+	}
+	/*
+	 * An item that was off the list while its file was polled and is back
+	 * now: a waiter that registered meanwhile (it found the list empty)
+	 * would not hear of it otherwise, nor would an epoll that watches this
+	 * one and looked meanwhile (as Linux's ep_done_scan).
+	 */
+	if (requeued && !list_empty(&ep->src->waiters))
+		wait_wake_all_locked(ep->src, 0);
+	spin_unlock_irqrestore(&ep->src->lock, flags);
+	return n;
+}
+
+long epoll_collect(struct file *epf, struct epoll_event *out, int max, bool nowait,
+		   uint64_t deadline_ns)
+{
+	struct eventpoll *ep = epf->private;
+
+	for (;;) {
+		unsigned long flags;
+		int n = collect(ep, out, max, false);
+
+		if (n || nowait)
+			return n;
+		flags = spin_lock_irqsave(&ep->src->lock);
+		if (list_empty(&ep->ready)) {
+			long r = wait_block_locked(ep->src, deadline_ns);
+
+			spin_unlock_irqrestore(&ep->src->lock, flags);
+			return r;
+		}
+		spin_unlock_irqrestore(&ep->src->lock, flags);
+	}
+}
+
+/* Readable while an item is ready (an epoll in poll, select or another epoll). */
+static int epoll_poll(struct file *f, bool register_wait)
+{
+	struct eventpoll *ep = f->private;
+
+	if (register_wait && wait_add_source(ep->src))
+		return -ENOMEM;
+	return collect(ep, NULL, 1, true) ? POLLIN | POLLRDNORM : 0;
+}
+
+static void epoll_release(struct file *f)
+{
+	struct eventpoll *ep = f->private;
+	unsigned long flags = spin_lock_irqsave(&ctl_lock);
+
+	while (!list_empty(&ep->items))
+		item_remove(list_first_entry(&ep->items, struct epitem, ep_node));
+	spin_unlock_irqrestore(&ctl_lock, flags);
+	source_free(&pool, ep->src);
+	kfree(ep);
+}
+
+static const struct file_ops epoll_fops = {
+	.release = epoll_release,
+	.poll = epoll_poll,
+};
+
+int epoll_create(int flags, struct file **out)
+{
+	struct eventpoll *ep = kzalloc(sizeof(*ep));
+	int r;
+
+	if (!ep)
+		return -ENOMEM;
+	ep->src = source_alloc(&pool);
+	if (!ep->src) {
+		kfree(ep);
+		return -ENOMEM;
+	}
+	list_init(&ep->ready);
+	list_init(&ep->items);
+	r = anon_file_create("anon_inode:[eventpoll]", &epoll_fops, ep, O_RDWR, out);
+	if (r) {
+		source_free(&pool, ep->src);
+		kfree(ep);
+		return r;
+	}
+	ep->file = *out;
+	(void)flags;
+	return 0;
+}
