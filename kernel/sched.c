@@ -81,11 +81,6 @@ void sched_init_runqueues(void)
 	}
 }
 
-struct thread *current_thread(void)
-{
-	return this_cpu()->current;
-}
-
 bool thread_may_run_on(const struct thread *t, unsigned cpu)
 {
 	return cpu < 64 && (READ_ONCE(t->cpus_allowed) >> cpu & 1);

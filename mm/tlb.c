@@ -26,6 +26,7 @@
 #include <kernel/panic.h>
 #include <kernel/config.h>
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/percpu.h>
 #include <arch/x86_64/trap.h>
 
 struct tlb_request {
@@ -45,7 +46,7 @@ static uint64_t cpu_bit(unsigned cpu)
 void tlb_switch_to(struct vm_space *vm)
 {
 	unsigned long irq = irq_save();
-	unsigned me = smp_this_cpu_id();
+	unsigned me = this_cpu()->cpu_id; /* every entry to user mode: no call */
 	struct vm_space *old = cpu_vm[me];
 	phys_addr_t root = vm ? virt_to_phys(vm->pml4) : kmap_root();
 

@@ -198,18 +198,47 @@ void wait_wake_locked(struct wait_link *l);
  */
 int wait_add_source(struct wait_source *src);
 long wait_registered(uint64_t deadline_ns);
-/* Unlinks every registration of w that is still linked (the call runs again). */
-void wait_detach(struct wait *w);
+/*
+ * Unlinks every registration of w that is still linked (the call runs
+ * again). Inline: every system call detaches, and most never registered.
+ * A link a waker unlinks meanwhile reads NULL here as it does in the slow
+ * path, which follows a link a futex requeue moves.
+ */
+void wait_detach_linked(struct wait *w);
+static inline void wait_detach(struct wait *w)
+{
+	if (__atomic_load_n(&w->link.source, __ATOMIC_RELAXED) || !list_empty(&w->extra))
+		wait_detach_linked(w);
+}
 
 /*
  * Typed access to a call's progress (w: the current wait, or a waiter's
  * that a waker updates). The first access of a call sets the layer's tag;
  * an access of another kind in the same call panics.
  */
-struct call_progress *progress_claim_call(struct wait *w, enum progress_call_kind kind);
-struct call_progress *progress_claim_op(struct wait *w, enum progress_op_kind kind);
-/* A call starts: no kind, nothing kept, no point of no return passed. */
-void progress_reset(struct wait *w);
+struct call_progress *progress_first_call(struct wait *w, enum progress_call_kind kind);
+struct call_progress *progress_first_op(struct wait *w, enum progress_op_kind kind);
+/* Inline: a waker's and every later run's access is the record's own kind (the first is not). */
+static inline struct call_progress *progress_claim_call(struct wait *w,
+							enum progress_call_kind kind)
+{
+	return w->call_kind == kind ? &w->progress : progress_first_call(w, kind);
+}
+static inline struct call_progress *progress_claim_op(struct wait *w, enum progress_op_kind kind)
+{
+	return w->op_kind == kind ? &w->progress : progress_first_op(w, kind);
+}
+/*
+ * A call starts: no kind, nothing kept, no point of no return passed. The
+ * records are zeroed when first claimed, not here: most calls never claim
+ * one (inline: it runs at every system call).
+ */
+static inline void progress_reset(struct wait *w)
+{
+	w->call_kind = PROGRESS_CALL_NONE;
+	w->op_kind = PROGRESS_OP_NONE;
+	w->committed_at = NULL;
+}
 /* The operation layer is free again (a pipe write ended: writev's next one starts afresh). */
 void progress_release_op(struct wait *w);
 
@@ -279,6 +308,12 @@ struct wait_stats {
 	uint64_t polls[WAIT_POLL_BUCKETS]; /* by number of runs, the last is "or more" */
 };
 extern struct wait_stats wait_stats;
-void wait_record_completion(struct wait *w);
+void wait_record_polls(struct wait *w);
+/* Counts a completed call that waited; one that completed on its first run never waited. */
+static inline void wait_record_completion(struct wait *w)
+{
+	if (w->polls >= 2)
+		wait_record_polls(w);
+}
 
 #endif
