@@ -129,7 +129,10 @@ static void kick_locked(struct runq *rq, struct thread *t)
 	int id;
 
 	assert_held(&rq->lock);
-	id = idle_cpu_for(t, t->last_cpu);
+	if (smp_cpus_online() == 1) /* every wake-up: no search, no IPI */
+		id = cpu_is_idle(self) && thread_may_run_on(t, 0) ? 0 : -1;
+	else
+		id = idle_cpu_for(t, t->last_cpu);
 	if (id == (int)self->cpu_id)
 		self->need_resched = true;
 	else if (id >= 0)
@@ -395,8 +398,14 @@ void sched_request_resched(void)
 void sched_yield_current(void)
 {
 	struct runq *rq = this_rq();
-	unsigned long flags = spin_lock_irqsave(&rq->lock);
-	bool others = first_for_cpu_locked(rq, this_cpu()->cpu_id) != NULL;
+	unsigned long flags;
+	bool others;
+
+	/* A racy look first: a thread queued just after it would have come just after the yield. */
+	if (!READ_ONCE(rq->nr_queued))
+		return; /* alone, the CPU would leave and come back to this same thread */
+	flags = spin_lock_irqsave(&rq->lock);
+	others = first_for_cpu_locked(rq, this_cpu()->cpu_id) != NULL;
 
 	spin_unlock_irqrestore(&rq->lock, flags);
 	if (others) /* alone, the CPU would leave and come back to this same thread */

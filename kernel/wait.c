@@ -237,7 +237,7 @@ void call_commit_at(const char *where)
 		t->wait.committed_at = where;
 }
 
-void call_progress_kept(void)
+void call_progress_kept_at(void)
 {
 	current_thread()->wait.committed_at = NULL;
 }

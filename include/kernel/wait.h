@@ -30,6 +30,7 @@
 #include <lib/types.h>
 #include <lib/list.h>
 #include <kernel/spinlock.h>
+#include <kernel/config.h>
 
 /* Internal: "the current thread must wait"; never reaches user space. */
 #define EWAIT 1024
@@ -271,13 +272,26 @@ PROGRESS_OP_ACCESSOR(tty_read_progress, tty_read, PROGRESS_TTY_READ)
  * writev's segments, a vfork's child), says so with call_progress_kept()
  * and may wait again. Both do nothing outside a system call (kernel
  * threads, page faults from user mode).
+ *
+ * It is a debug check: the release build (CONFIG_DEBUG=0, the benchmarks)
+ * neither records the point nor checks it, and its calls cost nothing.
  */
 #define CALL_STR2(x)  #x
 #define CALL_STR(x)   CALL_STR2(x)
-#define call_commit() call_commit_at(__FILE__ ":" CALL_STR(__LINE__))
+#define call_commit() call_commit_where(__FILE__ ":" CALL_STR(__LINE__))
 void call_commit_at(const char *where);
-void call_progress_kept(void);
-/* Where the current call passed its point of no return, or NULL. */
+void call_progress_kept_at(void);
+static inline void call_commit_where(const char *where)
+{
+	if (CONFIG_DEBUG)
+		call_commit_at(where);
+}
+static inline void call_progress_kept(void)
+{
+	if (CONFIG_DEBUG)
+		call_progress_kept_at();
+}
+/* Where the current call passed its point of no return, or NULL (always NULL in release). */
 const char *call_committed(void);
 /* The dispatcher, after each run of call: -EWAIT after its point of no return panics (debug). */
 void call_check_ewait(long ret, const char *call);
