@@ -129,7 +129,7 @@ static void kick_locked(struct runq *rq, struct thread *t)
 	int id;
 
 	assert_held(&rq->lock);
-	if (smp_cpus_online() == 1) /* every wake-up: no search, no IPI */
+	if (percpu_cpus_online() == 1) /* every wake-up: no search, no IPI */
 		id = cpu_is_idle(self) && thread_may_run_on(t, 0) ? 0 : -1;
 	else
 		id = idle_cpu_for(t, t->last_cpu);

@@ -21,9 +21,14 @@ void spin_init(spinlock_t *l, const char *name)
 	l->name = name;
 }
 
-/* Spins until l is taken. Out of line: the uncontended path saves no registers for these calls. */
-static __attribute__((noinline)) void spin_contended(spinlock_t *l)
+/*
+ * Spins until l is taken, then owns it as lock_at does. Out of line and
+ * reached by a tail call: the uncontended path needs no stack frame.
+ */
+static __attribute__((noinline)) unsigned long lock_contended(spinlock_t *l, unsigned long flags)
 {
+	struct percpu *cpu = this_cpu();
+
 	do {
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			cpu_relax();
@@ -31,6 +36,9 @@ static __attribute__((noinline)) void spin_contended(spinlock_t *l)
 			tlb_poll();	  /* ... or for this CPU's TLB flush */
 		}
 	} while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE));
+	l->owner_cpu = (int16_t)cpu->cpu_id;
+	cpu->preempt_count++;
+	return flags;
 }
 
 static inline __attribute__((always_inline)) unsigned long lock_at(spinlock_t *l, unsigned sub,
@@ -43,7 +51,7 @@ static inline __attribute__((always_inline)) unsigned long lock_at(spinlock_t *l
 		panic("spinlock '%s': recursive acquisition", l->name);
 	lockcheck_acquire(l, sub, site);
 	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		spin_contended(l);
+		return lock_contended(l, flags);
 	l->owner_cpu = (int16_t)cpu->cpu_id;
 	cpu->preempt_count++;
 	return flags;

@@ -20,6 +20,7 @@
  * read by the targets; inbox and pending are atomic.
  */
 #include <mm/tlb.h>
+#include <lib/compiler.h>
 #include <mm/vm.h>
 #include <mm/kmap.h>
 #include <kernel/smp.h>
@@ -45,11 +46,16 @@ static uint64_t cpu_bit(unsigned cpu)
 
 void tlb_switch_to(struct vm_space *vm)
 {
-	unsigned long irq = irq_save();
-	unsigned me = this_cpu()->cpu_id; /* every entry to user mode: no call */
-	struct vm_space *old = cpu_vm[me];
+	unsigned me = this_cpu()->cpu_id; /* the caller stays on this CPU (it runs on its stack) */
 	phys_addr_t root = vm ? virt_to_phys(vm->pml4) : kmap_root();
+	struct vm_space *old;
+	unsigned long irq;
 
+	/* Every entry to user mode: vm is mostly loaded already. Only a flush IPI changes cpu_vm[me]. */
+	if (READ_ONCE(cpu_vm[me]) == vm && read_cr3() == root)
+		return;
+	irq = irq_save();
+	old = cpu_vm[me];
 	if (old == vm) {
 		if (read_cr3() != root)
 			write_cr3(root);

@@ -34,6 +34,7 @@
 #define KERNEL_SPINLOCK_H
 
 #include <lib/types.h>
+#include <kernel/config.h>
 #ifndef AXL_HOST
 #include <arch/x86_64/percpu.h>
 #endif
@@ -63,20 +64,24 @@ void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags);
 bool spin_held(const spinlock_t *l);
 
 /*
- * Panics unless this CPU holds l. In the kernel the test is inline (two
- * loads: functions on every system call's path assert their locks) and
- * only a failure calls spin_assert_held; the host unit tests call it.
+ * Panics unless this CPU holds l. A debug check: the release build
+ * (CONFIG_DEBUG=0, the benchmarks) leaves it out, and in the debug build
+ * the test is inline (two loads: functions on every system call's path
+ * assert their locks) and only a failure calls spin_assert_held. The host
+ * unit tests call it.
  */
 void spin_assert_held(const spinlock_t *l, const char *file, int line);
-#ifdef AXL_HOST
+#if defined(AXL_HOST)
 #define assert_held(l) spin_assert_held((l), __FILE__, __LINE__)
-#else
+#elif CONFIG_DEBUG
 static inline void spin_assert_held_here(const spinlock_t *l, const char *file, int line)
 {
 	if (__builtin_expect(!l->locked || l->owner_cpu != (int)this_cpu()->cpu_id, 0))
 		spin_assert_held(l, file, line);
 }
 #define assert_held(l) spin_assert_held_here((l), __FILE__, __LINE__)
+#else
+#define assert_held(l) ((void)(l))
 #endif
 
 #endif
