@@ -188,18 +188,18 @@ static void shoot(const struct tlb_batch *b, unsigned me, uint64_t targets)
 	__atomic_add_fetch(&tlb_stats.rounds, 1, __ATOMIC_RELAXED);
 }
 
-void tlb_batch_flush(struct tlb_batch *b)
+/* tlb_batch_flush's body (include/mm/tlb.h), for a batch with something in it. */
+void tlb_batch_flush_now(struct tlb_batch *b)
 {
 	unsigned long irq;
 	unsigned me;
 	uint64_t targets;
 
-	if (tlb_batch_empty(b))
-		return;
 	irq = irq_save();
-	me = smp_this_cpu_id();
+	me = this_cpu()->cpu_id;
 	flush_here(b, me);
-	targets = targets_of(b, me);
+	/* Only this CPU is up: no other can hold a translation. */
+	targets = percpu_cpus_online() > 1 ? targets_of(b, me) : 0;
 	if (targets)
 		shoot(b, me, targets);
 	irq_restore(irq);
