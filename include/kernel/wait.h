@@ -48,8 +48,9 @@ struct wait_source {
  * operation under it (op: a pipe write's count, a VTIME read's deadline,
  * the call's time stamp). A tag is set by the first access of the call and
  * every later access asserts it (progress_*() below), so two kinds of call
- * can never share a record by accident. The record is zeroed when a call
- * starts (syscall_entry_c).
+ * can never share a record by accident. A layer is zeroed by the first
+ * claim of a call (syscall_entry_c only clears the tags: most calls never
+ * claim one).
  */
 enum progress_call_kind {
 	PROGRESS_CALL_NONE,
