@@ -100,12 +100,15 @@ static struct runq *lock_thread_rq(struct thread *t, unsigned long *flags)
 	}
 }
 
-/* Whether cpu runs its idle loop (a racy look: a wrong guess costs one IPI or one tick). */
+/*
+ * Whether cpu has found nothing to run and halts (or is about to): a CPU
+ * between two threads is not idle, it looks at its queue anyway. A racy
+ * look; kick_locked's fence and the idle loop's second look make sure a
+ * thread queued while a CPU goes to halt is not left behind.
+ */
 static bool cpu_is_idle(struct percpu *c)
 {
-	struct thread *cur = READ_ONCE(c->current);
-
-	return cur && cur->idle;
+	return __atomic_load_n(&c->halting, __ATOMIC_RELAXED);
 }
 
 /* An idle CPU t may run on, trying `first` first; -1 if none. */
@@ -129,14 +132,17 @@ static void kick_locked(struct runq *rq, struct thread *t)
 	int id;
 
 	assert_held(&rq->lock);
-	if (percpu_cpus_online() == 1) /* every wake-up: no search, no IPI */
+	if (percpu_cpus_online() == 1) {
+		/* Every wake-up: no search, no IPI, and no fence (the idle loop is on this CPU). */
 		id = cpu_is_idle(self) && thread_may_run_on(t, 0) ? 0 : -1;
-	else
+	} else {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* t is queued before halting is read */
 		id = idle_cpu_for(t, t->last_cpu);
+	}
 	if (id == (int)self->cpu_id)
 		self->need_resched = true;
-	else if (id >= 0)
-		smp_send_ipi(id, VEC_IPI_RESCHED);
+	else if (id >= 0 && __atomic_exchange_n(&smp_cpu(id)->halting, false, __ATOMIC_RELAXED))
+		smp_send_ipi(id, VEC_IPI_RESCHED); /* one IPI, from whoever clears the flag */
 }
 
 /* The CPU that runs t now, or NULL. Caller holds t's run-queue lock. */
@@ -599,11 +605,20 @@ __attribute__((noreturn)) void cpu_loop(void)
 		flags = spin_lock_irqsave(&rq->lock);
 		cpu->current = cpu->idle;
 		next = loop_pick_locked(rq, cpu, &flags);
+		if (!next && !__atomic_load_n(&cpu->halting, __ATOMIC_RELAXED)) {
+			/* From now on a wake-up IPIs this CPU; one more look for what came before. */
+			__atomic_store_n(&cpu->halting, true, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			spin_unlock_irqrestore(&rq->lock, flags);
+			continue;
+		}
 		if (!next) {
 			spin_unlock_irqrestore(&rq->lock, flags);
 			cpu_idle_wait();
+			__atomic_store_n(&cpu->halting, false, __ATOMIC_RELAXED);
 			continue;
 		}
+		__atomic_store_n(&cpu->halting, false, __ATOMIC_RELAXED);
 		next->slice = TIMESLICE_TICKS;
 		cpu->need_resched = false;
 		cpu->current = next;

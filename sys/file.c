@@ -351,34 +351,49 @@ static long write_all(struct file *out, char *buf, size_t n)
 
 /*
  * Copies up to count bytes of in from *pos to out through a kernel
- * buffer, advancing *pos by what was written: bytes read but not written
- * are read again by the next call, so nothing is lost. A write that would
- * wait (-EWAIT) before anything was copied makes the whole call wait and
- * run again; after some progress it ends the call with the count so far.
+ * buffer, advancing *pos by what was written. As with writev, the bytes
+ * done so far are kept in the call's progress record (struct rw_progress):
+ * a write that must wait goes on waiting whatever was moved (a pipe may
+ * already hold part of the chunk, its own progress says how much; ending
+ * the call short would make the caller send those bytes twice), and the
+ * call run again reads the same bytes from *pos + done. A short write, or
+ * a read that would wait after progress, ends the call with the count.
  */
 static long sendfile_copy(struct file *out, struct file *in, int64_t *pos, size_t count)
 {
+	struct wait *w = current_wait();
+	struct rw_progress *rp = progress_rw(w);
 	char *buf = kmalloc(SENDFILE_CHUNK);
-	long r = 0;
+	uint64_t done = rp->done;
+	long r = buf ? 0 : -ENOMEM;
 
-	if (!buf)
-		return -ENOMEM;
-	while ((size_t)r < count) {
-		struct iobuf b = iobuf_kernel(buf, MIN(count - (size_t)r, (size_t)SENDFILE_CHUNK));
-		long n = vfs_pread(in, &b, *pos);
-		long w = n > 0 ? write_all(out, buf, (size_t)n) : n;
+	while (buf && done < count) {
+		struct iobuf b = iobuf_kernel(buf, MIN(count - done, (size_t)SENDFILE_CHUNK));
+		long n = vfs_pread(in, &b, *pos + (int64_t)done);
 
-		if (w <= 0) {
-			r = r ? r : w;
+		if (n <= 0) {
+			r = n;
 			break;
 		}
-		r += w;
-		*pos += w;
-		if (w < n)
+		w->partial = 0;
+		r = write_all(out, buf, (size_t)n);
+		if (r == -EWAIT) {
+			w->partial += (int64_t)done; /* what a signal would make it return */
+			kfree(buf);
+			return r;
+		}
+		if (r <= 0)
+			break;
+		done += (uint64_t)r;
+		rp->done = done;
+		call_progress_kept(); /* a new run goes on after these bytes */
+		w->partial = (int64_t)done;
+		if (r < n)
 			break;
 	}
 	kfree(buf);
-	return r;
+	*pos += (int64_t)done;
+	return done ? (long)done : r;
 }
 
 static long sendfile_files(struct file *out, struct file *in, uintptr_t uoff, size_t count)

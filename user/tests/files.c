@@ -1509,6 +1509,77 @@ UT_CASE(sendfile_between_files)
 	UT_NOERR(close(in));
 }
 
+/* Word i of the file sendfile_into_a_slow_pipe sends: i, scrambled. */
+static uint32_t sent_word(uint32_t i)
+{
+	return i * 2654435761u ^ 0x5a5a5a5au;
+}
+
+/* Reads the pipe to its end in small pieces, slowly; exits 0 if it got exactly the file. */
+static void read_sent_words(int fd, size_t size)
+{
+	static uint32_t got[4096];
+	size_t total = 0, bad = 0, reads = 0;
+	ssize_t n;
+
+	while ((n = read(fd, got, 1000)) > 0) {
+		for (size_t k = 0; k < (size_t)n; k++) {
+			size_t at = total + k;
+			uint32_t want = sent_word((uint32_t)(at / 4));
+
+			bad += at >= size ||
+			       ((unsigned char *)got)[k] != ((unsigned char *)&want)[at % 4];
+		}
+		total += (size_t)n;
+		if (++reads % 16 == 0)
+			usleep(1000); /* the pipe fills up: sendfile's writes wait in mid-chunk */
+	}
+	_exit(n == 0 && total == size && !bad ? 0 : 1);
+}
+
+/*
+ * sendfile into a pipe that a slow reader drains: a chunk's write fills the
+ * pipe part way and waits. The bytes must arrive once each, in order (the
+ * call once ended short at such a wait and the caller sent the part of the
+ * chunk already in the pipe again).
+ */
+UT_CASE(sendfile_into_a_slow_pipe)
+{
+	enum {
+		SIZE = 1 << 20
+	};
+	static uint32_t words[SIZE / 4];
+	size_t sent = 0;
+	int p[2], in, fd;
+	pid_t pid;
+
+	enter();
+	for (uint32_t i = 0; i < SIZE / 4; i++)
+		words[i] = sent_word(i);
+	fd = UT_NOERR(open("words", O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	UT_EQ(write(fd, words, SIZE), SIZE);
+	UT_NOERR(close(fd));
+	in = UT_NOERR(open("words", O_RDONLY));
+	UT_NOERR(pipe(p));
+	pid = UT_NOERR(fork());
+	if (pid == 0) {
+		close(p[1]);
+		read_sent_words(p[0], SIZE);
+	}
+	UT_NOERR(close(p[0]));
+	while (sent < SIZE) {
+		ssize_t n = UT_NOERR(sendfile(p[1], in, NULL, SIZE - sent));
+
+		UT_CHECK(n > 0);
+		sent += (size_t)n;
+	}
+	UT_EQ(sent, SIZE);
+	UT_EQ(lseek(in, 0, SEEK_CUR), SIZE);
+	UT_NOERR(close(p[1]));
+	UT_NOERR(close(in));
+	UT_CHILD_OK(pid);
+}
+
 /* ---- device nodes and FIFOs ---- */
 
 UT_CASE(mknod_types)

@@ -40,6 +40,7 @@ struct percpu {
 	int preempt_count;	      /* > 0: no preemption (spinlocks held) */
 	int irq_depth;		      /* nesting of interrupt handlers */
 	bool need_resched;	      /* set by the timer or a wake-up; checked on trap exit */
+	bool halting;		      /* (a) its idle loop found nothing: a wake-up IPIs it */
 	uint64_t ticks;		      /* timer interrupts taken */
 	uint64_t idle_ticks;	      /* ... of which while idle */
 	uint64_t user_ticks;	      /* ... of which in user mode */
