@@ -223,3 +223,27 @@ def test_initramfs_without_command_has_no_cmd_file():
     with tempfile.TemporaryDirectory() as tmp:
         e = parse_newc(make_archive(tmp))
         assert "etc/axl/cmd" not in e and "sbin/init" in e
+
+
+# ---- AF_UNIX path names on ext2: the same cases with the root (and /tmp) on an ext2 disk ----
+
+UNIX_PATH_CASES = ["path_bind_connect_accept", "connect_errors",
+                   "backlog_nonblocking_connect_so_error",
+                   "blocked_accept_and_connect_across_processes",
+                   "dgram_sendto_recvfrom_and_connect", "peercred_of_pairs_and_connections",
+                   "scm_rights_pipe_socket_file"]
+
+
+if "unix_sockets" in ENABLED:
+    def test_unix_socket_path_names_on_ext2():
+        """bind makes S_IFSOCK inodes in /tmp of an ext2 root; connect finds them."""
+        with tempfile.TemporaryDirectory() as tmp:
+            root_img = os.path.join(tmp, "root.img")
+            subprocess.run([os.path.join(ROOT, "tools", "mkrootdisk"), "-o", root_img],
+                           check=True, capture_output=True)
+            rc, out = run("--quiet", "--root", root_img, "--", "/bin/sh", "-c",
+                          "grep -q '^/dev/vda / ext2 rw' /proc/mounts && "
+                          "/tests/unix_sockets " + " ".join(UNIX_PATH_CASES),
+                          timeout=TIMEOUT)
+            check_ut_output("unix_sockets on ext2", rc, out)
+            assert len(re.findall(r"^ut: PASS", out, re.M)) == len(UNIX_PATH_CASES), out[-3000:]
