@@ -32,7 +32,7 @@ static spinlock_t family_lock = SPINLOCK_INIT("net-family");
 static const struct net_family *families[AF_MAX]; /* (family_lock) */
 
 static spinlock_t pool_lock = SPINLOCK_INIT("socket-pool");
-static LIST_HEAD(pool); /* (pool_lock) freed sockets */
+static LIST_HEAD(pool);	      /* (pool_lock) freed sockets */
 static int64_t sockets_alive; /* (atomic) */
 
 static const struct file_ops socket_fops;

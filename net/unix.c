@@ -49,7 +49,12 @@
 #define SUN_PATH_OFFSET	  2 /* offsetof(struct sockaddr_un, sun_path) */
 #define UNIX_ADDR_MAX_LEN ((int)sizeof(struct sockaddr_un))
 
-enum unix_state { UNIX_UNCONNECTED, UNIX_LISTENING, UNIX_CONNECTED, UNIX_CLOSED };
+enum unix_state {
+	UNIX_UNCONNECTED,
+	UNIX_LISTENING,
+	UNIX_CONNECTED,
+	UNIX_CLOSED
+};
 
 struct unix_addr {
 	int len; /* bytes of sun that count */
@@ -90,8 +95,8 @@ struct unix_sock {
 };
 
 static spinlock_t unix_lock = SPINLOCK_INIT("unix");
-static LIST_HEAD(bound_list); /* (unix_lock) */
-static LIST_HEAD(all_list);   /* (unix_lock) every AF_UNIX socket alive */
+static LIST_HEAD(bound_list);  /* (unix_lock) */
+static LIST_HEAD(all_list);    /* (unix_lock) every AF_UNIX socket alive */
 static uint32_t autobind_next; /* (unix_lock) */
 
 static const struct proto_ops unix_stream_ops, unix_dgram_ops;
@@ -191,8 +196,8 @@ static struct socket *find_bound(const struct unix_addr *a, struct inode *inode,
 	struct unix_sock *u;
 
 	list_for_each_entry (u, &bound_list, bound) {
-		if (inode ? (u->path && u->path->inode == inode) :
-			    (!u->path && u->addr->len == a->len &&
+		if (inode ? (u->path && u->path->inode == inode)
+			  : (!u->path && u->addr->len == a->len &&
 			     !memcmp(&u->addr->sun, &a->sun, (size_t)a->len))) {
 			if (type && u->sock->type != type)
 				continue;
@@ -213,7 +218,8 @@ static int lookup_addr(const struct unix_addr *a, int type, struct socket **out)
 	struct dentry *d, *base;
 	int r;
 
-	if (addr_abstract(a)) { /* one abstract namespace per type (a path's type is checked later) */
+	if (addr_abstract(
+		    a)) { /* one abstract namespace per type (a path's type is checked later) */
 		*out = find_bound(a, NULL, type);
 		return *out ? 0 : -ECONNREFUSED;
 	}
@@ -645,9 +651,9 @@ static int stream_connect(struct socket *s, const void *addr, int len, unsigned 
 	int r;
 
 	flags = spin_lock_irqsave(&s->lock);
-	r = usk(s)->state == UNIX_CONNECTED ? -EISCONN :
-	    usk(s)->state != UNIX_UNCONNECTED ? -EINVAL :
-						0;
+	r = usk(s)->state == UNIX_CONNECTED	? -EISCONN
+	    : usk(s)->state != UNIX_UNCONNECTED ? -EINVAL
+						: 0;
 	spin_unlock_irqrestore(&s->lock, flags);
 	if (r)
 		return r;
@@ -714,9 +720,9 @@ static int unix_accept(struct socket *s, struct socket **out, unsigned fflags)
 	if (u->state != UNIX_LISTENING) {
 		r = -EINVAL;
 	} else if (list_empty(&u->queue)) {
-		r = (fflags & O_NONBLOCK) || sock_timed_out(deadline) ? -EAGAIN :
-									(int)sock_wait_on(&s->wq,
-											  deadline);
+		r = (fflags & O_NONBLOCK) || sock_timed_out(deadline)
+			    ? -EAGAIN
+			    : (int)sock_wait_on(&s->wq, deadline);
 	} else {
 		m = list_first_entry(&u->queue, struct unix_msg, node);
 		list_del(&m->node);
@@ -1032,7 +1038,7 @@ static ssize_t dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags)
 	if (!msg)
 		return r;
 	if (!(flags & MSG_PEEK)) {
-		call_commit(); /* the datagram left the queue */
+		call_commit();	       /* the datagram left the queue */
 		wait_wake_all(&s->wq); /* senders waiting for queue room */
 	}
 	n = MIN(msg->len, m->data.len);
@@ -1109,9 +1115,9 @@ static ssize_t stream_recvmsg(struct socket *s, struct kmsg *m, unsigned flags)
 			}
 			break;
 		}
-		if (!first && (msg->fds || (READ_ONCE(s->passcred) &&
-					    (msg->cred.pid != m->creds.pid ||
-					     msg->cred.uid != m->creds.uid))))
+		if (!first &&
+		    (msg->fds || (READ_ONCE(s->passcred) && (msg->cred.pid != m->creds.pid ||
+							     msg->cred.uid != m->creds.uid))))
 			break; /* never glue descriptors or other writers' bytes on */
 		n = MIN(len - done, msg->len - msg->off - skip);
 		u->rd_busy = true;
@@ -1326,17 +1332,17 @@ static int unix_inq(struct socket *s)
 	else if (s->type == SOCK_STREAM)
 		n = (int)u->qbytes;
 	else
-		n = list_empty(&u->queue) ?
-			    0 :
-			    (int)list_first_entry(&u->queue, struct unix_msg, node)->len;
+		n = list_empty(&u->queue)
+			    ? 0
+			    : (int)list_first_entry(&u->queue, struct unix_msg, node)->len;
 	spin_unlock_irqrestore(&s->lock, flags);
 	return n;
 }
 
 static int unix_connect(struct socket *s, const void *addr, int len, unsigned fflags)
 {
-	int r = conn_oriented(s) ? stream_connect(s, addr, len, fflags) :
-				   dgram_connect(s, addr, len, fflags);
+	int r = conn_oriented(s) ? stream_connect(s, addr, len, fflags)
+				 : dgram_connect(s, addr, len, fflags);
 
 	if (r != -EWAIT)
 		sock_progress_done();

@@ -510,10 +510,10 @@ static size_t control_out(struct msg_in *mi, unsigned flags)
 		used += put_cmsg(mi, used, SCM_CREDENTIALS, &mi->m.creds, sizeof(mi->m.creds));
 	if (fds && fds->count) {
 		size_t room = mi->h.msg_controllen - used;
-		int fit = room > sizeof(struct cmsghdr) ?
-				  (int)MIN((room - sizeof(struct cmsghdr)) / sizeof(int),
-					   (size_t)fds->count) :
-				  0;
+		int fit = room > sizeof(struct cmsghdr)
+				  ? (int)MIN((room - sizeof(struct cmsghdr)) / sizeof(int),
+					     (size_t)fds->count)
+				  : 0;
 		int *nums = kmalloc(sizeof(int) * (size_t)(fit ? fit : 1)), got = 0;
 
 		for (int i = 0; nums && i < fit; i++) {

@@ -59,7 +59,7 @@ struct kmsg {
 	int namelen;
 	struct sock_iov data;
 	struct ucred creds;
-	bool has_creds;	    /* send: given by the caller; receive: to deliver */
+	bool has_creds;	     /* send: given by the caller; receive: to deliver */
 	struct scm_fds *fds; /* owned by whoever holds the kmsg */
 	unsigned msg_flags;  /* receive: MSG_TRUNC, MSG_CTRUNC... */
 };

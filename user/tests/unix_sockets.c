@@ -702,10 +702,9 @@ static int recv_fds(int sock, int *fds, int max, size_t space_len, int rflags, i
 	char space[CMSG_SPACE(sizeof(int) * 8)];
 	char b;
 	struct iovec iov = { &b, 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = space,
-			     .msg_controllen = space_len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = space, .msg_controllen = space_len
+	};
 	int n = 0;
 
 	UT_EQ(recvmsg(sock, &mh, rflags), 1);
