@@ -85,6 +85,7 @@ static struct socket *sock_alloc(void)
 	s->ops = NULL;
 	s->sk = NULL;
 	s->ino = 0;
+	s->file = NULL;
 	s->rcvbuf = s->sndbuf = SOCK_DEFAULT_BUF;
 	s->rcvtimeo = s->sndtimeo = 0;
 	s->passcred = s->reuseaddr = false;
@@ -219,6 +220,8 @@ int sock_alloc_file(struct socket *s, unsigned flags, struct file **out)
 	}
 	r = vfs_open_dentry(d, O_RDWR | (flags & O_NONBLOCK), out);
 	dentry_put(d); /* the file holds it */
+	if (!r)
+		s->file = *out;
 	return r;
 }
 

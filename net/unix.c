@@ -75,23 +75,28 @@ struct unix_msg {
 
 /* Lock key: (l) the socket's lock, (u) unix_lock, (c) constant once set. */
 struct unix_sock {
-	struct socket *sock;	   /* (c) */
-	enum unix_state state;	   /* (l) */
-	unsigned shutdown;	   /* (l) RCV_SHUTDOWN, SEND_SHUTDOWN */
-	struct socket *peer;	   /* (l) referenced */
-	struct list_head queue;	   /* (l) struct unix_msg */
-	unsigned qlen;		   /* (l) messages queued */
-	size_t qbytes;		   /* (l) bytes queued, not consumed */
-	size_t wmem;		   /* (l) bytes this socket has queued elsewhere */
-	bool rd_busy;		   /* (l) a stream reader copies the head unlocked */
-	bool dead;		   /* (l) its file was closed */
-	int backlog;		   /* (l) a listener's */
-	struct unix_addr *addr;	   /* (l) set once, by bind or autobind */
-	struct dentry *path;	   /* (l) a path name's socket inode, referenced */
-	struct ucred peercred;	   /* (l) SO_PEERCRED */
-	bool has_peercred;	   /* (l) */
-	struct list_head bound;	   /* (u) on bound_list when named */
-	struct list_head all_node; /* (u) on all_list (/proc/net/unix) */
+	struct socket *sock;	     /* (c) */
+	enum unix_state state;	     /* (l) */
+	unsigned shutdown;	     /* (l) RCV_SHUTDOWN, SEND_SHUTDOWN */
+	struct socket *peer;	     /* (l) referenced */
+	struct list_head queue;	     /* (l) struct unix_msg */
+	unsigned qlen;		     /* (l) messages queued */
+	size_t qbytes;		     /* (l) bytes queued, not consumed */
+	size_t wmem;		     /* (l) bytes this socket has queued elsewhere */
+	bool rd_busy;		     /* (l) a stream reader copies the head unlocked */
+	bool dead;		     /* (l) its file was closed */
+	int backlog;		     /* (l) a listener's */
+	struct unix_addr *addr;	     /* (l) set once, by bind or autobind */
+	struct dentry *path;	     /* (l) a path name's socket inode, referenced */
+	struct ucred peercred;	     /* (l) SO_PEERCRED */
+	bool has_peercred;	     /* (l) */
+	struct list_head bound;	     /* (u) on bound_list when named */
+	int32_t inflight;	     /* (a) times its file is in queued SCM_RIGHTS messages */
+	bool file_gone;		     /* (u) its file is being released: no GC candidate */
+	bool gc_candidate, gc_alive; /* (u, gc_running) the collector's marks */
+	int32_t gc_refs;	     /* (u, gc_running) */
+	struct list_head gc_node;    /* (gc_running) on the collector's garbage list */
+	struct list_head all_node;   /* (u) on all_list (/proc/net/unix) */
 };
 
 static spinlock_t unix_lock = SPINLOCK_INIT("unix");
@@ -124,6 +129,29 @@ static struct unix_msg *msg_alloc(size_t len)
 	return m;
 }
 
+static int64_t total_inflight; /* (atomic) AF_UNIX socket files in queued messages */
+
+/* The AF_UNIX socket of a file, or NULL. */
+static struct unix_sock *unix_of_file(struct file *f)
+{
+	struct socket *s = sock_from_file(f);
+
+	return s && s->family == AF_UNIX ? usk(s) : NULL;
+}
+
+/* Counts the AF_UNIX sockets among fds in flight (delta 1) or out of it (-1). */
+static void fds_inflight(struct scm_fds *fds, int delta)
+{
+	for (int i = 0; fds && i < fds->count; i++) {
+		struct unix_sock *u = unix_of_file(fds->files[i]);
+
+		if (u) {
+			__atomic_fetch_add(&u->inflight, delta, __ATOMIC_ACQ_REL);
+			__atomic_fetch_add(&total_inflight, delta, __ATOMIC_ACQ_REL);
+		}
+	}
+}
+
 /* A message leaves its queue for good: its sender gets the room back. */
 static void msg_free(struct unix_msg *m)
 {
@@ -138,6 +166,7 @@ static void msg_free(struct unix_msg *m)
 	}
 	if (m->conn)
 		sock_put(m->conn); /* a connection never accepted */
+	fds_inflight(m->fds, -1);
 	scm_fds_put(m->fds);
 	kfree(m);
 }
@@ -507,6 +536,7 @@ static void unix_release_sock(struct socket *s)
 
 	flags = spin_lock_irqsave(&unix_lock);
 	list_del(&u->bound); /* re-initialises it: harmless when not bound */
+	u->file_gone = true;
 	spin_unlock_irqrestore(&unix_lock, flags);
 	flags = spin_lock_irqsave(&s->lock);
 	u->dead = true;
@@ -529,9 +559,116 @@ static void unix_release_sock(struct socket *s)
 		dentry_put(path);
 }
 
+/* ---- collecting descriptors in flight in unreachable cycles ---- */
+
+static int gc_running; /* (atomic) one collection at a time, none from inside one */
+
+/* Calls fn on every GC candidate whose file is in a message queued on u. */
+static void gc_scan(struct unix_sock *u, void (*fn)(struct unix_sock *child, bool *changed),
+		    bool *changed)
+{
+	unsigned long flags = spin_lock_irqsave(&u->sock->lock);
+	struct unix_msg *m;
+
+	list_for_each_entry (m, &u->queue, node) {
+		for (int i = 0; m->fds && i < m->fds->count; i++) {
+			struct unix_sock *c = unix_of_file(m->fds->files[i]);
+
+			if (c && c->gc_candidate)
+				fn(c, changed);
+		}
+	}
+	spin_unlock_irqrestore(&u->sock->lock, flags);
+}
+
+static void gc_dec_ref(struct unix_sock *c, bool *changed)
+{
+	(void)changed;
+	c->gc_refs--;
+}
+
+static void gc_mark_alive(struct unix_sock *c, bool *changed)
+{
+	if (!c->gc_alive) {
+		c->gc_alive = true;
+		*changed = true;
+	}
+}
+
+/*
+ * Marks the sockets kept alive only by messages queued on sockets that
+ * are themselves kept alive only that way (Linux's collector): a
+ * candidate is a socket whose every file reference is in flight; the
+ * references from candidates' queues are taken off its count, and what
+ * is left is held from outside (a descriptor, a queue of a reachable
+ * socket, a message on its way): alive, with everything in its queue.
+ * The rest is garbage: the caller empties their queues.
+ */
+static void gc_mark(struct list_head *garbage)
+{
+	unsigned long flags = spin_lock_irqsave(&unix_lock);
+	struct unix_sock *u;
+	bool changed;
+
+	list_for_each_entry (u, &all_list, all_node) {
+		int32_t in = __atomic_load_n(&u->inflight, __ATOMIC_ACQUIRE);
+		struct file *f = u->sock->file;
+
+		u->gc_candidate = in > 0 && !u->file_gone && f &&
+				  __atomic_load_n(&f->refcount, __ATOMIC_ACQUIRE) == in;
+		u->gc_alive = false;
+		u->gc_refs = in;
+	}
+	list_for_each_entry (u, &all_list, all_node)
+		if (u->gc_candidate)
+			gc_scan(u, gc_dec_ref, &changed);
+	list_for_each_entry (u, &all_list, all_node)
+		if (u->gc_candidate && u->gc_refs > 0)
+			u->gc_alive = true;
+	do {
+		changed = false;
+		list_for_each_entry (u, &all_list, all_node)
+			if (u->gc_candidate && u->gc_alive)
+				gc_scan(u, gc_mark_alive, &changed);
+	} while (changed);
+	list_for_each_entry (u, &all_list, all_node) {
+		if (u->gc_candidate && !u->gc_alive) {
+			sock_hold(u->sock);
+			list_add_tail(&u->gc_node, garbage);
+		}
+	}
+	spin_unlock_irqrestore(&unix_lock, flags);
+}
+
+/* Frees the queues of unreachable sockets; their files then close the usual way. */
+static void unix_gc(void)
+{
+	LIST_HEAD(garbage);
+
+	if (!__atomic_load_n(&total_inflight, __ATOMIC_ACQUIRE) ||
+	    __atomic_exchange_n(&gc_running, 1, __ATOMIC_ACQ_REL))
+		return;
+	gc_mark(&garbage);
+	while (!list_empty(&garbage)) {
+		struct unix_sock *u = list_first_entry(&garbage, struct unix_sock, gc_node);
+		struct socket *s = u->sock;
+		unsigned long flags = spin_lock_irqsave(&s->lock);
+		LIST_HEAD(msgs);
+
+		list_del(&u->gc_node);
+		queue_take_all(u, &msgs);
+		spin_unlock_irqrestore(&s->lock, flags);
+		free_msgs(
+			&msgs); /* may release other garbage: its queue is empty by then or next */
+		sock_put(s);
+	}
+	__atomic_store_n(&gc_running, 0, __ATOMIC_RELEASE);
+}
+
 static void unix_release(struct socket *s)
 {
 	unix_release_sock(s);
+	unix_gc();
 }
 
 /* Links a and b as connected peers (new sockets, or one new). */
@@ -748,6 +885,7 @@ static void msg_set_scm(struct unix_msg *msg, struct kmsg *m)
 	msg->cred = m->has_creds ? m->creds : sock_current_cred();
 	msg->fds = m->fds;
 	m->fds = NULL;
+	fds_inflight(msg->fds, 1);
 }
 
 /*
@@ -1046,6 +1184,7 @@ static ssize_t dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags)
 	if (msg->len > m->data.len)
 		m->msg_flags |= MSG_TRUNC;
 	deliver_meta(s, m, msg);
+	fds_inflight(msg->fds, -1);
 	m->fds = msg->fds;
 	msg->fds = NULL;
 	if (r) {
@@ -1145,6 +1284,7 @@ static ssize_t stream_recvmsg(struct socket *s, struct kmsg *m, unsigned flags)
 		u->qbytes -= n;
 		fds = msg->fds != NULL;
 		if (fds) {
+			fds_inflight(msg->fds, -1);
 			m->fds = msg->fds;
 			msg->fds = NULL;
 		}

@@ -120,6 +120,7 @@ struct socket {
 	int err;		     /* (l) a pending error (SO_ERROR), positive */
 	struct ucred owner;	     /* (c) who made it (SO_PEERCRED of the other side) */
 	struct list_head node;	     /* (P) the pool, or the family's list */
+	struct file *file;	     /* (c) its file, not referenced; valid until its release */
 };
 
 #define SOCK_DEFAULT_BUF 212992 /* Linux's rmem_default, wmem_default and *_max */
