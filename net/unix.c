@@ -1126,6 +1126,23 @@ static void deliver_meta(struct socket *s, struct kmsg *m, const struct unix_msg
 	}
 }
 
+/* Puts a datagram a receiver took back at the head of s's queue (or frees it if s closed). */
+static void requeue_head(struct socket *s, struct unix_msg *msg)
+{
+	unsigned long flags = spin_lock_irqsave(&s->lock);
+	struct unix_sock *u = usk(s);
+	bool dead = u->dead;
+
+	if (!dead) {
+		list_add(&msg->node, &u->queue);
+		u->qlen++;
+		u->qbytes += msg->len;
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	if (dead)
+		msg_free(msg);
+}
+
 static ssize_t dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags)
 {
 	struct sock_progress *sp = sock_progress();
@@ -1175,22 +1192,26 @@ static ssize_t dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags)
 	spin_unlock_irqrestore(&s->lock, lflags);
 	if (!msg)
 		return r;
+	n = MIN(msg->len, m->data.len);
+	r = sock_iov_write(&m->data, 0, msg->data, n);
+	if (r) {
+		/* A fault may be a page on its way in (the call runs again): keep the datagram. */
+		if (flags & MSG_PEEK)
+			msg_free(msg);
+		else
+			requeue_head(s, msg);
+		return r;
+	}
 	if (!(flags & MSG_PEEK)) {
 		call_commit();	       /* the datagram left the queue */
 		wait_wake_all(&s->wq); /* senders waiting for queue room */
 	}
-	n = MIN(msg->len, m->data.len);
-	r = sock_iov_write(&m->data, 0, msg->data, n);
 	if (msg->len > m->data.len)
 		m->msg_flags |= MSG_TRUNC;
 	deliver_meta(s, m, msg);
 	fds_inflight(msg->fds, -1);
 	m->fds = msg->fds;
 	msg->fds = NULL;
-	if (r) {
-		msg_free(msg);
-		return r;
-	}
 	r = (int)((flags & MSG_TRUNC) ? msg->len : n);
 	msg_free(msg);
 	return r;
@@ -1226,7 +1247,13 @@ static ssize_t stream_recvmsg(struct socket *s, struct kmsg *m, unsigned flags)
 		bool fds;
 		int err;
 
-		if (u->rd_busy) {
+		if (u->rd_busy) { /* another reader copies (we may have let it in at msg_free) */
+			if (done >= target)
+				break;
+			sp->done = done;
+			if (done)
+				call_progress_kept();
+			current_wait()->partial = (int64_t)done;
 			r = sock_wait_on(&s->wq, deadline);
 			break;
 		}

@@ -889,6 +889,69 @@ UT_CASE(proc_net_unix_lists_bound_sockets)
 	close(fd);
 }
 
+/*
+ * Two writer processes send 8-byte records on one end of a stream pair,
+ * two reader processes read the other end in multiples of 8 bytes (a send
+ * is one message, never split by such reads): every record arrives whole,
+ * once. At --smp 4 the readers meet each other's copies (rd_busy).
+ */
+#define RECORDS 20000
+
+UT_CASE(concurrent_readers_and_writers)
+{
+	int sv[2], res[2];
+	pid_t w[2], r[2];
+	uint64_t want = 0, got = 0;
+
+	UT_NOERR(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	UT_NOERR(pipe(res));
+	for (int k = 0; k < 2; k++) {
+		w[k] = UT_NOERR(fork());
+		if (w[k] == 0) {
+			for (uint64_t i = 1; i <= RECORDS; i++) {
+				uint64_t v = i * 2 + (uint64_t)k;
+
+				if (send(sv[0], &v, sizeof(v), 0) != sizeof(v))
+					_exit(2);
+			}
+			_exit(0);
+		}
+		for (uint64_t i = 1; i <= RECORDS; i++)
+			want += i * 2 + (uint64_t)k;
+	}
+	close(sv[0]);
+	for (int k = 0; k < 2; k++) {
+		r[k] = UT_NOERR(fork());
+		if (r[k] == 0) {
+			uint64_t buf[64], sum = 0;
+			ssize_t n;
+
+			while ((n = recv(sv[1], buf, 8 * (size_t)(1 + k * 20), 0)) > 0) {
+				if (n % 8)
+					_exit(3);
+				for (ssize_t i = 0; i < n / 8; i++)
+					sum += buf[i];
+			}
+			UT_EQ(write(res[1], &sum, sizeof(sum)), sizeof(sum));
+			_exit(n == 0 ? 0 : 4);
+		}
+	}
+	close(sv[1]);
+	close(res[1]);
+	for (int k = 0; k < 2; k++)
+		UT_CHILD_OK(w[k]);
+	for (int k = 0; k < 2; k++) {
+		uint64_t part;
+
+		UT_EQ(read(res[0], &part, sizeof(part)), sizeof(part));
+		got += part;
+	}
+	for (int k = 0; k < 2; k++)
+		UT_CHILD_OK(r[k]);
+	UT_EQ(got, want);
+	close(res[0]);
+}
+
 /* Lines of /proc/net/unix: the AF_UNIX sockets alive. */
 static int unix_lines(void)
 {
