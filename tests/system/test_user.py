@@ -247,3 +247,16 @@ if "unix_sockets" in ENABLED:
                           timeout=TIMEOUT)
             check_ut_output("unix_sockets on ext2", rc, out)
             assert len(re.findall(r"^ut: PASS", out, re.M)) == len(UNIX_PATH_CASES), out[-3000:]
+
+
+if "unix_sockets" in ENABLED:
+    def test_busybox_syslogd_and_logger_over_dev_log():
+        """busybox logger sends a datagram to syslogd's AF_UNIX socket /dev/log."""
+        script = ("busybox syslogd -O /tmp/log && "
+                  "i=0; while [ ! -S /dev/log ] && [ $i -lt 500 ]; do sleep 0.1; i=$((i+1)); done; "
+                  "busybox logger -t axltest hello-over-dev-log && "
+                  "i=0; while ! grep -q hello-over-dev-log /tmp/log && [ $i -lt 500 ]; do "
+                  "sleep 0.1; i=$((i+1)); done; "
+                  "grep axltest /tmp/log && grep -q ' /dev/log$' /proc/net/unix && echo syslog-ok")
+        rc, out = run("--quiet", "--", "/bin/sh", "-c", script, timeout=TIMEOUT)
+        assert rc == 0 and "syslog-ok" in out and "hello-over-dev-log" in out, out[-3000:]
