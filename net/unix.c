@@ -830,8 +830,10 @@ static int stream_connect(struct socket *s, const void *addr, int len, unsigned 
 		m = NULL;
 	}
 	spin_unlock_irqrestore(&l->lock, flags);
-	if (!r)
+	if (!r) {
 		wait_wake_all(&l->wq);
+		wait_wake_all(&s->wq); /* connected: no POLLHUP any more */
+	}
 	kfree(m);
 	if (ns) {
 		unlink_peer(s);
