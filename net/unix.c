@@ -1026,7 +1026,10 @@ static ssize_t stream_sendmsg(struct socket *s, struct kmsg *m, unsigned flags)
 		return r;
 	}
 	do {
-		size_t n = seq ? len : MIN(len - done, UNIX_CHUNK);
+		/* Messages of at most half the send buffer (as Linux), so that two are in flight. */
+		size_t chunk = MIN((size_t)UNIX_CHUNK,
+				   MAX((size_t)READ_ONCE(s->sndbuf) / 2, 2048ul));
+		size_t n = seq ? len : MIN(len - done, chunk);
 		struct unix_msg *msg;
 
 		r = stream_peer(s, &peer);
