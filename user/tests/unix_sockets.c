@@ -268,6 +268,41 @@ UT_CASE(blocked_reader_woken_by_writer)
 	close(sv[1]);
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* A signal whose handler has no SA_RESTART ends a blocked receive with EINTR. */
+UT_CASE(signal_interrupts_blocked_recv)
+{
+	int sv[2], stop[2];
+	char c;
+	struct sigaction sa = { .sa_handler = on_usr1 }; /* no SA_RESTART */
+
+	UT_NOERR(sigaction(SIGUSR1, &sa, NULL));
+	UT_NOERR(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	UT_NOERR(pipe(stop));
+	pid_t parent = getpid(), pid = UT_NOERR(fork());
+
+	if (pid == 0) {
+		struct pollfd p = { stop[0], POLLIN, 0 };
+
+		/* Signal until told to stop: one lands while the parent waits. */
+		while (poll(&p, 1, 10) == 0)
+			kill(parent, SIGUSR1);
+		_exit(0);
+	}
+	UT_ERRNO(recv(sv[0], &c, 1, 0), EINTR);
+	UT_EQ(write(stop[1], "s", 1), 1);
+	UT_CHILD_OK(pid);
+	signal(SIGUSR1, SIG_DFL);
+	close(stop[0]);
+	close(stop[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 UT_CASE(peek_and_fionread)
 {
 	int sv[2], n = 0;
