@@ -25,7 +25,7 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segme
 	-T arch/x86_64/kernel.ld
 
 KSRCS := $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c mm/*.c lib/*.c drivers/*.c \
-	fs/*.c fs/ext2/*.c svc/*.c sys/*.c tests/kernel/*.c)
+	fs/*.c fs/ext2/*.c svc/*.c sys/*.c net/*.c tests/kernel/*.c)
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
 
 # Host unit tests: portable kernel code built for the host with sanitizers.

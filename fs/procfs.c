@@ -110,6 +110,10 @@ static const struct proc_entry sys_entries[] = {
 	  .nr_children = ARRAY_SIZE(sys_vm_entries) },
 };
 
+static const struct proc_entry net_entries[] = {
+	FILE_ENTRY("unix", 62, proc_show_net_unix),
+};
+
 static const struct proc_entry root_entries[] = {
 	FILE_ENTRY("meminfo", 2, proc_show_meminfo),
 	FILE_ENTRY("uptime", 3, proc_show_uptime),
@@ -128,6 +132,12 @@ static const struct proc_entry root_entries[] = {
 	FILE_ENTRY("services", 11, proc_show_services),
 	WRITABLE_ENTRY("fault_inject", 12, proc_show_fault_inject, svc_fault_configure),
 	FILE_ENTRY("lockcheck", 60, proc_show_lockcheck),
+	{ .name = "net",
+	  .kind = PROC_DIR,
+	  .mode = DIR_MODE,
+	  .ino = 61,
+	  .children = net_entries,
+	  .nr_children = ARRAY_SIZE(net_entries) },
 	{ .name = "sys",
 	  .kind = PROC_DIR,
 	  .mode = DIR_MODE,

@@ -516,6 +516,7 @@ static const struct {
 	{ "ramfs", RAMFS_MAGIC },	  { "proc", PROC_SUPER_MAGIC },
 	{ "devpts", DEVPTS_SUPER_MAGIC }, { "ext2", EXT2_SUPER_MAGIC },
 	{ "pipefs", PIPEFS_MAGIC },	  { "sysfs", SYSFS_MAGIC },
+	{ "sockfs", SOCKFS_MAGIC },
 };
 
 static int64_t fs_magic(const char *name)

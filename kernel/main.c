@@ -23,6 +23,7 @@
 #include <kernel/proc.h>
 #include <kernel/random.h>
 #include <fs/vfs.h>
+#include <net/socket.h>
 #include <fs/initramfs.h>
 #include <arch/x86_64/cpu_setup.h>
 #include <kernel/cmdline.h>
@@ -118,6 +119,7 @@ static void banner(void)
 static void files_init(void)
 {
 	vfs_init();
+	unix_init();
 	for (unsigned i = 0; i < boot_info.nr_modules; i++) {
 		const struct boot_module *m = &boot_info.modules[i];
 		int err = initramfs_unpack(phys_to_virt(m->start), m->end - m->start);

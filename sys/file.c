@@ -174,16 +174,8 @@ SYSCALL_DEFINE4(pwrite64, int, fd, uintptr_t, buf, size_t, len, int64_t, pos)
 	return pos < 0 ? -EINVAL : rw_one(fd, buf, len, true, pos);
 }
 
-struct user_iovec {
-	uint64_t base, len;
-};
-
-/*
- * Copies the iovec array in and checks it, as Linux: -EINVAL for a count
- * over IOV_MAX or a length over SSIZE_MAX; lengths past MAX_RW_COUNT in
- * total are cut. *out is kmalloc'd (NULL for a count of 0).
- */
-static long iov_import(uintptr_t uiov, int count, struct user_iovec **out)
+/* Declared in include/kernel/syscall.h (the socket calls use it too). */
+long iov_import(uintptr_t uiov, int count, struct user_iovec **out)
 {
 	struct user_iovec *iov;
 	uint64_t total = 0;

@@ -56,6 +56,8 @@ int proc_show_axolotl_profile(struct seqbuf *s, int pid);
 int proc_show_services(struct seqbuf *s, int pid);
 int proc_show_fault_inject(struct seqbuf *s, int pid);
 int proc_show_lockcheck(struct seqbuf *s, int pid);
+/* /proc/net/unix (net/unix.c). */
+int proc_show_net_unix(struct seqbuf *s, int pid);
 int proc_show_pid_stat(struct seqbuf *s, int pid);
 int proc_show_pid_status(struct seqbuf *s, int pid);
 int proc_show_pid_syscall(struct seqbuf *s, int pid);

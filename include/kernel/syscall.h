@@ -80,6 +80,17 @@ long copy_path(uintptr_t upath, char **out); /* kmalloc'd copy, free with kfree 
 long at_base(int dirfd, const char *path, struct dentry **base);
 struct file *fget(int fd);
 
+struct user_iovec {
+	uint64_t base, len;
+};
+
+/*
+ * Copies the iovec array in and checks it, as Linux: -EINVAL for a count
+ * over IOV_MAX or a length over SSIZE_MAX; lengths past MAX_RW_COUNT in
+ * total are cut. *out is kmalloc'd (NULL for a count of 0).
+ */
+long iov_import(uintptr_t uiov, int count, struct user_iovec **out);
+
 /* Runs the system call saved in t's registers until it completes (parking t while it waits). */
 void syscall_run(struct thread *t);
 /* The name of a system call number, or NULL. */

@@ -60,6 +60,7 @@ enum progress_call_kind {
 	PROGRESS_FUTEX, /* a futex waiter */
 	PROGRESS_VFORK, /* a vfork parent waiting for its child */
 	PROGRESS_EPOLL, /* epoll_wait, epoll_pwait, epoll_pwait2 */
+	PROGRESS_MMSG,	/* sendmmsg, recvmmsg (net/socket.c) */
 };
 
 enum progress_op_kind {
@@ -68,6 +69,7 @@ enum progress_op_kind {
 	PROGRESS_PIPE_WRITE, /* a pipe write longer than PIPE_BUF */
 	PROGRESS_FIFO_OPEN,  /* a FIFO open waiting for the other side */
 	PROGRESS_TTY_READ,   /* a VMIN = 0, VTIME > 0 terminal read */
+	PROGRESS_SOCK,	     /* a socket send, receive, connect or accept (net/) */
 };
 
 struct rw_progress {
@@ -94,6 +96,11 @@ struct epoll_progress {
 	uint32_t state;	      /* EP_ST_* (sys/event.c) */
 };
 
+struct mmsg_progress {
+	uint32_t done;	      /* messages moved in earlier runs */
+	uint64_t deadline_ns; /* recvmmsg's timeout, fixed at the first run; 0: none */
+};
+
 struct fs_progress {
 	int64_t time;	   /* the call's time stamp (seconds), 0 before its first use */
 	uint64_t sync_gen; /* the write-back generation it waits for, 0: none */
@@ -112,6 +119,11 @@ struct tty_read_progress {
 	uint64_t deadline_ns; /* fixed at the read's first run */
 };
 
+struct sock_progress {
+	uint64_t done;	      /* bytes a stream send or receive moved in earlier runs */
+	uint64_t deadline_ns; /* SO_*TIMEO's, fixed at the first run; 0: not yet, ~0: none */
+};
+
 /* The unions' tags are in struct wait (call_kind, op_kind), where they fill a hole. */
 struct call_progress {
 	union {
@@ -120,12 +132,14 @@ struct call_progress {
 		struct futex_progress futex;
 		struct vfork_progress vfork;
 		struct epoll_progress epoll;
+		struct mmsg_progress mmsg;
 	} call;
 	union {
 		struct fs_progress fs;
 		struct pipe_write_progress pipe_write;
 		struct fifo_open_progress fifo_open;
 		struct tty_read_progress tty_read;
+		struct sock_progress sock;
 	} op;
 };
 
@@ -317,10 +331,12 @@ PROGRESS_CALL_ACCESSOR(poll_progress, poll, PROGRESS_POLL)
 PROGRESS_CALL_ACCESSOR(futex_progress, futex, PROGRESS_FUTEX)
 PROGRESS_CALL_ACCESSOR(vfork_progress, vfork, PROGRESS_VFORK)
 PROGRESS_CALL_ACCESSOR(epoll_progress, epoll, PROGRESS_EPOLL)
+PROGRESS_CALL_ACCESSOR(mmsg_progress, mmsg, PROGRESS_MMSG)
 PROGRESS_OP_ACCESSOR(fs_progress, fs, PROGRESS_FS)
 PROGRESS_OP_ACCESSOR(pipe_write_progress, pipe_write, PROGRESS_PIPE_WRITE)
 PROGRESS_OP_ACCESSOR(fifo_open_progress, fifo_open, PROGRESS_FIFO_OPEN)
 PROGRESS_OP_ACCESSOR(tty_read_progress, tty_read, PROGRESS_TTY_READ)
+PROGRESS_OP_ACCESSOR(sock_progress, sock, PROGRESS_SOCK)
 
 /*
  * The point of no return (docs/processes.md). A call that has done what a

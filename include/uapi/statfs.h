@@ -16,6 +16,7 @@
 #define SYSFS_MAGIC	   0x62656572
 #define RAMFS_MAGIC	   0x858458f6
 #define PIPEFS_MAGIC	   0x50495045
+#define SOCKFS_MAGIC	   0x534F434B
 
 /* f_flags: the mount flags, as statvfs(3) reports them. */
 #define ST_RDONLY      0x0001

@@ -28,7 +28,7 @@ ENABLED = [
     "exec-pie", "futex", "time", "misc", "efault", "faults", "threads_blocked", "fuzz_syscalls",
     "procfs", "files", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
-    "mmap_file", "event_apis",
+    "mmap_file", "event_apis", "unix_sockets",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -114,7 +114,7 @@ for _name in ENABLED:
 # repeatable, and threads_blocked --exit also checks exit_group of parked threads.
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
                 ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
-                ["event_apis"],
+                ["event_apis"], ["unix_sockets"],
                 ["threads_blocked", "300", "--exit"]]
 
 
@@ -231,3 +231,40 @@ def test_initramfs_without_command_has_no_cmd_file():
     with tempfile.TemporaryDirectory() as tmp:
         e = parse_newc(make_archive(tmp))
         assert "etc/axl/cmd" not in e and "sbin/init" in e
+
+
+# ---- AF_UNIX path names on ext2: the same cases with the root (and /tmp) on an ext2 disk ----
+
+UNIX_PATH_CASES = ["path_bind_connect_accept", "connect_errors",
+                   "backlog_nonblocking_connect_so_error",
+                   "blocked_accept_and_connect_across_processes",
+                   "dgram_sendto_recvfrom_and_connect", "peercred_of_pairs_and_connections",
+                   "scm_rights_pipe_socket_file"]
+
+
+if "unix_sockets" in ENABLED:
+    def test_unix_socket_path_names_on_ext2():
+        """bind makes S_IFSOCK inodes in /tmp of an ext2 root; connect finds them."""
+        with tempfile.TemporaryDirectory() as tmp:
+            root_img = os.path.join(tmp, "root.img")
+            subprocess.run([os.path.join(ROOT, "tools", "mkrootdisk"), "-o", root_img],
+                           check=True, capture_output=True)
+            rc, out = run("--quiet", "--root", root_img, "--", "/bin/sh", "-c",
+                          "grep -q '^/dev/vda / ext2 rw' /proc/mounts && "
+                          "/tests/unix_sockets " + " ".join(UNIX_PATH_CASES),
+                          timeout=TIMEOUT)
+            check_ut_output("unix_sockets on ext2", rc, out)
+            assert len(re.findall(r"^ut: PASS", out, re.M)) == len(UNIX_PATH_CASES), out[-3000:]
+
+
+if "unix_sockets" in ENABLED:
+    def test_busybox_syslogd_and_logger_over_dev_log():
+        """busybox logger sends a datagram to syslogd's AF_UNIX socket /dev/log."""
+        script = ("busybox syslogd -O /tmp/log && "
+                  "i=0; while [ ! -S /dev/log ] && [ $i -lt 500 ]; do sleep 0.1; i=$((i+1)); done; "
+                  "busybox logger -t axltest hello-over-dev-log && "
+                  "i=0; while ! grep -q hello-over-dev-log /tmp/log && [ $i -lt 500 ]; do "
+                  "sleep 0.1; i=$((i+1)); done; "
+                  "grep axltest /tmp/log && grep -q ' /dev/log$' /proc/net/unix && echo syslog-ok")
+        rc, out = run("--quiet", "--", "/bin/sh", "-c", script, timeout=TIMEOUT)
+        assert rc == 0 and "syslog-ok" in out and "hello-over-dev-log" in out, out[-3000:]
