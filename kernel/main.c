@@ -40,6 +40,7 @@
 #include <kernel/time.h>
 #include <mm/kmap.h>
 #include <mm/memblock.h>
+#include <mm/oom.h>
 #include <mm/page.h>
 #include <mm/slab.h>
 
@@ -68,6 +69,7 @@ static void memory_init(void)
 	kmap_init();
 	memblock_handover();
 	kmalloc_init();
+	shrinker_register(&slab_shrinker);
 }
 
 static void interrupts_init(void)

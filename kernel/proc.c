@@ -357,20 +357,24 @@ static bool parent_reaps_at_exit(const struct process *parent)
 	return act->handler == 1 /* SIG_IGN */ || (act->flags & SA_NOCLDWAIT);
 }
 
-/* A dead child: SIGCHLD (its exit_signal) to the parent, and a wake-up for wait4. */
-static void notify_parent_exit(struct process *p, struct process *parent)
+/* A dead child (info: the SIGCHLD it sends, or signo 0): the signal, and a wake-up for wait4. */
+static void notify_parent_exit(const struct ksiginfo *info, struct process *parent)
 {
-	struct ksiginfo info = { .signo = p->exit_signal, .pid = p->pid };
-
-	wait_status_siginfo(p->exit_status, &info.code, &info.status);
-	if (p->exit_signal)
-		signal_send(parent, &info);
+	if (info->signo)
+		signal_send(parent, info);
 	wait_wake_all(&parent->child_event);
 }
 
-/* The last thread is gone: release everything, become a zombie, tell the parent. */
+/*
+ * The last thread is gone: release everything, become a zombie, tell the
+ * parent. Drops the caller's hold on p before p can be seen as a zombie:
+ * from then on only the parent's reap frees it, and p's exit has given
+ * back every page it took by the time its parent can reap it (the
+ * leaked-pages checks count free memory then).
+ */
 static void proc_finish(struct process *p)
 {
+	struct ksiginfo info;
 	struct process *parent;
 	unsigned long flags;
 	bool orphaned_zombies, reaped;
@@ -391,6 +395,7 @@ static void proc_finish(struct process *p)
 		pr_info("init exited (status %#x); powering off\n", p->exit_status);
 		p->state = PROC_ZOMBIE;
 		writeback_shutdown_then_poweroff(init_exit_code(p->exit_status));
+		proc_unhold(p); /* the tree keeps it */
 		return;
 	}
 	tty_session_exit(p); /* a session leader hangs up its terminal */
@@ -400,17 +405,23 @@ static void proc_finish(struct process *p)
 	orphaned_zombies = reparent_children(p);
 	p->state = PROC_ZOMBIE;
 	parent = p->parent;
+	info = (struct ksiginfo){ .signo = p->exit_signal, .pid = p->pid };
+	wait_status_siginfo(p->exit_status, &info.code, &info.status);
 	reaped = parent_reaps_at_exit(parent);
 	if (reaped) { /* decided with the tree locked: wait4 never sees this zombie */
 		list_del(&p->sibling);
 		list_del(&p->all_node);
+	} else {
+		proc_unhold(p); /* not the last: the tree's reference stays until the reap */
 	}
 	proc_hold(parent);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
-	notify_parent_exit(p, parent);
+	if (reaped) {
+		proc_unhold(p); /* the caller's hold */
+		proc_unhold(p); /* the tree's */
+	}
+	notify_parent_exit(&info, parent);
 	proc_unhold(parent);
-	if (reaped)
-		proc_unhold(p);
 	if (orphaned_zombies)
 		wait_wake_all(&init_proc->child_event);
 }
@@ -461,10 +472,11 @@ void uthread_exit(struct thread *t, int status)
 		p->exit_status = status; /* exit() of the last thread ends the process */
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 	sched_user_exit(t);
+	uthread_free(t); /* before the parent can reap p (proc_finish) */
 	if (last)
-		proc_finish(p);
-	uthread_free(t);
-	proc_unhold(p);
+		proc_finish(p); /* drops the hold */
+	else
+		proc_unhold(p);
 	cpu_loop_restart();
 }
 

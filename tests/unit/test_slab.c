@@ -1,6 +1,7 @@
 /*
  * Unit tests of slab caches and kmalloc (mm/slab.c), including the debug
- * checks: use after free, double free and invalid free must panic.
+ * checks: use after free, double free and invalid free must panic;
+ * slab_reclaim gives back the empty slabs of every cache.
  */
 #include "harness.h"
 #include "kernel_shim.h"
@@ -37,6 +38,54 @@ TEST(slab, objects_distinct_aligned_and_returned)
 	CHECK_EQ(c.active_objects, 0ULL);
 	CHECK(c.slabs <= 1); /* one empty slab kept, the rest given back */
 	CHECK_EQ(free_page_count(), (uint64_t)ARENA_PAGES - c.slabs * (1u << c.order));
+}
+
+/* Fills n slabs of c with objects (objs: room for all of them); how many. */
+static unsigned fill_slabs(struct kmem_cache *c, void **objs, unsigned n)
+{
+	unsigned count = n * c->objects_per_slab;
+
+	for (unsigned i = 0; i < count; i++) {
+		objs[i] = kmem_cache_alloc(c);
+		CHECK(objs[i] != NULL);
+	}
+	CHECK_EQ(c->slabs, (uint64_t)n);
+	return count;
+}
+
+TEST(slab, reclaim_leaves_only_slabs_that_hold_objects)
+{
+	struct kmem_cache a, b;
+	void *objs_a[4 * 512], *objs_b[3 * 512], *k;
+	unsigned na, nb;
+	uint64_t pages_before;
+
+	setup();
+	pages_before = slab_pages(); /* the count of every arena so far */
+	kmem_cache_init(&a, "test-24", 24, 8);
+	kmem_cache_init(&b, "test-1000", 1000, 8); /* 2-page slabs */
+	CHECK_EQ(b.order, 1u);
+	na = fill_slabs(&a, objs_a, 4);
+	nb = fill_slabs(&b, objs_b, 3);
+	k = kmalloc(100);
+	/* a: every object but the first one's; b: all of them. */
+	for (unsigned i = 1; i < na; i++)
+		kmem_cache_free(&a, objs_a[i]);
+	for (unsigned i = nb; i-- > 0;)
+		kmem_cache_free(&b, objs_b[i]);
+	kfree(k);
+	CHECK_EQ(a.slabs, 2ULL); /* the first object's and the kept empty one */
+	CHECK_EQ(b.slabs, 1ULL);
+	CHECK_EQ(slab_reclaim(), 1ULL + 2ULL + 1ULL); /* a's, b's and kmalloc-128's empty slabs */
+	CHECK_EQ(a.slabs, 1ULL);
+	CHECK_EQ(b.slabs, 0ULL);
+	CHECK_EQ(slab_pages() - pages_before, 1ULL);
+	CHECK_EQ(free_page_count(), (uint64_t)ARENA_PAGES - 1);
+	CHECK_EQ(slab_reclaim(), 0ULL);
+	kmem_cache_free(&a, objs_a[0]);
+	CHECK_EQ(free_page_count(), (uint64_t)ARENA_PAGES - 1); /* kept as the empty slab */
+	CHECK_EQ(slab_reclaim(), 1ULL);
+	CHECK_EQ(free_page_count(), (uint64_t)ARENA_PAGES);
 }
 
 TEST(slab, use_after_free_is_detected)
