@@ -81,11 +81,6 @@ void sched_init_runqueues(void)
 	}
 }
 
-struct thread *current_thread(void)
-{
-	return this_cpu()->current;
-}
-
 bool thread_may_run_on(const struct thread *t, unsigned cpu)
 {
 	return cpu < 64 && (READ_ONCE(t->cpus_allowed) >> cpu & 1);
@@ -137,8 +132,13 @@ static void kick_locked(struct runq *rq, struct thread *t)
 	int id;
 
 	assert_held(&rq->lock);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* t is queued before halting is read */
-	id = idle_cpu_for(t, t->last_cpu);
+	if (percpu_cpus_online() == 1) {
+		/* Every wake-up: no search, no IPI, and no fence (the idle loop is on this CPU). */
+		id = cpu_is_idle(self) && thread_may_run_on(t, 0) ? 0 : -1;
+	} else {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* t is queued before halting is read */
+		id = idle_cpu_for(t, t->last_cpu);
+	}
 	if (id == (int)self->cpu_id)
 		self->need_resched = true;
 	else if (id >= 0 && __atomic_exchange_n(&smp_cpu(id)->halting, false, __ATOMIC_RELAXED))
@@ -404,8 +404,14 @@ void sched_request_resched(void)
 void sched_yield_current(void)
 {
 	struct runq *rq = this_rq();
-	unsigned long flags = spin_lock_irqsave(&rq->lock);
-	bool others = first_for_cpu_locked(rq, this_cpu()->cpu_id) != NULL;
+	unsigned long flags;
+	bool others;
+
+	/* A racy look first: a thread queued just after it would have come just after the yield. */
+	if (!READ_ONCE(rq->nr_queued))
+		return; /* alone, the CPU would leave and come back to this same thread */
+	flags = spin_lock_irqsave(&rq->lock);
+	others = first_for_cpu_locked(rq, this_cpu()->cpu_id) != NULL;
 
 	spin_unlock_irqrestore(&rq->lock, flags);
 	if (others) /* alone, the CPU would leave and come back to this same thread */

@@ -21,6 +21,26 @@ void spin_init(spinlock_t *l, const char *name)
 	l->name = name;
 }
 
+/*
+ * Spins until l is taken, then owns it as lock_at does. Out of line and
+ * reached by a tail call: the uncontended path needs no stack frame.
+ */
+static __attribute__((noinline)) unsigned long lock_contended(spinlock_t *l, unsigned long flags)
+{
+	struct percpu *cpu = this_cpu();
+
+	do {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			cpu_relax();
+			smp_poll_calls(); /* the holder may wait for this CPU */
+			tlb_poll();	  /* ... or for this CPU's TLB flush */
+		}
+	} while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE));
+	l->owner_cpu = (int16_t)cpu->cpu_id;
+	cpu->preempt_count++;
+	return flags;
+}
+
 static inline __attribute__((always_inline)) unsigned long lock_at(spinlock_t *l, unsigned sub,
 								   uintptr_t site)
 {
@@ -30,13 +50,8 @@ static inline __attribute__((always_inline)) unsigned long lock_at(spinlock_t *l
 	if (l->owner_cpu == (int)cpu->cpu_id && l->locked)
 		panic("spinlock '%s': recursive acquisition", l->name);
 	lockcheck_acquire(l, sub, site);
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
-			cpu_relax();
-			smp_poll_calls(); /* the holder may wait for this CPU */
-			tlb_poll();	  /* ... or for this CPU's TLB flush */
-		}
-	}
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		return lock_contended(l, flags);
 	l->owner_cpu = (int16_t)cpu->cpu_id;
 	cpu->preempt_count++;
 	return flags;

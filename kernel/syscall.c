@@ -82,7 +82,7 @@ void syscall_run(struct thread *t)
 			ret = -EWAIT; /* it touched a file page still being read: run it again */
 		else if (t->fault_wait && ret != -EWAIT)
 			wait_detach(&t->wait);
-		if (ret == -EWAIT)
+		if (CONFIG_DEBUG && ret == -EWAIT)
 			call_check_ewait(ret, syscall_name((unsigned)t->uregs.rax));
 		if (ret != -EWAIT)
 			break;

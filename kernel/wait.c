@@ -13,7 +13,6 @@
 #include <kernel/printk.h>
 #include <kernel/config.h>
 #include <lib/compiler.h>
-#include <lib/string.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
 
@@ -176,7 +175,8 @@ static void unlink(struct wait_link *l)
 	}
 }
 
-void wait_detach(struct wait *w)
+/* wait_detach's slow path: something may still be linked (include/kernel/wait.h). */
+void wait_detach_linked(struct wait *w)
 {
 	unlink(&w->link);
 	while (!list_empty(&w->extra)) {
@@ -188,12 +188,11 @@ void wait_detach(struct wait *w)
 	}
 }
 
-void wait_record_completion(struct wait *w)
+/* wait_record_completion's slow path: the call ran at least twice. */
+void wait_record_polls(struct wait *w)
 {
 	unsigned bucket = MIN(w->polls, (uint32_t)WAIT_POLL_BUCKETS - 1);
 
-	if (w->polls < 2)
-		return; /* completed on its first run: it never waited */
 	__atomic_fetch_add(&wait_stats.completed, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&wait_stats.polls[bucket], 1, __ATOMIC_RELAXED);
 }
@@ -203,34 +202,26 @@ void wait_record_completion(struct wait *w)
 static const char *const call_kind_names[] = { "none", "rw", "poll", "futex", "vfork" };
 static const char *const op_kind_names[] = { "none", "fs", "pipe write", "fifo open", "tty read" };
 
-struct call_progress *progress_claim_call(struct wait *w, enum progress_call_kind kind)
+/* progress_claim_call's slow path: the call's first access (or one of the wrong kind). */
+struct call_progress *progress_first_call(struct wait *w, enum progress_call_kind kind)
 {
-	if (w->call_kind == PROGRESS_CALL_NONE) {
-		memset(&w->progress.call, 0, sizeof(w->progress.call)); /* first use in this call */
-		w->call_kind = (uint8_t)kind;
-	} else if (w->call_kind != kind)
+	if (w->call_kind != PROGRESS_CALL_NONE)
 		panic("call progress: a %s call's record used as %s", call_kind_names[w->call_kind],
 		      call_kind_names[kind]);
+	w->progress.call = (typeof(w->progress.call)){ 0 }; /* first use in this call */
+	w->call_kind = (uint8_t)kind;
 	return &w->progress;
 }
 
-struct call_progress *progress_claim_op(struct wait *w, enum progress_op_kind kind)
+/* progress_claim_op's slow path, the same for the operation layer. */
+struct call_progress *progress_first_op(struct wait *w, enum progress_op_kind kind)
 {
-	if (w->op_kind == PROGRESS_OP_NONE) {
-		memset(&w->progress.op, 0, sizeof(w->progress.op)); /* first use in this call */
-		w->op_kind = (uint8_t)kind;
-	} else if (w->op_kind != kind)
+	if (w->op_kind != PROGRESS_OP_NONE)
 		panic("call progress: a %s operation's record used as %s",
 		      op_kind_names[w->op_kind], op_kind_names[kind]);
+	w->progress.op = (typeof(w->progress.op)){ 0 }; /* first use in this call */
+	w->op_kind = (uint8_t)kind;
 	return &w->progress;
-}
-
-/* The records are zeroed when first claimed, not here: most calls never claim one. */
-void progress_reset(struct wait *w)
-{
-	w->call_kind = PROGRESS_CALL_NONE;
-	w->op_kind = PROGRESS_OP_NONE;
-	w->committed_at = NULL;
 }
 
 void progress_release_op(struct wait *w)
@@ -246,7 +237,7 @@ void call_commit_at(const char *where)
 		t->wait.committed_at = where;
 }
 
-void call_progress_kept(void)
+void call_progress_kept_at(void)
 {
 	current_thread()->wait.committed_at = NULL;
 }

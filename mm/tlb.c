@@ -20,12 +20,14 @@
  * read by the targets; inbox and pending are atomic.
  */
 #include <mm/tlb.h>
+#include <lib/compiler.h>
 #include <mm/vm.h>
 #include <mm/kmap.h>
 #include <kernel/smp.h>
 #include <kernel/panic.h>
 #include <kernel/config.h>
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/percpu.h>
 #include <arch/x86_64/trap.h>
 
 struct tlb_request {
@@ -44,11 +46,16 @@ static uint64_t cpu_bit(unsigned cpu)
 
 void tlb_switch_to(struct vm_space *vm)
 {
-	unsigned long irq = irq_save();
-	unsigned me = smp_this_cpu_id();
-	struct vm_space *old = cpu_vm[me];
+	unsigned me = this_cpu()->cpu_id; /* the caller stays on this CPU (it runs on its stack) */
 	phys_addr_t root = vm ? virt_to_phys(vm->pml4) : kmap_root();
+	struct vm_space *old;
+	unsigned long irq;
 
+	/* Every entry to user mode: vm is mostly loaded already. Only a flush IPI changes cpu_vm[me]. */
+	if (READ_ONCE(cpu_vm[me]) == vm && read_cr3() == root)
+		return;
+	irq = irq_save();
+	old = cpu_vm[me];
 	if (old == vm) {
 		if (read_cr3() != root)
 			write_cr3(root);
@@ -181,18 +188,18 @@ static void shoot(const struct tlb_batch *b, unsigned me, uint64_t targets)
 	__atomic_add_fetch(&tlb_stats.rounds, 1, __ATOMIC_RELAXED);
 }
 
-void tlb_batch_flush(struct tlb_batch *b)
+/* tlb_batch_flush's body (include/mm/tlb.h), for a batch with something in it. */
+void tlb_batch_flush_now(struct tlb_batch *b)
 {
 	unsigned long irq;
 	unsigned me;
 	uint64_t targets;
 
-	if (tlb_batch_empty(b))
-		return;
 	irq = irq_save();
-	me = smp_this_cpu_id();
+	me = this_cpu()->cpu_id;
 	flush_here(b, me);
-	targets = targets_of(b, me);
+	/* Only this CPU is up: no other can hold a translation. */
+	targets = percpu_cpus_online() > 1 ? targets_of(b, me) : 0;
 	if (targets)
 		shoot(b, me, targets);
 	irq_restore(irq);

@@ -15,18 +15,6 @@
 
 struct tlb_stats tlb_stats;
 
-void tlb_batch_init(struct tlb_batch *b, struct vm_space *vm)
-{
-	b->vm = vm;
-	b->full = false;
-	b->drop = false;
-	b->nranges = 0;
-	b->range_pages = 0;
-	b->npages = 0;
-	b->cap = TLB_INLINE_PAGES;
-	b->pages = b->inline_pages;
-}
-
 void tlb_batch_add_range(struct tlb_batch *b, uintptr_t start, uintptr_t end)
 {
 	unsigned last = b->nranges - 1;
@@ -81,11 +69,6 @@ void tlb_batch_put_page(struct tlb_batch *b, struct page *p)
 		tlb_batch_flush(b);
 	}
 	b->pages[b->npages++] = p;
-}
-
-bool tlb_batch_empty(const struct tlb_batch *b)
-{
-	return !b->full && !b->nranges && !b->npages && !b->drop;
 }
 
 void tlb_batch_release(struct tlb_batch *b)

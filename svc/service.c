@@ -307,17 +307,11 @@ void svc_call_stats(uint64_t *longest, uint64_t *diverged)
 	*diverged = __atomic_load_n(&svc_diverged, __ATOMIC_RELAXED);
 }
 
-void svc_call_run_starts(struct thread *t)
-{
-	t->svc_log.next = 0;
-}
-
-void svc_forget_calls(struct thread *t)
+/* svc_forget_calls' slow path: the call made requests (include/svc/service.h). */
+void svc_forget_kept_calls(struct thread *t)
 {
 	struct svc_call_log *log = &t->svc_log;
 
-	if (!log->reqs && !log->next)
-		return; /* made no request: most calls, twice each */
 	forget_all(log);
 	kfree(log->reqs);
 	*log = (struct svc_call_log){ 0 };

@@ -22,11 +22,11 @@ static uint8_t boot_nmi_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 extern char boot_stack_top[];
 
 static struct percpu *cpus[MAX_CPUS]; /* [I] written once, before the CPU counts as online */
-static unsigned cpus_online;	      /* CPUs 0..cpus_online-1 are up (atomic) */
+unsigned cpus_online; /* CPUs 0..cpus_online-1 are up (atomic; percpu_cpus_online) */
 
 unsigned smp_cpus_online(void)
 {
-	return __atomic_load_n(&cpus_online, __ATOMIC_ACQUIRE);
+	return percpu_cpus_online();
 }
 
 struct percpu *smp_cpu(unsigned id)

@@ -17,6 +17,7 @@
 #include <kernel/wait.h>
 #include <kernel/proc.h>
 #include <arch/x86_64/trap.h>
+#include <arch/x86_64/percpu.h>
 
 struct process;
 struct fpu_state;
@@ -113,7 +114,15 @@ void kthread_detach(struct thread *t);
 __attribute__((noreturn)) void kthread_exit(int code);
 /* Ends the current thread after a fault in it (arch/x86_64/trap.c). */
 __attribute__((noreturn)) void kthread_die_of_fault(void);
-struct thread *current_thread(void);
+
+/* The thread running on this CPU: one GS-relative load (inline: most system calls ask). */
+static inline struct thread *current_thread(void)
+{
+	struct thread *t;
+
+	__asm__ volatile("mov %%gs:%c1, %0" : "=r"(t) : "i"(offsetof(struct percpu, current)));
+	return t;
+}
 
 /* Scheduler. */
 void sched_init_boot(void);

@@ -30,6 +30,7 @@
 #include <lib/types.h>
 #include <lib/list.h>
 #include <kernel/spinlock.h>
+#include <kernel/config.h>
 
 /* Internal: "the current thread must wait"; never reaches user space. */
 #define EWAIT 1024
@@ -47,8 +48,9 @@ struct wait_source {
  * operation under it (op: a pipe write's count, a VTIME read's deadline,
  * the call's time stamp). A tag is set by the first access of the call and
  * every later access asserts it (progress_*() below), so two kinds of call
- * can never share a record by accident. The record is zeroed when a call
- * starts (syscall_entry_c).
+ * can never share a record by accident. A layer is zeroed by the first
+ * claim of a call (syscall_entry_c only clears the tags: most calls never
+ * claim one).
  */
 enum progress_call_kind {
 	PROGRESS_CALL_NONE,
@@ -198,18 +200,47 @@ void wait_wake_locked(struct wait_link *l);
  */
 int wait_add_source(struct wait_source *src);
 long wait_registered(uint64_t deadline_ns);
-/* Unlinks every registration of w that is still linked (the call runs again). */
-void wait_detach(struct wait *w);
+/*
+ * Unlinks every registration of w that is still linked (the call runs
+ * again). Inline: every system call detaches, and most never registered.
+ * A link a waker unlinks meanwhile reads NULL here as it does in the slow
+ * path, which follows a link a futex requeue moves.
+ */
+void wait_detach_linked(struct wait *w);
+static inline void wait_detach(struct wait *w)
+{
+	if (__atomic_load_n(&w->link.source, __ATOMIC_RELAXED) || !list_empty(&w->extra))
+		wait_detach_linked(w);
+}
 
 /*
  * Typed access to a call's progress (w: the current wait, or a waiter's
  * that a waker updates). The first access of a call sets the layer's tag;
  * an access of another kind in the same call panics.
  */
-struct call_progress *progress_claim_call(struct wait *w, enum progress_call_kind kind);
-struct call_progress *progress_claim_op(struct wait *w, enum progress_op_kind kind);
-/* A call starts: no kind, nothing kept, no point of no return passed. */
-void progress_reset(struct wait *w);
+struct call_progress *progress_first_call(struct wait *w, enum progress_call_kind kind);
+struct call_progress *progress_first_op(struct wait *w, enum progress_op_kind kind);
+/* Inline: a waker's and every later run's access is the record's own kind (the first is not). */
+static inline struct call_progress *progress_claim_call(struct wait *w,
+							enum progress_call_kind kind)
+{
+	return w->call_kind == kind ? &w->progress : progress_first_call(w, kind);
+}
+static inline struct call_progress *progress_claim_op(struct wait *w, enum progress_op_kind kind)
+{
+	return w->op_kind == kind ? &w->progress : progress_first_op(w, kind);
+}
+/*
+ * A call starts: no kind, nothing kept, no point of no return passed. The
+ * records are zeroed when first claimed, not here: most calls never claim
+ * one (inline: it runs at every system call).
+ */
+static inline void progress_reset(struct wait *w)
+{
+	w->call_kind = PROGRESS_CALL_NONE;
+	w->op_kind = PROGRESS_OP_NONE;
+	w->committed_at = NULL;
+}
 /* The operation layer is free again (a pipe write ended: writev's next one starts afresh). */
 void progress_release_op(struct wait *w);
 
@@ -242,13 +273,26 @@ PROGRESS_OP_ACCESSOR(tty_read_progress, tty_read, PROGRESS_TTY_READ)
  * writev's segments, a vfork's child), says so with call_progress_kept()
  * and may wait again. Both do nothing outside a system call (kernel
  * threads, page faults from user mode).
+ *
+ * It is a debug check: the release build (CONFIG_DEBUG=0, the benchmarks)
+ * neither records the point nor checks it, and its calls cost nothing.
  */
 #define CALL_STR2(x)  #x
 #define CALL_STR(x)   CALL_STR2(x)
-#define call_commit() call_commit_at(__FILE__ ":" CALL_STR(__LINE__))
+#define call_commit() call_commit_where(__FILE__ ":" CALL_STR(__LINE__))
 void call_commit_at(const char *where);
-void call_progress_kept(void);
-/* Where the current call passed its point of no return, or NULL. */
+void call_progress_kept_at(void);
+static inline void call_commit_where(const char *where)
+{
+	if (CONFIG_DEBUG)
+		call_commit_at(where);
+}
+static inline void call_progress_kept(void)
+{
+	if (CONFIG_DEBUG)
+		call_progress_kept_at();
+}
+/* Where the current call passed its point of no return, or NULL (always NULL in release). */
 const char *call_committed(void);
 /* The dispatcher, after each run of call: -EWAIT after its point of no return panics (debug). */
 void call_check_ewait(long ret, const char *call);
@@ -279,6 +323,12 @@ struct wait_stats {
 	uint64_t polls[WAIT_POLL_BUCKETS]; /* by number of runs, the last is "or more" */
 };
 extern struct wait_stats wait_stats;
-void wait_record_completion(struct wait *w);
+void wait_record_polls(struct wait *w);
+/* Counts a completed call that waited; one that completed on its first run never waited. */
+static inline void wait_record_completion(struct wait *w)
+{
+	if (w->polls >= 2)
+		wait_record_polls(w);
+}
 
 #endif

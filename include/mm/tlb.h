@@ -37,14 +37,31 @@ struct tlb_batch {
 	struct page *inline_pages[TLB_INLINE_PAGES];
 };
 
-/* mm/tlb_batch.c: gathering (portable; the host unit tests run it). */
-void tlb_batch_init(struct tlb_batch *b, struct vm_space *vm);
+/*
+ * mm/tlb_batch.c: gathering (portable; the host unit tests run it). The
+ * small ones are inline: every fault, mmap and munmap starts a batch and
+ * most flush nothing.
+ */
+static inline void tlb_batch_init(struct tlb_batch *b, struct vm_space *vm)
+{
+	b->vm = vm;
+	b->full = false;
+	b->drop = false;
+	b->nranges = 0;
+	b->range_pages = 0;
+	b->npages = 0;
+	b->cap = TLB_INLINE_PAGES;
+	b->pages = b->inline_pages;
+}
 /* [start, end), page aligned, loses or downgrades its translations. */
 void tlb_batch_add_range(struct tlb_batch *b, uintptr_t start, uintptr_t end);
 /* p lost a mapping: its reference is dropped after the flush (early flush if no room). */
 void tlb_batch_put_page(struct tlb_batch *b, struct page *p);
 /* Whether there is nothing to flush and no page to drop. */
-bool tlb_batch_empty(const struct tlb_batch *b);
+static inline bool tlb_batch_empty(const struct tlb_batch *b)
+{
+	return !b->full && !b->nranges && !b->npages && !b->drop;
+}
 /* After the flush: drops the deferred references and empties the batch for reuse. */
 void tlb_batch_release(struct tlb_batch *b);
 
@@ -53,7 +70,12 @@ void tlb_batch_release(struct tlb_batch *b);
  * on every CPU that may hold its translations, waits for all, then
  * releases it. Takes no lock; may be called with spinlocks held.
  */
-void tlb_batch_flush(struct tlb_batch *b);
+void tlb_batch_flush_now(struct tlb_batch *b);
+static inline void tlb_batch_flush(struct tlb_batch *b)
+{
+	if (!tlb_batch_empty(b))
+		tlb_batch_flush_now(b);
+}
 
 /* Registers the TLB IPI's handler (the boot CPU, before the others start). */
 void tlb_init(void);

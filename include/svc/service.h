@@ -229,10 +229,22 @@ __attribute__((noreturn)) void svc_crash(const char *why);
 void svc_tick(struct service *s, uint64_t tick_ns);
 /* At a preemption point with interrupts on: ends a service thread that ran past its deadline. */
 void svc_watchdog_check(void);
-/* A system call of t ended (or t exits): drops the requests it kept. */
-void svc_forget_calls(struct thread *t);
+/*
+ * A system call of t ended (or t exits): drops the requests it kept.
+ * Inline: every system call runs it twice, and most made no request.
+ */
+void svc_forget_kept_calls(struct thread *t);
+static inline void svc_forget_calls(struct thread *t)
+{
+	if (t->svc_log.reqs || t->svc_log.next)
+		svc_forget_kept_calls(t);
+}
+
 /* A run of t's call (or fault) starts: its requests count from 0 again. */
-void svc_call_run_starts(struct thread *t);
+static inline void svc_call_run_starts(struct thread *t)
+{
+	t->svc_log.next = 0;
+}
 /*
  * The most requests one call kept, and how many requests of a run matched
  * none of the kept requests still ahead of it (/proc/axolotl/stats).

@@ -1,8 +1,9 @@
 /*
  * Unit tests of TLB batch gathering (mm/tlb_batch.c): ranges merge, a
  * batch turns into a full flush past its limits, deferred pages keep their
- * reference until the flush (this file's tlb_batch_flush records what it
- * was asked and checks that the pages are still held), and a batch that
+ * reference until the flush (this file's tlb_batch_flush_now, which the
+ * inline tlb_batch_flush calls for a batch with something in it, records
+ * what it was asked and checks that the pages are still held), and a batch that
  * runs out of room flushes everything early rather than free a page early.
  */
 #include "harness.h"
@@ -16,7 +17,7 @@ static unsigned flushes;
 static bool flushed_full;
 static unsigned flushed_held; /* deferred pages still referenced when the flush ran */
 
-void tlb_batch_flush(struct tlb_batch *b)
+void tlb_batch_flush_now(struct tlb_batch *b)
 {
 	flushes++;
 	flushed_full = b->full;

@@ -66,6 +66,13 @@ static inline struct percpu *this_cpu(void)
 
 extern struct percpu boot_cpu;
 
+/* smp_cpus_online() inline, for the scheduler's paths that every wake-up takes. */
+extern unsigned cpus_online;
+static inline unsigned percpu_cpus_online(void)
+{
+	return __atomic_load_n(&cpus_online, __ATOMIC_ACQUIRE);
+}
+
 void percpu_init_boot(void);
 void percpu_load(struct percpu *cpu, uint64_t df_top, uint64_t nmi_top);
 void percpu_publish(struct percpu *cpu);
