@@ -77,13 +77,14 @@ void syscall_run(struct thread *t)
 		t->in_call = true;
 		svc_call_run_starts(t);
 		ret = invoke(&t->uregs);
-		t->in_call = false;
 		if (t->fault_wait && ret == -EFAULT)
 			ret = -EWAIT; /* it touched a file page still being read: run it again */
 		else if (t->fault_wait && ret != -EWAIT)
 			wait_detach(&t->wait);
-		if (CONFIG_DEBUG && ret == -EWAIT)
+		if (CONFIG_DEBUG &&
+		    ret == -EWAIT) /* while in_call: the call's commit still counts */
 			call_check_ewait(ret, syscall_name((unsigned)t->uregs.rax));
+		t->in_call = false;
 		if (ret != -EWAIT)
 			break;
 		if (signal_ends_wait(t)) {

@@ -199,8 +199,15 @@ void wait_record_polls(struct wait *w)
 
 /* ---- The call's progress and its point of no return ------------------- */
 
-static const char *const call_kind_names[] = { "none", "rw", "poll", "futex", "vfork" };
-static const char *const op_kind_names[] = { "none", "fs", "pipe write", "fifo open", "tty read" };
+static const char *const call_kind_names[] = {
+	[PROGRESS_CALL_NONE] = "none", [PROGRESS_RW] = "rw",	   [PROGRESS_POLL] = "poll",
+	[PROGRESS_FUTEX] = "futex",    [PROGRESS_VFORK] = "vfork",
+};
+static const char *const op_kind_names[] = {
+	[PROGRESS_OP_NONE] = "none",	      [PROGRESS_FS] = "fs",
+	[PROGRESS_PIPE_WRITE] = "pipe write", [PROGRESS_FIFO_OPEN] = "fifo open",
+	[PROGRESS_TTY_READ] = "tty read",
+};
 
 /* progress_claim_call's slow path: the call's first access (or one of the wrong kind). */
 struct call_progress *progress_first_call(struct wait *w, enum progress_call_kind kind)
@@ -253,11 +260,7 @@ void call_check_ewait(long ret, const char *call)
 {
 	const char *where = call_committed();
 
-	if (ret != -EWAIT || !where)
-		return;
-	if (CONFIG_DEBUG)
+	if (ret == -EWAIT && where)
 		panic("system call %s returned -EWAIT after its point of no return (%s)",
 		      call ?: "?", where);
-	pr_err("system call %s returned -EWAIT after its point of no return (%s)\n", call ?: "?",
-	       where);
 }
