@@ -211,13 +211,14 @@ static struct pty *pty_alloc(void)
 	spin_unlock_irqrestore(&pty_lock, flags);
 	if (p) {
 		tty_reuse(&p->tty);
-		return p;
+	} else {
+		p = kzalloc(sizeof(*p));
+		if (!p)
+			return NULL;
+		tty_init(&p->tty, p->name, &slave_tty_ops, p);
+		wait_source_init(&p->master, "pty");
 	}
-	p = kzalloc(sizeof(*p));
-	if (!p)
-		return NULL;
-	tty_init(&p->tty, p->name, &slave_tty_ops, p);
-	wait_source_init(&p->master, "pty");
+	p->tty.winsize = (struct winsize){ 0 }; /* unknown until the master sets it, as Linux */
 	return p;
 }
 
@@ -520,13 +521,22 @@ static int master_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
 	case TIOCGPKT:
 	case FIONREAD:
 		flags = spin_lock_irqsave(&p->master.lock);
-		v = cmd == TIOCGPTLCK ? p->locked : cmd == TIOCGPKT ? p->packet : (int)out_queued(p);
+		v = cmd == TIOCGPTLCK ? p->locked
+		    : cmd == TIOCGPKT ? p->packet
+				      : (int)out_queued(p);
 		spin_unlock_irqrestore(&p->master.lock, flags);
 		return put_int(arg, v);
 	case TIOCGPTPEER:
 		return open_peer(p, arg);
 	case TCFLSH:
 		return master_flush(p, arg);
+	case TIOCGPGRP:
+	case TIOCGSID:
+		/* The slave's, for anyone with the master (tcgetpgrp of a terminal emulator). */
+		flags = spin_lock_irqsave(&p->tty.wait.lock);
+		v = cmd == TIOCGPGRP ? p->tty.pgrp : p->tty.session;
+		spin_unlock_irqrestore(&p->tty.wait.lock, flags);
+		return cmd == TIOCGSID && !v ? -ENOTTY : put_int(arg, v);
 	default:
 		return tty_ioctl(&p->tty, f->fmode, cmd, arg);
 	}
