@@ -473,12 +473,33 @@ static int set_flag(struct pty *p, uintptr_t arg, bool packet)
 	return 0;
 }
 
+/*
+ * The slave's node: /dev/pts/N of the caller's root when it is that node
+ * (Linux takes the devpts beside the ptmx opened, which is that one for
+ * /dev/ptmx), else the one of the first devpts mounted. Referenced.
+ */
+static int peer_node(struct pty *p, struct dentry **out)
+{
+	char path[32];
+	struct dentry *d;
+
+	snprintf(path, sizeof(path), "/dev/pts/%d", p->index);
+	if (!vfs_lookup(NULL, path, LOOKUP_FOLLOW, &d)) {
+		if (S_ISCHR(d->inode->mode) && d->inode->rdev == p->tty.dev) {
+			*out = d;
+			return 0;
+		}
+		dentry_put(d);
+	}
+	return devpts_lookup(p->index, out);
+}
+
 /* TIOCGPTPEER: the slave opened as a new descriptor (flags: open's), without a path. */
 static int open_peer(struct pty *p, uintptr_t arg)
 {
 	struct dentry *d;
 	struct file *sf;
-	int flags = (int)arg, r = devpts_lookup(p->index, &d);
+	int flags = (int)arg, r = peer_node(p, &d);
 
 	if (r)
 		return r;

@@ -268,3 +268,24 @@ if "unix_sockets" in ENABLED:
                   "grep axltest /tmp/log && grep -q ' /dev/log$' /proc/net/unix && echo syslog-ok")
         rc, out = run("--quiet", "--", "/bin/sh", "-c", script, timeout=TIMEOUT)
         assert rc == 0 and "syslog-ok" in out and "hello-over-dev-log" in out, out[-3000:]
+
+
+# ---- pseudo-terminals: Debian's script(1) runs a shell on a pty ----
+
+if "ptys" in ENABLED:
+    def test_debian_script_runs_a_shell_on_a_pty():
+        """util-linux script (openpty: /dev/ptmx, TIOCGPTPEER) gives sh a pty: tty, ps, ttyname."""
+        import sys
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import debroot
+        img = debroot.fresh_copy()
+        try:
+            rc, out = run("--quiet", "--root", img, "--", "/usr/bin/script", "-qec",
+                          "tty; ps -o tty=,comm= -p $$; readlink /proc/self/fd/0; exit 3",
+                          "/dev/null", timeout=TIMEOUT)
+        finally:
+            os.unlink(img)
+        lines = [line.strip() for line in out.splitlines()]
+        assert "/dev/pts/0" in lines, out[-3000:]
+        assert re.search(r"^pts/0\s+sh\r?$", out, re.M), out[-3000:]
+        assert rc == 3, f"status {rc}\n{out[-3000:]}"
