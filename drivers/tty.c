@@ -692,17 +692,16 @@ long tty_receive_wait(struct tty *tty, unsigned f_flags)
 	uint32_t q = queued(tty);
 	long r;
 
-	if (tty->hungup)
+	if (tty->hungup) {
 		r = -EIO;
-	else if (has_room(tty))
+	} else if (has_room(tty)) {
 		r = q < TTY_BUF_SIZE - 1 ? TTY_BUF_SIZE - 1 - q : 1;
-	else if (f_flags & O_NONBLOCK)
-		r = -EAGAIN;
-	else {
+	} else {
+		/* A read that makes room calls ops->throttle(false): writers and pollers wake. */
 		if (!tty->throttled)
 			tty->stats.throttles++;
-		tty->throttled = true; /* a read that makes room calls ops->throttle(false) */
-		r = wait_block_locked(&tty->wait, 0);
+		tty->throttled = true;
+		r = (f_flags & O_NONBLOCK) ? -EAGAIN : wait_block_locked(&tty->wait, 0);
 	}
 	spin_unlock_irqrestore(&tty->wait.lock, flags);
 	return r;

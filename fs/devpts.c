@@ -30,10 +30,10 @@ struct devpts_mount {
 };
 
 static spinlock_t devpts_lock = SPINLOCK_INIT("devpts");
-static LIST_HEAD(mounts);		/* (d) mounted instances, oldest first */
-static bool live[PTY_MAX];		/* (d) slave N has a node */
-static uint32_t owner[PTY_MAX];		/* (d) its uid */
-static struct super_ops devpts_sops;	/* (c) tmpfs's, with umount */
+static LIST_HEAD(mounts);	     /* (d) mounted instances, oldest first */
+static bool live[PTY_MAX];	     /* (d) slave N has a node */
+static uint32_t owner[PTY_MAX];	     /* (d) its uid */
+static struct super_ops devpts_sops; /* (c) tmpfs's, with umount */
 
 static void node_name(int index, char *buf, size_t size)
 {
@@ -86,8 +86,9 @@ void devpts_remove(int index)
 int devpts_lookup(int index, struct dentry **out)
 {
 	unsigned long flags = spin_lock_irqsave(&devpts_lock);
-	struct devpts_mount *m =
-		list_empty(&mounts) ? NULL : list_first_entry(&mounts, struct devpts_mount, node);
+	struct devpts_mount *m = list_empty(&mounts)
+					 ? NULL
+					 : list_first_entry(&mounts, struct devpts_mount, node);
 	char name[16];
 	int r = -ENOENT;
 

@@ -10,9 +10,9 @@
 
 #include <lib/types.h>
 
-#define PTY_MAX	       256 /* pairs at once: the minors of major 136 */
+#define PTY_MAX		256 /* pairs at once: the minors of major 136 */
 #define PTY_SLAVE_MAJOR 136
-#define PTS_GID	       5 /* the group of the slaves' nodes ("tty"), as distributions mount */
+#define PTS_GID		5 /* the group of the slaves' nodes ("tty"), as distributions mount */
 
 /* devpts: the slave node N appears (owned by uid) in every mounted devpts, or goes. */
 void devpts_add(int index, uint32_t uid);

@@ -507,6 +507,7 @@ static void transfer(int from, int to, int blocked_side_reads)
 
 UT_CASE(blocking_transfers_both_ways)
 {
+	static char big_chunk[1024];
 	int s, m = open_pair(&s, 0);
 	char b[8];
 	pid_t pid;
@@ -514,6 +515,27 @@ UT_CASE(blocking_transfers_both_ways)
 	raw(s);
 	transfer(s, m, 1); /* the slave's writes wait for the master's reads */
 	transfer(m, s, 0); /* the master's writes wait for the slave's reads */
+	/* A full input queue: the master's writes give EAGAIN, POLLOUT comes back with a read. */
+	UT_NOERR(fcntl(m, F_SETFL, O_NONBLOCK));
+	while (write(m, big_chunk, sizeof(big_chunk)) > 0)
+		;
+	UT_EQ(errno, EAGAIN);
+	UT_EQ(poll_one(m, POLLOUT), 0);
+	pid = UT_NOERR(fork());
+	if (pid == 0) {
+		struct pollfd p = { m, POLLOUT, 0 };
+
+		UT_EQ(poll(&p, 1, 30000), 1); /* woken by the parent's read, if it came first */
+		UT_EQ(p.revents, POLLOUT);
+		_exit(0);
+	}
+	UT_NOERR(fcntl(s, F_SETFL, O_NONBLOCK)); /* the slave reads it all */
+	UT_CHECK(UT_POLL(read(s, big_chunk, sizeof(big_chunk)) < 0 && errno == EAGAIN &&
+				 poll_one(s, POLLIN) == 0,
+			 30));
+	UT_CHILD_OK(pid);
+	UT_NOERR(fcntl(s, F_SETFL, 0));
+	UT_NOERR(fcntl(m, F_SETFL, 0));
 	/* A read blocked on the slave wakes when the master writes. */
 	pid = UT_NOERR(fork());
 	if (pid == 0) {
