@@ -16,8 +16,8 @@
  *
  * The master's read takes from its ring; in packet mode (TIOCPKT) each
  * read starts with a status byte: TIOCPKT_DATA before data, or alone the
- * flush, stop and start events the slave's line discipline reported
- * (its ctrl op).
+ * flush, stop and start events and the changes of ^S/^Q flow control
+ * (NOSTOP, DOSTOP) the slave's line discipline reported (its ctrl op).
  *
  * Life. A new pair is locked (TIOCSPTLCK; unlockpt clears it) and its
  * node appears in devpts. A slave's open by a session leader without a
@@ -155,6 +155,8 @@ static void slave_ctrl(struct tty *tty, int status)
 	bool packet = p->packet;
 
 	if (packet) {
+		if (status & (TIOCPKT_NOSTOP | TIOCPKT_DOSTOP))
+			p->pkt_status &= (uint8_t) ~(TIOCPKT_NOSTOP | TIOCPKT_DOSTOP);
 		if (status & TIOCPKT_STOP)
 			p->pkt_status &= (uint8_t)~TIOCPKT_START;
 		if (status & TIOCPKT_START)

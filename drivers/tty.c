@@ -1059,7 +1059,16 @@ static int get_termios(struct tty *tty, uintptr_t arg, bool with_speeds)
 	return copy_to_user(arg, &t2, with_speeds ? sizeof(t2) : sizeof(struct termios));
 }
 
-/* A change of settings: canonical mode makes what is queued a line (Linux's "push"). */
+/* Whether ^S and ^Q are the flow control (packet mode's TIOCPKT_DOSTOP). */
+static bool std_flow(const struct termios *t)
+{
+	return (t->c_iflag & IXON) && t->c_cc[VSTOP] == 19 && t->c_cc[VSTART] == 17;
+}
+
+/*
+ * A change of settings: canonical mode makes what is queued a line
+ * (Linux's "push"); a pty's master hears when ^S/^Q flow control comes or goes.
+ */
 static void settings_changed(struct tty *tty, const struct termios *old)
 {
 	bool canon = L_SET(tty, ICANON), was_canon = old->c_lflag & ICANON;
@@ -1073,6 +1082,8 @@ static void settings_changed(struct tty *tty, const struct termios *old)
 		tty->lnext = false;
 	if (!I_SET(tty, IXON) && (old->c_iflag & IXON))
 		tty->stopped = false;
+	if (tty->ops->ctrl && std_flow(old) != std_flow(&tty->termios))
+		tty->ops->ctrl(tty, std_flow(&tty->termios) ? TIOCPKT_DOSTOP : TIOCPKT_NOSTOP);
 	unthrottle(tty);
 }
 
@@ -1474,17 +1485,21 @@ void tty_hangup(struct tty *tty)
 {
 	struct ksiginfo hup = { .signo = SIGHUP, .code = SI_KERNEL };
 	struct ksiginfo cont = { .signo = SIGCONT, .code = SI_KERNEL };
-	unsigned long flags = spin_lock_irqsave(&proc_tree_lock), tflags;
-	struct process *leader = session_leader(tty->session);
+	unsigned long flags = spin_lock_irqsave(&tty->wait.lock);
+	struct process *leader;
 
+	tty->hungup = true; /* first: no open makes it a controlling terminal again */
+	spin_unlock_irqrestore(&tty->wait.lock, flags);
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	leader = session_leader(tty->session);
 	if (tty->session)
 		disassociate(tty);
-	tflags = spin_lock_irqsave(&tty->wait.lock);
-	tty->hungup = true;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	/* Not under proc_tree_lock: the flush's ctrl op wakes a pty master's pollers. */
+	flags = spin_lock_irqsave(&tty->wait.lock);
 	flush_input(tty);
 	tty->stopped = false;
-	spin_unlock_irqrestore(&tty->wait.lock, tflags);
-	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	spin_unlock_irqrestore(&tty->wait.lock, flags);
 	wait_wake_all(&tty->wait);
 	if (leader) { /* as Linux's tty_signal_session_leader */
 		signal_send(leader, &hup);
@@ -1501,7 +1516,7 @@ void tty_open_ctty(struct tty *tty, unsigned fmode)
 	if (!p || (fmode & FMODE_NOCTTY))
 		return;
 	flags = spin_lock_irqsave(&proc_tree_lock);
-	if (p->pid == p->sid && !has_ctty(p) && !tty->session && !tty->hungup) {
+	if (p->pid == p->sid && !has_ctty(p) && !tty->session && !READ_ONCE(tty->hungup)) {
 		p->ctty = tty;
 		tflags = spin_lock_irqsave(&tty->wait.lock);
 		tty->session = p->sid;

@@ -554,10 +554,12 @@ UT_CASE(packet_mode)
 	int s, m = open_pair(&s, 0), on = 1, v = 0;
 	char b[16];
 
-	raw(s); /* before packet mode: Linux reports IXON's change (TIOCPKT_NOSTOP) */
 	UT_NOERR(ioctl(m, TIOCPKT, &on));
 	UT_NOERR(ioctl(m, TIOCGPKT, &v));
 	UT_EQ(v, 1);
+	raw(s); /* no more ^S/^Q flow control: a status byte alone */
+	UT_EQ(read(m, b, sizeof(b)), 1);
+	UT_EQ(b[0], TIOCPKT_NOSTOP);
 	UT_EQ(write(s, "ab", 2), 2);
 	UT_EQ(read(m, b, sizeof(b)), 3);
 	UT_EQ(b[0], TIOCPKT_DATA);
@@ -565,6 +567,13 @@ UT_CASE(packet_mode)
 	UT_NOERR(tcflush(s, TCIFLUSH));
 	UT_EQ(read(m, b, sizeof(b)), 1);
 	UT_EQ(b[0], TIOCPKT_FLUSHREAD);
+	/* Output stopped and started again (TCOOFF, TCOON): the last event counts. */
+	UT_NOERR(tcflow(s, TCOOFF));
+	UT_EQ(read(m, b, sizeof(b)), 1);
+	UT_EQ(b[0], TIOCPKT_STOP);
+	UT_NOERR(tcflow(s, TCOON));
+	UT_EQ(read(m, b, sizeof(b)), 1);
+	UT_EQ(b[0], TIOCPKT_START);
 	close(s);
 	close(m);
 }
