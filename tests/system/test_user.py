@@ -289,3 +289,16 @@ if "ptys" in ENABLED:
         assert "/dev/pts/0" in lines, out[-3000:]
         assert re.search(r"^pts/0\s+sh\r?$", out, re.M), out[-3000:]
         assert rc == 3, f"status {rc}\n{out[-3000:]}"
+
+
+if "ptys" in ENABLED:
+    def test_devpts_unmounted_and_mounted_again():
+        """umount /dev/pts, then mount -t devpts devpts /dev/pts: ptys work on the new one."""
+        script = ("umount /dev/pts && [ -z \"$(ls /dev/pts)\" ] && "
+                  "mount -t devpts devpts /dev/pts && grep -q '^devpts /dev/pts devpts' /proc/mounts && "
+                  "[ -c /dev/pts/ptmx ] && "
+                  "/tests/ptys open_unlock_ptsname tiocgptpeer busybox_sh_session && "
+                  "umount /dev/pts && echo devpts-ok")
+        rc, out = run("--quiet", "--", "/bin/sh", "-c", script, timeout=TIMEOUT)
+        assert rc == 0 and "devpts-ok" in out, out[-3000:]
+        assert len(re.findall(r"^ut: PASS", out, re.M)) == 3, out[-3000:]
