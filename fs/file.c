@@ -69,7 +69,7 @@ int vfs_open_dentry(struct dentry *d, int flags, struct file **out)
 		return -ENOMEM;
 	f->refcount = 1;
 	f->flags = (uint32_t)flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
-	f->fmode = fmode_of(flags);
+	f->fmode = fmode_of(flags) | ((flags & O_NOCTTY) ? FMODE_NOCTTY : 0);
 	spin_init(&f->pos_lock, "file-pos");
 	list_init(&f->ep_items);
 	f->dentry = dentry_get(d);
