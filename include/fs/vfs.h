@@ -408,6 +408,8 @@ int vfs_syncfs(struct file *f);
 int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len);
 /* F_SETFL: only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change. */
 void vfs_setfl(struct file *f, unsigned flags);
+/* Clears, then sets, some of those flags at once (FIONBIO). */
+void vfs_changefl(struct file *f, unsigned clear, unsigned set);
 unsigned vfs_getfl(struct file *f);
 
 struct file *file_get(struct file *f);

@@ -46,7 +46,9 @@
 #define TCSETS2	    0x402C542B /* _IOW('T', 0x2B, struct termios2) */
 #define TCSETSW2    0x402C542C
 #define TCSETSF2    0x402C542D
+#define FIONCLEX    0x5450
 #define FIOCLEX	    0x5451
+#define FIOQSIZE    0x5460 /* the size of a file, directory or link (a 64-bit value) */
 
 #define N_TTY 0 /* the one line discipline (TIOCGETD) */
 
