@@ -20,8 +20,8 @@
  * the timer counts further expirations as overruns instead of queueing
  * again; taking the entry (delivery, sigwaitinfo, signalfd) reports them in
  * si_overrun and hands the entry back (posix_timer_dequeued). A timer
- * deleted while its signal is queued leaves the entry to the queue, which
- * frees it when taken, so the signal is still delivered (as on Linux).
+ * deleted while its signal is queued takes the signal back with it (as
+ * Linux 6.13 and later do; earlier ones delivered it).
  *
  * Locks: everything of a process's timers is under its p->lock, also taken
  * by the signal queues, so queueing and taking the entry and the overrun
@@ -50,20 +50,20 @@
 
 /* Lock key: (p) the owner's p->lock, (c) constant after creation. */
 struct posix_timer {
-	struct list_head node;	   /* (p) in proc->timers */
-	struct process *proc;	   /* (c) the owner */
-	int id;			   /* (c) */
-	int clock;		   /* (c) the clock id it was created on */
-	bool cpu;		   /* (c) a CPU-time clock */
-	int cpu_which;		   /* (c) CPUCLOCK_*: which CPU time */
-	int cpu_tid;		   /* (c) a thread's CPU clock: its tid; 0: the process's */
-	int notify;		   /* (c) SIGEV_SIGNAL, SIGEV_NONE, SIGEV_SIGNAL | SIGEV_THREAD_ID */
-	int target_tid;		   /* (c) SIGEV_THREAD_ID: the thread; 0: the process */
-	struct ktimer kt;	   /* wall clocks: armed for next */
-	uint64_t next;		   /* (p) next expiry in the clock's ns; 0: disarmed */
-	uint64_t interval;	   /* (p) ns; 0: one-shot */
-	int overrun;		   /* (p) expirations while its signal was queued */
-	int overrun_last;	   /* (p) those the last taken signal carried (timer_getoverrun) */
+	struct list_head node; /* (p) in proc->timers */
+	struct process *proc;  /* (c) the owner */
+	int id;		       /* (c) */
+	int clock;	       /* (c) the clock id it was created on */
+	bool cpu;	       /* (c) a CPU-time clock */
+	int cpu_which;	       /* (c) CPUCLOCK_*: which CPU time */
+	int cpu_tid;	       /* (c) a thread's CPU clock: its tid; 0: the process's */
+	int notify;	       /* (c) SIGEV_SIGNAL, SIGEV_NONE, SIGEV_SIGNAL | SIGEV_THREAD_ID */
+	int target_tid;	       /* (c) SIGEV_THREAD_ID: the thread; 0: the process */
+	struct ktimer kt;      /* wall clocks: armed for next */
+	uint64_t next;	       /* (p) next expiry in the clock's ns; 0: disarmed */
+	uint64_t interval;     /* (p) ns; 0: one-shot */
+	int overrun;	       /* (p) expirations while its signal was queued */
+	int overrun_last;      /* (p) those the last taken signal carried (timer_getoverrun) */
 	struct sigqueue_entry *sq; /* (p) its signal; given to the queue at delete if queued */
 };
 
@@ -136,7 +136,8 @@ static bool expire_locked(struct posix_timer *pt, uint64_t now)
 		return false;
 	if (pt->interval) {
 		n = (now - pt->next) / pt->interval + 1;
-		pt->next = n > (~0ULL - pt->next) / pt->interval ? ~0ULL : pt->next + n * pt->interval;
+		pt->next = n > (~0ULL - pt->next) / pt->interval ? ~0ULL
+								 : pt->next + n * pt->interval;
 	} else {
 		pt->next = 0;
 	}
@@ -165,7 +166,8 @@ static void wall_fire(struct ktimer *k)
 		ktimer_arm(&pt->kt, pt->next);
 	spin_unlock_irqrestore(&p->lock, flags);
 	if (send)
-		signal_send_timer(p, tid, e); /* e lives on: a delete leaves a queued entry to the queue */
+		signal_send_timer(p, tid,
+				  e); /* e lives on: a delete meanwhile leaves it to this send */
 }
 
 /* Whether the tick must look at p's CPU timers. Caller holds p->lock. */
@@ -206,6 +208,8 @@ static int check_clock(struct process *p, int clock, struct posix_timer *pt)
 	case CLOCK_MONOTONIC_COARSE:
 		return -EOPNOTSUPP; /* readable, but no timers on them */
 	}
+	if (clock < 0 && CPUCLOCK_WHICH(clock) == CPUCLOCK_CLOCK_MASK)
+		return -EOPNOTSUPP; /* Linux's descriptor-named clocks: no timers on them */
 	if (cpu_clock_parse(clock, &pid, &thread, &pt->cpu_which))
 		return -EINVAL;
 	pt->cpu = true;
@@ -308,7 +312,8 @@ static void get_locked(struct posix_timer *pt, struct linux_itimerspec *cur)
 	if (pt->next && clock_now_locked(pt, &now)) {
 		if (pt->next > now)
 			left = pt->next - now;
-		else if (pt->interval) /* passed, not counted yet (SIGEV_NONE, or the tick to come) */
+		else if (
+			pt->interval) /* passed, not counted yet (SIGEV_NONE, or the tick to come) */
 			left = pt->interval - (now - pt->next) % pt->interval;
 	}
 	cur->value_sec = (int64_t)(left / NSEC_PER_SEC);
@@ -398,10 +403,8 @@ static void unlink_locked(struct process *p, struct posix_timer *pt)
 	list_del(&pt->node);
 	p->nr_timers--;
 	pt->next = 0;
-	if (pt->sq->queued) {
-		pt->sq->timer = NULL; /* freed when taken */
-		pt->sq = NULL;
-	}
+	signal_cancel_timer_locked(p, pt->sq); /* its signal goes too, as Linux 6.13 on */
+	pt->sq = NULL;
 	if (pt->cpu)
 		update_cpu_armed_locked(p);
 }
@@ -410,7 +413,6 @@ static void unlink_locked(struct process *p, struct posix_timer *pt)
 static void destroy(struct posix_timer *pt)
 {
 	ktimer_cancel(&pt->kt);
-	kfree(pt->sq);
 	kfree(pt);
 }
 
@@ -433,9 +435,10 @@ void posix_timers_release(struct process *p)
 {
 	for (;;) {
 		unsigned long flags = spin_lock_irqsave(&p->lock);
-		struct posix_timer *pt =
-			list_empty(&p->timers) ? NULL
-					       : list_first_entry(&p->timers, struct posix_timer, node);
+		struct posix_timer *pt = list_empty(&p->timers)
+						 ? NULL
+						 : list_first_entry(&p->timers, struct posix_timer,
+								    node);
 
 		if (pt)
 			unlink_locked(p, pt);
@@ -461,7 +464,9 @@ void cpu_itimer_get(int which, uint64_t *value, uint64_t *interval)
 	struct cpu_itimer *it = &p->cpu_itimers[which - 1];
 	uint64_t now = cpu_clock_process(p, itimer_clock(which));
 
-	*value = !it->next ? 0 : it->next > now ? it->next - now : 1; /* 1: fires at the next tick */
+	*value = !it->next	  ? 0
+		 : it->next > now ? it->next - now
+				  : 1; /* 1: fires at the next tick */
 	*interval = it->interval;
 	spin_unlock_irqrestore(&p->lock, flags);
 }
@@ -494,8 +499,9 @@ static int expire_itimers_locked(struct process *p)
 			continue;
 		if (it->interval) {
 			n = (now - it->next) / it->interval + 1;
-			it->next = n > (~0ULL - it->next) / it->interval ? ~0ULL
-									 : it->next + n * it->interval;
+			it->next = n > (~0ULL - it->next) / it->interval
+					   ? ~0ULL
+					   : it->next + n * it->interval;
 		} else {
 			it->next = 0;
 		}

@@ -81,6 +81,7 @@ static void release_entry(struct sigqueue_entry *e, struct ksiginfo *info)
 		return;
 	}
 	e->queued = false;
+	e->queue = NULL;
 	if (info)
 		info->overrun = posix_timer_dequeued(e->timer);
 }
@@ -270,6 +271,7 @@ static bool queue_timer_locked(struct process *p, struct thread *t, struct sigqu
 			return false;
 		list_add_tail(&e->node, &t->sigpending.queue);
 		t->sigpending.set |= sigbit(sig);
+		e->queue = &t->sigpending;
 		wake_for(t, sig);
 		return true;
 	}
@@ -277,6 +279,7 @@ static bool queue_timer_locked(struct process *p, struct thread *t, struct sigqu
 		return false;
 	list_add_tail(&e->node, &p->sigpending.queue);
 	p->sigpending.set |= sigbit(sig);
+	e->queue = &p->sigpending;
 	list_for_each_entry (o, &p->threads, proc_node)
 		if (!ign || (o->sigwait_set & sigbit(sig)))
 			wake_for(o, sig);
@@ -296,7 +299,7 @@ void signal_send_timer(struct process *p, int tid, struct sigqueue_entry *e)
 	flags = spin_lock_irqsave(&p->lock);
 	if (tid)
 		t = find_thread_locked(p, tid);
-	if (p->state == PROC_ALIVE && (t || !tid))
+	if (e->timer && p->state == PROC_ALIVE && (t || !tid)) /* not deleted meanwhile */
 		queued = queue_timer_locked(p, t, e);
 drop:
 	if (!queued) {
@@ -307,6 +310,27 @@ drop:
 	spin_unlock_irqrestore(&p->lock, flags);
 	if (queued)
 		signalfd_notify();
+}
+
+void signal_cancel_timer_locked(struct process *p, struct sigqueue_entry *e)
+{
+	struct sigqueue_entry *o;
+	struct sigpending *q = e->queue;
+	int sig = e->info.signo;
+
+	assert_held(&p->lock);
+	e->timer = NULL;
+	if (!q) {
+		if (!e->queued)
+			kfree(e);
+		return; /* being sent: signal_send_timer drops and frees it */
+	}
+	list_del(&e->node);
+	kfree(e);
+	list_for_each_entry (o, &q->queue, node)
+		if (o->info.signo == sig)
+			return;
+	q->set &= ~sigbit(sig);
 }
 
 int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info)

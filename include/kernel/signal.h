@@ -45,12 +45,13 @@ struct posix_timer;
  * exists, and taking it from the queue gives it back to the timer instead
  * of freeing it. Lock key: (p) the process's lock.
  */
+struct sigpending;
 struct sigqueue_entry {
-	struct list_head node; /* (p) on a pending queue while queued */
-	struct ksiginfo info;  /* (p) */
-	struct posix_timer
-		*timer; /* (p) the owner of a preallocated entry; NULL: freed when taken */
-	bool queued;	/* (p) preallocated: on a queue, or being sent */
+	struct list_head node;	   /* (p) on a pending queue while queued */
+	struct ksiginfo info;	   /* (p) */
+	struct posix_timer *timer; /* (p) a preallocated entry's timer; NULL: freed when taken */
+	bool queued;		   /* (p) preallocated: on a queue, or being sent */
+	struct sigpending *queue;  /* (p) preallocated and on a queue: which; NULL: being sent */
 };
 
 static inline uint64_t sigbit(int sig)
@@ -67,6 +68,12 @@ int signal_send(struct process *p, const struct ksiginfo *info);
  * is marked so again, or freed if its timer was deleted meanwhile.
  */
 void signal_send_timer(struct process *p, int tid, struct sigqueue_entry *e);
+/*
+ * timer_delete: the timer's signal, queued or being sent, is dropped (as on
+ * Linux 6.13 and later). Frees e unless it is being sent (signal_send_timer
+ * frees it). Caller holds p->lock.
+ */
+void signal_cancel_timer_locked(struct process *p, struct sigqueue_entry *e);
 /* Sends sig to p's thread tid, looked up under p's lock; -ESRCH if there is none. */
 int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info);
 /* Sends sig to one thread (tgkill, faults, SIGPIPE). */

@@ -18,14 +18,14 @@
 #define ITIMER_VIRTUAL 1
 #define ITIMER_PROF    2
 
-#define CPUCLOCK_PROF	       0 /* user + system time */
-#define CPUCLOCK_VIRT	       1 /* user time */
-#define CPUCLOCK_SCHED	       2 /* time run (here: user + system) */
-#define CPUCLOCK_CLOCK_MASK    3
-#define CPUCLOCK_PERTHREAD_MASK 4
-#define CPUCLOCK_PID(clock)    ((int)(~(clock) >> 3))
+#define CPUCLOCK_PROF		  0 /* user + system time */
+#define CPUCLOCK_VIRT		  1 /* user time */
+#define CPUCLOCK_SCHED		  2 /* time run (here: user + system) */
+#define CPUCLOCK_CLOCK_MASK	  3
+#define CPUCLOCK_PERTHREAD_MASK	  4
+#define CPUCLOCK_PID(clock)	  ((int)(~(clock) >> 3))
 #define CPUCLOCK_PERTHREAD(clock) (((clock)&CPUCLOCK_PERTHREAD_MASK) != 0)
-#define CPUCLOCK_WHICH(clock)  ((clock)&CPUCLOCK_CLOCK_MASK)
+#define CPUCLOCK_WHICH(clock)	  ((clock)&CPUCLOCK_CLOCK_MASK)
 
 /* struct sigevent as timer_create reads it (64 bytes). */
 struct linux_sigevent {
