@@ -276,7 +276,8 @@ UT_CASE(absolute_times)
 	UT_EQ(si.si_value.sival_int, 1);
 	UT_CHECK(clock_now(CLOCK_MONOTONIC) >= target); /* not before its time */
 	/* An absolute time already past fires at once. */
-	UT_EQ(ktimer_settime(real, TIMER_ABSTIME, clock_now(CLOCK_REALTIME) - 1000 * MS, 0, NULL), 0);
+	UT_EQ(ktimer_settime(real, TIMER_ABSTIME, clock_now(CLOCK_REALTIME) - 1000 * MS, 0, NULL),
+	      0);
 	take(SIGUSR2, &si, 10);
 	UT_EQ(si.si_value.sival_int, 2);
 	UT_EQ(ktimer_settime(boot, TIMER_ABSTIME, clock_now(CLOCK_BOOTTIME) + 5 * MS, 0, NULL), 0);
@@ -736,7 +737,8 @@ UT_CASE(exec_deletes_timers)
 		UT_EQ(ktimer_settime(y, 0, 100L * 1000 * MS, 0, NULL), 0);
 		snprintf(a, sizeof(a), "%d", x);
 		snprintf(b, sizeof(b), "%d", y);
-		execl("/proc/self/exe", "posix_timers", "--helper", "exec-check", a, b, (char *)NULL);
+		execl("/proc/self/exe", "posix_timers", "--helper", "exec-check", a, b,
+		      (char *)NULL);
 		_exit(5);
 	}
 	UT_CHILD_OK(pid);
@@ -750,7 +752,8 @@ UT_CASE(exit_with_armed_timers)
 
 		if (pid == 0) {
 			for (int i = 0; i < 16; i++) {
-				int id = signal_timer(i & 1 ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID,
+				int id = signal_timer(i & 1 ? CLOCK_MONOTONIC
+							    : CLOCK_PROCESS_CPUTIME_ID,
 						      SIGRTMIN + 5, i);
 
 				block(SIGRTMIN + 5);
