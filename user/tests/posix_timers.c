@@ -598,8 +598,8 @@ UT_CASE(thread_clock_advances_only_while_it_runs)
 	UT_EQ(pthread_getcpuclockid(pthread_self(), &mine), 0);
 	ut_sleep_ms(20); /* let it reach its read */
 	t0 = clock_now(tc);
+	p0 = clock_now(CLOCK_PROCESS_CPUTIME_ID); /* before m0: it counts all of m's time */
 	m0 = clock_now(mine);
-	p0 = clock_now(CLOCK_PROCESS_CPUTIME_ID);
 	spin_cpu_ms(200);
 	t1 = clock_now(tc);
 	m1 = clock_now(mine);
