@@ -744,6 +744,47 @@ UT_CASE(exec_deletes_timers)
 	UT_CHILD_OK(pid);
 }
 
+static _Atomic int churn_signals;
+
+static void count_signal(int sig)
+{
+	(void)sig;
+	churn_signals++;
+}
+
+/* Timers made, fired and deleted over and over, with their signals handled meanwhile. */
+static void *timer_churn(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 150; i++) {
+		clockid_t c = i % 3 == 0   ? CLOCK_THREAD_CPUTIME_ID
+			      : i % 3 == 1 ? CLOCK_PROCESS_CPUTIME_ID
+					   : CLOCK_MONOTONIC;
+		int id = signal_timer(c, SIGRTMIN + 6, i);
+
+		UT_EQ(ktimer_settime(id, 0, 100000, 100000, NULL), 0);
+		spin_cpu_ms(1);
+		UT_EQ(ktimer_delete(id), 0);
+	}
+	return NULL;
+}
+
+/* On several CPUs: timers fire on one while their threads delete them on another. */
+UT_CASE(create_fire_delete_from_threads)
+{
+	struct sigaction sa = { .sa_handler = count_signal, .sa_flags = SA_RESTART };
+	pthread_t th[4];
+
+	churn_signals = 0;
+	UT_EQ(sigaction(SIGRTMIN + 6, &sa, NULL), 0);
+	for (int i = 0; i < 4; i++)
+		UT_EQ(pthread_create(&th[i], NULL, timer_churn, NULL), 0);
+	for (int i = 0; i < 4; i++)
+		UT_EQ(pthread_join(th[i], NULL), 0);
+	UT_CHECK(churn_signals > 0);
+	signal(SIGRTMIN + 6, SIG_DFL);
+}
+
 /* Many timers in many processes that exit with them armed (the leak check runs this too). */
 UT_CASE(exit_with_armed_timers)
 {
