@@ -211,6 +211,17 @@ static bool generate_effects(struct process *p, int sig)
 	return false;
 }
 
+/* A stop signal cancels a pending SIGCONT, SIGCONT the pending stops. Caller holds p->lock. */
+static void cancel_opposites_locked(struct process *p, int sig)
+{
+	assert_held(&p->lock);
+	if (stop_signal(sig))
+		flush(&p->sigpending, sigbit(SIGCONT));
+	if (sig == SIGCONT)
+		flush(&p->sigpending,
+		      sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU));
+}
+
 int signal_send(struct process *p, const struct ksiginfo *info)
 {
 	int sig = info->signo, err = 0;
@@ -223,11 +234,7 @@ int signal_send(struct process *p, const struct ksiginfo *info)
 	if (generate_effects(p, sig))
 		return 0;
 	flags = spin_lock_irqsave(&p->lock);
-	if (stop_signal(sig))
-		flush(&p->sigpending, sigbit(SIGCONT));
-	if (sig == SIGCONT)
-		flush(&p->sigpending,
-		      sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU));
+	cancel_opposites_locked(p, sig);
 	/*
 	 * An ignored signal is kept only while a thread blocks it, for whoever
 	 * unblocks it; of the threads, only a sigtimedwait of it is woken now.
@@ -264,8 +271,7 @@ static bool queue_timer_locked(struct process *p, struct thread *t, struct sigqu
 	struct thread *o;
 
 	assert_held(&p->lock);
-	if (stop_signal(sig))
-		flush(&p->sigpending, sigbit(SIGCONT));
+	cancel_opposites_locked(p, sig);
 	if (t) {
 		if (ign && !((t->sigmask | t->sigwait_set) & sigbit(sig)))
 			return false;

@@ -120,6 +120,14 @@ SYSCALL_DEFINE2(nanosleep, uintptr_t, ureq, uintptr_t, urem)
 	return sleep_until(deadline_after(ns));
 }
 
+static bool thread_cpu_clock(int clock)
+{
+	int pid, which;
+	bool thread;
+
+	return !cpu_clock_parse(clock, &pid, &thread, &which) && thread;
+}
+
 SYSCALL_DEFINE4(clock_nanosleep, int, clock, int, flags, uintptr_t, ureq, uintptr_t, urem)
 {
 	uint64_t ns = 0, now;
@@ -128,7 +136,9 @@ SYSCALL_DEFINE4(clock_nanosleep, int, clock, int, flags, uintptr_t, ureq, uintpt
 	(void)urem;
 	if (current_wait()->deadline_ns)
 		return sleep_until(0);
-	if (clock == CLOCK_THREAD_CPUTIME_ID || clock_read(clock, &now))
+	if (clock == CLOCK_THREAD_CPUTIME_ID)
+		return -EOPNOTSUPP; /* no sleeping on a thread's CPU time: Linux's errors */
+	if (thread_cpu_clock(clock) || clock_read(clock, &now))
 		return -EINVAL;
 	if (flags & ~TIMER_ABSTIME)
 		return -EINVAL;

@@ -636,6 +636,16 @@ UT_CASE(other_process_cpu_clock)
 	UT_ERRNO(clock_gettime(MAKE_PROCESS_CPUCLOCK(0, 3), &ts), EINVAL);
 }
 
+UT_CASE(no_sleep_on_thread_cpu_clocks)
+{
+	struct timespec ts = { 0, 1000 };
+	clockid_t tc;
+
+	UT_EQ(pthread_getcpuclockid(pthread_self(), &tc), 0);
+	UT_ERRNO(syscall(SYS_clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &ts, NULL), EOPNOTSUPP);
+	UT_ERRNO(syscall(SYS_clock_nanosleep, tc, 0, &ts, NULL), EINVAL); /* Linux's, by the id */
+}
+
 UT_CASE(itimer_virtual_and_prof_in_busy_loop)
 {
 	struct itimerval it = { { 0, 0 }, { 0, 30000 } }, cur, old;
@@ -783,6 +793,27 @@ UT_CASE(create_fire_delete_from_threads)
 		UT_EQ(pthread_join(th[i], NULL), 0);
 	UT_CHECK(churn_signals > 0);
 	signal(SIGRTMIN + 6, SIG_DFL);
+}
+
+/* A timer's SIGKILL kills at once (nothing is queued), from a CPU-time and from a wall clock. */
+UT_CASE(sigkill_timer_kills)
+{
+	clockid_t clocks[2] = { CLOCK_PROCESS_CPUTIME_ID, CLOCK_MONOTONIC };
+
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = UT_NOERR(fork());
+		int status;
+
+		if (pid == 0) {
+			int id = signal_timer(clocks[i], SIGKILL, 0);
+
+			UT_EQ(ktimer_settime(id, 0, 10 * MS, 0, NULL), 0);
+			for (;;)
+				;
+		}
+		UT_EQ(waitpid(pid, &status, 0), pid);
+		UT_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	}
 }
 
 /* Many timers in many processes that exit with them armed (the leak check runs this too). */
