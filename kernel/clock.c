@@ -10,7 +10,6 @@
 #include <kernel/clock.h>
 #include <kernel/config.h>
 #include <kernel/proc.h>
-#include <kernel/signal.h>
 #include <kernel/thread.h>
 #include <kernel/time.h>
 #include <lib/compiler.h>
@@ -114,7 +113,7 @@ static int read_thread_clock(int tid, int which, uint64_t *ns)
 	return err;
 }
 
-/* A process clock: any process, named by its pid or one of its threads' ids. */
+/* A process clock: any process, named by its pid (not by another thread's id: Linux 6.18). */
 static int read_process_clock(int pid, int which, uint64_t *ns)
 {
 	struct process *p = current_proc();
@@ -126,8 +125,6 @@ static int read_process_clock(int pid, int which, uint64_t *ns)
 	}
 	flags = spin_lock_irqsave(&proc_tree_lock);
 	p = proc_find(pid);
-	if (!p)
-		p = proc_find_thread_owner(pid);
 	if (p)
 		*ns = cpu_clock_process(p, which);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);

@@ -1,9 +1,9 @@
 /*
  * POSIX timers (include/kernel/posix_timer.h, docs/processes.md): the
  * timers of timer_create, per process, on the wall clocks (CLOCK_REALTIME,
- * MONOTONIC, BOOTTIME) and on the CPU-time clocks (the process's, or one
- * of its threads'), and the CPU-time itimers ITIMER_VIRTUAL and
- * ITIMER_PROF.
+ * MONOTONIC, BOOTTIME) and on the CPU-time clocks (the process's, one of
+ * its threads', or another process's), and the CPU-time itimers
+ * ITIMER_VIRTUAL and ITIMER_PROF.
  *
  * A timer keeps its next expiry in its clock's nanoseconds (clock_ns()
  * for the wall clocks: an absolute CLOCK_REALTIME time is converted at
@@ -11,7 +11,10 @@
  * (kernel/timer.c) for it; a CPU-time timer is looked at by the timer tick
  * of its process's running threads (posix_cpu_timers_tick, from
  * kernel/sched.c, once the tick's time is charged), so it fires while the
- * thread runs in user mode without a system call. When it expires, the
+ * thread runs in user mode without a system call. A timer on another
+ * process's CPU clock holds that process (proc_hold) and polls its clock
+ * from a kernel timer every tick instead, so that no process's lock is
+ * ever taken inside another's. When a timer expires, the
  * periods that passed are counted at once (a period shorter than the tick
  * costs one check a tick, not one a period).
  *
@@ -50,20 +53,21 @@
 
 /* Lock key: (p) the owner's p->lock, (c) constant after creation. */
 struct posix_timer {
-	struct list_head node; /* (p) in proc->timers */
-	struct process *proc;  /* (c) the owner */
-	int id;		       /* (c) */
-	int clock;	       /* (c) the clock id it was created on */
-	bool cpu;	       /* (c) a CPU-time clock */
-	int cpu_which;	       /* (c) CPUCLOCK_*: which CPU time */
-	int cpu_tid;	       /* (c) a thread's CPU clock: its tid; 0: the process's */
-	int notify;	       /* (c) SIGEV_SIGNAL, SIGEV_NONE, SIGEV_SIGNAL | SIGEV_THREAD_ID */
-	int target_tid;	       /* (c) SIGEV_THREAD_ID: the thread; 0: the process */
-	struct ktimer kt;      /* wall clocks: armed for next */
-	uint64_t next;	       /* (p) next expiry in the clock's ns; 0: disarmed */
-	uint64_t interval;     /* (p) ns; 0: one-shot */
-	int overrun;	       /* (p) expirations while its signal was queued */
-	int overrun_last;      /* (p) those the last taken signal carried (timer_getoverrun) */
+	struct list_head node;	  /* (p) in proc->timers */
+	struct process *proc;	  /* (c) the owner */
+	int id;			  /* (c) */
+	int clock;		  /* (c) the clock id it was created on */
+	bool cpu;		  /* (c) a CPU-time clock */
+	int cpu_which;		  /* (c) CPUCLOCK_*: which CPU time */
+	int cpu_tid;		  /* (c) a thread's CPU clock: its tid; 0: the process's */
+	struct process *cpu_proc; /* (c) another process's CPU clock: that process, held */
+	int notify;		  /* (c) SIGEV_SIGNAL, SIGEV_NONE, SIGEV_SIGNAL | SIGEV_THREAD_ID */
+	int target_tid;		  /* (c) SIGEV_THREAD_ID: the thread; 0: the process */
+	struct ktimer kt;	  /* wall clocks: armed for next */
+	uint64_t next;		  /* (p) next expiry in the clock's ns; 0: disarmed */
+	uint64_t interval;	  /* (p) ns; 0: one-shot */
+	int overrun;		  /* (p) expirations while its signal was queued */
+	int overrun_last;	  /* (p) those the last taken signal carried (timer_getoverrun) */
 	struct sigqueue_entry *sq; /* (p) its signal; given to the queue at delete if queued */
 };
 
@@ -102,6 +106,10 @@ static bool clock_now_locked(struct posix_timer *pt, uint64_t *now)
 	assert_held(&pt->proc->lock);
 	if (!pt->cpu) {
 		*now = clock_ns();
+		return true;
+	}
+	if (pt->cpu_proc) {
+		*now = cpu_clock_process(pt->cpu_proc, pt->cpu_which);
 		return true;
 	}
 	if (!pt->cpu_tid) {
@@ -152,22 +160,48 @@ static bool expire_locked(struct posix_timer *pt, uint64_t now)
 	return true;
 }
 
-/* A wall-clock timer's kernel timer: count, re-arm, send. */
-static void wall_fire(struct ktimer *k)
+#define TICK_NS (NSEC_PER_SEC / HZ)
+
+/* Whether the tick of p's threads looks at the timer (a CPU-time clock of p or its threads). */
+static bool ticked(struct posix_timer *pt)
+{
+	return pt->cpu && !pt->cpu_proc;
+}
+
+/* Arms the kernel timer of an armed timer that needs one. Caller holds p->lock. */
+static void arm_locked(struct posix_timer *pt)
+{
+	assert_held(&pt->proc->lock);
+	if (pt->notify == SIGEV_NONE || ticked(pt))
+		return; /* gettime computes; the threads' ticks look */
+	if (!pt->cpu_proc)
+		ktimer_arm(&pt->kt, pt->next);
+	else if (READ_ONCE(pt->cpu_proc->state) != PROC_ZOMBIE)
+		ktimer_arm(&pt->kt, clock_ns() + TICK_NS); /* a dead one's clock stands still */
+}
+
+/*
+ * The kernel timer of a wall-clock timer (armed for its expiry) or of a
+ * timer on another process's CPU clock (which that process's ticks do not
+ * look at: it polls it every tick while the process lives): count, re-arm,
+ * send.
+ */
+static void timer_fire(struct ktimer *k)
 {
 	struct posix_timer *pt = container_of(k, struct posix_timer, kt);
 	struct process *p = pt->proc;
 	unsigned long flags = spin_lock_irqsave(&p->lock);
 	struct sigqueue_entry *e = pt->sq;
 	int tid = pt->target_tid;
-	bool send = expire_locked(pt, clock_ns());
+	uint64_t now;
+	bool send = clock_now_locked(pt, &now) && expire_locked(pt, now);
 
 	if (pt->next)
-		ktimer_arm(&pt->kt, pt->next);
+		arm_locked(pt);
 	spin_unlock_irqrestore(&p->lock, flags);
+	/* e lives on: a delete meanwhile leaves it to this send, which frees it. */
 	if (send)
-		signal_send_timer(p, tid,
-				  e); /* e lives on: a delete meanwhile leaves it to this send */
+		signal_send_timer(p, tid, e);
 }
 
 /* Whether the tick must look at p's CPU timers. Caller holds p->lock. */
@@ -178,7 +212,7 @@ static void update_cpu_armed_locked(struct process *p)
 
 	assert_held(&p->lock);
 	list_for_each_entry (pt, &p->timers, node)
-		armed |= pt->cpu && pt->next;
+		armed |= ticked(pt) && pt->next;
 	WRITE_ONCE(p->cpu_timers_armed, armed);
 }
 
@@ -213,8 +247,8 @@ static int check_clock(struct process *p, int clock, struct posix_timer *pt)
 	if (cpu_clock_parse(clock, &pid, &thread, &pt->cpu_which))
 		return -EINVAL;
 	pt->cpu = true;
-	if (!thread)
-		return !pid || pid == p->pid ? 0 : -EINVAL; /* here: the caller's process only */
+	if (!thread) /* another process's: held by posix_timer_create */
+		return !pid || pid == p->pid || pt->cpu_proc ? 0 : -EINVAL;
 	pt->cpu_tid = pid ? pid : current_thread()->tid;
 	return find_thread_locked(p, pt->cpu_tid) ? 0 : -EINVAL;
 }
@@ -279,6 +313,28 @@ static int add_locked(struct process *p, int clock, const struct linux_sigevent 
 	return pt->id;
 }
 
+/*
+ * A timer on another process's CPU clock: that process, held, in *out (NULL
+ * for every other clock); -EINVAL when no process has that id.
+ */
+static int hold_other_process(struct process *self, int clock, struct process **out)
+{
+	unsigned long flags;
+	int pid, which;
+	bool thread;
+
+	*out = NULL;
+	if (clock >= 0 || CPUCLOCK_WHICH(clock) == CPUCLOCK_CLOCK_MASK ||
+	    cpu_clock_parse(clock, &pid, &thread, &which) || thread || !pid || pid == self->pid)
+		return 0;
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	*out = proc_find(pid);
+	if (*out)
+		proc_hold(*out);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return *out ? 0 : -EINVAL;
+}
+
 int posix_timer_create(int clock, const struct linux_sigevent *ev)
 {
 	struct process *p = current_proc();
@@ -293,11 +349,17 @@ int posix_timer_create(int clock, const struct linux_sigevent *ev)
 	pt->proc = p;
 	pt->clock = clock;
 	pt->sq->timer = pt;
-	ktimer_init(&pt->kt, wall_fire);
-	flags = spin_lock_irqsave(&p->lock);
-	r = add_locked(p, clock, ev, pt);
-	spin_unlock_irqrestore(&p->lock, flags);
+	ktimer_init(&pt->kt, timer_fire);
+	r = hold_other_process(p, clock,
+			       &pt->cpu_proc); /* before p->lock: the tree's lock is first */
+	if (!r) {
+		flags = spin_lock_irqsave(&p->lock);
+		r = add_locked(p, clock, ev, pt);
+		spin_unlock_irqrestore(&p->lock, flags);
+	}
 	if (r < 0) {
+		if (pt->cpu_proc)
+			proc_unhold(pt->cpu_proc);
 		kfree(pt->sq);
 		kfree(pt);
 	}
@@ -346,9 +408,9 @@ static void set_locked(struct posix_timer *pt, int flags, uint64_t value, uint64
 	else
 		pt->next = value;
 	/* A disarmed timer's kernel timer may stay armed: it finds next is 0 and stops. */
-	if (!pt->cpu && pt->next && pt->notify != SIGEV_NONE)
-		ktimer_arm(&pt->kt, pt->next);
-	if (pt->cpu)
+	if (pt->next)
+		arm_locked(pt);
+	if (ticked(pt))
 		update_cpu_armed_locked(pt->proc);
 }
 
@@ -405,7 +467,7 @@ static void unlink_locked(struct process *p, struct posix_timer *pt)
 	pt->next = 0;
 	signal_cancel_timer_locked(p, pt->sq); /* its signal goes too, as Linux 6.13 on */
 	pt->sq = NULL;
-	if (pt->cpu)
+	if (ticked(pt))
 		update_cpu_armed_locked(p);
 }
 
@@ -413,6 +475,8 @@ static void unlink_locked(struct process *p, struct posix_timer *pt)
 static void destroy(struct posix_timer *pt)
 {
 	ktimer_cancel(&pt->kt);
+	if (pt->cpu_proc)
+		proc_unhold(pt->cpu_proc);
 	kfree(pt);
 }
 
@@ -518,7 +582,7 @@ static struct posix_timer *expire_cpu_timer_locked(struct process *p, struct thr
 	list_for_each_entry (pt, &p->timers, node) {
 		uint64_t now;
 
-		if (!pt->cpu || !pt->next || (pt->cpu_tid && pt->cpu_tid != t->tid))
+		if (!ticked(pt) || !pt->next || (pt->cpu_tid && pt->cpu_tid != t->tid))
 			continue;
 		now = pt->cpu_tid ? cpu_clock_thread(t, pt->cpu_which)
 				  : cpu_clock_process(p, pt->cpu_which);

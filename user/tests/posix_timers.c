@@ -2,15 +2,17 @@
  * posix_timers: timer_create, timer_settime, timer_gettime,
  * timer_getoverrun and timer_delete (raw system calls: kernel timer ids)
  * with SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID and the C library's
- * SIGEV_THREAD, on the wall clocks and the CPU-time clocks; the CPU-time
- * clocks themselves (another thread's and another process's, by the ids
- * of pthread_getcpuclockid and clock_getcpuclockid); ITIMER_VIRTUAL and
- * ITIMER_PROF. Each error path in Linux's order, overruns counted while
- * the signal is blocked, si_code/si_timerid/si_value/si_overrun, CPU-time
- * timers firing in a busy loop with no system call, timers gone after exec
- * and not inherited by fork, a pending timer signal kept after
- * timer_delete. No case measures time: "it happened", and "not before X"
- * on the timer's own clock.
+ * SIGEV_THREAD, on the wall clocks and the CPU-time clocks (also another
+ * process's); the CPU-time clocks themselves (another thread's and another
+ * process's, by the ids of pthread_getcpuclockid and clock_getcpuclockid);
+ * ITIMER_VIRTUAL and ITIMER_PROF. Each error path in Linux's order,
+ * overruns counted while the signal is blocked,
+ * si_code/si_timerid/si_value/si_overrun, CPU-time timers firing in a busy
+ * loop with no system call, timers gone after exec and not inherited by
+ * fork, a pending timer signal dropped by timer_delete (Linux 6.13 on),
+ * SIGKILL timers, timers made and deleted by several threads at once. No
+ * case measures time: "it happened", and "not before X" on the timer's own
+ * clock.
  */
 #define _GNU_SOURCE
 #include "ut.h"
@@ -634,6 +636,52 @@ UT_CASE(other_process_cpu_clock)
 	UT_EQ(waitpid(pid, NULL, 0), pid);
 	UT_ERRNO(clock_gettime(MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED), &ts), EINVAL);
 	UT_ERRNO(clock_gettime(MAKE_PROCESS_CPUCLOCK(0, 3), &ts), EINVAL);
+}
+
+UT_CASE(timer_on_another_process_cpu_clock)
+{
+	struct ksigevent ev = { .signo = SIGUSR1, .notify = SIGEV_SIGNAL };
+	struct itimerspec cur;
+	struct timespec ts;
+	siginfo_t si;
+	clockid_t c;
+	pthread_t th;
+	long start;
+	int id;
+	pid_t pid = UT_NOERR(fork());
+
+	if (pid == 0) {
+		for (;;)
+			;
+	}
+	block(SIGUSR1);
+	UT_EQ(clock_getcpuclockid(pid, &c), 0);
+	id = signal_timer(c, SIGUSR1, 12);
+	start = clock_now(c);
+	UT_EQ(ktimer_settime(id, 0, 50 * MS, 0, NULL), 0);
+	take(SIGUSR1, &si, 60);
+	UT_EQ(si.si_code, SI_TIMER);
+	UT_EQ(si.si_value.sival_int, 12);
+	UT_CHECK(clock_now(c) - start >= 50 * MS); /* not before the child's CPU time */
+	UT_EQ(ktimer_gettime(id, &cur), 0);
+	UT_EQ(ts_ns(&cur.it_value), 0);
+	UT_EQ(kill(pid, SIGKILL), 0);
+	UT_EQ(waitpid(pid, NULL, 0), pid);
+	UT_EQ(ktimer_delete(id), 0);
+	UT_ERRNO(ktimer_create(c, &ev, &id), EINVAL); /* reaped */
+	/* A thread's id is not its process's clock (Linux 6.18: for clock_gettime neither). */
+	blocker_tid = 0;
+	UT_EQ(pipe(blocker_pipe), 0);
+	UT_EQ(pthread_create(&th, NULL, blocker, NULL), 0);
+	UT_SPIN(blocker_tid != 0, 10);
+	UT_ERRNO(clock_gettime(MAKE_PROCESS_CPUCLOCK(blocker_tid, CPUCLOCK_SCHED), &ts), EINVAL);
+	UT_ERRNO(ktimer_create(MAKE_PROCESS_CPUCLOCK(blocker_tid, CPUCLOCK_SCHED), &ev, &id),
+		 EINVAL);
+	UT_EQ(write(blocker_pipe[1], "x", 1), 1);
+	UT_EQ(pthread_join(th, NULL), 0);
+	close(blocker_pipe[0]);
+	close(blocker_pipe[1]);
+	unblock(SIGUSR1);
 }
 
 UT_CASE(no_sleep_on_thread_cpu_clocks)
