@@ -60,7 +60,9 @@ static void catch_up(struct timerfd *t, uint64_t now)
 	}
 	n = (now - t->next) / t->interval + 1;
 	t->ticks += n;
-	t->next += n * t->interval;
+	/* n periods, saturating: a huge period must not wrap to the past. */
+	t->next = n > DEADLINE_MAX / t->interval ? DEADLINE_MAX
+						 : deadline_add(t->next, n * t->interval);
 }
 
 /* The tick: count, re-arm for the next expiry, wake whoever waits. */
@@ -220,7 +222,7 @@ int timerfd_settime(struct file *f, int flags, const struct linux_itimerspec *ne
 	t->next = 0;
 	if (value) {
 		if (!(flags & TFD_TIMER_ABSTIME))
-			t->next = value >= ~0ULL / 2 - now ? ~0ULL / 2 : now + value;
+			t->next = deadline_add(now, value);
 		else if (realtime_clock(t->clockid))
 			t->next = realtime_to_monotonic(value);
 		else

@@ -82,10 +82,8 @@ static void cmd_mem(int argc, char **argv)
 
 static void print_thread(struct thread *t, void *ctx)
 {
-	static const char *const states[] = { "runnable", "blocked", "dead" };
-
 	(void)ctx;
-	kprintf("  %4d %-16s %-9s %8lu\n", t->tid, t->name, states[t->state],
+	kprintf("  %4d %-16s %-9s %8lu\n", t->tid, t->name, thread_state_name(t->state),
 		(unsigned long)t->run_ticks);
 }
 

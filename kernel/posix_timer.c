@@ -122,6 +122,15 @@ static bool clock_now_locked(struct posix_timer *pt, uint64_t *now)
 	return t != NULL;
 }
 
+/*
+ * next moved on by n periods, saturating at DEADLINE_MAX (include/kernel/time.h:
+ * a wrapped deadline would be in the past). CPU-time clocks use the same bound.
+ */
+static uint64_t advance(uint64_t next, uint64_t n, uint64_t interval)
+{
+	return deadline_add(next, n >= DEADLINE_MAX / interval ? DEADLINE_MAX : n * interval);
+}
+
 static int overrun_add(int overrun, uint64_t n)
 {
 	uint64_t v = (uint64_t)overrun + n;
@@ -144,8 +153,7 @@ static bool expire_locked(struct posix_timer *pt, uint64_t now)
 		return false;
 	if (pt->interval) {
 		n = (now - pt->next) / pt->interval + 1;
-		pt->next = n > (~0ULL - pt->next) / pt->interval ? ~0ULL
-								 : pt->next + n * pt->interval;
+		pt->next = advance(pt->next, n, pt->interval);
 	} else {
 		pt->next = 0;
 	}
@@ -402,11 +410,11 @@ static void set_locked(struct posix_timer *pt, int flags, uint64_t value, uint64
 	if (!value)
 		pt->next = 0;
 	else if (!(flags & TIMER_ABSTIME))
-		pt->next = value > ~0ULL - now ? ~0ULL : now + value;
+		pt->next = deadline_add(now, value);
 	else if (!pt->cpu && realtime_clock(pt->clock))
-		pt->next = realtime_to_monotonic(value);
+		pt->next = deadline_add(realtime_to_monotonic(value), 0);
 	else
-		pt->next = value;
+		pt->next = deadline_add(value, 0);
 	/* A disarmed timer's kernel timer may stay armed: it finds next is 0 and stops. */
 	if (pt->next)
 		arm_locked(pt);
@@ -546,7 +554,7 @@ void cpu_itimer_set(int which, uint64_t value, uint64_t interval, uint64_t *old_
 	cpu_itimer_get(which, old_value, old_interval);
 	flags = spin_lock_irqsave(&p->lock);
 	now = cpu_clock_process(p, itimer_clock(which));
-	it->next = value ? (value > ~0ULL - now ? ~0ULL : now + value) : 0;
+	it->next = value ? deadline_add(now, value) : 0;
 	it->interval = value ? interval : 0;
 	update_cpu_armed_locked(p);
 	spin_unlock_irqrestore(&p->lock, flags);
@@ -563,9 +571,7 @@ static int expire_itimers_locked(struct process *p)
 			continue;
 		if (it->interval) {
 			n = (now - it->next) / it->interval + 1;
-			it->next = n > (~0ULL - it->next) / it->interval
-					   ? ~0ULL
-					   : it->next + n * it->interval;
+			it->next = advance(it->next, n, it->interval);
 		} else {
 			it->next = 0;
 		}

@@ -173,6 +173,15 @@ void proc_for_each_locked(void (*fn)(struct process *p, void *ctx), void *ctx)
 		fn(p, ctx);
 }
 
+void proc_for_each_in_nmi(void (*fn)(struct process *p, void *ctx), void *ctx)
+{
+	struct process *p;
+
+	/* No lock: the interrupted code may hold it (kernel/state_dump.c says why). */
+	list_for_each_entry (p, &all_procs, all_node)
+		fn(p, ctx);
+}
+
 void proc_for_each(void (*fn)(struct process *p, void *ctx), void *ctx)
 {
 	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);

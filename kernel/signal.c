@@ -908,6 +908,6 @@ void itimer_fire(struct ktimer *k)
 	struct ksiginfo info = { .signo = SIGALRM, .code = SI_KERNEL };
 
 	if (p->itimer_interval)
-		ktimer_arm(k, clock_ns() + p->itimer_interval);
+		ktimer_arm(k, deadline_after(p->itimer_interval));
 	signal_send(p, &info);
 }

@@ -185,6 +185,27 @@ void threads_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx)
 	spin_unlock_irqrestore(&threads_lock, flags);
 }
 
+void threads_for_each_in_nmi(void (*fn)(struct thread *t, void *ctx), void *ctx)
+{
+	struct thread *t;
+
+	/* No lock: the interrupted code may hold it (kernel/state_dump.c says why). */
+	list_for_each_entry (t, &all_threads, all_node)
+		fn(t, ctx);
+}
+
+const char *thread_state_name(enum thread_state state)
+{
+	static const char *const names[] = {
+		[THREAD_RUNNABLE] = "runnable",
+		[THREAD_BLOCKED] = "blocked",
+		[THREAD_SLEEPING] = "sleeping",
+		[THREAD_DEAD] = "dead",
+	};
+
+	return (unsigned)state < ARRAY_SIZE(names) ? names[state] : "?";
+}
+
 unsigned thread_count(void)
 {
 	return READ_ONCE(nr_threads);

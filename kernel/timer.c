@@ -11,6 +11,11 @@
  * (base->running): ktimer_cancel waits until the home CPU is not calling
  * the timer, so that after it returns the function neither runs nor
  * re-arms it (the owner may free it).
+ *
+ * A tick calls each timer at most once: one armed during the tick (by its
+ * own function, say, for a period that has already passed) waits for the
+ * next tick even if its deadline is past, so no timer can keep a CPU in
+ * its tick with interrupts off.
  */
 #include <kernel/timer.h>
 #include <kernel/spinlock.h>
@@ -23,6 +28,7 @@ struct timer_base {
 	spinlock_t lock;
 	struct list_head armed; /* (lock) struct ktimer.node, by deadline */
 	struct ktimer *running; /* (lock) the timer this CPU's tick is calling */
+	uint64_t ticks;		/* (lock) runs of ktimers_run: when each timer was armed */
 };
 
 static struct timer_base bases[MAX_CPUS] = { [0 ... MAX_CPUS - 1] = {
@@ -80,6 +86,7 @@ uint64_t ktimer_arm(struct ktimer *t, uint64_t deadline)
 
 	disarm_locked(b, t);
 	t->deadline = deadline ? deadline : 1;
+	t->armed_tick = b->ticks;
 	list_for_each_entry (o, &b->armed, node) {
 		if (o->deadline > t->deadline) {
 			pos = &o->node;
@@ -122,14 +129,16 @@ uint64_t ktimer_remaining(struct ktimer *t)
 void ktimers_run(uint64_t now)
 {
 	struct timer_base *b = &bases[smp_this_cpu_id()];
+	unsigned long flags = spin_lock_irqsave(&b->lock);
+	uint64_t tick = ++b->ticks;
 
+	spin_unlock_irqrestore(&b->lock, flags);
 	for (;;) {
-		unsigned long flags = spin_lock_irqsave(&b->lock);
-		struct ktimer *t = list_empty(&b->armed)
-					   ? NULL
-					   : list_first_entry(&b->armed, struct ktimer, node);
+		struct ktimer *t;
 
-		if (!t || t->deadline > now) {
+		flags = spin_lock_irqsave(&b->lock);
+		t = list_empty(&b->armed) ? NULL : list_first_entry(&b->armed, struct ktimer, node);
+		if (!t || t->deadline > now || t->armed_tick == tick) {
 			spin_unlock_irqrestore(&b->lock, flags);
 			return;
 		}

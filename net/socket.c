@@ -270,6 +270,18 @@ int sock_iov_write(const struct sock_iov *v, size_t off, const void *src, size_t
 	return 0;
 }
 
+struct scm_fds *scm_fds_dup(const struct scm_fds *fds)
+{
+	struct scm_fds *copy = kmalloc(sizeof(*copy) + sizeof(struct file *) * (size_t)fds->count);
+
+	if (!copy)
+		return NULL;
+	copy->count = fds->count;
+	for (int i = 0; i < fds->count; i++)
+		copy->files[i] = file_get(fds->files[i]);
+	return copy;
+}
+
 void scm_fds_put(struct scm_fds *fds)
 {
 	if (!fds)

@@ -152,6 +152,23 @@ static void fds_inflight(struct scm_fds *fds, int delta)
 	}
 }
 
+/*
+ * MSG_PEEK of a message with descriptors gives new references to its files
+ * (installed as new descriptors, as Linux does); the message keeps its own.
+ * Out of memory, the receiver gets none and MSG_CTRUNC.
+ */
+static struct scm_fds *peek_fds(struct kmsg *m, struct scm_fds *fds)
+{
+	struct scm_fds *copy;
+
+	if (!fds)
+		return NULL;
+	copy = scm_fds_dup(fds);
+	if (!copy)
+		m->msg_flags |= MSG_CTRUNC;
+	return copy;
+}
+
 /* A message leaves its queue for good: its sender gets the room back. */
 static void msg_free(struct unix_msg *m)
 {
@@ -1154,6 +1171,7 @@ static ssize_t dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags)
 	uint64_t deadline = sock_deadline(sp, READ_ONCE(s->rcvtimeo));
 	struct unix_sock *u = usk(s);
 	struct unix_msg *msg = NULL;
+	struct scm_fds *peeked = NULL; /* a peek's new references, never in flight */
 	unsigned long lflags;
 	size_t n;
 	int r = 0;
@@ -1189,6 +1207,7 @@ static ssize_t dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags)
 			memcpy(copy->data, msg->data, msg->len);
 			copy->from = msg->from;
 			copy->cred = msg->cred;
+			peeked = peek_fds(m, msg->fds);
 		}
 		msg = copy;
 		if (!msg)
@@ -1201,10 +1220,12 @@ static ssize_t dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags)
 	r = sock_iov_write(&m->data, 0, msg->data, n);
 	if (r) {
 		/* A fault may be a page on its way in (the call runs again): keep the datagram. */
-		if (flags & MSG_PEEK)
+		if (flags & MSG_PEEK) {
+			scm_fds_put(peeked);
 			msg_free(msg);
-		else
+		} else {
 			requeue_head(s, msg);
+		}
 		return r;
 	}
 	if (!(flags & MSG_PEEK)) {
@@ -1214,9 +1235,13 @@ static ssize_t dgram_recvmsg(struct socket *s, struct kmsg *m, unsigned flags)
 	if (msg->len > m->data.len)
 		m->msg_flags |= MSG_TRUNC;
 	deliver_meta(s, m, msg);
-	fds_inflight(msg->fds, -1);
-	m->fds = msg->fds;
-	msg->fds = NULL;
+	if (flags & MSG_PEEK) {
+		m->fds = peeked;
+	} else {
+		fds_inflight(msg->fds, -1);
+		m->fds = msg->fds;
+		msg->fds = NULL;
+	}
 	r = (int)((flags & MSG_TRUNC) ? msg->len : n);
 	msg_free(msg);
 	return r;
@@ -1307,7 +1332,11 @@ static ssize_t stream_recvmsg(struct socket *s, struct kmsg *m, unsigned flags)
 		}
 		done += n;
 		if (flags & MSG_PEEK) {
-			if (msg->fds || done >= len)
+			if (msg->fds) {
+				m->fds = peek_fds(m, msg->fds);
+				break;
+			}
+			if (done >= len)
 				break;
 			continue;
 		}

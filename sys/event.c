@@ -325,7 +325,7 @@ static long ep_start(struct epoll_progress *pp, bool none, uint64_t ns, uintptr_
 		     size_t masksize)
 {
 	struct thread *t = current_thread();
-	uint64_t mask, now;
+	uint64_t mask;
 
 	if (umask) {
 		if (masksize != sizeof(mask))
@@ -338,8 +338,7 @@ static long ep_start(struct epoll_progress *pp, bool none, uint64_t ns, uintptr_
 	if (!none && !ns) {
 		pp->state |= EP_ST_NOWAIT;
 	} else if (!none) {
-		now = clock_ns();
-		pp->deadline_ns = ns >= ~0ULL / 2 - now ? ~0ULL / 2 : now + ns;
+		pp->deadline_ns = deadline_after(ns);
 	}
 	if (umask) {
 		if (!t->restore_sigmask) {

@@ -45,8 +45,7 @@
 #define ST_TIMED   (1u << 2) /* a non-zero timeout: write the time left back */
 #define ST_MASK	   (1u << 3) /* a temporary signal mask is in force */
 
-#define UNBLOCKABLE  ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
-#define DEADLINE_MAX (~0ULL / 2) /* "practically never", still a real deadline */
+#define UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
 
 /* Linux's select() classes of poll bits. */
 #define POLLIN_SET  (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
@@ -77,7 +76,7 @@ static void start_timeout(uint64_t ns, bool none)
 		return;
 	}
 	pp->state |= ST_TIMED;
-	pp->deadline_ns = ns >= DEADLINE_MAX - now ? DEADLINE_MAX : now + ns;
+	pp->deadline_ns = deadline_add(now, ns);
 }
 
 /* One run: the ready count (or -errno) now, or -EWAIT registered on every source. */

@@ -317,8 +317,11 @@ struct user_itimerval {
 	int64_t interval_sec, interval_usec, value_sec, value_usec;
 };
 
+/* A checked timeval in ns, saturating at DEADLINE_MAX (never wrapping to a short period). */
 static uint64_t tv_ns(int64_t sec, int64_t usec)
 {
+	if ((uint64_t)sec >= DEADLINE_MAX / NSEC_PER_SEC)
+		return DEADLINE_MAX;
 	return (uint64_t)sec * NSEC_PER_SEC + (uint64_t)usec * NSEC_PER_USEC;
 }
 
@@ -373,7 +376,7 @@ SYSCALL_DEFINE3(setitimer, int, which, uintptr_t, unew, uintptr_t, uold)
 		put_itimer(&old, old_interval, old_value);
 		return uold && copy_to_user(uold, &old, sizeof(old)) ? -EFAULT : 0;
 	}
-	left = value ? ktimer_arm(&p->itimer, clock_ns() + value) : ktimer_cancel(&p->itimer);
+	left = value ? ktimer_arm(&p->itimer, deadline_after(value)) : ktimer_cancel(&p->itimer);
 	put_itimer(&old, p->itimer_interval, left);
 	p->itimer_interval = tv_ns(v.interval_sec, v.interval_usec);
 	return uold && copy_to_user(uold, &old, sizeof(old)) ? -EFAULT : 0;
@@ -385,7 +388,7 @@ SYSCALL_DEFINE1(alarm, unsigned, seconds)
 	uint64_t left;
 
 	p->itimer_interval = 0;
-	left = seconds ? ktimer_arm(&p->itimer, clock_ns() + seconds * NSEC_PER_SEC)
+	left = seconds ? ktimer_arm(&p->itimer, deadline_after(seconds * NSEC_PER_SEC))
 		       : ktimer_cancel(&p->itimer);
 	return (left + NSEC_PER_SEC / 2) / NSEC_PER_SEC + (left && left < NSEC_PER_SEC / 2);
 }

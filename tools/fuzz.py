@@ -44,6 +44,7 @@ AXL = os.path.join(ROOT, "axl")
 LOG = os.path.join(debroot.DEB, "fuzz-last.log")
 ALIVE_EVERY = 10
 SILENT_LIMIT = 60
+STATE_DUMP_WAIT = 15  # ./axl's state dump, then the kill
 LOG_BYTES = 20 << 20
 
 PROGRESS = re.compile(rb"\[main\] (\d+) iterations")
@@ -105,9 +106,16 @@ class Watch:
             self.log_room -= len(line)
 
 
-def stop(proc):
-    """Ends ./axl and its QEMU (their own process group)."""
+def stop(proc, state_dump=False):
+    """Ends ./axl and its QEMU (their own process group). With state_dump,
+    ./axl first asks the kernel what it is doing (SIGTERM: ./axl -h)."""
     try:
+        if state_dump:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=STATE_DUMP_WAIT)
+            except subprocess.TimeoutExpired:
+                pass
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
@@ -133,7 +141,9 @@ def run(args):
                             now - watch.last_alive > SILENT_LIMIT
                 if stuck:
                     stalls += 1
-                    stop(proc)
+                    with watch.lock:
+                        watch.log_room = LOG_BYTES  # the state dump goes into the log
+                    stop(proc, state_dump=True)
                     break
             rc = proc.wait()
             time.sleep(0.2)  # the reader takes the last lines

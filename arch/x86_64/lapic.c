@@ -34,6 +34,8 @@
 #define LAPIC_ICR_LOW	  0x300
 #define LAPIC_ICR_HIGH	  0x310
 #define LAPIC_LVT_TIMER	  0x320
+#define LAPIC_LVT_LINT1	  0x360
+#define LVT_DELIVER_NMI	  (4u << 8)
 #define LAPIC_TIMER_INIT  0x380
 #define LAPIC_TIMER_COUNT 0x390
 #define LAPIC_TIMER_DIV	  0x3e0
@@ -107,6 +109,8 @@ void lapic_init(void)
 	if (!x2apic)
 		lapic = ioremap(madt.lapic_phys, PAGE_SIZE);
 	lapic_cpu_init();
+	/* The board's NMI line (QEMU's `nmi`: a state dump) reaches the boot CPU only. */
+	lapic_write(LAPIC_LVT_LINT1, LVT_DELIVER_NMI);
 	pr_info("lapic: %s mode\n", x2apic ? "x2APIC" : "xAPIC");
 }
 

@@ -1,7 +1,7 @@
 /*
  * The other CPUs (include/kernel/smp.h): start-up, inter-processor
  * interrupts, running a function on the other CPUs, stopping them at a
- * panic, and the NMI watchdog.
+ * panic, the NMI watchdog, and passing on the host's state-dump NMI.
  *
  * Start-up: for each CPU of the ACPI MADT in turn, the boot CPU allocates
  * its struct percpu and stacks, fills in the trampoline's parameters and
@@ -25,6 +25,7 @@
  * that way is made to crash through svc_crash, like a fault.
  */
 #include <kernel/smp.h>
+#include <kernel/state_dump.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/cpu_setup.h>
 #include <arch/x86_64/lapic.h>
@@ -246,7 +247,7 @@ static void watchdog_nmi(struct trap_frame *f)
 	}
 }
 
-/* VEC_NMI: a stop, a watchdog check, or an NMI nobody sent. */
+/* VEC_NMI: a stop, a watchdog check, or the host's request for a state dump. */
 void smp_nmi(struct trap_frame *f)
 {
 	struct percpu *cpu = this_cpu();
@@ -254,10 +255,17 @@ void smp_nmi(struct trap_frame *f)
 
 	if (__atomic_load_n(&panic_cpu, __ATOMIC_ACQUIRE) >= 0 && panic_cpu != (int)cpu->cpu_id)
 		stop_this_cpu(f);
-	if (reason == SMP_NMI_WATCHDOG)
+	if (reason == SMP_NMI_WATCHDOG) {
 		watchdog_nmi(f);
-	else
-		pr_warn("NMI on cpu %u (ignored)\n", cpu->cpu_id);
+		return;
+	}
+	if (reason == SMP_NMI_NONE) {
+		/* The board's NMI line (boot CPU only): the host asks for a state dump. */
+		for (unsigned id = 0; id < smp_cpus_online(); id++)
+			if (id != cpu->cpu_id)
+				smp_send_nmi(id, SMP_NMI_STATE_DUMP);
+	}
+	state_dump_nmi(f);
 }
 
 /* ---- Start-up ---------------------------------------------------------- */

@@ -32,9 +32,10 @@ void smp_boot_aps(void);
  */
 void smp_send_ipi(unsigned cpu, unsigned vector);
 void smp_send_ipi_others(unsigned vector);
-#define SMP_NMI_NONE	 0
-#define SMP_NMI_STOP	 1 /* a panic elsewhere: print a backtrace, halt */
-#define SMP_NMI_WATCHDOG 2 /* the watchdog found the CPU still */
+#define SMP_NMI_NONE	   0
+#define SMP_NMI_STOP	   1 /* a panic elsewhere: print a backtrace, halt */
+#define SMP_NMI_WATCHDOG   2 /* the watchdog found the CPU still */
+#define SMP_NMI_STATE_DUMP 3 /* the host asked for a state dump (kernel/state_dump.c) */
 void smp_send_nmi(unsigned cpu, int reason);
 
 /*

@@ -188,6 +188,9 @@ void thread_reap(struct thread *t);
 
 /* For /proc-like listings: calls fn for each thread under the threads lock. */
 void threads_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx);
+/* The same without the lock, only for the NMI state dump (kernel/state_dump.c). */
+void threads_for_each_in_nmi(void (*fn)(struct thread *t, void *ctx), void *ctx);
+const char *thread_state_name(enum thread_state state);
 unsigned thread_count(void);
 
 /* Wait queues for kernel threads (which have stacks and may block on them). */

@@ -15,12 +15,23 @@
 uint64_t clock_ns(void);
 void clock_init(uint64_t tsc_hz);
 uint64_t clock_tsc_hz(void);
-/* The clock_ns() deadline ns from now, saturating instead of wrapping. */
+/*
+ * Deadlines are clock_ns() values. DEADLINE_MAX is "practically never" and
+ * still a real deadline: adding to one saturates there instead of wrapping
+ * to the past (a wrapped periodic deadline would fire at every tick).
+ */
+#define DEADLINE_MAX (~0ULL / 2)
+
+/* base + ns, saturating at DEADLINE_MAX. */
+static inline uint64_t deadline_add(uint64_t base, uint64_t ns)
+{
+	return base >= DEADLINE_MAX || ns >= DEADLINE_MAX - base ? DEADLINE_MAX : base + ns;
+}
+
+/* The deadline ns from now. */
 static inline uint64_t deadline_after(uint64_t ns)
 {
-	uint64_t now = clock_ns();
-
-	return ns > ~0ULL - now ? ~0ULL : now + ns;
+	return deadline_add(clock_ns(), ns);
 }
 
 /* Nanoseconds between two TSC readings. */

@@ -18,6 +18,7 @@ struct ktimer {
 	uint64_t deadline;     /* (l) 0: not armed */
 	ktimer_fn fn;	       /* (c) */
 	unsigned home;	       /* (c) the CPU whose list and tick serve it */
+	uint64_t armed_tick;   /* (l) its home's tick count when armed: a tick calls it once */
 };
 
 /* Prepares the per-CPU timer lists (once, before any ktimer_init). */

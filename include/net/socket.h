@@ -147,6 +147,8 @@ int sock_setsockopt(struct socket *s, int level, int name, const void *val, int 
 /* *len: the caller's buffer size in, the option's length out. */
 int sock_getsockopt(struct socket *s, int level, int name, void *val, int *len);
 void scm_fds_put(struct scm_fds *fds);
+/* Another reference to each file (MSG_PEEK of descriptors); NULL when out of memory. */
+struct scm_fds *scm_fds_dup(const struct scm_fds *fds);
 
 /*
  * The call's progress record for socket waits (one per send, receive,

@@ -14,9 +14,11 @@ from guest import ROOT, run
 BENCH = os.path.join(ROOT, "build", "user", "bench", "bench")
 LINE = re.compile(r"^bench (\S+) ([0-9.]+) (\d+) (ns|B)\r?$", re.M)
 NAMES = ["null_syscall", "write_devnull", "stat", "open_close", "pipe_pingpong",
-         "pipe_bandwidth", "sched_yield", "page_fault", "mmap_munmap", "futex_pingpong",
-         "eventfd_pingpong", "epoll_wait_idle_0", "epoll_wait_idle_1000", "thread_create_join", "fork_exit", "fork_exec", "blocked_read_1000",
-         "blocked_read_1000_all", "blocked_read_10000", "blocked_read_10000_all"]
+         "pipe_bandwidth", "unix_stream_pingpong", "unix_stream_bandwidth", "sched_yield",
+         "page_fault", "mmap_munmap", "futex_pingpong", "eventfd_pingpong", "epoll_wait_idle_0",
+         "epoll_wait_idle_1000", "thread_create_join", "fork_exit", "fork_exec",
+         "blocked_read_1000", "blocked_read_1000_all", "blocked_read_10000",
+         "blocked_read_10000_all", "blocked_epoll_10000", "blocked_epoll_10000_all"]
 
 
 def bench_tool():

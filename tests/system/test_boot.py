@@ -3,6 +3,7 @@ banner, the console (serial input by interrupt through the IOAPIC), line
 editing, fault containment, and the runner's exit statuses."""
 import re
 
+import guest
 from guest import Guest, run
 
 # These tests drive the kernel monitor, which the kernel runs instead of init when asked.
@@ -71,6 +72,21 @@ def test_timeout_kills_a_guest_that_never_ends():
     rc, out = run(*MONITOR, timeout=8)  # the monitor waits for input forever
     assert rc == 124, f"status {rc}"
     assert "timed out after 8" in out
+
+
+def test_timeout_prints_a_state_dump_of_every_cpu_and_thread():
+    # Before it kills a guest that timed out, ./axl sends an NMI (QEMU's
+    # monitor); the kernel prints every CPU and every thread (kernel/state_dump.c).
+    rc, out = run("--", "/bin/sh", "-c", "sleep 1000; echo never", timeout=30)
+    assert rc == 124, f"status {rc}"
+    for cpu in range(guest.cpus()):
+        assert f"state dump: cpu {cpu}, thread " in out, out
+    assert "state dump: end" in out, out
+    # The shell is parked in wait4 (61) on its child-event source, sleep in nanosleep (230).
+    assert re.search(r"process \d+ 'sh'\n +\d+ sh +blocked .*\n +call 61 at \w+, source child-event",
+                     out), out
+    assert re.search(r"process \d+ 'sleep'\n +\d+ sleep +sleeping .*\n +call 230 ", out), out
+    assert re.search(r"\d+ ext2 +blocked .*\n  backtrace:\n.*sched_block", out), out
 
 
 def test_no_selected_ktest_fails():

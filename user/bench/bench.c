@@ -43,6 +43,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -248,29 +249,54 @@ static void write_full(int fd, const void *buf, size_t len)
 	}
 }
 
-/* The parent's side of a child process on two pipes: to[1] writes, from[0] reads. */
+/*
+ * The parent's side of a child process, linked by two pipes (to[1] writes,
+ * from[0] reads) or by one AF_UNIX stream socket pair (to == from).
+ */
 struct peer {
 	pid_t pid;
 	int to, from;
 };
 
-static void peer_start(struct peer *p, void (*child)(int in, int out, long n), long n)
+enum peer_link {
+	PEER_PIPES,
+	PEER_UNIX_STREAM
+};
+
+/* Two one-way channels: a[1] -> a[0] to the child, b[1] -> b[0] back. */
+static void peer_channels(enum peer_link link, int a[2], int b[2])
+{
+	if (link == PEER_PIPES) {
+		if (pipe(a) || pipe(b))
+			abort();
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, a))
+		abort();
+	/* One socket each way: the child reads and writes a[0], the parent a[1]. */
+	b[0] = a[1];
+	b[1] = a[0];
+}
+
+static void peer_start(struct peer *p, enum peer_link link, void (*child)(int in, int out, long n),
+		       long n)
 {
 	int a[2], b[2];
 
-	if (pipe(a) || pipe(b))
-		abort();
+	peer_channels(link, a, b);
 	p->pid = fork();
 	if (p->pid < 0)
 		abort();
 	if (p->pid == 0) {
 		close(a[1]);
-		close(b[0]);
+		if (b[0] != a[1])
+			close(b[0]);
 		child(a[0], b[1], n);
 		_exit(0);
 	}
 	close(a[0]);
-	close(b[1]);
+	if (b[1] != a[0])
+		close(b[1]);
 	p->to = a[1];
 	p->from = b[0];
 }
@@ -278,7 +304,8 @@ static void peer_start(struct peer *p, void (*child)(int in, int out, long n), l
 static void peer_end(struct peer *p)
 {
 	close(p->to);
-	close(p->from);
+	if (p->from != p->to)
+		close(p->from);
 	if (waitpid(p->pid, NULL, 0) != p->pid)
 		abort();
 }
@@ -293,18 +320,30 @@ static void echo_bytes(int in, int out, long n)
 	}
 }
 
-/* One round trip of a byte between two processes over two pipes. */
-static void b_pipe_pingpong(long n)
+/* One round trip of a byte between two processes. */
+static void pingpong(enum peer_link link, long n)
 {
 	struct peer p;
 	char c = 'x';
 
-	peer_start(&p, echo_bytes, n);
+	peer_start(&p, link, echo_bytes, n);
 	for (long i = 0; i < n; i++) {
 		write_full(p.to, &c, 1);
 		read_full(p.from, &c, 1);
 	}
 	peer_end(&p);
+}
+
+/* ... over two pipes. */
+static void b_pipe_pingpong(long n)
+{
+	pingpong(PEER_PIPES, n);
+}
+
+/* ... over an AF_UNIX stream socket pair. */
+static void b_unix_stream_pingpong(long n)
+{
+	pingpong(PEER_UNIX_STREAM, n);
 }
 
 /* One round trip between two processes over two eventfds (a 64-bit count each way). */
@@ -399,19 +438,31 @@ static void sink_chunks(int in, int out, long n)
 	write_full(out, "k", 1);
 }
 
-/* 64 KiB through a pipe to another process: ns per 64 KiB chunk. */
-static void b_pipe_bandwidth(long n)
+/* 64 KiB to another process: ns per 64 KiB chunk. */
+static void bandwidth(enum peer_link link, long n)
 {
 	static char buf[BW_CHUNK];
 	struct peer p;
 	char c;
 
 	memset(buf, 'b', sizeof(buf));
-	peer_start(&p, sink_chunks, n);
+	peer_start(&p, link, sink_chunks, n);
 	for (long i = 0; i < n; i++)
 		write_full(p.to, buf, BW_CHUNK);
 	read_full(p.from, &c, 1);
 	peer_end(&p);
+}
+
+/* ... through a pipe. */
+static void b_pipe_bandwidth(long n)
+{
+	bandwidth(PEER_PIPES, n);
+}
+
+/* ... through an AF_UNIX stream socket pair. */
+static void b_unix_stream_bandwidth(long n)
+{
+	bandwidth(PEER_UNIX_STREAM, n);
 }
 
 /* Fields of /proc/meminfo in kB, -1 when absent. */
@@ -675,6 +726,8 @@ static const struct bench benches[] = {
 	{ "open_close", b_open_close, 5000 },
 	{ "pipe_pingpong", b_pipe_pingpong, 2000 },
 	{ "pipe_bandwidth", b_pipe_bandwidth, 200 },
+	{ "unix_stream_pingpong", b_unix_stream_pingpong, 2000 },
+	{ "unix_stream_bandwidth", b_unix_stream_bandwidth, 200 },
 	{ "sched_yield", b_sched_yield, 20000 },
 	{ "page_fault", b_page_fault, 2000 },
 	{ "mmap_munmap", b_mmap_munmap, 2000 },

@@ -16,6 +16,7 @@
 #include "ut.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -29,6 +30,7 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -221,6 +223,45 @@ UT_CASE(timerfd_periodic_overruns)
 	UT_EQ(cur.it_interval.tv_nsec, 10 * MS);
 	UT_CHECK(cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec <= 10 * MS);
 	close(fd);
+}
+
+/*
+ * Periods too long to add to a deadline (the largest a timespec holds):
+ * one expiration, then nothing. They once wrapped the next deadline into
+ * the past, and the timer fired in a loop inside the tick.
+ */
+UT_CASE(timerfd_and_itimer_huge_periods)
+{
+	int fd = UT_NOERR(timerfd_create(CLOCK_MONOTONIC, 0));
+	struct itimerspec t = its(1, 0), cur;
+	struct itimerval iv = { { LONG_MAX, 999999 }, { 0, 1 } }, left;
+	sigset_t alrm;
+
+	t.it_interval.tv_sec = LONG_MAX;
+	t.it_interval.tv_nsec = 999999999L;
+	UT_NOERR(timerfd_settime(fd, 0, &t, NULL));
+	UT_EQ(read64(fd), 1);
+	UT_NOERR(timerfd_gettime(fd, &cur));
+	UT_CHECK(cur.it_value.tv_sec > 1000000000L); /* the next one is far away */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	UT_ERRNO(read(fd, &cur, 8), EAGAIN);
+	close(fd);
+	/* The same with ITIMER_REAL: one SIGALRM, then a far deadline. */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	UT_NOERR(sigprocmask(SIG_BLOCK, &alrm, NULL));
+	UT_NOERR(setitimer(ITIMER_REAL, &iv, NULL));
+	{
+		int sig;
+
+		UT_EQ(sigwait(&alrm, &sig), 0);
+		UT_EQ(sig, SIGALRM);
+	}
+	UT_NOERR(getitimer(ITIMER_REAL, &left));
+	UT_CHECK(left.it_value.tv_sec > 1000000000L);
+	memset(&iv, 0, sizeof(iv));
+	UT_NOERR(setitimer(ITIMER_REAL, &iv, NULL));
+	UT_NOERR(sigprocmask(SIG_UNBLOCK, &alrm, NULL));
 }
 
 UT_CASE(timerfd_absolute_times)

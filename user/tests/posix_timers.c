@@ -316,6 +316,39 @@ UT_CASE(periodic_overruns_while_blocked)
 	unblock(SIGRTMIN);
 }
 
+/* Periods and times too long to add to a clock saturate (they must not wrap into the past). */
+UT_CASE(huge_periods_and_times)
+{
+	clockid_t clocks[3] = { CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_PROCESS_CPUTIME_ID };
+	struct itimerspec huge = { { INT64_MAX, 999999999 }, { 0, 1000000 } }, cur;
+	siginfo_t si;
+
+	block(SIGRTMIN + 7);
+	for (int i = 0; i < 3; i++) {
+		int id = signal_timer(clocks[i], SIGRTMIN + 7, i);
+		volatile unsigned long x = 0;
+
+		UT_EQ(syscall(SYS_timer_settime, id, 0, &huge, NULL), 0);
+		while (!is_pending(SIGRTMIN + 7)) /* CPU time passes too */
+			for (int j = 0; j < 100000; j++)
+				x++;
+		take(SIGRTMIN + 7, &si, 10);
+		UT_EQ(si.si_value.sival_int, i);
+		UT_EQ(ktimer_gettime(id, &cur), 0);
+		UT_CHECK(cur.it_value.tv_sec > 1000000); /* the next one is (practically) never */
+		ut_sleep_ms(20);
+		UT_CHECK(!is_pending(SIGRTMIN + 7));
+		/* An absolute time at the end of time: armed, never due. */
+		huge.it_value = (struct timespec){ INT64_MAX, 999999999 };
+		UT_EQ(syscall(SYS_timer_settime, id, TIMER_ABSTIME, &huge, NULL), 0);
+		UT_EQ(ktimer_gettime(id, &cur), 0);
+		UT_CHECK(cur.it_value.tv_sec > 1000000);
+		huge.it_value = (struct timespec){ 0, 1000000 };
+		UT_EQ(ktimer_delete(id), 0);
+	}
+	unblock(SIGRTMIN + 7);
+}
+
 UT_CASE(sigev_none_counts_without_signals)
 {
 	struct ksigevent ev = { .notify = SIGEV_NONE, .signo = 0 };

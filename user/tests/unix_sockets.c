@@ -8,7 +8,7 @@
  * namespace and autobind, listen's backlog with EAGAIN, non-blocking
  * connect and SO_ERROR, accept4's flags, getsockname/getpeername,
  * shutdown, EPIPE with SIGPIPE and with MSG_NOSIGNAL, EMSGSIZE,
- * MSG_TRUNC, MSG_PEEK, MSG_WAITALL, MSG_DONTWAIT, SO_RCVTIMEO,
+ * MSG_TRUNC, MSG_PEEK (of descriptors too), MSG_WAITALL, MSG_DONTWAIT, SO_RCVTIMEO,
  * SCM_RIGHTS (a pipe, a socket, a file; MSG_CTRUNC), SCM_CREDENTIALS,
  * SO_PEERCRED, the socket options, sendmmsg/recvmmsg, the file calls on
  * sockets (read, write, poll, fcntl, dup, fstat), EBADF/ENOTSOCK/EFAULT,
@@ -808,6 +808,45 @@ UT_CASE(scm_rights_pipe_socket_file)
 	close(p[1]);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/* MSG_PEEK of descriptors installs new ones; the message keeps its own for the real receive. */
+static void peek_fds_of(int type)
+{
+	int sv[2], p[2], peeked[2], got[2], flags;
+	char c;
+
+	UT_NOERR(socketpair(AF_UNIX, type, 0, sv));
+	UT_NOERR(pipe(p));
+	UT_EQ(send_fds(sv[0], p, 2), 1);
+	close(p[0]);
+	close(p[1]);
+	UT_EQ(recv_fds(sv[1], peeked, 2, CMSG_SPACE(sizeof(int) * 2), MSG_PEEK, &flags), 2);
+	UT_EQ(flags & MSG_CTRUNC, 0);
+	UT_EQ(recv_fds(sv[1], got, 2, CMSG_SPACE(sizeof(int) * 2), 0, &flags), 2);
+	UT_CHECK(got[0] != peeked[0] && got[1] != peeked[1]);
+	/* Both pairs name the same pipe. */
+	UT_EQ(write(peeked[1], "p", 1), 1);
+	UT_EQ(read(got[0], &c, 1), 1);
+	UT_EQ(c, 'p');
+	UT_EQ(write(got[1], "g", 1), 1);
+	UT_EQ(read(peeked[0], &c, 1), 1);
+	UT_EQ(c, 'g');
+	/* The message is gone: nothing more to peek. */
+	UT_ERRNO(recv(sv[1], &c, 1, MSG_PEEK | MSG_DONTWAIT), EAGAIN);
+	close(peeked[1]);
+	close(got[1]);
+	UT_EQ(read(got[0], &c, 1), 0); /* every write end is closed: none leaked */
+	close(peeked[0]);
+	close(got[0]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+UT_CASE(peek_gives_descriptors_too)
+{
+	peek_fds_of(SOCK_STREAM);
+	peek_fds_of(SOCK_DGRAM);
 }
 
 UT_CASE(scm_credentials)
