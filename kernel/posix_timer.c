@@ -23,8 +23,8 @@
  * the timer counts further expirations as overruns instead of queueing
  * again; taking the entry (delivery, sigwaitinfo, signalfd) reports them in
  * si_overrun and hands the entry back (posix_timer_dequeued). A timer
- * deleted while its signal is queued takes the signal back with it (as
- * Linux 6.13 and later do; earlier ones delivered it).
+ * deleted or set again while its signal is queued takes the signal back
+ * (as Linux 6.13 and later do; earlier ones delivered it).
  *
  * Locks: everything of a process's timers is under its p->lock, also taken
  * by the signal queues, so queueing and taking the entry and the overrun
@@ -405,6 +405,7 @@ static void set_locked(struct posix_timer *pt, int flags, uint64_t value, uint64
 	uint64_t now = 0;
 
 	clock_now_locked(pt, &now);
+	signal_unqueue_timer_locked(pt->proc, pt->sq); /* a queued signal goes, as Linux 6.13 on */
 	pt->interval = value ? interval : 0;
 	pt->overrun = pt->overrun_last = 0;
 	if (!value)
@@ -466,7 +467,7 @@ int posix_timer_getoverrun(int id)
 	return r;
 }
 
-/* Takes pt off p; a queued signal entry goes to the queue. Caller holds p->lock. */
+/* Takes pt off p; its queued signal goes too. Caller holds p->lock. */
 static void unlink_locked(struct process *p, struct posix_timer *pt)
 {
 	assert_held(&p->lock);

@@ -318,25 +318,38 @@ drop:
 		signalfd_notify();
 }
 
-void signal_cancel_timer_locked(struct process *p, struct sigqueue_entry *e)
+/* Takes a queued timer entry off its queue (its signal with it); false if on none. */
+static bool unqueue_timer_locked(struct process *p, struct sigqueue_entry *e)
 {
 	struct sigqueue_entry *o;
 	struct sigpending *q = e->queue;
 	int sig = e->info.signo;
 
 	assert_held(&p->lock);
-	e->timer = NULL;
-	if (!q) {
-		if (!e->queued)
-			kfree(e);
-		return; /* being sent: signal_send_timer drops and frees it */
-	}
+	if (!q)
+		return false;
 	list_del(&e->node);
-	kfree(e);
+	e->queue = NULL;
+	e->queued = false;
 	list_for_each_entry (o, &q->queue, node)
 		if (o->info.signo == sig)
-			return;
+			return true;
 	q->set &= ~sigbit(sig);
+	return true;
+}
+
+void signal_unqueue_timer_locked(struct process *p, struct sigqueue_entry *e)
+{
+	unqueue_timer_locked(p, e);
+}
+
+void signal_cancel_timer_locked(struct process *p, struct sigqueue_entry *e)
+{
+	assert_held(&p->lock);
+	e->timer = NULL;
+	if (unqueue_timer_locked(p, e) || !e->queued)
+		kfree(e);
+	/* else being sent: signal_send_timer drops and frees it */
 }
 
 int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info)

@@ -74,6 +74,8 @@ void signal_send_timer(struct process *p, int tid, struct sigqueue_entry *e);
  * frees it). Caller holds p->lock.
  */
 void signal_cancel_timer_locked(struct process *p, struct sigqueue_entry *e);
+/* timer_settime: the timer's queued signal is dropped (Linux 6.13 on). Caller holds p->lock. */
+void signal_unqueue_timer_locked(struct process *p, struct sigqueue_entry *e);
 /* Sends sig to p's thread tid, looked up under p's lock; -ESRCH if there is none. */
 int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info);
 /* Sends sig to one thread (tgkill, faults, SIGPIPE). */

@@ -386,9 +386,9 @@ static void none_to_take(int sig)
 }
 
 /*
- * Linux 6.13 and later drop a deleted timer's queued signal (earlier ones
- * delivered it); sigpending may still show it until then, so only taking
- * it is checked.
+ * Linux 6.13 and later drop the queued signal of a timer deleted or set
+ * again (earlier ones delivered it); sigpending may still show it until
+ * then, so only taking it is checked.
  */
 UT_CASE(delete_drops_a_pending_signal)
 {
@@ -410,6 +410,13 @@ UT_CASE(delete_drops_a_pending_signal)
 	UT_EQ(si.si_code, SI_QUEUE);
 	UT_EQ(si.si_value.sival_int, 6);
 	none_to_take(SIGRTMIN + 2);
+	/* Set again, a timer drops its queued signal too. */
+	id = signal_timer(CLOCK_MONOTONIC, SIGRTMIN + 2, 7);
+	UT_EQ(ktimer_settime(id, 0, 1 * MS, 0, NULL), 0);
+	UT_POLL(is_pending(SIGRTMIN + 2), 10);
+	UT_EQ(ktimer_settime(id, 0, 100L * 1000 * MS, 0, NULL), 0);
+	none_to_take(SIGRTMIN + 2);
+	UT_EQ(ktimer_delete(id), 0);
 	unblock(SIGRTMIN + 2);
 }
 
