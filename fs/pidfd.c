@@ -63,6 +63,18 @@ struct process *pidfd_process(struct file *f)
 	return f->fops == &pidfd_fops ? f->private : NULL;
 }
 
+int pidfd_create_for(struct process *p, int flags, struct file **out)
+{
+	int r;
+
+	proc_hold(p);
+	r = anon_file_create("anon_inode:[pidfd]", &pidfd_fops, p, O_RDWR | (flags & O_NONBLOCK),
+			     out);
+	if (r)
+		proc_unhold(p);
+	return r;
+}
+
 int pidfd_create(int pid, int flags, struct file **out)
 {
 	unsigned long tflags = spin_lock_irqsave(&proc_tree_lock);
@@ -74,10 +86,8 @@ int pidfd_create(int pid, int flags, struct file **out)
 	spin_unlock_irqrestore(&proc_tree_lock, tflags);
 	if (!p)
 		return -ESRCH;
-	r = anon_file_create("anon_inode:[pidfd]", &pidfd_fops, p, O_RDWR | (flags & O_NONBLOCK),
-			     out);
-	if (r)
-		proc_unhold(p);
+	r = pidfd_create_for(p, flags, out);
+	proc_unhold(p);
 	return r;
 }
 

@@ -56,6 +56,10 @@ static void to_ssi(struct signalfd_siginfo *s, const struct ksiginfo *k)
 	s->ssi_int = (int32_t)k->value;
 	s->ssi_ptr = k->value;
 	s->ssi_addr = k->addr;
+	if (k->code == SI_TIMER) {
+		s->ssi_tid = (uint32_t)k->timerid;
+		s->ssi_overrun = (uint32_t)k->overrun;
+	}
 }
 
 /* Takes one signal of the mask for the caller: 1, or 0 if none is pending. */

@@ -10,6 +10,7 @@
 #include <kernel/wait.h>
 #include <fs/vfs.h>
 #include <fs/fdtable.h>
+#include <fs/event.h>
 #include <mm/vm.h>
 #include <mm/oom.h>
 #include <arch/x86_64/cpu_setup.h>
@@ -23,7 +24,41 @@
 	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | CLONE_PARENT | \
 	 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |              \
 	 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID |    \
-	 CLONE_PTRACE)
+	 CLONE_PTRACE | CLONE_PIDFD)
+
+/*
+ * CLONE_PIDFD: not with CLONE_THREAD (no thread pidfds here, as Linux before
+ * 6.9) nor CLONE_DETACHED, nor with CLONE_PARENT_SETTID at the same address
+ * (clone's always is: both use its parent_tid argument). The address must
+ * be writable before anything is created (Linux fails the call with EFAULT).
+ */
+static long check_pidfd(const struct clone_args_k *a)
+{
+	int v;
+
+	if (!(a->flags & CLONE_PIDFD))
+		return 0;
+	if ((a->flags & (CLONE_THREAD | CLONE_DETACHED)) ||
+	    ((a->flags & CLONE_PARENT_SETTID) && a->pidfd == a->parent_tid))
+		return -EINVAL;
+	if (copy_from_user(&v, a->pidfd, sizeof(v)) || copy_to_user(a->pidfd, &v, sizeof(v)))
+		return -EFAULT;
+	return 0;
+}
+
+/* The parent's pidfd for the new process np (close-on-exec, as Linux's); its number or -errno. */
+static int install_pidfd(struct process *p, struct process *np)
+{
+	struct file *f;
+	int fd = pidfd_create_for(np, 0, &f);
+
+	if (fd)
+		return fd;
+	fd = fd_install(p->fds, f, true);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
 
 static long check_flags(uint64_t f)
 {
@@ -152,10 +187,12 @@ long do_clone(const struct clone_args_k *a)
 	struct process *p = t->proc, *np = p;
 	struct wait *w = &t->wait;
 	long err = check_flags(a->flags);
-	int tid;
+	int tid, pidfd;
 
 	if (progress_vfork(w)->child_tid) /* a vfork parent run again: the child exists */
 		return vfork_wait(p, progress_vfork(w)->child_tid);
+	if (!err)
+		err = check_pidfd(a);
 	if (err)
 		return err;
 	if (nproc_reached(p))
@@ -175,6 +212,15 @@ long do_clone(const struct clone_args_k *a)
 		return tid > 0 ? -ENOMEM : -EAGAIN;
 	}
 	setup_child_thread(nt, t, a);
+	if ((a->flags & CLONE_PIDFD) && (pidfd = install_pidfd(p, np)) < 0) {
+		uthread_free(nt);
+		proc_discard(np);
+		return pidfd;
+	}
+	if (a->flags & CLONE_PIDFD) {
+		/* Checked writable above; a failure now (another thread unmapped it) is ignored. */
+		copy_to_user(a->pidfd, &pidfd, sizeof(pidfd));
+	}
 	if ((a->flags & CLONE_PARENT_SETTID) && copy_to_user(a->parent_tid, &tid, sizeof(tid))) {
 		/* Linux writes it before the child runs and ignores a failure. */
 	}

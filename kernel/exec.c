@@ -14,6 +14,7 @@
  * .bss begins, or of a page two segments share, are copied.
  */
 #include <kernel/exec.h>
+#include <kernel/posix_timer.h>
 #include <kernel/elf.h>
 #include <kernel/exec_stack.h>
 #include <kernel/clone.h>
@@ -544,6 +545,8 @@ int exec_program(const char *path, struct exec_args *a)
 		if (!err) {
 			record_exe(&im);
 			commit(&ni, path, a);
+			posix_timers_release(
+				current_proc()); /* timer_create's do not survive exec */
 			proc_exec_done(current_proc());
 		}
 	}

@@ -33,6 +33,7 @@
 #include <uapi/fcntl.h>
 #include <kernel/exec.h>
 #include <kernel/signal.h>
+#include <kernel/posix_timer.h>
 #include <kernel/timer.h>
 #include <drivers/tty.h>
 
@@ -104,6 +105,7 @@ struct process *proc_alloc(struct process *parent)
 	wait_source_init(&p->stop_source, "stopped");
 	sigpending_init(&p->sigpending);
 	ktimer_init(&p->itimer, itimer_fire);
+	list_init(&p->timers);
 	p->refcount = 1;
 	p->exit_signal = SIGCHLD;
 	p->start_ns = clock_ns();
@@ -411,6 +413,7 @@ static void proc_finish(struct process *p)
 	}
 	tty_session_exit(p); /* a session leader hangs up its terminal */
 	ktimer_cancel(&p->itimer);
+	posix_timers_release(p);
 	vfork_release(p);
 	flags = spin_lock_irqsave(&proc_tree_lock);
 	orphaned_zombies = reparent_children(p);
@@ -474,6 +477,7 @@ void uthread_exit(struct thread *t, int status)
 	clear_child_tid(t);
 	flags = spin_lock_irqsave(&p->lock);
 	list_del(&t->proc_node);
+	sigpending_release(&t->sigpending); /* under the lock: a timer's entry goes back to it */
 	last = --p->nr_threads == 0;
 	spin_unlock_irqrestore(&p->lock, flags);
 	flags = spin_lock_irqsave(&proc_tree_lock);

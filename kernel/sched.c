@@ -43,6 +43,8 @@
 #include <svc/service.h>
 #include <kernel/time.h>
 #include <kernel/timer.h>
+#include <kernel/posix_timer.h>
+#include <kernel/proc.h>
 #include <kernel/panic.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
@@ -525,7 +527,15 @@ static void wake_sleepers_locked(struct runq *rq, uint64_t now)
 	}
 }
 
-/* The timer interrupt: wakes this CPU's sleepers, ends time slices, balances. */
+/* A user thread's tick, in its process's CPU clocks (read without a walk of its threads). */
+static void charge_process(struct process *p, bool user)
+{
+	__atomic_fetch_add(&p->cpu_ticks, 1, __ATOMIC_RELAXED);
+	if (user)
+		__atomic_fetch_add(&p->cpu_user_ticks, 1, __ATOMIC_RELAXED);
+}
+
+/* The timer interrupt: wakes this CPU's sleepers, ends time slices, balances, CPU timers. */
 void sched_tick(bool from_user)
 {
 	struct runq *rq = this_rq();
@@ -539,6 +549,8 @@ void sched_tick(bool from_user)
 		cpu->idle_ticks++;
 	} else {
 		cur->run_ticks++;
+		if (cur->user)
+			charge_process(cur->proc, from_user);
 		if (cur->user && from_user) {
 			cur->user_ticks++;
 			cpu->user_ticks++;
@@ -554,6 +566,8 @@ void sched_tick(bool from_user)
 	}
 	spin_unlock_irqrestore(&rq->lock, flags);
 	ktimers_run(clock_ns());
+	if (cur->user && READ_ONCE(cur->proc->cpu_timers_armed))
+		posix_cpu_timers_tick(cur); /* fires in user mode too: no system call needed */
 	balance_tick(cpu);
 }
 

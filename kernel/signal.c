@@ -9,6 +9,7 @@
  * queues are under p->lock; pgid/sid and stop state under proc_tree_lock.
  */
 #include <kernel/signal.h>
+#include <kernel/posix_timer.h>
 #include <fs/event.h>
 #include <kernel/proc.h>
 #include <kernel/thread.h>
@@ -32,11 +33,6 @@
 #define SIGRTMIN_K   32
 #define SIGQUEUE_MAX 1024 /* queued instances per process (RLIMIT_SIGPENDING) */
 #define UNBLOCKABLE  (sigbit(SIGKILL) | sigbit(SIGSTOP))
-
-struct sigqueue_entry {
-	struct list_head node;
-	struct ksiginfo info;
-};
 
 static bool default_ignored(int sig)
 {
@@ -67,9 +63,27 @@ static int enqueue(struct sigpending *q, const struct ksiginfo *info)
 	if (!e)
 		return info->signo < SIGRTMIN_K ? (q->set |= sigbit(info->signo), 0) : -EAGAIN;
 	e->info = *info;
+	e->timer = NULL;
 	list_add_tail(&e->node, &q->queue);
 	q->set |= sigbit(info->signo);
 	return 0;
+}
+
+/*
+ * An entry leaves its queue: a timer's goes back to the timer (which gives
+ * the count of expirations it missed meanwhile), any other is freed.
+ */
+static void release_entry(struct sigqueue_entry *e, struct ksiginfo *info)
+{
+	list_del(&e->node);
+	if (!e->timer) {
+		kfree(e);
+		return;
+	}
+	e->queued = false;
+	e->queue = NULL;
+	if (info)
+		info->overrun = posix_timer_dequeued(e->timer);
 }
 
 /* Takes the oldest instance of sig from q into *info (caller holds p->lock). */
@@ -91,8 +105,7 @@ static void dequeue(struct sigpending *q, int sig, struct ksiginfo *info)
 	}
 	if (found) {
 		*info = found->info;
-		list_del(&found->node);
-		kfree(found);
+		release_entry(found, info);
 	}
 	if (!more)
 		q->set &= ~sigbit(sig);
@@ -104,10 +117,8 @@ static void flush(struct sigpending *q, uint64_t mask)
 	struct sigqueue_entry *e, *tmp;
 
 	list_for_each_entry_safe (e, tmp, &q->queue, node) {
-		if (mask & sigbit(e->info.signo)) {
-			list_del(&e->node);
-			kfree(e);
-		}
+		if (mask & sigbit(e->info.signo))
+			release_entry(e, NULL);
 	}
 	q->set &= ~mask;
 }
@@ -200,6 +211,17 @@ static bool generate_effects(struct process *p, int sig)
 	return false;
 }
 
+/* A stop signal cancels a pending SIGCONT, SIGCONT the pending stops. Caller holds p->lock. */
+static void cancel_opposites_locked(struct process *p, int sig)
+{
+	assert_held(&p->lock);
+	if (stop_signal(sig))
+		flush(&p->sigpending, sigbit(SIGCONT));
+	if (sig == SIGCONT)
+		flush(&p->sigpending,
+		      sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU));
+}
+
 int signal_send(struct process *p, const struct ksiginfo *info)
 {
 	int sig = info->signo, err = 0;
@@ -212,11 +234,7 @@ int signal_send(struct process *p, const struct ksiginfo *info)
 	if (generate_effects(p, sig))
 		return 0;
 	flags = spin_lock_irqsave(&p->lock);
-	if (stop_signal(sig))
-		flush(&p->sigpending, sigbit(SIGCONT));
-	if (sig == SIGCONT)
-		flush(&p->sigpending,
-		      sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU));
+	cancel_opposites_locked(p, sig);
 	/*
 	 * An ignored signal is kept only while a thread blocks it, for whoever
 	 * unblocks it; of the threads, only a sigtimedwait of it is woken now.
@@ -230,6 +248,128 @@ int signal_send(struct process *p, const struct ksiginfo *info)
 	}
 	spin_unlock_irqrestore(&p->lock, flags);
 	signalfd_notify(); /* after the lock: see fs/signalfd.c */
+	return err;
+}
+
+/* The thread of p with this tid, or NULL. Caller holds p->lock. */
+static struct thread *find_thread_locked(struct process *p, int tid)
+{
+	struct thread *t;
+
+	assert_held(&p->lock);
+	list_for_each_entry (t, &p->threads, proc_node)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+/* Queues a timer's entry as signal_send or signal_send_thread would; false if not queued. */
+static bool queue_timer_locked(struct process *p, struct thread *t, struct sigqueue_entry *e)
+{
+	int sig = e->info.signo;
+	bool ign = ignored(p, sig);
+	struct thread *o;
+
+	assert_held(&p->lock);
+	cancel_opposites_locked(p, sig);
+	if (t) {
+		if (ign && !((t->sigmask | t->sigwait_set) & sigbit(sig)))
+			return false;
+		list_add_tail(&e->node, &t->sigpending.queue);
+		t->sigpending.set |= sigbit(sig);
+		e->queue = &t->sigpending;
+		wake_for(t, sig);
+		return true;
+	}
+	if (ign && !blocked_by_a_thread_locked(p, sig))
+		return false;
+	list_add_tail(&e->node, &p->sigpending.queue);
+	p->sigpending.set |= sigbit(sig);
+	e->queue = &p->sigpending;
+	list_for_each_entry (o, &p->threads, proc_node)
+		if (!ign || (o->sigwait_set & sigbit(sig)))
+			wake_for(o, sig);
+	return true;
+}
+
+void signal_send_timer(struct process *p, int tid, struct sigqueue_entry *e)
+{
+	struct thread *t = NULL;
+	unsigned long flags;
+	bool queued = false;
+
+	if (generate_effects(p, e->info.signo)) {
+		flags = spin_lock_irqsave(&p->lock);
+		goto drop; /* SIGKILL: nothing to queue */
+	}
+	flags = spin_lock_irqsave(&p->lock);
+	if (tid)
+		t = find_thread_locked(p, tid);
+	if (e->timer && p->state == PROC_ALIVE && (t || !tid)) /* not deleted meanwhile */
+		queued = queue_timer_locked(p, t, e);
+drop:
+	if (!queued) {
+		e->queued = false;
+		if (!e->timer)
+			kfree(e); /* its timer was deleted meanwhile */
+	}
+	spin_unlock_irqrestore(&p->lock, flags);
+	if (queued)
+		signalfd_notify();
+}
+
+/* Takes a queued timer entry off its queue (its signal with it); false if on none. */
+static bool unqueue_timer_locked(struct process *p, struct sigqueue_entry *e)
+{
+	struct sigqueue_entry *o;
+	struct sigpending *q = e->queue;
+	int sig = e->info.signo;
+
+	assert_held(&p->lock);
+	if (!q)
+		return false;
+	list_del(&e->node);
+	e->queue = NULL;
+	e->queued = false;
+	list_for_each_entry (o, &q->queue, node)
+		if (o->info.signo == sig)
+			return true;
+	q->set &= ~sigbit(sig);
+	return true;
+}
+
+void signal_unqueue_timer_locked(struct process *p, struct sigqueue_entry *e)
+{
+	unqueue_timer_locked(p, e);
+}
+
+void signal_cancel_timer_locked(struct process *p, struct sigqueue_entry *e)
+{
+	assert_held(&p->lock);
+	e->timer = NULL;
+	if (unqueue_timer_locked(p, e) || !e->queued)
+		kfree(e);
+	/* else being sent: signal_send_timer drops and frees it */
+}
+
+int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info)
+{
+	unsigned long flags;
+	struct thread *t;
+	int err = 0;
+
+	if (generate_effects(p, info->signo))
+		return 0;
+	flags = spin_lock_irqsave(&p->lock);
+	t = p->state == PROC_ALIVE ? find_thread_locked(p, tid) : NULL;
+	if (!t)
+		err = -ESRCH;
+	else if (!ignored(p, info->signo) || ((t->sigmask | t->sigwait_set) & sigbit(info->signo)))
+		err = enqueue(&t->sigpending, info);
+	if (t && !err)
+		wake_for(t, info->signo);
+	spin_unlock_irqrestore(&p->lock, flags);
+	signalfd_notify();
 	return err;
 }
 
@@ -478,6 +618,10 @@ void fill_siginfo(struct k_siginfo *si, const struct ksiginfo *info)
 		si->child.pid = info->pid;
 		si->child.uid = info->uid;
 		si->child.status = info->status;
+	} else if (info->code == SI_TIMER) {
+		si->kill.pid = info->timerid; /* si_timerid */
+		si->kill.uid = (uint32_t)info->overrun;
+		si->kill.value = info->value;
 	} else if (info->addr && info->code > 0 && info->code < SI_KERNEL) {
 		si->addr = info->addr; /* faults carry an address */
 	} else {

@@ -218,8 +218,6 @@ SYSCALL_DEFINE4(pidfd_send_signal, int, pidfd, int, sig, uintptr_t, uinfo, unsig
 	/* One scope at most; a whole process (the default) or its process group. */
 	if ((flags & ~PIDFD_SIGNAL_SCOPES) || (flags & (flags - 1)))
 		return -EINVAL;
-	if (flags == PIDFD_SIGNAL_THREAD)
-		return -EINVAL; /* not yet: a pidfd names a process here, never a thread */
 	p = get_pidfd(pidfd, &f);
 	if (!p)
 		return -EBADF;
@@ -239,7 +237,10 @@ SYSCALL_DEFINE4(pidfd_send_signal, int, pidfd, int, sig, uintptr_t, uinfo, unsig
 		info.uid = u.uid;
 		info.value = u.value;
 	}
-	if (!r && sig)
+	/* A pidfd names a process here (no PIDFD_THREAD): its thread is the leader, as Linux's. */
+	if (!r && sig && flags == PIDFD_SIGNAL_THREAD)
+		r = signal_send_tid(p, p->pid, &info);
+	else if (!r && sig)
 		r = flags == PIDFD_SIGNAL_PROCESS_GROUP
 			    ? signal_send_pgrp(READ_ONCE(p->pgid), &info)
 			    : signal_send(p, &info);

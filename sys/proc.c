@@ -220,6 +220,7 @@ SYSCALL_DEFINE5(clone, uint64_t, flags, uintptr_t, stack, uintptr_t, parent_tid,
 		.parent_tid = parent_tid,
 		.child_tid = child_tid,
 		.tls = tls,
+		.pidfd = parent_tid, /* clone's CLONE_PIDFD shares the parent_tid argument */
 	};
 
 	return do_clone(&args);
@@ -276,6 +277,7 @@ SYSCALL_DEFINE2(clone3, uintptr_t, uargs, size_t, size)
 		.parent_tid = a.parent_tid,
 		.child_tid = a.child_tid,
 		.tls = a.tls,
+		.pidfd = a.pidfd,
 	};
 	return do_clone(&args);
 }

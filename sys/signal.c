@@ -1,8 +1,8 @@
 /*
  * Signal system calls: dispositions, masks, sending (kill, tkill, tgkill),
  * waiting (pause, rt_sigsuspend, rt_sigtimedwait), rt_sigreturn,
- * sigaltstack, process groups and sessions, and ITIMER_REAL (alarm,
- * setitimer). Generation and delivery are in kernel/signal.c.
+ * sigaltstack, process groups and sessions, and the itimers (alarm,
+ * setitimer, getitimer). Generation and delivery are in kernel/signal.c.
  */
 #include <kernel/syscall.h>
 #include <kernel/proc.h>
@@ -14,6 +14,8 @@
 #include <kernel/clock.h>
 #include <kernel/time.h>
 #include <kernel/timer.h>
+#include <kernel/posix_timer.h>
+#include <uapi/time.h>
 #include <kernel/wait.h>
 #include <lib/string.h>
 
@@ -306,10 +308,10 @@ SYSCALL_DEFINE0(setsid)
 	return proc_setsid();
 }
 
-/* ITIMER_REAL: SIGALRM to the process when the timer expires. */
-#define ITIMER_REAL    0
-#define ITIMER_VIRTUAL 1
-#define ITIMER_PROF    2
+/*
+ * ITIMER_REAL: SIGALRM to the process when the timer expires; the CPU-time
+ * ones (SIGVTALRM, SIGPROF) are in kernel/posix_timer.c.
+ */
 
 struct user_itimerval {
 	int64_t interval_sec, interval_usec, value_sec, value_usec;
@@ -340,8 +342,14 @@ SYSCALL_DEFINE2(getitimer, int, which, uintptr_t, uval)
 
 	if (which < ITIMER_REAL || which > ITIMER_PROF)
 		return -EINVAL;
-	if (which == ITIMER_REAL)
+	if (which == ITIMER_REAL) {
 		put_itimer(&v, p->itimer_interval, ktimer_remaining(&p->itimer));
+	} else {
+		uint64_t value, interval;
+
+		cpu_itimer_get(which, &value, &interval);
+		put_itimer(&v, interval, value);
+	}
 	return copy_to_user(uval, &v, sizeof(v));
 }
 
@@ -353,8 +361,6 @@ SYSCALL_DEFINE3(setitimer, int, which, uintptr_t, unew, uintptr_t, uold)
 
 	if (which < ITIMER_REAL || which > ITIMER_PROF)
 		return -EINVAL;
-	if (which != ITIMER_REAL)
-		return -EINVAL; /* CPU-time itimers: not yet */
 	memset(&v, 0, sizeof(v));
 	if (unew && copy_from_user(&v, unew, sizeof(v)))
 		return -EFAULT;
@@ -362,6 +368,14 @@ SYSCALL_DEFINE3(setitimer, int, which, uintptr_t, unew, uintptr_t, uold)
 	    v.value_usec >= 1000000 || v.interval_sec < 0 || v.value_sec < 0)
 		return -EINVAL;
 	value = tv_ns(v.value_sec, v.value_usec);
+	if (which != ITIMER_REAL) {
+		uint64_t old_value, old_interval;
+
+		cpu_itimer_set(which, value, tv_ns(v.interval_sec, v.interval_usec), &old_value,
+			       &old_interval);
+		put_itimer(&old, old_interval, old_value);
+		return uold && copy_to_user(uold, &old, sizeof(old)) ? -EFAULT : 0;
+	}
 	left = value ? ktimer_arm(&p->itimer, deadline_after(value)) : ktimer_cancel(&p->itimer);
 	put_itimer(&old, p->itimer_interval, left);
 	p->itimer_interval = tv_ns(v.interval_sec, v.interval_usec);

@@ -1,6 +1,7 @@
 /*
  * Time system calls: clock_gettime, clock_getres, gettimeofday, time,
- * times, nanosleep, clock_nanosleep. Sleeps are stackless waits with a
+ * times, nanosleep, clock_nanosleep, and the POSIX timers' timer_create,
+ * timer_settime, timer_gettime, timer_getoverrun, timer_delete. Sleeps are stackless waits with a
  * deadline and no event source; the deadline is kept in the wait, so a
  * sleep run again after an early wake-up sleeps only what remains.
  */
@@ -11,8 +12,11 @@
 #include <kernel/thread.h>
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
+#include <kernel/posix_timer.h>
 #include <kernel/wait.h>
 #include <uapi/errno.h>
+#include <uapi/eventfd.h>
+#include <uapi/time.h>
 
 #define USER_HZ 100 /* the unit of times() and AT_CLKTCK */
 
@@ -36,7 +40,7 @@ SYSCALL_DEFINE2(clock_getres, int, clock, uintptr_t, uts)
 	if (clock_read(clock, &ns))
 		return -EINVAL;
 	if (clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE ||
-	    clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID)
+	    clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID || clock < 0)
 		res.tv_nsec = NSEC_PER_SEC / HZ;
 	return uts ? copy_to_user(uts, &res, sizeof(res)) : 0;
 }
@@ -116,6 +120,14 @@ SYSCALL_DEFINE2(nanosleep, uintptr_t, ureq, uintptr_t, urem)
 	return sleep_until(deadline_after(ns));
 }
 
+static bool thread_cpu_clock(int clock)
+{
+	int pid, which;
+	bool thread;
+
+	return !cpu_clock_parse(clock, &pid, &thread, &which) && thread;
+}
+
 SYSCALL_DEFINE4(clock_nanosleep, int, clock, int, flags, uintptr_t, ureq, uintptr_t, urem)
 {
 	uint64_t ns = 0, now;
@@ -124,7 +136,9 @@ SYSCALL_DEFINE4(clock_nanosleep, int, clock, int, flags, uintptr_t, ureq, uintpt
 	(void)urem;
 	if (current_wait()->deadline_ns)
 		return sleep_until(0);
-	if (clock == CLOCK_THREAD_CPUTIME_ID || clock_read(clock, &now))
+	if (clock == CLOCK_THREAD_CPUTIME_ID)
+		return -EOPNOTSUPP; /* no sleeping on a thread's CPU time: Linux's errors */
+	if (thread_cpu_clock(clock) || clock_read(clock, &now))
 		return -EINVAL;
 	if (flags & ~TIMER_ABSTIME)
 		return -EINVAL;
@@ -135,4 +149,67 @@ SYSCALL_DEFINE4(clock_nanosleep, int, clock, int, flags, uintptr_t, ureq, uintpt
 	if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE)
 		return sleep_until(realtime_to_monotonic(ns));
 	return sleep_until(ns ? ns : 1);
+}
+
+/* ---- POSIX timers (kernel/posix_timer.c) ---- */
+
+SYSCALL_DEFINE3(timer_create, int, clock, uintptr_t, uevent, uintptr_t, uid)
+{
+	struct linux_sigevent ev;
+	int id;
+
+	if (uevent && copy_from_user(&ev, uevent, sizeof(ev)))
+		return -EFAULT;
+	id = posix_timer_create(clock, uevent ? &ev : NULL);
+	if (id < 0)
+		return id;
+	if (copy_to_user(uid, &id, sizeof(id))) {
+		posix_timer_delete(id);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static bool bad_spec(const struct linux_itimerspec *s)
+{
+	return s->value_nsec < 0 || s->value_nsec >= (int64_t)NSEC_PER_SEC || s->value_sec < 0 ||
+	       s->interval_nsec < 0 || s->interval_nsec >= (int64_t)NSEC_PER_SEC ||
+	       s->interval_sec < 0;
+}
+
+SYSCALL_DEFINE4(timer_settime, int, id, int, flags, uintptr_t, unew, uintptr_t, uold)
+{
+	struct linux_itimerspec new, old;
+	long r;
+
+	if (!unew)
+		return -EINVAL;
+	if (copy_from_user(&new, unew, sizeof(new)))
+		return -EFAULT;
+	if (bad_spec(&new))
+		return -EINVAL;
+	r = posix_timer_settime(id, flags, &new, &old);
+	if (!r && uold && copy_to_user(uold, &old, sizeof(old)))
+		return -EFAULT;
+	return r;
+}
+
+SYSCALL_DEFINE2(timer_gettime, int, id, uintptr_t, ucur)
+{
+	struct linux_itimerspec cur;
+	long r = posix_timer_gettime(id, &cur);
+
+	if (r)
+		return r;
+	return copy_to_user(ucur, &cur, sizeof(cur)) ? -EFAULT : 0;
+}
+
+SYSCALL_DEFINE1(timer_getoverrun, int, id)
+{
+	return posix_timer_getoverrun(id);
+}
+
+SYSCALL_DEFINE1(timer_delete, int, id)
+{
+	return posix_timer_delete(id);
 }

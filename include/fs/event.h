@@ -62,6 +62,8 @@ void signalfd_notify(void);
 /* pidfd_open(2): a file for the process pid (a zombie too); -ESRCH. */
 struct process;
 int pidfd_create(int pid, int flags, struct file **out);
+/* A pidfd of p itself (CLONE_PIDFD: a child not yet published). */
+int pidfd_create_for(struct process *p, int flags, struct file **out);
 /* f's process, or NULL when f is not a pidfd. */
 struct process *pidfd_process(struct file *f);
 /* A reference to p's file at fd (pidfd_getfd), or NULL (no such file, or p has exited). */

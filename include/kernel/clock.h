@@ -31,8 +31,20 @@ void clock_realtime_init(void);
 uint64_t realtime_ns(void);
 /* A CLOCK_REALTIME instant as a clock_ns() deadline (1 if already past). */
 uint64_t realtime_to_monotonic(uint64_t real_ns);
-/* The value of a clock (a CPU-time clock for the current thread/process); -EINVAL if unknown. */
+/*
+ * The value of a clock: the wall clocks, and the CPU-time clocks (the
+ * caller's, or another's by a clock_getcpuclockid-style id); -EINVAL if
+ * unknown or naming no process or no thread of the caller's process.
+ */
 int clock_read(int clock, uint64_t *ns);
+
+struct process;
+struct thread;
+/* A CPU-time clock id: its pid or tid (0: the caller), per thread or not, CPUCLOCK_*. -EINVAL. */
+int cpu_clock_parse(int clock, int *pid, bool *thread, int *which);
+/* CPU time in ns: CPUCLOCK_VIRT user time, the others user + system. */
+uint64_t cpu_clock_process(struct process *p, int which);
+uint64_t cpu_clock_thread(struct thread *t, int which);
 
 /* arch/x86_64/rtc.c: seconds since the epoch from the CMOS clock. */
 uint64_t rtc_read_epoch(void);

@@ -32,6 +32,7 @@ struct clone_args_k {
 	uintptr_t stack; /* new stack pointer, 0: the parent's */
 	uintptr_t parent_tid, child_tid;
 	uint64_t tls;
+	uintptr_t pidfd; /* CLONE_PIDFD: where the parent's pidfd for the child goes */
 };
 
 /* Returns the new thread's id (to the caller; the child sees 0), or -errno. */

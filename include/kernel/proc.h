@@ -51,6 +51,12 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
+/* A CPU-time itimer, in ns of its clock (user or user + system time). */
+struct cpu_itimer {
+	uint64_t next;	   /* the clock's value at which it expires; 0: disarmed */
+	uint64_t interval; /* 0: one-shot */
+};
+
 struct process {
 	spinlock_t lock;
 	int pid;				   /* (c) the first thread's tid */
@@ -86,6 +92,12 @@ struct process {
 	struct wait_source stop_source;		   /* its threads wait here while stopped */
 	struct ktimer itimer;			   /* ITIMER_REAL (alarm, setitimer) */
 	uint64_t itimer_interval;		   /* (itimer lock) ns, 0: one-shot */
+	struct cpu_itimer cpu_itimers[2];	   /* (p) ITIMER_VIRTUAL, ITIMER_PROF */
+	struct list_head timers;		   /* (p) struct posix_timer.node */
+	unsigned nr_timers;			   /* (p) */
+	int next_timer_id;			   /* (p) where the next id search starts */
+	bool cpu_timers_armed;			   /* (p) a CPU-time timer or itimer is armed */
+	uint64_t cpu_ticks, cpu_user_ticks;	   /* (atomic) all its threads', gone ones too */
 	int refcount;				   /* (atomic) the tree's + proc_hold's */
 	uint64_t user_ticks, system_ticks;	   /* (t) of exited threads */
 	uint64_t child_user_ticks, child_system_ticks; /* (t) of reaped children */

@@ -15,6 +15,7 @@
 #define KERNEL_SIGNAL_H
 
 #include <lib/types.h>
+#include <lib/list.h>
 #include <uapi/signal.h>
 
 struct thread;
@@ -32,6 +33,25 @@ struct ksiginfo {
 	int status;	/* SIGCHLD: exit code or signal */
 	uintptr_t addr; /* faults */
 	uint64_t value; /* sigqueue / timers */
+	int timerid;	/* SI_TIMER: the POSIX timer's id */
+	int overrun;	/* SI_TIMER: expirations while it was pending */
+};
+
+struct posix_timer;
+
+/*
+ * One queued instance. A POSIX timer preallocates its own (so that its
+ * signal is never lost for want of memory): timer names it while the timer
+ * exists, and taking it from the queue gives it back to the timer instead
+ * of freeing it. Lock key: (p) the process's lock.
+ */
+struct sigpending;
+struct sigqueue_entry {
+	struct list_head node;	   /* (p) on a pending queue while queued */
+	struct ksiginfo info;	   /* (p) */
+	struct posix_timer *timer; /* (p) a preallocated entry's timer; NULL: freed when taken */
+	bool queued;		   /* (p) preallocated: on a queue, or being sent */
+	struct sigpending *queue;  /* (p) preallocated and on a queue: which; NULL: being sent */
 };
 
 static inline uint64_t sigbit(int sig)
@@ -41,6 +61,23 @@ static inline uint64_t sigbit(int sig)
 
 /* Sends sig to a whole process (any thread not blocking it takes it). 0 or -errno. */
 int signal_send(struct process *p, const struct ksiginfo *info);
+/*
+ * A POSIX timer's signal in its preallocated entry, which the timer marked
+ * queued (under p->lock): to thread tid of p, or to p when tid is 0. An
+ * entry that is not queued after all (ignored, the thread or process gone)
+ * is marked so again, or freed if its timer was deleted meanwhile.
+ */
+void signal_send_timer(struct process *p, int tid, struct sigqueue_entry *e);
+/*
+ * timer_delete: the timer's signal, queued or being sent, is dropped (as on
+ * Linux 6.13 and later). Frees e unless it is being sent (signal_send_timer
+ * frees it). Caller holds p->lock.
+ */
+void signal_cancel_timer_locked(struct process *p, struct sigqueue_entry *e);
+/* timer_settime: the timer's queued signal is dropped (Linux 6.13 on). Caller holds p->lock. */
+void signal_unqueue_timer_locked(struct process *p, struct sigqueue_entry *e);
+/* Sends sig to p's thread tid, looked up under p's lock; -ESRCH if there is none. */
+int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info);
 /* Sends sig to one thread (tgkill, faults, SIGPIPE). */
 int signal_send_thread(struct thread *t, const struct ksiginfo *info);
 /* kill(): to every process of a group, or with pgid -1 to every process but init and self. */

@@ -49,6 +49,7 @@
 #define SI_USER	      0
 #define SI_KERNEL     0x80
 #define SI_QUEUE      (-1)
+#define SI_TIMER      (-2)
 #define SI_TKILL      (-6)
 #define CLD_EXITED    1
 #define CLD_KILLED    2

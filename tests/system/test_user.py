@@ -28,7 +28,8 @@ ENABLED = [
     "exec-pie", "futex", "time", "misc", "efault", "faults", "threads_blocked", "fuzz_syscalls",
     "procfs", "files", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
-    "mmap_file", "event_apis", "unix_sockets", "ptys", "ptys-glibc",
+    "mmap_file", "event_apis", "unix_sockets", "ptys", "ptys-glibc", "posix_timers",
+    "posix_timers-glibc",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -114,7 +115,7 @@ for _name in ENABLED:
 # repeatable, and threads_blocked --exit also checks exit_group of parked threads.
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
                 ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
-                ["event_apis"], ["unix_sockets"], ["ptys"],
+                ["event_apis"], ["unix_sockets"], ["ptys"], ["posix_timers"],
                 ["threads_blocked", "300", "--exit"]]
 
 

@@ -7,7 +7,8 @@
  * reports, EPOLLONESHOT, nested epolls, files leaving interest lists at
  * their last close, 10,000 registered descriptors with one active,
  * timerfd's periodic overruns, signalfd taking a blocked signal, and
- * pidfds (pidfd_open, its poll at exit, pidfd_send_signal, pidfd_getfd). The
+ * pidfds (pidfd_open, its poll at exit, pidfd_send_signal, pidfd_getfd,
+ * CLONE_PIDFD in clone and clone3 with its EINVAL/EFAULT cases). The
  * event files also work with poll and show as anon_inode:[...] in
  * /proc/self/fd. No case measures time; timeouts only bound from below.
  */
@@ -989,4 +990,90 @@ UT_CASE(pidfd_send_signal_and_getfd)
 	(void)release;
 	close(pfd);
 	close(efd);
+}
+
+/* ---- CLONE_PIDFD ---- */
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x1000
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#define PIDFD_THREAD_FLAG   0200 /* O_EXCL: pidfd_open of a thread (Linux 6.9 on) */
+#define PIDFD_SIGNAL_THREAD 1
+
+/* clone3's struct clone_args (the 64-byte first version). */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+/* A fork by clone3 with flags: the child's pid (0 in the child), or -errno. */
+static long clone3_fork(uint64_t flags, void *pidfd, void *parent_tid)
+{
+	struct clone3_args a = { .flags = flags,
+				 .pidfd = (uintptr_t)pidfd,
+				 .parent_tid = (uintptr_t)parent_tid,
+				 .exit_signal = SIGCHLD };
+
+	return ut_raw2(SYS_clone3, &a, sizeof(a));
+}
+
+UT_CASE(clone_pidfd)
+{
+	int pfd = -1, pfd2 = -1, ptid = 0, status;
+	long pid;
+
+	/* clone3: the pidfd (close-on-exec) names the child; PIDFD_SIGNAL_THREAD reaches its leader. */
+	pid = clone3_fork(CLONE_PIDFD, &pfd, NULL);
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	UT_CHECK(pid > 0 && pfd >= 0);
+	UT_EQ(fcntl(pfd, F_GETFD), FD_CLOEXEC);
+	check_link(pfd, "anon_inode:[pidfd]");
+	UT_EQ(poll1(pfd, POLLIN), 0);
+	UT_EQ(ut_raw4(SYS_pidfd_send_signal, pfd, SIGTERM, 0, PIDFD_SIGNAL_THREAD), 0);
+	UT_EQ(waitpid((pid_t)pid, &status, 0), pid);
+	UT_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	UT_EQ(poll1(pfd, POLLIN), POLLIN | POLLHUP);
+	close(pfd);
+
+	/* clone: the pidfd goes where parent_tid points; with CLONE_PARENT_SETTID: EINVAL. */
+	pid = ut_raw5(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pfd2, 0, 0);
+	if (pid == 0)
+		_exit(5);
+	UT_CHECK(pid > 0 && pfd2 >= 0);
+	UT_EQ(waitpid((pid_t)pid, &status, 0), pid);
+	UT_EQ(WEXITSTATUS(status), 5);
+	UT_EQ(poll1(pfd2, POLLIN), POLLIN | POLLHUP);
+	close(pfd2);
+	UT_RAW_ERR(ut_raw5(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &pfd2, 0, 0),
+		   EINVAL);
+	UT_RAW_ERR(ut_raw5(SYS_clone, CLONE_PIDFD | CLONE_DETACHED | SIGCHLD, 0, &pfd2, 0, 0),
+		   EINVAL);
+	UT_RAW_ERR(ut_raw5(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, 8, 0, 0), EFAULT);
+
+	/* clone3: both pointers when they differ, EINVAL when they are the same. */
+	UT_RAW_ERR(clone3_fork(CLONE_PIDFD | CLONE_PARENT_SETTID, &pfd, &pfd), EINVAL);
+	UT_RAW_ERR(clone3_fork(CLONE_PIDFD, (void *)8, NULL), EFAULT);
+	pfd = -1;
+	pid = clone3_fork(CLONE_PIDFD | CLONE_PARENT_SETTID, &pfd, &ptid);
+	if (pid == 0)
+		_exit(6);
+	UT_CHECK(pid > 0 && pfd >= 0);
+	UT_EQ(ptid, pid);
+	UT_EQ(waitpid((pid_t)pid, &status, 0), pid);
+	UT_EQ(WEXITSTATUS(status), 6);
+	close(pfd);
+
+	/* A thread's pidfd only where pidfd_open knows PIDFD_THREAD (Linux 6.9 on). */
+	pid = ut_raw2(SYS_pidfd_open, getpid(), PIDFD_THREAD_FLAG);
+	if (pid >= 0)
+		close((int)pid);
+	else if (pid == -EINVAL)
+		UT_RAW_ERR(clone3_fork(CLONE_PIDFD | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, &pfd,
+				       NULL),
+			   EINVAL);
 }
