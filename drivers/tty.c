@@ -27,9 +27,19 @@
  * only then, if no other reader or flush moved the tail meanwhile
  * (read_gen); a bad buffer loses no input.
  *
- * Locks: proc_tree_lock, then a tty's lock, then its out_lock; the
- * receive path takes the tty's lock and out_lock only, and sends signals
- * after dropping them. Drivers' throttle op runs under the tty's lock.
+ * Writes go out in chunks; a driver whose output can fill (a pty slave,
+ * drivers/pty.c) says how much room it has (ops->write_room, under
+ * out_lock) and a write waits for more as a read waits for input, keeping
+ * the count it wrote in its struct tty_write_progress. Echoes do not wait:
+ * what finds no room is lost, as on Linux.
+ *
+ * Hang-up (tty_hangup, a pty master's close) ends the terminal for its
+ * users: reads give 0, writes and ioctls -EIO, poll every event.
+ *
+ * Locks: proc_tree_lock, then a tty's lock, then its out_lock, then the
+ * driver's locks (a pty's); the receive path takes the tty's lock and
+ * out_lock only, and sends signals after dropping them. Drivers' throttle
+ * and ctrl ops run under the tty's lock.
  */
 #include <drivers/tty.h>
 #include <fs/vfs.h>
@@ -47,7 +57,6 @@
 #define READ_CHUNK  256 /* bytes a read moves per step, on the stack */
 #define WRITE_CHUNK 128
 #define SIG_IGN_K   1
-#define TTY_MAX	    4
 #define SPEED	    38400
 #define DISABLED    0 /* __DISABLED_CHAR: the VEOF marker, and a c_cc value that disables */
 
@@ -77,7 +86,7 @@ static const struct termios default_termios = {
 		  [VLNEXT] = 22 },
 };
 
-static struct tty *ttys[TTY_MAX]; /* (proc_tree_lock) registered: hung up with sessions */
+static LIST_HEAD(ttys); /* (proc_tree_lock) registered: hung up with sessions */
 
 /* One batch of received bytes: echo gathered and signals to send afterwards. */
 struct rx {
@@ -113,6 +122,20 @@ static bool is_char(const struct tty *tty, int idx, uint8_t c)
 	return tty->termios.c_cc[idx] != DISABLED && c == tty->termios.c_cc[idx];
 }
 
+/* The settings and state of a new terminal; the locks, wait source and identity stay. */
+static void tty_reset(struct tty *tty)
+{
+	tty->termios = default_termios;
+	tty->winsize = (struct winsize){ .ws_row = 24, .ws_col = 80 };
+	tty->session = tty->pgrp = 0;
+	tty->head = tty->canon_head = tty->tail = 0;
+	tty->read_gen = tty->canon_column = tty->column = 0;
+	tty->lnext = tty->stopped = tty->throttled = tty->hungup = false;
+	tty->last_rx_ns = 0;
+	memset(&tty->stats, 0, sizeof(tty->stats));
+	memset(tty->delim, 0, sizeof(tty->delim));
+}
+
 void tty_init(struct tty *tty, const char *name, const struct tty_ops *ops, void *driver_data)
 {
 	memset(tty, 0, sizeof(*tty));
@@ -121,19 +144,25 @@ void tty_init(struct tty *tty, const char *name, const struct tty_ops *ops, void
 	tty->driver_data = driver_data;
 	wait_source_init(&tty->wait, "tty");
 	spin_init(&tty->out_lock, "tty-out");
-	tty->termios = default_termios;
-	tty->winsize = (struct winsize){ .ws_row = 24, .ws_col = 80 };
+	list_init(&tty->node);
+	tty_reset(tty);
+}
+
+void tty_reuse(struct tty *tty)
+{
+	unsigned long flags = spin_lock_irqsave(&tty->wait.lock);
+
+	tty_reset(tty);
+	spin_unlock_irqrestore(&tty->wait.lock, flags);
 }
 
 void tty_register(struct tty *tty)
 {
 	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
 
-	for (int i = 0; i < TTY_MAX; i++) {
-		if (!ttys[i]) {
-			ttys[i] = tty;
-			break;
-		}
+	if (!tty->registered) {
+		list_add_tail(&tty->node, &ttys);
+		tty->registered = true;
 	}
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 }
@@ -329,6 +358,8 @@ static void flush_input(struct tty *tty)
 	tty->read_gen++;
 	tty->lnext = false;
 	unthrottle(tty);
+	if (tty->ops->ctrl)
+		tty->ops->ctrl(tty, TIOCPKT_FLUSHREAD);
 }
 
 /* Bytes a read could take now: completed lines without VEOF markers, or everything. */
@@ -553,18 +584,26 @@ static bool receive_signal(struct rx *rx, uint8_t c)
 	return true;
 }
 
+/* Output stops or restarts; a pty's master hears of it (packet mode). Caller holds the lock. */
+static void set_stopped(struct tty *tty, bool stop)
+{
+	if (tty->stopped != stop && tty->ops->ctrl)
+		tty->ops->ctrl(tty, stop ? TIOCPKT_STOP : TIOCPKT_START);
+	tty->stopped = stop;
+}
+
 /* IXON: VSTOP stops output, VSTART restarts it; both are consumed. */
 static bool receive_flow(struct rx *rx, uint8_t c)
 {
 	struct tty *tty = rx->tty;
 
 	if (is_char(tty, VSTART, c) && (!tty->stopped || !is_char(tty, VSTOP, c))) {
-		tty->stopped = false;
+		set_stopped(tty, false);
 		rx->wake = true;
 		return true;
 	}
 	if (is_char(tty, VSTOP, c)) {
-		tty->stopped = true;
+		set_stopped(tty, true);
 		return true;
 	}
 	return false;
@@ -645,6 +684,27 @@ bool tty_receive_room(struct tty *tty)
 	}
 	spin_unlock_irqrestore(&tty->wait.lock, flags);
 	return room;
+}
+
+long tty_receive_wait(struct tty *tty, unsigned f_flags)
+{
+	unsigned long flags = spin_lock_irqsave(&tty->wait.lock);
+	uint32_t q = queued(tty);
+	long r;
+
+	if (tty->hungup) {
+		r = -EIO;
+	} else if (has_room(tty)) {
+		r = q < TTY_BUF_SIZE - 1 ? TTY_BUF_SIZE - 1 - q : 1;
+	} else {
+		/* A read that makes room calls ops->throttle(false): writers and pollers wake. */
+		if (!tty->throttled)
+			tty->stats.throttles++;
+		tty->throttled = true;
+		r = (f_flags & O_NONBLOCK) ? -EAGAIN : wait_block_locked(&tty->wait, 0);
+	}
+	spin_unlock_irqrestore(&tty->wait.lock, flags);
+	return r;
 }
 
 /* ---- job control ---- */
@@ -806,6 +866,8 @@ static long plan_raw(struct tty *tty, size_t want, size_t done, unsigned f_flags
 static long plan_read(struct tty *tty, size_t want, size_t done, unsigned f_flags, struct take *t)
 {
 	assert_held(&tty->wait.lock);
+	if (tty->hungup)
+		return 0; /* end of file */
 	if (!L_SET(tty, ICANON))
 		return plan_raw(tty, want, done, f_flags, t);
 	if (plan_canon(tty, want, t))
@@ -858,6 +920,51 @@ ssize_t tty_read(struct tty *tty, const struct iobuf *buf, unsigned f_flags)
 	}
 }
 
+/* Bytes of output one byte written can become (ONLCR: 2, XTABS: 8). */
+static size_t expansion(uint32_t oflag)
+{
+	if (!(oflag & OPOST))
+		return 1;
+	return (oflag & TABDLY) == XTABS ? 8 : 2;
+}
+
+/*
+ * A write that cannot go on: after done bytes, r (-EWAIT: it waits, and a
+ * new run skips them; else the count, or the error when there is none).
+ */
+static ssize_t write_stops(struct tty *tty, size_t done, long r)
+{
+	struct wait *w = current_wait();
+
+	if (r == -EWAIT) {
+		if (tty->ops->write_room) {
+			progress_tty_write(w)->done = done;
+			call_progress_kept();
+		}
+		w->partial = (int64_t)done;
+		return r;
+	}
+	if (tty->ops->write_room)
+		progress_release_op(w);
+	return done ? (ssize_t)done : r;
+}
+
+/* Up to n bytes of in to the device (fewer when it has less room); the count or an error. */
+static long write_chunk(struct tty *tty, uint32_t oflag, const char *in, size_t n, unsigned f_flags)
+{
+	unsigned long flags = spin_lock_irqsave(&tty->out_lock);
+	size_t exp = expansion(oflag);
+	long room = tty->ops->write_room ? tty->ops->write_room(tty, exp, f_flags)
+					 : (long)(n * exp);
+
+	if (room > 0) {
+		n = MIN(n, (size_t)room / exp);
+		output(tty, oflag, in, n);
+	}
+	spin_unlock_irqrestore(&tty->out_lock, flags);
+	return room > 0 ? (long)n : room;
+}
+
 ssize_t tty_write(struct tty *tty, const struct iobuf *buf, unsigned f_flags)
 {
 	char in[WRITE_CHUNK];
@@ -866,29 +973,36 @@ ssize_t tty_write(struct tty *tty, const struct iobuf *buf, unsigned f_flags)
 	uint32_t oflag;
 	long r = 0;
 
-	if (L_SET(tty, TOSTOP))
+	if (tty->ops->write_room) {
+		done = progress_tty_write(current_wait())->done;
+		if (done >= buf->len)
+			done = 0;
+	}
+	if (!done && L_SET(tty, TOSTOP))
 		r = job_control(tty, SIGTTOU);
 	if (r)
-		return r;
+		return write_stops(tty, 0, r);
 	flags = spin_lock_irqsave(&tty->wait.lock);
-	if (tty->stopped)
+	if (tty->hungup)
+		r = -EIO;
+	else if (tty->stopped)
 		r = block(tty, f_flags, 0); /* ^S: until ^Q (the receive path wakes us) */
 	oflag = tty->termios.c_oflag;
 	spin_unlock_irqrestore(&tty->wait.lock, flags);
 	if (r)
-		return r;
+		return write_stops(tty, done, r);
 	while (done < buf->len) {
 		size_t n = MIN(sizeof(in), buf->len - done);
 
 		if (iobuf_read(in, buf, done, n))
-			return done ? (ssize_t)done : -EFAULT;
-		flags = spin_lock_irqsave(&tty->out_lock);
-		output(tty, oflag, in, n);
-		spin_unlock_irqrestore(&tty->out_lock, flags);
+			return write_stops(tty, done, -EFAULT);
+		r = write_chunk(tty, oflag, in, n, f_flags);
+		if (r < 0)
+			return write_stops(tty, done, r);
 		call_commit(); /* on the terminal: a new run would write it twice */
-		done += n;
+		done += (size_t)r;
 	}
-	return (ssize_t)done;
+	return write_stops(tty, done, 0);
 }
 
 int tty_poll(struct tty *tty, bool register_wait)
@@ -896,13 +1010,35 @@ int tty_poll(struct tty *tty, bool register_wait)
 	int mask = POLLOUT | POLLWRNORM;
 	unsigned long flags;
 
+	if (tty->ops->poll_out && (mask = tty->ops->poll_out(tty, register_wait)) < 0)
+		return mask;
 	if (register_wait && wait_add_source(&tty->wait))
 		return -ENOMEM;
 	flags = spin_lock_irqsave(&tty->wait.lock);
 	if (readable(tty))
 		mask |= POLLIN | POLLRDNORM;
+	if (tty->hungup)
+		mask |= POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR | POLLHUP;
 	spin_unlock_irqrestore(&tty->wait.lock, flags);
 	return mask;
+}
+
+int tty_input_count(struct tty *tty)
+{
+	unsigned long flags = spin_lock_irqsave(&tty->wait.lock);
+	int n = (int)input_count(tty);
+
+	spin_unlock_irqrestore(&tty->wait.lock, flags);
+	return n;
+}
+
+void tty_flush_input(struct tty *tty)
+{
+	unsigned long flags = spin_lock_irqsave(&tty->wait.lock);
+
+	flush_input(tty);
+	spin_unlock_irqrestore(&tty->wait.lock, flags);
+	wait_wake_all(&tty->wait); /* a writer waiting for room */
 }
 
 /* ---- settings ---- */
@@ -923,7 +1059,16 @@ static int get_termios(struct tty *tty, uintptr_t arg, bool with_speeds)
 	return copy_to_user(arg, &t2, with_speeds ? sizeof(t2) : sizeof(struct termios));
 }
 
-/* A change of settings: canonical mode makes what is queued a line (Linux's "push"). */
+/* Whether ^S and ^Q are the flow control (packet mode's TIOCPKT_DOSTOP). */
+static bool std_flow(const struct termios *t)
+{
+	return (t->c_iflag & IXON) && t->c_cc[VSTOP] == 19 && t->c_cc[VSTART] == 17;
+}
+
+/*
+ * A change of settings: canonical mode makes what is queued a line
+ * (Linux's "push"); a pty's master hears when ^S/^Q flow control comes or goes.
+ */
 static void settings_changed(struct tty *tty, const struct termios *old)
 {
 	bool canon = L_SET(tty, ICANON), was_canon = old->c_lflag & ICANON;
@@ -937,6 +1082,8 @@ static void settings_changed(struct tty *tty, const struct termios *old)
 		tty->lnext = false;
 	if (!I_SET(tty, IXON) && (old->c_iflag & IXON))
 		tty->stopped = false;
+	if (tty->ops->ctrl && std_flow(old) != std_flow(&tty->termios))
+		tty->ops->ctrl(tty, std_flow(&tty->termios) ? TIOCPKT_DOSTOP : TIOCPKT_NOSTOP);
 	unthrottle(tty);
 }
 
@@ -1006,8 +1153,12 @@ static int flush_ioctl(struct tty *tty, uintptr_t arg)
 	if (arg != TCIFLUSH && arg != TCOFLUSH && arg != TCIOFLUSH)
 		return -EINVAL;
 	r = job_control(tty, SIGTTOU);
-	if (r || arg == TCOFLUSH) /* output is never queued */
+	if (r)
 		return r;
+	if (arg != TCIFLUSH && tty->ops->flush_output)
+		tty->ops->flush_output(tty); /* a console's output is never queued */
+	if (arg == TCOFLUSH)
+		return 0;
 	flags = spin_lock_irqsave(&tty->wait.lock);
 	flush_input(tty);
 	spin_unlock_irqrestore(&tty->wait.lock, flags);
@@ -1028,7 +1179,7 @@ static int flow_ioctl(struct tty *tty, uintptr_t arg)
 		return r;
 	flags = spin_lock_irqsave(&tty->wait.lock);
 	if (arg == TCOOFF || arg == TCOON)
-		tty->stopped = arg == TCOOFF;
+		set_stopped(tty, arg == TCOOFF);
 	c = tty->termios.c_cc[arg == TCIOFF ? VSTOP : VSTART];
 	if ((arg == TCIOFF || arg == TCION) && c != DISABLED) {
 		oflags = spin_lock_irqsave(&tty->out_lock);
@@ -1282,18 +1433,97 @@ void tty_proc_stat(const struct process *p, uint32_t *dev, int *tpgid)
 
 void tty_session_exit(struct process *p)
 {
-	int pgrps[TTY_MAX] = { 0 };
 	unsigned long flags;
+	struct tty *tty;
+	int pgrp = 0;
 
 	if (p->pid != p->sid)
 		return;
 	flags = spin_lock_irqsave(&proc_tree_lock);
-	for (int i = 0; i < TTY_MAX; i++)
-		if (ttys[i] && ttys[i]->session == p->sid)
-			pgrps[i] = disassociate(ttys[i]);
+	list_for_each_entry (tty, &ttys, node) {
+		if (tty->session == p->sid) {
+			pgrp = disassociate(tty); /* a session has one terminal */
+			break;
+		}
+	}
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
-	for (int i = 0; i < TTY_MAX; i++)
-		hangup_signals(pgrps[i]);
+	hangup_signals(pgrp);
+}
+
+static void forget_tty(struct process *p, void *arg)
+{
+	if (p->ctty == arg)
+		p->ctty = NULL;
+}
+
+void tty_release(struct tty *tty)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+
+	proc_for_each_locked(forget_tty, tty);
+	if (tty->registered) {
+		list_del(&tty->node);
+		tty->registered = false;
+	}
+	tty->session = tty->pgrp = 0;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+}
+
+/* The session's leader (its controlling process), held, or NULL. Caller holds proc_tree_lock. */
+static struct process *session_leader(int sid)
+{
+	struct process *p = sid ? proc_find(sid) : NULL;
+
+	assert_held(&proc_tree_lock);
+	if (!p || p->sid != sid || p->state == PROC_ZOMBIE)
+		return NULL;
+	proc_hold(p);
+	return p;
+}
+
+void tty_hangup(struct tty *tty)
+{
+	struct ksiginfo hup = { .signo = SIGHUP, .code = SI_KERNEL };
+	struct ksiginfo cont = { .signo = SIGCONT, .code = SI_KERNEL };
+	unsigned long flags = spin_lock_irqsave(&tty->wait.lock);
+	struct process *leader;
+
+	tty->hungup = true; /* first: no open makes it a controlling terminal again */
+	spin_unlock_irqrestore(&tty->wait.lock, flags);
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	leader = session_leader(tty->session);
+	if (tty->session)
+		disassociate(tty);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	/* Not under proc_tree_lock: the flush's ctrl op wakes a pty master's pollers. */
+	flags = spin_lock_irqsave(&tty->wait.lock);
+	flush_input(tty);
+	tty->stopped = false;
+	spin_unlock_irqrestore(&tty->wait.lock, flags);
+	wait_wake_all(&tty->wait);
+	if (leader) { /* as Linux's tty_signal_session_leader */
+		signal_send(leader, &hup);
+		signal_send(leader, &cont);
+		proc_unhold(leader);
+	}
+}
+
+void tty_open_ctty(struct tty *tty, unsigned fmode)
+{
+	struct process *p = caller();
+	unsigned long flags, tflags;
+
+	if (!p || (fmode & FMODE_NOCTTY))
+		return;
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	if (p->pid == p->sid && !has_ctty(p) && !tty->session && !READ_ONCE(tty->hungup)) {
+		p->ctty = tty;
+		tflags = spin_lock_irqsave(&tty->wait.lock);
+		tty->session = p->sid;
+		tty->pgrp = p->pgid;
+		spin_unlock_irqrestore(&tty->wait.lock, tflags);
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
 }
 
 /* ---- ioctl ---- */
@@ -1326,6 +1556,8 @@ static long misc_ioctl(struct tty *tty, unsigned cmd, uintptr_t arg)
 
 int tty_ioctl(struct tty *tty, unsigned fmode, unsigned cmd, uintptr_t arg)
 {
+	if (READ_ONCE(tty->hungup))
+		return cmd == TIOCSPGRP ? -ENOTTY : -EIO; /* as Linux's hung_up_tty_ioctl */
 	switch (cmd) {
 	case TCGETS:
 	case TCGETS2:

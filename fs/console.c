@@ -69,6 +69,8 @@ static int console_open(struct inode *inode, struct file *f)
 			return -ENXIO;
 		if (!tty)
 			tty = &console_tty;
+		if (tty->ops->reopen)
+			return tty->ops->reopen(tty, f); /* a pty slave */
 	}
 	if (!__atomic_exchange_n(&uart_claimed, true, __ATOMIC_ACQ_REL))
 		uart_set_receiver(&console_receiver);

@@ -4,7 +4,8 @@
  * dispatches a device node to its driver by rdev, the memory devices
  * /dev/null, /dev/zero and /dev/full, and devtmpfs, the tmpfs that
  * vfs_init mounts on /dev with a node for every registered device.
- * Drivers call devfs_register_chrdev, the block layer
+ * Drivers call devfs_register_chrdev (or, for devices whose nodes live
+ * elsewhere, devfs_register_chrdev_major: the pty slaves of /dev/pts), the block layer
  * devfs_register_blkdev; tmpfs calls devfs_node_fops when it makes a
  * device node.
  *
@@ -25,6 +26,7 @@ struct chrdev {
 	uint32_t rdev;		     /* (c) */
 	unsigned perm;		     /* (c) permission bits of its node */
 	const struct file_ops *fops; /* (c) */
+	bool whole_major;	     /* (c) every minor of rdev's major; no node */
 	struct list_head node;	     /* (l) on chrdevs */
 	char name[32];		     /* (c) node name in /dev */
 };
@@ -39,7 +41,8 @@ static struct chrdev *find_chrdev_locked(unsigned type, uint32_t rdev)
 
 	assert_held(&chrdev_lock);
 	list_for_each_entry (c, &chrdevs, node) {
-		if (c->type == type && c->rdev == rdev)
+		if (c->type == type &&
+		    (c->whole_major ? MAJOR(c->rdev) == MAJOR(rdev) : c->rdev == rdev))
 			return c;
 	}
 	return NULL;
@@ -47,15 +50,18 @@ static struct chrdev *find_chrdev_locked(unsigned type, uint32_t rdev)
 
 static void make_node_locked(struct dentry *root, const struct chrdev *c)
 {
-	int r = vfs_mknod(root, c->name, c->type | c->perm, c->rdev);
+	int r;
 
 	assert_held(&chrdev_lock);
+	if (c->whole_major)
+		return;
+	r = vfs_mknod(root, c->name, c->type | c->perm, c->rdev);
 	if (r && r != -EEXIST)
 		pr_warn("devfs: cannot make /dev/%s: error %d\n", c->name, r);
 }
 
-static int register_dev(unsigned type, unsigned major, unsigned minor, const char *name,
-			unsigned perm, const struct file_ops *fops)
+static int register_dev(unsigned type, unsigned major, int minor, const char *name, unsigned perm,
+			const struct file_ops *fops)
 {
 	struct chrdev *c = kzalloc(sizeof(*c));
 	unsigned long flags;
@@ -64,7 +70,8 @@ static int register_dev(unsigned type, unsigned major, unsigned minor, const cha
 	if (!c)
 		return -ENOMEM;
 	c->type = type;
-	c->rdev = MKDEV(major, minor);
+	c->whole_major = minor < 0;
+	c->rdev = MKDEV(major, c->whole_major ? 0 : (unsigned)minor);
 	c->perm = perm & S_IALLUGO;
 	c->fops = fops;
 	strlcpy(c->name, name, sizeof(c->name));
@@ -85,14 +92,19 @@ static int register_dev(unsigned type, unsigned major, unsigned minor, const cha
 int devfs_register_chrdev(unsigned major, unsigned minor, const char *name, unsigned perm,
 			  const struct file_ops *fops)
 {
-	return register_dev(S_IFCHR, major, minor, name, perm, fops);
+	return register_dev(S_IFCHR, major, (int)minor, name, perm, fops);
+}
+
+int devfs_register_chrdev_major(unsigned major, const char *name, const struct file_ops *fops)
+{
+	return register_dev(S_IFCHR, major, -1, name, 0, fops);
 }
 
 static const struct file_ops blkdev_fops;
 
 int devfs_register_blkdev(unsigned major, unsigned minor, const char *name, unsigned perm)
 {
-	return register_dev(S_IFBLK, major, minor, name, perm, &blkdev_fops);
+	return register_dev(S_IFBLK, major, (int)minor, name, perm, &blkdev_fops);
 }
 
 static int chrdev_open(struct inode *inode, struct file *f)
@@ -223,5 +235,6 @@ void devfs_init(void)
 	devfs_register_chrdev(1, 5, "zero", 0666, &zero_fops);
 	devfs_register_chrdev(1, 7, "full", 0666, &full_fops);
 	console_init();
+	pty_init();
 	register_filesystem(&devtmpfs_type);
 }

@@ -22,6 +22,7 @@
 #include <mm/page.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
+#include <uapi/ioctl.h>
 #include <uapi/resource.h>
 #include <uapi/signal.h>
 
@@ -69,7 +70,7 @@ int vfs_open_dentry(struct dentry *d, int flags, struct file **out)
 		return -ENOMEM;
 	f->refcount = 1;
 	f->flags = (uint32_t)flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
-	f->fmode = fmode_of(flags);
+	f->fmode = fmode_of(flags) | ((flags & O_NOCTTY) ? FMODE_NOCTTY : 0);
 	spin_init(&f->pos_lock, "file-pos");
 	list_init(&f->ep_items);
 	f->dentry = dentry_get(d);
@@ -348,10 +349,42 @@ int vfs_fstat(struct file *f, struct kstat *st)
 	return 0;
 }
 
+/*
+ * FIOQSIZE (the bytes allocated, as st_blocks counts them) and FIONREAD of
+ * a regular file: the same for every file system (Linux's file_ioctl).
+ */
+static bool size_ioctl(struct file *f, unsigned cmd, uintptr_t arg, int *ret)
+{
+	uint32_t mode = f->inode->mode;
+	int64_t size = READ_ONCE(f->inode->size);
+	struct kstat st;
+	int left;
+
+	if (cmd == FIOQSIZE && (S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode))) {
+		*ret = vfs_fstat(f, &st);
+		size = st.blocks * 512;
+		if (!*ret && copy_to_user(arg, &size, sizeof(size)))
+			*ret = -EFAULT;
+	} else if (cmd == FIONREAD && S_ISREG(mode)) {
+		/* The size less the offset, as Linux: negative past the end. */
+		left = (int)(size - file_pos(f));
+		*ret = copy_to_user(arg, &left, sizeof(left)) ? -EFAULT : 0;
+	} else if (cmd == FIOQSIZE) {
+		*ret = -ENOTTY;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 int vfs_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
 {
+	int r;
+
 	if (f->fmode & FMODE_PATH)
 		return -EBADF;
+	if (size_ioctl(f, cmd, arg, &r))
+		return r;
 	return f->fops->ioctl ? f->fops->ioctl(f, cmd, arg) : -ENOTTY;
 }
 
@@ -469,9 +502,15 @@ int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 
 void vfs_setfl(struct file *f, unsigned flags)
 {
+	vfs_changefl(f, SETFL_MASK, flags & SETFL_MASK);
+}
+
+void vfs_changefl(struct file *f, unsigned clear, unsigned set)
+{
 	unsigned long irq = spin_lock_irqsave(&f->pos_lock);
 
-	f->flags = (f->flags & ~SETFL_MASK) | (flags & SETFL_MASK);
+	ASSERT(!((clear | set) & ~SETFL_MASK));
+	f->flags = (f->flags & ~clear) | set;
 	spin_unlock_irqrestore(&f->pos_lock, irq);
 }
 

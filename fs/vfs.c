@@ -460,6 +460,8 @@ int vfs_umount_at(struct dentry *base, const char *target, unsigned lookup_flags
 	dentry_put(d);
 	if (r)
 		return r;
+	if (m->sb->ops->umount)
+		m->sb->ops->umount(m->sb);
 	super_kill(m->sb);
 	dentry_put(m->mountpoint);
 	kfree(m);
@@ -587,13 +589,20 @@ static void mount_root(void)
 	__atomic_store_n(&root_mount, m, __ATOMIC_RELEASE);
 }
 
-/* devtmpfs on /dev and procfs on /proc of the root, making the directories if needed. */
+/*
+ * devtmpfs on /dev, devpts on /dev/pts and procfs on /proc of the root,
+ * making the directories if needed.
+ */
 static int mount_kernel_fs(void)
 {
 	int r = vfs_mkdir(NULL, "/dev", 0755);
 
 	if (!r || r == -EEXIST)
 		r = vfs_mount("devtmpfs", NULL, "/dev", "devtmpfs", 0, NULL);
+	if (!r)
+		r = vfs_mkdir(NULL, "/dev/pts", 0755);
+	if (!r || r == -EEXIST)
+		r = vfs_mount("devpts", NULL, "/dev/pts", "devpts", 0, NULL);
 	if (r)
 		return r;
 	r = vfs_mkdir(NULL, "/proc", 0555);
@@ -614,8 +623,8 @@ void vfs_init(void)
 	mount_root();
 	r = mount_kernel_fs();
 	if (r)
-		panic("vfs: cannot mount devtmpfs on /dev and procfs on /proc (error %d)", r);
-	pr_info("vfs: tmpfs on /, devtmpfs on /dev, procfs on /proc\n");
+		panic("vfs: cannot mount devtmpfs, devpts and procfs (error %d)", r);
+	pr_info("vfs: tmpfs on /, devtmpfs on /dev, devpts on /dev/pts, procfs on /proc\n");
 }
 
 int vfs_set_root(const char *source, const char *fstype)

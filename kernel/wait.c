@@ -267,6 +267,7 @@ static const char *const op_kind_names[] = {
 	[PROGRESS_OP_NONE] = "none",	      [PROGRESS_FS] = "fs",
 	[PROGRESS_PIPE_WRITE] = "pipe write", [PROGRESS_FIFO_OPEN] = "fifo open",
 	[PROGRESS_TTY_READ] = "tty read",     [PROGRESS_SOCK] = "socket",
+	[PROGRESS_TTY_WRITE] = "tty write",
 };
 
 /* progress_claim_call's slow path: the call's first access (or one of the wrong kind). */

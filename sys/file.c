@@ -25,6 +25,7 @@
 #include <uapi/dirent.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
+#include <uapi/ioctl.h>
 #include <uapi/stat.h>
 
 #define IOV_MAX	       1024
@@ -449,6 +450,26 @@ SYSCALL_DEFINE2(fstat, int, fd, uintptr_t, ust)
 	return copy_to_user(ust, &st, sizeof(st));
 }
 
+/*
+ * The requests on the descriptor itself, whatever its file (as Linux's
+ * do_vfs_ioctl); false: the file answers (vfs_ioctl).
+ */
+static bool descriptor_ioctl(int fd, struct file *f, unsigned cmd, uintptr_t arg, long *ret)
+{
+	int on;
+
+	if (cmd == FIOCLEX || cmd == FIONCLEX) {
+		*ret = fd_set_cloexec(current_proc()->fds, fd, cmd == FIOCLEX);
+	} else if (cmd == FIONBIO) {
+		*ret = copy_from_user(&on, arg, sizeof(on)) ? -EFAULT : 0;
+		if (!*ret)
+			vfs_changefl(f, O_NONBLOCK, on ? O_NONBLOCK : 0);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 SYSCALL_DEFINE3(ioctl, int, fd, unsigned, cmd, uintptr_t, arg)
 {
 	struct file *f = fget(fd);
@@ -456,7 +477,8 @@ SYSCALL_DEFINE3(ioctl, int, fd, unsigned, cmd, uintptr_t, arg)
 
 	if (!f)
 		return -EBADF;
-	ret = vfs_ioctl(f, cmd, arg);
+	if ((f->fmode & FMODE_PATH) || !descriptor_ioctl(fd, f, cmd, arg, &ret))
+		ret = vfs_ioctl(f, cmd, arg);
 	file_put(f);
 	return ret;
 }

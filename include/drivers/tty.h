@@ -11,6 +11,12 @@
  * controlling terminal of its processes: process->ctty == tty and
  * tty->session == process->sid) and has a foreground process group,
  * which its ISIG characters signal and which alone may read it.
+ *
+ * A pseudo-terminal's slave (drivers/pty.c) is a tty too, the same line
+ * discipline: its driver's write puts the output in the master's queue,
+ * which can fill, so it has write_room; the master's writes are its
+ * received bytes (tty_receive_wait, then tty_receive). A pty can be hung
+ * up (tty_hangup, the master's last close) and goes away (tty_release).
  */
 #ifndef DRIVERS_TTY_H
 #define DRIVERS_TTY_H
@@ -37,6 +43,25 @@ struct tty_ops {
 	 * bytes in the device meanwhile. Called with the tty's lock held.
 	 */
 	void (*throttle)(struct tty *tty, bool stop);
+	/*
+	 * Optional (NULL: output never waits): the room for output, at least
+	 * need bytes; else -EAGAIN (nonblocking f_flags) or -EWAIT after
+	 * registering the caller on the driver's wait source, or -EIO. With
+	 * out_lock held; write then takes that much.
+	 */
+	long (*write_room)(struct tty *tty, size_t need, unsigned f_flags);
+	/* Optional: POLLOUT's part of poll (NULL: always writable). */
+	int (*poll_out)(struct tty *tty, bool register_wait);
+	/* Optional: drop output written but not yet taken (TCOFLUSH). */
+	void (*flush_output)(struct tty *tty);
+	/* Optional: a TIOCPKT_* event (flush, stop, start); with the tty's lock held. */
+	void (*ctrl)(struct tty *tty, int status);
+	/*
+	 * Optional: /dev/tty opened as this terminal (the caller's controlling
+	 * one): the driver takes the file f as an open of its own (its fops,
+	 * its count), or fails (-EIO: the terminal is going away).
+	 */
+	int (*reopen)(struct tty *tty, struct file *f);
 };
 
 /* Counters, for tests and /proc (tty's lock). */
@@ -72,6 +97,9 @@ struct tty {
 	bool lnext;			   /* (l) the next byte is taken literally (VLNEXT) */
 	bool stopped;			   /* (l) output stopped (VSTOP, TCOOFF) */
 	bool throttled;			   /* (l) the driver was told to stop receiving */
+	bool hungup;			   /* (l) reads give 0, writes and ioctls -EIO */
+	bool registered;		   /* (t) on the list of ttys (node) */
+	struct list_head node;		   /* (t) on the list of ttys */
 	uint64_t last_rx_ns;		   /* (l) when the last byte arrived (VTIME) */
 	uint32_t column;		   /* (o) output column, for tabs and erasing */
 	struct tty_stats stats;		   /* (l) */
@@ -81,8 +109,31 @@ struct tty {
 
 /* Sets up tty with Linux's default settings (a 24x80 window). */
 void tty_init(struct tty *tty, const char *name, const struct tty_ops *ops, void *driver_data);
-/* A tty that lives for good (the console): session leaders' exits hang it up. */
+/*
+ * Puts a tty on the list whose sessions its session leader's exit hangs up
+ * (the console, ptys' slaves).
+ */
 void tty_register(struct tty *tty);
+/*
+ * The tty goes away (a pty's last close): off the list, and no process
+ * keeps it as its controlling terminal. Caller frees or reuses it after;
+ * tty_reuse resets the settings and queue of such a tty (its wait source
+ * stays: late waiters may still look at it).
+ */
+void tty_release(struct tty *tty);
+void tty_reuse(struct tty *tty);
+/*
+ * Hang-up (a pty master's last close): the session loses the terminal,
+ * its leader gets SIGHUP and SIGCONT, reads give 0 (end of file), writes
+ * and ioctls -EIO, and every waiter wakes.
+ */
+void tty_hangup(struct tty *tty);
+/*
+ * An open of the tty (not O_NOCTTY: fmode lacks FMODE_NOCTTY) by a session
+ * leader without a controlling terminal makes it the session's, if no
+ * session has it (as Linux's tty_open).
+ */
+void tty_open_ctty(struct tty *tty, unsigned fmode);
 
 /*
  * The line discipline's input: n bytes received (input processing, line
@@ -96,6 +147,17 @@ void tty_receive(struct tty *tty, const uint8_t *buf, size_t n);
  * driver (ops->throttle(false)) once a reader has made room.
  */
 bool tty_receive_room(struct tty *tty);
+/*
+ * For a writer that feeds the tty (a pty master): how many bytes
+ * tty_receive can take now (> 0), else -EAGAIN (nonblocking f_flags) or
+ * -EWAIT, registered on the tty's wait source: a read that makes room
+ * unthrottles the driver (ops->throttle(false)), which wakes the source.
+ */
+long tty_receive_wait(struct tty *tty, unsigned f_flags);
+/* Bytes queued for reading (FIONREAD). */
+int tty_input_count(struct tty *tty);
+/* Drops what is queued for reading (TCIFLUSH). */
+void tty_flush_input(struct tty *tty);
 
 /*
  * File operations. f_flags are the file's O_* status flags (O_NONBLOCK).

@@ -23,11 +23,18 @@ int devfs_register_chrdev(unsigned major, unsigned minor, const char *name, unsi
  * /dev/name appears as for a character device. The node opens while the
  * disk is registered. 0, -EEXIST or -ENOMEM.
  */
+/*
+ * Every minor of a character major (the pty slaves, 136): opens of such
+ * nodes go to fops; devtmpfs makes no node for it.
+ */
+int devfs_register_chrdev_major(unsigned major, const char *name, const struct file_ops *fops);
 int devfs_register_blkdev(unsigned major, unsigned minor, const char *name, unsigned perm);
 /* The file_ops a new device node of this mode starts with (tmpfs mknod). */
 const struct file_ops *devfs_node_fops(unsigned mode);
 
 /* The console (fs/console.c): /dev/console (5,1) and /dev/tty (5,0). */
 void console_init(void);
+/* /dev/ptmx and the pty slaves' major (drivers/pty.c); devpts (fs/devpts.c). */
+void pty_init(void);
 
 #endif /* FS_DEVFS_H */

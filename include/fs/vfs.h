@@ -193,6 +193,8 @@ struct super_ops {
 	void (*evict_inode)(struct inode *inode);
 	/* Unmounted, every inode evicted: free the super block. */
 	void (*put_super)(struct super_block *sb);
+	/* Optional: detached by umount, before its tree is pruned (devpts stops adding to it). */
+	void (*umount)(struct super_block *sb);
 	/* Sizes and counts; the VFS has set f_type, f_bsize, f_namelen, f_fsid, f_flags. */
 	int (*statfs)(struct super_block *sb, struct statfs *st);
 	/* Mount options changed (MS_REMOUNT with data); NULL: options are ignored. */
@@ -243,6 +245,7 @@ struct fs_type {
 #define FMODE_WRITE  (1u << 1)
 #define FMODE_PATH   (1u << 2) /* O_PATH: only fstat, fchdir and *at() bases */
 #define FMODE_STREAM (1u << 3) /* no position: pread/pwrite give -ESPIPE */
+#define FMODE_NOCTTY (1u << 4) /* opened with O_NOCTTY (a terminal's open looks) */
 
 /* An open file. Lock key: (c) constant after open, (p) pos_lock, (a) atomic. */
 struct file {
@@ -405,6 +408,8 @@ int vfs_syncfs(struct file *f);
 int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len);
 /* F_SETFL: only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change. */
 void vfs_setfl(struct file *f, unsigned flags);
+/* Clears, then sets, some of those flags at once (FIONBIO). */
+void vfs_changefl(struct file *f, unsigned clear, unsigned set);
 unsigned vfs_getfl(struct file *f);
 
 struct file *file_get(struct file *f);

@@ -11,7 +11,8 @@
  * lock checker (include/kernel/lockcheck.h) learns the order at run time
  * and reports any acquisition against it; these lines are what `make
  * test` taught it (docs/locking.md):
- *   1. chrdevs; vm (an address space: its faults reach files)
+ *   1. chrdevs; devpts (/dev/pts nodes made and removed under it,
+ *      fs/devpts.c); vm (an address space: its faults reach files)
  *   2. rename; inode (a lone inode, or a directory)
  *   3. inode/1 (a child under its directory; the first after rename_lock)
  *   4. inode/2, 5. inode/3 (a rename's next locks; /proc pruning, one
@@ -19,23 +20,26 @@
  *   6. oom; uart-rx; child-event; inode/4; epoll-ctl (epoll's interest
  *      lists: it polls the files it adds, fs/eventpoll.c)
  *   7. dcache; fifo; proc-tree
- *   8. pagecaches; pipe; process; services; sync; futex (a bucket)
+ *   8. pagecaches; pipe; process; services; sync; futex (a bucket); ptys
+ *      (the pty table, drivers/pty.c)
  *   9. the other wait sources and queues (pipe-read, pipe-write,
  *      fifo-open-*, svc-queue, svc-done, reap, stopped, bcache, block-sync,
  *      ext2-write, ext2-evict, writeback, mem-wait, futex/1: the second of
  *      two buckets; eventfd, timerfd, signalfd, pidfd, epoll: an epoll's
  *      own);
  *      pagecache; fd-table; tty; threads; kmap; vm-object
- *  9a. epoll/1, then epoll/2 ...: an epoll's source taken by the callback
+ *  9a. tty-out (a tty's output, under its tty)
+ *  9b. pty (a pty's master side, a wait source: the slave's output goes
+ *      there under tty-out, drivers/pty.c)
+ *  9c. epoll/1, then epoll/2 ...: an epoll's source taken by the callback
  *      of one of its items under the source that woke (kernel/wait.c's
  *      callback waiters), one subclass per level of nested epolls
- *  9b. slab-caches (mm/slab.c's walk of every cache: slab_reclaim, under
+ *  9d. slab-caches (mm/slab.c's walk of every cache: slab_reclaim, under
  *      any lock above)
  *  10. innermost: runqueue; ktimers (a CPU's timer list: a timerfd arms
  *      under its source's lock); the slab caches (kmalloc-N, pc-entry...);
  *      pcp (a CPU's free pages, mm/page.c; the one exception: buddy
- *      nests in it); buddy; pids; pc-space; ext2-inodes; pipe-pool;
- *      tty-out; log.
+ *      nests in it); buddy; pids; pc-space; ext2-inodes; pipe-pool; log.
  * A lock not listed (kstack, ioapic, random...) was never seen held with
  * another. A thread switches away holding the run queue lock and nothing else.
  */

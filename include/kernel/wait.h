@@ -70,6 +70,7 @@ enum progress_op_kind {
 	PROGRESS_FIFO_OPEN,  /* a FIFO open waiting for the other side */
 	PROGRESS_TTY_READ,   /* a VMIN = 0, VTIME > 0 terminal read */
 	PROGRESS_SOCK,	     /* a socket send, receive, connect or accept (net/) */
+	PROGRESS_TTY_WRITE,  /* a terminal write that waits for room (a pty, drivers/pty.c) */
 };
 
 struct rw_progress {
@@ -119,6 +120,10 @@ struct tty_read_progress {
 	uint64_t deadline_ns; /* fixed at the read's first run */
 };
 
+struct tty_write_progress {
+	uint64_t done; /* bytes already written */
+};
+
 struct sock_progress {
 	uint64_t done;	      /* bytes a stream send or receive moved in earlier runs */
 	uint64_t deadline_ns; /* SO_*TIMEO's, fixed at the first run; 0: not yet, ~0: none */
@@ -140,6 +145,7 @@ struct call_progress {
 		struct fifo_open_progress fifo_open;
 		struct tty_read_progress tty_read;
 		struct sock_progress sock;
+		struct tty_write_progress tty_write;
 	} op;
 };
 
@@ -337,6 +343,7 @@ PROGRESS_OP_ACCESSOR(pipe_write_progress, pipe_write, PROGRESS_PIPE_WRITE)
 PROGRESS_OP_ACCESSOR(fifo_open_progress, fifo_open, PROGRESS_FIFO_OPEN)
 PROGRESS_OP_ACCESSOR(tty_read_progress, tty_read, PROGRESS_TTY_READ)
 PROGRESS_OP_ACCESSOR(sock_progress, sock, PROGRESS_SOCK)
+PROGRESS_OP_ACCESSOR(tty_write_progress, tty_write, PROGRESS_TTY_WRITE)
 
 /*
  * The point of no return (docs/processes.md). A call that has done what a

@@ -28,7 +28,7 @@ ENABLED = [
     "exec-pie", "futex", "time", "misc", "efault", "faults", "threads_blocked", "fuzz_syscalls",
     "procfs", "files", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
-    "mmap_file", "event_apis", "unix_sockets",
+    "mmap_file", "event_apis", "unix_sockets", "ptys", "ptys-glibc",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -114,7 +114,7 @@ for _name in ENABLED:
 # repeatable, and threads_blocked --exit also checks exit_group of parked threads.
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
                 ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
-                ["event_apis"], ["unix_sockets"],
+                ["event_apis"], ["unix_sockets"], ["ptys"],
                 ["threads_blocked", "300", "--exit"]]
 
 
@@ -268,3 +268,37 @@ if "unix_sockets" in ENABLED:
                   "grep axltest /tmp/log && grep -q ' /dev/log$' /proc/net/unix && echo syslog-ok")
         rc, out = run("--quiet", "--", "/bin/sh", "-c", script, timeout=TIMEOUT)
         assert rc == 0 and "syslog-ok" in out and "hello-over-dev-log" in out, out[-3000:]
+
+
+# ---- pseudo-terminals: Debian's script(1) runs a shell on a pty ----
+
+if "ptys" in ENABLED:
+    def test_debian_script_runs_a_shell_on_a_pty():
+        """util-linux script (openpty: /dev/ptmx, TIOCGPTPEER) gives sh a pty: tty, ps, ttyname."""
+        import sys
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import debroot
+        img = debroot.fresh_copy()
+        try:
+            rc, out = run("--quiet", "--root", img, "--", "/usr/bin/script", "-qec",
+                          "tty; ps -o tty=,comm= -p $$; readlink /proc/self/fd/0; exit 3",
+                          "/dev/null", timeout=TIMEOUT)
+        finally:
+            os.unlink(img)
+        lines = [line.strip() for line in out.splitlines()]
+        assert "/dev/pts/0" in lines, out[-3000:]
+        assert re.search(r"^pts/0\s+sh\r?$", out, re.M), out[-3000:]
+        assert rc == 3, f"status {rc}\n{out[-3000:]}"
+
+
+if "ptys" in ENABLED:
+    def test_devpts_unmounted_and_mounted_again():
+        """umount /dev/pts, then mount -t devpts devpts /dev/pts: ptys work on the new one."""
+        script = ("umount /dev/pts && [ -z \"$(ls /dev/pts)\" ] && "
+                  "mount -t devpts devpts /dev/pts && grep -q '^devpts /dev/pts devpts' /proc/mounts && "
+                  "[ -c /dev/pts/ptmx ] && "
+                  "/tests/ptys open_unlock_ptsname tiocgptpeer busybox_sh_session && "
+                  "umount /dev/pts && echo devpts-ok")
+        rc, out = run("--quiet", "--", "/bin/sh", "-c", script, timeout=TIMEOUT)
+        assert rc == 0 and "devpts-ok" in out, out[-3000:]
+        assert len(re.findall(r"^ut: PASS", out, re.M)) == 3, out[-3000:]

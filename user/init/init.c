@@ -1,8 +1,9 @@
 /*
  * init: the first user program (pid 1), /sbin/init in the initramfs.
  *
- * 1. Mounts proc on /proc, sysfs on /sys, devtmpfs on /dev and tmpfs on /tmp, unless a
- *    file system is mounted there already (the kernel mounts /dev and
+ * 1. Mounts proc on /proc, sysfs on /sys, devtmpfs on /dev, devpts on /dev/pts
+ *    (gid=5,mode=620, as distributions) and tmpfs on /tmp, unless a file
+ *    system is mounted there already (the kernel mounts /dev, /dev/pts and
  *    /proc itself); a kernel without mount(2) leaves /tmp on the root tmpfs.
  * 2. Makes sure fds 0, 1 and 2 are open (on /dev/console), starts a session
  *    and makes the console its controlling terminal (setsid, TIOCSCTTY).
@@ -73,6 +74,20 @@ static void mount_fs(const char *type, const char *target)
 		return;
 	if (mount(type, target, type, 0, NULL) == -1 && errno != EBUSY && errno != ENOSYS)
 		say(target, ": mount: ", strerror(errno));
+}
+
+/* devpts on /dev/pts, unless one is there (the kernel's). */
+static void mount_devpts(void)
+{
+	struct stat dev, pts;
+
+	if (mkdir("/dev/pts", 0755) == -1 && errno != EEXIST)
+		return;
+	if (stat("/dev", &dev) == 0 && stat("/dev/pts", &pts) == 0 && pts.st_dev != dev.st_dev)
+		return;
+	if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "gid=5,mode=620") == -1 &&
+	    errno != ENODEV && errno != ENOSYS)
+		say("/dev/pts", ": mount: ", strerror(errno));
 }
 
 /*
@@ -254,6 +269,7 @@ int main(void)
 
 	set_job_signals(SIG_IGN);
 	mount_fs("devtmpfs", "/dev");
+	mount_devpts();
 	open_console();
 	mount_fs("proc", "/proc");
 	mount_fs("sysfs", "/sys");

@@ -9,6 +9,7 @@
  * getcwd/chdir/fchdir/chroot, umask, truncate, fallocate, the sync calls,
  * utimensat and utimes, mount/umount2 (tmpfs, proc, devtmpfs, read-only
  * mounts) with statfs, sendfile, mknod, fcntl record locks and flock,
+ * the ioctls every descriptor answers (FIONBIO, FIOCLEX, FIOQSIZE...),
  * and the errors ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EXDEV,
  * ELOOP, ENAMETOOLONG, EBADF, EINVAL and EFAULT.
  *
@@ -1607,6 +1608,55 @@ UT_CASE(mknod_types)
 }
 
 /* ---- locks ---- */
+
+/* The ioctls every descriptor answers (FIONBIO, FIOCLEX, FIONCLEX) and those of regular files. */
+UT_CASE(generic_ioctls)
+{
+	int fd, p[2], on = 1, off = 0, n;
+	long long size;
+
+	enter();
+	put("f", "0123456789");
+	fd = UT_NOERR(open("f", O_RDWR));
+	UT_NOERR(pipe(p));
+	/* FIONBIO sets and clears O_NONBLOCK as fcntl would. */
+	UT_NOERR(ioctl(p[0], FIONBIO, &on));
+	UT_CHECK(fcntl(p[0], F_GETFL) & O_NONBLOCK);
+	UT_ERRNO(read(p[0], &n, 1), EAGAIN);
+	UT_NOERR(ioctl(p[0], FIONBIO, &off));
+	UT_EQ(fcntl(p[0], F_GETFL) & O_NONBLOCK, 0);
+	UT_ERRNO(ioctl(p[0], FIONBIO, BAD_PTR), EFAULT);
+	UT_NOERR(ioctl(fd, FIONBIO, &on)); /* any file */
+	UT_CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	/* FIOCLEX and FIONCLEX set the descriptor's close-on-exec flag. */
+	UT_NOERR(ioctl(p[1], FIOCLEX));
+	UT_EQ(fcntl(p[1], F_GETFD), FD_CLOEXEC);
+	UT_NOERR(ioctl(p[1], FIONCLEX));
+	UT_EQ(fcntl(p[1], F_GETFD), 0);
+	/* A regular file: FIONREAD counts from the offset to the end, FIOQSIZE its allocation. */
+	UT_NOERR(ioctl(fd, FIONREAD, &n));
+	UT_EQ(n, 10);
+	UT_EQ(lseek(fd, 4, SEEK_SET), 4);
+	UT_NOERR(ioctl(fd, FIONREAD, &n));
+	UT_EQ(n, 6);
+	UT_EQ(lseek(fd, 40, SEEK_SET), 40);
+	UT_NOERR(ioctl(fd, FIONREAD, &n));
+	UT_EQ(n, -30); /* past the end: negative, as Linux answers */
+	UT_NOERR(ioctl(fd, FIOQSIZE, &size));
+	{
+		struct stat st;
+
+		UT_NOERR(fstat(fd, &st));
+		UT_EQ(size, (long long)st.st_blocks * 512); /* the bytes allocated */
+	}
+	UT_ERRNO(ioctl(fd, FIOQSIZE, BAD_PTR), EFAULT);
+	UT_ERRNO(ioctl(p[0], FIOQSIZE, &size), ENOTTY); /* not a file, directory or link */
+	UT_ERRNO(ioctl(fd, TCGETS, &size), ENOTTY);
+	UT_ERRNO(ioctl(-1, FIONBIO, &on), EBADF);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+}
 
 UT_CASE(fcntl_record_locks)
 {
