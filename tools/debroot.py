@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""A Debian root for the fuzz and stress runs, made with mmdebstrap.
+"""A Debian root for the fuzz and stress runs and Debian's own programs, made with mmdebstrap.
 
   tools/debroot.py [--image]     builds (or finds) build/debian/rootfs,
                                  and with --image build/debian/root.img
 
-The root is Debian bookworm's minbase with trinity, stress-ng and procps,
+The root is Debian bookworm's minbase with trinity, stress-ng, procps and
+python3 (tests/system/test_debian.py),
 fetched from Debian's archive by mmdebstrap (as root: it needs to chown
 and chroot), kept in build/debian/rootfs and rebuilt only when the list
 below changes (build/debian/stamp). root.img is an ext2 image of it
@@ -25,7 +26,7 @@ ROOTFS = os.path.join(DEB, "rootfs")
 IMAGE = os.path.join(DEB, "root.img")
 STAMP = os.path.join(DEB, "stamp")
 SUITE = "bookworm"
-PACKAGES = ["trinity", "stress-ng", "procps"]
+PACKAGES = ["trinity", "stress-ng", "procps", "python3"]
 IMAGE_SIZE = "1G"
 INIT = os.path.join(ROOT, "build", "user", "init")
 GUEST_INIT = "/usr/sbin/init"  # /sbin is a link to usr/sbin in bookworm
