@@ -505,14 +505,17 @@ KTEST(procfs_link_splice_limits)
 	kfree(path);
 }
 
+/* Holds its stack until *arg says go: counted before it can exit on another CPU. */
 static void idle_thread(void *arg)
 {
-	(void)arg;
+	while (!__atomic_load_n((bool *)arg, __ATOMIC_ACQUIRE))
+		schedule();
 }
 
 KTEST(procfs_allocator_counters)
 {
 	uint64_t before = slab_pages(), mid;
+	bool go = false;
 	struct thread *t;
 	void *p;
 
@@ -522,9 +525,10 @@ KTEST(procfs_allocator_counters)
 	kfree(p);
 	KT_ASSERT(slab_pages() + 16 <= mid);
 	before = kstack_pages();
-	t = kthread_create("kt-stack", idle_thread, NULL);
+	t = kthread_create("kt-stack", idle_thread, &go);
 	KT_ASSERT(t && kstack_pages() >= before + KSTACK_PAGES);
 	mid = kstack_pages();
+	__atomic_store_n(&go, true, __ATOMIC_RELEASE);
 	KT_ASSERT(kthread_join(t) == 0);
 	KT_ASSERT(kstack_pages() + KSTACK_PAGES <= mid);
 }
