@@ -304,7 +304,8 @@ int proc_fd_path(int pid, int fd, char *buf, size_t size)
 
 	if (!f)
 		return -ENOENT;
-	if (!f->dentry->parent && f->dentry->name[0] != '/') { /* an anonymous file */
+	if (!f->dentry->parent &&
+	    !f->dentry->mount) { /* an anonymous file (a memfd's starts with /) */
 		n = snprintf(buf, size, "%s", f->dentry->name);
 		file_put(f);
 		return MIN(n, (int)size - 1);

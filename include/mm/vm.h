@@ -27,6 +27,8 @@
 #define VM_GROWSDOWN (1u << 1) /* the stack: grows down on faults below it */
 #define VM_HEAP	     (1u << 2) /* the brk area */
 #define VM_ACCOUNT   (1u << 3) /* its size is committed (mm/overcommit.c) */
+/* A shared file mapping that may never write (file read-only or sealed): mprotect says EACCES. */
+#define VM_NOWRITE   (1u << 4)
 
 #define USER_STACK_TOP	0x00007ffffffff000ULL
 /* No mapping above this (Linux's TASK_SIZE): code in the last page could return to a
@@ -50,6 +52,7 @@ struct vm_object {
 	struct page **pages;   /* (lock) anonymous: NULL until first touched */
 	struct inode *file;    /* (c) a file mapping */
 	errseq_t wb_err_since; /* (lock) file->wb_err when msync last looked (as a file's) */
+	bool write_counted;    /* (c) counted by file->iops->map_writable */
 };
 
 struct vm_area {
