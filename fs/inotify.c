@@ -42,7 +42,7 @@
 
 #define EVENT_SIZE sizeof(struct inotify_event) /* names are padded to a multiple of it */
 
-static spinlock_t notify_lock = SPINLOCK_INIT("inotify");
+static spinlock_t notify_lock = SPINLOCK_INIT("inotify-watches");
 static LIST_HEAD(all_watches);	 /* (n) struct inotify_watch.all_node */
 static uint32_t nr_watches;	 /* (n) all instances: INOTIFY_MAX_USER_WATCHES */
 static int32_t nr_instances;	 /* (a) INOTIFY_MAX_USER_INSTANCES */
@@ -286,7 +286,8 @@ void notify_unmount(struct super_block *sb)
 	list_for_each_entry_safe (w, n, &all_watches, all_node) {
 		if (w->inode->sb != sb)
 			continue;
-		queue_event(w->inst, w->wd, IN_UNMOUNT, 0, NULL, 0);
+		queue_event(w->inst, w->wd, IN_UNMOUNT | (S_ISDIR(w->inode->mode) ? IN_ISDIR : 0), 0,
+			    NULL, 0);
 		watch_drop_locked(w, &dead);
 	}
 	spin_unlock_irqrestore(&notify_lock, flags);
@@ -386,6 +387,22 @@ static ssize_t take_events_locked(struct inotify_inst *in, size_t len, struct li
 	return used ? (ssize_t)used : -EINVAL; /* the first does not fit */
 }
 
+/* Events taken but not copied return to the head of the queue, in order. */
+static void put_back(struct inotify_inst *in, struct list_head *taken)
+{
+	unsigned long flags = spin_lock_irqsave(&in->src->lock);
+
+	while (!list_empty(taken)) {
+		struct queued_event *e = list_entry(taken->prev, struct queued_event, node);
+
+		list_del(&e->node);
+		list_add(&e->node, &in->events);
+		in->nr_events++;
+		in->bytes += EVENT_SIZE + e->ev.len;
+	}
+	spin_unlock_irqrestore(&in->src->lock, flags);
+}
+
 static ssize_t inotify_read(struct file *f, const struct iobuf *buf, int64_t *pos)
 {
 	struct inotify_inst *in = f->private;
@@ -410,8 +427,12 @@ static ssize_t inotify_read(struct file *f, const struct iobuf *buf, int64_t *po
 	list_for_each_entry_safe (e, n, &taken, node) {
 		size_t size = EVENT_SIZE + e->ev.len;
 
-		if (r > 0 && iobuf_write(buf, off, &e->ev, size))
-			r = -EFAULT; /* the events are lost, as on Linux */
+		list_del(&e->node);
+		if (iobuf_write(buf, off, &e->ev, size)) {
+			kfree(e); /* lost, as on Linux; those after it go back */
+			put_back(in, &taken);
+			return -EFAULT;
+		}
 		off += size;
 		kfree(e);
 	}
