@@ -28,7 +28,7 @@ ENABLED = [
     "exec-pie", "futex", "time", "misc", "efault", "faults", "threads_blocked", "fuzz_syscalls",
     "procfs", "files", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
-    "mmap_file", "event_apis", "unix_sockets",
+    "mmap_file", "event_apis", "unix_sockets", "inotify", "memfd",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -114,7 +114,7 @@ for _name in ENABLED:
 # repeatable, and threads_blocked --exit also checks exit_group of parked threads.
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
                 ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
-                ["event_apis"], ["unix_sockets"],
+                ["event_apis"], ["unix_sockets"], ["inotify"], ["memfd"],
                 ["threads_blocked", "300", "--exit"]]
 
 
@@ -255,6 +255,19 @@ if "unix_sockets" in ENABLED:
                           timeout=TIMEOUT)
             check_ut_output("unix_sockets on ext2", rc, out)
             assert len(re.findall(r"^ut: PASS", out, re.M)) == len(UNIX_PATH_CASES), out[-3000:]
+
+
+if "inotify" in ENABLED:
+    def test_inotify_on_ext2():
+        """Every inotify case again in /tmp of an ext2 root: the VFS reports for each file system."""
+        with tempfile.TemporaryDirectory() as tmp:
+            root_img = os.path.join(tmp, "root.img")
+            subprocess.run([os.path.join(ROOT, "tools", "mkrootdisk"), "-o", root_img],
+                           check=True, capture_output=True)
+            rc, out = run("--quiet", "--root", root_img, "--", "/bin/sh", "-c",
+                          "grep -q '^/dev/vda / ext2 rw' /proc/mounts && /tests/inotify",
+                          timeout=TIMEOUT)
+            check_ut_output("inotify on ext2", rc, out)
 
 
 if "unix_sockets" in ENABLED:
