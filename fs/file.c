@@ -64,6 +64,15 @@ static unsigned fmode_of(int flags)
 
 int vfs_open_dentry(struct dentry *d, int flags, struct file **out)
 {
+	int r = vfs_open_dentry_quiet(d, flags, out);
+
+	if (!r && !(flags & O_PATH))
+		notify_dentry(d, IN_OPEN);
+	return r;
+}
+
+int vfs_open_dentry_quiet(struct dentry *d, int flags, struct file **out)
+{
 	struct file *f = kzalloc(sizeof(*f));
 	int r = 0;
 
@@ -89,8 +98,6 @@ int vfs_open_dentry(struct dentry *d, int flags, struct file **out)
 		return r;
 	}
 	__atomic_fetch_add(&vfs_live.files, 1, __ATOMIC_RELAXED);
-	if (!(f->fmode & FMODE_PATH))
-		notify_dentry(d, IN_OPEN);
 	*out = f;
 	return 0;
 }
@@ -113,7 +120,7 @@ void file_put(struct file *f)
 	/* Nobody can add it to an epoll any more: a look without the lock suffices. */
 	if (!list_empty(&f->ep_items))
 		eventpoll_release(f);
-	if (!(f->fmode & FMODE_PATH))
+	if (!(f->fmode & (FMODE_PATH | FMODE_NONOTIFY)))
 		notify_dentry(f->dentry,
 			      (f->fmode & FMODE_WRITE) ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
 	if (f->fops->release)
@@ -375,7 +382,8 @@ int vfs_readdir(struct file *f, struct dir_context *ctx)
 	ctx->pos = file_pos(f);
 	r = f->fops->readdir(f, ctx);
 	file_set_pos(f, ctx->pos);
-	notify_dentry(f->dentry, IN_ACCESS); /* as Linux, even at the end */
+	if (r != -EWAIT)
+		notify_dentry(f->dentry, IN_ACCESS); /* as Linux, even at the end */
 	return r;
 }
 

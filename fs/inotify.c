@@ -43,11 +43,11 @@
 #define EVENT_SIZE sizeof(struct inotify_event) /* names are padded to a multiple of it */
 
 static spinlock_t notify_lock = SPINLOCK_INIT("inotify-watches");
-static LIST_HEAD(all_watches);	 /* (n) struct inotify_watch.all_node */
-static uint32_t nr_watches;	 /* (n) all instances: INOTIFY_MAX_USER_WATCHES */
-static int32_t nr_instances;	 /* (a) INOTIFY_MAX_USER_INSTANCES */
-static uint32_t last_cookie;	 /* (a) */
-int64_t notify_dir_watches;	 /* (a) */
+static LIST_HEAD(all_watches); /* (n) struct inotify_watch.all_node */
+static uint32_t nr_watches;    /* (n) all instances: INOTIFY_MAX_USER_WATCHES */
+static int32_t nr_instances;   /* (a) INOTIFY_MAX_USER_INSTANCES */
+static uint32_t last_cookie;   /* (a) */
+int64_t notify_dir_watches;    /* (a) */
 
 static struct source_pool pool = SOURCE_POOL_INIT(pool, "inotify");
 
@@ -121,8 +121,9 @@ static bool same_event(const struct queued_event *a, const struct queued_event *
  */
 static void queue_locked(struct inotify_inst *in, struct queued_event *e)
 {
-	struct queued_event *last =
-		list_empty(&in->events) ? NULL : list_entry(in->events.prev, struct queued_event, node);
+	struct queued_event *last = list_empty(&in->events) ? NULL
+							    : list_entry(in->events.prev,
+									 struct queued_event, node);
 
 	assert_held(&in->src->lock);
 	if (in->nr_events >= INOTIFY_MAX_QUEUED_EVENTS) {
@@ -151,8 +152,9 @@ static void queue_event(struct inotify_inst *in, int wd, uint32_t mask, uint32_t
 
 	if (!e)
 		return; /* as Linux without its spare overflow event: the event is lost */
-	e->ev = (struct inotify_event){ .wd = wd, .mask = mask, .cookie = cookie,
-					.len = (uint32_t)padded };
+	e->ev = (struct inotify_event){
+		.wd = wd, .mask = mask, .cookie = cookie, .len = (uint32_t)padded
+	};
 	memset(e->name, 0, padded);
 	memcpy(e->name, name, len);
 	flags = spin_lock_irqsave(&in->src->lock);
@@ -286,8 +288,8 @@ void notify_unmount(struct super_block *sb)
 	list_for_each_entry_safe (w, n, &all_watches, all_node) {
 		if (w->inode->sb != sb)
 			continue;
-		queue_event(w->inst, w->wd, IN_UNMOUNT | (S_ISDIR(w->inode->mode) ? IN_ISDIR : 0), 0,
-			    NULL, 0);
+		queue_event(w->inst, w->wd, IN_UNMOUNT | (S_ISDIR(w->inode->mode) ? IN_ISDIR : 0),
+			    0, NULL, 0);
 		watch_drop_locked(w, &dead);
 	}
 	spin_unlock_irqrestore(&notify_lock, flags);

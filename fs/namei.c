@@ -688,16 +688,13 @@ static int open_truncate(struct file *f)
 {
 	struct vfs_attr attr = { .valid = ATTR_SIZE | ATTR_MTIME, .size = 0, .mtime = vfs_now() };
 	struct inode *inode = f->inode;
-	int r = inode->iops->setattr ? inode->iops->setattr(inode, &attr) : 0;
 
-	if (!r)
-		notify_dentry(f->dentry, IN_MODIFY);
-	return r;
+	return inode->iops->setattr ? inode->iops->setattr(inode, &attr) : 0;
 }
 
 int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, struct file **out)
 {
-	bool created = false;
+	bool created = false, truncated = false;
 	struct dentry *d;
 	int r = open_flags_check(&flags);
 
@@ -708,12 +705,20 @@ int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, 
 		return r;
 	r = may_open(d, flags);
 	if (!r)
-		r = vfs_open_dentry(d, flags, out);
+		r = vfs_open_dentry_quiet(d, flags, out);
 	if (!r && (flags & O_TRUNC) && !created && S_ISREG(d->inode->mode)) {
 		r = open_truncate(*out);
-		if (r)
+		truncated = !r;
+		if (r) { /* -EWAIT too (ext2): the call runs again, this open never happened */
+			(*out)->fmode |= FMODE_NONOTIFY;
 			file_put(*out);
+		}
 	}
+	/* Reported once the open is done: IN_OPEN, then O_TRUNC's IN_MODIFY, as Linux. */
+	if (!r && !(flags & O_PATH))
+		notify_dentry(d, IN_OPEN);
+	if (truncated)
+		notify_dentry(d, IN_MODIFY);
 	dentry_put(d);
 	return r;
 }

@@ -59,8 +59,8 @@ static inline void notify_inode(struct inode *inode, uint32_t mask)
 }
 
 /* An event about name in directory dir (IN_CREATE, IN_DELETE, IN_MOVED_*). */
-static inline void notify_name(struct inode *dir, uint32_t mask, uint32_t cookie,
-			       const char *name, size_t len)
+static inline void notify_name(struct inode *dir, uint32_t mask, uint32_t cookie, const char *name,
+			       size_t len)
 {
 	if (unlikely(notify_inode_watched(dir)))
 		notify_name_event(dir, mask, cookie, name, len);

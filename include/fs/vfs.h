@@ -248,10 +248,11 @@ struct fs_type {
 	struct list_head node; /* (fs types lock) */
 };
 
-#define FMODE_READ   (1u << 0)
-#define FMODE_WRITE  (1u << 1)
-#define FMODE_PATH   (1u << 2) /* O_PATH: only fstat, fchdir and *at() bases */
-#define FMODE_STREAM (1u << 3) /* no position: pread/pwrite give -ESPIPE */
+#define FMODE_READ     (1u << 0)
+#define FMODE_WRITE    (1u << 1)
+#define FMODE_PATH     (1u << 2) /* O_PATH: only fstat, fchdir and *at() bases */
+#define FMODE_STREAM   (1u << 3) /* no position: pread/pwrite give -ESPIPE */
+#define FMODE_NONOTIFY (1u << 4) /* no inotify events (an open that failed after all) */
 
 /* An open file. Lock key: (c) constant after open, (p) pos_lock, (a) atomic. */
 struct file {
@@ -329,6 +330,8 @@ struct dentry *vfs_current_root(void);
 int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, struct file **out);
 /* Opens a dentry already looked up (exec, /proc/<pid>/fd links). */
 int vfs_open_dentry(struct dentry *d, int flags, struct file **out);
+/* The same without reporting IN_OPEN: the caller does (notify_dentry) once the open is done. */
+int vfs_open_dentry_quiet(struct dentry *d, int flags, struct file **out);
 int vfs_lookup(struct dentry *base, const char *path, unsigned lookup_flags, struct dentry **out);
 
 /* Name space changes. */

@@ -19,12 +19,13 @@
  *   6. oom; uart-rx; child-event; inode/4; epoll-ctl (epoll's interest
  *      lists: it polls the files it adds, fs/eventpoll.c)
  *   7. dcache; fifo; proc-tree
- *   8. pagecaches; pipe; process; services; sync; futex (a bucket)
+ *   8. pagecaches; pipe; process; services; sync; futex (a bucket);
+ *      inotify-watches (fs/inotify.c: it queues under itself)
  *   9. the other wait sources and queues (pipe-read, pipe-write,
  *      fifo-open-*, svc-queue, svc-done, reap, stopped, bcache, block-sync,
  *      ext2-write, ext2-evict, writeback, mem-wait, futex/1: the second of
  *      two buckets; eventfd, timerfd, signalfd, pidfd, epoll: an epoll's
- *      own);
+ *      own; inotify: an instance's queue);
  *      pagecache; fd-table; tty; threads; kmap; vm-object
  *  9a. epoll/1, then epoll/2 ...: an epoll's source taken by the callback
  *      of one of its items under the source that woke (kernel/wait.c's

@@ -35,7 +35,8 @@
 #define IN_MASK_ADD    0x20000000u
 #define IN_ONESHOT     0x80000000u
 
-#define IN_WATCH_FLAGS (IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | IN_ONESHOT)
+#define IN_WATCH_FLAGS \
+	(IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | IN_ONESHOT)
 
 #define IN_NONBLOCK 00004000
 #define IN_CLOEXEC  02000000
@@ -49,7 +50,7 @@ struct inotify_event {
 };
 
 /* Linux's defaults, fixed here (/proc/sys/fs/inotify/ is not writable). */
-#define INOTIFY_MAX_QUEUED_EVENTS 16384
+#define INOTIFY_MAX_QUEUED_EVENTS  16384
 #define INOTIFY_MAX_USER_INSTANCES 128
 #define INOTIFY_MAX_USER_WATCHES   8192
 

@@ -110,9 +110,9 @@ UT_CASE(shrink_and_grow_seals)
 	UT_NOERR(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW));
 	UT_EQ(fcntl(fd, F_GET_SEALS), F_SEAL_SHRINK | F_SEAL_GROW);
 	UT_ERRNO(ftruncate(fd, 16384), EPERM);
-	UT_NOERR(ftruncate(fd, 12288)); /* the same size: allowed */
+	UT_NOERR(ftruncate(fd, 12288));		    /* the same size: allowed */
 	UT_ERRNO(pwrite(fd, "x", 1, 12288), EPERM); /* past the end */
-	UT_EQ(pwrite(fd, "x", 1, 100), 1);	      /* inside */
+	UT_EQ(pwrite(fd, "x", 1, 100), 1);	    /* inside */
 	UT_ERRNO(fallocate(fd, 0, 8192, 8192), EPERM);
 	UT_NOERR(fallocate(fd, 0, 0, 4096));
 	UT_NOERR(fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL));
