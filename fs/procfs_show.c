@@ -42,6 +42,7 @@
 #include <mm/slab.h>
 #include <mm/vm.h>
 #include <uapi/errno.h>
+#include <uapi/inotify.h>
 #include <uapi/resource.h>
 
 #define USER_HZ	      100 /* the clock ticks of /proc and times(2) */
@@ -530,6 +531,27 @@ int proc_write_overcommit_memory(const char *line)
 int proc_write_overcommit_ratio(const char *line)
 {
 	return sysctl_write(line, overcommit_set_ratio);
+}
+
+int proc_show_inotify_max_queued_events(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%d\n", INOTIFY_MAX_QUEUED_EVENTS);
+	return 0;
+}
+
+int proc_show_inotify_max_user_instances(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%d\n", INOTIFY_MAX_USER_INSTANCES);
+	return 0;
+}
+
+int proc_show_inotify_max_user_watches(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%d\n", INOTIFY_MAX_USER_WATCHES);
+	return 0;
 }
 
 int proc_show_drop_caches(struct seqbuf *s, int pid)

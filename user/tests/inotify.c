@@ -404,6 +404,18 @@ UT_CASE(queue_overflow)
 	int n;
 
 	fresh_dir("overflow");
+	{
+		FILE *lim = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
+		int max = 0, instances = 0;
+
+		UT_CHECK(lim && fscanf(lim, "%d", &max) == 1);
+		fclose(lim);
+		UT_EQ(max, 16384); /* Linux's default, fixed on Axolotl */
+		lim = fopen("/proc/sys/fs/inotify/max_user_instances", "r");
+		UT_CHECK(lim && fscanf(lim, "%d", &instances) == 1);
+		fclose(lim);
+		UT_EQ(instances, 128);
+	}
 	f = UT_NOERR(open(at("f"), O_CREAT | O_RDWR, 0644));
 	UT_EQ(write(f, "x", 1), 1);
 	wd = UT_NOERR(inotify_add_watch(fd, at("f"), IN_MODIFY | IN_ACCESS));
