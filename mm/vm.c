@@ -168,6 +168,8 @@ static void object_put(struct vm_object *s)
 		s->file->iops->unmap_writable(s->file);
 	if (s->file)
 		inode_put(s->file);
+	if (s->dentry)
+		dentry_put(s->dentry);
 	kfree(s->pages);
 	kfree(s);
 }
@@ -658,8 +660,9 @@ static int count_writable(struct inode *file, uint32_t prot, uint32_t *flags, bo
 }
 
 long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
-		 bool fixed, struct inode *file, uint64_t pgoff)
+		 bool fixed, struct dentry *d, uint64_t pgoff)
 {
+	struct inode *file = d ? d->inode : NULL;
 	uint32_t account = accountable(prot, flags, file) ? VM_ACCOUNT : 0;
 	struct tlb_batch tlb;
 	struct vm_area *a;
@@ -690,6 +693,7 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 	if (file) {
 		a->shared->write_counted = counted;
 		a->shared->file = inode_get(file);
+		a->shared->dentry = dentry_get(d);
 		a->shared->wb_err_since = errseq_sample(&file->wb_err);
 		a->pgoff = pgoff;
 	}

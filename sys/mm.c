@@ -163,7 +163,7 @@ static long map_file(uintptr_t addr, size_t len, unsigned prot, unsigned flags, 
 		ret = vm_map_file(current_vm(), addr, ALIGN_UP(len, PAGE_SIZE), prot,
 				  shared ? VM_SHARED | (f->fmode & FMODE_WRITE ? 0 : VM_NOWRITE)
 					 : 0,
-				  flags & MAP_FIXED, f->inode, (uint64_t)off >> PAGE_SHIFT);
+				  flags & MAP_FIXED, f->dentry, (uint64_t)off >> PAGE_SHIFT);
 	else
 		ret = -ENOSYS;
 	file_put(f);

@@ -38,6 +38,9 @@
 #define USER_MIN_ADDR	0x0000000000010000ULL /* like vm.mmap_min_addr */
 #define STACK_GUARD_GAP (256ULL * PAGE_SIZE)  /* kept free below a growing stack */
 
+struct inode;
+struct dentry;
+
 /*
  * Where the pages of an area come from when they are not private zero
  * pages: anonymous memory shared between the address spaces that map it
@@ -51,6 +54,7 @@ struct vm_object {
 	uint64_t npages;       /* (c) */
 	struct page **pages;   /* (lock) anonymous: NULL until first touched */
 	struct inode *file;    /* (c) a file mapping */
+	struct dentry *dentry; /* (c) its name (/proc/PID/maps), referenced */
 	errseq_t wb_err_since; /* (lock) file->wb_err when msync last looked (as a file's) */
 	bool write_counted;    /* (c) counted by file->iops->map_writable */
 };
@@ -111,9 +115,12 @@ int vm_fault(struct vm_space *vm, uintptr_t addr, unsigned error_code);
 /* Mapping calls behind the system calls (sys/mm.c); addresses are checked there. */
 long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
 	    bool fixed);
-/* The same for a file (file->iops->get_page), from page pgoff on; the area holds a reference. */
+/*
+ * The same for the file of dentry d (d->inode->iops->get_page), from page
+ * pgoff on; the area holds references on both (d names it in /proc/PID/maps).
+ */
 long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
-		 bool fixed, struct inode *file, uint64_t pgoff);
+		 bool fixed, struct dentry *d, uint64_t pgoff);
 int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len);
 /* msync: pages of shared file mappings in the range that were written become dirty in the file. */
 int vm_sync_file_pages(struct vm_space *vm, uintptr_t addr, size_t len);

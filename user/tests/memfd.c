@@ -1,6 +1,6 @@
 /*
  * memfd_create: flags and names (EINVAL, EFAULT, MFD_CLOEXEC, the
- * "/memfd:NAME (deleted)" link in /proc/self/fd), the file itself (read,
+ * "/memfd:NAME (deleted)" name in /proc/self/fd and maps), the file itself (read,
  * write, mmap shared across fork, ftruncate, fstat), and seals: F_GET_SEALS
  * and F_ADD_SEALS with each refusal (EPERM once F_SEAL_SEAL is set or
  * without MFD_ALLOW_SEALING, EBUSY for F_SEAL_WRITE while a shared mapping
@@ -70,6 +70,29 @@ UT_CASE(create_flags_and_names)
 	close(pfd[1]);
 }
 
+/* Whether the /proc/self/maps line of addr ends with name. */
+static int maps_name_is(void *addr, const char *name)
+{
+	static char text[65536];
+	int fd = UT_NOERR(open("/proc/self/maps", O_RDONLY)), found = 0;
+	ssize_t n, len = 0;
+	char *save = NULL;
+
+	while ((n = read(fd, text + len, sizeof(text) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	text[len] = 0;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		unsigned long start, end;
+		size_t ll = strlen(l), nl = strlen(name);
+
+		if (sscanf(l, "%lx-%lx ", &start, &end) == 2 && start <= (unsigned long)addr &&
+		    (unsigned long)addr < end)
+			found = ll > nl && !strcmp(l + ll - nl, name) && l[ll - nl - 1] == ' ';
+	}
+	return found;
+}
+
 UT_CASE(shared_mapping_across_fork)
 {
 	int fd = UT_NOERR(memfd_create("shm", 0));
@@ -79,6 +102,7 @@ UT_CASE(shared_mapping_across_fork)
 	UT_NOERR(ftruncate(fd, 8192));
 	p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	UT_CHECK(p != MAP_FAILED);
+	UT_CHECK(maps_name_is(p + 4096, "/memfd:shm (deleted)"));
 	pid = UT_NOERR(fork());
 	if (pid == 0) {
 		strcpy(p + 4096, "from the child");
