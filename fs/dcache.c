@@ -7,7 +7,8 @@
  *
  * A dentry reaches a zero count only once it is unlinked, so dentry_put
  * never needs dcache_lock: it frees the dentry, drops its inode and goes
- * on with the parent, in a loop rather than by recursion.
+ * on with the parent, in a loop rather than by recursion. The last
+ * dentry of an inode without links reports IN_DELETE_SELF to its watches.
  *
  * A name is kept in the dentry itself (at least DNAME_INLINE bytes, so
  * most renames fit) or, after a rename to a longer name, in a block of
@@ -16,6 +17,7 @@
  * before using it (readdir does).
  */
 #include <fs/dcache.h>
+#include <fs/notify.h>
 #include <kernel/panic.h>
 #include <lib/string.h>
 #include <mm/slab.h>
@@ -97,6 +99,7 @@ void dentry_put(struct dentry *d)
 		if (old > 1)
 			return;
 		ASSERT(!(d->flags & DENTRY_LINKED) && !d->mounted);
+		notify_dentry_gone(d);
 		parent = d->parent;
 		if (d->inode)
 			inode_put(d->inode);

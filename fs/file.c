@@ -1,7 +1,8 @@
 /*
  * Open files (include/fs/vfs.h): creation by open, reference counting,
  * and the generic half of read, write, lseek, stat, ioctl, readdir,
- * truncate, fsync and fallocate.
+ * truncate, fsync and fallocate, each reported to inotify (include/fs/notify.h)
+ * once it succeeded: open, close, access, modify.
  * The system calls and kernel users (exec's kernel_read, the initramfs)
  * call these; each checks the file's mode and flags, then dispatches to
  * the file's ops, which do the work at a position the VFS keeps.
@@ -13,6 +14,7 @@
  */
 #include <fs/vfs.h>
 #include <fs/event.h>
+#include <fs/notify.h>
 #include <kernel/panic.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
@@ -63,6 +65,15 @@ static unsigned fmode_of(int flags)
 
 int vfs_open_dentry(struct dentry *d, int flags, struct file **out)
 {
+	int r = vfs_open_dentry_quiet(d, flags, out);
+
+	if (!r && !(flags & O_PATH))
+		notify_dentry(d, IN_OPEN);
+	return r;
+}
+
+int vfs_open_dentry_quiet(struct dentry *d, int flags, struct file **out)
+{
 	struct file *f = kzalloc(sizeof(*f));
 	int r = 0;
 
@@ -110,6 +121,9 @@ void file_put(struct file *f)
 	/* Nobody can add it to an epoll any more: a look without the lock suffices. */
 	if (!list_empty(&f->ep_items))
 		eventpoll_release(f);
+	if (!(f->fmode & (FMODE_PATH | FMODE_NONOTIFY)))
+		notify_dentry(f->dentry,
+			      (f->fmode & FMODE_WRITE) ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
 	if (f->fops->release)
 		f->fops->release(f);
 	dentry_put(f->dentry);
@@ -244,6 +258,8 @@ static ssize_t file_rw(struct file *f, const struct iobuf *buf, bool write, cons
 	r = write ? f->fops->write(f, &b, &pos) : f->fops->read(f, &b, &pos);
 	if (r > 0 && !at)
 		file_set_pos(f, pos);
+	if (r > 0)
+		notify_dentry(f->dentry, write ? IN_MODIFY : IN_ACCESS);
 	return r;
 }
 
@@ -399,6 +415,8 @@ int vfs_readdir(struct file *f, struct dir_context *ctx)
 	ctx->pos = file_pos(f);
 	r = f->fops->readdir(f, ctx);
 	file_set_pos(f, ctx->pos);
+	if (r != -EWAIT)
+		notify_dentry(f->dentry, IN_ACCESS); /* as Linux, even at the end */
 	return r;
 }
 
@@ -413,7 +431,7 @@ int vfs_ftruncate(struct file *f, int64_t size)
 		return -EINVAL;
 	if (size > READ_ONCE(inode->size) && vfs_fsize_check(size))
 		return -EFBIG;
-	return inode->iops->setattr ? inode->iops->setattr(inode, &attr) : -EPERM;
+	return vfs_setattr_size(f->dentry, &attr);
 }
 
 /* The error *since (a sample of f's) has not seen yet in *es, or 0; advances it. */
@@ -495,7 +513,10 @@ int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > READ_ONCE(f->inode->size) &&
 	    vfs_fsize_check(end))
 		return -EFBIG;
-	return f->fops->fallocate ? f->fops->fallocate(f, mode, off, len) : -EOPNOTSUPP;
+	r = f->fops->fallocate ? f->fops->fallocate(f, mode, off, len) : -EOPNOTSUPP;
+	if (!r)
+		notify_dentry(f->dentry, IN_MODIFY);
+	return r;
 }
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)

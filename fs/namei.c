@@ -13,11 +13,13 @@
  * is left of the path, in a PATH_MAX buffer, so there is no recursion;
  * at most MAX_SYMLINKS are followed per walk (-ELOOP). ".." never leaves
  * the root (the process's, after chroot) and crosses back over mount
- * points. Changes on a read-only mount fail with -EROFS.
+ * points. Changes on a read-only mount fail with -EROFS. Each change,
+ * once made, is reported here to inotify (include/fs/notify.h).
  */
 #include <fs/vfs.h>
 #include <fs/dcache.h>
 #include <fs/namei.h>
+#include <fs/notify.h>
 #include <lib/string.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
@@ -293,6 +295,11 @@ int create_in(struct dentry *dir, const struct qstr *name, bool slash, make_fn m
 	if (!r)
 		d_link(d);
 	spin_unlock_irqrestore(&dir->inode->lock, flags);
+	if (!r && a->old)
+		notify_inode(a->old->inode, IN_ATTRIB); /* a hard link: its link count */
+	if (!r)
+		notify_name(dir->inode, IN_CREATE | (S_ISDIR(a->mode) ? IN_ISDIR : 0), 0,
+			    name->name, name->len);
 	if (!r && out)
 		*out = dentry_get(d);
 	dentry_put(d);
@@ -442,8 +449,14 @@ static int do_remove(struct dentry *base, const char *path, bool is_rmdir)
 		r = lookup_child(nd.cur, &nd.last, &victim);
 	if (!r) {
 		r = remove_child(nd.cur, victim, is_rmdir, nd.last_slash);
+		if (!r && !is_rmdir)
+			notify_inode(victim->inode, IN_ATTRIB); /* its link count */
+		/* The last put of a victim without links reports IN_DELETE_SELF. */
 		dentry_put(victim);
 	}
+	if (!r)
+		notify_name(nd.cur->inode, IN_DELETE | (is_rmdir ? IN_ISDIR : 0), 0, nd.last.name,
+			    nd.last.len);
 	nd_release(&nd);
 	return r;
 }
@@ -499,12 +512,16 @@ int vfs_statat(struct dentry *base, const char *path, unsigned lookup_flags, str
 int vfs_setattr(struct dentry *d, const struct vfs_attr *attr)
 {
 	struct inode *inode = d->inode;
+	int r;
 
 	if (vfs_rdonly(d))
 		return -EROFS;
 	if ((attr->valid & ATTR_MODE) && S_ISLNK(inode->mode))
 		return -EOPNOTSUPP; /* fchmodat(AT_SYMLINK_NOFOLLOW) of a link */
-	return inode->iops->setattr ? inode->iops->setattr(inode, attr) : -EPERM;
+	r = inode->iops->setattr ? inode->iops->setattr(inode, attr) : -EPERM;
+	if (!r)
+		notify_dentry(d, notify_attr_mask(attr));
+	return r;
 }
 
 int vfs_setattrat(struct dentry *base, const char *path, unsigned lookup_flags,
@@ -517,6 +534,16 @@ int vfs_setattrat(struct dentry *base, const char *path, unsigned lookup_flags,
 		return r;
 	r = vfs_setattr(d, attr);
 	dentry_put(d);
+	return r;
+}
+
+int vfs_setattr_size(struct dentry *d, const struct vfs_attr *attr)
+{
+	struct inode *inode = d->inode;
+	int r = inode->iops->setattr ? inode->iops->setattr(inode, attr) : -EPERM;
+
+	if (!r)
+		notify_dentry(d, IN_MODIFY);
 	return r;
 }
 
@@ -535,7 +562,7 @@ int vfs_truncate(struct dentry *d, int64_t size)
 		return -EROFS;
 	if (size > READ_ONCE(inode->size) && vfs_fsize_check(size))
 		return -EFBIG;
-	return inode->iops->setattr ? inode->iops->setattr(inode, &attr) : -EPERM;
+	return vfs_setattr_size(d, &attr);
 }
 
 /* The rwx bits of mode that apply to uid and gid (no supplementary groups). */
@@ -667,7 +694,7 @@ static int open_truncate(struct file *f)
 
 int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, struct file **out)
 {
-	bool created = false;
+	bool created = false, truncated = false;
 	struct dentry *d;
 	int r = open_flags_check(&flags);
 
@@ -678,12 +705,20 @@ int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, 
 		return r;
 	r = may_open(d, flags);
 	if (!r)
-		r = vfs_open_dentry(d, flags, out);
+		r = vfs_open_dentry_quiet(d, flags, out);
 	if (!r && (flags & O_TRUNC) && !created && S_ISREG(d->inode->mode)) {
 		r = open_truncate(*out);
-		if (r)
+		truncated = !r;
+		if (r) { /* -EWAIT too (ext2): the call runs again, this open never happened */
+			(*out)->fmode |= FMODE_NONOTIFY;
 			file_put(*out);
+		}
 	}
+	/* Reported once the open is done: IN_OPEN, then O_TRUNC's IN_MODIFY, as Linux. */
+	if (!r && !(flags & O_PATH))
+		notify_dentry(d, IN_OPEN);
+	if (truncated)
+		notify_dentry(d, IN_MODIFY);
 	dentry_put(d);
 	return r;
 }

@@ -101,7 +101,29 @@ static const struct proc_entry sys_vm_entries[] = {
 	WRITABLE_ENTRY("drop_caches", 42, proc_show_drop_caches, proc_write_drop_caches),
 };
 
+/* Fixed values (read-only, where Linux lets root change them). */
+static const struct proc_entry sys_fs_inotify_entries[] = {
+	FILE_ENTRY("max_queued_events", 65, proc_show_inotify_max_queued_events),
+	FILE_ENTRY("max_user_instances", 66, proc_show_inotify_max_user_instances),
+	FILE_ENTRY("max_user_watches", 67, proc_show_inotify_max_user_watches),
+};
+
+static const struct proc_entry sys_fs_entries[] = {
+	{ .name = "inotify",
+	  .kind = PROC_DIR,
+	  .mode = DIR_MODE,
+	  .ino = 64,
+	  .children = sys_fs_inotify_entries,
+	  .nr_children = ARRAY_SIZE(sys_fs_inotify_entries) },
+};
+
 static const struct proc_entry sys_entries[] = {
+	{ .name = "fs",
+	  .kind = PROC_DIR,
+	  .mode = DIR_MODE,
+	  .ino = 63,
+	  .children = sys_fs_entries,
+	  .nr_children = ARRAY_SIZE(sys_fs_entries) },
 	{ .name = "vm",
 	  .kind = PROC_DIR,
 	  .mode = DIR_MODE,

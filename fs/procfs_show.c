@@ -42,6 +42,7 @@
 #include <mm/slab.h>
 #include <mm/vm.h>
 #include <uapi/errno.h>
+#include <uapi/inotify.h>
 #include <uapi/resource.h>
 
 #define USER_HZ	      100 /* the clock ticks of /proc and times(2) */
@@ -297,6 +298,19 @@ static struct file *proc_fd_file(int pid, int fd)
 	return f;
 }
 
+/* What /proc shows as a file's name (fd links, maps): its path, or what is left of it. */
+static int file_name(struct dentry *d, char *buf, size_t size)
+{
+	int n;
+
+	if (!d->parent && !d->mount) /* an anonymous file (a memfd's starts with /) */
+		return MIN(snprintf(buf, size, "%s", d->name), (int)size - 1);
+	n = dentry_path(d, buf, size);
+	if (n == -ENOENT) /* unlinked: its name is all that is left */
+		n = MIN(snprintf(buf, size, "/%s (deleted)", d->name), (int)size - 1);
+	return n;
+}
+
 int proc_fd_path(int pid, int fd, char *buf, size_t size)
 {
 	struct file *f = proc_fd_file(pid, fd);
@@ -304,16 +318,7 @@ int proc_fd_path(int pid, int fd, char *buf, size_t size)
 
 	if (!f)
 		return -ENOENT;
-	if (!f->dentry->parent && f->dentry->name[0] != '/') { /* an anonymous file */
-		n = snprintf(buf, size, "%s", f->dentry->name);
-		file_put(f);
-		return MIN(n, (int)size - 1);
-	}
-	n = dentry_path(f->dentry, buf, size);
-	if (n == -ENOENT) { /* unlinked: its name is all that is left */
-		n = snprintf(buf, size, "/%s (deleted)", f->dentry->name);
-		n = MIN(n, (int)size - 1);
-	}
+	n = file_name(f->dentry, buf, size);
 	file_put(f);
 	return n;
 }
@@ -531,6 +536,27 @@ int proc_write_overcommit_ratio(const char *line)
 	return sysctl_write(line, overcommit_set_ratio);
 }
 
+int proc_show_inotify_max_queued_events(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%d\n", INOTIFY_MAX_QUEUED_EVENTS);
+	return 0;
+}
+
+int proc_show_inotify_max_user_instances(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%d\n", INOTIFY_MAX_USER_INSTANCES);
+	return 0;
+}
+
+int proc_show_inotify_max_user_watches(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%d\n", INOTIFY_MAX_USER_WATCHES);
+	return 0;
+}
+
 int proc_show_drop_caches(struct seqbuf *s, int pid)
 {
 	(void)pid;
@@ -568,16 +594,25 @@ static const char *area_name(const struct vm_area *a)
 	return NULL;
 }
 
-/* One line: "start-end perms offset dev inode", then the name in its column. */
-static void show_area(struct seqbuf *s, const struct vm_area *a)
+/*
+ * One line: "start-end perms offset dev inode", then the name in its
+ * column; a file mapping shows its file (path: PATH_MAX bytes for its
+ * name, or NULL).
+ */
+static void show_area(struct seqbuf *s, const struct vm_area *a, char *path)
 {
-	uint64_t offset = (a->flags & VM_SHARED) ? a->pgoff << PAGE_SHIFT : 0;
+	struct dentry *d = a->shared ? a->shared->dentry : NULL;
+	uint64_t offset = (a->flags & VM_SHARED) || d ? a->pgoff << PAGE_SHIFT : 0;
 	const char *name = area_name(a);
+	uint32_t dev = d ? d->inode->sb->dev : 0;
 	size_t start = s->len;
 
-	seq_printf(s, "%08lx-%08lx %c%c%c%c %08lx 00:00 0 ", a->start, a->end,
+	if (d && path && file_name(d, path, PATH_MAX) > 0)
+		name = path;
+	seq_printf(s, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ", a->start, a->end,
 		   (a->prot & PROT_READ) ? 'r' : '-', (a->prot & PROT_WRITE) ? 'w' : '-',
-		   (a->prot & PROT_EXEC) ? 'x' : '-', (a->flags & VM_SHARED) ? 's' : 'p', offset);
+		   (a->prot & PROT_EXEC) ? 'x' : '-', (a->flags & VM_SHARED) ? 's' : 'p', offset,
+		   MAJOR(dev), MINOR(dev), d ? (unsigned long)d->inode->ino : 0UL);
 	if (name) {
 		int pad = MAPS_NAME_COL - (int)(s->len - start);
 
@@ -588,20 +623,24 @@ static void show_area(struct seqbuf *s, const struct vm_area *a)
 
 int proc_show_pid_maps(struct seqbuf *s, int pid)
 {
+	char *path = kmalloc(PATH_MAX); /* NULL: file mappings show no name */
 	struct proc_snap p;
 	unsigned long flags;
 	struct vm_area *a;
 	int r = snap_take(pid, &p);
 
-	if (r)
+	if (r) {
+		kfree(path);
 		return r;
+	}
 	if (p.vm) {
 		flags = spin_lock_irqsave(&p.vm->lock);
 		list_for_each_entry (a, &p.vm->areas, node)
-			show_area(s, a);
+			show_area(s, a, path);
 		spin_unlock_irqrestore(&p.vm->lock, flags);
 	}
 	snap_release(&p);
+	kfree(path);
 	return 0;
 }
 

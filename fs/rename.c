@@ -19,6 +19,7 @@
 #include <fs/vfs.h>
 #include <fs/dcache.h>
 #include <fs/namei.h>
+#include <fs/notify.h>
 #include <lib/string.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
@@ -287,6 +288,39 @@ static void attempt_release(struct rename_op *op)
 	op->moved = false;
 }
 
+/* One side of a move: IN_MOVED_FROM in from_dir, IN_MOVED_TO in to_dir, IN_MOVE_SELF. */
+static void notify_move(struct inode *from_dir, const struct qstr *from, struct inode *to_dir,
+			const struct qstr *to, struct inode *moved)
+{
+	uint32_t isdir = S_ISDIR(moved->mode) ? IN_ISDIR : 0;
+	uint32_t cookie = notify_inode_watched(from_dir) || notify_inode_watched(to_dir)
+				  ? notify_cookie()
+				  : 0;
+
+	notify_name(from_dir, IN_MOVED_FROM | isdir, cookie, from->name, from->len);
+	notify_name(to_dir, IN_MOVED_TO | isdir, cookie, to->name, to->len);
+	notify_inode(moved, IN_MOVE_SELF);
+}
+
+/*
+ * A rename done is reported before the replaced target's dentry is put
+ * (which reports its IN_DELETE_SELF): the moves, with a cookie joining
+ * their two halves, and the target's IN_ATTRIB (its link count), as Linux.
+ */
+static void notify_rename(struct rename_op *op)
+{
+	struct inode *old_dir = op->old.cur->inode, *new_dir = op->new.cur->inode;
+
+	if (op->flags & RENAME_EXCHANGE) {
+		notify_move(old_dir, &op->old.last, new_dir, &op->new.last, op->src->inode);
+		notify_move(new_dir, &op->new.last, old_dir, &op->old.last, op->dst->inode);
+		return;
+	}
+	notify_move(old_dir, &op->old.last, new_dir, &op->new.last, op->src->inode);
+	if (op->dst)
+		notify_inode(op->dst->inode, IN_ATTRIB);
+}
+
 static int rename_attempt(struct rename_op *op)
 {
 	int r = lookup_both(op);
@@ -299,6 +333,8 @@ static int rename_attempt(struct rename_op *op)
 		r = rename_under_locks(op);
 		op_unlock_all(op);
 	}
+	if (!r && op->moved)
+		notify_rename(op);
 	attempt_release(op);
 	return r;
 }

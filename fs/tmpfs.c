@@ -20,6 +20,12 @@
  * set by the mount options size= (pages) and nr_inodes= (files), which
  * statfs reports; mode=, uid= and gid= set its root directory.
  *
+ * Regular files carry seals (fcntl F_ADD_SEALS): every file has
+ * F_SEAL_SEAL but those memfd_create makes with MFD_ALLOW_SEALING, in an
+ * internal instance with no names (fs/memfd.c). Writes, truncation,
+ * fallocate and shared mappings that may write (counted, for F_SEAL_WRITE's
+ * EBUSY) check them under the inode lock.
+ *
  * Directories can be renamed and files hard-linked: both only change
  * counts and times here (a directory's size, its link count of 2 plus
  * its subdirectories, a file's link count), as the dentry tree is the
@@ -33,6 +39,7 @@
 #include <mm/page.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
+#include <uapi/fcntl.h>
 #include <kernel/panic.h>
 
 #define BOGO_DIRENT_SIZE 20 /* what a directory entry adds to its size, as Linux */
@@ -41,7 +48,13 @@
 struct tmpfs_file {
 	struct page **pages; /* (i) cap entries, NULL for holes */
 	size_t cap;	     /* (i) */
+	unsigned seals;	     /* (i) F_SEAL_*: F_SEAL_SEAL but for memfds that allow sealing */
+	uint32_t write_maps; /* (i) shared mappings that may write (F_SEAL_WRITE: EBUSY) */
+	uint32_t writers;    /* (i) writes copying data in now (F_SEAL_WRITE: EBUSY) */
 };
+
+#define WRITE_SEALS (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)
+#define ALL_SEALS   (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | WRITE_SEALS | F_SEAL_EXEC)
 
 /* An instance. Lock key: (a) atomic, (m) set at mount and remount. */
 struct tmpfs_sb {
@@ -118,6 +131,8 @@ static struct inode *tmpfs_new_inode(struct super_block *sb, unsigned mode, uint
 		inode->iops = &tmpfs_file_iops;
 		inode->fops = &tmpfs_file_fops;
 		inode->private = kzalloc(sizeof(struct tmpfs_file));
+		if (inode->private)
+			((struct tmpfs_file *)inode->private)->seals = F_SEAL_SEAL;
 		break;
 	case S_IFLNK:
 		inode->iops = &tmpfs_link_iops;
@@ -298,11 +313,16 @@ static void free_pages_from_locked(struct inode *inode, int64_t size)
 
 static int truncate_locked(struct inode *inode, int64_t size)
 {
+	struct tmpfs_file *tf = inode->private;
+
 	assert_held(&inode->lock);
 	if (size < 0)
 		return -EINVAL;
 	if (size > TMPFS_MAX_SIZE)
 		return -EFBIG;
+	if ((size < inode->size && (tf->seals & F_SEAL_SHRINK)) ||
+	    (size > inode->size && (tf->seals & F_SEAL_GROW)))
+		return -EPERM;
 	if (size < inode->size)
 		free_pages_from_locked(inode, size);
 	inode->size = size;
@@ -321,6 +341,10 @@ static int tmpfs_setattr(struct inode *inode, const struct vfs_attr *attr)
 		else
 			r = S_ISDIR(inode->mode) ? -EISDIR : -EINVAL;
 	}
+	if (!r && (attr->valid & ATTR_MODE) && S_ISREG(inode->mode) &&
+	    (((struct tmpfs_file *)inode->private)->seals & F_SEAL_EXEC) &&
+	    ((attr->mode ^ inode->mode) & (S_IXUSR | S_IXGRP | S_IXOTH)))
+		r = -EPERM;
 	if (!r)
 		inode_setattr_locked(inode, attr);
 	spin_unlock_irqrestore(&inode->lock, flags);
@@ -422,21 +446,40 @@ static ssize_t tmpfs_read(struct file *f, const struct iobuf *buf, int64_t *pos)
 }
 
 /* Copies up to the end of one page; returns the count. */
+/* Writes of n bytes at pos the seals forbid: -EPERM. Caller holds the lock. */
+static int seal_check_locked(struct inode *inode, int64_t pos, size_t n)
+{
+	struct tmpfs_file *tf = inode->private;
+
+	assert_held(&inode->lock);
+	if (tf->seals & WRITE_SEALS)
+		return -EPERM;
+	if ((tf->seals & F_SEAL_GROW) && pos + (int64_t)n > inode->size)
+		return -EPERM;
+	return 0;
+}
+
 static ssize_t write_chunk(struct inode *inode, const struct iobuf *buf, size_t done, int64_t pos,
 			   size_t left)
 {
+	struct tmpfs_file *tf = inode->private;
 	size_t off = (size_t)pos & (PAGE_SIZE - 1), n = MIN(PAGE_SIZE - off, left);
 	struct page *page;
 	unsigned long flags;
 	int r;
 
 	flags = spin_lock_irqsave(&inode->lock);
-	r = page_for_write_locked(inode, (size_t)(pos >> PAGE_SHIFT), &page);
+	r = seal_check_locked(inode, pos, n);
+	if (!r)
+		r = page_for_write_locked(inode, (size_t)(pos >> PAGE_SHIFT), &page);
+	if (!r)
+		tf->writers++; /* F_SEAL_WRITE waits for no copy in progress */
 	spin_unlock_irqrestore(&inode->lock, flags);
 	if (r)
 		return r;
 	r = iobuf_read((char *)page_address(page) + off, buf, done, n);
 	flags = spin_lock_irqsave(&inode->lock);
+	tf->writers--;
 	if (!r && pos + (int64_t)n > inode->size)
 		inode->size = pos + (int64_t)n;
 	if (!r)
@@ -484,6 +527,8 @@ static ssize_t append_chunk(struct inode *inode, const struct iobuf *buf, size_t
 	if (inode->size > TMPFS_MAX_SIZE - (int64_t)n)
 		r = -EFBIG;
 	else
+		r = seal_check_locked(inode, inode->size, n);
+	if (!r)
 		r = fill_locked(inode, inode->size, bounce, n);
 	if (!r) {
 		inode->size += (int64_t)n;
@@ -582,22 +627,38 @@ static void punch_locked(struct inode *inode, int64_t off, int64_t end)
 	inode->mtime = inode->ctime = vfs_now();
 }
 
+/* As Linux's tmpfs: a hole punched is a write, an allocation past the end growth. */
+static int fallocate_seal_check_locked(struct inode *inode, int mode, int64_t end)
+{
+	struct tmpfs_file *tf = inode->private;
+
+	assert_held(&inode->lock);
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && (tf->seals & WRITE_SEALS))
+		return -EPERM;
+	if (!(mode & FALLOC_FL_PUNCH_HOLE) && (tf->seals & F_SEAL_GROW) && end > inode->size)
+		return -EPERM;
+	return 0;
+}
+
 /* Mode 0 and FALLOC_FL_KEEP_SIZE allocate, FALLOC_FL_PUNCH_HOLE frees (as Linux's tmpfs). */
 static int tmpfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 {
 	struct inode *inode = f->inode;
 	unsigned long flags;
+	int r;
 
 	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
 		return -EOPNOTSUPP;
 	if (off + len > TMPFS_MAX_SIZE)
 		return -EFBIG;
-	if (!(mode & FALLOC_FL_PUNCH_HOLE))
-		return allocate_range(inode, off, off + len, mode & FALLOC_FL_KEEP_SIZE);
 	flags = spin_lock_irqsave(&inode->lock);
-	punch_locked(inode, off, off + len);
+	r = fallocate_seal_check_locked(inode, mode, off + len);
+	if (!r && (mode & FALLOC_FL_PUNCH_HOLE))
+		punch_locked(inode, off, off + len);
 	spin_unlock_irqrestore(&inode->lock, flags);
-	return 0;
+	if (r || (mode & FALLOC_FL_PUNCH_HOLE))
+		return r;
+	return allocate_range(inode, off, off + len, mode & FALLOC_FL_KEEP_SIZE);
 }
 
 /* mmap: the file's own page (a hole gets one), so shared mappings write into the file. */
@@ -612,6 +673,79 @@ static int tmpfs_get_page(struct inode *inode, uint64_t index, struct page **out
 	r = page_for_write_locked(inode, (size_t)index, out);
 	spin_unlock_irqrestore(&inode->lock, flags);
 	return r;
+}
+
+/* A shared mapping that may write: counted, or -EPERM under a write seal. */
+static int tmpfs_map_writable(struct inode *inode)
+{
+	struct tmpfs_file *tf = inode->private;
+	unsigned long flags = spin_lock_irqsave(&inode->lock);
+	int r = (tf->seals & WRITE_SEALS) ? -EPERM : 0;
+
+	if (!r)
+		tf->write_maps++;
+	spin_unlock_irqrestore(&inode->lock, flags);
+	return r;
+}
+
+static void tmpfs_unmap_writable(struct inode *inode)
+{
+	struct tmpfs_file *tf = inode->private;
+	unsigned long flags = spin_lock_irqsave(&inode->lock);
+
+	tf->write_maps--;
+	spin_unlock_irqrestore(&inode->lock, flags);
+}
+
+static bool is_tmpfs_file(struct inode *inode)
+{
+	return inode->iops == &tmpfs_file_iops;
+}
+
+int tmpfs_add_seals(struct inode *inode, unsigned seals)
+{
+	struct tmpfs_file *tf = inode->private;
+	unsigned long flags;
+	int r = 0;
+
+	if (seals & ~ALL_SEALS)
+		return -EINVAL;
+	if (!is_tmpfs_file(inode))
+		return -EINVAL;
+	flags = spin_lock_irqsave(&inode->lock);
+	if (tf->seals & F_SEAL_SEAL)
+		r = -EPERM;
+	if (!r && (seals & F_SEAL_EXEC) && (inode->mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
+		seals |= F_SEAL_SHRINK | F_SEAL_GROW | WRITE_SEALS; /* W^X, as Linux */
+	if (r == 0 && (seals & F_SEAL_WRITE) && (tf->write_maps || tf->writers))
+		r = -EBUSY;
+	if (!r)
+		tf->seals |= seals;
+	spin_unlock_irqrestore(&inode->lock, flags);
+	return r;
+}
+
+int tmpfs_get_seals(struct inode *inode)
+{
+	return is_tmpfs_file(inode) ? (int)READ_ONCE(((struct tmpfs_file *)inode->private)->seals)
+				    : -EINVAL;
+}
+
+static struct fs_type memfd_type = { .name = "memfd" };
+static struct super_block *memfd_sb; /* (c) made by tmpfs_init */
+
+struct inode *tmpfs_unnamed_file(unsigned mode, unsigned seals)
+{
+	struct inode *inode;
+
+	if (!memfd_sb || !inode_room(memfd_sb))
+		return NULL;
+	inode = tmpfs_new_inode(memfd_sb, S_IFREG | mode, 0);
+	if (!inode)
+		return NULL;
+	inode->nlink = 0; /* in no directory */
+	((struct tmpfs_file *)inode->private)->seals = seals;
+	return inode;
 }
 
 /* Nothing to write back: the data is in memory. */
@@ -814,6 +948,8 @@ static const struct inode_ops tmpfs_dir_iops = {
 static const struct inode_ops tmpfs_file_iops = {
 	.setattr = tmpfs_setattr,
 	.get_page = tmpfs_get_page,
+	.map_writable = tmpfs_map_writable,
+	.unmap_writable = tmpfs_unmap_writable,
 };
 
 static const struct inode_ops tmpfs_link_iops = {
@@ -895,4 +1031,6 @@ static struct fs_type tmpfs_type = {
 void tmpfs_init(void)
 {
 	register_filesystem(&tmpfs_type);
+	if (!memfd_sb && tmpfs_mount(&memfd_type, "memfd", 0, NULL, &memfd_sb))
+		memfd_sb = NULL; /* no memory at boot: memfd_create says ENOMEM */
 }

@@ -14,6 +14,7 @@
 #include <fs/vfs.h>
 #include <fs/dcache.h>
 #include <fs/devfs.h>
+#include <fs/notify.h>
 #include <fs/pipe.h>
 #include <fs/procfs.h>
 #include <fs/tmpfs.h>
@@ -51,6 +52,7 @@ struct inode *inode_alloc(struct super_block *sb, unsigned mode)
 	if (!inode)
 		return NULL;
 	spin_init(&inode->lock, "inode");
+	list_init(&inode->watches);
 	inode->refcount = 1;
 	inode->ino = __atomic_fetch_add(&sb->next_ino, 1, __ATOMIC_RELAXED);
 	inode->mode = mode;
@@ -460,6 +462,7 @@ int vfs_umount_at(struct dentry *base, const char *target, unsigned lookup_flags
 	dentry_put(d);
 	if (r)
 		return r;
+	notify_unmount(m->sb); /* watches hold inodes, not dentries: they do not make it busy */
 	if (m->sb->ops->umount)
 		m->sb->ops->umount(m->sb);
 	super_kill(m->sb);

@@ -266,7 +266,7 @@ static int map_segment(struct vm_space *vm, struct image *im, const struct elf_s
 	if (!mappable || mid < start)
 		mid = start;
 	if (mid > start)
-		err = vm_map_file(vm, start, mid - start, s->prot, 0, true, im->file->inode,
+		err = vm_map_file(vm, start, mid - start, s->prot, 0, true, im->file->dentry,
 				  (s->offset + start - vaddr) >> PAGE_SHIFT) < 0
 			      ? -ENOMEM
 			      : 0;

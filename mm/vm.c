@@ -164,8 +164,12 @@ static void object_put(struct vm_object *s)
 	for (uint64_t i = 0; i < s->npages; i++)
 		if (s->pages[i])
 			put_page(s->pages[i]);
+	if (s->write_counted)
+		s->file->iops->unmap_writable(s->file);
 	if (s->file)
 		inode_put(s->file);
+	if (s->dentry)
+		dentry_put(s->dentry);
 	kfree(s->pages);
 	kfree(s);
 }
@@ -634,16 +638,45 @@ long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint
 	return vm_map_file(vm, addr, len, prot, flags, fixed, NULL, 0);
 }
 
-long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
-		 bool fixed, struct inode *file, uint64_t pgoff)
+/*
+ * A shared file mapping that may write is counted by the file (seals):
+ * -EPERM when sealed and prot writes, else VM_NOWRITE is added to *flags
+ * when sealed. *counted says whether the file counted it.
+ */
+static int count_writable(struct inode *file, uint32_t prot, uint32_t *flags, bool *counted)
 {
+	int r;
+
+	*counted = false;
+	if (!file || !(*flags & VM_SHARED) || (*flags & VM_NOWRITE) || !file->iops->map_writable)
+		return 0;
+	r = file->iops->map_writable(file);
+	if (r == -EPERM && !(prot & PROT_WRITE)) {
+		*flags |= VM_NOWRITE;
+		return 0;
+	}
+	*counted = !r;
+	return r;
+}
+
+long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
+		 bool fixed, struct dentry *d, uint64_t pgoff)
+{
+	struct inode *file = d ? d->inode : NULL;
 	uint32_t account = accountable(prot, flags, file) ? VM_ACCOUNT : 0;
 	struct tlb_batch tlb;
 	struct vm_area *a;
 	unsigned long irq;
+	bool counted;
+	int r = count_writable(file, prot, &flags, &counted);
 
-	if (account && vm_commit(len / PAGE_SIZE))
+	if (r)
+		return r;
+	if (account && vm_commit(len / PAGE_SIZE)) {
+		if (counted)
+			file->iops->unmap_writable(file);
 		return -ENOMEM;
+	}
 	a = vm_area_alloc(0, 0, prot, flags | account);
 	if (a && (file || (flags & VM_SHARED)) &&
 	    !(a->shared = object_create(file ? 0 : len / PAGE_SIZE))) {
@@ -653,10 +686,14 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 	if (!a) {
 		if (account)
 			vm_uncommit(len / PAGE_SIZE);
+		if (counted)
+			file->iops->unmap_writable(file);
 		return -ENOMEM;
 	}
 	if (file) {
+		a->shared->write_counted = counted;
 		a->shared->file = inode_get(file);
+		a->shared->dentry = dentry_get(d);
 		a->shared->wb_err_since = errseq_sample(&file->wb_err);
 		a->pgoff = pgoff;
 	}
@@ -721,6 +758,10 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot)
 					       ? NULL
 					       : list_entry(a->node.next, struct vm_area, node);
 
+		if ((prot & PROT_WRITE) && (a->flags & VM_NOWRITE)) {
+			err = -EACCES; /* as Linux without VM_MAYWRITE */
+			break;
+		}
 		if (!(a->flags & VM_ACCOUNT) && accountable(prot, a->flags, area_file(a))) {
 			err = vm_commit(area_pages(a)); /* a private mapping becomes writable */
 			if (err)

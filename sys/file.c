@@ -18,6 +18,7 @@
 #include <kernel/wait.h>
 #include <fs/vfs.h>
 #include <fs/fdtable.h>
+#include <fs/notify.h>
 #include <fs/writeback.h>
 #include <mm/slab.h>
 #include <lib/compiler.h>
@@ -717,6 +718,10 @@ static long fcntl_file(int fd, int cmd, uintptr_t arg)
 		vfs_setfl(f, arg);
 	else if (cmd == F_GETOWN || cmd == F_SETOWN || cmd == F_GETSIG || cmd == F_SETSIG)
 		ret = 0; /* no SIGIO yet: no owner, no signal */
+	else if (cmd == F_ADD_SEALS)
+		ret = memfd_add_seals(f, (unsigned)arg);
+	else if (cmd == F_GET_SEALS)
+		ret = memfd_get_seals(f);
 	else
 		ret = fcntl_lock(f, cmd, arg);
 	file_put(f);
@@ -749,6 +754,8 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, uintptr_t, arg)
 	case F_SETOWN:
 	case F_GETSIG:
 	case F_SETSIG:
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
 		return fcntl_file(fd, cmd, arg);
 	default:
 		return -EINVAL;

@@ -161,8 +161,9 @@ static long map_file(uintptr_t addr, size_t len, unsigned prot, unsigned flags, 
 		ret = -EACCES;
 	else if (f->inode->iops->get_page)
 		ret = vm_map_file(current_vm(), addr, ALIGN_UP(len, PAGE_SIZE), prot,
-				  shared ? VM_SHARED : 0, flags & MAP_FIXED, f->inode,
-				  (uint64_t)off >> PAGE_SHIFT);
+				  shared ? VM_SHARED | (f->fmode & FMODE_WRITE ? 0 : VM_NOWRITE)
+					 : 0,
+				  flags & MAP_FIXED, f->dentry, (uint64_t)off >> PAGE_SHIFT);
 	else
 		ret = -ENOSYS;
 	file_put(f);

@@ -72,6 +72,10 @@ int proc_write_overcommit_memory(const char *line);
 int proc_show_overcommit_ratio(struct seqbuf *s, int pid);
 int proc_write_overcommit_ratio(const char *line);
 int proc_show_drop_caches(struct seqbuf *s, int pid);
+/* /proc/sys/fs/inotify: the fixed limits (uapi/inotify.h). */
+int proc_show_inotify_max_queued_events(struct seqbuf *s, int pid);
+int proc_show_inotify_max_user_instances(struct seqbuf *s, int pid);
+int proc_show_inotify_max_user_watches(struct seqbuf *s, int pid);
 int proc_write_drop_caches(const char *line);
 
 /* Whether process pid exists (a zombie counts). */

@@ -19,6 +19,14 @@ void tmpfs_init(void);
 /* The fs_type mount method, for file systems built on tmpfs (devtmpfs). */
 int tmpfs_mount(const struct fs_type *type, const char *source, unsigned long flags,
 		const void *data, struct super_block **out);
+/*
+ * memfd_create (fs/memfd.c): a regular file of an internal instance, in no
+ * directory (no links), with seals (F_SEAL_*); NULL when out of memory.
+ */
+struct inode *tmpfs_unnamed_file(unsigned mode, unsigned seals);
+/* F_ADD_SEALS, F_GET_SEALS on any tmpfs file (others: -EINVAL; the file is checked writable). */
+int tmpfs_add_seals(struct inode *inode, unsigned seals);
+int tmpfs_get_seals(struct inode *inode);
 /* Pages all tmpfs instances hold for file data. */
 uint64_t tmpfs_pages_in_use(void);
 

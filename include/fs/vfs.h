@@ -104,6 +104,13 @@ struct inode_ops {
 	 * would have no room on the disk (SIGBUS). NULL: nothing to do.
 	 */
 	int (*page_mkwrite)(struct inode *inode, uint64_t index);
+	/*
+	 * A shared mapping that may write (now or after mprotect) is made: 0,
+	 * or -EPERM when the file is sealed against writes (the mapping is then
+	 * read-only for good). unmap_writable when it goes. NULL: nothing to count.
+	 */
+	int (*map_writable)(struct inode *inode);
+	void (*unmap_writable)(struct inode *inode);
 	/* Reads the whole file into memory (exec): 0, -EWAIT, -EIO. NULL: it is there. */
 	int (*populate)(struct inode *inode);
 };
@@ -138,7 +145,7 @@ struct file_ops {
 
 /*
  * Lock key: (c) constant after creation, (l) lock, (a) atomic, (fs) the
- * file system's own rules. The type bits of mode are (c).
+ * file system's own rules, (n) inotify's lock. The type bits of mode are (c).
  */
 struct inode {
 	spinlock_t lock;
@@ -157,6 +164,8 @@ struct inode {
 	const struct file_ops *fops;		 /* (c) what open starts with */
 	void *private;				 /* (fs) */
 	errseq_t wb_err;			 /* (a) write-back errors of its data: fsync */
+	/* (n) inotify's lock: struct inotify_watch on it (fs/inotify.c); empty: none */
+	struct list_head watches;
 };
 
 /*
@@ -241,11 +250,12 @@ struct fs_type {
 	struct list_head node; /* (fs types lock) */
 };
 
-#define FMODE_READ   (1u << 0)
-#define FMODE_WRITE  (1u << 1)
-#define FMODE_PATH   (1u << 2) /* O_PATH: only fstat, fchdir and *at() bases */
-#define FMODE_STREAM (1u << 3) /* no position: pread/pwrite give -ESPIPE */
-#define FMODE_NOCTTY (1u << 4) /* opened with O_NOCTTY (a terminal's open looks) */
+#define FMODE_READ     (1u << 0)
+#define FMODE_WRITE    (1u << 1)
+#define FMODE_PATH     (1u << 2) /* O_PATH: only fstat, fchdir and *at() bases */
+#define FMODE_STREAM   (1u << 3) /* no position: pread/pwrite give -ESPIPE */
+#define FMODE_NOCTTY   (1u << 4) /* opened with O_NOCTTY (a terminal's open looks) */
+#define FMODE_NONOTIFY (1u << 5) /* no inotify events (an open that failed after all) */
 
 /* An open file. Lock key: (c) constant after open, (p) pos_lock, (a) atomic. */
 struct file {
@@ -323,6 +333,8 @@ struct dentry *vfs_current_root(void);
 int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, struct file **out);
 /* Opens a dentry already looked up (exec, /proc/<pid>/fd links). */
 int vfs_open_dentry(struct dentry *d, int flags, struct file **out);
+/* The same without reporting IN_OPEN: the caller does (notify_dentry) once the open is done. */
+int vfs_open_dentry_quiet(struct dentry *d, int flags, struct file **out);
 int vfs_lookup(struct dentry *base, const char *path, unsigned lookup_flags, struct dentry **out);
 
 /* Name space changes. */
@@ -353,6 +365,8 @@ int vfs_rename(struct dentry *old_base, const char *old_path, struct dentry *new
 void vfs_getattr(struct dentry *d, struct kstat *st);
 /* chmod, chown, utimes: -EROFS on a read-only mount, -EOPNOTSUPP chmod of a symlink. */
 int vfs_setattr(struct dentry *d, const struct vfs_attr *attr);
+/* A size change (attr has ATTR_SIZE) already checked: the file system's setattr, then IN_MODIFY. */
+int vfs_setattr_size(struct dentry *d, const struct vfs_attr *attr);
 /* truncate(2): -EISDIR, -EINVAL (not a regular file or size < 0), -EROFS, -EFBIG. */
 int vfs_truncate(struct dentry *d, int64_t size);
 /* access(2) for uid/gid (root: R and W always, X if any x bit or a directory). */

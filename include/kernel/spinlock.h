@@ -21,12 +21,13 @@
  *      lists: it polls the files it adds, fs/eventpoll.c)
  *   7. dcache; fifo; proc-tree
  *   8. pagecaches; pipe; process; services; sync; futex (a bucket); ptys
- *      (the pty table, drivers/pty.c)
+ *      (the pty table, drivers/pty.c); inotify-watches (fs/inotify.c: it
+ *      queues under itself)
  *   9. the other wait sources and queues (pipe-read, pipe-write,
  *      fifo-open-*, svc-queue, svc-done, reap, stopped, bcache, block-sync,
  *      ext2-write, ext2-evict, writeback, mem-wait, futex/1: the second of
  *      two buckets; eventfd, timerfd, signalfd, pidfd, epoll: an epoll's
- *      own);
+ *      own; inotify: an instance's queue);
  *      pagecache; fd-table; tty; threads; kmap; vm-object
  *  9a. tty-out (a tty's output, under its tty)
  *  9b. pty (a pty's master side, a wait source: the slave's output goes

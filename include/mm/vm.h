@@ -27,6 +27,8 @@
 #define VM_GROWSDOWN (1u << 1) /* the stack: grows down on faults below it */
 #define VM_HEAP	     (1u << 2) /* the brk area */
 #define VM_ACCOUNT   (1u << 3) /* its size is committed (mm/overcommit.c) */
+/* A shared file mapping that may never write (file read-only or sealed): mprotect says EACCES. */
+#define VM_NOWRITE   (1u << 4)
 
 #define USER_STACK_TOP	0x00007ffffffff000ULL
 /* No mapping above this (Linux's TASK_SIZE): code in the last page could return to a
@@ -35,6 +37,9 @@
 #define USER_MMAP_TOP	0x00007f0000000000ULL /* mmap search starts below this */
 #define USER_MIN_ADDR	0x0000000000010000ULL /* like vm.mmap_min_addr */
 #define STACK_GUARD_GAP (256ULL * PAGE_SIZE)  /* kept free below a growing stack */
+
+struct inode;
+struct dentry;
 
 /*
  * Where the pages of an area come from when they are not private zero
@@ -49,7 +54,9 @@ struct vm_object {
 	uint64_t npages;       /* (c) */
 	struct page **pages;   /* (lock) anonymous: NULL until first touched */
 	struct inode *file;    /* (c) a file mapping */
+	struct dentry *dentry; /* (c) its name (/proc/PID/maps), referenced */
 	errseq_t wb_err_since; /* (lock) file->wb_err when msync last looked (as a file's) */
+	bool write_counted;    /* (c) counted by file->iops->map_writable */
 };
 
 struct vm_area {
@@ -108,9 +115,12 @@ int vm_fault(struct vm_space *vm, uintptr_t addr, unsigned error_code);
 /* Mapping calls behind the system calls (sys/mm.c); addresses are checked there. */
 long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
 	    bool fixed);
-/* The same for a file (file->iops->get_page), from page pgoff on; the area holds a reference. */
+/*
+ * The same for the file of dentry d (d->inode->iops->get_page), from page
+ * pgoff on; the area holds references on both (d names it in /proc/PID/maps).
+ */
 long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
-		 bool fixed, struct inode *file, uint64_t pgoff);
+		 bool fixed, struct dentry *d, uint64_t pgoff);
 int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len);
 /* msync: pages of shared file mappings in the range that were written become dirty in the file. */
 int vm_sync_file_pages(struct vm_space *vm, uintptr_t addr, size_t len);

@@ -105,7 +105,17 @@
 #define F_OFD_SETLK	37
 #define F_OFD_SETLKW	38
 #define F_DUPFD_CLOEXEC 1030
-#define FD_CLOEXEC	1
+#define F_ADD_SEALS	1033
+#define F_GET_SEALS	1034
+
+/* File seals (memfd_create(2) with MFD_ALLOW_SEALING). */
+#define F_SEAL_SEAL	    0x0001
+#define F_SEAL_SHRINK	    0x0002
+#define F_SEAL_GROW	    0x0004
+#define F_SEAL_WRITE	    0x0008
+#define F_SEAL_FUTURE_WRITE 0x0010
+#define F_SEAL_EXEC	    0x0020
+#define FD_CLOEXEC	    1
 
 /* Record lock types (struct flock.l_type). */
 #define F_RDLCK 0

@@ -29,7 +29,7 @@ ENABLED = [
     "procfs", "files", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
     "mmap_file", "event_apis", "unix_sockets", "ptys", "ptys-glibc", "posix_timers",
-    "posix_timers-glibc",
+    "posix_timers-glibc", "inotify", "memfd",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -115,7 +115,8 @@ for _name in ENABLED:
 # repeatable, and threads_blocked --exit also checks exit_group of parked threads.
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
                 ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
-                ["event_apis"], ["unix_sockets"], ["ptys"], ["posix_timers"],
+                ["event_apis"], ["unix_sockets"], ["ptys"], ["posix_timers"], ["inotify"],
+                ["memfd"],
                 ["threads_blocked", "300", "--exit"]]
 
 
@@ -256,6 +257,20 @@ if "unix_sockets" in ENABLED:
                           timeout=TIMEOUT)
             check_ut_output("unix_sockets on ext2", rc, out)
             assert len(re.findall(r"^ut: PASS", out, re.M)) == len(UNIX_PATH_CASES), out[-3000:]
+
+
+if "inotify" in ENABLED:
+    def test_inotify_on_ext2():
+        """Every inotify case again in the ext2 root itself (/tmp is a tmpfs there too)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            root_img = os.path.join(tmp, "root.img")
+            subprocess.run([os.path.join(ROOT, "tools", "mkrootdisk"), "-o", root_img],
+                           check=True, capture_output=True)
+            rc, out = run("--quiet", "--root", root_img, "--", "/bin/sh", "-c",
+                          "grep -q '^/dev/vda / ext2 rw' /proc/mounts && "
+                          "stat -f -c %t / | grep -qx ef53 && INOTIFY_BASE=/ /tests/inotify",
+                          timeout=TIMEOUT)
+            check_ut_output("inotify on ext2", rc, out)
 
 
 if "unix_sockets" in ENABLED:
