@@ -392,9 +392,22 @@ static int unix_bind(struct socket *s, const void *addr, int len)
 		return is_bound(s) ? -EINVAL : autobind(s);
 	if (addr_abstract(&a))
 		return bind_abstract(s, &a);
-	/* As Linux: the name first (EADDRINUSE), then whether s has one (EINVAL). */
+	/*
+	 * As Linux: the name first (EADDRINUSE), then whether s has one
+	 * (EINVAL), both before the node is made: once made (on ext2, past the
+	 * call's point of no return) nothing may wait, and taking it away
+	 * again could.
+	 */
 	base = name_base(a.sun.sun_path);
-	r = vfs_mknod(base, a.sun.sun_path, S_IFSOCK | (0777 & ~current_proc()->umask), 0);
+	r = vfs_lookup(base, a.sun.sun_path, 0, &d);
+	if (!r) {
+		dentry_put(d);
+		r = -EADDRINUSE;
+	} else if (r == -ENOENT) {
+		r = is_bound(s) ? -EINVAL : 0;
+	}
+	if (!r)
+		r = vfs_mknod(base, a.sun.sun_path, S_IFSOCK | (0777 & ~current_proc()->umask), 0);
 	if (r == -EEXIST)
 		r = -EADDRINUSE;
 	if (!r)
@@ -402,8 +415,13 @@ static int unix_bind(struct socket *s, const void *addr, int len)
 	if (!r) {
 		r = bind_name(s, &a, d);
 		if (r) {
+			/*
+			 * Another thread named s meanwhile. The node goes if that needs
+			 * no wait; an unlink that would wait (ext2) leaves it, as a
+			 * closed socket's node stays (docs/sockets.md).
+			 */
 			dentry_put(d);
-			vfs_unlink(base, a.sun.sun_path); /* the node this bind made */
+			vfs_unlink(base, a.sun.sun_path);
 		}
 	}
 	base_put(base);

@@ -54,14 +54,18 @@ static socklen_t abstract_addr(struct sockaddr_un *a, const char *name)
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
 }
 
-/* A unique name per process (the leak check runs the program again). */
+/*
+ * A unique name per process (the leak check runs the program again), in
+ * /tmp or in $UNIX_SOCKET_DIR (the ext2 run names a directory of its root).
+ */
 static const char *tmp_path(const char *what)
 {
 	static char buf[4][108];
 	static int n;
+	const char *dir = getenv("UNIX_SOCKET_DIR");
 	char *p = buf[n++ & 3];
 
-	snprintf(p, 108, "/tmp/us-%d-%s", (int)getpid(), what);
+	snprintf(p, 108, "%s/us-%d-%s", dir && *dir ? dir : "/tmp", (int)getpid(), what);
 	return p;
 }
 
