@@ -37,9 +37,10 @@ struct page *page_array;   /* [I] (each struct page: its own rules, include/mm/p
 pfn_t max_pfn;		   /* [I] */
 uintptr_t direct_map_base; /* [I] */
 
-static struct buddy page_buddy;	      /* its own lock */
-static struct page_pcp pcp[MAX_CPUS]; /* each its own lock */
-static uint64_t pcp_pages;	      /* (a) in every CPU's cache */
+static struct buddy page_buddy;		/* its own lock */
+static struct page_pcp pcp[MAX_CPUS];	/* each its own lock */
+static uint64_t pcp_pages;		/* (a) in every CPU's cache */
+static uint64_t (*shortage_hook)(void); /* [I] once kmalloc works */
 
 void page_allocator_init(void)
 {
@@ -50,6 +51,12 @@ void page_allocator_init(void)
 		pcp[i].count = 0;
 	}
 	pcp_pages = 0;
+	shortage_hook = NULL;
+}
+
+void page_set_shortage_hook(uint64_t (*fn)(void))
+{
+	shortage_hook = fn;
 }
 
 void page_allocator_add_range(pfn_t start, pfn_t end)
@@ -177,12 +184,21 @@ uint64_t page_cache_drain(void)
 	return drained;
 }
 
+/* Short of pages: the caches above give theirs back, then every CPU's cache; whether any came. */
+static bool page_shortage(void)
+{
+	uint64_t back = shortage_hook ? shortage_hook() : 0;
+
+	if (!__atomic_load_n(&pcp_pages, __ATOMIC_RELAXED))
+		return back != 0;
+	return page_cache_drain() + back != 0;
+}
+
 struct page *alloc_pages(unsigned order)
 {
 	struct page *p = order ? buddy_alloc(&page_buddy, order) : pcp_alloc();
 
-	/* Short: the pages other CPUs keep go back to the buddy, then one more try. */
-	if (!p && __atomic_load_n(&pcp_pages, __ATOMIC_RELAXED) && page_cache_drain())
+	if (!p && page_shortage())
 		p = order ? buddy_alloc(&page_buddy, order) : pcp_alloc();
 	return p;
 }

@@ -23,8 +23,9 @@
  *      fifo-open-*, svc-queue, svc-done, reap, stopped, bcache, block-sync,
  *      ext2-write, ext2-evict, writeback, mem-wait, futex/1: the second of
  *      two buckets); pagecache; fd-table; tty; threads; kmap; vm-object
- *  9a. slab-caches (mm/slab.c's walk of every cache: slab_reclaim, under
- *      any lock above)
+ *  9a. slab-caches (mm/slab.c's walk of every cache: slab_drain of the
+ *      CPUs' magazines, when a page allocation is about to fail, and
+ *      slab_reclaim; under any lock above)
  *  10. innermost: runqueue; the slab caches (kmalloc-N, pc-entry...);
  *      pcp (a CPU's free pages, mm/page.c; the one exception: buddy
  *      nests in it); buddy; pids; pc-space; ext2-inodes; pipe-pool;

@@ -115,6 +115,12 @@ uint64_t page_user_reserve(void);
 uint64_t free_page_count(void);
 /* Gives every CPU's cached free pages back to the buddy; returns how many. */
 uint64_t page_cache_drain(void);
+/*
+ * fn gives back memory a cache above keeps (the slab magazines,
+ * mm/slab.c) and returns the pages freed; alloc_pages calls it before it
+ * fails. Called by any context, with spinlocks held maybe.
+ */
+void page_set_shortage_hook(uint64_t (*fn)(void));
 uint64_t total_page_count(void);
 
 /* Set-up, by boot code and host tests. */
