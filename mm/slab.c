@@ -32,23 +32,11 @@
 #include <mm/slab.h>
 #include <mm/page.h>
 #include <mm/oom.h>
+#include <mm/cpu.h>
 #include <kernel/panic.h>
 #include <kernel/smp.h>
 #include <lib/compiler.h>
 #include <lib/string.h>
-#ifndef AXL_HOST
-#include <arch/x86_64/cpu.h>
-#else
-/* One host thread plays the only CPU: nothing interrupts it. */
-static inline unsigned long irq_save(void)
-{
-	return 0;
-}
-static inline void irq_restore(unsigned long flags)
-{
-	(void)flags;
-}
-#endif
 
 #define FREE_PTR_SIZE sizeof(void *)
 
@@ -279,7 +267,7 @@ static uint64_t slab_give(struct kmem_cache *c, void **objs, unsigned n, void *f
 static void *mag_pop(struct kmem_cache *c)
 {
 	unsigned long flags = irq_save();
-	struct slab_magazine *m = &c->mag[smp_this_cpu_id()];
+	struct slab_magazine *m = &c->mag[mm_cpu_id()];
 	void *obj = m->count ? m->objs[--m->count] : NULL;
 
 	irq_restore(flags);
@@ -297,7 +285,7 @@ static void *alloc_refill(struct kmem_cache *c)
 	if (!n)
 		return NULL;
 	flags = irq_save(); /* maybe another CPU by now, and its magazine refilled meanwhile */
-	m = &c->mag[smp_this_cpu_id()];
+	m = &c->mag[mm_cpu_id()];
 	while (i < n - 1 && m->count < c->mag_size)
 		m->objs[m->count++] = objs[i++];
 	irq_restore(flags);
@@ -339,7 +327,7 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 
 	check_free(c, slab_head(c, obj), obj);
 	flags = irq_save();
-	m = &c->mag[smp_this_cpu_id()];
+	m = &c->mag[mm_cpu_id()];
 	check_not_in_magazine(c, m, obj);
 	poison(c, obj);
 	if (m->count == c->mag_size) {
@@ -374,7 +362,7 @@ uint64_t kmem_cache_in_use(struct kmem_cache *c)
  */
 static void mag_hand_over(void *arg)
 {
-	unsigned cpu = smp_this_cpu_id();
+	unsigned cpu = mm_cpu_id();
 	struct kmem_cache *c;
 
 	(void)arg;

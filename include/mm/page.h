@@ -98,6 +98,11 @@ static inline struct page *alloc_page(void)
 /* Reference counting of single allocated pages: the last put frees it. */
 void get_page(struct page *p);
 void put_page(struct page *p);
+/*
+ * put_page of n pages (munmap's, after its TLB flush): the ones freed go to
+ * this CPU's page cache a batch at a time, under one hold of its lock each.
+ */
+void put_pages(struct page *const *pages, unsigned n);
 
 /* A zeroed page, by its direct-map address; NULL when out of memory. */
 void *page_alloc_zeroed(void);
