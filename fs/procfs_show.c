@@ -566,10 +566,12 @@ int proc_show_drop_caches(struct seqbuf *s, int pid)
 
 /*
  * 1, 2 or 3, as Linux: here every shrinker runs (clean cached pages, unused
- * dentries, empty slabs), then the slabs once more: the objects the others
- * freed may have emptied some. Afterwards only slabs that hold objects are
- * left, whatever order the frees came in: the quiescent point the
- * leaked-pages check (user/tests/leakcheck.c) counts free memory at.
+ * dentries, the slabs), then the slabs once more: the objects the others
+ * freed went to this CPU's magazines and may have emptied slabs. Afterwards
+ * every magazine is empty and only slabs that hold objects in use are
+ * left, whatever CPUs the frees came from and in what order: the quiescent
+ * point the leaked-pages check (user/tests/leakcheck.c) counts free memory
+ * at. /proc/meminfo itself does not drain (an IPI to every CPU per read).
  */
 static int drop_caches(long what)
 {

@@ -411,7 +411,7 @@ void sched_yield_current(void)
 
 	/* A racy look first: a thread queued just after it would have come just after the yield. */
 	if (!READ_ONCE(rq->nr_queued))
-		return; /* alone, the CPU would leave and come back to this same thread */
+		return;
 	flags = spin_lock_irqsave(&rq->lock);
 	others = first_for_cpu_locked(rq, this_cpu()->cpu_id) != NULL;
 

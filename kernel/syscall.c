@@ -81,8 +81,8 @@ void syscall_run(struct thread *t)
 			ret = -EWAIT; /* it touched a file page still being read: run it again */
 		else if (t->fault_wait && ret != -EWAIT)
 			wait_detach(&t->wait);
-		if (CONFIG_DEBUG &&
-		    ret == -EWAIT) /* while in_call: the call's commit still counts */
+		/* Checked while in_call: outside a call, call_committed() answers NULL. */
+		if (CONFIG_DEBUG && ret == -EWAIT)
 			call_check_ewait(ret, syscall_name((unsigned)t->uregs.rax));
 		t->in_call = false;
 		if (ret != -EWAIT)

@@ -118,9 +118,9 @@ struct page *buddy_alloc(struct buddy *b, unsigned order)
 	return p;
 }
 
-unsigned buddy_alloc_bulk(struct buddy *b, unsigned n, struct list_head *out)
+unsigned buddy_alloc_bulk(struct buddy *b, unsigned n, struct list_head *out, uint32_t flags)
 {
-	unsigned long flags = spin_lock_irqsave(&b->lock);
+	unsigned long irq = spin_lock_irqsave(&b->lock);
 	unsigned got;
 
 	for (got = 0; got < n; got++) {
@@ -128,9 +128,11 @@ unsigned buddy_alloc_bulk(struct buddy *b, unsigned n, struct list_head *out)
 
 		if (!p)
 			break;
+		p->flags = flags;
+		p->refcount = 0;
 		list_add_tail(&p->list, out);
 	}
-	spin_unlock_irqrestore(&b->lock, flags);
+	spin_unlock_irqrestore(&b->lock, irq);
 	return got;
 }
 
@@ -165,17 +167,13 @@ void buddy_free(struct buddy *b, struct page *p, unsigned order)
 	spin_unlock_irqrestore(&b->lock, flags);
 }
 
-void buddy_free_bulk(struct buddy *b, struct list_head *pages)
+void buddy_free_array(struct buddy *b, struct page *const *pages, unsigned n)
 {
 	unsigned long flags = spin_lock_irqsave(&b->lock);
 
-	while (!list_empty(pages)) {
-		struct page *p = list_first_entry(pages, struct page, list);
-
-		list_del(&p->list);
-		p->flags = 0;
-		check_free(p, 0);
-		free_locked(b, p, 0);
+	for (unsigned i = 0; i < n; i++) {
+		check_free(pages[i], 0);
+		free_locked(b, pages[i], 0);
 	}
 	spin_unlock_irqrestore(&b->lock, flags);
 }

@@ -174,7 +174,27 @@ struct victim_search {
 	uint64_t total;
 	struct process *best;
 	uint64_t best_points, best_rss;
+	bool exiting; /* a killed process has not given its memory back yet */
 };
+
+/*
+ * Whether p is exiting (killed, or in exit_group) with its address space
+ * not yet released: its memory is on its way back. Caller holds
+ * proc_tree_lock (p->state).
+ */
+static bool exiting_with_memory(struct process *p)
+{
+	unsigned long flags;
+	bool ret;
+
+	assert_held(&proc_tree_lock);
+	if (p->state != PROC_EXITING)
+		return false;
+	flags = spin_lock_irqsave(&p->lock);
+	ret = p->vm != NULL;
+	spin_unlock_irqrestore(&p->lock, flags);
+	return ret;
+}
 
 /* A process the killer may choose: its rss, or false (init, dying, no memory of its own). */
 static bool eligible(struct process *p, uint64_t *rss, int *adj)
@@ -200,6 +220,8 @@ static void consider(struct process *p, void *arg)
 	uint64_t rss, points;
 	int adj;
 
+	if (exiting_with_memory(p))
+		s->exiting = true;
 	if (!eligible(p, &rss, &adj))
 		return;
 	points = oom_badness(rss, adj, s->total);
@@ -210,8 +232,11 @@ static void consider(struct process *p, void *arg)
 	}
 }
 
-/* The process with the highest badness, held, or NULL. Caller holds oom_lock. */
-static struct process *choose_victim(uint64_t *rss)
+/*
+ * The process with the highest badness, held, or NULL; *exiting: whether
+ * a killed process is still giving its memory back. Caller holds oom_lock.
+ */
+static struct process *choose_victim(uint64_t *rss, bool *exiting)
 {
 	struct victim_search s = { .total = total_page_count() };
 	unsigned long flags;
@@ -223,14 +248,27 @@ static struct process *choose_victim(uint64_t *rss)
 		proc_hold(s.best);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 	*rss = s.best_rss;
+	*exiting = s.exiting;
 	return s.best;
+}
+
+/* Whether a killed process is still giving its memory back (a walk of every process). */
+static bool processes_exiting(void)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	struct victim_search s = { .total = total_page_count() };
+
+	proc_for_each_locked(consider, &s);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return s.exiting;
 }
 
 int oom_pick_victim_pid(void)
 {
 	unsigned long flags = spin_lock_irqsave(&oom_lock);
 	uint64_t rss;
-	struct process *p = choose_victim(&rss);
+	bool exiting;
+	struct process *p = choose_victim(&rss, &exiting);
 	int pid = p ? p->pid : 0;
 
 	spin_unlock_irqrestore(&oom_lock, flags);
@@ -248,19 +286,33 @@ static void comm_of(struct process *p, char *comm)
 	spin_unlock_irqrestore(&p->lock, flags);
 }
 
-/* Nothing left to reclaim: kill the worst process (or wait for the last victim to die). */
+/*
+ * Nothing left to reclaim: kill the worst process, or wait while memory is
+ * on its way back (the last victim, or any killed process, still exiting:
+ * as Linux's task_will_free_mem). Without that wait, a process group
+ * killed with SIGKILL (kill -9 -PGID) is PROC_EXITING at once, no longer a
+ * candidate, while its pages are still being freed on other CPUs, and the
+ * shell that sent the kill was the only process left to choose.
+ */
 static int oom_kill(struct process *self)
 {
 	unsigned long flags = spin_lock_irqsave(&oom_lock);
 	char comm[COMM_LEN];
 	struct process *victim;
+	bool exiting;
 	uint64_t rss;
 
 	if (dying) {
 		spin_unlock_irqrestore(&oom_lock, flags);
 		return mem_wait();
 	}
-	victim = choose_victim(&rss);
+	victim = choose_victim(&rss, &exiting);
+	if (exiting) {
+		spin_unlock_irqrestore(&oom_lock, flags);
+		if (victim)
+			proc_unhold(victim);
+		return mem_wait();
+	}
 	if (!victim) {
 		bool say = !none_reported;
 
@@ -302,7 +354,7 @@ int mem_fault_nomem(void)
 
 int mem_nomem_or_wait_victim(void)
 {
-	if (!current_thread()->user || !READ_ONCE(dying))
+	if (!current_thread()->user || (!READ_ONCE(dying) && !processes_exiting()))
 		return -ENOMEM;
 	return mem_wait();
 }
@@ -315,10 +367,11 @@ void oom_process_gone(struct process *p)
 	if (was)
 		dying = NULL;
 	spin_unlock_irqrestore(&oom_lock, flags);
-	if (!was)
-		return;
-	proc_unhold(p);
-	wait_wake_all(&mem_src);
+	if (was)
+		proc_unhold(p);
+	/* Any process's memory back: a waiting fault or fork looks again (a racy look, else its deadline). */
+	if (was || READ_ONCE(mem_src.waiters.next) != &mem_src.waiters)
+		wait_wake_all(&mem_src);
 }
 
 long oom_score_of(int pid)

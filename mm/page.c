@@ -17,6 +17,7 @@
 #include <mm/buddy.h>
 #include <kernel/panic.h>
 #include <kernel/smp.h>
+#include <mm/cpu.h>
 #include <lib/string.h>
 #include <uapi/errno.h>
 
@@ -37,9 +38,10 @@ struct page *page_array;   /* [I] (each struct page: its own rules, include/mm/p
 pfn_t max_pfn;		   /* [I] */
 uintptr_t direct_map_base; /* [I] */
 
-static struct buddy page_buddy;	      /* its own lock */
-static struct page_pcp pcp[MAX_CPUS]; /* each its own lock */
-static uint64_t pcp_pages;	      /* (a) in every CPU's cache */
+static struct buddy page_buddy;		/* its own lock */
+static struct page_pcp pcp[MAX_CPUS];	/* each its own lock */
+static uint64_t pcp_pages;		/* (a) in every CPU's cache */
+static uint64_t (*shortage_hook)(void); /* [I] once kmalloc works */
 
 void page_allocator_init(void)
 {
@@ -50,6 +52,12 @@ void page_allocator_init(void)
 		pcp[i].count = 0;
 	}
 	pcp_pages = 0;
+	shortage_hook = NULL;
+}
+
+void page_set_shortage_hook(uint64_t (*fn)(void))
+{
+	shortage_hook = fn;
 }
 
 void page_allocator_add_range(pfn_t start, pfn_t end)
@@ -88,43 +96,43 @@ int page_allocator_check(void)
 /* Moves up to n pages, coldest first, from c to the buddy. Caller holds c->lock. */
 static unsigned pcp_spill(struct page_pcp *c, unsigned n)
 {
-	LIST_HEAD(out);
+	struct page *out[PCP_BATCH];
 	unsigned moved = 0;
 
 	assert_held(&c->lock);
 	while (moved < n && c->count) {
-		list_move_tail(c->pages.prev, &out);
-		c->count--;
-		moved++;
+		unsigned k = 0;
+
+		while (k < PCP_BATCH && moved + k < n && c->count) {
+			struct page *p = list_entry(c->pages.prev, struct page, list);
+
+			list_del(&p->list);
+			p->flags = 0;
+			c->count--;
+			out[k++] = p;
+		}
+		/* Uncounted before the buddy counts them: free_page_count never counts a page twice. */
+		__atomic_sub_fetch(&pcp_pages, k, __ATOMIC_RELAXED);
+		buddy_free_array(&page_buddy, out, k);
+		moved += k;
 	}
-	/* Uncounted before the buddy counts them: free_page_count never counts a page twice. */
-	__atomic_sub_fetch(&pcp_pages, moved, __ATOMIC_RELAXED);
-	buddy_free_bulk(&page_buddy, &out);
 	return moved;
 }
 
 /* Fills c from the buddy with PCP_BATCH pages (fewer when short). Caller holds c->lock. */
 static void pcp_refill(struct page_pcp *c)
 {
-	LIST_HEAD(in);
-	unsigned got = buddy_alloc_bulk(&page_buddy, PCP_BATCH, &in);
-	struct page *p;
+	unsigned got;
 
 	assert_held(&c->lock);
-	while (!list_empty(&in)) {
-		p = list_first_entry(&in, struct page, list);
-		list_del(&p->list);
-		p->flags = PG_PCP;
-		p->refcount = 0;
-		list_add_tail(&p->list, &c->pages);
-	}
+	got = buddy_alloc_bulk(&page_buddy, PCP_BATCH, &c->pages, PG_PCP);
 	c->count += got;
 	__atomic_add_fetch(&pcp_pages, got, __ATOMIC_RELAXED);
 }
 
 static struct page *pcp_alloc(void)
 {
-	struct page_pcp *c = &pcp[smp_this_cpu_id()];
+	struct page_pcp *c = &pcp[mm_cpu_id()];
 	unsigned long flags = spin_lock_irqsave(&c->lock);
 	struct page *p = NULL;
 
@@ -143,23 +151,39 @@ static struct page *pcp_alloc(void)
 	return p;
 }
 
-static void pcp_free(struct page *p)
+static void check_freeable(struct page *p)
 {
-	struct page_pcp *c = &pcp[smp_this_cpu_id()];
-	unsigned long flags;
-
 	if (p->flags & (PG_BUDDY | PG_PCP | PG_RESERVED))
 		panic("page: double free or free of reserved page, pfn %#llx",
 		      (unsigned long long)page_to_pfn(p));
-	flags = spin_lock_irqsave(&c->lock);
-	p->refcount = 0;
-	p->flags = PG_PCP;
-	list_add(&p->list, &c->pages);
-	c->count++;
-	__atomic_add_fetch(&pcp_pages, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Puts n single pages (checked) in this CPU's cache under one hold of its
+ * lock. One page over PCP_HIGH makes the cache give PCP_BATCH back to the
+ * buddy; of a batch (put_pages), what does not fit goes to the buddy
+ * straight, under one hold of its lock, without passing through the cache.
+ */
+static void pcp_free_many(struct page *const *pages, unsigned n)
+{
+	struct page_pcp *c = &pcp[mm_cpu_id()];
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	unsigned keep = n;
+
+	if (n > 1 && c->count + n > PCP_HIGH)
+		keep = c->count < PCP_HIGH ? PCP_HIGH - c->count : 0;
+	for (unsigned i = 0; i < keep; i++) {
+		pages[i]->refcount = 0;
+		pages[i]->flags = PG_PCP;
+		list_add(&pages[i]->list, &c->pages);
+	}
+	c->count += keep;
+	__atomic_add_fetch(&pcp_pages, keep, __ATOMIC_RELAXED);
 	if (c->count > PCP_HIGH)
 		pcp_spill(c, PCP_BATCH);
 	spin_unlock_irqrestore(&c->lock, flags);
+	if (keep < n)
+		buddy_free_array(&page_buddy, pages + keep, n - keep);
 }
 
 uint64_t page_cache_drain(void)
@@ -177,22 +201,33 @@ uint64_t page_cache_drain(void)
 	return drained;
 }
 
+/* Short of pages: the caches above give theirs back, then every CPU's cache; whether any came. */
+static bool page_shortage(void)
+{
+	uint64_t back = shortage_hook ? shortage_hook() : 0;
+
+	if (!__atomic_load_n(&pcp_pages, __ATOMIC_RELAXED))
+		return back != 0;
+	return page_cache_drain() + back != 0;
+}
+
 struct page *alloc_pages(unsigned order)
 {
 	struct page *p = order ? buddy_alloc(&page_buddy, order) : pcp_alloc();
 
-	/* Short: the pages other CPUs keep go back to the buddy, then one more try. */
-	if (!p && __atomic_load_n(&pcp_pages, __ATOMIC_RELAXED) && page_cache_drain())
+	if (!p && page_shortage())
 		p = order ? buddy_alloc(&page_buddy, order) : pcp_alloc();
 	return p;
 }
 
 void free_pages(struct page *p, unsigned order)
 {
-	if (order)
+	if (order) {
 		buddy_free(&page_buddy, p, order);
-	else
-		pcp_free(p);
+		return;
+	}
+	check_freeable(p);
+	pcp_free_many(&p, 1);
 }
 
 void get_page(struct page *p)
@@ -201,14 +236,39 @@ void get_page(struct page *p)
 		panic("get_page: page %p is free", (void *)p);
 }
 
-void put_page(struct page *p)
+/* Drops a reference; whether it was the last one (the page is to be freed). */
+static bool put_ref(struct page *p)
 {
 	int32_t old = __atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
 
 	if (old <= 0)
 		panic("put_page: page %p is already free", (void *)p);
-	if (old == 1)
+	return old == 1;
+}
+
+void put_page(struct page *p)
+{
+	if (put_ref(p))
 		free_pages(p, 0);
+}
+
+void put_pages(struct page *const *pages, unsigned n)
+{
+	struct page *last[PCP_BATCH];
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!put_ref(pages[i]))
+			continue;
+		check_freeable(pages[i]);
+		last[k++] = pages[i];
+		if (k == PCP_BATCH) {
+			pcp_free_many(last, k);
+			k = 0;
+		}
+	}
+	if (k)
+		pcp_free_many(last, k);
 }
 
 void *page_alloc_zeroed(void)

@@ -4,27 +4,44 @@
  * naturally aligned buddy block, so the first page of the slab that holds
  * an object is found by rounding the object's pfn down to the slab order.
  *
+ * The per-CPU magazines (include/mm/slab.h) are touched by their own CPU
+ * with interrupts off and no lock. Interrupts off is what makes them safe:
+ * the slab is used from interrupt context (the timer tick's ktimer
+ * functions send signals, which kmalloc a queue entry), and an interrupt
+ * on this CPU cannot come in the middle of a push or a pop; nor can the
+ * thread be preempted or move to another CPU between reading its CPU id
+ * and using that CPU's magazine. After a batch was taken under the cache's
+ * lock (interrupts on again in between) the CPU id is read anew: the
+ * thread may run elsewhere by then. The NMI handler never allocates. An
+ * object moves between a magazine and a local array only where nothing can
+ * spin: every path that takes a lock (and so may run smp_call_others'
+ * function while spinning) leaves its magazine whole first. slab_drain
+ * holds slab-caches, which keeps the caches list still while the other
+ * CPUs walk it in their call. Lock order (include/kernel/spinlock.h):
+ * slab-caches, then a cache's lock, then the page allocator's; a cache's
+ * lock is dropped before pages are allocated or freed.
+ *
  * A cache keeps one empty slab for its next allocation. Whether it has one
  * after a burst of frees depends on the order of the frees, which at more
- * than one CPU varies from run to run; slab_reclaim() gives every empty
- * slab back (drop_caches, memory pressure), which leaves exactly the slabs
- * that hold objects: the leaked-pages checks compare free memory after it.
- * slab_reclaim holds slab-caches, which keeps the caches list still. Lock
- * order (include/kernel/spinlock.h): slab-caches, then a cache's lock,
- * then the page allocator's; a cache's lock is dropped before pages are
- * allocated or freed.
+ * than one CPU varies from run to run, and so do the slabs the magazines'
+ * objects pin; slab_reclaim() drains the magazines and gives every empty
+ * slab back (drop_caches, memory pressure, a page allocation about to
+ * fail), which leaves exactly the slabs that hold objects in use: the
+ * leaked-pages checks compare free memory after it.
  */
 #include <mm/slab.h>
 #include <mm/page.h>
 #include <mm/oom.h>
+#include <mm/cpu.h>
 #include <kernel/panic.h>
+#include <kernel/smp.h>
 #include <lib/compiler.h>
 #include <lib/string.h>
 
 #define FREE_PTR_SIZE sizeof(void *)
 
 static spinlock_t caches_lock = SPINLOCK_INIT("slab-caches");
-static LIST_HEAD(caches); /* (caches_lock) every cache, for slab_reclaim */
+static LIST_HEAD(caches); /* (caches_lock) every cache, for slab_drain */
 
 static uint64_t pages_held; /* (atomic) by slabs and large kmalloc blocks */
 
@@ -67,6 +84,12 @@ void kmem_cache_init(struct kmem_cache *c, const char *name, size_t size, size_t
 	list_init(&c->empty);
 	c->active_objects = 0;
 	c->slabs = 0;
+	c->mag_size = MIN((unsigned)SLAB_MAG_MAX,
+			  MAX(4u, (unsigned)(SLAB_MAG_BYTES / c->slot_size)));
+	c->mag_batch = c->mag_size / 2;
+	c->handover = NULL;
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		c->mag[i].count = 0;
 	flags = spin_lock_irqsave(&caches_lock);
 	list_add_tail(&c->node, &caches);
 	spin_unlock_irqrestore(&caches_lock, flags);
@@ -146,69 +169,249 @@ static struct page *slab_with_room(struct kmem_cache *c, unsigned long *flags)
 	return s;
 }
 
-void *kmem_cache_alloc(struct kmem_cache *c)
+/* Takes up to n objects out of the slabs into objs (one hold of the lock); how many. */
+static unsigned slab_take(struct kmem_cache *c, void **objs, unsigned n)
 {
 	unsigned long flags = spin_lock_irqsave(&c->lock);
-	struct page *s = slab_with_room(c, &flags);
-	void *obj = NULL;
+	unsigned got = 0;
 
-	if (!s)
-		goto out_unlock;
-	obj = s->slab.freelist;
-	check_poison(c, obj);
-	s->slab.freelist = *(void **)obj;
-	if (++s->slab.inuse == c->objects_per_slab)
-		list_move_tail(&s->list, &c->full);
-	c->active_objects++;
-	if (CONFIG_DEBUG)
-		memset(obj, SLAB_POISON_ALLOC, c->slot_size);
-out_unlock:
+	while (got < n) {
+		struct page *s = slab_with_room(c, &flags);
+		void *obj;
+
+		if (!s)
+			break;
+		obj = s->slab.freelist;
+		s->slab.freelist = *(void **)obj;
+		if (++s->slab.inuse == c->objects_per_slab)
+			list_move_tail(&s->list, &c->full);
+		c->active_objects++;
+		objs[got++] = obj;
+	}
 	spin_unlock_irqrestore(&c->lock, flags);
-	return obj;
+	return got;
 }
 
 static void check_free(struct kmem_cache *c, struct page *s, void *obj)
 {
 	uintptr_t off = (uintptr_t)obj - (uintptr_t)page_address(s);
 
-	if (off % c->slot_size || off / c->slot_size >= c->objects_per_slab)
-		panic("slab %s: invalid free of %p (not an object start)", c->name, obj);
-	if (!CONFIG_DEBUG)
-		return;
-	for (void *f = s->slab.freelist; f; f = *(void **)f)
-		if (f == obj)
-			panic("slab %s: double free of %p", c->name, obj);
-}
-
-void kmem_cache_free(struct kmem_cache *c, void *obj)
-{
-	struct page *s = slab_head(c, obj);
-	struct page *victim = NULL;
-	unsigned long flags;
-
 	if (!(s->flags & PG_SLAB) || s->slab.cache != c)
 		panic("slab %s: free of %p, which is not in this cache", c->name, obj);
-	flags = spin_lock_irqsave(&c->lock);
-	check_free(c, s, obj);
-	poison(c, obj);
+	if (off % c->slot_size || off / c->slot_size >= c->objects_per_slab)
+		panic("slab %s: invalid free of %p (not an object start)", c->name, obj);
+}
+
+/*
+ * Puts a (poisoned) object back in its slab; returns the slab if it is to
+ * be destroyed, unlinked, or NULL. Caller holds c->lock.
+ */
+static struct page *slab_put_locked(struct kmem_cache *c, void *obj)
+{
+	struct page *s = slab_head(c, obj);
+
+	assert_held(&c->lock);
+	if (CONFIG_DEBUG)
+		for (void *f = s->slab.freelist; f; f = *(void **)f)
+			if (f == obj)
+				panic("slab %s: double free of %p", c->name, obj);
 	*(void **)obj = s->slab.freelist;
 	s->slab.freelist = obj;
 	c->active_objects--;
 	if (s->slab.inuse-- == c->objects_per_slab)
 		list_move_tail(&s->list, &c->partial);
-	if (s->slab.inuse == 0) {
-		/* Keep one empty slab for the next allocation, give back the rest. */
-		if (list_empty(&c->empty)) {
-			list_move_tail(&s->list, &c->empty);
-		} else {
-			list_del(&s->list);
-			c->slabs--;
-			victim = s;
-		}
+	if (s->slab.inuse)
+		return NULL;
+	/* Keep one empty slab for the next allocation, give back the rest. */
+	if (list_empty(&c->empty)) {
+		list_move_tail(&s->list, &c->empty);
+		return NULL;
+	}
+	list_del(&s->list);
+	c->slabs--;
+	return s;
+}
+
+/*
+ * Gives objects back to their slabs: n of objs, then the chain that starts
+ * at first (linked by their first word). Returns the pages freed.
+ */
+static uint64_t slab_give(struct kmem_cache *c, void **objs, unsigned n, void *first)
+{
+	LIST_HEAD(victims);
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	uint64_t pages = 0;
+	struct page *victim;
+
+	for (unsigned i = 0; i < n; i++)
+		if ((victim = slab_put_locked(c, objs[i])))
+			list_add_tail(&victim->list, &victims);
+	while (first) {
+		void *next = *(void **)first;
+
+		if ((victim = slab_put_locked(c, first)))
+			list_add_tail(&victim->list, &victims);
+		first = next;
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
-	if (victim)
+	while (!list_empty(&victims)) {
+		victim = list_first_entry(&victims, struct page, list);
+		list_del(&victim->list);
 		slab_destroy(c, victim);
+		pages += 1u << c->order;
+	}
+	return pages;
+}
+
+/* Takes the top object of this CPU's magazine, or NULL. */
+static void *mag_pop(struct kmem_cache *c)
+{
+	unsigned long flags = irq_save();
+	struct slab_magazine *m = &c->mag[mm_cpu_id()];
+	void *obj = m->count ? m->objs[--m->count] : NULL;
+
+	irq_restore(flags);
+	return obj;
+}
+
+/* The slow path: a batch from the slabs, one for the caller, the rest to the magazine. */
+static void *alloc_refill(struct kmem_cache *c)
+{
+	void *objs[SLAB_MAG_MAX];
+	unsigned n = slab_take(c, objs, c->mag_batch), i = 0;
+	struct slab_magazine *m;
+	unsigned long flags;
+
+	if (!n)
+		return NULL;
+	flags = irq_save(); /* maybe another CPU by now, and its magazine refilled meanwhile */
+	m = &c->mag[mm_cpu_id()];
+	while (i < n - 1 && m->count < c->mag_size)
+		m->objs[m->count++] = objs[i++];
+	irq_restore(flags);
+	if (i < n - 1)
+		slab_give(c, objs + i, n - 1 - i, NULL);
+	return objs[n - 1];
+}
+
+void *kmem_cache_alloc(struct kmem_cache *c)
+{
+	void *obj = mag_pop(c);
+
+	if (!obj)
+		obj = alloc_refill(c);
+	if (obj) {
+		check_poison(c, obj);
+		if (CONFIG_DEBUG)
+			memset(obj, SLAB_POISON_ALLOC, c->slot_size);
+	}
+	return obj;
+}
+
+/* Debug builds: an object freed twice on one CPU is still in its magazine. */
+static void check_not_in_magazine(struct kmem_cache *c, struct slab_magazine *m, void *obj)
+{
+	if (!CONFIG_DEBUG)
+		return;
+	for (unsigned i = 0; i < m->count; i++)
+		if (m->objs[i] == obj)
+			panic("slab %s: double free of %p", c->name, obj);
+}
+
+void kmem_cache_free(struct kmem_cache *c, void *obj)
+{
+	void *out[SLAB_MAG_MAX];
+	unsigned n = 0;
+	struct slab_magazine *m;
+	unsigned long flags;
+
+	check_free(c, slab_head(c, obj), obj);
+	flags = irq_save();
+	m = &c->mag[mm_cpu_id()];
+	check_not_in_magazine(c, m, obj);
+	poison(c, obj);
+	if (m->count == c->mag_size) {
+		/* Full: the oldest batch goes back to the slabs, after the magazine is whole. */
+		n = c->mag_batch;
+		memcpy(out, m->objs, n * sizeof(m->objs[0]));
+		memmove(m->objs, m->objs + n, (m->count - n) * sizeof(m->objs[0]));
+		m->count -= n;
+	}
+	m->objs[m->count++] = obj;
+	irq_restore(flags);
+	if (n)
+		slab_give(c, out, n, NULL);
+}
+
+uint64_t kmem_cache_in_use(struct kmem_cache *c)
+{
+	uint64_t cached = 0, out;
+	unsigned long flags;
+
+	for_each_online_cpu(cpu) cached += READ_ONCE(c->mag[cpu].count);
+	flags = spin_lock_irqsave(&c->lock);
+	out = c->active_objects;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return out > cached ? out - cached : 0;
+}
+
+/*
+ * On each CPU with interrupts off (smp_call_others' function, or the
+ * draining CPU itself): this CPU's magazines go, as one chain per cache,
+ * onto the cache's handover list. No lock: the drainer holds caches_lock.
+ */
+static void mag_hand_over(void *arg)
+{
+	unsigned cpu = mm_cpu_id();
+	struct kmem_cache *c;
+
+	(void)arg;
+	list_for_each_entry (c, &caches, node) {
+		struct slab_magazine *m = &c->mag[cpu];
+		void *head;
+
+		if (!m->count)
+			continue;
+		for (unsigned i = 0; i + 1 < m->count; i++)
+			*(void **)m->objs[i] = m->objs[i + 1];
+		head = __atomic_load_n(&c->handover, __ATOMIC_RELAXED);
+		do
+			*(void **)m->objs[m->count - 1] = head;
+		while (!__atomic_compare_exchange_n(&c->handover, &head, m->objs[0], false,
+						    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+		m->count = 0;
+	}
+}
+
+/* Whether any CPU's magazine holds an object now (a racy look, to skip a useless drain). */
+static bool mags_hold_objects(void)
+{
+	struct kmem_cache *c;
+
+	assert_held(&caches_lock);
+	list_for_each_entry (c, &caches, node)
+		for_each_online_cpu(cpu) if (READ_ONCE(c->mag[cpu].count)) return true;
+	return false;
+}
+
+uint64_t slab_drain(void)
+{
+	unsigned long flags = spin_lock_irqsave(&caches_lock);
+	struct kmem_cache *c;
+	uint64_t pages = 0;
+
+	if (mags_hold_objects()) {
+		smp_call_others(mag_hand_over, NULL);
+		mag_hand_over(NULL);
+		list_for_each_entry (c, &caches, node) {
+			void *first = __atomic_exchange_n(&c->handover, NULL, __ATOMIC_ACQUIRE);
+
+			if (first)
+				pages += slab_give(c, NULL, 0, first);
+		}
+	}
+	spin_unlock_irqrestore(&caches_lock, flags);
+	return pages;
 }
 
 /* Gives back every empty slab of c; returns the pages freed. */
@@ -235,9 +438,9 @@ static uint64_t release_empty_slabs(struct kmem_cache *c)
 
 uint64_t slab_reclaim(void)
 {
+	uint64_t pages = slab_drain();
 	unsigned long flags = spin_lock_irqsave(&caches_lock);
 	struct kmem_cache *c;
-	uint64_t pages = 0;
 
 	list_for_each_entry (c, &caches, node)
 		pages += release_empty_slabs(c);
@@ -251,8 +454,7 @@ static size_t slab_shrink(size_t want)
 	return (size_t)slab_reclaim();
 }
 
-/* Last: the dentry cache's shrinker, before it in the same stage, empties slabs. */
-struct shrinker slab_shrinker = { .name = "slab", .scan = slab_shrink, .after_writeback = true };
+struct shrinker slab_shrinker = { .name = "slab", .scan = slab_shrink };
 
 /* kmalloc: power-of-two-ish size classes, then whole pages. */
 static const size_t kmalloc_sizes[] = { 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048 };
@@ -264,8 +466,9 @@ static struct kmem_cache kmalloc_caches[ARRAY_SIZE(kmalloc_sizes)]; /* each unde
 
 void kmalloc_init(void)
 {
-	/* First (boot; a host test's new arena, whose old caches are gone): the list starts over. */
+	/* The first caches: the list starts here (the host tests start over with each test). */
 	list_init(&caches);
+	page_set_shortage_hook(slab_reclaim);
 	for (size_t i = 0; i < ARRAY_SIZE(kmalloc_sizes); i++)
 		kmem_cache_init(&kmalloc_caches[i], kmalloc_names[i], kmalloc_sizes[i], 16);
 }

@@ -73,7 +73,6 @@ void tlb_switch_to(struct vm_space *vm)
 	irq_restore(irq);
 }
 
-/* The kernel's translations of the batch (global pages: invlpg, or CR4.PGE toggled). */
 /* Drops this CPU's entries for each page of the batch's ranges. */
 static void invalidate_ranges(const struct tlb_batch *b)
 {
@@ -82,6 +81,7 @@ static void invalidate_ranges(const struct tlb_batch *b)
 			invlpg(va);
 }
 
+/* The kernel's translations of the batch (global pages: invlpg, or CR4.PGE toggled). */
 static void flush_kernel_here(const struct tlb_batch *b)
 {
 	if (b->full) {

@@ -73,8 +73,7 @@ void tlb_batch_put_page(struct tlb_batch *b, struct page *p)
 
 void tlb_batch_release(struct tlb_batch *b)
 {
-	for (unsigned i = 0; i < b->npages; i++)
-		put_page(b->pages[i]);
+	put_pages(b->pages, b->npages);
 	if (b->pages != b->inline_pages)
 		kfree(b->pages);
 	tlb_batch_init(b, b->vm);

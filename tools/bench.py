@@ -22,6 +22,17 @@
       per guest CPU). Prints the time per operation of all copies together
       and the speed-up over one CPU (t(1)/t(N): N with perfect scaling).
       Results go to build/bench/scaling-DATE.json and scaling-latest.json.
+  ./axl bench --icount [--against LABEL=ELF,...] [--rounds K] [--bench NAME,...]
+      Guest instruction counts instead of time: boots the release kernel
+      (and each kernel given with --against, e.g. a release build of an
+      older commit; alternating which goes first) under single-threaded
+      TCG with -icount shift=0,sleep=off, where the guest clock advances one
+      nanosecond per executed instruction, so "ns per operation" reads as
+      instructions per operation, the same in every boot whatever the host
+      does. Prints per benchmark the median on each kernel and the ratio
+      of this tree's count to each --against kernel's. At -smp 1 only (one guest CPU: the
+      count is of one instruction stream); no Linux. Results go to
+      build/bench/icount-DATE.json and icount-latest.json.
   ./axl bench --report [--json FILE]
       Regenerates the generated part of docs/performance.md (the table and
       the plot docs/performance.svg, drawn by gnuplot) from the latest
@@ -202,17 +213,19 @@ def save_results(data, prefix, latest):
     say(f"results in build/bench/{prefix}-{stamp}.json (and {latest})")
 
 
-def qemu_command(kernel, append, initrd, smp, mem, status_path):
-    """The one command line both kernels boot with (only -kernel and -append differ)."""
+def qemu_command(kernel, append, initrd, smp, mem, status_path, icount=False):
+    """The one command line both kernels boot with (only -kernel and -append differ).
+    icount: single-threaded TCG counting instructions (one per guest nanosecond)."""
     return [
-        "qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-accel", "tcg,thread=multi",
+        "qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-accel",
+        "tcg,thread=single" if icount else "tcg,thread=multi",
         "-m", mem, "-smp", str(smp), "-nodefaults", "-no-reboot", "-display", "none",
         "-kernel", kernel, "-initrd", initrd, "-append", append,
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-chardev", "file,id=status,path=" + status_path,
         "-device", "isa-debugcon,iobase=0xe9,chardev=status",
         "-serial", "stdio", "-monitor", "none",
-    ]
+    ] + (["-icount", "shift=0,sleep=off"] if icount else [])
 
 
 class Boot:
@@ -226,12 +239,12 @@ class Boot:
         self.output = []
 
 
-def boot(kernel, append, initrd, smp, mem, timeout, echo=False):
+def boot(kernel, append, initrd, smp, mem, timeout, echo=False, icount=False):
     fd, status_path = tempfile.mkstemp(prefix="status-", dir=BENCH_DIR)
     os.close(fd)
     b = Boot()
     start = time.monotonic()
-    proc = subprocess.Popen(qemu_command(kernel, append, initrd, smp, mem, status_path),
+    proc = subprocess.Popen(qemu_command(kernel, append, initrd, smp, mem, status_path, icount),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
     try:
         deadline = start + timeout
@@ -327,6 +340,59 @@ def measure(args):
     print(format_table(data, markdown=False))
     save_results(data, "results", "latest.json")
     return 0
+
+
+def icount(args):
+    """Guest instructions per operation (-icount), this tree's kernel against others."""
+    build_all()
+    kernels = [("axolotl", AXOLOTL)]
+    for spec in (args.against.split(",") if args.against else []):
+        label, _, path = spec.rpartition("=")
+        if not os.path.exists(path):
+            die(f"--against: no kernel {path}")
+        kernels.append((label or os.path.basename(path), path))
+    names = args.bench.split(",") if args.bench else []
+    initrd = make_initramfs(names)
+    samples = {label: {} for label, _ in kernels}
+    order_seen = []
+    for r in range(args.rounds):
+        order = kernels[r % len(kernels):] + kernels[:r % len(kernels)]
+        for label, path in (order if r % 2 == 0 else order[::-1]):
+            say(f"round {r + 1}/{args.rounds}: {label} (-icount)")
+            b = boot(path, APPEND["axolotl"], initrd, 1, args.mem, args.timeout, icount=True)
+            if b.status is None or not b.results:
+                say(f"{label} did not finish the benchmarks; its console said:")
+                print("\n".join(b.output[-40:]), file=sys.stderr)
+                return 1
+            for name, (value, _, unit) in b.results.items():
+                if unit != "ns":
+                    continue  # bytes per blocked thread: no instruction count
+                samples[label].setdefault(name, []).append(value)
+                if name not in order_seen:
+                    order_seen.append(name)
+    labels = [label for label, _ in kernels]
+    results = {name: {label: median(samples[label].get(name, [])) for label in labels}
+               for name in order_seen}
+    data = dict(run_header(None, args), kernels=dict(kernels), qemu_command=qemu_command(
+        "KERNEL", "APPEND", "bench.cpio", 1, args.mem, "STATUS", icount=True),
+        samples=samples, results=results)
+    print(format_icount(data))
+    save_results(data, "icount", "icount-latest.json")
+    return 0
+
+
+def format_icount(data):
+    """Instructions per operation on each kernel; the ratio of the first to each other."""
+    labels = list(data["kernels"])
+    head = ["benchmark"] + labels + [f"{labels[0]}/{l}" for l in labels[1:]]
+    rows = []
+    for name, per in data["results"].items():
+        first = per[labels[0]]
+        rows.append([name] + [f"{per[l]:.0f}" if per[l] is not None else "-" for l in labels] +
+                    [f"{first / per[l]:.3f}" if first and per[l] else "-" for l in labels[1:]])
+    w = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    fmt = lambda r: "  ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r))
+    return "\n".join([fmt(head)] + [fmt(r) for r in rows])
 
 
 SCALING_COPIES = re.compile(r"^scaling: (\S+) with (\d+) copies")
@@ -556,6 +622,10 @@ def main(argv):
     p.add_argument("--scaling", action="store_true",
                    help="the scaling table: the scaling benchmarks at each of --cpus")
     p.add_argument("--cpus", default="1,2,4", help="with --scaling: CPU counts (default 1,2,4)")
+    p.add_argument("--icount", action="store_true",
+                   help="guest instructions per operation (QEMU -icount), Axolotl only")
+    p.add_argument("--against", metavar="LABEL=ELF,...",
+                   help="with --icount: other kernels to count, the ratios are to the first")
     args = p.parse_args(argv)
     if args.rounds < 1 or args.smp < 1:
         p.error("--rounds and --smp must be at least 1")
@@ -566,6 +636,10 @@ def main(argv):
         return profile(args)
     if args.scaling:
         return scaling(args)
+    if args.icount:
+        if args.smp != 1:
+            p.error("--icount counts one CPU's instructions: --smp 1 only")
+        return icount(args)
     return measure(args)
 
 

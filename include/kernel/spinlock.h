@@ -35,8 +35,9 @@
  *  9c. epoll/1, then epoll/2 ...: an epoll's source taken by the callback
  *      of one of its items under the source that woke (kernel/wait.c's
  *      callback waiters), one subclass per level of nested epolls
- *  9d. slab-caches (mm/slab.c's walk of every cache: slab_reclaim, under
- *      any lock above)
+ *  9d. slab-caches (mm/slab.c's walk of every cache: slab_drain of the
+ *      CPUs' magazines, when a page allocation is about to fail, and
+ *      slab_reclaim; under any lock above)
  *  10. innermost: runqueue; ktimers (a CPU's timer list: a timerfd arms
  *      under its source's lock); the slab caches (kmalloc-N, pc-entry...);
  *      pcp (a CPU's free pages, mm/page.c; the one exception: buddy

@@ -26,10 +26,13 @@ void buddy_init(struct buddy *b);
 void buddy_add_range(struct buddy *b, pfn_t start, pfn_t end);
 struct page *buddy_alloc(struct buddy *b, unsigned order);
 void buddy_free(struct buddy *b, struct page *p, unsigned order);
-/* Up to n single pages onto out (through page->list); returns how many. One lock hold. */
-unsigned buddy_alloc_bulk(struct buddy *b, unsigned n, struct list_head *out);
-/* Frees every single page on pages (through page->list), emptying it. One lock hold. */
-void buddy_free_bulk(struct buddy *b, struct list_head *pages);
+/*
+ * Up to n single pages onto the tail of out (through page->list), each with
+ * the given flags and no reference; returns how many. One lock hold.
+ */
+unsigned buddy_alloc_bulk(struct buddy *b, unsigned n, struct list_head *out, uint32_t flags);
+/* Frees n single pages (flags cleared by the caller). One lock hold. */
+void buddy_free_array(struct buddy *b, struct page *const *pages, unsigned n);
 /* Checks the free lists against page flags; returns 0 or -EINVAL. */
 int buddy_check(struct buddy *b);
 

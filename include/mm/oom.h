@@ -7,7 +7,8 @@
  * pages, then dirty ones (the flusher writes them, the thread waits), then
  * the other caches; only when nothing is left does the OOM killer end the
  * process with the largest resident set (adjusted by oom_score_adj).
- * While a victim is dying no second one is chosen.
+ * While a victim is dying, or any killed process is still exiting with
+ * its address space, no victim is chosen: that memory is on its way back.
  */
 #ifndef MM_OOM_H
 #define MM_OOM_H
@@ -63,14 +64,14 @@ size_t reclaim_now(size_t want);
 int mem_fault_nomem(void);
 /*
  * A system call (fork) that found no memory, before its point of no
- * return: -EWAIT while an OOM victim is still giving its memory back (the
- * call runs again once it has, as Linux's allocator retries while a victim
- * exits; with several CPUs the victim dies on another one meanwhile), else
- * -ENOMEM.
+ * return: -EWAIT while an OOM victim or another killed process is still
+ * giving its memory back (the call runs again once it has, as Linux's
+ * allocator retries while a victim exits; with several CPUs the victim
+ * dies on another one meanwhile), else -ENOMEM.
  */
 int mem_nomem_or_wait_victim(void);
 
-/* proc_finish: p's address space was released (an OOM victim's memory is back). */
+/* proc_finish: p's address space was released (an OOM victim's memory, or any, is back). */
 void oom_process_gone(struct process *p);
 
 /* Badness of a process (Linux's oom_badness): 0 = never; higher = chosen first. */

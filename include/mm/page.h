@@ -98,6 +98,11 @@ static inline struct page *alloc_page(void)
 /* Reference counting of single allocated pages: the last put frees it. */
 void get_page(struct page *p);
 void put_page(struct page *p);
+/*
+ * put_page of n pages (munmap's, after its TLB flush): the ones freed go to
+ * this CPU's page cache a batch at a time, under one hold of its lock each.
+ */
+void put_pages(struct page *const *pages, unsigned n);
 
 /* A zeroed page, by its direct-map address; NULL when out of memory. */
 void *page_alloc_zeroed(void);
@@ -115,6 +120,12 @@ uint64_t page_user_reserve(void);
 uint64_t free_page_count(void);
 /* Gives every CPU's cached free pages back to the buddy; returns how many. */
 uint64_t page_cache_drain(void);
+/*
+ * fn gives back memory a cache above keeps (the slab magazines,
+ * mm/slab.c) and returns the pages freed; alloc_pages calls it before it
+ * fails. Called by any context, with spinlocks held maybe.
+ */
+void page_set_shortage_hook(uint64_t (*fn)(void));
 uint64_t total_page_count(void);
 
 /* Set-up, by boot code and host tests. */

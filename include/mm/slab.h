@@ -4,13 +4,22 @@
  * the slab's free list. kmalloc picks a cache by size; blocks larger than
  * the biggest cache come straight from the page allocator.
  *
- * A cache keeps one empty slab for its next allocation; slab_reclaim()
- * gives those back too, so that after it only slabs holding objects
- * remain (drop_caches runs it last, the leaked-pages checks count then).
+ * Each CPU keeps a magazine of a few free objects per cache in front of
+ * the slabs: an allocation or a free on the fast path only turns this
+ * CPU's interrupts off and takes no lock; a batch of objects moves between
+ * a magazine and the slabs under the cache's lock. Objects in a magazine
+ * pin their slabs, so slab_drain() gives every CPU's magazines back (each
+ * CPU hands its objects over in an smp_call_others call). A cache also
+ * keeps one empty slab for its next allocation; slab_reclaim() drains the
+ * magazines and then gives every empty slab back, which leaves only the
+ * slabs that hold objects in use. It runs when a page allocation is about
+ * to fail, in reclaim (a user fault with no free page) and last in
+ * drop_caches, where the leaked-pages checks count free memory.
  *
  * With CONFIG_DEBUG, freed objects are poisoned and checked when reused
- * (use after free), and frees are checked against the slab's free list
- * (double free) and object boundaries (invalid free); any of these panics.
+ * (use after free), and frees are checked against the CPU's magazine and
+ * the slab's free list (double free) and object boundaries (invalid
+ * free); any of these panics.
  */
 #ifndef MM_SLAB_H
 #define MM_SLAB_H
@@ -19,11 +28,29 @@
 #include <lib/list.h>
 #include <kernel/spinlock.h>
 #include <kernel/config.h>
+#include <kernel/smp.h>
 
 #define SLAB_POISON_FREE  0x6b
 #define SLAB_POISON_ALLOC 0xa5
 
-/* Lock key: (c) constant after creation, (l) lock, (s) the caches list's lock (slab-caches). */
+#define SLAB_MAG_MAX   15	  /* objects a magazine holds at most */
+#define SLAB_MAG_BYTES (2 * 4096) /* ... and bytes: big objects get fewer slots */
+
+/*
+ * A CPU's free (poisoned) objects of one cache, the last freed on top.
+ * Lock key: (m) its own CPU with interrupts off; slab_drain's call takes
+ * them, on that CPU. 128 bytes: two cache lines' worth per CPU.
+ */
+struct slab_magazine {
+	uint32_t count; /* (m) */
+	uint32_t unused;
+	void *objs[SLAB_MAG_MAX]; /* (m) */
+};
+
+/*
+ * Lock key: (c) constant after creation, (l) lock, (a) atomic, (s) the
+ * caches list's lock (slab-caches, mm/slab.c).
+ */
 struct kmem_cache {
 	spinlock_t lock;
 	const char *name;	   /* (c) */
@@ -34,17 +61,29 @@ struct kmem_cache {
 	struct list_head partial;  /* (l) slabs with free and used objects */
 	struct list_head full;	   /* (l) slabs with no free object */
 	struct list_head empty;	   /* (l) at most one slab with no used object */
-	uint64_t active_objects;   /* (l) */
+	uint64_t active_objects;   /* (l) out of the slabs: in use or in a magazine */
 	uint64_t slabs;		   /* (l) */
 	struct list_head node;	   /* (s) all caches */
+	unsigned mag_size;	   /* (c) objects a magazine holds at most */
+	unsigned mag_batch;	   /* (c) objects moved between a magazine and the slabs at once */
+	void *handover;		   /* (a) objects the CPUs gave back, linked by their first word */
+	struct slab_magazine mag[MAX_CPUS];
 };
 
 void kmem_cache_init(struct kmem_cache *c, const char *name, size_t size, size_t align);
 void *kmem_cache_alloc(struct kmem_cache *c);
 void kmem_cache_free(struct kmem_cache *c, void *obj);
+/* Objects in use (neither free in a slab nor in a magazine); a snapshot. */
+uint64_t kmem_cache_in_use(struct kmem_cache *c);
 /*
- * Gives every cache's empty slabs back to the page allocator; returns the
- * pages freed. Any context but under a cache's lock.
+ * Gives every CPU's magazines of every cache back to the slabs; returns
+ * the pages that went back to the page allocator. Any context: the
+ * caller may hold spinlocks (but no cache's lock) and have interrupts off.
+ */
+uint64_t slab_drain(void);
+/*
+ * slab_drain, then gives every cache's empty slabs back to the page
+ * allocator; returns the pages freed. The same contexts as slab_drain.
  */
 uint64_t slab_reclaim(void);
 /* The shrinker (include/mm/oom.h) that runs slab_reclaim; kernel/main.c registers it. */

@@ -4,7 +4,9 @@
  * the OOM killer's order and reclaim.
  */
 #include <kernel/ktest.h>
+#include <kernel/smp.h>
 #include <kernel/thread.h>
+#include <kernel/time.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/layout.h>
 #include <arch/x86_64/probe.h>
@@ -164,4 +166,60 @@ KTEST(reclaim_now_runs)
 	KT_ASSERT(freed <= free_page_count());
 	KT_ASSERT(page_user_reserve() >= 128 && page_user_reserve() <= 2048);
 	KT_ASSERT(page_allocator_check() == 0);
+}
+
+/* ---- the per-CPU slab magazines ---- */
+
+static struct kmem_cache mag_test_cache; /* its own lock; initialised once */
+
+struct mag_worker {
+	volatile bool start;
+	volatile unsigned seen;
+};
+
+/* On its CPU: takes objects and gives them back, so that the CPU's magazine keeps some. */
+static void mag_worker_fn(void *arg)
+{
+	struct mag_worker *w = arg;
+	void *objs[40];
+
+	while (!READ_ONCE(w->start))
+		thread_sleep_ns(NSEC_PER_MSEC);
+	thread_sleep_ns(NSEC_PER_MSEC);
+	for (unsigned i = 0; i < ARRAY_SIZE(objs); i++)
+		objs[i] = kmem_cache_alloc(&mag_test_cache);
+	for (unsigned i = 0; i < ARRAY_SIZE(objs); i++)
+		if (objs[i])
+			kmem_cache_free(&mag_test_cache, objs[i]);
+	w->seen = smp_this_cpu_id();
+}
+
+KTEST(slab_drain_empties_every_cpus_magazines)
+{
+	static bool ready;
+	struct kmem_cache *c = &mag_test_cache;
+	unsigned n = smp_cpus_online();
+
+	if (!ready) {
+		kmem_cache_init(c, "kt-mag", 96, 16);
+		ready = true;
+	}
+	for (unsigned cpu = 0; cpu < n; cpu++) {
+		struct mag_worker w = { .seen = ~0u };
+		struct thread *t = kthread_create("kt-mag", mag_worker_fn, &w);
+
+		KT_ASSERT(t != NULL);
+		KT_ASSERT(sched_set_affinity(t, 1ull << cpu) == 0);
+		WRITE_ONCE(w.start, true);
+		KT_ASSERT(kthread_join(t) == 0);
+		KT_ASSERT(w.seen == cpu);
+		KT_ASSERT(READ_ONCE(c->mag[cpu].count) > 0);
+	}
+	KT_ASSERT(kmem_cache_in_use(c) == 0);
+	slab_drain();
+	for_each_online_cpu(cpu) KT_ASSERT(READ_ONCE(c->mag[cpu].count) == 0);
+	KT_ASSERT(c->active_objects == 0);
+	KT_ASSERT(c->slabs <= 1);
+	slab_reclaim(); /* and the empty slab kept goes too */
+	KT_ASSERT(c->slabs == 0);
 }

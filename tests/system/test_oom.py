@@ -7,7 +7,8 @@
   is -1000. Each ends with the OOM killer's log line and a SIGKILL (the
   shell sees status 137); the protected process is never chosen; the shell
   survives and says "alive". Then /tests/oom runs its cases (overcommit
-  policies, brk limits, RLIMIT_NPROC, oom_score_adj).
+  policies, brk limits, RLIMIT_NPROC, oom_score_adj, a killed process
+  group's memory waited for rather than its killer killed).
 - With a file in the page cache of an ext2 disk (clean: read; or dirty:
   just written), a hog gets more memory than was free before it started:
   the cache gave its pages back (dirty ones after the flusher wrote them)

@@ -81,3 +81,9 @@ unsigned smp_this_cpu_id(void)
 {
 	return 0;
 }
+
+void smp_call_others(void (*fn)(void *arg), void *arg)
+{
+	(void)fn;
+	(void)arg;
+}

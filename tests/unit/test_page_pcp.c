@@ -1,8 +1,9 @@
 /*
  * Unit tests of the per-CPU page caches in front of the buddy allocator
  * (mm/page.c): their pages count as free, a cache stays bounded, a short
- * buddy drains them before an allocation fails, and a double free of a
- * cached page is caught.
+ * buddy drains them before an allocation fails, a double free of a
+ * cached page is caught, and put_pages frees only the pages whose last
+ * reference it drops.
  */
 #include "harness.h"
 #include "kernel_shim.h"
@@ -91,4 +92,27 @@ TEST(page_pcp, double_free_of_a_cached_page_panics)
 	free_pages(p, 0);
 	EXPECT_PANIC(free_pages(p, 0));
 	CHECK(strstr(test_panic_message(), "double free") != NULL);
+}
+
+TEST(page_pcp, put_pages_frees_only_the_last_references_in_batches)
+{
+	struct page *p[100];
+
+	setup();
+	for (int i = 0; i < 100; i++)
+		CHECK((p[i] = alloc_page()) != NULL);
+	for (int i = 0; i < 100; i += 3)
+		get_page(p[i]); /* a second user: survives one put */
+	put_pages(p, 100);
+	CHECK_EQ(free_page_count(), (uint64_t)ARENA_PAGES - 34);
+	CHECK(cached_pages() <= 64); /* over the bound: spilled to the buddy */
+	for (int i = 0; i < 100; i++)
+		CHECK_EQ(p[i]->refcount, i % 3 ? 0 : 1);
+	CHECK_EQ(page_allocator_check(), 0);
+	for (int i = 0; i < 100; i += 3)
+		put_page(p[i]);
+	CHECK_EQ(free_page_count(), (uint64_t)ARENA_PAGES);
+	CHECK_EQ(page_allocator_check(), 0);
+	EXPECT_PANIC(put_pages(&p[1], 1));
+	CHECK(strstr(test_panic_message(), "already free") != NULL);
 }

@@ -4,7 +4,9 @@
  * refused by the heuristic, counted against CommitLimit by the strict
  * policy, allowed by "always"), brk past RLIMIT_DATA and past the commit
  * limit, RLIMIT_NPROC (fork gives EAGAIN to a non-root user at its limit),
- * and /proc/PID/oom_score_adj and oom_score.
+ * /proc/PID/oom_score_adj and oom_score, and that the memory of a killed
+ * process group is waited for rather than its killer chosen by the OOM
+ * killer.
  *
  * The helpers are what tests/system/test_oom.py runs from a shell in a
  * small machine, each ending with the OOM killer:
@@ -267,6 +269,69 @@ UT_CASE(oom_score_adj_reads_writes_and_is_inherited)
 	}
 	UT_CHILD_OK(pid);
 	UT_EQ(write_text("/proc/self/oom_score_adj", "0"), 0);
+}
+
+/* Touches bytes of new memory, says so on fd (and closes it), and waits to be killed. */
+static void fill_and_wait(unsigned long bytes, int fd)
+{
+	char *p = mmap(NULL, bytes, RW, ANON, -1, 0);
+
+	for (unsigned long off = 0; p != MAP_FAILED && off < bytes; off += PAGE)
+		p[off] = 1;
+	if (write(fd, "x", 1) != 1 || p == MAP_FAILED)
+		_exit(1);
+	close(fd); /* once every member has written or died, the tester reads EOF */
+	for (;;)
+		pause();
+}
+
+/*
+ * A process group that holds most of memory is killed with SIGKILL (as
+ * the shell's kill -9 -PGID), and its killer at once needs more memory
+ * than is free: the group is exiting, no longer a candidate, but its pages
+ * are on their way back, so the killer's fault must wait for them rather
+ * than make the killer the OOM victim (the only candidate left but the
+ * shell). The killer is a child: if it is killed, its status says so.
+ */
+UT_CASE(a_killed_group_is_waited_for_not_its_killer)
+{
+	pid_t tester = UT_NOERR(fork());
+
+	if (tester == 0) {
+		long free_kb = proc_number("/proc/meminfo", "MemFree:");
+		unsigned long share = (unsigned long)(free_kb - 4096) * 1024 / 4 & ~(PAGE - 1);
+		pid_t leader = 0, pid;
+		int fds[2];
+		char c;
+		char *p;
+
+		UT_CHECK(free_kb > 16384);
+		UT_NOERR(pipe(fds));
+		for (int i = 0; i < 4; i++) {
+			pid = UT_NOERR(fork());
+			if (pid == 0) {
+				setpgid(0, leader);
+				fill_and_wait(share, fds[1]);
+			}
+			if (!leader)
+				leader = pid;
+			setpgid(pid, leader);
+		}
+		close(fds[1]);
+		for (int i = 0; i < 4; i++)
+			UT_EQ(read(fds[0], &c, 1), 1);
+		UT_NOERR(kill(-leader, SIGKILL));
+		/* Half of what the group held: far more than is free now. */
+		p = mmap(NULL, 2 * share, RW, ANON, -1, 0);
+		UT_CHECK(p != MAP_FAILED);
+		for (unsigned long off = 0; off < 2 * share; off += PAGE)
+			p[off] = 1;
+		UT_EQ(munmap(p, 2 * share), 0);
+		while (wait(NULL) > 0) {
+		}
+		_exit(0);
+	}
+	UT_CHILD_OK(tester);
 }
 
 /* Touches new memory for ever, 4 MiB at a time; returns only if mmap fails. */
