@@ -22,7 +22,7 @@
       per guest CPU). Prints the time per operation of all copies together
       and the speed-up over one CPU (t(1)/t(N): N with perfect scaling).
       Results go to build/bench/scaling-DATE.json and scaling-latest.json.
-  ./axl bench --icount [--against LABEL=ELF,...] [--rounds K] [--bench NAME,...]
+  ./axl bench --icount [--against LABEL=ELF,...|linux] [--rounds K] [--bench NAME,...]
       Guest instruction counts instead of time: boots the release kernel
       (and each kernel given with --against, e.g. a release build of an
       older commit; alternating which goes first) under single-threaded
@@ -30,8 +30,10 @@
       nanosecond per executed instruction, so "ns per operation" reads as
       instructions per operation, the same in every boot whatever the host
       does. Prints per benchmark the median on each kernel and the ratio
-      of this tree's count to each --against kernel's. At -smp 1 only (one guest CPU: the
-      count is of one instruction stream); no Linux. Results go to
+      of this tree's count to each --against kernel's; "linux" in --against
+      is Debian's Linux of the timed runs (its count includes its own
+      mitigations and entry code, as its time does). At -smp 1 only (one
+      guest CPU: the count is of one instruction stream). Results go to
       build/bench/icount-DATE.json and icount-latest.json.
   ./axl bench --report [--json FILE]
       Regenerates the generated part of docs/performance.md (the table and
@@ -345,21 +347,24 @@ def measure(args):
 def icount(args):
     """Guest instructions per operation (-icount), this tree's kernel against others."""
     build_all()
-    kernels = [("axolotl", AXOLOTL)]
+    kernels = [("axolotl", AXOLOTL, APPEND["axolotl"])]
     for spec in (args.against.split(",") if args.against else []):
+        if spec == "linux":  # Debian's Linux, as the timed runs boot it
+            kernels.append(("linux", fetch_linux()[0], APPEND["linux"]))
+            continue
         label, _, path = spec.rpartition("=")
         if not os.path.exists(path):
             die(f"--against: no kernel {path}")
-        kernels.append((label or os.path.basename(path), path))
+        kernels.append((label or os.path.basename(path), path, APPEND["axolotl"]))
     names = args.bench.split(",") if args.bench else []
     initrd = make_initramfs(names)
-    samples = {label: {} for label, _ in kernels}
+    samples = {label: {} for label, _, _ in kernels}
     order_seen = []
     for r in range(args.rounds):
         order = kernels[r % len(kernels):] + kernels[:r % len(kernels)]
-        for label, path in (order if r % 2 == 0 else order[::-1]):
+        for label, path, append in (order if r % 2 == 0 else order[::-1]):
             say(f"round {r + 1}/{args.rounds}: {label} (-icount)")
-            b = boot(path, APPEND["axolotl"], initrd, 1, args.mem, args.timeout, icount=True)
+            b = boot(path, append, initrd, 1, args.mem, args.timeout, icount=True)
             if b.status is None or not b.results:
                 say(f"{label} did not finish the benchmarks; its console said:")
                 print("\n".join(b.output[-40:]), file=sys.stderr)
@@ -370,10 +375,11 @@ def icount(args):
                 samples[label].setdefault(name, []).append(value)
                 if name not in order_seen:
                     order_seen.append(name)
-    labels = [label for label, _ in kernels]
+    labels = [label for label, _, _ in kernels]
     results = {name: {label: median(samples[label].get(name, [])) for label in labels}
                for name in order_seen}
-    data = dict(run_header(None, args), kernels=dict(kernels), qemu_command=qemu_command(
+    data = dict(run_header(None, args), kernels={label: path for label, path, _ in kernels},
+                qemu_command=qemu_command(
         "KERNEL", "APPEND", "bench.cpio", 1, args.mem, "STATUS", icount=True),
         samples=samples, results=results)
     print(format_icount(data))
