@@ -358,12 +358,14 @@ int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info)
 	struct thread *t;
 	int err = 0;
 
-	if (generate_effects(p, info->signo))
+	if (info->signo && generate_effects(p, info->signo))
 		return 0;
 	flags = spin_lock_irqsave(&p->lock);
 	t = p->state == PROC_ALIVE ? find_thread_locked(p, tid) : NULL;
 	if (!t)
 		err = -ESRCH;
+	else if (!info->signo)
+		t = NULL; /* signal 0: only whether the thread is there */
 	else if (!ignored(p, info->signo) || ((t->sigmask | t->sigwait_set) & sigbit(info->signo)))
 		err = enqueue(&t->sigpending, info);
 	if (t && !err)

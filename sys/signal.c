@@ -104,38 +104,35 @@ SYSCALL_DEFINE2(kill, int, pid, int, sig)
 }
 
 /* The thread tid (of process tgid, or any when tgid <= 0), held; NULL if none. */
-static struct thread *find_thread(int tgid, int tid, struct process **holder)
+/* The process that thread tid belongs to (tgid's, if given), held; NULL if none. */
+static struct process *hold_thread_owner(int tgid, int tid)
 {
 	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
 	struct process *p = tgid > 0 ? proc_find(tgid) : proc_find_thread_owner(tid);
-	struct thread *t = NULL, *it;
 
-	if (p && p->state == PROC_ALIVE) {
-		list_for_each_entry (it, &p->threads, proc_node)
-			if (it->tid == tid)
-				t = it;
-	}
-	if (t)
+	if (p)
 		proc_hold(p);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
-	*holder = t ? p : NULL;
-	return t;
+	return p;
 }
 
+/*
+ * tkill, tgkill: the thread is looked up and signalled under its process's
+ * lock (signal_send_tid), so that it cannot exit and be freed in between.
+ */
 static long send_to_thread(int tgid, int tid, int sig)
 {
 	struct ksiginfo info = user_info(sig, SI_TKILL);
-	struct process *holder;
-	struct thread *t;
+	struct process *p;
 	long ret;
 
 	if (tid <= 0 || sig < 0 || sig > NSIG)
 		return -EINVAL;
-	t = find_thread(tgid, tid, &holder);
-	if (!t)
+	p = hold_thread_owner(tgid, tid);
+	if (!p)
 		return -ESRCH;
-	ret = sig ? signal_send_thread(t, &info) : 0;
-	proc_unhold(holder);
+	ret = signal_send_tid(p, tid, &info);
+	proc_unhold(p);
 	return ret;
 }
 

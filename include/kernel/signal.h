@@ -76,7 +76,10 @@ void signal_send_timer(struct process *p, int tid, struct sigqueue_entry *e);
 void signal_cancel_timer_locked(struct process *p, struct sigqueue_entry *e);
 /* timer_settime: the timer's queued signal is dropped (Linux 6.13 on). Caller holds p->lock. */
 void signal_unqueue_timer_locked(struct process *p, struct sigqueue_entry *e);
-/* Sends sig to p's thread tid, looked up under p's lock; -ESRCH if there is none. */
+/*
+ * Sends sig to p's thread tid, looked up under p's lock; -ESRCH if there is
+ * none. Signal 0 only checks that the thread is there.
+ */
 int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info);
 /* Sends sig to one thread (tgkill, faults, SIGPIPE). */
 int signal_send_thread(struct thread *t, const struct ksiginfo *info);

@@ -1797,6 +1797,47 @@ UT_CASE(tgkill_and_tkill_errors)
 	UT_EQ(syscall(SYS_tkill, gettid(), 0), 0);
 }
 
+static _Atomic int exiting_tid;
+
+static void *exit_at_once(void *arg)
+{
+	(void)arg;
+	exiting_tid = gettid();
+	return NULL;
+}
+
+static void count_usr1(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * tgkill and tkill at a thread while it exits: each call either signals it
+ * or answers ESRCH (the kernel once looked the thread up, let go of the
+ * lock that kept it, and then queued on a thread freed meanwhile).
+ */
+UT_CASE(tgkill_races_thread_exit)
+{
+	signal(SIGUSR1, count_usr1);
+	for (int i = 0; i < 300; i++) {
+		pthread_t th;
+		long r;
+		int tid;
+
+		exiting_tid = 0;
+		UT_EQ(pthread_create(&th, NULL, exit_at_once, NULL), 0);
+		while (!(tid = exiting_tid))
+			;
+		do {
+			r = (i & 1) ? syscall(SYS_tkill, tid, SIGUSR1)
+				    : syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+		} while (r == 0);
+		UT_EQ(errno, ESRCH);
+		UT_EQ(pthread_join(th, NULL), 0);
+	}
+	signal(SIGUSR1, SIG_DFL);
+}
+
 UT_CASE(kill_sig0_finds_zombie)
 {
 	pid_t pid = UT_NOERR(fork());
