@@ -145,7 +145,15 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bi
 	if (!bitset)
 		return -EINVAL;
 	if (fp->state == FUTEX_ST_WAITING) {
-		/* Run again without a wake-up: wait on, with the key we had (a requeue may have moved it). */
+		/*
+		 * Run again without a wake-up. Between its runs the thread was off
+		 * the bucket (syscall_run detaches it), so a wake-up then found
+		 * nobody: the word tells, as at the first run (a waker changes it
+		 * before it wakes). A requeued waiter's word is another futex's:
+		 * it returns, a wake-up its caller allows for (futex(2)).
+		 */
+		if (fp->requeued)
+			return 0;
 		k = (struct futex_key){ fp->key_a, fp->key_b };
 		bitset = fp->bitset;
 	} else {
@@ -158,13 +166,12 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bi
 	}
 	b = bucket_of(&k);
 	flags = spin_lock_irqsave(&b->lock);
-	if (fp->state != FUTEX_ST_WAITING) {
-		if (read_word_locked(b, b, &flags, &flags, uaddr, &cur))
-			return -EFAULT;
-		if (cur != val) {
-			spin_unlock_irqrestore(&b->lock, flags);
-			return -EAGAIN;
-		}
+	if (read_word_locked(b, b, &flags, &flags, uaddr, &cur))
+		return -EFAULT;
+	if (cur != val) {
+		spin_unlock_irqrestore(&b->lock, flags);
+		/* Changed while it waited: the wake-up it missed between runs. */
+		return fp->state == FUTEX_ST_WAITING ? 0 : -EAGAIN;
 	}
 	fp->key_a = k.a;
 	fp->key_b = k.b;
@@ -248,6 +255,7 @@ static int requeue_locked(struct wait_source *b1, const struct futex_key *k1,
 			continue;
 		progress_futex(l->wait)->key_a = k2->a;
 		progress_futex(l->wait)->key_b = k2->b;
+		progress_futex(l->wait)->requeued = 1;
 		if (b1 != b2) {
 			list_del(&l->node);
 			list_add_tail(&l->node, &b2->waiters);

@@ -67,11 +67,13 @@ static void print_parked_call(struct thread *t)
 	list_for_each (n, &w->extra)
 		if (++extra > 1000)
 			break;
-	kprintf("        call %lu at %016lx, source %s, %d more sources, deadline %lu ns, "
-		"flags %x, runs %u%s\n",
-		(unsigned long)t->uregs.rax, (unsigned long)t->uregs.rip,
-		src ? src->lock.name : "none", extra, (unsigned long)w->deadline_ns, w->flags,
-		w->polls, t->in_call ? ", in the call" : "");
+	kprintf("        call %lu (%lx, %lx, %lx) at %016lx, source %s, %d more sources, "
+		"deadline %lu ns, flags %x, runs %u%s\n",
+		(unsigned long)t->uregs.rax, (unsigned long)t->uregs.rdi,
+		(unsigned long)t->uregs.rsi, (unsigned long)t->uregs.rdx,
+		(unsigned long)t->uregs.rip, src ? src->lock.name : "none", extra,
+		(unsigned long)w->deadline_ns, w->flags, w->polls,
+		t->in_call ? ", in the call" : "");
 }
 
 /* A kernel thread switched out: its stack from context_switch's saved registers. */

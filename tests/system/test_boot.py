@@ -83,7 +83,7 @@ def test_timeout_prints_a_state_dump_of_every_cpu_and_thread():
         assert f"state dump: cpu {cpu}, thread " in out, out
     assert "state dump: end" in out, out
     # The shell is parked in wait4 (61) on its child-event source, sleep in nanosleep (230).
-    assert re.search(r"process \d+ 'sh'\n +\d+ sh +blocked .*\n +call 61 at \w+, source child-event",
+    assert re.search(r"process \d+ 'sh'\n +\d+ sh +blocked .*\n +call 61 \(.*\) at \w+, source child-event",
                      out), out
     assert re.search(r"process \d+ 'sleep'\n +\d+ sleep +sleeping .*\n +call 230 ", out), out
     assert re.search(r"\d+ ext2 +blocked .*\n  backtrace:\n.*sched_block", out), out
