@@ -102,12 +102,10 @@ static int read_thread_clock(int tid, int which, uint64_t *ns)
 		return 0;
 	}
 	flags = spin_lock_irqsave(&p->lock);
-	list_for_each_entry (t, &p->threads, proc_node) {
-		if (t->tid == tid) {
-			*ns = cpu_clock_thread(t, which);
-			err = 0;
-			break;
-		}
+	t = proc_thread_locked(p, tid);
+	if (t) {
+		*ns = cpu_clock_thread(t, which);
+		err = 0;
 	}
 	spin_unlock_irqrestore(&p->lock, flags);
 	return err;

@@ -87,17 +87,6 @@ static struct posix_timer *find_locked(struct process *p, int id)
 	return NULL;
 }
 
-static struct thread *find_thread_locked(struct process *p, int tid)
-{
-	struct thread *t;
-
-	assert_held(&p->lock);
-	list_for_each_entry (t, &p->threads, proc_node)
-		if (t->tid == tid)
-			return t;
-	return NULL;
-}
-
 /* The timer's clock now; false for a thread clock whose thread is gone. Caller holds p->lock. */
 static bool clock_now_locked(struct posix_timer *pt, uint64_t *now)
 {
@@ -116,7 +105,7 @@ static bool clock_now_locked(struct posix_timer *pt, uint64_t *now)
 		*now = cpu_clock_process(pt->proc, pt->cpu_which);
 		return true;
 	}
-	t = find_thread_locked(pt->proc, pt->cpu_tid);
+	t = proc_thread_locked(pt->proc, pt->cpu_tid);
 	if (t)
 		*now = cpu_clock_thread(t, pt->cpu_which);
 	return t != NULL;
@@ -258,7 +247,7 @@ static int check_clock(struct process *p, int clock, struct posix_timer *pt)
 	if (!thread) /* another process's: held by posix_timer_create */
 		return !pid || pid == p->pid || pt->cpu_proc ? 0 : -EINVAL;
 	pt->cpu_tid = pid ? pid : current_thread()->tid;
-	return find_thread_locked(p, pt->cpu_tid) ? 0 : -EINVAL;
+	return proc_thread_locked(p, pt->cpu_tid) ? 0 : -EINVAL;
 }
 
 /* The sigevent's notification; -EINVAL as Linux's good_sigevent. */
@@ -268,7 +257,7 @@ static int check_sigevent(struct process *p, const struct linux_sigevent *ev,
 	pt->notify = ev->notify;
 	switch (ev->notify) {
 	case SIGEV_SIGNAL | SIGEV_THREAD_ID:
-		if (!find_thread_locked(p, ev->thread_id))
+		if (!proc_thread_locked(p, ev->thread_id))
 			return -EINVAL;
 		pt->target_tid = ev->thread_id;
 		/* fall through */

@@ -173,6 +173,17 @@ void proc_for_each_locked(void (*fn)(struct process *p, void *ctx), void *ctx)
 		fn(p, ctx);
 }
 
+struct thread *proc_thread_locked(struct process *p, int tid)
+{
+	struct thread *t;
+
+	assert_held(&p->lock);
+	list_for_each_entry (t, &p->threads, proc_node)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
 void proc_for_each_in_nmi(void (*fn)(struct process *p, void *ctx), void *ctx)
 {
 	struct process *p;

@@ -251,18 +251,6 @@ int signal_send(struct process *p, const struct ksiginfo *info)
 	return err;
 }
 
-/* The thread of p with this tid, or NULL. Caller holds p->lock. */
-static struct thread *find_thread_locked(struct process *p, int tid)
-{
-	struct thread *t;
-
-	assert_held(&p->lock);
-	list_for_each_entry (t, &p->threads, proc_node)
-		if (t->tid == tid)
-			return t;
-	return NULL;
-}
-
 /* Queues a timer's entry as signal_send or signal_send_thread would; false if not queued. */
 static bool queue_timer_locked(struct process *p, struct thread *t, struct sigqueue_entry *e)
 {
@@ -304,7 +292,7 @@ void signal_send_timer(struct process *p, int tid, struct sigqueue_entry *e)
 	}
 	flags = spin_lock_irqsave(&p->lock);
 	if (tid)
-		t = find_thread_locked(p, tid);
+		t = proc_thread_locked(p, tid);
 	if (e->timer && p->state == PROC_ALIVE && (t || !tid)) /* not deleted meanwhile */
 		queued = queue_timer_locked(p, t, e);
 drop:
@@ -361,7 +349,7 @@ int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info)
 	if (info->signo && generate_effects(p, info->signo))
 		return 0;
 	flags = spin_lock_irqsave(&p->lock);
-	t = p->state == PROC_ALIVE ? find_thread_locked(p, tid) : NULL;
+	t = p->state == PROC_ALIVE ? proc_thread_locked(p, tid) : NULL;
 	if (!t)
 		err = -ESRCH;
 	else if (!info->signo)

@@ -61,7 +61,7 @@ SYSCALL_DEFINE0(sched_yield)
 static struct thread *find_thread_locked(int tid)
 {
 	struct process *p;
-	struct thread *t, *found = NULL;
+	struct thread *found;
 	unsigned long flags;
 
 	assert_held(&proc_tree_lock);
@@ -71,9 +71,7 @@ static struct thread *find_thread_locked(int tid)
 	if (!p)
 		return NULL;
 	flags = spin_lock_irqsave(&p->lock);
-	list_for_each_entry (t, &p->threads, proc_node)
-		if (t->tid == tid)
-			found = t;
+	found = proc_thread_locked(p, tid);
 	spin_unlock_irqrestore(&p->lock, flags);
 	return found;
 }

@@ -124,6 +124,8 @@ int proc_start_init(const char *path);
  * (proc_tree_lock, then a process's lock: include/kernel/spinlock.h).
  */
 void proc_for_each(void (*fn)(struct process *p, void *ctx), void *ctx);
+/* The thread of p with this tid, or NULL. Caller holds p->lock. */
+struct thread *proc_thread_locked(struct process *p, int tid);
 /* The same without the lock, only for the NMI state dump (kernel/state_dump.c). */
 void proc_for_each_in_nmi(void (*fn)(struct process *p, void *ctx), void *ctx);
 /*

@@ -244,36 +244,33 @@ UNIX_PATH_CASES = ["path_bind_connect_accept", "connect_errors",
                    "scm_rights_pipe_socket_file"]
 
 
+def run_in_ext2_root(directory, command):
+    """Runs command with an ext2 root disk (tools/mkrootdisk) once directory is made on it
+    and is ext2 (the root's /tmp is a tmpfs); returns (status, output)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root_img = os.path.join(tmp, "root.img")
+        subprocess.run([os.path.join(ROOT, "tools", "mkrootdisk"), "-o", root_img],
+                       check=True, capture_output=True)
+        return run("--quiet", "--root", root_img, "--", "/bin/sh", "-c",
+                   "grep -q '^/dev/vda / ext2 rw' /proc/mounts && "
+                   f"mkdir -p {directory} && stat -f -c %t {directory} | grep -qx ef53 && "
+                   + command, timeout=TIMEOUT)
+
+
 if "unix_sockets" in ENABLED:
     def test_unix_socket_path_names_on_ext2():
-        """bind makes S_IFSOCK inodes in the ext2 root itself (its /tmp is a tmpfs); connect
-        finds them."""
-        with tempfile.TemporaryDirectory() as tmp:
-            root_img = os.path.join(tmp, "root.img")
-            subprocess.run([os.path.join(ROOT, "tools", "mkrootdisk"), "-o", root_img],
-                           check=True, capture_output=True)
-            rc, out = run("--quiet", "--root", root_img, "--", "/bin/sh", "-c",
-                          "grep -q '^/dev/vda / ext2 rw' /proc/mounts && "
-                          "mkdir -p /sockets && stat -f -c %t /sockets | grep -qx ef53 && "
-                          "UNIX_SOCKET_DIR=/sockets /tests/unix_sockets " +
-                          " ".join(UNIX_PATH_CASES),
-                          timeout=TIMEOUT)
-            check_ut_output("unix_sockets on ext2", rc, out)
-            assert len(re.findall(r"^ut: PASS", out, re.M)) == len(UNIX_PATH_CASES), out[-3000:]
+        """bind makes S_IFSOCK inodes in the ext2 root itself; connect finds them."""
+        rc, out = run_in_ext2_root("/sockets", "UNIX_SOCKET_DIR=/sockets /tests/unix_sockets " +
+                                   " ".join(UNIX_PATH_CASES))
+        check_ut_output("unix_sockets on ext2", rc, out)
+        assert len(re.findall(r"^ut: PASS", out, re.M)) == len(UNIX_PATH_CASES), out[-3000:]
 
 
 if "inotify" in ENABLED:
     def test_inotify_on_ext2():
-        """Every inotify case again in the ext2 root itself (/tmp is a tmpfs there too)."""
-        with tempfile.TemporaryDirectory() as tmp:
-            root_img = os.path.join(tmp, "root.img")
-            subprocess.run([os.path.join(ROOT, "tools", "mkrootdisk"), "-o", root_img],
-                           check=True, capture_output=True)
-            rc, out = run("--quiet", "--root", root_img, "--", "/bin/sh", "-c",
-                          "grep -q '^/dev/vda / ext2 rw' /proc/mounts && "
-                          "stat -f -c %t / | grep -qx ef53 && INOTIFY_BASE=/ /tests/inotify",
-                          timeout=TIMEOUT)
-            check_ut_output("inotify on ext2", rc, out)
+        """Every inotify case again in the ext2 root itself."""
+        rc, out = run_in_ext2_root("/", "INOTIFY_BASE=/ /tests/inotify")
+        check_ut_output("inotify on ext2", rc, out)
 
 
 if "unix_sockets" in ENABLED:
