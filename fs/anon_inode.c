@@ -23,19 +23,7 @@
 static const struct super_ops anon_super_ops = { 0 };
 
 /* chmod, chown and utimes change the inode as on Linux; a size does not apply. */
-static int anon_setattr(struct inode *inode, const struct vfs_attr *attr)
-{
-	unsigned long flags;
-
-	if (attr->valid & ATTR_SIZE)
-		return -EINVAL;
-	flags = spin_lock_irqsave(&inode->lock);
-	inode_setattr_locked(inode, attr);
-	spin_unlock_irqrestore(&inode->lock, flags);
-	return 0;
-}
-
-static const struct inode_ops anon_inode_ops = { .setattr = anon_setattr };
+static const struct inode_ops anon_inode_ops = { .setattr = inode_setattr_no_size };
 static struct fs_type anon_type = { .name = "anon_inodefs" };
 static struct super_block *anon_sb_ptr; /* (a) made at first use */
 

@@ -635,20 +635,8 @@ static void pipefs_evict(struct inode *inode)
 		pipe_free(inode->private);
 }
 
-static int pipefs_setattr(struct inode *inode, const struct vfs_attr *attr)
-{
-	unsigned long flags;
-
-	if (attr->valid & ATTR_SIZE)
-		return -EINVAL;
-	flags = spin_lock_irqsave(&inode->lock);
-	inode_setattr_locked(inode, attr);
-	spin_unlock_irqrestore(&inode->lock, flags);
-	return 0;
-}
-
 static const struct super_ops pipefs_super_ops = { .evict_inode = pipefs_evict };
-static const struct inode_ops pipefs_inode_ops = { .setattr = pipefs_setattr };
+static const struct inode_ops pipefs_inode_ops = { .setattr = inode_setattr_no_size };
 static struct fs_type pipefs_type = { .name = "pipefs" };
 static struct super_block *pipefs_sb_ptr; /* [I] made at init */
 

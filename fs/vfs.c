@@ -135,6 +135,18 @@ uint32_t vfs_attr_mode(const struct inode *inode, const struct vfs_attr *attr)
 	return mode;
 }
 
+int inode_setattr_no_size(struct inode *inode, const struct vfs_attr *attr)
+{
+	unsigned long flags;
+
+	if (attr->valid & ATTR_SIZE)
+		return -EINVAL;
+	flags = spin_lock_irqsave(&inode->lock);
+	inode_setattr_locked(inode, attr);
+	spin_unlock_irqrestore(&inode->lock, flags);
+	return 0;
+}
+
 void inode_setattr_locked(struct inode *inode, const struct vfs_attr *attr)
 {
 	assert_held(&inode->lock);

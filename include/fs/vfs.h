@@ -467,6 +467,8 @@ void inode_getattr(struct inode *inode, struct kstat *st);
 uint32_t vfs_attr_mode(const struct inode *inode, const struct vfs_attr *attr);
 /* Applies mode, owner and times of attr; caller holds inode->lock. */
 void inode_setattr_locked(struct inode *inode, const struct vfs_attr *attr);
+/* The setattr of an inode with no data (pipes, event files): as above, a size is -EINVAL. */
+int inode_setattr_no_size(struct inode *inode, const struct vfs_attr *attr);
 struct super_block *super_alloc(const struct fs_type *type, const struct super_ops *ops);
 int64_t generic_lseek(struct file *f, int64_t off, int whence);
 int64_t no_lseek(struct file *f, int64_t off, int whence);
