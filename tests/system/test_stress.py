@@ -3,7 +3,7 @@
 Each stressor runs alone for 2 s with --verify (stress-ng checks its own
 results) in the initramfs of tools/stress.py; each must pass, with no
 kernel fault or service crash in the log. The list spans processes,
-signals, memory, pipes and files. `./axl stress` runs every stressor
+signals, memory, pipes, files, event files and AF_UNIX sockets. `./axl stress` runs every stressor
 beside Debian's Linux (docs/testing.md has the table).
 """
 import os
@@ -13,7 +13,7 @@ import subprocess
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STRESSORS = ("cpu,fork,clone,exec,wait,zombie,kill,signal,sigq,sigsuspend,futex,switch,yield,"
              "vm,mmap,brk,malloc,fault,msync,pipe,poll,sem,hdd,dir,dentry,rename,link,flock,"
-             "fallocate,seek,sync-file")
+             "fallocate,seek,sync-file,eventfd,sigfd,pidfd,sockpair,sockfd")
 
 
 def test_stress_ng_short_list():
