@@ -281,7 +281,24 @@ static int lookup_addr(const struct unix_addr *a, int type, struct socket **out)
 	return 0;
 }
 
-/* Names s with a (s unnamed); -EADDRINUSE when taken, -EINVAL when s has a name. */
+/* An abstract name's check, under unix_lock (bind_name claims it in the same hold). */
+static bool abstract_taken(const struct unix_addr *a, int type)
+{
+	struct unix_sock *u;
+
+	assert_held(&unix_lock);
+	list_for_each_entry (u, &bound_list, bound)
+		if (!u->path && u->sock->type == type && u->addr->len == a->len &&
+		    !memcmp(&u->addr->sun, &a->sun, (size_t)a->len))
+			return true;
+	return false;
+}
+
+/*
+ * Names s with a: a path name whose node is path (the file system keeps
+ * it unique), or an abstract name (path NULL: -EADDRINUSE when taken).
+ * -EINVAL when s has a name already.
+ */
 static int bind_name(struct socket *s, const struct unix_addr *a, struct dentry *path)
 {
 	struct unix_sock *u = usk(s);
@@ -296,49 +313,11 @@ static int bind_name(struct socket *s, const struct unix_addr *a, struct dentry 
 	sflags = spin_lock_irqsave(&s->lock);
 	if (u->addr) {
 		r = -EINVAL;
-	} else {
-		u->addr = copy;
-		u->path = path;
-		list_add_tail(&u->bound, &bound_list);
-		copy = NULL;
-	}
-	spin_unlock_irqrestore(&s->lock, sflags);
-	spin_unlock_irqrestore(&unix_lock, flags);
-	kfree(copy);
-	return r;
-}
-
-/* An abstract name's check and claim in one step under unix_lock. */
-static bool abstract_taken(const struct unix_addr *a, int type)
-{
-	struct unix_sock *u;
-
-	assert_held(&unix_lock);
-	list_for_each_entry (u, &bound_list, bound)
-		if (!u->path && u->sock->type == type && u->addr->len == a->len &&
-		    !memcmp(&u->addr->sun, &a->sun, (size_t)a->len))
-			return true;
-	return false;
-}
-
-static int bind_abstract(struct socket *s, const struct unix_addr *a)
-{
-	struct unix_sock *u = usk(s);
-	struct unix_addr *copy = kmalloc(sizeof(*copy));
-	unsigned long flags, sflags;
-	int r = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	*copy = *a;
-	flags = spin_lock_irqsave(&unix_lock);
-	sflags = spin_lock_irqsave(&s->lock);
-	if (u->addr) {
-		r = -EINVAL;
-	} else if (abstract_taken(a, s->type)) {
+	} else if (!path && abstract_taken(a, s->type)) {
 		r = -EADDRINUSE;
 	} else {
 		u->addr = copy;
+		u->path = path;
 		list_add_tail(&u->bound, &bound_list);
 		copy = NULL;
 	}
@@ -364,7 +343,7 @@ static int autobind(struct socket *s)
 		for (int i = 0; i < 5; i++)
 			a.sun.sun_path[1 + i] = "0123456789abcdef"[(n >> (4 * (4 - i))) & 0xf];
 		a.len = SUN_PATH_OFFSET + 6;
-		r = bind_abstract(s, &a);
+		r = bind_name(s, &a, NULL);
 		if (r != -EADDRINUSE)
 			return r;
 	}
@@ -391,7 +370,7 @@ static int unix_bind(struct socket *s, const void *addr, int len)
 	if (a.len == SUN_PATH_OFFSET)
 		return is_bound(s) ? -EINVAL : autobind(s);
 	if (addr_abstract(&a))
-		return bind_abstract(s, &a);
+		return bind_name(s, &a, NULL);
 	/*
 	 * As Linux: the name first (EADDRINUSE), then whether s has one
 	 * (EINVAL), both before the node is made: once made (on ext2, past the
