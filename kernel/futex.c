@@ -259,7 +259,7 @@ static int requeue_locked(struct wait_source *b1, const struct futex_key *k1,
 		if (b1 != b2) {
 			list_del(&l->node);
 			list_add_tail(&l->node, &b2->waiters);
-			l->source = b2;
+			WRITE_ONCE(l->source, b2); /* unlink looks without a lock */
 		}
 		moved++;
 	}

@@ -128,8 +128,12 @@ void wait_wake_locked(struct wait_link *l)
 {
 	assert_held(&l->source->lock);
 	list_del(&l->node);
-	l->source = NULL;
 	sched_wake(container_of(l->wait, struct thread, wait));
+	/*
+	 * Last: the woken thread's unlink looks at the source without its lock,
+	 * and once it reads NULL the thread may exit and free itself and l.
+	 */
+	__atomic_store_n(&l->source, NULL, __ATOMIC_RELEASE);
 }
 
 /* A callback waiter's turn in a wake-up; returns whether it woke a thread. */
@@ -208,12 +212,12 @@ void wait_callback_add(struct wait_source *src, struct wait_callback *cb)
 static void unlink(struct wait_link *l)
 {
 	for (;;) {
-		struct wait_source *src = READ_ONCE(l->source);
+		struct wait_source *src = __atomic_load_n(&l->source, __ATOMIC_ACQUIRE);
 		unsigned long flags;
 		bool done;
 
 		if (!src)
-			return;
+			return; /* a waker unlinked it and is done with it (wait_wake_locked) */
 		flags = spin_lock_irqsave(&src->lock);
 		done = l->source == src;
 		if (done) {

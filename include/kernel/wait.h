@@ -283,12 +283,15 @@ long wait_registered(uint64_t deadline_ns);
  * Unlinks every registration of w that is still linked (the call runs
  * again). Inline: every system call detaches, and most never registered.
  * A link a waker unlinks meanwhile reads NULL here as it does in the slow
- * path, which follows a link a futex requeue moves.
+ * path, which follows a link a futex requeue moves. The waker clears the
+ * source last, with release order (wait_wake_locked): a NULL read with
+ * acquire order means the waker is done with the link and the thread, so
+ * both may be freed.
  */
 void wait_detach_linked(struct wait *w);
 static inline void wait_detach(struct wait *w)
 {
-	if (__atomic_load_n(&w->link.source, __ATOMIC_RELAXED) || !list_empty(&w->extra))
+	if (__atomic_load_n(&w->link.source, __ATOMIC_ACQUIRE) || !list_empty(&w->extra))
 		wait_detach_linked(w);
 }
 
