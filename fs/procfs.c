@@ -166,6 +166,7 @@ static const struct proc_entry root_entries[] = {
 	  .ino = 38,
 	  .children = sys_entries,
 	  .nr_children = ARRAY_SIZE(sys_entries) },
+	FILE_ENTRY("slabinfo", 68, proc_show_slabinfo),
 };
 
 /* sysfs: a tree of fixed entries only; its inode numbers are its own. */

@@ -680,6 +680,47 @@ int proc_show_meminfo(struct seqbuf *s, int pid)
 	return 0;
 }
 
+/*
+ * /proc/slabinfo, in Linux's format (version 2.1): one line per slab
+ * cache. objsize is the slot an object takes; the tunables are the
+ * magazines' (limit: the objects a CPU's magazine holds, batchcount: the
+ * objects moved to or from the slabs at once; no shared arrays, so
+ * sharedfactor and sharedavail are 0). active_objs counts the objects in
+ * the CPUs' magazines too, as Linux counts its per-CPU arrays'. Large
+ * kmalloc blocks are no cache's: whole pages from the page allocator, only
+ * counted in meminfo's Slab (as in Linux, they are not here).
+ */
+int proc_show_slabinfo(struct seqbuf *s, int pid)
+{
+	size_t max = 32, n;
+	struct slab_info *info;
+
+	(void)pid;
+	for (;;) {
+		info = kmalloc(max * sizeof(*info));
+		if (!info)
+			return -ENOMEM;
+		n = slab_info_read(info, max);
+		if (n <= max)
+			break;
+		kfree(info);
+		max = n + 8; /* and caches made meanwhile */
+	}
+	seq_printf(s, "slabinfo - version: 2.1\n"
+		      "# name            <active_objs> <num_objs> <objsize> <objperslab> "
+		      "<pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata "
+		      "<active_slabs> <num_slabs> <sharedavail>\n");
+	for (size_t i = 0; i < n; i++)
+		seq_printf(s,
+			   "%-17s %6lu %6lu %6lu %4u %4u : tunables %4u %4u %4u : slabdata %6lu "
+			   "%6lu %6u\n",
+			   info[i].name, info[i].active_objects, info[i].objects, info[i].slot_size,
+			   info[i].objects_per_slab, info[i].pages_per_slab, info[i].mag_size,
+			   info[i].mag_batch, 0u, info[i].active_slabs, info[i].slabs, 0u);
+	kfree(info);
+	return 0;
+}
+
 /* Seconds with two decimals. */
 static void show_seconds(struct seqbuf *s, uint64_t ns, const char *end)
 {
@@ -941,8 +982,10 @@ int proc_show_axolotl_stats(struct seqbuf *s, int pid)
 	svc_call_stats(&longest, &diverged);
 	seq_printf(s, "svc_call_longest %lu\nsvc_call_diverged %lu\n", (unsigned long)longest,
 		   (unsigned long)diverged);
-	seq_printf(s, "slab_pages %lu\nkstack_pages %lu\nfree_pages %lu\ntotal_pages %lu\n",
-		   slab_pages(), kstack_pages(), free_page_count(), total_page_count());
+	seq_printf(s, "slab_pages %lu\nkmalloc_large_pages %lu\n", slab_pages(),
+		   kmalloc_large_pages());
+	seq_printf(s, "kstack_pages %lu\nfree_pages %lu\ntotal_pages %lu\n", kstack_pages(),
+		   free_page_count(), total_page_count());
 	seq_printf(s, "tmpfs_pages %lu\n", tmpfs_pages_in_use());
 	show_cache_stats(s);
 	seq_printf(s, "vfs_inodes %ld\nvfs_dentries %ld\nvfs_files %ld\n",

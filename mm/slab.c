@@ -43,11 +43,17 @@
 static spinlock_t caches_lock = SPINLOCK_INIT("slab-caches");
 static LIST_HEAD(caches); /* (caches_lock) every cache, for slab_drain */
 
-static uint64_t pages_held; /* (atomic) by slabs and large kmalloc blocks */
+static uint64_t pages_held;  /* (atomic) by slabs and large kmalloc blocks */
+static uint64_t large_pages; /* (atomic) of those, by large kmalloc blocks */
 
 uint64_t slab_pages(void)
 {
 	return __atomic_load_n(&pages_held, __ATOMIC_RELAXED);
+}
+
+uint64_t kmalloc_large_pages(void)
+{
+	return __atomic_load_n(&large_pages, __ATOMIC_RELAXED);
 }
 
 static void count_pages(unsigned order, bool add)
@@ -56,6 +62,15 @@ static void count_pages(unsigned order, bool add)
 		__atomic_fetch_add(&pages_held, 1ULL << order, __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_sub(&pages_held, 1ULL << order, __ATOMIC_RELAXED);
+}
+
+static void count_large_pages(unsigned order, bool add)
+{
+	count_pages(order, add);
+	if (add)
+		__atomic_fetch_add(&large_pages, 1ULL << order, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_sub(&large_pages, 1ULL << order, __ATOMIC_RELAXED);
 }
 
 static struct page *slab_head(struct kmem_cache *c, const void *obj)
@@ -448,6 +463,48 @@ uint64_t slab_reclaim(void)
 	return pages;
 }
 
+/* c's counts into out. Caller holds c->lock. */
+static void cache_info(struct kmem_cache *c, struct slab_info *out)
+{
+	struct page *s;
+	uint64_t empty = 0, mags = 0;
+
+	assert_held(&c->lock);
+	list_for_each_entry (s, &c->empty, list)
+		empty++;
+	for_each_online_cpu(cpu) mags += READ_ONCE(c->mag[cpu].count);
+	out->name = c->name;
+	out->active_objects = c->active_objects;
+	out->objects = c->slabs * c->objects_per_slab;
+	out->active_slabs = c->slabs - empty;
+	out->slabs = c->slabs;
+	out->in_magazines = mags;
+	out->slot_size = c->slot_size;
+	out->objects_per_slab = c->objects_per_slab;
+	out->pages_per_slab = 1u << c->order;
+	out->mag_size = c->mag_size;
+	out->mag_batch = c->mag_batch;
+}
+
+size_t slab_info_read(struct slab_info *out, size_t max)
+{
+	unsigned long flags = spin_lock_irqsave(&caches_lock);
+	struct kmem_cache *c;
+	size_t n = 0;
+
+	list_for_each_entry (c, &caches, node) {
+		if (n < max) {
+			unsigned long cflags = spin_lock_irqsave(&c->lock);
+
+			cache_info(c, &out[n]);
+			spin_unlock_irqrestore(&c->lock, cflags);
+		}
+		n++;
+	}
+	spin_unlock_irqrestore(&caches_lock, flags);
+	return n;
+}
+
 static size_t slab_shrink(size_t want)
 {
 	(void)want;
@@ -498,7 +555,7 @@ void *kmalloc(size_t size)
 		return NULL;
 	p->flags = PG_LARGE;
 	p->buddy.order = order;
-	count_pages(order, true);
+	count_large_pages(order, true);
 	return page_address(p);
 }
 
@@ -525,7 +582,7 @@ void kfree(void *ptr)
 	if (!(p->flags & PG_LARGE) || ptr != page_address(p))
 		panic("kfree: %p was not returned by kmalloc", ptr);
 	p->flags = 0;
-	count_pages(p->buddy.order, false);
+	count_large_pages(p->buddy.order, false);
 	free_pages(p, p->buddy.order);
 }
 

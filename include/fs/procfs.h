@@ -42,6 +42,7 @@ typedef int (*proc_write_fn)(const char *line);
 typedef int (*proc_pid_write_fn)(int pid, const char *line);
 
 int proc_show_meminfo(struct seqbuf *s, int pid);
+int proc_show_slabinfo(struct seqbuf *s, int pid);
 int proc_show_uptime(struct seqbuf *s, int pid);
 int proc_show_cpuinfo(struct seqbuf *s, int pid);
 int proc_show_mounts(struct seqbuf *s, int pid);

@@ -98,5 +98,31 @@ void kfree(void *p);
 size_t ksize(const void *p);
 /* Pages held now by all slabs and large kmalloc blocks (/proc/meminfo's Slab). */
 uint64_t slab_pages(void);
+/* Of those, the pages of large kmalloc blocks (no cache's: not in /proc/slabinfo). */
+uint64_t kmalloc_large_pages(void);
+
+/*
+ * One cache's counts, as /proc/slabinfo shows them (slab_info_read). As
+ * in Linux, an object in a CPU's magazine counts as active: it is out of
+ * its slab and pins it, as one in Linux's per-CPU arrays does.
+ */
+struct slab_info {
+	const char *name;
+	uint64_t active_objects; /* out of the slabs: in use or in a magazine */
+	uint64_t objects;	 /* room in all its slabs */
+	uint64_t active_slabs;	 /* slabs that hold an object (not the empty one kept) */
+	uint64_t slabs;
+	uint64_t in_magazines; /* of active_objects, in the CPUs' magazines now */
+	size_t slot_size;
+	unsigned objects_per_slab, pages_per_slab, mag_size, mag_batch;
+};
+
+/*
+ * Fills out with the counts of up to max caches, in the order they were
+ * made, each cache's counts read at once under its lock; returns how many
+ * caches there are (more than max: call again with room for them). Takes
+ * the caches list's lock: not from under a cache's lock.
+ */
+size_t slab_info_read(struct slab_info *out, size_t max);
 
 #endif

@@ -203,14 +203,39 @@ static void count_one(struct process *p, void *ctx)
 KTEST(procfs_axolotl_stats)
 {
 	static const char *const names[] = {
-		"threads",	     "user_threads",	  "processes",	       "wait_completed",
-		"wait_polls_1",	     "wait_polls_2",	  "wait_polls_3",      "wait_polls_4",
-		"wait_polls_5plus",  "svc_call_longest",  "svc_call_diverged", "slab_pages",
-		"kstack_pages",	     "free_pages",	  "total_pages",       "tmpfs_pages",
-		"pagecache_pages",   "pagecache_dirty",	  "pagecache_hits",    "pagecache_misses",
-		"pagecache_written", "pagecache_evicted", "bcache_buffers",    "bcache_hits",
-		"bcache_misses",     "bcache_writes",	  "vfs_inodes",	       "vfs_dentries",
-		"vfs_files",	     "oom_kills",	  "oom_stalls",	       "oom_reclaimed",
+		"threads",
+		"user_threads",
+		"processes",
+		"wait_completed",
+		"wait_polls_1",
+		"wait_polls_2",
+		"wait_polls_3",
+		"wait_polls_4",
+		"wait_polls_5plus",
+		"svc_call_longest",
+		"svc_call_diverged",
+		"slab_pages",
+		"kmalloc_large_pages",
+		"kstack_pages",
+		"free_pages",
+		"total_pages",
+		"tmpfs_pages",
+		"pagecache_pages",
+		"pagecache_dirty",
+		"pagecache_hits",
+		"pagecache_misses",
+		"pagecache_written",
+		"pagecache_evicted",
+		"bcache_buffers",
+		"bcache_hits",
+		"bcache_misses",
+		"bcache_writes",
+		"vfs_inodes",
+		"vfs_dentries",
+		"vfs_files",
+		"oom_kills",
+		"oom_stalls",
+		"oom_reclaimed",
 	};
 	int lines, procs = 0;
 	char *t;
@@ -524,6 +549,12 @@ KTEST(procfs_allocator_counters)
 	mid = slab_pages();
 	kfree(p);
 	KT_ASSERT(slab_pages() + 16 <= mid);
+	before = kmalloc_large_pages();
+	p = kmalloc(64 * 1024);
+	KT_ASSERT(p && kmalloc_large_pages() >= before + 16);
+	mid = kmalloc_large_pages();
+	kfree(p);
+	KT_ASSERT(kmalloc_large_pages() + 16 <= mid);
 	before = kstack_pages();
 	t = kthread_create("kt-stack", idle_thread, &go);
 	KT_ASSERT(t && kstack_pages() >= before + KSTACK_PAGES);
@@ -571,4 +602,92 @@ KTEST(procfs_memory_returned)
 	KT_ASSERT(vfs_live.inodes == live.inodes && vfs_live.dentries == live.dentries);
 	KT_ASSERT(vfs_live.files == live.files);
 	KT_ASSERT(free_page_count() + 8 >= free_before);
+}
+
+static struct kmem_cache slabinfo_test_cache; /* its own lock; initialised once */
+
+/*
+ * The numbers of the line of /proc/slabinfo that starts with name: the
+ * five before the first ':' then the two after "slabdata"; false if the
+ * line is not there or not in the format.
+ */
+static bool slabinfo_line(const char *t, const char *name, uint64_t v[7])
+{
+	size_t n = strlen(name);
+	const char *p = t;
+
+	while (p && (strncmp(p, name, n) || p[n] != ' ')) {
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	if (!p)
+		return false;
+	p += n;
+	for (int i = 0; i < 5; i++) {
+		while (*p == ' ')
+			p++;
+		if (!(p = take_number(p, &v[i])))
+			return false;
+	}
+	if (strncmp(p, " : tunables ", 12) || !(p = strstr(p, " : slabdata ")))
+		return false;
+	p += 12;
+	for (int i = 5; i < 7; i++) {
+		while (*p == ' ')
+			p++;
+		if (!(p = take_number(p, &v[i])))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * /proc/slabinfo: Linux's two header lines, then a cache's line that
+ * follows its objects: a fresh cache's active objects move by the n taken
+ * (plus what the last refill left in the magazine), and back to nothing,
+ * its slabs too, once they are freed and the caches reclaimed.
+ */
+KTEST(procfs_slabinfo_counts_a_caches_objects)
+{
+	static bool ready;
+	struct kmem_cache *c = &slabinfo_test_cache;
+	enum {
+		N = 100
+	};
+	void **objs = kmalloc(N * sizeof(void *));
+	uint64_t v[7], mags;
+	char *t;
+
+	vfs_init();
+	if (!ready) {
+		kmem_cache_init(c, "kt-slabinfo", 200, 8);
+		ready = true;
+	}
+	slab_reclaim();
+	KT_ASSERT(objs && slurp("/proc/slabinfo", &t) > 0);
+	KT_ASSERT(!strncmp(t, "slabinfo - version: 2.1\n# name ", 31));
+	KT_ASSERT(strstr(t,
+			 "<active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : "
+			 "tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> "
+			 "<num_slabs> <sharedavail>\n"));
+	KT_ASSERT(slabinfo_line(t, "kmalloc-64", v));
+	KT_ASSERT(slabinfo_line(t, "kt-slabinfo", v));
+	KT_ASSERT(v[0] == 0 && v[1] == 0 && v[2] == c->slot_size && v[3] == c->objects_per_slab);
+	KT_ASSERT(v[4] == 1 && v[5] == 0 && v[6] == 0);
+	kfree(t);
+	for (int i = 0; i < N; i++)
+		KT_ASSERT((objs[i] = kmem_cache_alloc(c)) != NULL);
+	KT_ASSERT(slurp("/proc/slabinfo", &t) > 0 && slabinfo_line(t, "kt-slabinfo", v));
+	mags = 0;
+	for_each_online_cpu(cpu) mags += READ_ONCE(c->mag[cpu].count);
+	KT_ASSERT(v[0] == N + mags); /* the magazines' objects count as active */
+	KT_ASSERT(v[6] >= (v[0] + v[3] - 1) / v[3] && v[5] <= v[6] && v[1] == v[6] * v[3]);
+	kfree(t);
+	for (int i = 0; i < N; i++)
+		kmem_cache_free(c, objs[i]);
+	slab_reclaim();
+	KT_ASSERT(slurp("/proc/slabinfo", &t) > 0 && slabinfo_line(t, "kt-slabinfo", v));
+	KT_ASSERT(v[0] == 0 && v[1] == 0 && v[5] == 0 && v[6] == 0);
+	kfree(t);
+	kfree(objs);
 }

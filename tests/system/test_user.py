@@ -110,7 +110,7 @@ for _name in ENABLED:
         globals()["test_" + _name.replace("-", "_")] = make_program_test(_name)
 
 
-# ---- the leaked-pages check: /tests/leakcheck runs a program three times ----
+# ---- the leaked-memory check: /tests/leakcheck runs a program three times (six at SMP) ----
 
 # (program and arguments) checked for leaks; the fuzzer's random calls are not
 # repeatable, and threads_blocked --exit also checks exit_group of parked threads.
@@ -139,6 +139,32 @@ def make_leak_test(prog):
 for _prog in LEAK_CHECKED:
     if _prog[0] in ENABLED:
         globals()["test_no_leak_" + _prog[0]] = make_leak_test(_prog)
+
+
+def leakcheck_shell(script):
+    """leakcheck's output for runs of busybox sh -c SCRIPT (its own pid as $$)."""
+    rc, out = run("--quiet", "--", "/tests/leakcheck", "/bin/sh", "-c", script, timeout=TIMEOUT)
+    runs = re.findall(r"^leakcheck: run \d+ of \S+: status 0, \d+ kB free", out, re.M)
+    assert len(runs) == (3 if guest.cpus() == 1 else 6), out[-3000:]
+    assert rc != 0 and "leakcheck: FAILED" in out, out[-3000:]
+    return out
+
+
+def test_leakcheck_catches_objects_left_by_each_run():
+    """A run that leaves an empty tmpfs file (objects, no page) fails, naming the caches."""
+    out = leakcheck_shell("mkdir -p /tmp/lk && : > /tmp/lk/f$$")
+    assert re.search(r"^leakcheck: cache \S+: active objects (\d+) -> (?!\1\b)\d+", out, re.M), out
+    assert re.search(r"^leakcheck: \d+ caches? gained or lost objects over", out, re.M), out
+    assert "pages lost outside the slab caches" not in out, out
+
+
+def test_leakcheck_catches_a_page_left_by_each_run():
+    """A run that leaves one page of tmpfs data fails on the pages outside the slab caches."""
+    out = leakcheck_shell("mkdir -p /tmp/lk && head -c 4096 /dev/zero > /tmp/lk/f$$")
+    runs = 3 if guest.cpus() == 1 else 6
+    assert f"leakcheck: {runs - 2} pages lost outside the slab caches over {runs - 2} runs" \
+        in out, out
+    assert re.search(r"^leakcheck: tmpfs_pages \d+ -> \d+\r?$", out, re.M), out
 
 
 # ---- init and ./axl's command handling ("init" in ENABLED) ----

@@ -2,7 +2,8 @@
  * Unit tests of slab caches and kmalloc (mm/slab.c), including the debug
  * checks: use after free, double free and invalid free must panic; the
  * per-CPU magazines (one CPU on the host) and their drain; slab_reclaim,
- * which also gives back the empty slabs of every cache.
+ * which also gives back the empty slabs of every cache; slab_info_read's
+ * counts (/proc/slabinfo).
  */
 #include "harness.h"
 #include "kernel_shim.h"
@@ -268,4 +269,70 @@ TEST(slab, page_allocation_drains_the_magazines_before_failing)
 	for (unsigned i = 0; i < got; i++)
 		free_pages(pages[i], 0);
 	CHECK_EQ(kmem_cache_in_use(&c), 0ULL);
+}
+
+/* c's counts as slab_info_read gives them (c must be among the first 32 caches). */
+static struct slab_info info_of(struct kmem_cache *c)
+{
+	struct slab_info all[32];
+	size_t n = slab_info_read(all, 32);
+
+	CHECK(n <= 32);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(all[i].name, c->name))
+			return all[i];
+	CHECK(!"cache not listed");
+	return all[0];
+}
+
+TEST(slab, info_counts_objects_and_slabs)
+{
+	struct kmem_cache c;
+	struct slab_info in;
+	void *objs[100];
+
+	setup();
+	kmem_cache_init(&c, "test-info-100", 100, 8);
+	in = info_of(&c);
+	CHECK_EQ(in.active_objects, 0ULL);
+	CHECK_EQ(in.slabs, 0ULL);
+	CHECK_EQ(in.slot_size, (size_t)104);
+	CHECK_EQ(in.objects_per_slab, 4096u / 104);
+	CHECK_EQ(in.pages_per_slab, 1u);
+	CHECK_EQ(in.mag_size, 15u);
+	CHECK_EQ(in.mag_batch, 7u);
+	for (int i = 0; i < 100; i++)
+		objs[i] = kmem_cache_alloc(&c);
+	in = info_of(&c);
+	/* The 100, and what the last refill left in the magazine: active too, as in Linux. */
+	CHECK_EQ(in.active_objects - in.in_magazines, 100ULL);
+	CHECK_EQ(in.in_magazines, (uint64_t)c.mag[0].count);
+	CHECK_EQ(in.slabs, (in.active_objects + in.objects_per_slab - 1) / in.objects_per_slab);
+	CHECK_EQ(in.active_slabs, in.slabs);
+	CHECK_EQ(in.objects, in.slabs * in.objects_per_slab);
+	for (int i = 0; i < 100; i++)
+		kmem_cache_free(&c, objs[i]);
+	slab_drain();
+	in = info_of(&c);
+	CHECK_EQ(in.active_objects, 0ULL);
+	CHECK_EQ(in.in_magazines, 0ULL);
+	CHECK_EQ(in.slabs, 1ULL); /* the empty one kept: not active */
+	CHECK_EQ(in.active_slabs, 0ULL);
+	slab_reclaim();
+	in = info_of(&c);
+	CHECK_EQ(in.slabs, 0ULL);
+	CHECK_EQ(in.objects, 0ULL);
+}
+
+TEST(slab, info_read_says_how_many_caches_there_are)
+{
+	struct kmem_cache c;
+	struct slab_info two[2];
+
+	setup();
+	kmem_cache_init(&c, "test-info-last", 24, 8);
+	/* The kmalloc caches, then c; only two are filled in. */
+	CHECK_EQ(slab_info_read(two, 2), 11u);
+	CHECK(!strcmp(two[0].name, "kmalloc-16") && !strcmp(two[1].name, "kmalloc-32"));
+	CHECK(!strcmp(info_of(&c).name, "test-info-last"));
 }
