@@ -905,12 +905,49 @@ long signal_return(struct thread *t)
 	return t->uregs.rax;
 }
 
+/* ITIMER_REAL expired (the timer tick): again after its interval, under p->lock; SIGALRM. */
 void itimer_fire(struct ktimer *k)
 {
 	struct process *p = container_of(k, struct process, itimer);
 	struct ksiginfo info = { .signo = SIGALRM, .code = SI_KERNEL };
+	unsigned long flags = spin_lock_irqsave(&p->lock);
 
 	if (p->itimer_interval)
 		ktimer_arm(k, deadline_after(p->itimer_interval));
+	spin_unlock_irqrestore(&p->lock, flags);
 	signal_send(p, &info);
+}
+
+/*
+ * Sets ITIMER_REAL (setitimer, alarm): value ns from now (0: disarmed),
+ * then every interval ns (0: once). The old timer is cancelled first,
+ * which waits for a firing on another CPU to end (it re-arms with the old
+ * interval); the new interval and deadline are then set together under
+ * p->lock, where itimer_fire reads the interval: a timer of 1 us cannot
+ * fire between the two and miss its interval. Returns the time that was
+ * left; *old_interval is the interval that was.
+ */
+uint64_t itimer_real_set(struct process *p, uint64_t value, uint64_t interval,
+			 uint64_t *old_interval)
+{
+	uint64_t left = ktimer_cancel(&p->itimer);
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+
+	*old_interval = p->itimer_interval;
+	p->itimer_interval = interval;
+	if (value)
+		ktimer_arm(&p->itimer, deadline_after(value));
+	spin_unlock_irqrestore(&p->lock, flags);
+	return left;
+}
+
+/* ITIMER_REAL now: the time left (0: disarmed) and *interval. */
+uint64_t itimer_real_get(struct process *p, uint64_t *interval)
+{
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	uint64_t left = ktimer_remaining(&p->itimer);
+
+	*interval = p->itimer_interval;
+	spin_unlock_irqrestore(&p->lock, flags);
+	return left;
 }

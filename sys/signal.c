@@ -340,7 +340,9 @@ SYSCALL_DEFINE2(getitimer, int, which, uintptr_t, uval)
 	if (which < ITIMER_REAL || which > ITIMER_PROF)
 		return -EINVAL;
 	if (which == ITIMER_REAL) {
-		put_itimer(&v, p->itimer_interval, ktimer_remaining(&p->itimer));
+		uint64_t interval, left = itimer_real_get(p, &interval);
+
+		put_itimer(&v, interval, left);
 	} else {
 		uint64_t value, interval;
 
@@ -354,7 +356,7 @@ SYSCALL_DEFINE3(setitimer, int, which, uintptr_t, unew, uintptr_t, uold)
 {
 	struct process *p = current_proc();
 	struct user_itimerval v, old = { 0 };
-	uint64_t left, value;
+	uint64_t left, value, old_interval;
 
 	if (which < ITIMER_REAL || which > ITIMER_PROF)
 		return -EINVAL;
@@ -373,20 +375,16 @@ SYSCALL_DEFINE3(setitimer, int, which, uintptr_t, unew, uintptr_t, uold)
 		put_itimer(&old, old_interval, old_value);
 		return uold && copy_to_user(uold, &old, sizeof(old)) ? -EFAULT : 0;
 	}
-	left = value ? ktimer_arm(&p->itimer, deadline_after(value)) : ktimer_cancel(&p->itimer);
-	put_itimer(&old, p->itimer_interval, left);
-	p->itimer_interval = tv_ns(v.interval_sec, v.interval_usec);
+	left = itimer_real_set(p, value, tv_ns(v.interval_sec, v.interval_usec), &old_interval);
+	put_itimer(&old, old_interval, left);
 	return uold && copy_to_user(uold, &old, sizeof(old)) ? -EFAULT : 0;
 }
 
 SYSCALL_DEFINE1(alarm, unsigned, seconds)
 {
 	struct process *p = current_proc();
-	uint64_t left;
+	uint64_t old_interval, left = itimer_real_set(p, seconds * NSEC_PER_SEC, 0, &old_interval);
 
-	p->itimer_interval = 0;
-	left = seconds ? ktimer_arm(&p->itimer, deadline_after(seconds * NSEC_PER_SEC))
-		       : ktimer_cancel(&p->itimer);
 	return (left + NSEC_PER_SEC / 2) / NSEC_PER_SEC + (left && left < NSEC_PER_SEC / 2);
 }
 

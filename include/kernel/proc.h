@@ -91,7 +91,7 @@ struct process {
 	bool report_stop, report_cont;		   /* (t) for wait4 WUNTRACED / WCONTINUED */
 	struct wait_source stop_source;		   /* its threads wait here while stopped */
 	struct ktimer itimer;			   /* ITIMER_REAL (alarm, setitimer) */
-	uint64_t itimer_interval;		   /* (itimer lock) ns, 0: one-shot */
+	uint64_t itimer_interval;		   /* (p) ns, 0: one-shot */
 	struct cpu_itimer cpu_itimers[2];	   /* (p) ITIMER_VIRTUAL, ITIMER_PROF */
 	struct list_head timers;		   /* (p) struct posix_timer.node */
 	unsigned nr_timers;			   /* (p) */

@@ -113,6 +113,10 @@ bool signal_pending_in(struct thread *t, uint64_t set);
 long signal_return(struct thread *t);
 struct ktimer;
 void itimer_fire(struct ktimer *k);
+/* ITIMER_REAL (kernel/signal.c): set it (returns the time that was left), read it. */
+uint64_t itimer_real_set(struct process *p, uint64_t value, uint64_t interval,
+			 uint64_t *old_interval);
+uint64_t itimer_real_get(struct process *p, uint64_t *interval);
 
 /* Process groups and sessions (kernel/proc.c; tty job control). Caller holds proc_tree_lock. */
 bool pgrp_exists_in_session(int pgid, int sid);

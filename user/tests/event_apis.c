@@ -264,6 +264,33 @@ UT_CASE(timerfd_and_itimer_huge_periods)
 	UT_NOERR(sigprocmask(SIG_UNBLOCK, &alrm, NULL));
 }
 
+/*
+ * setitimer with a value shorter than a tick and a long interval, again
+ * and again: the first SIGALRM must leave the timer armed for the
+ * interval. The kernel once armed the value before it stored the
+ * interval, and a tick between the two fired a one-shot timer.
+ */
+UT_CASE(itimer_real_first_expiry_rearms)
+{
+	struct itimerval iv = { { 3600, 0 }, { 0, 1 } }, left, off = { { 0, 0 }, { 0, 0 } };
+	sigset_t alrm;
+
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	UT_NOERR(sigprocmask(SIG_BLOCK, &alrm, NULL));
+	for (int i = 0; i < 50; i++) {
+		int sig;
+
+		UT_NOERR(setitimer(ITIMER_REAL, &iv, NULL));
+		UT_EQ(sigwait(&alrm, &sig), 0);
+		UT_NOERR(getitimer(ITIMER_REAL, &left));
+		UT_EQ(left.it_interval.tv_sec, 3600);
+		UT_CHECK(left.it_value.tv_sec > 3500);
+	}
+	UT_NOERR(setitimer(ITIMER_REAL, &off, NULL));
+	UT_NOERR(sigprocmask(SIG_UNBLOCK, &alrm, NULL));
+}
+
 UT_CASE(timerfd_absolute_times)
 {
 	int fd = UT_NOERR(timerfd_create(CLOCK_MONOTONIC, 0));
