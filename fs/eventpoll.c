@@ -434,8 +434,7 @@ struct taken {
  * item in check mode; the others leave the list. Caller holds
  * ep->src->lock.
  */
-static int take_locked(struct eventpoll *ep, struct taken *t, int max, unsigned *budget,
-		       bool check)
+static int take_locked(struct eventpoll *ep, struct taken *t, int max, unsigned *budget, bool check)
 {
 	int k = 0;
 
@@ -495,14 +494,18 @@ static int finish_locked(struct eventpoll *ep, struct taken *t, struct epoll_eve
 	return 1;
 }
 
-/* Whether finish_locked must see the polled item. */
+/*
+ * Whether finish_locked must see the polled item: one not ready that
+ * leaves the list (any in check mode, a level-triggered one), or a ready
+ * one-shot item, disabled as it is reported.
+ */
 static bool needs_lock(const struct taken *t, bool check)
 {
 	if (check)
-		return !t->mask; /* not ready: it leaves the list */
+		return !t->mask;
 	if (t->events & EPOLLONESHOT)
-		return t->mask; /* ready: disabled as it is reported */
-	return !t->mask && !(t->events & EPOLLET); /* level-triggered, not ready: it leaves */
+		return t->mask;
+	return !t->mask && !(t->events & EPOLLET);
 }
 
 /*
