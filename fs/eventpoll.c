@@ -12,14 +12,24 @@
  * ready list: its cost grows with the ready items, never with the idle
  * ones.
  *
- * epoll_collect takes the items that were on the ready list one by one,
- * polls each file (without registering) for its events, and reports those
- * asked for. A level-triggered item goes back to the end of the list (it
- * is looked at again next time, and dropped once not ready); an
- * edge-triggered one stays off until its next wake-up; an EPOLLONESHOT one
- * is disabled (its events cleared) until EPOLL_CTL_MOD. The files are
- * polled with no epoll lock held; an item being looked at holds a
- * reference.
+ * epoll_collect takes the items that were on the ready list, a batch per
+ * hold of the instance's lock, polls each file (without registering, with
+ * no epoll lock held) for its events, and reports those asked for. A
+ * level-triggered item stays on the list while it is looked at, moved to
+ * its end: ready, it is reported and nothing more is done; not ready, it
+ * leaves under a second hold (unless a wake-up came meanwhile). An
+ * edge-triggered one leaves the list when taken and stays off until its
+ * next wake-up; an EPOLLONESHOT one leaves, and is disabled (its events
+ * cleared) under a second hold as it is reported, until EPOLL_CTL_MOD. So
+ * the common case, every item ready, holds the lock once per batch.
+ *
+ * An item being looked at is busy (a count, not a reference on it or on
+ * its file): its removal (EPOLL_CTL_DEL, its file's last close, the
+ * epoll's close) marks it dead and off the list, so that no collector
+ * takes it again, then waits until it is not busy. Collectors hold none of
+ * epoll's locks while they poll and never wait, so the wait ends; a file's
+ * release runs only after it, and nothing reports an item after its
+ * removal returned (a collector that took it before may: it came first).
  *
  * A file's last close takes it out of every interest list
  * (eventpoll_release, from file_put): each file lists its items.
@@ -28,7 +38,9 @@
  * lists, files' item lists, items' callbacks, and the loop check of nested
  * epolls; epoll_ctl holds it while it polls the file it adds (so it is
  * taken before any file's locks). An instance's wait source lock ("epoll")
- * guards its ready list and its items' events and data. A callback runs
+ * guards its ready list and its items' events, data and wake-up count.
+ * A removal waits for busy items with ctl_lock held and no other of
+ * epoll's: a collector needs only the instance's lock. A callback runs
  * under the woken source's lock and takes the instance's lock nested one
  * level deeper (epoll/1, epoll/2 for an epoll in an epoll...).
  */
@@ -298,10 +310,9 @@ static int hook_file(struct epitem *it, struct file *f)
 }
 
 /*
- * An epoll is not polled under ctl_lock (its poll looks at its own items
- * and may drop the last reference of one of their files, whose release
- * takes ctl_lock): its source gets the callback directly, and the caller
- * polls it after dropping the lock (*later).
+ * An epoll's source gets the callback directly (its poll is not run with
+ * the hook), and the caller polls it after dropping ctl_lock (*later), as
+ * EPOLL_CTL_MOD does for every file.
  */
 static int ctl_add(struct eventpoll *ep, struct file *f, int fd, const struct epoll_event *ev,
 		   struct epitem **later)
