@@ -8,11 +8,12 @@
  * new descriptors.
  *
  * epoll_wait and its p-forms keep their deadline and state in the call's
- * progress record (struct epoll_progress): the first run reads the timeout
- * and puts epoll_pwait's temporary signal mask in force (restored when the
- * call completes, or after the handler when a signal ends it, as ppoll);
- * each run collects the ready events or, with none, waits on the epoll's
- * wait source and runs again when woken. A signal ends the wait with EINTR
+ * progress record (struct epoll_progress), claimed by the first run that
+ * has to wait (a call that finds events at once keeps none) or that puts
+ * epoll_pwait's temporary signal mask in force (restored when the call
+ * completes, or after the handler when a signal ends it, as ppoll); each
+ * run collects the ready events or, with none, waits on the epoll's wait
+ * source and runs again when woken. A signal ends the wait with EINTR
  * (epoll_wait is never restarted, kernel/signal.c).
  */
 #include <kernel/syscall.h>
