@@ -12,14 +12,24 @@
  * ready list: its cost grows with the ready items, never with the idle
  * ones.
  *
- * epoll_collect takes the items that were on the ready list one by one,
- * polls each file (without registering) for its events, and reports those
- * asked for. A level-triggered item goes back to the end of the list (it
- * is looked at again next time, and dropped once not ready); an
- * edge-triggered one stays off until its next wake-up; an EPOLLONESHOT one
- * is disabled (its events cleared) until EPOLL_CTL_MOD. The files are
- * polled with no epoll lock held; an item being looked at holds a
- * reference.
+ * epoll_collect takes the items that were on the ready list, a batch per
+ * hold of the instance's lock, polls each file (without registering, with
+ * no epoll lock held) for its events, and reports those asked for. A
+ * level-triggered item stays on the list while it is looked at, moved to
+ * its end: ready, it is reported and nothing more is done; not ready, it
+ * leaves under a second hold (unless a wake-up came meanwhile). An
+ * edge-triggered one leaves the list when taken and stays off until its
+ * next wake-up; an EPOLLONESHOT one leaves, and is disabled (its events
+ * cleared) under a second hold as it is reported, until EPOLL_CTL_MOD. So
+ * the common case, every item ready, holds the lock once per batch.
+ *
+ * An item being looked at is busy (a count, not a reference on it or on
+ * its file): its removal (EPOLL_CTL_DEL, its file's last close, the
+ * epoll's close) marks it dead and off the list, so that no collector
+ * takes it again, then waits until it is not busy. Collectors hold none of
+ * epoll's locks while they poll and never wait, so the wait ends; a file's
+ * release runs only after it, and nothing reports an item after its
+ * removal returned (a collector that took it before may: it came first).
  *
  * A file's last close takes it out of every interest list
  * (eventpoll_release, from file_put): each file lists its items.
@@ -28,15 +38,20 @@
  * lists, files' item lists, items' callbacks, and the loop check of nested
  * epolls; epoll_ctl holds it while it polls the file it adds (so it is
  * taken before any file's locks). An instance's wait source lock ("epoll")
- * guards its ready list and its items' events and data. A callback runs
+ * guards its ready list and its items' events, data and wake-up count.
+ * A removal waits for busy items with ctl_lock held and no other of
+ * epoll's: a collector needs only the instance's lock. A callback runs
  * under the woken source's lock and takes the instance's lock nested one
  * level deeper (epoll/1, epoll/2 for an epoll in an epoll...).
  */
 #include <fs/event.h>
+#include <arch/x86_64/cpu.h>
 #include <kernel/panic.h>
+#include <kernel/smp.h>
 #include <kernel/thread.h>
 #include <lib/compiler.h>
 #include <mm/slab.h>
+#include <mm/tlb.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
 #include <uapi/poll.h>
@@ -68,7 +83,9 @@ struct epitem {
 	struct list_head ep_node;   /* (g) on ep->items */
 	struct list_head file_node; /* (g) on file->ep_items */
 	struct list_head hooks;	    /* (g) struct item_hook.cb.link.extra */
-	int32_t refs;		    /* (a) the interest list's, and one per looker */
+	uint32_t wakes;		    /* (s) wake-ups (queue_locked calls), for collectors */
+	int32_t busy;		    /* (a) collectors looking at it: its removal waits for 0 */
+	int32_t refs;		    /* (a) the interest list's, and epoll_ctl's while it polls */
 };
 
 /* One registration of an item on one source of its file. */
@@ -99,22 +116,11 @@ static void item_put(struct epitem *it)
 		kfree(it);
 }
 
-/* A reference on f unless its last one is gone (it is being released). */
-static bool file_tryget(struct file *f)
-{
-	int32_t n = __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
-
-	while (n > 0)
-		if (__atomic_compare_exchange_n(&f->refcount, &n, n + 1, false, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
-			return true;
-	return false;
-}
-
 /* Queues it once. Caller holds ep->src->lock. */
 static void queue_locked(struct eventpoll *ep, struct epitem *it)
 {
 	assert_held(&ep->src->lock);
+	it->wakes++;
 	if (it->dead || !(it->events & ~PRIVATE_BITS) || !list_empty(&it->ready))
 		return;
 	list_add_tail(&it->ready, &ep->ready);
@@ -175,20 +181,37 @@ static void unhook(struct epitem *it)
 	}
 }
 
-/* Takes it out of its instance for good. Caller holds ctl_lock. */
-static void item_remove(struct epitem *it)
+/*
+ * Marks it dead and takes it off the ready list (no collector can take it
+ * any more), waits until no collector looks at it, and drops the interest
+ * list's reference. A collector looks with none of our locks held (it
+ * polls the file, and may take the instance's lock once more), so the
+ * wait ends; the CPU answers other CPUs' calls meanwhile, as a spinning
+ * lock does. After this the file may go: nothing polls it through it.
+ */
+static void item_retire(struct eventpoll *ep, struct epitem *it)
 {
-	struct eventpoll *ep = it->ep;
-	unsigned long flags;
+	unsigned long flags = spin_lock_irqsave(&ep->src->lock);
 
-	unhook(it);
-	list_del(&it->ep_node);
-	list_del(&it->file_node);
-	flags = spin_lock_irqsave(&ep->src->lock);
 	it->dead = true;
 	unqueue_locked(ep, it);
 	spin_unlock_irqrestore(&ep->src->lock, flags);
+	while (__atomic_load_n(&it->busy, __ATOMIC_ACQUIRE)) {
+		cpu_relax();
+		smp_poll_calls();
+		tlb_poll();
+	}
 	item_put(it);
+}
+
+/* Takes it out of its instance for good. Caller holds ctl_lock. */
+static void item_remove(struct epitem *it)
+{
+	assert_held(&ctl_lock);
+	unhook(it);
+	list_del(&it->ep_node);
+	list_del(&it->file_node);
+	item_retire(it->ep, it);
 }
 
 static struct epitem *item_find(struct eventpoll *ep, struct file *f, int fd)
@@ -287,16 +310,14 @@ static int hook_file(struct epitem *it, struct file *f)
 }
 
 /*
- * An epoll is not polled under ctl_lock (its poll looks at its own items
- * and may drop the last reference of one of their files, whose release
- * takes ctl_lock): its source gets the callback directly, and the caller
- * polls it after dropping the lock (*later).
+ * An epoll's source gets the callback directly (its poll is not run with
+ * the hook), and the caller polls it after dropping ctl_lock (*later), as
+ * EPOLL_CTL_MOD does for every file.
  */
 static int ctl_add(struct eventpoll *ep, struct file *f, int fd, const struct epoll_event *ev,
 		   struct epitem **later)
 {
 	struct epitem *it;
-	unsigned long flags;
 	int mask = 0, r;
 
 	if (item_find(ep, f, fd))
@@ -322,11 +343,7 @@ static int ctl_add(struct eventpoll *ep, struct file *f, int fd, const struct ep
 		mask = hook_file(it, f);
 	if (mask < 0) {
 		unhook(it);
-		flags = spin_lock_irqsave(&ep->src->lock); /* a callback may have queued it */
-		it->dead = true;
-		unqueue_locked(ep, it);
-		spin_unlock_irqrestore(&ep->src->lock, flags);
-		item_put(it);
+		item_retire(ep, it); /* a callback may have queued it, and a collector taken it */
 		return mask;
 	}
 	list_add_tail(&it->ep_node, &ep->items);
@@ -409,86 +426,187 @@ void eventpoll_release(struct file *f)
 
 /* ---- collecting ready events ---- */
 
+/* Items one collect takes per hold of the lock. */
+#define COLLECT_BATCH 16
+
+/* An item a collector took, to look at with no lock held. */
+struct taken {
+	struct epitem *it;
+	uint64_t data;	 /* it->data when taken */
+	uint32_t events; /* it->events when taken */
+	uint32_t wakes;	 /* it->wakes when taken */
+	uint32_t mask;	 /* its file's events of interest, polled */
+};
+
 /*
- * Looks at the items that are on the ready list now, up to max reported
- * (check: only whether one is ready, which stays queued). Returns the
- * number reported into out.
+ * Takes up to max items from the head of the ready list (of the budget:
+ * those that were on it when the collect began) and marks them busy. A
+ * level-triggered item stays queued, moved to the tail, and so does every
+ * item in check mode; the others leave the list. Caller holds
+ * ep->src->lock.
  */
-static int collect(struct eventpoll *ep, struct epoll_event *out, int max, bool check)
+static int take_locked(struct eventpoll *ep, struct taken *t, int max, unsigned *budget, bool check)
 {
-	unsigned long flags = spin_lock_irqsave(&ep->src->lock);
-	unsigned budget = ep->nready;
-	bool requeued = false;
+	int k = 0;
+
+	assert_held(&ep->src->lock);
+	while (k < max && *budget && !list_empty(&ep->ready)) {
+		struct epitem *it = list_first_entry(&ep->ready, struct epitem, ready);
+
+		(*budget)--;
+		if (!(it->events & ~PRIVATE_BITS)) { /* a one-shot disabled while queued */
+			unqueue_locked(ep, it);
+			continue;
+		}
+		if (check || !(it->events & (EPOLLET | EPOLLONESHOT))) {
+			if (!list_is_last(&it->ready, &ep->ready))
+				list_move_tail(&it->ready, &ep->ready);
+		} else
+			unqueue_locked(ep, it);
+		__atomic_add_fetch(&it->busy, 1, __ATOMIC_RELAXED);
+		t[k].it = it;
+		t[k].data = it->data;
+		t[k].events = it->events;
+		t[k++].wakes = it->wakes;
+	}
+	return k;
+}
+
+/* The collector is done with the item (and its file): a removal waiting for it goes on. */
+static void release_item(struct epitem *it)
+{
+	__atomic_sub_fetch(&it->busy, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * What the lock is needed for after the poll: an item found not ready
+ * leaves the list (level-triggered, or in check mode) unless a wake-up
+ * came since it was taken; a ready one-shot item is reported (if it is
+ * still armed: another collector or EPOLL_CTL_MOD may have come between)
+ * and disabled. Returns the number reported into out. Caller holds
+ * ep->src->lock.
+ */
+static int finish_locked(struct eventpoll *ep, struct taken *t, struct epoll_event *out)
+{
+	struct epitem *it = t->it;
+	uint32_t mask = t->mask & it->events;
+
+	assert_held(&ep->src->lock);
+	if (!t->mask) {
+		if (it->wakes == t->wakes)
+			unqueue_locked(ep, it);
+		return 0;
+	}
+	if (it->dead || !mask)
+		return 0;
+	out->events = mask;
+	out->data = it->data;
+	it->events &= PRIVATE_BITS;
+	return 1;
+}
+
+/*
+ * Whether finish_locked must see the polled item: one not ready that
+ * leaves the list (any in check mode, a level-triggered one), or a ready
+ * one-shot item, disabled as it is reported.
+ */
+static bool needs_lock(const struct taken *t, bool check)
+{
+	if (check)
+		return !t->mask;
+	if (t->events & EPOLLONESHOT)
+		return t->mask;
+	return !t->mask && !(t->events & EPOLLET);
+}
+
+/*
+ * Polls the taken items with no lock held and reports those that need no
+ * lock for it: a ready level- or edge-triggered item, as taken (an
+ * EPOLL_CTL_DEL or close that comes meanwhile waits for this collector,
+ * so it is reported as if it came before). Returns the number reported
+ * into out; t[i].it stays set for the items that need finish_locked.
+ */
+static int poll_taken(struct taken *t, int k, struct epoll_event *out, bool check, bool *more)
+{
 	int n = 0;
 
-	while (budget-- && n < max && !list_empty(&ep->ready)) {
-		struct epitem *it = list_first_entry(&ep->ready, struct epitem, ready);
-		struct file *f = it->file;
-		uint32_t mask;
+	for (int i = 0; i < k; i++) {
+		struct epitem *it = t[i].it;
 
-		unqueue_locked(ep, it);
-		if (!(it->events & ~PRIVATE_BITS) || !file_tryget(f))
+		t[i].mask = poll_item(it->file, t[i].events) & t[i].events;
+		if (needs_lock(&t[i], check)) {
+			*more = true;
 			continue;
-		__atomic_add_fetch(&it->refs, 1, __ATOMIC_RELAXED);
-		spin_unlock_irqrestore(&ep->src->lock, flags);
-		mask = poll_item(f, it->events);
-		file_put(f);
-		flags = spin_lock_irqsave(&ep->src->lock);
-		mask &= it->events;
-		if (!it->dead && mask) {
-			if (check) {
-				if (list_empty(&it->ready)) { /* first again, untouched */
-					list_add(&it->ready, &ep->ready);
-					ep->nready++;
-					requeued = true;
-				}
-				n++;
-			} else {
-				out[n].events = mask;
-				out[n].data = it->data;
-				n++;
-				if (it->events & EPOLLONESHOT) {
-					it->events &= PRIVATE_BITS;
-				} else if (!(it->events & EPOLLET) && list_empty(&it->ready)) {
-					queue_locked(ep, it);
-					requeued = true;
-				}
-			}
 		}
-		item_put(it);
+		if (t[i].mask) {
+			if (!check) {
+				out[n].events = t[i].mask;
+				out[n].data = t[i].data;
+			}
+			n++;
+		}
+		t[i].it = NULL;
+		release_item(it);
 	}
-	/*
-	 * An item that was off the list while its file was polled and is back
-	 * now: a waiter that registered meanwhile (it found the list empty)
-	 * would not hear of it otherwise, nor would an epoll that watches this
-	 * one and looked meanwhile (as Linux's ep_done_scan).
-	 */
-	if (requeued && !list_empty(&ep->src->waiters))
-		wait_wake_all_locked(ep->src, 0);
-	spin_unlock_irqrestore(&ep->src->lock, flags);
 	return n;
 }
 
-long epoll_collect(struct file *epf, struct epoll_event *out, int max, bool nowait,
-		   uint64_t deadline_ns)
+/*
+ * Reports up to max ready items into out (check: only whether one is
+ * ready, and everything stays queued; out is NULL). The items that were
+ * on the ready list when it began are taken in batches, polled with no
+ * lock held while marked busy (their removal waits: no reference on the
+ * item or its file is needed), and reported. A ready level-triggered item
+ * stays on the list (at its end), and the common case, every item ready,
+ * holds the lock once per batch; items found not ready, and ready one-shot
+ * items, need it once more.
+ */
+static int collect(struct eventpoll *ep, struct epoll_event *out, int max, bool check)
+{
+	struct taken t[COLLECT_BATCH];
+	unsigned budget = ~0u;
+	int n = 0;
+
+	while (n < max && budget) {
+		unsigned long flags = spin_lock_irqsave(&ep->src->lock);
+		bool more = false;
+		int k;
+
+		budget = MIN(budget, ep->nready);
+		k = take_locked(ep, t, MIN(max - n, COLLECT_BATCH), &budget, check);
+		spin_unlock_irqrestore(&ep->src->lock, flags);
+		if (!k)
+			break;
+		n += poll_taken(t, k, check ? NULL : out + n, check, &more);
+		if (!more)
+			continue;
+		flags = spin_lock_irqsave(&ep->src->lock);
+		for (int i = 0; i < k; i++)
+			if (t[i].it)
+				n += finish_locked(ep, &t[i], check ? NULL : out + n);
+		spin_unlock_irqrestore(&ep->src->lock, flags);
+		for (int i = 0; i < k; i++)
+			if (t[i].it)
+				release_item(t[i].it);
+	}
+	return n;
+}
+
+int epoll_collect(struct file *epf, struct epoll_event *out, int max)
+{
+	return collect(epf->private, out, max, false);
+}
+
+long epoll_block(struct file *epf, uint64_t deadline_ns)
 {
 	struct eventpoll *ep = epf->private;
+	unsigned long flags = spin_lock_irqsave(&ep->src->lock);
+	long r = 0;
 
-	for (;;) {
-		unsigned long flags;
-		int n = collect(ep, out, max, false);
-
-		if (n || nowait)
-			return n;
-		flags = spin_lock_irqsave(&ep->src->lock);
-		if (list_empty(&ep->ready)) {
-			long r = wait_block_locked(ep->src, deadline_ns);
-
-			spin_unlock_irqrestore(&ep->src->lock, flags);
-			return r;
-		}
-		spin_unlock_irqrestore(&ep->src->lock, flags);
-	}
+	if (list_empty(&ep->ready))
+		r = wait_block_locked(ep->src, deadline_ns);
+	spin_unlock_irqrestore(&ep->src->lock, flags);
+	return r;
 }
 
 /* Readable while an item is ready (an epoll in poll, select or another epoll). */

@@ -731,15 +731,11 @@ static bool default_action(struct thread *t, int sig)
 	return true;
 }
 
-void signal_deliver(struct thread *t)
+/* signal_deliver's work: out of line, so that its frame is not set up on every return. */
+static __attribute__((noinline)) void deliver_pending(struct thread *t)
 {
 	struct ksiginfo info;
 	int sig;
-
-	/* The common case, on every return to user mode: nothing to do, no lock taken. */
-	if (!signal_pending(t) && !READ_ONCE(t->proc->stopped) && !t->interrupted_call &&
-	    !t->restore_sigmask)
-		return;
 
 	for (;;) {
 		if (t->killed)
@@ -765,6 +761,15 @@ void signal_deliver(struct thread *t)
 		t->sigmask = t->saved_sigmask;
 		t->restore_sigmask = false;
 	}
+}
+
+void signal_deliver(struct thread *t)
+{
+	/* The common case, on every return to user mode: nothing to do, no lock taken. */
+	if (!signal_pending(t) && !READ_ONCE(t->proc->stopped) && !t->interrupted_call &&
+	    !t->restore_sigmask)
+		return;
+	deliver_pending(t);
 }
 
 /* Calls that return EINTR after a handler even with SA_RESTART (Linux's list). */

@@ -8,11 +8,12 @@
  * new descriptors.
  *
  * epoll_wait and its p-forms keep their deadline and state in the call's
- * progress record (struct epoll_progress): the first run reads the timeout
- * and puts epoll_pwait's temporary signal mask in force (restored when the
- * call completes, or after the handler when a signal ends it, as ppoll);
- * each run collects the ready events or, with none, waits on the epoll's
- * wait source and runs again when woken. A signal ends the wait with EINTR
+ * progress record (struct epoll_progress), claimed by the first run that
+ * has to wait (a call that finds events at once keeps none) or that puts
+ * epoll_pwait's temporary signal mask in force (restored when the call
+ * completes, or after the handler when a signal ends it, as ppoll); each
+ * run collects the ready events or, with none, waits on the epoll's wait
+ * source and runs again when woken. A signal ends the wait with EINTR
  * (epoll_wait is never restarted, kernel/signal.c).
  */
 #include <kernel/syscall.h>
@@ -320,7 +321,7 @@ SYSCALL_DEFINE4(epoll_ctl, int, epfd, int, op, int, fd, uintptr_t, uevent)
  */
 #define EP_BATCH      64
 
-/* First run: the timeout (ns; none: wait for ever) and the temporary mask (0: none). */
+/* The record's start: the timeout (ns; none: wait for ever) and the temporary mask (0: none). */
 static long ep_start(struct epoll_progress *pp, bool none, uint64_t ns, uintptr_t umask,
 		     size_t masksize)
 {
@@ -351,52 +352,82 @@ static long ep_start(struct epoll_progress *pp, bool none, uint64_t ns, uintptr_
 	return 0;
 }
 
-/*
- * One run of the call once started: events, 0 (time is up), an error or
- * -EWAIT. The descriptor is looked up without the table's lock when the
- * caller's process has one thread (fd_peek_file), as read and write do.
- */
-static long ep_run(struct epoll_progress *pp, int epfd, uintptr_t uevents, int max)
+/* A later run's: whether its time is up (or it never waits). */
+static bool ep_nowait(const struct epoll_progress *pp)
 {
-	bool nowait = (pp->state & EP_ST_NOWAIT) ||
-		      (pp->deadline_ns && clock_ns() >= pp->deadline_ns);
-	struct epoll_event buf[EP_BATCH];
-	struct file *epf;
-	bool held;
-	long n;
-
-	epf = fd_peek_file(current_proc()->fds, epfd, &held);
-	if (!epf)
-		return -EBADF;
-	if (!is_epoll(epf))
-		n = -EINVAL;
-	else
-		n = epoll_collect(epf, buf, MIN(max, EP_BATCH), nowait, pp->deadline_ns);
-	if (held)
-		file_put(epf);
-	if (n > 0 && copy_to_user(uevents, buf, (size_t)n * sizeof(*buf)))
-		n = -EFAULT;
-	return n;
+	return (pp->state & EP_ST_NOWAIT) || (pp->deadline_ns && clock_ns() >= pp->deadline_ns);
 }
 
-/* The whole call: checks, first run, this run, the mask back at the end. */
+/*
+ * Collects into buf, and with nothing ready and time left, waits: events,
+ * 0 (time is up), or -EWAIT. *pp is the call's record, NULL on a first
+ * run that has none yet: it is made (the deadline fixed) only when the call
+ * has to wait, so a call that finds events on its first run keeps no
+ * progress at all.
+ */
+static long ep_collect_or_wait(struct file *epf, struct epoll_event *buf, int max,
+			       struct epoll_progress **pp, bool nowait, bool none, uint64_t ns)
+{
+	for (;;) {
+		long n = epoll_collect(epf, buf, max);
+
+		if (n || nowait)
+			return n;
+		if (!*pp) {
+			*pp = progress_epoll(current_wait());
+			ep_start(*pp, none, ns, 0, 0); /* no mask: it cannot fail */
+		}
+		n = epoll_block(epf, (*pp)->deadline_ns);
+		if (n)
+			return n; /* -EWAIT; 0: an item came meanwhile */
+	}
+}
+
+/*
+ * The whole call (every run): checks, the record, this run, the copy-out,
+ * the mask back at the end. The descriptor is looked up without the
+ * table's lock when the caller's process has one thread (fd_peek_file), as
+ * read and write do.
+ */
 static long do_epoll_wait(int epfd, uintptr_t uevents, int max, bool none, uint64_t ns,
 			  uintptr_t umask, size_t masksize)
 {
-	struct epoll_progress *pp = progress_epoll(current_wait());
-	struct thread *t = current_thread();
+	struct wait *w = current_wait();
+	struct epoll_progress *pp = NULL;
+	struct epoll_event buf[EP_BATCH];
+	struct file *epf;
+	bool held, nowait;
 	long r;
 
 	if (max <= 0 || max > EP_MAX_EVENTS)
 		return -EINVAL;
 	if (!user_range_ok(uevents, (size_t)max * sizeof(struct epoll_event)))
 		return -EFAULT;
-	if (!(pp->state & EP_ST_STARTED) && (r = ep_start(pp, none, ns, umask, masksize)))
-		return r;
-	r = ep_run(pp, epfd, uevents, max);
-	if (r != -EWAIT && (pp->state & EP_ST_MASK)) {
-		t->sigmask = t->saved_sigmask;
-		t->restore_sigmask = false;
+	if (w->call_kind == PROGRESS_EPOLL) { /* a run after a wait */
+		pp = progress_epoll(w);
+		nowait = ep_nowait(pp);
+	} else if (umask) { /* the mask is in force from the first run */
+		pp = progress_epoll(w);
+		if ((r = ep_start(pp, none, ns, umask, masksize)))
+			return r;
+		nowait = pp->state & EP_ST_NOWAIT;
+	} else {
+		nowait = !none && !ns;
+	}
+	epf = fd_peek_file(current_proc()->fds, epfd, &held);
+	if (!epf)
+		r = -EBADF;
+	else if (!is_epoll(epf))
+		r = -EINVAL;
+	else
+		r = ep_collect_or_wait(epf, buf, MIN(max, EP_BATCH), &pp, nowait, none, ns);
+	if (epf && held)
+		file_put(epf);
+	if (r > 0 && copy_to_user(uevents, buf, (size_t)r * sizeof(*buf)))
+		r = -EFAULT;
+	if (r != -EWAIT && pp && (pp->state & EP_ST_MASK)) {
+		current_thread()->sigmask = current_thread()->saved_sigmask;
+		current_thread()->restore_sigmask = false;
 	}
 	return r;
 }
@@ -417,11 +448,10 @@ SYSCALL_DEFINE6(epoll_pwait, int, epfd, uintptr_t, uevents, int, max, int, timeo
 SYSCALL_DEFINE6(epoll_pwait2, int, epfd, uintptr_t, uevents, int, max, uintptr_t, uts, uintptr_t,
 		umask, size_t, masksize)
 {
-	struct epoll_progress *pp = progress_epoll(current_wait());
 	struct linux_timespec ts;
 	uint64_t ns = 0;
 
-	if (uts && !(pp->state & EP_ST_STARTED)) {
+	if (uts && current_wait()->call_kind != PROGRESS_EPOLL) { /* the first run reads it */
 		if (copy_from_user(&ts, uts, sizeof(ts)))
 			return -EFAULT;
 		if (timespec_to_ns(&ts, &ns))

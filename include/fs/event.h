@@ -75,13 +75,13 @@ void pidfd_notify(void);
 int epoll_create(int flags, struct file **out);
 bool is_epoll(struct file *f);
 int epoll_ctl(struct file *ep, int op, struct file *f, int fd, const struct epoll_event *ev);
+/* Up to max ready events into out (kernel memory): how many, 0 if none is ready. */
+int epoll_collect(struct file *ep, struct epoll_event *out, int max);
 /*
- * One run of epoll_wait: up to max ready events into out (kernel memory),
- * or with none, 0 when nowait is set or -EWAIT registered on ep (the
- * deadline is the caller's, wait_registered).
+ * Nothing was ready: -EWAIT registered on ep (the deadline is the
+ * caller's, 0: none), or 0 if an item is on the ready list again.
  */
-long epoll_collect(struct file *ep, struct epoll_event *out, int max, bool nowait,
-		   uint64_t deadline_ns);
+long epoll_block(struct file *ep, uint64_t deadline_ns);
 /* f's last reference went: it leaves every epoll's interest list (fs/file.c). */
 void eventpoll_release(struct file *f);
 

@@ -90,13 +90,13 @@ KTEST(epoll_eventfd_ready_list)
 	KT_ASSERT(epoll_ctl(ep, EPOLL_CTL_ADD, efd, 3, &ev) == 0);
 	KT_ASSERT(epoll_ctl(ep, EPOLL_CTL_ADD, efd, 3, &ev) == -EEXIST);
 	KT_ASSERT(epoll_ctl(ep, EPOLL_CTL_ADD, ep, 4, &ev) == -EINVAL);
-	KT_ASSERT(epoll_collect(ep, out, 2, true, 0) == 0);
+	KT_ASSERT(epoll_collect(ep, out, 2) == 0);
 	KT_ASSERT(vfs_poll(ep, false) == 0);
 	KT_ASSERT(vfs_write(efd, KBUF(&v, 8)) == 8);
 	KT_ASSERT(vfs_poll(ep, false) == (POLLIN | POLLRDNORM));
-	KT_ASSERT(epoll_collect(ep, out, 2, true, 0) == 1);
+	KT_ASSERT(epoll_collect(ep, out, 2) == 1);
 	KT_ASSERT(out[0].events == EPOLLIN && out[0].data == 77);
-	KT_ASSERT(epoll_collect(ep, out, 2, true, 0) == 0); /* edge-triggered: once */
+	KT_ASSERT(epoll_collect(ep, out, 2) == 0); /* edge-triggered: once */
 	KT_ASSERT(vfs_read(efd, KBUF(&v, 8)) == 8 && v == 5);
 	/* The eventfd's last reference goes: it leaves the interest list. */
 	file_put(efd);

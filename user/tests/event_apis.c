@@ -881,6 +881,68 @@ UT_CASE(epoll_threads_stress)
 	close(st.ep);
 }
 
+/*
+ * EPOLL_CTL_DEL and close while other threads collect (at --smp 4, on
+ * other CPUs): collectors spin in epoll_wait on an epoll whose items are
+ * ready (an eventfd with a count: level-triggered ones stay on the ready
+ * list while they are looked at), so an item is often being polled when
+ * it goes. A collector that took it before it went may report it, but once
+ * DEL or the last close has returned the item is gone: the thread's own
+ * next epoll_wait never reports it (each item's data is its own).
+ */
+#define GONE_ROUNDS	2000
+#define GONE_COLLECTORS 3
+
+static struct {
+	int ep;
+	atomic_int stop;
+} gone;
+
+static void *gone_collector(void *arg)
+{
+	struct epoll_event ev[8];
+
+	(void)arg;
+	while (!atomic_load(&gone.stop))
+		if (epoll_wait(gone.ep, ev, 8, 0) < 0 && errno != EINTR)
+			ut_fail(__FILE__, __LINE__, "epoll_wait: errno %d", errno);
+	return NULL;
+}
+
+UT_CASE(epoll_del_close_while_collected)
+{
+	pthread_t c[GONE_COLLECTORS];
+	struct epoll_event ev[64];
+	int always = UT_NOERR(eventfd(1, 0));
+
+	gone.ep = UT_NOERR(epoll_create1(0));
+	atomic_store(&gone.stop, 0);
+	UT_NOERR(ep_add(gone.ep, always, EPOLLIN, 0)); /* the collectors never wait */
+	for (int i = 0; i < GONE_COLLECTORS; i++)
+		UT_EQ(pthread_create(&c[i], NULL, gone_collector, NULL), 0);
+	for (int i = 1; i <= GONE_ROUNDS; i++) {
+		int fd = UT_NOERR(eventfd(1, EFD_NONBLOCK));
+		int n;
+
+		UT_NOERR(ep_add(gone.ep, fd, EPOLLIN | (i & 2 ? EPOLLET : 0), (uint64_t)i));
+		if (i & 1)
+			UT_NOERR(epoll_ctl(gone.ep, EPOLL_CTL_DEL, fd, NULL));
+		close(fd);
+		n = UT_NOERR(epoll_wait(gone.ep, ev, 64, 0));
+		for (int j = 0; j < n; j++)
+			if (ev[j].data.u64 == (uint64_t)i)
+				ut_fail(__FILE__, __LINE__, "item %d reported after it went", i);
+	}
+	atomic_store(&gone.stop, 1);
+	for (int i = 0; i < GONE_COLLECTORS; i++)
+		UT_EQ(pthread_join(c[i], NULL), 0);
+	/* Only the always-ready item is left. */
+	UT_EQ(epoll_wait(gone.ep, ev, 64, 0), 1);
+	UT_EQ(ev[0].data.u64, 0);
+	close(always);
+	close(gone.ep);
+}
+
 /* ---- pidfd ---- */
 
 #ifndef SYS_pidfd_open
