@@ -139,9 +139,9 @@ def read_known():
     if os.path.exists(KNOWN):
         with open(KNOWN) as f:
             for line in f:
-                words = line.split("#")[0].split()
-                if words:
-                    known[words[0]] = " ".join(words[1:])
+                words = line.split()  # NAME #ISSUE why; a line starting with # is a comment
+                if words and not words[0].startswith("#"):
+                    known[words[0]] = " ".join(words[1:]) or "known"
     return known
 
 
