@@ -40,6 +40,7 @@
 #include <mm/overcommit.h>
 #include <mm/page.h>
 #include <mm/slab.h>
+#include <mm/tlb.h>
 #include <mm/vm.h>
 #include <uapi/errno.h>
 #include <uapi/inotify.h>
@@ -996,6 +997,10 @@ int proc_show_axolotl_stats(struct seqbuf *s, int pid)
 		   (unsigned long)__atomic_load_n(&oom_stats.kills, __ATOMIC_RELAXED),
 		   (unsigned long)__atomic_load_n(&oom_stats.stalls, __ATOMIC_RELAXED),
 		   (unsigned long)__atomic_load_n(&oom_stats.reclaimed, __ATOMIC_RELAXED));
+	seq_printf(s, "tlb_flushes %lu\ntlb_rounds %lu\ntlb_early_flushes %lu\n",
+		   (unsigned long)__atomic_load_n(&tlb_stats.flushes, __ATOMIC_RELAXED),
+		   (unsigned long)__atomic_load_n(&tlb_stats.rounds, __ATOMIC_RELAXED),
+		   (unsigned long)__atomic_load_n(&tlb_stats.early_flushes, __ATOMIC_RELAXED));
 	return 0;
 }
 

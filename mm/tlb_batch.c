@@ -5,7 +5,8 @@
  * unmapped; adjacent ranges merge, and past TLB_RANGES ranges or
  * TLB_FULL_FLUSH_PAGES pages the batch becomes a full flush. Deferred
  * pages go in an inline array, then in a kmalloc'ed one that doubles;
- * only when that allocation fails is the batch flushed early.
+ * only when that allocation fails is the batch flushed early, and stays
+ * a full flush for what comes after.
  */
 #include <mm/tlb.h>
 #include <mm/slab.h>
@@ -67,6 +68,14 @@ void tlb_batch_put_page(struct tlb_batch *b, struct page *p)
 		__atomic_add_fetch(&tlb_stats.early_flushes, 1, __ATOMIC_RELAXED);
 		b->full = true;
 		tlb_batch_flush(b);
+		/*
+		 * The flush emptied the batch, ranges included, but the ranges of
+		 * the pages still to come were added before it (a zap adds its
+		 * range first) and lost their entries only after it: the batch's
+		 * own flush must still reach them. Without this it flushed nothing
+		 * and freed them, and a stale entry wrote into the page's next user.
+		 */
+		b->full = true;
 	}
 	b->pages[b->npages++] = p;
 }

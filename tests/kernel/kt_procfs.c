@@ -236,6 +236,9 @@ KTEST(procfs_axolotl_stats)
 		"oom_kills",
 		"oom_stalls",
 		"oom_reclaimed",
+		"tlb_flushes",
+		"tlb_rounds",
+		"tlb_early_flushes",
 	};
 	int lines, procs = 0;
 	char *t;

@@ -130,4 +130,10 @@ TEST(tlb_batch, no_room_flushes_everything_early)
 	CHECK_EQ(flushed_held, (unsigned)TLB_INLINE_PAGES);
 	CHECK_EQ(b.npages, 1u);
 	CHECK_EQ(page_array[0].refcount, 1);
+	/* The page that came after the early flush lost its entry after it: flushed again. */
+	CHECK(b.full);
+	tlb_batch_flush(&b);
+	CHECK_EQ(flushes, 2u);
+	CHECK(flushed_full);
+	CHECK_EQ(flushed_held, 1u);
 }
