@@ -23,11 +23,13 @@ DENSE_MIB = 1024
 
 
 def wait_freed(limit):
-    """Guest shell: waits until df's used KiB are at most limit, prints how long it took."""
+    """Guest shell: waits until df's used KiB are at most limit, prints how long it took
+    ("freed-after Ns"), or "not-freed-within 240s" when they stay above it."""
     return ("t0=$(cut -d. -f1 /proc/uptime); "
             f"n=0; while [ $(df /mnt | awk 'NR==2{{print $3}}') -gt {limit} ] && [ $n -lt 240 ]; "
             "do sleep 1; n=$((n+1)); done; "
-            "echo freed-after $(( $(cut -d. -f1 /proc/uptime) - t0 ))s; df /mnt; "
+            "if [ $n -lt 240 ]; then echo freed-after $(( $(cut -d. -f1 /proc/uptime) - t0 ))s; "
+            "else echo not-freed-within 240s; fi; df /mnt; "
             "cat /proc/services")
 
 
