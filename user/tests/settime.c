@@ -34,8 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NS	  1000000000LL
-#define FAR	  (1000 * NS) /* a deadline no run reaches on its own */
+#define NS	   1000000000LL
+#define FAR	   (1000 * NS)	/* a deadline no run reaches on its own */
 #define SETTOD_MAX 8277292036LL /* Linux's TIME_SETTOD_SEC_MAX: KTIME_SEC_MAX less 30 years */
 
 static int64_t start_real, start_mono; /* the clock before the program ran */
@@ -96,8 +96,8 @@ static void set_and_check(int64_t ns)
 
 UT_CASE(errors)
 {
-	struct timespec ts = { 1000, 0 }, bad[] = { { 1000, -1 }, { 1000, NS }, { -1, 0 },
-						    { SETTOD_MAX, 0 } };
+	struct timespec ts = { 1000, 0 },
+			bad[] = { { 1000, -1 }, { 1000, NS }, { -1, 0 }, { SETTOD_MAX, 0 } };
 	struct timeval tv, early[] = { { 1000, -1 }, { 1000, 1000000 } },
 			   late[] = { { -1, 0 }, { SETTOD_MAX, 0 } };
 	struct timezone tz = { 16 * 60, 0 }, tz2 = { -16 * 60, 0 };
@@ -148,7 +148,7 @@ UT_CASE(set_forward_back_and_before_boot)
 	time_t t;
 	int fd;
 
-	set_and_check(r0 + 3600 * NS); /* forward an hour */
+	set_and_check(r0 + 3600 * NS);	/* forward an hour */
 	set_and_check(r0 - 86400 * NS); /* back a day */
 	set_and_check(5 * NS + 123);	/* 1970: before this boot (the offset goes below zero) */
 	set_and_check(0);
