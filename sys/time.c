@@ -10,7 +10,7 @@
  *
  * Setting the clock needs CAP_SYS_TIME on Linux (EPERM without). There are
  * no credentials yet (issue 13: everything runs as root), so there is no
- * check; it belongs where set_realtime_allowed is called.
+ * check; the comments "CAP_SYS_TIME" mark where it belongs.
  */
 #include <kernel/syscall.h>
 #include <kernel/clock.h>
@@ -39,20 +39,10 @@ SYSCALL_DEFINE2(clock_gettime, int, clock, uintptr_t, uts)
 	return copy_to_user(uts, &ts, sizeof(ts));
 }
 
-/*
- * The CAP_SYS_TIME check of clock_settime and settimeofday: none can exist
- * until processes have credentials (issue 13); every caller is root today.
- */
-static int set_realtime_allowed(void)
-{
-	return 0;
-}
-
 SYSCALL_DEFINE2(clock_settime, int, clock, uintptr_t, uts)
 {
 	struct linux_timespec ts;
 	uint64_t ns, now;
-	int err;
 
 	if (clock != CLOCK_REALTIME) {
 		/*
@@ -68,10 +58,9 @@ SYSCALL_DEFINE2(clock_settime, int, clock, uintptr_t, uts)
 	}
 	if (copy_from_user(&ts, uts, sizeof(ts)))
 		return -EFAULT;
-	if ((err = set_realtime_allowed()))
-		return err;
-	if (timespec_to_ns(&ts, &ns))
+	if (timespec_to_ns(&ts, &ns) || ns >= REALTIME_SET_MAX_NS)
 		return -EINVAL;
+	/* CAP_SYS_TIME (EPERM) is checked here on Linux: no credentials until issue 13. */
 	return clock_realtime_set(ns);
 }
 
@@ -117,7 +106,6 @@ SYSCALL_DEFINE2(settimeofday, uintptr_t, utv, uintptr_t, utz)
 {
 	int64_t tv[2];
 	int32_t tz[2];
-	int err;
 
 	if (utv) {
 		if (copy_from_user(tv, utv, sizeof(tv)))
@@ -129,8 +117,7 @@ SYSCALL_DEFINE2(settimeofday, uintptr_t, utv, uintptr_t, utz)
 		return -EFAULT;
 	if (utv && (tv[0] < 0 || (uint64_t)tv[0] >= REALTIME_SET_MAX_NS / NSEC_PER_SEC))
 		return -EINVAL;
-	if ((err = set_realtime_allowed()))
-		return err;
+	/* CAP_SYS_TIME (EPERM) is checked here on Linux: no credentials until issue 13. */
 	if (utz) {
 		if (tz[0] < -TZ_MINUTES_MAX || tz[0] > TZ_MINUTES_MAX)
 			return -EINVAL;
