@@ -13,15 +13,22 @@
  * than the tick costs one wake-up per tick, not one per period.
  *
  * Clocks: CLOCK_MONOTONIC and CLOCK_BOOTTIME are clock_ns() (Axolotl does
- * not suspend); CLOCK_REALTIME is clock_ns() plus the boot time, so an
- * absolute time becomes a clock_ns() one at settime; the _ALARM clocks
- * behave as their base clocks. The real-time clock is never set (there is
- * no clock_settime yet), so TFD_TIMER_CANCEL_ON_SET is accepted and never
- * cancels.
+ * not suspend); CLOCK_REALTIME is clock_ns() plus an offset
+ * (kernel/clock.c), so an absolute time becomes a clock_ns() one at
+ * settime, which records the offset it used; the _ALARM clocks behave as
+ * their base clocks. A real-time timerfd has a clock-set hook: when the
+ * clock is set (the offset changes), an absolute timer's next moves by the
+ * change (forward past its time: it fires at once; back: later), a
+ * relative one stays, and one armed with TFD_TIMER_ABSTIME |
+ * TFD_TIMER_CANCEL_ON_SET is cancelled: the next read returns ECANCELED
+ * once (and takes the count), poll says readable until then. As on Linux
+ * the mark stays until the next settime (each later change cancels again)
+ * and the timer stays armed for its wall-clock time.
  *
- * Lock order: the source's lock, then the timer list's ("ktimers"). The
- * kernel timer is cancelled without the source's lock (ktimer_cancel waits
- * for a running timer function, which takes it).
+ * Lock order: the clock's hook list, then the source's lock, then the
+ * timer list's ("ktimers"). The kernel timer is cancelled without the
+ * source's lock (ktimer_cancel waits for a running timer function, which
+ * takes it).
  */
 #include <fs/event.h>
 #include <kernel/clock.h>
@@ -34,12 +41,17 @@
 
 /* Lock key: (s) src->lock, (c) constant. */
 struct timerfd {
-	struct wait_source *src; /* (c) from the pool */
-	struct ktimer timer;	 /* its own lock */
-	int clockid;		 /* (c) */
-	uint64_t next;		 /* (s) clock_ns() of the next uncounted expiry; 0: disarmed */
-	uint64_t interval;	 /* (s) ns; 0: one-shot */
-	uint64_t ticks;		 /* (s) expirations not read yet */
+	struct wait_source *src;    /* (c) from the pool */
+	struct ktimer timer;	    /* its own lock */
+	int clockid;		    /* (c) */
+	uint64_t next;		    /* (s) clock_ns() of the next uncounted expiry; 0: disarmed */
+	uint64_t interval;	    /* (s) ns; 0: one-shot */
+	uint64_t ticks;		    /* (s) expirations not read yet */
+	int64_t offset;		    /* (s) realtime_offset() when next was computed or moved */
+	bool abs_real;		    /* (s) next is a wall-clock time: it follows clock changes */
+	bool cancel_on_set;	    /* (s) TFD_TIMER_CANCEL_ON_SET took: a clock change cancels */
+	bool canceled;		    /* (s) the clock changed: the next read returns ECANCELED */
+	struct clock_set_hook hook; /* real-time clocks: kernel/clock.c's list */
 };
 
 static struct source_pool pool = SOURCE_POOL_INIT(pool, "timerfd");
@@ -79,6 +91,27 @@ static void timerfd_fire(struct ktimer *k)
 	spin_unlock_irqrestore(&t->src->lock, flags);
 }
 
+/* The real-time clock was set: move an absolute timer, cancel a TFD_TIMER_CANCEL_ON_SET one. */
+static void timerfd_clock_set(struct clock_set_hook *h)
+{
+	struct timerfd *t = container_of(h, struct timerfd, hook);
+	unsigned long flags = spin_lock_irqsave(&t->src->lock);
+	int64_t now_offset = realtime_offset();
+
+	if (t->offset != now_offset) {
+		if (t->abs_real && t->next) {
+			t->next = realtime_rebase(t->next, t->offset, now_offset);
+			ktimer_arm(&t->timer, t->next);
+		}
+		t->offset = now_offset;
+		if (t->cancel_on_set) {
+			t->canceled = true;
+			wait_wake_all_locked(t->src, 0);
+		}
+	}
+	spin_unlock_irqrestore(&t->src->lock, flags);
+}
+
 static ssize_t timerfd_read(struct file *f, const struct iobuf *buf, int64_t *pos)
 {
 	struct timerfd *t = f->private;
@@ -90,6 +123,12 @@ static ssize_t timerfd_read(struct file *f, const struct iobuf *buf, int64_t *po
 		return -EINVAL;
 	flags = spin_lock_irqsave(&t->src->lock);
 	catch_up(t, clock_ns());
+	if (t->canceled) { /* once: the count goes with it, as on Linux */
+		t->canceled = false;
+		t->ticks = 0;
+		spin_unlock_irqrestore(&t->src->lock, flags);
+		return -ECANCELED;
+	}
 	if (!t->ticks) {
 		long r = (f->flags & O_NONBLOCK) ? -EAGAIN : wait_block_locked(t->src, 0);
 
@@ -113,7 +152,7 @@ static int timerfd_poll(struct file *f, bool register_wait)
 		return -ENOMEM;
 	flags = spin_lock_irqsave(&t->src->lock);
 	catch_up(t, clock_ns());
-	if (t->ticks)
+	if (t->ticks || t->canceled)
 		mask = POLLIN | POLLRDNORM;
 	spin_unlock_irqrestore(&t->src->lock, flags);
 	return mask;
@@ -123,6 +162,7 @@ static void timerfd_release(struct file *f)
 {
 	struct timerfd *t = f->private;
 
+	clock_set_hook_del(&t->hook); /* no hook of t runs after this */
 	ktimer_cancel(&t->timer);
 	source_free(&pool, t->src);
 	kfree(t);
@@ -137,6 +177,11 @@ static const struct file_ops timerfd_fops = {
 bool is_timerfd(struct file *f)
 {
 	return f->fops == &timerfd_fops;
+}
+
+static bool realtime_clock(int clockid)
+{
+	return clockid == CLOCK_REALTIME || clockid == CLOCK_REALTIME_ALARM;
 }
 
 int timerfd_create(int clockid, int flags, struct file **out)
@@ -162,13 +207,10 @@ int timerfd_create(int clockid, int flags, struct file **out)
 	if (r) {
 		source_free(&pool, t->src);
 		kfree(t);
+	} else if (realtime_clock(clockid)) {
+		clock_set_hook_add(&t->hook, timerfd_clock_set);
 	}
 	return r;
-}
-
-static bool realtime_clock(int clockid)
-{
-	return clockid == CLOCK_REALTIME || clockid == CLOCK_REALTIME_ALARM;
 }
 
 static void put_spec(int64_t *sec, int64_t *nsec, uint64_t ns)
@@ -220,11 +262,16 @@ int timerfd_settime(struct file *f, int flags, const struct linux_itimerspec *ne
 	t->ticks = 0;
 	t->interval = value ? interval : 0;
 	t->next = 0;
+	t->offset = realtime_offset();
+	t->abs_real = realtime_clock(t->clockid) && (flags & TFD_TIMER_ABSTIME);
+	/* Linux marks it even when disarmed (value 0): a clock change cancels still. */
+	t->cancel_on_set = t->abs_real && (flags & TFD_TIMER_CANCEL_ON_SET);
+	t->canceled = false;
 	if (value) {
 		if (!(flags & TFD_TIMER_ABSTIME))
 			t->next = deadline_add(now, value);
-		else if (realtime_clock(t->clockid))
-			t->next = realtime_to_monotonic(value);
+		else if (t->abs_real)
+			t->next = realtime_to_monotonic_at(value, t->offset);
 		else
 			t->next = value ? value : 1;
 		ktimer_arm(&t->timer, t->next);

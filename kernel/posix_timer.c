@@ -7,7 +7,10 @@
  *
  * A timer keeps its next expiry in its clock's nanoseconds (clock_ns()
  * for the wall clocks: an absolute CLOCK_REALTIME time is converted at
- * settime) and its period. A wall-clock timer arms a kernel timer
+ * settime, which records the real-time clock's offset it used) and its
+ * period. A real-time timer has a clock-set hook (kernel/clock.c): when
+ * the clock is set, an absolute timer's next moves by the change (set
+ * forward past it: it fires at once), a relative one stays. A wall-clock timer arms a kernel timer
  * (kernel/timer.c) for it; a CPU-time timer is looked at by the timer tick
  * of its process's running threads (posix_cpu_timers_tick, from
  * kernel/sched.c, once the tick's time is charged), so it fires while the
@@ -28,7 +31,9 @@
  *
  * Locks: everything of a process's timers is under its p->lock, also taken
  * by the signal queues, so queueing and taking the entry and the overrun
- * count agree. Order: p->lock, then the kernel timer list's ("ktimers").
+ * count agree. Order: the clock's hook list, then p->lock, then the
+ * kernel timer list's ("ktimers"); the hook is added after the timer is
+ * linked and removed before it is freed, without p->lock.
  * A timer is deleted by unlinking it under p->lock, then cancelling its
  * kernel timer without the lock (ktimer_cancel waits for a running timer
  * function, which takes p->lock), then freeing it.
@@ -68,7 +73,10 @@ struct posix_timer {
 	uint64_t interval;	  /* (p) ns; 0: one-shot */
 	int overrun;		  /* (p) expirations while its signal was queued */
 	int overrun_last;	  /* (p) those the last taken signal carried (timer_getoverrun) */
-	struct sigqueue_entry *sq; /* (p) its signal; given to the queue at delete if queued */
+	struct sigqueue_entry *sq;  /* (p) its signal; given to the queue at delete if queued */
+	bool abs_real;		    /* (p) next is a wall-clock time: it follows clock changes */
+	int64_t offset;		    /* (p) realtime_offset() when next was computed or moved */
+	struct clock_set_hook hook; /* real-time clocks: kernel/clock.c's list */
 };
 
 static bool realtime_clock(int clock)
@@ -199,6 +207,22 @@ static void timer_fire(struct ktimer *k)
 	/* e lives on: a delete meanwhile leaves it to this send, which frees it. */
 	if (send)
 		signal_send_timer(p, tid, e);
+}
+
+/* The real-time clock was set: an absolute timer moves by the change. */
+static void timer_clock_set(struct clock_set_hook *h)
+{
+	struct posix_timer *pt = container_of(h, struct posix_timer, hook);
+	struct process *p = pt->proc;
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	int64_t now_offset = realtime_offset();
+
+	if (pt->abs_real && pt->next && pt->offset != now_offset) {
+		pt->next = realtime_rebase(pt->next, pt->offset, now_offset);
+		arm_locked(pt);
+	}
+	pt->offset = now_offset;
+	spin_unlock_irqrestore(&p->lock, flags);
 }
 
 /* Whether the tick must look at p's CPU timers. Caller holds p->lock. */
@@ -347,6 +371,8 @@ int posix_timer_create(int clock, const struct linux_sigevent *ev)
 	pt->clock = clock;
 	pt->sq->timer = pt;
 	ktimer_init(&pt->kt, timer_fire);
+	if (realtime_clock(clock)) /* before the timer is linked: a delete may follow at once */
+		clock_set_hook_add(&pt->hook, timer_clock_set);
 	r = hold_other_process(p, clock,
 			       &pt->cpu_proc); /* before p->lock: the tree's lock is first */
 	if (!r) {
@@ -355,6 +381,7 @@ int posix_timer_create(int clock, const struct linux_sigevent *ev)
 		spin_unlock_irqrestore(&p->lock, flags);
 	}
 	if (r < 0) {
+		clock_set_hook_del(&pt->hook);
 		if (pt->cpu_proc)
 			proc_unhold(pt->cpu_proc);
 		kfree(pt->sq);
@@ -397,12 +424,14 @@ static void set_locked(struct posix_timer *pt, int flags, uint64_t value, uint64
 	signal_unqueue_timer_locked(pt->proc, pt->sq); /* a queued signal goes, as Linux 6.13 on */
 	pt->interval = value ? interval : 0;
 	pt->overrun = pt->overrun_last = 0;
+	pt->offset = realtime_offset();
+	pt->abs_real = !pt->cpu && realtime_clock(pt->clock) && (flags & TIMER_ABSTIME);
 	if (!value)
 		pt->next = 0;
 	else if (!(flags & TIMER_ABSTIME))
 		pt->next = deadline_add(now, value);
-	else if (!pt->cpu && realtime_clock(pt->clock))
-		pt->next = deadline_add(realtime_to_monotonic(value), 0);
+	else if (pt->abs_real)
+		pt->next = realtime_to_monotonic_at(value, pt->offset);
 	else
 		pt->next = deadline_add(value, 0);
 	/* A disarmed timer's kernel timer may stay armed: it finds next is 0 and stops. */
@@ -472,6 +501,7 @@ static void unlink_locked(struct process *p, struct posix_timer *pt)
 /* Frees an unlinked timer once its kernel timer's function cannot run. No lock held. */
 static void destroy(struct posix_timer *pt)
 {
+	clock_set_hook_del(&pt->hook); /* no hook of pt runs after this */
 	ktimer_cancel(&pt->kt);
 	if (pt->cpu_proc)
 		proc_unhold(pt->cpu_proc);

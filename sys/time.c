@@ -1,9 +1,16 @@
 /*
- * Time system calls: clock_gettime, clock_getres, gettimeofday, time,
- * times, nanosleep, clock_nanosleep, and the POSIX timers' timer_create,
- * timer_settime, timer_gettime, timer_getoverrun, timer_delete. Sleeps are stackless waits with a
+ * Time system calls: clock_gettime, clock_settime, clock_getres,
+ * gettimeofday, settimeofday, time, times, nanosleep, clock_nanosleep, and
+ * the POSIX timers' timer_create, timer_settime, timer_gettime,
+ * timer_getoverrun, timer_delete. Sleeps are stackless waits with a
  * deadline and no event source; the deadline is kept in the wait, so a
- * sleep run again after an early wake-up sleeps only what remains.
+ * sleep run again after an early wake-up sleeps only what remains. An
+ * absolute CLOCK_REALTIME sleep keeps its wall-clock time instead (struct
+ * sleep_progress) and waits on the clock's changes too (kernel/clock.c).
+ *
+ * Setting the clock needs CAP_SYS_TIME on Linux (EPERM without). There are
+ * no credentials yet (issue 13: everything runs as root), so there is no
+ * check; the comments "CAP_SYS_TIME" mark where it belongs.
  */
 #include <kernel/syscall.h>
 #include <kernel/clock.h>
@@ -32,6 +39,31 @@ SYSCALL_DEFINE2(clock_gettime, int, clock, uintptr_t, uts)
 	return copy_to_user(uts, &ts, sizeof(ts));
 }
 
+SYSCALL_DEFINE2(clock_settime, int, clock, uintptr_t, uts)
+{
+	struct linux_timespec ts;
+	uint64_t ns, now;
+
+	if (clock != CLOCK_REALTIME) {
+		/*
+		 * Linux: of the others only the clock_getcpuclockid ids have a set
+		 * method, which reads the time, then says EINVAL for no such clock
+		 * and EPERM for one (a CPU clock is never set); the rest: EINVAL.
+		 */
+		if (clock >= 0 || CPUCLOCK_WHICH(clock) == CPUCLOCK_CLOCK_MASK)
+			return -EINVAL;
+		if (copy_from_user(&ts, uts, sizeof(ts)))
+			return -EFAULT;
+		return clock_read(clock, &now) ? -EINVAL : -EPERM;
+	}
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (timespec_to_ns(&ts, &ns) || ns >= REALTIME_SET_MAX_NS)
+		return -EINVAL;
+	/* CAP_SYS_TIME (EPERM) is checked here on Linux: no credentials until issue 13. */
+	return clock_realtime_set(ns);
+}
+
 SYSCALL_DEFINE2(clock_getres, int, clock, uintptr_t, uts)
 {
 	uint64_t ns;
@@ -49,13 +81,51 @@ SYSCALL_DEFINE2(gettimeofday, uintptr_t, utv, uintptr_t, utz)
 {
 	uint64_t ns = realtime_ns();
 	int64_t tv[2] = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC / NSEC_PER_USEC };
-	int32_t tz[2] = { 0, 0 };
+	int32_t tz[2];
 
+	clock_timezone(&tz[0], &tz[1]);
 	if (utv && copy_to_user(utv, tv, sizeof(tv)))
 		return -EFAULT;
 	if (utz && copy_to_user(utz, tz, sizeof(tz)))
 		return -EFAULT;
 	return 0;
+}
+
+#define USEC_PER_SEC   1000000
+#define TZ_MINUTES_MAX (15 * 60) /* Linux's bound on tz_minuteswest */
+
+/*
+ * Linux's order of checks (6.18): the time is read and its microseconds
+ * checked, then the zone is read, then the seconds (>= 0 and below
+ * REALTIME_SET_MAX_NS), then the zone's minutes. The zone is
+ * kept for gettimeofday (Linux's first call with a zone and no time also
+ * warps a clock kept in local time: the CMOS clock here is read as UTC, so
+ * there is nothing to warp). Neither: 0.
+ */
+SYSCALL_DEFINE2(settimeofday, uintptr_t, utv, uintptr_t, utz)
+{
+	int64_t tv[2];
+	int32_t tz[2];
+
+	if (utv) {
+		if (copy_from_user(tv, utv, sizeof(tv)))
+			return -EFAULT;
+		if (tv[1] < 0 || tv[1] >= USEC_PER_SEC)
+			return -EINVAL;
+	}
+	if (utz && copy_from_user(tz, utz, sizeof(tz)))
+		return -EFAULT;
+	if (utv && (tv[0] < 0 || (uint64_t)tv[0] >= REALTIME_SET_MAX_NS / NSEC_PER_SEC))
+		return -EINVAL;
+	/* CAP_SYS_TIME (EPERM) is checked here on Linux: no credentials until issue 13. */
+	if (utz) {
+		if (tz[0] < -TZ_MINUTES_MAX || tz[0] > TZ_MINUTES_MAX)
+			return -EINVAL;
+		clock_set_timezone(tz[0], tz[1]);
+	}
+	if (!utv)
+		return 0;
+	return clock_realtime_set((uint64_t)tv[0] * NSEC_PER_SEC + (uint64_t)tv[1] * NSEC_PER_USEC);
 }
 
 SYSCALL_DEFINE1(time, uintptr_t, ut)
@@ -134,8 +204,10 @@ SYSCALL_DEFINE4(clock_nanosleep, int, clock, int, flags, uintptr_t, ureq, uintpt
 	long err;
 
 	(void)urem;
-	if (current_wait()->deadline_ns)
-		return sleep_until(0);
+	if (current_wait()->deadline_ns) /* a run after a wake-up: the first run checked */
+		return current_wait()->call_kind == PROGRESS_SLEEP
+			       ? clock_realtime_sleep(progress_sleep(current_wait())->real_ns)
+			       : sleep_until(0);
 	if (clock == CLOCK_THREAD_CPUTIME_ID)
 		return -EOPNOTSUPP; /* no sleeping on a thread's CPU time: Linux's errors */
 	if (thread_cpu_clock(clock) || clock_read(clock, &now))
@@ -146,8 +218,10 @@ SYSCALL_DEFINE4(clock_nanosleep, int, clock, int, flags, uintptr_t, ureq, uintpt
 		return err;
 	if (!(flags & TIMER_ABSTIME))
 		return sleep_until(deadline_after(ns));
-	if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE)
-		return sleep_until(realtime_to_monotonic(ns));
+	if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE) {
+		progress_sleep(current_wait())->real_ns = ns; /* the wall-clock time, kept */
+		return clock_realtime_sleep(ns);
+	}
 	return sleep_until(ns ? ns : 1);
 }
 

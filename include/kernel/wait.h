@@ -61,6 +61,7 @@ enum progress_call_kind {
 	PROGRESS_VFORK, /* a vfork parent waiting for its child */
 	PROGRESS_EPOLL, /* epoll_wait, epoll_pwait, epoll_pwait2 */
 	PROGRESS_MMSG,	/* sendmmsg, recvmmsg (net/socket.c) */
+	PROGRESS_SLEEP, /* an absolute CLOCK_REALTIME clock_nanosleep (sys/time.c) */
 };
 
 enum progress_op_kind {
@@ -103,6 +104,10 @@ struct mmsg_progress {
 	uint64_t deadline_ns; /* recvmmsg's timeout, fixed at the first run; 0: none */
 };
 
+struct sleep_progress {
+	uint64_t real_ns; /* the wall-clock time it sleeps until (its deadline follows the clock) */
+};
+
 struct fs_progress {
 	int64_t time;	   /* the call's time stamp (seconds), 0 before its first use */
 	uint64_t sync_gen; /* the write-back generation it waits for, 0: none */
@@ -139,6 +144,7 @@ struct call_progress {
 		struct vfork_progress vfork;
 		struct epoll_progress epoll;
 		struct mmsg_progress mmsg;
+		struct sleep_progress sleep;
 	} call;
 	union {
 		struct fs_progress fs;
@@ -342,6 +348,7 @@ PROGRESS_CALL_ACCESSOR(futex_progress, futex, PROGRESS_FUTEX)
 PROGRESS_CALL_ACCESSOR(vfork_progress, vfork, PROGRESS_VFORK)
 PROGRESS_CALL_ACCESSOR(epoll_progress, epoll, PROGRESS_EPOLL)
 PROGRESS_CALL_ACCESSOR(mmsg_progress, mmsg, PROGRESS_MMSG)
+PROGRESS_CALL_ACCESSOR(sleep_progress, sleep, PROGRESS_SLEEP)
 PROGRESS_OP_ACCESSOR(fs_progress, fs, PROGRESS_FS)
 PROGRESS_OP_ACCESSOR(pipe_write_progress, pipe_write, PROGRESS_PIPE_WRITE)
 PROGRESS_OP_ACCESSOR(fifo_open_progress, fifo_open, PROGRESS_FIFO_OPEN)
