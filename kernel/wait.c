@@ -265,7 +265,7 @@ void wait_record_polls(struct wait *w)
 static const char *const call_kind_names[] = {
 	[PROGRESS_CALL_NONE] = "none", [PROGRESS_RW] = "rw",	   [PROGRESS_POLL] = "poll",
 	[PROGRESS_FUTEX] = "futex",    [PROGRESS_VFORK] = "vfork", [PROGRESS_EPOLL] = "epoll",
-	[PROGRESS_MMSG] = "mmsg",
+	[PROGRESS_MMSG] = "mmsg",      [PROGRESS_SLEEP] = "sleep",
 };
 static const char *const op_kind_names[] = {
 	[PROGRESS_OP_NONE] = "none",	      [PROGRESS_FS] = "fs",

@@ -1520,21 +1520,26 @@ static uint32_t sent_word(uint32_t i)
 static void read_sent_words(int fd, size_t size)
 {
 	static uint32_t got[4096];
-	size_t total = 0, bad = 0, reads = 0;
+	size_t total = 0, bad = 0, reads = 0, first_bad = 0;
 	ssize_t n;
 
 	while ((n = read(fd, got, 1000)) > 0) {
 		for (size_t k = 0; k < (size_t)n; k++) {
 			size_t at = total + k;
 			uint32_t want = sent_word((uint32_t)(at / 4));
+			int wrong = at >= size ||
+				    ((unsigned char *)got)[k] != ((unsigned char *)&want)[at % 4];
 
-			bad += at >= size ||
-			       ((unsigned char *)got)[k] != ((unsigned char *)&want)[at % 4];
+			if (wrong && !bad++)
+				first_bad = at;
 		}
 		total += (size_t)n;
 		if (++reads % 16 == 0)
 			usleep(1000); /* the pipe fills up: sendfile's writes wait in mid-chunk */
 	}
+	if (n != 0 || total != size || bad)
+		ut_printf("read_sent_words: read %zd (%s), %zu bytes of %zu, %zu wrong from %zu", n,
+			  n < 0 ? ut_errname(errno) : "-", total, size, bad, first_bad);
 	_exit(n == 0 && total == size && !bad ? 0 : 1);
 }
 
