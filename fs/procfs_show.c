@@ -22,6 +22,7 @@
 #include <fs/tmpfs.h>
 #include <kernel/clock.h>
 #include <kernel/config.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/profile.h>
 #include <kernel/smp.h>
@@ -73,7 +74,7 @@ struct proc_snap {
 	 */
 	char call_state;
 	uint64_t call[9];
-	uint32_t uid, euid, suid, gid, egid, sgid, umask;
+	uint32_t uid, euid, suid, fsuid, gid, egid, sgid, fsgid, umask;
 	uint64_t rss_limit;
 	char comm[COMM_LEN];
 	size_t cmdline_len;
@@ -149,8 +150,10 @@ static void snap_proc_locked(struct process *p, struct proc_snap *s)
 	s->comm[COMM_LEN - 1] = '\0';
 	s->cmdline_len = MIN(p->cmdline_len, sizeof(s->cmdline));
 	memcpy(s->cmdline, p->cmdline, s->cmdline_len);
-	s->uid = p->uid, s->euid = p->euid, s->suid = p->suid;
-	s->gid = p->gid, s->egid = p->egid, s->sgid = p->sgid;
+	s->uid = p->cred->uid, s->euid = p->cred->euid, s->suid = p->cred->suid;
+	s->fsuid = p->cred->fsuid;
+	s->gid = p->cred->gid, s->egid = p->cred->egid, s->sgid = p->cred->sgid;
+	s->fsgid = p->cred->fsgid;
 	s->umask = p->umask;
 	s->rss_limit = p->rlimits[RLIMIT_RSS].cur;
 	snap_signals_locked(p, s);
@@ -393,8 +396,8 @@ int proc_show_pid_status(struct seqbuf *s, int pid)
 		   state_name(p.state));
 	seq_printf(s, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", p.pid, p.pid,
 		   p.ppid);
-	seq_printf(s, "Uid:\t%u\t%u\t%u\t%u\n", p.uid, p.euid, p.suid, p.euid);
-	seq_printf(s, "Gid:\t%u\t%u\t%u\t%u\n", p.gid, p.egid, p.sgid, p.egid);
+	seq_printf(s, "Uid:\t%u\t%u\t%u\t%u\n", p.uid, p.euid, p.suid, p.fsuid);
+	seq_printf(s, "Gid:\t%u\t%u\t%u\t%u\n", p.gid, p.egid, p.sgid, p.fsgid);
 	if (p.vm)
 		seq_printf(s, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\n", vm.size / 1024,
 			   vm.resident * KB_PER_PAGE);
@@ -517,12 +520,12 @@ int proc_show_overcommit_ratio(struct seqbuf *s, int pid)
 	return 0;
 }
 
-/* /proc/sys is root's to change (there are no capabilities yet). */
+/* /proc/sys is for CAP_SYS_ADMIN to change. */
 static int sysctl_write(const char *line, int (*set)(long))
 {
 	long v;
 
-	if (READ_ONCE(current_proc()->euid) != 0)
+	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	return parse_long(line, &v) ? set(v) : -EINVAL;
 }
