@@ -233,6 +233,8 @@ SYSCALL_DEFINE4(pidfd_send_signal, int, pidfd, int, sig, uintptr_t, uinfo, unsig
 		r = -EINVAL;
 	else if (pid_gone(p))
 		r = -ESRCH;
+	else if (flags != PIDFD_SIGNAL_PROCESS_GROUP)
+		r = signal_may_send(p, sig);
 	if (!r && uinfo) {
 		info.code = u.code;
 		info.pid = u.pid;
