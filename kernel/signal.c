@@ -57,16 +57,6 @@ static bool ignored(struct process *p, int sig)
 	       (h == SIG_IGN || (h == SIG_DFL && default_ignored(sig)));
 }
 
-/*
- * Init takes no signal it has no handler for (Linux's SIGNAL_UNKILLABLE):
- * SIGKILL and SIGSTOP, and the default actions, do nothing to it.
- */
-static bool init_ignores(struct process *p, int sig)
-{
-	return p->pid == 1 && sig &&
-	       __atomic_load_n(&p->sigactions[sig - 1].handler, __ATOMIC_RELAXED) == SIG_DFL;
-}
-
 /* Linux's kill_ok_by_cred: the sender's real or effective uid is the target's real or saved one. */
 static bool kill_ok_by_cred(struct process *p)
 {
@@ -235,6 +225,25 @@ static bool blocked_by_a_thread_locked(struct process *p, int sig)
 	return false;
 }
 
+/*
+ * Init takes no signal it has no handler for (Linux's SIGNAL_UNKILLABLE):
+ * SIGKILL and SIGSTOP, and the default actions, do nothing to it; a
+ * blocked signal is kept, for a handler or a sigwaitinfo/signalfd to come.
+ * Takes p->lock.
+ */
+static bool init_ignores(struct process *p, int sig)
+{
+	unsigned long flags;
+	bool drop;
+
+	if (p->pid != 1 || !sig)
+		return false;
+	flags = spin_lock_irqsave(&p->lock);
+	drop = p->sigactions[sig - 1].handler == SIG_DFL && !blocked_by_a_thread_locked(p, sig);
+	spin_unlock_irqrestore(&p->lock, flags);
+	return drop;
+}
+
 /* Makes t run if it is parked in an interruptible call and would take sig. */
 static void wake_for(struct thread *t, int sig)
 {
@@ -390,17 +399,18 @@ void signal_cancel_timer_locked(struct process *p, struct sigqueue_entry *e)
 
 int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info)
 {
+	bool drop = init_ignores(p, info->signo);
 	unsigned long flags;
 	struct thread *t;
 	int err = 0;
 
-	if (info->signo && !init_ignores(p, info->signo) && generate_effects(p, info->signo))
+	if (info->signo && !drop && generate_effects(p, info->signo))
 		return 0;
 	flags = spin_lock_irqsave(&p->lock);
 	t = p->state == PROC_ALIVE ? proc_thread_locked(p, tid) : NULL;
 	if (!t)
 		err = -ESRCH;
-	else if (!info->signo || init_ignores(p, info->signo))
+	else if (!info->signo || drop)
 		t = NULL; /* signal 0: only whether the thread is there */
 	else if (!ignored(p, info->signo) || ((t->sigmask | t->sigwait_set) & sigbit(info->signo)))
 		err = enqueue(&t->sigpending, info);
@@ -474,6 +484,7 @@ struct pgrp_send {
 	struct process *self;
 	struct process *targets[PGRP_BATCH];
 	unsigned n, skip, seen;
+	bool check;	 /* from user space: only those the sender may signal */
 	unsigned denied; /* matched, but the sender may not signal them */
 };
 
@@ -484,7 +495,7 @@ static void collect_pgrp(struct process *p, void *arg)
 
 	if (!match || p->state != PROC_ALIVE)
 		return;
-	if (!signal_may_send_locked(p, s->sig)) {
+	if (s->check && !signal_may_send_locked(p, s->sig)) {
 		if (!s->skip) /* counted once, in the first batch */
 			s->denied++;
 		return;
@@ -496,7 +507,7 @@ static void collect_pgrp(struct process *p, void *arg)
 		s->targets[s->n++] = p;
 }
 
-int signal_send_pgrp(int pgid, const struct ksiginfo *info)
+static int send_pgrp(int pgid, const struct ksiginfo *info, bool check)
 {
 	struct pgrp_send *s = kzalloc(sizeof(*s));
 	unsigned long flags;
@@ -505,6 +516,7 @@ int signal_send_pgrp(int pgid, const struct ksiginfo *info)
 	if (!s)
 		return -ENOMEM;
 	s->pgid = pgid;
+	s->check = check;
 	s->sig = info->signo;
 	s->kill = info->signo == SIGKILL;
 	s->self = current_proc();
@@ -529,6 +541,16 @@ int signal_send_pgrp(int pgid, const struct ksiginfo *info)
 	if (!found && !denied)
 		return -ESRCH;
 	return found || pgid == -1 ? 0 : -EPERM;
+}
+
+int signal_send_pgrp(int pgid, const struct ksiginfo *info)
+{
+	return send_pgrp(pgid, info, false);
+}
+
+int signal_kill_pgrp(int pgid, const struct ksiginfo *info)
+{
+	return send_pgrp(pgid, info, true);
 }
 
 /* Tells the parent about a child's state change (SIGCHLD and wait4). */

@@ -246,7 +246,7 @@ SYSCALL_DEFINE4(pidfd_send_signal, int, pidfd, int, sig, uintptr_t, uinfo, unsig
 		r = signal_send_tid(p, p->pid, &info);
 	else if (!r && sig)
 		r = flags == PIDFD_SIGNAL_PROCESS_GROUP
-			    ? signal_send_pgrp(READ_ONCE(p->pgid), &info)
+			    ? signal_kill_pgrp(READ_ONCE(p->pgid), &info)
 			    : signal_send(p, &info);
 	file_put(f);
 	return r;

@@ -108,9 +108,9 @@ SYSCALL_DEFINE2(kill, int, pid, int, sig)
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
 	if (pid == -1) /* every process but init and the caller */
-		return signal_send_pgrp(-1, &info);
+		return signal_kill_pgrp(-1, &info);
 	if (pid <= 0)
-		return signal_send_pgrp(pid == 0 ? current_proc()->pgid : -pid, &info);
+		return signal_kill_pgrp(pid == 0 ? current_proc()->pgid : -pid, &info);
 	p = hold_permitted(pid, sig, &ret);
 	if (!p)
 		return ret;

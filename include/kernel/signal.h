@@ -92,11 +92,17 @@ int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info);
 /* Sends sig to one thread (tgkill, faults, SIGPIPE). */
 int signal_send_thread(struct thread *t, const struct ksiginfo *info);
 /*
- * kill(): to every process of a group the caller may signal (-EPERM if
- * there were some but none it may), or with pgid -1 to every process but
- * init and self (0 even if it may signal none, as Linux); -ESRCH if none.
+ * The kernel's signal to every process of a group (the terminal's job
+ * control), or with pgid -1 to every process but init and self; -ESRCH if
+ * there is none.
  */
 int signal_send_pgrp(int pgid, const struct ksiginfo *info);
+/*
+ * The same from user space (kill, pidfd_send_signal): only to those the
+ * caller may signal; -EPERM if none of a group (to -1: 0 even then, as
+ * Linux).
+ */
+int signal_kill_pgrp(int pgid, const struct ksiginfo *info);
 /* A fault's signal to t: blocked or ignored, it is reset to its default action. */
 void signal_force(struct thread *t, const struct ksiginfo *info);
 /* The usual kernel-generated signal to the current thread (SIGPIPE, SIGTTOU...). */

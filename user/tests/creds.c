@@ -171,8 +171,8 @@ static struct seen exec_helper(const char *prog, void (*setup)(long), long arg)
 	UT_CHECK(n > 0);
 	buf[n] = '\0';
 	UT_EQ(sscanf(buf, "%u %u %u %u %u %u %lu %d %d %d %llx %llx %llx %d", &s.uid, &s.euid,
-		     &s.suid, &s.gid, &s.egid, &s.sgid, &s.secure, &s.dumpable, &s.nnp,
-		     &s.keepcaps, &s.perm, &s.eff, &s.inh, &s.ambient_net_raw),
+		     &s.suid, &s.gid, &s.egid, &s.sgid, &s.secure, &s.dumpable, &s.nnp, &s.keepcaps,
+		     &s.perm, &s.eff, &s.inh, &s.ambient_net_raw),
 	      14);
 	return s;
 }
@@ -215,11 +215,11 @@ static void capget_other_and_capset_rules(void)
 	UT_NOERR(caps_set(p, p, 0));
 	UT_EQ(caps_of(getppid()).perm, all); /* another's: the parent still has all */
 	UT_EQ(caps_of(getpid()).perm, p);
-	UT_ERRNO(caps_set(all, p, 0), EPERM);	    /* effective within permitted */
-	UT_ERRNO(caps_set(p, all, 0), EPERM);	    /* permitted never grows */
-	UT_NOERR(caps_set(0, p, 0));		    /* effective drops... */
-	UT_NOERR(caps_set(p, p, 0));		    /* ...and comes back from permitted */
-	UT_NOERR(caps_set(p, p, BIT(CAP_KILL)));    /* CAP_SETPCAP: any bounding cap inheritable */
+	UT_ERRNO(caps_set(all, p, 0), EPERM);	 /* effective within permitted */
+	UT_ERRNO(caps_set(p, all, 0), EPERM);	 /* permitted never grows */
+	UT_NOERR(caps_set(0, p, 0));		 /* effective drops... */
+	UT_NOERR(caps_set(p, p, 0));		 /* ...and comes back from permitted */
+	UT_NOERR(caps_set(p, p, BIT(CAP_KILL))); /* CAP_SETPCAP: any bounding cap inheritable */
 	p &= ~BIT(CAP_SETPCAP);
 	UT_NOERR(caps_set(p, p, BIT(CAP_KILL)));
 	UT_NOERR(caps_set(p, p, BIT(CAP_KILL) | BIT(CAP_NET_RAW))); /* a permitted one */
@@ -343,9 +343,9 @@ static void securebits_rules(void)
 	UT_ERRNO(prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0), EPERM);
 	UT_ERRNO(prctl(PR_SET_SECUREBITS, 0, 0, 0, 0), EPERM); /* a lock is not undone */
 	UT_NOERR(caps_set(caps_of(0).perm & ~BIT(CAP_SETPCAP), caps_of(0).perm, 0));
-	UT_ERRNO(prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS | SECBIT_KEEP_CAPS_LOCKED |
-						  SECBIT_NO_CAP_AMBIENT_RAISE,
-		       0, 0, 0),
+	UT_ERRNO(prctl(PR_SET_SECUREBITS,
+		       SECBIT_KEEP_CAPS | SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE, 0,
+		       0, 0),
 		 EPERM); /* CAP_SETPCAP */
 }
 
@@ -490,8 +490,8 @@ UT_CASE(no_new_privs_is_inherited_and_kept_across_exec)
 
 /* ---- set-user-ID and set-group-ID programs ---- */
 
-#define SUID_PROG "/tmp/creds-suid"
-#define SGID_PROG "/tmp/creds-sgid"
+#define SUID_PROG   "/tmp/creds-suid"
+#define SGID_PROG   "/tmp/creds-sgid"
 #define NOREAD_PROG "/tmp/creds-noread"
 
 /* A copy of this program at path, owned by uid:gid, with mode (chmod after chown: it clears set-ID bits). */
@@ -712,7 +712,7 @@ static void kill_rules_as_2000(pid_t other, pid_t saved_2000, pid_t eff_2000, pi
 	UT_ERRNO(kill(-other, SIGUSR1), EPERM); /* its process group: none may be signalled */
 	UT_EQ(kill(other, SIGCONT), 0);		/* SIGCONT within the session */
 	UT_ERRNO(kill(other_sess, SIGCONT), EPERM);
-	UT_EQ(kill(saved_2000, 0), 0); /* our uid is its saved uid */
+	UT_EQ(kill(saved_2000, 0), 0);	    /* our uid is its saved uid */
 	UT_ERRNO(kill(eff_2000, 0), EPERM); /* only its effective uid: no */
 	UT_EQ(kill(getppid(), SIGCONT), 0);
 }
@@ -910,14 +910,16 @@ UT_CASE(privileged_calls_need_their_capability)
 {
 	pid_t pid = UT_NOERR(fork());
 	struct utsname u;
-	char old[65];
+	char old[65], toolong[66];
 
 	if (pid == 0) {
 		privileged_calls_as_1000();
 		_exit(0);
 	}
 	UT_CHILD_OK(pid);
-	UT_ERRNO(sethostname("x", 65), EINVAL);
+	UT_ERRNO(syscall(SYS_reboot, 0, 0, 0, NULL), EINVAL); /* root: then the magic numbers */
+	memset(toolong, 'x', sizeof(toolong));
+	UT_ERRNO(sethostname(toolong, 65), EINVAL);
 	UT_NOERR(gethostname(old, sizeof(old)));
 	UT_NOERR(sethostname("creds-test", 10));
 	UT_NOERR(uname(&u));
