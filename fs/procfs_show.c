@@ -75,6 +75,8 @@ struct proc_snap {
 	char call_state;
 	uint64_t call[9];
 	uint32_t uid, euid, suid, fsuid, gid, egid, sgid, fsgid, umask;
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	bool no_new_privs; /* the first thread's */
 	uint64_t rss_limit;
 	char comm[COMM_LEN];
 	size_t cmdline_len;
@@ -128,6 +130,7 @@ static void snap_call(struct thread *t, struct proc_snap *s)
 	const struct trap_frame *f = &t->uregs;
 
 	s->sig_blocked = READ_ONCE(t->sigmask);
+	s->no_new_privs = READ_ONCE(t->no_new_privs);
 	if (READ_ONCE(t->state) == THREAD_RUNNABLE && t != current_thread()) {
 		s->call_state = 'R';
 		return;
@@ -154,6 +157,9 @@ static void snap_proc_locked(struct process *p, struct proc_snap *s)
 	s->fsuid = p->cred->fsuid;
 	s->gid = p->cred->gid, s->egid = p->cred->egid, s->sgid = p->cred->sgid;
 	s->fsgid = p->cred->fsgid;
+	s->cap_inh = p->cred->cap_inheritable, s->cap_prm = p->cred->cap_permitted;
+	s->cap_eff = p->cred->cap_effective, s->cap_bnd = p->cred->cap_bset;
+	s->cap_amb = p->cred->cap_ambient;
 	s->umask = p->umask;
 	s->rss_limit = p->rlimits[RLIMIT_RSS].cur;
 	snap_signals_locked(p, s);
@@ -405,6 +411,10 @@ int proc_show_pid_status(struct seqbuf *s, int pid)
 	seq_printf(s, "SigPnd:\t%016lx\nShdPnd:\t%016lx\n", 0UL, p.sig_pending);
 	seq_printf(s, "SigBlk:\t%016lx\n", p.sig_blocked);
 	seq_printf(s, "SigIgn:\t%016lx\nSigCgt:\t%016lx\n", p.sig_ignored, p.sig_caught);
+	seq_printf(s, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n", p.cap_inh, p.cap_prm,
+		   p.cap_eff);
+	seq_printf(s, "CapBnd:\t%016lx\nCapAmb:\t%016lx\nNoNewPrivs:\t%d\n", p.cap_bnd, p.cap_amb,
+		   p.no_new_privs);
 	snap_release(&p);
 	return 0;
 }

@@ -179,6 +179,21 @@ static struct seen exec_helper(const char *prog, void (*setup)(long), long arg)
 
 /* ---- capget, capset ---- */
 
+/* A hexadecimal field of /proc/self/status ("CapEff:"); 0 if absent (then the check fails). */
+static unsigned long long status_field(const char *name)
+{
+	char buf[4096], *p;
+	int fd = UT_NOERR(open("/proc/self/status", O_RDONLY));
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+	close(fd);
+	UT_CHECK(n > 0);
+	buf[n] = '\0';
+	p = strstr(buf, name);
+	UT_CHECK(p);
+	return strtoull(p + strlen(name), NULL, 16);
+}
+
 UT_CASE(capget_versions_and_the_probe)
 {
 	struct cap_header_abi h = { 0, 0 };
@@ -201,6 +216,11 @@ UT_CASE(capget_versions_and_the_probe)
 	UT_EQ(d[1].effective, 0x5a5a5a5a);
 	UT_NOERR(capget_raw(_LINUX_CAPABILITY_VERSION_2, getpid(), d));
 	UT_EQ(d[1].permitted, (uint32_t)(c.perm >> 32));
+	UT_EQ(status_field("CapEff:"), c.eff); /* /proc/PID/status shows the sets */
+	UT_EQ(status_field("CapPrm:"), c.perm);
+	UT_EQ(status_field("CapBnd:"), bounding_set());
+	UT_EQ(status_field("CapInh:"), 0);
+	UT_EQ(status_field("CapAmb:"), 0);
 	UT_ERRNO(capget_raw(_LINUX_CAPABILITY_VERSION_3, -1, d), EINVAL);
 	UT_ERRNO(capget_raw(_LINUX_CAPABILITY_VERSION_3, 4000000, d), ESRCH);
 }
@@ -456,6 +476,7 @@ static void nnp_rules(void)
 	UT_ERRNO(prctl(PR_GET_NO_NEW_PRIVS, 1, 0, 0, 0), EINVAL);
 	UT_NOERR(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
 	UT_EQ(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 1);
+	UT_EQ(status_field("NoNewPrivs:"), 1);
 	UT_ERRNO(prctl(PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0), EINVAL); /* never unset */
 	UT_EQ(pthread_create(&th, NULL, nnp_of_thread, NULL), 0);
 	UT_EQ(pthread_join(th, &r), 0);
