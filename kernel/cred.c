@@ -137,7 +137,7 @@ const struct cred *proc_cred_get(struct process *p)
 }
 
 /* The capabilities that let a file-system uid of 0 bypass file permissions (Linux's CAP_FS_MASK). */
-#define CAP_FS_SET                                                                         \
+#define CAP_FS_SET                                                                          \
 	((1ULL << CAP_CHOWN) | (1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_DAC_READ_SEARCH) | \
 	 (1ULL << CAP_FOWNER) | (1ULL << CAP_FSETID) | (1ULL << CAP_LINUX_IMMUTABLE) |      \
 	 (1ULL << CAP_MKNOD) | (1ULL << CAP_MAC_OVERRIDE))
@@ -150,7 +150,7 @@ void cred_fixup_caps(const struct cred *old, struct cred *new)
 	if (new->securebits & SECBIT_NO_SETUID_FIXUP)
 		return;
 	if (had_root && !has_root) {
-		if (!(new->securebits & SECBIT_KEEP_CAPS))
+		if (!(new->securebits &SECBIT_KEEP_CAPS))
 			new->cap_permitted = 0;
 		new->cap_effective = 0;
 		new->cap_ambient = 0;
@@ -162,7 +162,7 @@ void cred_fixup_caps(const struct cred *old, struct cred *new)
 	if (!old->fsuid && new->fsuid)
 		new->cap_effective &= ~CAP_FS_SET;
 	if (old->fsuid && !new->fsuid)
-		new->cap_effective |= new->cap_permitted & CAP_FS_SET;
+		new->cap_effective |= new->cap_permitted &CAP_FS_SET;
 }
 
 /* Shell sort: setgroups takes up to 65536 gids, and this is its only sort. */

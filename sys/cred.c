@@ -12,7 +12,7 @@
 #include <mm/slab.h>
 #include <uapi/errno.h>
 
-#define ID_KEEP	   ((uint32_t)-1) /* "leave this id as it is" */
+#define ID_KEEP	    ((uint32_t)-1) /* "leave this id as it is" */
 #define NGROUPS_MAX 65536
 
 /* One of a cred's uid or gid families, so the two share their rules. */

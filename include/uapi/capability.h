@@ -64,13 +64,13 @@ struct user_cap_data {
 };
 
 /* securebits (prctl PR_GET_SECUREBITS/PR_SET_SECUREBITS) */
-#define SECBIT_NOROOT			(1u << 0)
-#define SECBIT_NOROOT_LOCKED		(1u << 1)
-#define SECBIT_NO_SETUID_FIXUP		(1u << 2)
-#define SECBIT_NO_SETUID_FIXUP_LOCKED	(1u << 3)
-#define SECBIT_KEEP_CAPS		(1u << 4)
-#define SECBIT_KEEP_CAPS_LOCKED		(1u << 5)
-#define SECBIT_NO_CAP_AMBIENT_RAISE	(1u << 6)
+#define SECBIT_NOROOT			   (1u << 0)
+#define SECBIT_NOROOT_LOCKED		   (1u << 1)
+#define SECBIT_NO_SETUID_FIXUP		   (1u << 2)
+#define SECBIT_NO_SETUID_FIXUP_LOCKED	   (1u << 3)
+#define SECBIT_KEEP_CAPS		   (1u << 4)
+#define SECBIT_KEEP_CAPS_LOCKED		   (1u << 5)
+#define SECBIT_NO_CAP_AMBIENT_RAISE	   (1u << 6)
 #define SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED (1u << 7)
 
 #endif
