@@ -143,7 +143,8 @@ static void cmd_scribble(int argc, char **argv)
 	put_page(p);
 	memset(va, 0x42, PAGE_SIZE);
 	again = alloc_page();
-	kprintf("scribble: %s\n", again == p ? "the page came back unnoticed" : "another page came");
+	kprintf("scribble: %s\n",
+		again == p ? "the page came back unnoticed" : "another page came");
 	if (again)
 		put_page(again);
 }
@@ -174,7 +175,8 @@ static const struct command commands[] = {
 	{ "fault", "run a kernel thread that faults (it is killed, the kernel goes on)",
 	  cmd_fault },
 	{ "panic", "panic on purpose (to see the report)", cmd_panic },
-	{ "scribble", "write a freed page whole, then allocate (debug builds panic)", cmd_scribble },
+	{ "scribble", "write a freed page whole, then allocate (debug builds panic)",
+	  cmd_scribble },
 	{ "poweroff", "[status] stop the machine", cmd_poweroff },
 };
 
