@@ -511,6 +511,14 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 	spin_unlock_irqrestore(&p->lock, flags);
 	cred_put(old_cred);
 	cred_put(old_thread_cred);
+	/*
+	 * A killed sibling still queued passed the first wait; a CPU that
+	 * picked it before the swap may have read the old space for user_enter
+	 * and not yet marked itself in the space's CPU mask. It is on that CPU
+	 * now (the pick and this check take the same run-queue lock), and
+	 * leaves it to exit before the old space is freed.
+	 */
+	wait_others_off_cpu(p, t);
 	strlcpy(t->name, p->comm, sizeof(t->name));
 	vm_activate(ni->vm);
 	vm_put(old);

@@ -386,6 +386,22 @@ static long ep_collect_or_wait(struct file *epf, struct epoll_event *buf, int ma
 	}
 }
 
+/* Looks the epoll up and collects from it (or waits). */
+static long collect_from_fd(int epfd, struct epoll_event *buf, int max, struct epoll_progress **pp,
+			    bool nowait, bool none, uint64_t ns)
+{
+	bool held;
+	struct file *epf = fd_peek_file(current_proc()->fds, epfd, &held);
+	long r;
+
+	if (!epf)
+		return -EBADF;
+	r = is_epoll(epf) ? ep_collect_or_wait(epf, buf, max, pp, nowait, none, ns) : -EINVAL;
+	if (held)
+		file_put(epf);
+	return r;
+}
+
 /*
  * The whole call (every run): checks, the record, this run, the copy-out,
  * the mask back at the end. The descriptor is looked up without the
@@ -398,8 +414,7 @@ static long do_epoll_wait(int epfd, uintptr_t uevents, int max, bool none, uint6
 	struct wait *w = current_wait();
 	struct epoll_progress *pp = NULL;
 	struct epoll_event buf[EP_BATCH];
-	struct file *epf;
-	bool held, nowait;
+	bool nowait;
 	long r;
 
 	if (max <= 0 || max > EP_MAX_EVENTS)
@@ -417,15 +432,14 @@ static long do_epoll_wait(int epfd, uintptr_t uevents, int max, bool none, uint6
 	} else {
 		nowait = !none && !ns;
 	}
-	epf = fd_peek_file(current_proc()->fds, epfd, &held);
-	if (!epf)
-		r = -EBADF;
-	else if (!is_epoll(epf))
-		r = -EINVAL;
-	else
-		r = ep_collect_or_wait(epf, buf, MIN(max, EP_BATCH), &pp, nowait, none, ns);
-	if (epf && held)
-		file_put(epf);
+	/*
+	 * Edge-triggered and one-shot events are consumed by the collect: the
+	 * copy must not fault (a file page being read would make the call run
+	 * again without them). -EFAULT, or a wait for the page.
+	 */
+	r = fault_in_writable(uevents, (size_t)MIN(max, EP_BATCH) * sizeof(struct epoll_event));
+	if (!r)
+		r = collect_from_fd(epfd, buf, MIN(max, EP_BATCH), &pp, nowait, none, ns);
 	if (r > 0 && copy_to_user(uevents, buf, (size_t)r * sizeof(*buf)))
 		r = -EFAULT;
 	if (r != -EWAIT && pp && (pp->state & EP_ST_MASK)) {

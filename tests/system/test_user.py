@@ -302,6 +302,15 @@ if "inotify" in ENABLED:
         check_ut_output("inotify on ext2", rc, out)
 
 
+if "event_apis" in ENABLED:
+    def test_epoll_events_buffer_in_a_file_page_on_ext2():
+        """epoll_wait copies an edge-triggered event into a file page it must first read."""
+        case = "epoll_edge_event_kept_when_the_buffer_is_a_file_page_being_read"
+        rc, out = run_in_ext2_root("/epoll", f"EPOLL_FILE_DIR=/epoll /tests/event_apis {case}")
+        check_ut_output("event_apis on ext2", rc, out)
+        assert f"ut: PASS {case}" in out, out[-3000:]
+
+
 if "unix_sockets" in ENABLED:
     def test_busybox_syslogd_and_logger_over_dev_log():
         """busybox logger sends a datagram to syslogd's AF_UNIX socket /dev/log."""

@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <sys/fsuid.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -233,6 +234,58 @@ UT_CASE(credentials_are_per_thread_and_inherited_by_new_threads)
 
 	if (pid == 0)
 		_exit(thread_creds());
+	UT_CHILD_OK(pid);
+}
+
+/* The value of a "Name:\tvalue" line of /proc/self/status, or "" */
+static const char *status_line(const char *name, char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	size_t n = strlen(name);
+
+	buf[0] = '\0';
+	while (f && fgets(buf, size, f))
+		if (!strncmp(buf, name, n) && buf[n] == ':')
+			break;
+		else
+			buf[0] = '\0';
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf[0] ? buf + n + 2 : "";
+}
+
+/* As uid 1000 with groups 7 and 9: what /proc/self/status shows. */
+static int status_ids(void)
+{
+	gid_t g[2] = { 9, 7 };
+	char buf[256];
+
+	if (setgroups(2, g) || setresgid(5, 6, 7) || setresuid(1000, 1001, 1002))
+		return 1;
+	if (strcmp(status_line("Uid", buf, sizeof(buf)), "1000\t1001\t1002\t1001"))
+		return 2;
+	if (strcmp(status_line("Gid", buf, sizeof(buf)), "5\t6\t7\t6"))
+		return 3;
+	if (strcmp(status_line("Groups", buf, sizeof(buf)), "7 9 "))
+		return 4;
+	if (strcmp(status_line("CapEff", buf, sizeof(buf)), "0000000000000000"))
+		return 5;
+	if (strcmp(status_line("CapPrm", buf, sizeof(buf)), "0000000000000000"))
+		return 6;
+	return 0;
+}
+
+UT_CASE(proc_status_shows_ids_groups_and_capabilities)
+{
+	char buf[256];
+	pid_t pid;
+
+	UT_CHECK(strcmp(status_line("CapEff", buf, sizeof(buf)), "0000000000000000") != 0);
+	UT_CHECK(strlen(status_line("CapBnd", buf, sizeof(buf))) == 16);
+	pid = UT_NOERR(fork());
+	if (pid == 0)
+		_exit(status_ids());
 	UT_CHILD_OK(pid);
 }
 
