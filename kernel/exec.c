@@ -158,14 +158,11 @@ static int image_open(const char *path, struct image *im)
 	int err;
 
 	memset(im, 0, sizeof(*im));
-	err = vfs_openat(path[0] == '/' ? NULL : p->cwd, path, O_RDONLY, 0, &im->file);
+	/* A regular file the caller may execute (not necessarily read), on an exec mount. */
+	err = vfs_open_exec(path[0] == '/' ? NULL : p->cwd, path, &im->file);
 	if (err)
 		return err;
 	err = vfs_fstat(im->file, &st);
-	if (!err && !S_ISREG(st.mode))
-		err = -EACCES;
-	if (!err && !(st.mode & 0111))
-		err = -EACCES;
 	im->size = st.size;
 	if (!err &&
 	    im->file->inode->iops->populate) /* all of it in memory before anything changes */

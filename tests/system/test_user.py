@@ -30,7 +30,7 @@ ENABLED = [
     "procfs", "files", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
     "mmap_file", "event_apis", "unix_sockets", "ptys", "ptys-glibc", "posix_timers",
-    "posix_timers-glibc", "inotify", "memfd", "settime",
+    "posix_timers-glibc", "inotify", "memfd", "settime", "perms",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -117,7 +117,7 @@ for _name in ENABLED:
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
                 ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
                 ["event_apis"], ["unix_sockets"], ["ptys"], ["posix_timers"], ["inotify"],
-                ["memfd"], ["settime"],
+                ["memfd"], ["settime"], ["perms"],
                 ["threads_blocked", "300", "--exit"]]
 
 
@@ -300,6 +300,13 @@ if "inotify" in ENABLED:
         """Every inotify case again in the ext2 root itself."""
         rc, out = run_in_ext2_root("/", "INOTIFY_BASE=/ /tests/inotify")
         check_ut_output("inotify on ext2", rc, out)
+
+
+if "perms" in ENABLED:
+    def test_perms_on_ext2():
+        """Every file access check again in the ext2 root: owners and modes kept by the service."""
+        rc, out = run_in_ext2_root("/perms", "PERMS_BASE=/perms /tests/perms")
+        check_ut_output("perms on ext2", rc, out)
 
 
 if "unix_sockets" in ENABLED:
