@@ -28,22 +28,23 @@ static bool cred_capable(const struct cred *c, int cap)
 }
 
 /* The rwx bits of the class c falls in: owner, group (fsgid or supplementary), others. */
-static unsigned class_bits(const struct cred *c, unsigned mode, const struct inode *inode)
+static unsigned class_bits(const struct cred *c, unsigned mode, uint32_t uid, uint32_t gid)
 {
-	if (c->fsuid == READ_ONCE(inode->uid))
+	if (c->fsuid == uid)
 		return (mode >> 6) & 7;
-	if (cred_in_group(c, READ_ONCE(inode->gid)))
+	if (cred_in_group(c, gid))
 		return (mode >> 3) & 7;
 	return mode & 7;
 }
 
-/* Linux's generic_permission for credentials c (mask: MAY_* bits). */
-static int cred_permission(const struct cred *c, const struct inode *inode, int mask)
+/* Linux's generic_permission for credentials c of a file owned by uid and gid. */
+static int cred_permission_as(const struct cred *c, const struct inode *inode, int mask,
+			      uint32_t uid, uint32_t gid)
 {
 	unsigned mode = READ_ONCE(inode->mode);
 
 	mask &= MAY_READ | MAY_WRITE | MAY_EXEC;
-	if (!(mask & ~class_bits(c, mode, inode)))
+	if (!(mask & ~class_bits(c, mode, uid, gid)))
 		return 0;
 	if (S_ISDIR(mode)) {
 		if (!(mask & MAY_WRITE) && cred_capable(c, CAP_DAC_READ_SEARCH))
@@ -56,6 +57,11 @@ static int cred_permission(const struct cred *c, const struct inode *inode, int 
 	if ((!(mask & MAY_EXEC) || (mode & S_IXUGO)) && cred_capable(c, CAP_DAC_OVERRIDE))
 		return 0;
 	return -EACCES;
+}
+
+int generic_permission_as(const struct inode *inode, int mask, uint32_t uid, uint32_t gid)
+{
+	return cred_permission_as(current_cred(), inode, mask, uid, gid);
 }
 
 /* Writing to a file system mounted read-only: its files, directories and links only. */
@@ -72,7 +78,11 @@ int inode_permission(const struct inode *inode, int mask)
 {
 	int r = rdonly_check(inode, mask);
 
-	return r ? r : cred_permission(current_cred(), inode, mask);
+	if (r)
+		return r;
+	if (inode->iops && inode->iops->permission)
+		return inode->iops->permission(inode, mask);
+	return generic_permission_as(inode, mask, READ_ONCE(inode->uid), READ_ONCE(inode->gid));
 }
 
 bool inode_owner_or_capable(const struct inode *inode)

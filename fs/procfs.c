@@ -784,17 +784,47 @@ static ssize_t exe_readlink(struct inode *inode, char *buf, size_t size)
 	return n < 0 ? n : copy_target(path, (size_t)n, buf, size);
 }
 
+/*
+ * What is under /proc/PID belongs to the process's effective uid and gid
+ * whatever its inode says (the process may have changed them since the
+ * dentry was made), as Linux's task_dump_owner; /proc/PID/fd is open to
+ * the process itself too (Linux's proc_fd_permission). The rest of
+ * /proc is root's, as made.
+ */
+static int proc_permission(const struct inode *inode, int mask)
+{
+	int pid = INO_PID_OF(inode->ino), r;
+	uint32_t uid, gid;
+
+	if (!pid)
+		return generic_permission_as(inode, mask, READ_ONCE(inode->uid),
+					     READ_ONCE(inode->gid));
+	proc_pid_owner(pid, &uid, &gid);
+	r = generic_permission_as(inode, mask, uid, gid);
+	if (r && inode->iops == &proc_iops[PROC_FD_DIR] && pid == current_proc()->pid)
+		r = 0;
+	return r;
+}
+
 /* ---- the ops and the file system type ---- */
 
 static const struct inode_ops proc_iops[PROC_KINDS] = {
 	[PROC_ROOT] = { .lookup = root_lookup, .setattr = proc_setattr },
 	[PROC_DIR] = { .setattr = proc_setattr },
-	[PROC_FILE] = { .setattr = proc_setattr },
+	[PROC_FILE] = { .setattr = proc_setattr, .permission = proc_permission },
 	[PROC_SELF] = { .readlink = self_readlink, .setattr = proc_setattr },
-	[PROC_PID_DIR] = { .lookup = pid_dir_lookup, .setattr = proc_setattr },
-	[PROC_FD_DIR] = { .lookup = fd_dir_lookup, .setattr = proc_setattr },
-	[PROC_FD_LINK] = { .readlink = fd_readlink, .setattr = proc_setattr },
-	[PROC_EXE_LINK] = { .readlink = exe_readlink, .setattr = proc_setattr },
+	[PROC_PID_DIR] = { .lookup = pid_dir_lookup,
+			   .setattr = proc_setattr,
+			   .permission = proc_permission },
+	[PROC_FD_DIR] = { .lookup = fd_dir_lookup,
+			  .setattr = proc_setattr,
+			  .permission = proc_permission },
+	[PROC_FD_LINK] = { .readlink = fd_readlink,
+			   .setattr = proc_setattr,
+			   .permission = proc_permission },
+	[PROC_EXE_LINK] = { .readlink = exe_readlink,
+			    .setattr = proc_setattr,
+			    .permission = proc_permission },
 };
 
 static const struct file_ops proc_fops[PROC_KINDS] = {

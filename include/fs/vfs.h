@@ -90,6 +90,13 @@ struct inode_ops {
 	/* chmod, chown, truncate, utimes; called without locks. */
 	int (*setattr)(struct inode *inode, const struct vfs_attr *attr);
 	/*
+	 * Optional: the permission check in place of the generic one
+	 * (inode_permission), for owners that follow something else
+	 * (procfs's /proc/PID: the process's). May be called with the
+	 * inode's or its directory's lock held: takes no lock of the inode.
+	 */
+	int (*permission)(const struct inode *inode, int mask);
+	/*
 	 * Regular files whose data is in pages (mmap, exec): the page holding
 	 * bytes [index * PAGE_SIZE, +PAGE_SIZE) with a reference, read in if
 	 * needed (zeros past the end and in holes). 0, -EWAIT (user threads:
@@ -338,6 +345,8 @@ struct cred;
  * only what has an x bit): 0 or -EACCES. No lock, no allocation.
  */
 int inode_permission(const struct inode *inode, int mask);
+/* The generic check of inode as if it were owned by uid and gid (the permission op's). */
+int generic_permission_as(const struct inode *inode, int mask, uint32_t uid, uint32_t gid);
 /* The caller's fsuid owns inode, or it has CAP_FOWNER. */
 bool inode_owner_or_capable(const struct inode *inode);
 /* Making a name in dir: write and search permission on it. */

@@ -811,6 +811,34 @@ UT_CASE(kernel_files_and_etc)
 	as_user(user_opens_kernel_files);
 }
 
+/* /proc/PID belongs to the process's effective ids, also after they changed. */
+static void proc_pid_after_drop(void)
+{
+	char buf[64];
+	DIR *d = opendir("/proc/self/fd"); /* as root first: the names are made now */
+
+	UT_CHECK(d != NULL);
+	closedir(d);
+	drop_to_user();
+	d = opendir("/proc/self/fd");
+	UT_CHECK(d != NULL);
+	closedir(d);
+	UT_CHECK(readlink("/proc/self/fd/1", buf, sizeof(buf)) > 0);
+	UT_NOERR(open_ok("/proc/self/status", O_RDONLY));
+	UT_ERRNO(open("/proc/1/fd", O_RDONLY | O_DIRECTORY), EACCES); /* init's: root's */
+}
+
+UT_CASE(proc_pid_owned_by_the_process)
+{
+	pid_t pid = UT_NOERR(fork());
+
+	if (pid == 0) {
+		proc_pid_after_drop();
+		_exit(0);
+	}
+	UT_CHILD_OK(pid);
+}
+
 int ut_helper(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "exit"))
