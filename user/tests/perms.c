@@ -24,7 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -809,6 +812,63 @@ static void user_opens_kernel_files(void)
 UT_CASE(kernel_files_and_etc)
 {
 	as_user(user_opens_kernel_files);
+}
+
+/* ---- other users of the check: inotify watches, AF_UNIX connect ---- */
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s = UT_NOERR(socket(AF_UNIX, SOCK_STREAM, 0)), r;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	r = connect(s, (struct sockaddr *)&sa, sizeof(sa));
+	close(s);
+	return r;
+}
+
+static void user_watches_and_connects(void)
+{
+	int in = UT_NOERR(inotify_init1(IN_CLOEXEC));
+
+	UT_ERRNO(inotify_add_watch(in, P("root600"), IN_MODIFY), EACCES);
+	UT_NOERR(inotify_add_watch(in, P("root644"), IN_MODIFY));
+	UT_ERRNO(inotify_add_watch(in, P("d700/f"), IN_MODIFY), EACCES);
+	close(in);
+	UT_ERRNO(connect_to(P("sock755")), EACCES); /* no write permission on the node */
+	UT_NOERR(connect_to(P("sock777")));
+	UT_ERRNO(connect_to(P("root644")), EACCES); /* the permission before the type */
+	UT_ERRNO(connect_to(P("other666")), ECONNREFUSED);
+}
+
+static int listen_at(const char *path, mode_t mode)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s = UT_NOERR(socket(AF_UNIX, SOCK_STREAM, 0));
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	UT_NOERR(bind(s, (struct sockaddr *)&sa, sizeof(sa)));
+	UT_NOERR(listen(s, 8));
+	UT_NOERR(chmod(path, mode));
+	return s;
+}
+
+UT_CASE(inotify_watch_and_unix_connect)
+{
+	int s1, s2;
+
+	setup();
+	make_file("root600", "x", 0, 0, 0600);
+	make_file("root644", "x", 0, 0, 0644);
+	make_file("other666", "x", 0, 0, 0666);
+	make_dir("d700", 0, 0, 0700);
+	make_file("d700/f", "x", 0, 0, 0644);
+	s1 = listen_at(P("sock755"), 0755);
+	s2 = listen_at(P("sock777"), 0777);
+	as_user(user_watches_and_connects);
+	close(s1);
+	close(s2);
+	finish();
 }
 
 /* /proc/PID belongs to the process's effective ids, also after they changed. */
