@@ -13,8 +13,12 @@
  * is left of the path, in a PATH_MAX buffer, so there is no recursion;
  * at most MAX_SYMLINKS are followed per walk (-ELOOP). ".." never leaves
  * the root (the process's, after chroot) and crosses back over mount
- * points. Changes on a read-only mount fail with -EROFS. Each change,
- * once made, is reported here to inotify (include/fs/notify.h).
+ * points. Changes on a read-only mount fail with -EROFS. The caller's
+ * permissions are checked as Linux does (fs/perm.c): search on every
+ * directory a component is looked up in, then what each operation needs
+ * (open's access mode, write and search on a parent, the sticky bit,
+ * execute for exec). Each change, once made, is reported here to inotify
+ * (include/fs/notify.h).
  */
 #include <fs/vfs.h>
 #include <fs/dcache.h>
@@ -708,6 +712,7 @@ static int open_truncate(struct file *f)
 	struct vfs_attr attr = { .valid = ATTR_SIZE | ATTR_MTIME, .size = 0, .mtime = vfs_now() };
 	struct inode *inode = f->inode;
 
+	attr.valid |= remove_privs_attr(inode); /* set-ID bits, as a write's */
 	return inode->iops->setattr ? inode->iops->setattr(inode, &attr) : 0;
 }
 

@@ -13,7 +13,8 @@
  * other order by anyone else, since only a rename holds two of them),
  * then the inode locks of the source and of the target. Under the locks
  * it checks that both names are still what the lookups found; if not
- * (a race with another change), it starts again. The file system's
+ * (a race with another change), it starts again. The permission checks
+ * (fs/perm.c) come after the ancestry checks, as in Linux's vfs_rename. The file system's
  * ->rename does its accounting, then the dentries move.
  */
 #include <fs/vfs.h>

@@ -485,6 +485,8 @@ static void user_writes_setid_files(void)
 	UT_NOERR(ftruncate(fd, 1));
 	UT_EQ(mode_of(P("ft")), 0777);
 	close(fd);
+	UT_NOERR(close(UT_NOERR(open(P("ot"), O_WRONLY | O_TRUNC))));
+	UT_EQ(mode_of(P("ot")), 0777);
 	/* Set-group-ID without group execute, a group not ours: goes too (Linux 6.x). */
 	fd = UT_NOERR(open(P("g"), O_WRONLY));
 	UT_EQ(pwrite(fd, "z", 1, 0), 1);
@@ -505,6 +507,7 @@ UT_CASE(setid_bits_cleared_on_write_and_truncate)
 	make_file("w", "x", 0, 0, 06777);
 	make_file("t", "x", 0, 0, 06777);
 	make_file("ft", "x", 0, 0, 06777);
+	make_file("ot", "x", 0, 0, 06777);
 	make_file("g", "x", 0, OTHER, 02767);
 	make_file("gmine", "x", 0, SUPP1, 02767);
 	as_user(user_writes_setid_files);
