@@ -22,11 +22,6 @@
 
 #define S_IXUGO (S_IXUSR | S_IXGRP | S_IXOTH)
 
-static bool cred_capable(const struct cred *c, int cap)
-{
-	return (c->cap_effective >> cap) & 1;
-}
-
 /* The rwx bits of the class c falls in: owner, group (fsgid or supplementary), others. */
 static unsigned class_bits(const struct cred *c, unsigned mode, uint32_t uid, uint32_t gid)
 {
@@ -47,14 +42,14 @@ static int cred_permission_as(const struct cred *c, const struct inode *inode, i
 	if (!(mask & ~class_bits(c, mode, uid, gid)))
 		return 0;
 	if (S_ISDIR(mode)) {
-		if (!(mask & MAY_WRITE) && cred_capable(c, CAP_DAC_READ_SEARCH))
+		if (!(mask & MAY_WRITE) && capable(CAP_DAC_READ_SEARCH))
 			return 0;
-		return cred_capable(c, CAP_DAC_OVERRIDE) ? 0 : -EACCES;
+		return capable(CAP_DAC_OVERRIDE) ? 0 : -EACCES;
 	}
-	if (mask == MAY_READ && cred_capable(c, CAP_DAC_READ_SEARCH))
+	if (mask == MAY_READ && capable(CAP_DAC_READ_SEARCH))
 		return 0;
 	/* Execution needs an x bit somewhere, even for root. */
-	if ((!(mask & MAY_EXEC) || (mode & S_IXUGO)) && cred_capable(c, CAP_DAC_OVERRIDE))
+	if ((!(mask & MAY_EXEC) || (mode & S_IXUGO)) && capable(CAP_DAC_OVERRIDE))
 		return 0;
 	return -EACCES;
 }
