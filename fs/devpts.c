@@ -13,9 +13,14 @@
  *
  * Lock order: devpts_lock, then what vfs_mknod, vfs_setattrat and
  * vfs_unlink take on a tmpfs (inode locks, dcache_lock).
+ *
+ * The nodes are the kernel's doing, whoever opens or closes the master:
+ * the VFS calls run with the kernel's credentials (override_creds), as
+ * the opener may neither write /dev/pts nor make devices nor chown.
  */
 #include <drivers/pty.h>
 #include <fs/tmpfs.h>
+#include <kernel/cred.h>
 #include <fs/vfs.h>
 #include <kernel/printk.h>
 #include <lib/printf.h>
@@ -46,6 +51,7 @@ static void make_node_locked(struct super_block *sb, int index)
 				 .mode = 0620,
 				 .uid = owner[index],
 				 .gid = PTS_GID };
+	const struct cred *old = override_creds(&init_cred);
 	char name[16];
 	int r;
 
@@ -54,6 +60,7 @@ static void make_node_locked(struct super_block *sb, int index)
 	r = vfs_mknod(sb->root, name, S_IFCHR | 0620, MKDEV(PTY_SLAVE_MAJOR, index));
 	if (!r)
 		r = vfs_setattrat(sb->root, name, 0, &attr);
+	revert_creds(old);
 	if (r && r != -EEXIST)
 		pr_warn("devpts: cannot make pts/%d: error %d\n", index, r);
 }
@@ -73,6 +80,7 @@ void devpts_add(int index, uint32_t uid)
 void devpts_remove(int index)
 {
 	unsigned long flags = spin_lock_irqsave(&devpts_lock);
+	const struct cred *old = override_creds(&init_cred);
 	struct devpts_mount *m;
 	char name[16];
 
@@ -80,6 +88,7 @@ void devpts_remove(int index)
 	node_name(index, name, sizeof(name));
 	list_for_each_entry (m, &mounts, node)
 		vfs_unlink(m->sb->root, name); /* -ENOENT: root removed it */
+	revert_creds(old);
 	spin_unlock_irqrestore(&devpts_lock, flags);
 }
 
@@ -117,6 +126,7 @@ static int devpts_mount(const struct fs_type *type, const char *source, unsigned
 			const void *data, struct super_block **out)
 {
 	struct devpts_mount *m = kzalloc(sizeof(*m));
+	const struct cred *old;
 	unsigned long irq;
 	int r;
 
@@ -136,8 +146,10 @@ static int devpts_mount(const struct fs_type *type, const char *source, unsigned
 	(*out)->ops = &devpts_sops;
 	m->sb = *out;
 	list_add_tail(&m->node, &mounts);
+	old = override_creds(&init_cred);
 	if (vfs_mknod((*out)->root, "ptmx", S_IFCHR, MKDEV(5, 2)))
 		pr_warn("devpts: cannot make ptmx\n");
+	revert_creds(old);
 	for (int i = 0; i < PTY_MAX; i++)
 		if (live[i])
 			make_node_locked(*out, i);

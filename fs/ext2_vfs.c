@@ -166,14 +166,6 @@ static int64_t call_time(void)
 	return fp->time;
 }
 
-static void caller_ids(uint32_t *uid, uint32_t *gid)
-{
-	const struct cred *c = current_cred(); /* init_cred's for a kernel thread */
-
-	*uid = c->fsuid;
-	*gid = c->fsgid;
-}
-
 /* ---- Inodes ------------------------------------------------------------ */
 
 /*
@@ -590,7 +582,8 @@ static int ext2v_mknod(struct inode *dir, struct dentry *d, unsigned mode, uint3
 	struct svc_request *req = named_req(EXT2_CREATE, dir, d, 32, REPLY_SMALL);
 	uint32_t uid, gid;
 
-	caller_ids(&uid, &gid);
+	inode_new_owner(dir, &mode, &uid,
+			&gid); /* the caller's (init_cred's for a kernel thread) */
 	if (req) {
 		svc_put_u32(svc_payload(req), mode);
 		svc_put_u32(svc_payload(req), rdev);
@@ -610,10 +603,11 @@ static int ext2v_symlink(struct inode *dir, struct dentry *d, const char *target
 {
 	size_t len = strlen(target);
 	struct svc_request *req = named_req(EXT2_SYMLINK, dir, d, len + 32, REPLY_SMALL);
+	unsigned mode = S_IFLNK | 0777;
 	uint32_t uid, gid;
 	int err;
 
-	caller_ids(&uid, &gid);
+	inode_new_owner(dir, &mode, &uid, &gid);
 	if (req) {
 		svc_put_bytes(svc_payload(req), target, len);
 		svc_put_u32(svc_payload(req), uid);

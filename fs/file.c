@@ -253,6 +253,8 @@ static ssize_t file_rw(struct file *f, const struct iobuf *buf, bool write, cons
 		return 0;
 	pos = at ? *at : file_pos(f);
 	r = write ? write_limit(f, &b, pos) : 0;
+	if (!r && write)
+		r = file_remove_privs(f); /* set-ID bits go before the data changes */
 	if (r)
 		return r;
 	r = write ? f->fops->write(f, &b, &pos) : f->fops->read(f, &b, &pos);
@@ -431,6 +433,7 @@ int vfs_ftruncate(struct file *f, int64_t size)
 		return -EINVAL;
 	if (size > READ_ONCE(inode->size) && vfs_fsize_check(size))
 		return -EFBIG;
+	attr.valid |= remove_privs_attr(inode);
 	return vfs_setattr_size(f->dentry, &attr);
 }
 
@@ -513,7 +516,9 @@ int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > READ_ONCE(f->inode->size) &&
 	    vfs_fsize_check(end))
 		return -EFBIG;
-	r = f->fops->fallocate ? f->fops->fallocate(f, mode, off, len) : -EOPNOTSUPP;
+	r = f->fops->fallocate ? file_remove_privs(f) : 0;
+	if (!r)
+		r = f->fops->fallocate ? f->fops->fallocate(f, mode, off, len) : -EOPNOTSUPP;
 	if (!r)
 		notify_dentry(f->dentry, IN_MODIFY);
 	return r;
@@ -521,9 +526,14 @@ int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
-void vfs_setfl(struct file *f, unsigned flags)
+int vfs_setfl(struct file *f, unsigned flags)
 {
+	/* O_NOATIME, as at open: the owner's or CAP_FOWNER's only. */
+	if ((flags & O_NOATIME) && !(READ_ONCE(f->flags) & O_NOATIME) &&
+	    !inode_owner_or_capable(f->inode))
+		return -EPERM;
 	vfs_changefl(f, SETFL_MASK, flags & SETFL_MASK);
+	return 0;
 }
 
 void vfs_changefl(struct file *f, unsigned clear, unsigned set)

@@ -13,16 +13,22 @@
  * is left of the path, in a PATH_MAX buffer, so there is no recursion;
  * at most MAX_SYMLINKS are followed per walk (-ELOOP). ".." never leaves
  * the root (the process's, after chroot) and crosses back over mount
- * points. Changes on a read-only mount fail with -EROFS. Each change,
- * once made, is reported here to inotify (include/fs/notify.h).
+ * points. Changes on a read-only mount fail with -EROFS. The caller's
+ * permissions are checked as Linux does (fs/perm.c): search on every
+ * directory a component is looked up in, then what each operation needs
+ * (open's access mode, write and search on a parent, the sticky bit,
+ * execute for exec). Each change, once made, is reported here to inotify
+ * (include/fs/notify.h).
  */
 #include <fs/vfs.h>
 #include <fs/dcache.h>
 #include <fs/namei.h>
 #include <fs/notify.h>
+#include <kernel/cred.h>
 #include <lib/string.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
+#include <uapi/mount.h>
 
 int nd_init(struct nameidata *nd, struct dentry *base, const char *path)
 {
@@ -168,6 +174,9 @@ static int walk_component(struct nameidata *nd, const struct qstr *c, bool follo
 
 	if (!S_ISDIR(nd->cur->inode->mode))
 		return -ENOTDIR;
+	r = inode_permission(nd->cur->inode, MAY_EXEC); /* search, even for "." and ".." */
+	if (r)
+		return r;
 	if (qstr_is_dot(c))
 		return 0;
 	if (qstr_is_dotdot(c)) {
@@ -291,6 +300,8 @@ int create_in(struct dentry *dir, const struct qstr *name, bool slash, make_fn m
 	if (!r && vfs_rdonly(dir))
 		r = -EROFS;
 	if (!r)
+		r = may_create_in(dir->inode);
+	if (!r)
 		r = make(dir->inode, d, a);
 	if (!r)
 		d_link(d);
@@ -336,6 +347,8 @@ static int make_node(struct inode *dir, struct dentry *d, const struct make_args
 {
 	if (S_ISREG(a->mode))
 		return make_file(dir, d, a);
+	if ((S_ISCHR(a->mode) || S_ISBLK(a->mode)) && !capable(CAP_MKNOD))
+		return -EPERM; /* FIFOs and sockets: anyone who may create */
 	return dir->iops->mknod ? dir->iops->mknod(dir, d, a->mode, a->rdev) : -EPERM;
 }
 
@@ -381,14 +394,25 @@ int vfs_symlink(const char *target, struct dentry *base, const char *path)
 	return r ? r : do_create(base, path, make_symlink, &a);
 }
 
-/* Checks what unlink (dir false) or rmdir (dir true) may remove. Holds victim's lock. */
-static int may_remove_locked(struct dentry *victim, bool dir, bool slash)
+/*
+ * Checks what unlink (dir false) or rmdir (dir true) may remove from
+ * parent, in Linux's order: a read-only mount, permissions (write and
+ * search on parent, the sticky bit), then types and mounts. Holds both locks.
+ */
+static int may_remove_locked(struct dentry *parent, struct dentry *victim, bool dir, bool slash)
 {
 	bool is_dir = S_ISDIR(victim->inode->mode);
+	int r;
 
+	assert_held(&parent->inode->lock);
 	assert_held(&victim->inode->lock);
 	if (!(victim->flags & DENTRY_LINKED))
 		return -ENOENT; /* removed while we looked */
+	if (vfs_rdonly(parent))
+		return -EROFS;
+	r = may_delete_from(parent->inode, victim->inode);
+	if (r)
+		return r;
 	if (victim->mounted)
 		return -EBUSY;
 	if (!dir)
@@ -408,9 +432,7 @@ static int remove_child(struct dentry *dir, struct dentry *victim, bool is_rmdir
 
 	flags = spin_lock_irqsave(&di->lock);
 	vflags = spin_lock_irqsave_nested(&vi->lock, 1); /* the child: subclass 1 */
-	r = may_remove_locked(victim, is_rmdir, slash);
-	if (!r && vfs_rdonly(dir))
-		r = -EROFS;
+	r = may_remove_locked(dir, victim, is_rmdir, slash);
 	if (!r)
 		r = op ? op(di, victim) : -EPERM;
 	spin_unlock_irqrestore(&vi->lock, vflags);
@@ -512,15 +534,19 @@ int vfs_statat(struct dentry *base, const char *path, unsigned lookup_flags, str
 int vfs_setattr(struct dentry *d, const struct vfs_attr *attr)
 {
 	struct inode *inode = d->inode;
+	struct vfs_attr a = *attr;
 	int r;
 
 	if (vfs_rdonly(d))
 		return -EROFS;
-	if ((attr->valid & ATTR_MODE) && S_ISLNK(inode->mode))
+	if ((a.valid & ATTR_MODE) && S_ISLNK(inode->mode))
 		return -EOPNOTSUPP; /* fchmodat(AT_SYMLINK_NOFOLLOW) of a link */
-	r = inode->iops->setattr ? inode->iops->setattr(inode, attr) : -EPERM;
+	r = setattr_check(inode, &a);
+	if (r)
+		return r;
+	r = inode->iops->setattr ? inode->iops->setattr(inode, &a) : -EPERM;
 	if (!r)
-		notify_dentry(d, notify_attr_mask(attr));
+		notify_dentry(d, notify_attr_mask(&a));
 	return r;
 }
 
@@ -551,6 +577,7 @@ int vfs_truncate(struct dentry *d, int64_t size)
 {
 	struct vfs_attr attr = { .valid = ATTR_SIZE, .size = size };
 	struct inode *inode = d->inode;
+	int r;
 
 	if (size < 0)
 		return -EINVAL;
@@ -558,38 +585,13 @@ int vfs_truncate(struct dentry *d, int64_t size)
 		return -EISDIR;
 	if (!S_ISREG(inode->mode))
 		return -EINVAL;
-	if (vfs_rdonly(d))
-		return -EROFS;
+	r = inode_permission(inode, MAY_WRITE); /* -EROFS first */
+	if (r)
+		return r;
 	if (size > READ_ONCE(inode->size) && vfs_fsize_check(size))
 		return -EFBIG;
+	attr.valid |= remove_privs_attr(inode);
 	return vfs_setattr_size(d, &attr);
-}
-
-/* The rwx bits of mode that apply to uid and gid (no supplementary groups). */
-static unsigned perm_bits(const struct inode *inode, unsigned mode, uint32_t uid, uint32_t gid)
-{
-	if (uid == READ_ONCE(inode->uid))
-		return (mode >> 6) & 7;
-	if (gid == READ_ONCE(inode->gid))
-		return (mode >> 3) & 7;
-	return mode & 7;
-}
-
-int vfs_access(struct dentry *d, int mask, uint32_t uid, uint32_t gid)
-{
-	struct inode *inode = d->inode;
-	unsigned mode = READ_ONCE(inode->mode);
-	bool on_disk = S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode);
-
-	if ((mask & W_OK) && on_disk && vfs_rdonly(d))
-		return -EROFS;
-	if (uid == 0) {
-		/* Root may read and write anything, execute what has an x bit. */
-		if ((mask & X_OK) && !S_ISDIR(mode) && !(mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
-			return -EACCES;
-		return 0;
-	}
-	return ((unsigned)mask & ~perm_bits(inode, mode, uid, gid)) ? -EACCES : 0;
 }
 
 /* An existing final component of open(O_CREAT): 0 with *out, 1 to walk on. */
@@ -654,11 +656,25 @@ static int open_resolve(struct dentry *base, const char *path, int flags, unsign
 	return r;
 }
 
-/* Type checks of an open, as Linux's may_open; -EROFS for writing on a read-only mount. */
-static int may_open(struct dentry *d, int flags)
+/* What open's access mode asks (O_ACCMODE 3, ioctl only, asks for both, as Linux). */
+static int open_acc_mode(int flags)
 {
-	unsigned mode = d->inode->mode;
-	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+	static const int acc[4] = { MAY_READ, MAY_WRITE, MAY_READ | MAY_WRITE,
+				    MAY_READ | MAY_WRITE };
+
+	return acc[flags & O_ACCMODE] | ((flags & O_TRUNC) ? MAY_WRITE : 0);
+}
+
+/*
+ * Linux's may_open: types first, -EROFS for writing on a read-only mount,
+ * then the permission the access mode asks for (not for a file this open
+ * created), and O_NOATIME for the owner or CAP_FOWNER only.
+ */
+static int may_open(struct dentry *d, int flags, bool created)
+{
+	struct inode *inode = d->inode;
+	unsigned mode = inode->mode;
+	int acc = open_acc_mode(flags), r;
 
 	if (S_ISLNK(mode))
 		return (flags & O_PATH) ? 0 : -ELOOP;
@@ -666,10 +682,17 @@ static int may_open(struct dentry *d, int flags)
 		return -ENOTDIR;
 	if (flags & O_PATH)
 		return 0;
-	if (S_ISDIR(mode) && (writes || (flags & O_CREAT)))
+	if (S_ISDIR(mode) && ((acc & MAY_WRITE) || (flags & O_CREAT)))
 		return -EISDIR;
-	if (writes && S_ISREG(mode) && vfs_rdonly(d))
+	if ((acc & MAY_WRITE) && S_ISREG(mode) && vfs_rdonly(d))
 		return -EROFS;
+	if ((S_ISCHR(mode) || S_ISBLK(mode)) &&
+	    (__atomic_load_n(&inode->sb->flags, __ATOMIC_RELAXED) & MS_NODEV))
+		return -EACCES;
+	if (!created && (r = inode_permission(inode, acc)))
+		return r;
+	if ((flags & O_NOATIME) && !inode_owner_or_capable(inode))
+		return -EPERM;
 	return 0;
 }
 
@@ -689,6 +712,7 @@ static int open_truncate(struct file *f)
 	struct vfs_attr attr = { .valid = ATTR_SIZE | ATTR_MTIME, .size = 0, .mtime = vfs_now() };
 	struct inode *inode = f->inode;
 
+	attr.valid |= remove_privs_attr(inode); /* set-ID bits, as a write's */
 	return inode->iops->setattr ? inode->iops->setattr(inode, &attr) : 0;
 }
 
@@ -703,7 +727,7 @@ int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, 
 	r = open_resolve(base, path, flags, mode, &d, &created);
 	if (r)
 		return r;
-	r = may_open(d, flags);
+	r = may_open(d, flags, created);
 	if (!r)
 		r = vfs_open_dentry_quiet(d, flags, out);
 	if (!r && (flags & O_TRUNC) && !created && S_ISREG(d->inode->mode)) {
@@ -719,6 +743,26 @@ int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, 
 		notify_dentry(d, IN_OPEN);
 	if (truncated)
 		notify_dentry(d, IN_MODIFY);
+	dentry_put(d);
+	return r;
+}
+
+int vfs_open_exec(struct dentry *base, const char *path, struct file **out)
+{
+	bool created = false;
+	struct dentry *d;
+	unsigned mode;
+	int r = open_resolve(base, path, O_RDONLY, 0, &d, &created);
+
+	if (r)
+		return r;
+	mode = d->inode->mode;
+	if (!S_ISREG(mode) || vfs_noexec(d))
+		r = -EACCES; /* directories, devices, FIFOs: as Linux's may_open for MAY_EXEC */
+	if (!r)
+		r = inode_permission(d->inode, MAY_EXEC);
+	if (!r)
+		r = vfs_open_dentry(d, O_RDONLY, out);
 	dentry_put(d);
 	return r;
 }

@@ -673,6 +673,7 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr)
 		pipe_free(p);
 		return -ENOMEM;
 	}
+	inode_init_owner(inode, NULL); /* the creator's, as Linux */
 	inode->iops = &pipefs_inode_ops;
 	inode->fops = &pipe_fops;
 	inode->private = p;

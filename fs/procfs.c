@@ -582,23 +582,10 @@ static int name_to_number(const char *name, size_t len, int limit)
 	return v;
 }
 
-/*
- * /proc/PID and what is in it belong to the process's effective uid and
- * gid; its entries (not the directory, which ps stats for the owner) to
- * root when it is not dumpable (Linux's task_dump_owner). As they are
- * when the entry is looked up. The inode is not published yet.
- */
+/* The owner of a /proc/PID inode as it is when the entry is looked up; it is not published yet. */
 static void set_pid_owner(struct inode *inode, int pid)
 {
-	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
-	struct process *p = proc_find(pid);
-	bool owned = p && (inode->mode == DIR_MODE || proc_dumpable(p));
-	const struct cred *c = owned ? proc_cred_get(p) : NULL;
-
-	spin_unlock_irqrestore(&proc_tree_lock, flags);
-	inode->uid = c ? c->euid : 0;
-	inode->gid = c ? c->egid : 0;
-	cred_put(c);
+	proc_pid_owner(pid, inode->mode == DIR_MODE, &inode->uid, &inode->gid);
 }
 
 static int instantiate(struct inode *dir, struct dentry *d, const struct proc_entry *e,
@@ -808,17 +795,47 @@ static ssize_t exe_readlink(struct inode *inode, char *buf, size_t size)
 	return n < 0 ? n : copy_target(path, (size_t)n, buf, size);
 }
 
+/*
+ * What is under /proc/PID belongs to its owner now (proc_pid_owner)
+ * whatever its inode says (the process may have changed its ids or
+ * dumpability since the dentry was made); /proc/PID/fd is open to
+ * the process itself too (Linux's proc_fd_permission). The rest of
+ * /proc is root's, as made.
+ */
+static int proc_permission(const struct inode *inode, int mask)
+{
+	int pid = INO_PID_OF(inode->ino), r;
+	uint32_t uid, gid;
+
+	if (!pid)
+		return generic_permission_as(inode, mask, READ_ONCE(inode->uid),
+					     READ_ONCE(inode->gid));
+	proc_pid_owner(pid, inode->mode == DIR_MODE, &uid, &gid);
+	r = generic_permission_as(inode, mask, uid, gid);
+	if (r && inode->iops == &proc_iops[PROC_FD_DIR] && pid == current_proc()->pid)
+		r = 0;
+	return r;
+}
+
 /* ---- the ops and the file system type ---- */
 
 static const struct inode_ops proc_iops[PROC_KINDS] = {
 	[PROC_ROOT] = { .lookup = root_lookup, .setattr = proc_setattr },
 	[PROC_DIR] = { .setattr = proc_setattr },
-	[PROC_FILE] = { .setattr = proc_setattr },
+	[PROC_FILE] = { .setattr = proc_setattr, .permission = proc_permission },
 	[PROC_SELF] = { .readlink = self_readlink, .setattr = proc_setattr },
-	[PROC_PID_DIR] = { .lookup = pid_dir_lookup, .setattr = proc_setattr },
-	[PROC_FD_DIR] = { .lookup = fd_dir_lookup, .setattr = proc_setattr },
-	[PROC_FD_LINK] = { .readlink = fd_readlink, .setattr = proc_setattr },
-	[PROC_EXE_LINK] = { .readlink = exe_readlink, .setattr = proc_setattr },
+	[PROC_PID_DIR] = { .lookup = pid_dir_lookup,
+			   .setattr = proc_setattr,
+			   .permission = proc_permission },
+	[PROC_FD_DIR] = { .lookup = fd_dir_lookup,
+			  .setattr = proc_setattr,
+			  .permission = proc_permission },
+	[PROC_FD_LINK] = { .readlink = fd_readlink,
+			   .setattr = proc_setattr,
+			   .permission = proc_permission },
+	[PROC_EXE_LINK] = { .readlink = exe_readlink,
+			    .setattr = proc_setattr,
+			    .permission = proc_permission },
 };
 
 static const struct file_ops proc_fops[PROC_KINDS] = {

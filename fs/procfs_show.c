@@ -241,6 +241,21 @@ bool proc_pid_exists(int pid)
 	return found;
 }
 
+void proc_pid_owner(int pid, bool pid_dir, uint32_t *uid, uint32_t *gid)
+{
+	unsigned long tflags = spin_lock_irqsave(&proc_tree_lock), pflags;
+	struct process *p = proc_find(pid);
+
+	*uid = *gid = 0;
+	if (p && (pid_dir || proc_dumpable(p))) {
+		pflags = spin_lock_irqsave(&p->lock);
+		*uid = p->cred->euid;
+		*gid = p->cred->egid;
+		spin_unlock_irqrestore(&p->lock, pflags);
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, tflags);
+}
+
 static void mark_pid(struct process *p, void *map)
 {
 	bitmap_set_bit(map, (size_t)p->pid);

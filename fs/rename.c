@@ -13,7 +13,8 @@
  * other order by anyone else, since only a rename holds two of them),
  * then the inode locks of the source and of the target. Under the locks
  * it checks that both names are still what the lookups found; if not
- * (a race with another change), it starts again. The file system's
+ * (a race with another change), it starts again. The permission checks
+ * (fs/perm.c) come after the ancestry checks, as in Linux's vfs_rename. The file system's
  * ->rename does its accounting, then the dentries move.
  */
 #include <fs/vfs.h>
@@ -243,6 +244,29 @@ static int rename_locked(struct rename_op *op)
 	return 0;
 }
 
+/*
+ * Linux's permission checks of vfs_rename: removing the source from its
+ * directory (write, search, the sticky bit), making or replacing the new
+ * name in its one, and write permission on a directory that moves to
+ * another parent (its ".." changes).
+ */
+static int check_perms(const struct rename_op *op)
+{
+	struct inode *old_dir = op->old.cur->inode, *new_dir = op->new.cur->inode;
+	struct inode *src = op->src->inode, *dst = op->dst ? op->dst->inode : NULL;
+	int r = may_delete_from(old_dir, src);
+
+	if (!r)
+		r = dst ? may_delete_from(new_dir, dst) : may_create_in(new_dir);
+	if (r || old_dir == new_dir)
+		return r;
+	if (S_ISDIR(src->mode))
+		r = inode_permission(src, MAY_WRITE);
+	if (!r && dst && (op->flags & RENAME_EXCHANGE) && S_ISDIR(dst->mode))
+		r = inode_permission(dst, MAY_WRITE);
+	return r;
+}
+
 /* Takes the locks in order, checks again what may have changed, renames. */
 static int rename_under_locks(struct rename_op *op)
 {
@@ -250,12 +274,15 @@ static int rename_under_locks(struct rename_op *op)
 
 	op_lock(op, &rename_lock);
 	r = check_tree(op);
-	if (!r)
-		r = check_types(op);
 	if (r)
 		return r;
 	if (op->dst && op->dst->inode == op->src->inode)
 		return 0; /* two names of one file: nothing to do, as Linux */
+	r = check_perms(op);
+	if (!r)
+		r = check_types(op);
+	if (r)
+		return r;
 	lock_dirs(op);
 	r = check_linked_locked(op);
 	if (r)

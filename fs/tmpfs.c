@@ -175,6 +175,7 @@ static int tmpfs_mknod(struct inode *dir, struct dentry *d, unsigned mode, uint3
 	inode = tmpfs_new_inode(dir->sb, mode, rdev);
 	if (!inode)
 		return -ENOMEM;
+	inode_init_owner(inode, dir);
 	d_instantiate(d, inode);
 	dir_added(dir, inode);
 	return 0;
@@ -204,6 +205,7 @@ static int tmpfs_symlink(struct inode *dir, struct dentry *d, const char *target
 	}
 	inode->private = copy;
 	inode->size = (int64_t)len;
+	inode_init_owner(inode, dir);
 	d_instantiate(d, inode);
 	dir_added(dir, inode);
 	return 0;
@@ -744,6 +746,7 @@ struct inode *tmpfs_unnamed_file(unsigned mode, unsigned seals)
 	if (!inode)
 		return NULL;
 	inode->nlink = 0; /* in no directory */
+	inode_init_owner(inode, NULL);
 	((struct tmpfs_file *)inode->private)->seals = seals;
 	return inode;
 }

@@ -127,10 +127,10 @@ uint32_t vfs_attr_mode(const struct inode *inode, const struct vfs_attr *attr)
 
 	if (attr->valid & ATTR_MODE)
 		mode = (mode & S_IFMT) | (attr->mode & S_IALLUGO);
-	/* chown's clearing of set-id bits: never on directories, as Linux. */
+	/* The clearing of set-id bits (chown, writes): never on directories, as Linux. */
 	if ((attr->valid & ATTR_KILL_SUID) && !S_ISDIR(mode))
 		mode &= ~S_ISUID;
-	if ((attr->valid & ATTR_KILL_SGID) && !S_ISDIR(mode) && (mode & S_IXGRP))
+	if ((attr->valid & ATTR_KILL_SGID) && !S_ISDIR(mode))
 		mode &= ~S_ISGID;
 	return mode;
 }
@@ -382,6 +382,11 @@ static unsigned long mount_flags(unsigned long flags)
 bool vfs_rdonly(const struct dentry *d)
 {
 	return __atomic_load_n(&d->inode->sb->flags, __ATOMIC_RELAXED) & MS_RDONLY;
+}
+
+bool vfs_noexec(const struct dentry *d)
+{
+	return __atomic_load_n(&d->inode->sb->flags, __ATOMIC_RELAXED) & MS_NOEXEC;
 }
 
 int vfs_mount(const char *source, struct dentry *base, const char *target, const char *fstype,

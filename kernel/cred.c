@@ -67,6 +67,20 @@ bool cred_in_egroup(const struct cred *c, uint32_t gid)
 	return gid == c->egid || groups_contain(c->groups, gid);
 }
 
+const struct cred *override_creds(const struct cred *c)
+{
+	struct thread *t = current_thread();
+	const struct cred *old = t->cred;
+
+	t->cred = c; /* a kernel thread's NULL comes back at revert */
+	return old;
+}
+
+void revert_creds(const struct cred *old)
+{
+	current_thread()->cred = old;
+}
+
 const struct cred *cred_get(const struct cred *c)
 {
 	__atomic_fetch_add(&((struct cred *)c)->refcount, 1, __ATOMIC_RELAXED);

@@ -163,14 +163,11 @@ static int image_open(const char *path, struct image *im)
 	int err;
 
 	memset(im, 0, sizeof(*im));
-	err = vfs_openat(path[0] == '/' ? NULL : p->cwd, path, O_RDONLY, 0, &im->file);
+	/* A regular file the caller may execute (not necessarily read), on an exec mount. */
+	err = vfs_open_exec(path[0] == '/' ? NULL : p->cwd, path, &im->file);
 	if (err)
 		return err;
 	err = vfs_fstat(im->file, &st);
-	if (!err && !S_ISREG(st.mode))
-		err = -EACCES;
-	if (!err && !(st.mode & 0111))
-		err = -EACCES;
 	im->size = st.size;
 	if (!err &&
 	    im->file->inode->iops->populate) /* all of it in memory before anything changes */
@@ -553,19 +550,13 @@ static bool exec_traced_unsafe(struct thread *t)
 }
 
 /*
- * Whether the caller may read the program (owner, group or other read
- * bit, or CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH): a program it cannot
- * read runs undumpable, so that its memory cannot be read through /proc
+ * Whether the caller may read the program (the VFS's one check): a
+ * program it cannot read runs undumpable, so that its memory cannot be read through /proc
  * or ptrace either (Linux's would_dump).
  */
-static bool exec_file_readable(const struct kstat *st)
+static bool exec_file_readable(const struct image *im)
 {
-	const struct cred *c = current_cred();
-	unsigned bits = st->uid == c->fsuid	    ? st->mode >> 6
-			: cred_in_group(c, st->gid) ? st->mode >> 3
-						    : st->mode;
-
-	return (bits & 4) || capable(CAP_DAC_OVERRIDE) || capable(CAP_DAC_READ_SEARCH);
+	return inode_permission(im->file->dentry->inode, MAY_READ) == 0;
 }
 
 /* The credentials the program will run with (include/kernel/cred.h). */
@@ -586,7 +577,7 @@ static int exec_creds(struct image *im, struct exec_cred_out *out)
 			  MS_NOSUID,
 		.no_new_privs = t->no_new_privs,
 		.traced_unsafe = exec_traced_unsafe(t),
-		.unreadable = !exec_file_readable(&st),
+		.unreadable = !exec_file_readable(im),
 	};
 	return cred_exec_prepare(&in, out);
 }

@@ -210,6 +210,7 @@ int sock_alloc_file(struct socket *s, unsigned flags, struct file **out)
 
 	if (!sb || !(inode = inode_alloc(sb, S_IFSOCK | 0777)))
 		return -ENOMEM;
+	inode_init_owner(inode, NULL); /* the creator's, as Linux */
 	inode->iops = &sockfs_inode_ops;
 	inode->fops = &socket_fops;
 	inode->private = s;

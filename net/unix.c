@@ -272,6 +272,8 @@ static int lookup_addr(const struct unix_addr *a, int type, struct socket **out)
 	base = name_base(a->sun.sun_path);
 	r = vfs_lookup(base, a->sun.sun_path, LOOKUP_FOLLOW, &d);
 	base_put(base);
+	if (!r && (r = inode_permission(d->inode, MAY_WRITE)))
+		dentry_put(d); /* connecting writes to the node: before its type, as Linux */
 	if (r)
 		return r;
 	*out = S_ISSOCK(d->inode->mode) ? find_bound(NULL, d->inode, 0) : NULL;

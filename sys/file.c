@@ -715,7 +715,7 @@ static long fcntl_file(int fd, int cmd, uintptr_t arg)
 	else if (cmd == F_GETFL)
 		ret = vfs_getfl(f);
 	else if (cmd == F_SETFL)
-		vfs_setfl(f, arg);
+		ret = vfs_setfl(f, arg);
 	else if (cmd == F_GETOWN || cmd == F_SETOWN || cmd == F_GETSIG || cmd == F_SETSIG)
 		ret = 0; /* no SIGIO yet: no owner, no signal */
 	else if (cmd == F_ADD_SEALS)

@@ -465,9 +465,10 @@ SYSCALL_DEFINE4(fchmodat2, int, dirfd, uintptr_t, path, unsigned, mode, int, fla
 }
 
 /*
- * chown: -1 leaves an id alone. As Linux does (even for root), a change
- * of owner clears set-user-ID, and set-group-ID when group-executable,
- * on anything but a directory; the VFS applies it to the file's type.
+ * chown: -1 leaves an id alone. As Linux does (even for root), a chown
+ * clears set-user-ID on anything but a directory, and set-group-ID when
+ * group-executable (or, without CAP_FSETID, of a group the caller is not
+ * in): ATTR_KILL_SGID asks the VFS to decide (setattr_check).
  */
 static struct vfs_attr owner_attr(uint32_t uid, uint32_t gid)
 {
@@ -511,12 +512,16 @@ SYSCALL_DEFINE3(fchown, int, fd, uint32_t, uid, uint32_t, gid)
 	return setattr_fd(fd, &a);
 }
 
+/*
+ * access(2): the walk and the check as the real uid and gid would make
+ * them (Linux's access_override_creds), or with the caller's own
+ * credentials for AT_EACCESS. The override ends before the call returns,
+ * -EWAIT included.
+ */
 static long do_access(int dirfd, uintptr_t upath, int mode, int flags)
 {
-	const struct cred *c = current_cred();
-	bool eff = flags & AT_EACCESS;
-	uint32_t uid = eff ? c->euid : c->uid;
-	uint32_t gid = eff ? c->egid : c->gid;
+	const struct cred *old = NULL;
+	struct cred real;
 	struct dentry *d;
 	long r;
 
@@ -524,11 +529,17 @@ static long do_access(int dirfd, uintptr_t upath, int mode, int flags)
 		return -EINVAL;
 	if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
+	if (!(flags & AT_EACCESS)) {
+		access_creds_init(&real);
+		old = override_creds(&real);
+	}
 	r = at_lookup(dirfd, upath, flags, follow_unless(flags), &d);
-	if (r)
-		return r;
-	r = vfs_access(d, mode, uid, gid);
-	dentry_put(d);
+	if (!r) {
+		r = vfs_access(d, mode);
+		dentry_put(d);
+	}
+	if (!(flags & AT_EACCESS))
+		revert_creds(old);
 	return r;
 }
 
@@ -584,6 +595,11 @@ static long times_attr(const struct user_timespec *t, struct vfs_attr *a)
 		*dst = nsec == UTIME_NOW ? now : (struct vfs_timespec){ t[i].sec, nsec };
 		a->valid |= i ? ATTR_MTIME : ATTR_ATIME;
 	}
+	/* Both to now: the owner or a writer (EACCES); anything else: the owner (EPERM). */
+	if (!t || (t[0].nsec == UTIME_NOW && t[1].nsec == UTIME_NOW))
+		a->valid |= ATTR_TOUCH;
+	else
+		a->valid |= ATTR_TIMES_SET;
 	return 0;
 }
 
@@ -692,11 +708,23 @@ SYSCALL_DEFINE2(getcwd, uintptr_t, ubuf, size_t, size)
 	return n;
 }
 
+/* chdir, fchdir and chroot: a directory the caller may search (-EACCES). */
+static long dir_search_check(struct dentry *d)
+{
+	long r = S_ISDIR(d->inode->mode) ? inode_permission(d->inode, MAY_EXEC) : -ENOTDIR;
+
+	if (r)
+		dentry_put(d);
+	return r;
+}
+
 SYSCALL_DEFINE1(chdir, uintptr_t, path)
 {
 	struct dentry *d;
 	long r = at_lookup(AT_FDCWD, path, 0, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d);
 
+	if (!r)
+		r = dir_search_check(d);
 	if (!r)
 		swap_dir(&current_proc()->cwd, d);
 	return r;
@@ -706,27 +734,29 @@ SYSCALL_DEFINE1(fchdir, int, fd)
 {
 	struct file *f = fget(fd);
 	struct dentry *d;
+	long r;
 
 	if (!f)
 		return -EBADF;
 	d = dentry_get(f->dentry);
 	file_put(f);
-	if (!S_ISDIR(d->inode->mode)) {
-		dentry_put(d);
-		return -ENOTDIR;
-	}
-	swap_dir(&current_proc()->cwd, d);
-	return 0;
+	r = dir_search_check(d);
+	if (!r)
+		swap_dir(&current_proc()->cwd, d);
+	return r;
 }
 
 SYSCALL_DEFINE1(chroot, uintptr_t, path)
 {
 	struct dentry *d;
-	long r;
+	long r = at_lookup(AT_FDCWD, path, 0, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d);
 
-	if (!capable(CAP_SYS_CHROOT))
-		return -EPERM;
-	r = at_lookup(AT_FDCWD, path, 0, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d);
+	if (!r)
+		r = dir_search_check(d);
+	if (!r && !capable(CAP_SYS_CHROOT)) {
+		dentry_put(d); /* as Linux: the path's errors first */
+		r = -EPERM;
+	}
 	if (!r)
 		swap_dir(&current_proc()->root, d);
 	return r;

@@ -76,6 +76,8 @@ static long watch_lookup(uintptr_t upath, uint32_t mask, struct dentry **out)
 	if (base)
 		dentry_put(base);
 	kfree(path);
+	if (!r && (r = inode_permission((*out)->inode, MAY_READ)))
+		dentry_put(*out); /* watching needs read permission, as Linux */
 	return r;
 }
 

@@ -79,6 +79,13 @@ int proc_show_inotify_max_user_instances(struct seqbuf *s, int pid);
 int proc_show_inotify_max_user_watches(struct seqbuf *s, int pid);
 int proc_write_drop_caches(const char *line);
 
+/*
+ * The owner of /proc/pid (pid_dir) or of what is in it: the process's
+ * effective uid and gid, except that the entries of a process that is not
+ * dumpable are root's (the directory is not: ps stats it), as Linux's
+ * task_dump_owner; 0, 0 once it is gone.
+ */
+void proc_pid_owner(int pid, bool pid_dir, uint32_t *uid, uint32_t *gid);
 /* Whether process pid exists (a zombie counts). */
 bool proc_pid_exists(int pid);
 /* Sets the bit of every process's pid in map (PID_MAX bits, cleared by the caller). */

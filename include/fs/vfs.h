@@ -90,6 +90,13 @@ struct inode_ops {
 	/* chmod, chown, truncate, utimes; called without locks. */
 	int (*setattr)(struct inode *inode, const struct vfs_attr *attr);
 	/*
+	 * Optional: the permission check in place of the generic one
+	 * (inode_permission), for owners that follow something else
+	 * (procfs's /proc/PID: the process's). May be called with the
+	 * inode's or its directory's lock held: takes no lock of the inode.
+	 */
+	int (*permission)(const struct inode *inode, int mask);
+	/*
 	 * Regular files whose data is in pages (mmap, exec): the page holding
 	 * bytes [index * PAGE_SIZE, +PAGE_SIZE) with a reference, read in if
 	 * needed (zeros past the end and in holes). 0, -EWAIT (user threads:
@@ -301,8 +308,11 @@ struct kstat {
 #define ATTR_SIZE      (1u << 3)
 #define ATTR_ATIME     (1u << 4)
 #define ATTR_MTIME     (1u << 5)
-#define ATTR_KILL_SUID (1u << 6) /* chown: clear S_ISUID */
-#define ATTR_KILL_SGID (1u << 7) /* chown: clear S_ISGID if group-executable */
+#define ATTR_KILL_SUID (1u << 6)  /* clear S_ISUID (not on directories) */
+#define ATTR_KILL_SGID (1u << 7)  /* clear S_ISGID (not on directories) */
+#define ATTR_TOUCH     (1u << 8)  /* utimes to now: ownership or write permission */
+#define ATTR_TIMES_SET (1u << 9)  /* explicit times: ownership or CAP_FOWNER */
+#define ATTR_FORCE     (1u << 10) /* the kernel's own change: no permission check */
 
 struct vfs_attr {
 	unsigned valid; /* ATTR_* */
@@ -315,6 +325,58 @@ struct vfs_attr {
 /* Path lookup flags (vfs_lookup, vfs_statat). */
 #define LOOKUP_FOLLOW	 (1u << 0) /* follow a symlink in the last component */
 #define LOOKUP_DIRECTORY (1u << 1) /* the result must be a directory */
+
+/*
+ * Permissions (fs/perm.c). MAY_* are access(2)'s X_OK, W_OK and R_OK.
+ * Every check uses the calling thread's credentials (current_cred): its
+ * file-system ids, supplementary groups and effective capabilities.
+ */
+#define MAY_EXEC  1
+#define MAY_WRITE 2
+#define MAY_READ  4
+
+struct cred;
+
+/*
+ * The one permission check: -EROFS for writing a file, directory or
+ * link of a read-only mount, then Linux's generic_permission (the owner's,
+ * group's or others' bits; CAP_DAC_READ_SEARCH reads files and reads and
+ * searches directories; CAP_DAC_OVERRIDE does the rest, but executes
+ * only what has an x bit): 0 or -EACCES. No lock, no allocation.
+ */
+int inode_permission(const struct inode *inode, int mask);
+/* The generic check of inode as if it were owned by uid and gid (the permission op's). */
+int generic_permission_as(const struct inode *inode, int mask, uint32_t uid, uint32_t gid);
+/* The caller's fsuid owns inode, or it has CAP_FOWNER. */
+bool inode_owner_or_capable(const struct inode *inode);
+/* Making a name in dir: write and search permission on it. */
+int may_create_in(const struct inode *dir);
+/* Removing (or renaming away) victim from dir: write and search, and the sticky bit (-EPERM). */
+int may_delete_from(const struct inode *dir, const struct inode *victim);
+/*
+ * A new inode's owner (the fsuid) and group (the fsgid, or dir's group
+ * when dir is set-group-ID); *mode gains S_ISGID for a directory made in
+ * such a directory, and a file's S_ISGID goes when the caller is not in
+ * that group and lacks CAP_FSETID. For file systems that make inodes;
+ * dir NULL for inodes in no directory (pipes, sockets, memfds).
+ */
+void inode_new_owner(const struct inode *dir, unsigned *mode, uint32_t *uid, uint32_t *gid);
+/* The same applied to inode->mode, uid and gid. */
+void inode_init_owner(struct inode *inode, const struct inode *dir);
+/*
+ * Whether the caller may change inode's attributes as attr asks (chmod,
+ * chown, utimes; ATTR_FORCE: always): 0, -EPERM or -EACCES. A chmod may
+ * lose S_ISGID in attr->mode (a group the caller is not in).
+ */
+int setattr_check(const struct inode *inode, struct vfs_attr *attr);
+/* chown's ATTR_KILL_SGID, when the set-group-ID bit must go (Linux's setattr_should_drop_sgid). */
+unsigned should_drop_sgid(const struct inode *inode);
+/* What a write or truncation by the caller clears (ATTR_KILL_* | ATTR_FORCE), 0: nothing. */
+unsigned remove_privs_attr(const struct inode *inode);
+/* Clears the set-ID bits of f's file before the caller writes to it (file_remove_privs). */
+int file_remove_privs(struct file *f);
+/* access(2)'s credentials without AT_EACCESS: the real ids, root's capabilities only for uid 0. */
+void access_creds_init(struct cred *tmp);
 
 /* Set-up: the root tmpfs, devfs mounted at /dev, procfs at /proc. Safe to call again. */
 void vfs_init(void);
@@ -331,6 +393,11 @@ struct dentry *vfs_current_root(void);
 
 /* Opening. base is the directory relative paths start from (NULL: root). */
 int vfs_openat(struct dentry *base, const char *path, int flags, unsigned mode, struct file **out);
+/*
+ * Opens path for exec (read-only, whatever the read bits say): a regular
+ * file with execute permission on a mount without noexec, else -EACCES.
+ */
+int vfs_open_exec(struct dentry *base, const char *path, struct file **out);
 /* Opens a dentry already looked up (exec, /proc/<pid>/fd links). */
 int vfs_open_dentry(struct dentry *d, int flags, struct file **out);
 /* The same without reporting IN_OPEN: the caller does (notify_dentry) once the open is done. */
@@ -369,13 +436,18 @@ int vfs_setattr(struct dentry *d, const struct vfs_attr *attr);
 int vfs_setattr_size(struct dentry *d, const struct vfs_attr *attr);
 /* truncate(2): -EISDIR, -EINVAL (not a regular file or size < 0), -EROFS, -EFBIG. */
 int vfs_truncate(struct dentry *d, int64_t size);
-/* access(2) for uid/gid (root: R and W always, X if any x bit or a directory). */
-int vfs_access(struct dentry *d, int mask, uint32_t uid, uint32_t gid);
+/*
+ * access(2) of d with the caller's credentials (MAY_* mask, 0 for F_OK):
+ * -EROFS, -EACCES; X_OK of a regular file on a noexec mount is -EACCES.
+ */
+int vfs_access(struct dentry *d, int mask);
 ssize_t vfs_readlink_dentry(struct dentry *d, char *buf, size_t size);
 /* statfs(2) of the file system holding d. */
 int vfs_statfs(struct dentry *d, struct statfs *st);
 /* Whether d's file system is mounted read-only. */
 bool vfs_rdonly(const struct dentry *d);
+/* Whether d's file system is mounted noexec. */
+bool vfs_noexec(const struct dentry *d);
 
 /* Mounts. flags and data are passed to the file system. */
 int register_filesystem(struct fs_type *type);
@@ -420,8 +492,8 @@ int vfs_fsync(struct file *f, bool datasync);
 int vfs_syncfs(struct file *f);
 /* fallocate(2)'s checks, then the file's method. */
 int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len);
-/* F_SETFL: only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change. */
-void vfs_setfl(struct file *f, unsigned flags);
+/* F_SETFL: only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change (-EPERM: O_NOATIME). */
+int vfs_setfl(struct file *f, unsigned flags);
 /* Clears, then sets, some of those flags at once (FIONBIO). */
 void vfs_changefl(struct file *f, unsigned clear, unsigned set);
 unsigned vfs_getfl(struct file *f);

@@ -50,6 +50,16 @@ bool cred_in_group(const struct cred *c, uint32_t gid);
 /* The same with the effective gid in place of fsgid (access(2) without AT_EACCESS uses real ids). */
 bool cred_in_egroup(const struct cred *c, uint32_t gid);
 
+/*
+ * The kernel acting for a user thread as someone else (devpts making the
+ * nodes of a pty its opener may not make itself): the calling thread's
+ * cred becomes c until revert_creds(the returned old one). Nothing may
+ * wait (-EWAIT) in between; other threads never see it (they look at
+ * p->cred).
+ */
+const struct cred *override_creds(const struct cred *c);
+void revert_creds(const struct cred *old);
+
 const struct cred *cred_get(const struct cred *c);
 void cred_put(const struct cred *c);
 

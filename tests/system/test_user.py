@@ -30,7 +30,7 @@ ENABLED = [
     "procfs", "files", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
     "mmap_file", "event_apis", "unix_sockets", "ptys", "ptys-glibc", "posix_timers",
-    "posix_timers-glibc", "inotify", "memfd", "settime", "creds", "creds-glibc",
+    "posix_timers-glibc", "inotify", "memfd", "settime", "creds", "creds-glibc", "perms",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -117,7 +117,7 @@ for _name in ENABLED:
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
                 ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
                 ["event_apis"], ["unix_sockets"], ["ptys"], ["posix_timers"], ["inotify"],
-                ["memfd"], ["settime"],
+                ["memfd"], ["settime"], ["perms"],
                 ["threads_blocked", "300", "--exit"]]
 
 
@@ -309,6 +309,13 @@ if "event_apis" in ENABLED:
         rc, out = run_in_ext2_root("/epoll", f"EPOLL_FILE_DIR=/epoll /tests/event_apis {case}")
         check_ut_output("event_apis on ext2", rc, out)
         assert f"ut: PASS {case}" in out, out[-3000:]
+
+
+if "perms" in ENABLED:
+    def test_perms_on_ext2():
+        """Every file access check again in the ext2 root: owners and modes kept by the service."""
+        rc, out = run_in_ext2_root("/perms", "PERMS_BASE=/perms /tests/perms")
+        check_ut_output("perms on ext2", rc, out)
 
 
 if "unix_sockets" in ENABLED:
