@@ -3,6 +3,7 @@
  * a copy of its creator's saved registers with rax = 0, so that it
  * "returns" from the same system call; it never needs a stack of its own.
  */
+#include <kernel/ptrace.h>
 #include <kernel/clone.h>
 #include <kernel/proc.h>
 #include <kernel/thread.h>
@@ -231,6 +232,8 @@ long do_clone(const struct clone_args_k *a)
 		if (READ_ONCE(np->group_killed))
 			proc_kill(np, SIGKILL); /* its group was killed while it was being forked */
 	}
+	ptrace_clone_event(t, nt, a->flags,
+			   a->exit_signal); /* before it runs: traced from its start */
 	sched_make_runnable(nt);
 	call_commit(); /* the child runs: a new run would make another */
 	if (a->flags & CLONE_VFORK) {

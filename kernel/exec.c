@@ -13,6 +13,7 @@
  * and nothing is copied until written. Only the bytes of a page where
  * .bss begins, or of a page two segments share, are copied.
  */
+#include <kernel/ptrace.h>
 #include <kernel/exec.h>
 #include <kernel/posix_timer.h>
 #include <kernel/elf.h>
@@ -543,8 +544,11 @@ int exec_program(const char *path, struct exec_args *a)
 		if (!err && (err = proc_claim_exec(current_proc(), current_thread())))
 			vm_put(ni.vm); /* another thread's exec won: this thread was killed */
 		if (!err) {
+			int old_tid = current_thread()->tid;
+
 			record_exe(&im);
 			commit(&ni, path, a);
+			ptrace_exec_event(current_thread(), old_tid);
 			posix_timers_release(
 				current_proc()); /* timer_create's do not survive exec */
 			proc_exec_done(current_proc());
