@@ -24,6 +24,7 @@
 #include <kernel/uthread.h>
 #include <kernel/printk.h>
 #include <kernel/clone.h>
+#include <kernel/cred.h>
 #include <mm/slab.h>
 #include <mm/vm.h>
 #include <arch/x86_64/cpu.h>
@@ -31,6 +32,7 @@
 #include <arch/x86_64/gdt.h>
 #include <arch/x86_64/percpu.h>
 #include <lib/compiler.h>
+#include <lib/err.h>
 #include <lib/string.h>
 #include <uapi/errno.h>
 #include <uapi/ptrace.h>
@@ -398,8 +400,7 @@ static void auto_attach(struct ptrace_state *ps, struct thread *nt)
 		signal_send_thread(nt, &stop);
 }
 
-void ptrace_clone_event(struct thread *t, struct thread *nt, uint64_t clone_flags,
-			int exit_signal)
+void ptrace_clone_event(struct thread *t, struct thread *nt, uint64_t clone_flags, int exit_signal)
 {
 	struct ptrace_state *ps = t->ptrace;
 	int ev;
@@ -584,8 +585,8 @@ void ptrace_tracer_exit(struct process *p)
 		struct process *victim = NULL;
 
 		while (!list_empty(&p->ptrace_exits)) {
-			struct ptrace_exit *e =
-				list_first_entry(&p->ptrace_exits, struct ptrace_exit, node);
+			struct ptrace_exit *e = list_first_entry(&p->ptrace_exits,
+								 struct ptrace_exit, node);
 
 			list_del(&e->node);
 			kfree(e);
@@ -659,18 +660,15 @@ long ptrace_wait_locked(struct process *p, int pid, int options, struct wait_res
 
 /* ---- access ---- */
 
-int ptrace_may_access(struct process *target)
+int ptrace_may_access(struct process *target, bool fscreds)
 {
-	struct process *self = current_proc();
-	unsigned long flags = spin_lock_irqsave(&target->lock);
-	bool same = self->uid == target->uid && self->uid == target->euid &&
-		    self->uid == target->suid && self->gid == target->gid &&
-		    self->gid == target->egid && self->gid == target->sgid;
+	const struct cred *me = current_cred(), *tc = proc_cred_get(target);
+	uint32_t uid = fscreds ? me->fsuid : me->uid, gid = fscreds ? me->fsgid : me->gid;
+	bool same = uid == tc->uid && uid == tc->euid && uid == tc->suid && gid == tc->gid &&
+		    gid == tc->egid && gid == tc->sgid;
 
-	spin_unlock_irqrestore(&target->lock, flags);
-	if (same || self->euid == 0) /* CAP_SYS_PTRACE */
-		return 0;
-	return -EPERM;
+	cred_put(tc);
+	return same || capable(CAP_SYS_PTRACE) ? 0 : -EPERM;
 }
 
 long ptrace_access_vm(struct process *target, uintptr_t addr, void *buf, size_t n, bool write)
@@ -687,6 +685,131 @@ long ptrace_access_vm(struct process *target, uintptr_t addr, void *buf, size_t 
 	err = vm_access_force(vm, addr, buf, n, write);
 	vm_put(vm);
 	return err;
+}
+
+/* The process with this pid (or owning this tid), held; NULL if none or dead. */
+static struct process *process_get(int pid)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	struct process *p = pid > 0 ? proc_find_thread_owner(pid) : NULL;
+
+	if (p && p->state == PROC_ZOMBIE)
+		p = NULL;
+	if (p)
+		proc_hold(p);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return p;
+}
+
+struct process *ptrace_mem_open(int pid)
+{
+	struct process *p = process_get(pid);
+
+	if (p && ptrace_may_access(p, true)) {
+		proc_unhold(p);
+		return ERR_PTR(-EACCES); /* /proc/PID/mem: EACCES, as Linux's open */
+	}
+	return p ? p : ERR_PTR(-ENOENT);
+}
+
+#define VM_CHUNK 512 /* bytes moved through the kernel stack at a time */
+
+/*
+ * Moves up to n bytes between the caller's buffer (user, or an iobuf)
+ * and target's memory at addr, a chunk at a time; returns the bytes moved
+ * (short at the first inaccessible remote page), or the first error.
+ */
+static long move_remote(struct process *target, uintptr_t addr, uintptr_t local,
+			const struct iobuf *ib, size_t ib_off, size_t n, bool write)
+{
+	char buf[VM_CHUNK];
+	size_t done = 0;
+
+	while (done < n) {
+		size_t c = MIN(n - done, (size_t)VM_CHUNK - ((addr + done) & (VM_CHUNK - 1)));
+		long err;
+
+		if (write && (ib ? iobuf_read(buf, ib, ib_off + done, c)
+				 : copy_from_user(buf, local + done, c)))
+			return done ? (long)done : -EFAULT;
+		err = ptrace_access_vm(target, addr + done, buf, c, write);
+		if (err)
+			return done ? (long)done : err;
+		if (!write && (ib ? iobuf_write(ib, ib_off + done, buf, c)
+				  : copy_to_user(local + done, buf, c)))
+			return done ? (long)done : -EFAULT;
+		done += c;
+	}
+	return (long)done;
+}
+
+long ptrace_mem_rw(struct process *target, int64_t pos, const struct iobuf *ib, bool write)
+{
+	long r;
+
+	if (pos < 0 || (uint64_t)pos >= USER_SPACE_END)
+		return -EIO;
+	r = move_remote(target, (uintptr_t)pos, 0, ib, 0, MIN(ib->len, USER_SPACE_END - pos),
+			write);
+	return r == -EFAULT ? -EIO : r; /* an unmapped address: EIO, as Linux */
+}
+
+/* process_vm_readv/writev: the local and remote iovecs walked side by side. */
+static long process_vm_rw(int pid, uintptr_t lvec, unsigned long lcnt, uintptr_t rvec,
+			  unsigned long rcnt, unsigned long flags, bool write)
+{
+	struct user_iovec *l = NULL, *r = NULL;
+	struct process *p;
+	size_t li = 0, ri = 0, loff = 0, roff = 0;
+	long total = 0, err;
+
+	if (flags || lcnt > 1024 || rcnt > 1024)
+		return -EINVAL;
+	err = iov_import(lvec, (int)lcnt, &l);
+	if (!err)
+		err = iov_import(rvec, (int)rcnt, &r);
+	p = err ? NULL : process_get(pid);
+	if (!err && !p)
+		err = -ESRCH;
+	if (!err)
+		err = ptrace_may_access(p, false);
+	while (!err && li < lcnt && ri < rcnt) {
+		size_t n = MIN(l[li].len - loff, r[ri].len - roff);
+		long moved = n ? move_remote(p, r[ri].base + roff, l[li].base + loff, NULL, 0, n,
+					     write)
+			       : 0;
+
+		if (moved < 0) {
+			err = total ? 0 : moved; /* a partial transfer counts what it moved */
+			break;
+		}
+		total += moved;
+		if ((size_t)moved < n)
+			break;
+		loff += n;
+		roff += n;
+		if (loff == l[li].len)
+			li++, loff = 0;
+		if (roff == r[ri].len)
+			ri++, roff = 0;
+	}
+	if (p)
+		proc_unhold(p);
+	kfree(l);
+	kfree(r);
+	return err ? err : total;
+}
+
+SYSCALL_DEFINE6(process_vm_readv, int, pid, uintptr_t, lvec, unsigned long, lcnt, uintptr_t, rvec,
+		unsigned long, rcnt, unsigned long, flags)
+{
+	return process_vm_rw(pid, lvec, lcnt, rvec, rcnt, flags, false);
+}
+
+SYSCALL_DEFINE6(process_vm_writev, int, pid, uintptr_t, lvec, unsigned long, lcnt, uintptr_t, rvec,
+		unsigned long, rcnt, unsigned long, flags)
+{
+	return process_vm_rw(pid, lvec, lcnt, rvec, rcnt, flags, true);
 }
 
 /* ---- attaching ---- */
@@ -750,7 +873,7 @@ static int attach(int tid, bool seize, uintptr_t addr, uint64_t options)
 	if (p == self)
 		err = -EPERM;
 	if (!err)
-		err = ptrace_may_access(p);
+		err = ptrace_may_access(p, false);
 	if (!err)
 		err = state_get(t); /* t stays: its process is held and alive, its exit waits */
 	flags = spin_lock_irqsave(&proc_tree_lock);
@@ -876,10 +999,25 @@ static void regs_get(struct thread *t, struct user_regs *u)
 	const struct trap_frame *f = &t->uregs;
 
 	*u = (struct user_regs){
-		.r15 = f->r15, .r14 = f->r14, .r13 = f->r13, .r12 = f->r12, .rbp = f->rbp,
-		.rbx = f->rbx, .r11 = f->r11, .r10 = f->r10, .r9 = f->r9,   .r8 = f->r8,
-		.rax = f->rax, .rcx = f->rcx, .rdx = f->rdx, .rsi = f->rsi, .rdi = f->rdi,
-		.rip = f->rip, .cs = f->cs,   .rsp = f->rsp, .ss = f->ss,
+		.r15 = f->r15,
+		.r14 = f->r14,
+		.r13 = f->r13,
+		.r12 = f->r12,
+		.rbp = f->rbp,
+		.rbx = f->rbx,
+		.r11 = f->r11,
+		.r10 = f->r10,
+		.r9 = f->r9,
+		.r8 = f->r8,
+		.rax = f->rax,
+		.rcx = f->rcx,
+		.rdx = f->rdx,
+		.rsi = f->rsi,
+		.rdi = f->rdi,
+		.rip = f->rip,
+		.cs = f->cs,
+		.rsp = f->rsp,
+		.ss = f->ss,
 	};
 	u->orig_rax = t->ptrace->orig_rax;
 	u->eflags = f->rflags;
@@ -1011,8 +1149,9 @@ static long set_siginfo(struct ptrace_state *ps, uintptr_t data)
 
 	if (copy_from_user(si, data, sizeof(si)))
 		return -EFAULT;
-	k = (struct ksiginfo){ .signo = si[0], .err = si[1], .code = si[2], .pid = si[4],
-			       .uid = (uint32_t)si[5] };
+	k = (struct ksiginfo){
+		.signo = si[0], .err = si[1], .code = si[2], .pid = si[4], .uid = (uint32_t)si[5]
+	};
 	memcpy(&k.addr, &si[4], 8);
 	memcpy(&k.value, &si[6], 8);
 	if (!(k.code > 0 && k.code < SI_KERNEL))

@@ -86,8 +86,7 @@ void ptrace_group_continued(struct process *p);
 /* Whether a request (PTRACE_INTERRUPT) ends t's interruptible wait. */
 bool ptrace_interrupt_pending(struct thread *t);
 /* Events: a clone by t made nt; an exec by t (old_tid: its id before); exit_group/exit. */
-void ptrace_clone_event(struct thread *t, struct thread *nt, uint64_t clone_flags,
-			int exit_signal);
+void ptrace_clone_event(struct thread *t, struct thread *nt, uint64_t clone_flags, int exit_signal);
 void ptrace_exec_event(struct thread *t, int old_tid);
 bool ptrace_exit_event(struct thread *t, int status, bool group);
 /* A #DB in user mode: the si_code of its SIGTRAP (TRAP_TRACE or TRAP_HWBKPT); DR6 kept. */
@@ -103,10 +102,18 @@ void ptrace_release(struct thread *t);
  * held): a tracee's stop or exit matching pid; tid > 0, 0 when none is
  * ready; *any is set when some tracee matches.
  */
-long ptrace_wait_locked(struct process *p, int pid, int options, struct wait_result *r,
-			bool *any);
-/* ptrace_may_access for /proc/PID/mem and process_vm_*: 0 or -EPERM. */
-int ptrace_may_access(struct process *target);
+long ptrace_wait_locked(struct process *p, int pid, int options, struct wait_result *r, bool *any);
+/*
+ * Linux's ptrace_may_access: the caller's real (or, fscreds, file-system)
+ * uid and gid are each of the target's real, effective and saved ones, or
+ * the caller has CAP_SYS_PTRACE; 0 or -EPERM. Caller holds a hold on target.
+ */
+int ptrace_may_access(struct process *target, bool fscreds);
+/* /proc/PID/mem (fs/procfs.c): the process, held, if the caller may access it (-EACCES, -ENOENT). */
+struct process *ptrace_mem_open(int pid);
+struct iobuf;
+/* Reads or writes at address pos of target's memory; bytes moved, -EIO at an unmapped address. */
+long ptrace_mem_rw(struct process *target, int64_t pos, const struct iobuf *ib, bool write);
 /* Reads or writes another process's memory as ptrace does (FOLL_FORCE for writes). */
 long ptrace_access_vm(struct process *target, uintptr_t addr, void *buf, size_t n, bool write);
 

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -164,9 +165,9 @@ UT_CASE(errors_as_linux)
 	UT_EQ(r, -1);
 	UT_EQ(errno, EIO);
 	UT_ERRNO(ptrace(PTRACE_POKEDATA, pid, (void *)8, 0), EIO);
-	UT_ERRNO(ptrace(PTRACE_PEEKUSER, pid, (void *)3, 0), EIO);	   /* unaligned */
-	UT_ERRNO(ptrace(PTRACE_PEEKUSER, pid, (void *)4096, 0), EIO);	   /* past struct user */
-	UT_ERRNO(ptrace(PTRACE_CONT, pid, 0, (void *)1000), EIO);	   /* no such signal */
+	UT_ERRNO(ptrace(PTRACE_PEEKUSER, pid, (void *)3, 0), EIO);    /* unaligned */
+	UT_ERRNO(ptrace(PTRACE_PEEKUSER, pid, (void *)4096, 0), EIO); /* past struct user */
+	UT_ERRNO(ptrace(PTRACE_CONT, pid, 0, (void *)1000), EIO);     /* no such signal */
 	UT_ERRNO(ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)0x80000000L), EINVAL);
 	UT_ERRNO(ptrace(PTRACE_INTERRUPT, pid, 0, 0), EIO); /* only for SEIZE */
 	UT_ERRNO(ptrace(0x7777, pid, 0, 0), EIO);
@@ -363,7 +364,8 @@ static int events_child(void)
 		_exit(3);
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 3)
 		return 1;
-	if (pthread_create(&th, NULL, thread_fn, NULL) || pthread_join(th, &ret) || ret != (void *)7)
+	if (pthread_create(&th, NULL, thread_fn, NULL) || pthread_join(th, &ret) ||
+	    ret != (void *)7)
 		return 2;
 	{
 		char *argv[] = { self_path, "--helper", "exit7", NULL };
@@ -714,6 +716,113 @@ UT_CASE(attach_each_thread_of_a_process)
 		UT_EQ(ptrace(PTRACE_DETACH, mt->tids[i], 0, 0), 0);
 	expect_exit(pid, 0);
 	munmap((void *)mt, 4096);
+}
+
+/* ---- other processes' memory: process_vm_readv/writev, /proc/PID/mem ---- */
+
+static char remote_buf[64] = "parent's";
+static int sync_pipe[2], back_pipe[2];
+
+/* A child that changes remote_buf, says so, and exits 0 if the tracer's write arrived. */
+static pid_t spawn_memory_child(void)
+{
+	pid_t pid;
+	char c;
+
+	UT_EQ(pipe(sync_pipe), 0);
+	UT_EQ(pipe(back_pipe), 0);
+	pid = fork();
+	if (pid == 0) {
+		strcpy(remote_buf, "child's data");
+		if (write(sync_pipe[1], "r", 1) != 1 || read(back_pipe[0], &c, 1) != 1)
+			_exit(1);
+		_exit(!strcmp(remote_buf, "WRITTEN data") ? 0 : 2);
+	}
+	UT_EQ(read(sync_pipe[0], &c, 1), 1);
+	return pid;
+}
+
+static void end_memory_child(pid_t pid)
+{
+	UT_EQ(write(back_pipe[1], "g", 1), 1);
+	expect_exit(pid, 0);
+	close(sync_pipe[0]), close(sync_pipe[1]), close(back_pipe[0]), close(back_pipe[1]);
+}
+
+UT_CASE(process_vm_readv_and_writev)
+{
+	pid_t pid = spawn_memory_child();
+	char a[5] = { 0 }, b[16] = { 0 };
+	struct iovec local[2] = { { a, 4 }, { b, 9 } };
+	struct iovec remote[2] = { { remote_buf, 8 }, { remote_buf + 8, 5 } };
+	struct iovec bad[2] = { { remote_buf, 4 }, { (void *)8, 4 } };
+	struct iovec w = { "WRITTEN", 7 }, wr = { remote_buf, 7 };
+
+	UT_EQ(process_vm_readv(pid, local, 2, remote, 2, 0), 13);
+	UT_EQ(strcmp(a, "chil"), 0);
+	UT_EQ(strcmp(b, "d's data"), 0);
+	UT_EQ(strcmp(remote_buf, "parent's"), 0);
+	/* Short at the first remote address that is not mapped; EFAULT if that is the first. */
+	UT_EQ(process_vm_readv(pid, local, 2, bad, 2, 0), 4);
+	UT_ERRNO(process_vm_readv(pid, local, 1, &bad[1], 1, 0), EFAULT);
+	UT_ERRNO(process_vm_readv(pid, local, 1, remote, 1, 1), EINVAL);
+	UT_ERRNO(process_vm_readv(0x3fffffff, local, 1, remote, 1, 0), ESRCH);
+	UT_EQ(process_vm_writev(pid, &w, 1, &wr, 1, 0), 7);
+	end_memory_child(pid);
+}
+
+UT_CASE(proc_pid_mem_pread_pwrite)
+{
+	pid_t pid = spawn_memory_child();
+	char path[64], got[16] = { 0 };
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = UT_NOERR(open(path, O_RDWR));
+	UT_EQ(pread(fd, got, 12, (off_t)(uintptr_t)remote_buf), 12);
+	UT_EQ(strcmp(got, "child's data"), 0);
+	UT_ERRNO(pread(fd, got, 4, 8), EIO);
+	UT_EQ(pwrite(fd, "WRITTEN", 7, (off_t)(uintptr_t)remote_buf), 7);
+	close(fd);
+	end_memory_child(pid);
+}
+
+UT_CASE(another_user_gets_eperm)
+{
+	pid_t victim = fork(), pid;
+
+	if (victim == 0)
+		sleep_forever();
+	pid = fork();
+	if (pid == 0) {
+		char path[64], c[4];
+		struct iovec l = { c, 4 }, r = { remote_buf, 4 };
+
+		if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+			_exit(1);
+		if (ptrace(PTRACE_ATTACH, victim, 0, 0) != -1 || errno != EPERM)
+			_exit(2);
+		if (ptrace(PTRACE_SEIZE, victim, 0, 0) != -1 || errno != EPERM)
+			_exit(3);
+		if (process_vm_readv(victim, &l, 1, &r, 1, 0) != -1 || errno != EPERM)
+			_exit(4);
+		snprintf(path, sizeof(path), "/proc/%d/mem", victim);
+		if (open(path, O_RDONLY) != -1 || errno != EACCES)
+			_exit(5);
+		/* Its own child (same ids): allowed, once dumpable again (setresuid cleared it). */
+		prctl(PR_SET_DUMPABLE, 1);
+		pid_t own = fork();
+
+		if (own == 0)
+			sleep_forever();
+		if (ptrace(PTRACE_SEIZE, own, 0, 0))
+			_exit(6);
+		kill(own, SIGKILL);
+		_exit(waitpid(own, NULL, __WALL) == own ? 0 : 7);
+	}
+	expect_exit(pid, 0);
+	kill(victim, SIGKILL);
+	UT_EQ(waitpid(victim, NULL, 0), victim);
 }
 
 int ut_helper(int argc, char **argv)
