@@ -192,7 +192,7 @@ long do_clone(const struct clone_args_k *a)
 	int tid, pidfd;
 
 	if (progress_vfork(w)->child_tid) /* a vfork parent run again: the child exists */
-		return vfork_wait(p, progress_vfork(w)->child_tid);
+		return ptrace_vfork_done(t, vfork_wait(p, progress_vfork(w)->child_tid));
 	if (!err)
 		err = check_pidfd(a);
 	if (err)
@@ -240,7 +240,7 @@ long do_clone(const struct clone_args_k *a)
 	if (a->flags & CLONE_VFORK) {
 		progress_vfork(w)->child_tid = tid;
 		call_progress_kept(); /* a new run finds the child here and only waits */
-		return vfork_wait(p, tid);
+		return ptrace_vfork_done(t, vfork_wait(p, tid));
 	}
 	return tid;
 }

@@ -205,12 +205,26 @@ bool ptrace_syscall_entry(struct thread *t)
 	return false;
 }
 
+/* A signal given to the request that ended a syscall-stop is sent to the thread, as Linux. */
+static void syscall_stop_signal(struct thread *t)
+{
+	struct ptrace_state *ps = t->ptrace;
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	struct ksiginfo info = { .signo = ps->resume_sig, .code = SI_USER };
+
+	ps->resume_sig = 0;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	if (info.signo)
+		signal_send_thread(t, &info);
+}
+
 /* The entry stop is over: the call runs (with the number the tracer left), unless skipped. */
 static void run_entered_call(struct thread *t)
 {
 	struct ptrace_state *ps = t->ptrace;
 
 	ps->phase = PT_SYS_CALL;
+	syscall_stop_signal(t);
 	if (ps->orig_rax == (uint64_t)-1)
 		return; /* skipped: rax is what the tracer left (-ENOSYS if nothing) */
 	t->uregs.rax = ps->orig_rax;
@@ -259,9 +273,9 @@ void ptrace_exit_work(struct thread *t)
 		}
 		if (ps->phase == PT_EXIT)
 			finish_exit(t);
-		if (ps->event) {
-			ev = ps->event;
-			ps->event = 0;
+		if (ps->events) { /* in order: a vfork's VFORK comes before its VFORK_DONE */
+			ev = __builtin_ctz(ps->events);
+			ps->events &= ~(1u << ev);
 			trap_stop(t, EVENT_SIG(ev));
 			continue;
 		}
@@ -270,8 +284,10 @@ void ptrace_exit_work(struct thread *t)
 			if (READ_ONCE(ps->resume) == PTRACE_SYSCALL && syscall_stop(t))
 				continue;
 		}
-		if (ps->phase == PT_SYS_EXIT)
+		if (ps->phase == PT_SYS_EXIT) {
 			ps->phase = PT_NONE;
+			syscall_stop_signal(t);
+		}
 		if (take_interrupt(t)) {
 			trap_stop(t, EVENT_SIG(PTRACE_EVENT_STOP));
 			continue;
@@ -307,6 +323,7 @@ int ptrace_resumed_signal(struct thread *t, struct ksiginfo *info)
 	ps->phase = PT_NONE;
 	flags = spin_lock_irqsave(&proc_tree_lock);
 	sig = ps->resume_sig;
+	ps->resume_sig = 0; /* used */
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 	if (!sig)
 		return 0;
@@ -413,8 +430,19 @@ void ptrace_clone_event(struct thread *t, struct thread *nt, uint64_t clone_flag
 	if (state_get(nt))
 		return; /* no memory: the child runs untraced */
 	auto_attach(ps, nt);
-	ps->event = ev;
+	ps->events |= 1u << ev;
 	ps->event_msg = nt->tid;
+}
+
+long ptrace_vfork_done(struct thread *t, long child)
+{
+	struct ptrace_state *ps = t->ptrace;
+
+	if (child > 0 && ptrace_traced(t) && (READ_ONCE(ps->options) & PTRACE_O_TRACEVFORKDONE)) {
+		ps->events |= 1u << PTRACE_EVENT_VFORK_DONE;
+		ps->event_msg = child;
+	}
+	return child;
 }
 
 void ptrace_exec_event(struct thread *t, int old_tid)
@@ -428,7 +456,7 @@ void ptrace_exec_event(struct thread *t, int old_tid)
 	if (!ptrace_traced(t))
 		return;
 	if (READ_ONCE(ps->options) & PTRACE_O_TRACEEXEC) {
-		ps->event = PTRACE_EVENT_EXEC;
+		ps->events |= 1u << PTRACE_EVENT_EXEC;
 		ps->event_msg = old_tid;
 	} else if (!ps->seized) {
 		signal_send_thread(t, &trap);

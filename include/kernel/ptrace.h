@@ -49,7 +49,7 @@ struct ptrace_state {
 	unsigned resume_gen;	   /* (t) counts resuming requests */
 	unsigned applied_gen;	   /* (o) the last one whose TF setting the thread applied */
 	enum ptrace_phase phase;   /* (o) */
-	int event;		   /* (o) an event stop to make on the way out (PTRACE_EVENT_*) */
+	unsigned events;	   /* (o) event stops to make on the way out: bit PTRACE_EVENT_* */
 	bool stepping;		   /* (o) TF is set for PTRACE_SINGLESTEP */
 	bool group_exit;	   /* (o) PT_EXIT: exit_group, not exit */
 	int exit_status;	   /* (o) PT_EXIT: the wait status to exit with */
@@ -88,6 +88,8 @@ bool ptrace_interrupt_pending(struct thread *t);
 /* Events: a clone by t made nt; an exec by t (old_tid: its id before); exit_group/exit. */
 void ptrace_clone_event(struct thread *t, struct thread *nt, uint64_t clone_flags, int exit_signal);
 void ptrace_exec_event(struct thread *t, int old_tid);
+/* A vfork parent's wait ended with child (its result, passed through): PTRACE_EVENT_VFORK_DONE. */
+long ptrace_vfork_done(struct thread *t, long child);
 bool ptrace_exit_event(struct thread *t, int status, bool group);
 /* A #DB in user mode: the si_code of its SIGTRAP (TRAP_TRACE or TRAP_HWBKPT); DR6 kept. */
 int ptrace_debug_trap(struct thread *t, uint64_t dr6);

@@ -440,6 +440,54 @@ UT_CASE(fork_clone_exec_exit_events)
 	UT_CHECK(grandchild > 0 && thread > 0);
 }
 
+static int vfork_child(void)
+{
+	int st;
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		_exit(4);
+	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 4 ? 0 : 1;
+}
+
+UT_CASE(vfork_and_vfork_done_events)
+{
+	long opts = PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE;
+	pid_t pid = spawn_traced(vfork_child), w, grandchild = 0;
+	int st, vfork_ev = 0, done_ev = 0;
+	unsigned long msg;
+
+	UT_EQ(ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)opts), 0);
+	UT_EQ(ptrace(PTRACE_CONT, pid, 0, 0), 0);
+	for (;;) {
+		int sig = 0;
+
+		w = waitpid(-1, &st, __WALL);
+		UT_CHECK(w > 0);
+		if (w == pid && WIFEXITED(st)) {
+			UT_EQ(WEXITSTATUS(st), 0);
+			break;
+		}
+		if (!WIFSTOPPED(st))
+			continue;
+		if ((st >> 8) == (SIGTRAP | (PTRACE_EVENT_VFORK << 8))) {
+			UT_EQ(ptrace(PTRACE_GETEVENTMSG, w, 0, &msg), 0);
+			grandchild = msg;
+			vfork_ev++;
+		} else if ((st >> 8) == (SIGTRAP | (PTRACE_EVENT_VFORK_DONE << 8))) {
+			UT_EQ(ptrace(PTRACE_GETEVENTMSG, w, 0, &msg), 0);
+			UT_EQ(msg, grandchild);
+			UT_EQ(vfork_ev, 1); /* after the VFORK event */
+			done_ev++;
+		} else if (WSTOPSIG(st) != SIGSTOP) {
+			sig = WSTOPSIG(st);
+		}
+		UT_EQ(ptrace(PTRACE_CONT, w, 0, (void *)(long)sig), 0);
+	}
+	UT_EQ(vfork_ev, 1);
+	UT_EQ(done_ev, 1);
+}
+
 /* ---- breakpoints ---- */
 
 static int breakpoint_child(void)
