@@ -791,9 +791,14 @@ void signal_deliver(struct thread *t)
 {
 	/* The common case, on every return to user mode: nothing to do, no lock taken. */
 	if (!signal_pending(t) && !READ_ONCE(t->proc->stopped) && !t->interrupted_call &&
-	    !t->restore_sigmask && !t->ptrace)
+	    !t->restore_sigmask)
 		return;
 	deliver_pending(t);
+}
+
+void signal_deliver_tracee(struct thread *t)
+{
+	deliver_pending(t); /* a signal the tracer chose may wait (ptrace_resumed_signal) */
 }
 
 /* Calls that return EINTR after a handler even with SA_RESTART (Linux's list). */

@@ -116,7 +116,8 @@ void syscall_run(struct thread *t)
 	t->uregs.rax = ret;
 }
 
-void syscall_prepare(struct thread *t)
+/* Inline: every system call passes here (syscall_prepare is the same for ptrace). */
+static inline void prepare_call(struct thread *t)
 {
 	svc_forget_calls(t); /* a call that ended interrupted left its requests */
 	t->wait.polls = 0;
@@ -126,13 +127,18 @@ void syscall_prepare(struct thread *t)
 	progress_reset(&t->wait);
 }
 
+void syscall_prepare(struct thread *t)
+{
+	prepare_call(t);
+}
+
 /* Entered from syscall_entry (arch/x86_64/entry.S) on this CPU's stack. */
 __attribute__((noreturn)) void syscall_entry_c(struct trap_frame *f)
 {
 	struct thread *t = current_thread();
 
 	(void)f; /* f == &t->uregs */
-	syscall_prepare(t);
+	prepare_call(t);
 	if (unlikely(t->ptrace) && ptrace_syscall_entry(t))
 		user_exit_path(t); /* stopped at the entry: the call runs from ptrace_exit_work */
 	syscall_run(t);

@@ -19,9 +19,12 @@
 
 __attribute__((noreturn)) void user_exit_path(struct thread *t)
 {
-	if (unlikely(t->ptrace))
+	if (unlikely(t->ptrace)) {
 		ptrace_exit_work(t); /* a stop, a traced call to run or end */
-	signal_deliver(t);	     /* may park (stopped), kill, or build a handler's frame */
+		signal_deliver_tracee(t);
+	} else {
+		signal_deliver(t); /* may park (stopped), kill, or build a handler's frame */
+	}
 	irq_disable();
 	if (t->killed)
 		uthread_exit(t, 0);
