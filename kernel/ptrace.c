@@ -118,6 +118,16 @@ static bool enter_stop(struct thread *t, int status, const struct ksiginfo *info
 	unsigned long flags;
 
 	ps->siginfo = *info;
+	/*
+	 * The tracer may read and write the FPU state as soon as the stop is
+	 * seen, before this thread has parked: save it now and let the
+	 * registers go, so that the park saves nothing over a SETFPREGS and
+	 * the way back restores whatever the tracer left.
+	 */
+	user_fpu_sync(t);
+	if (this_cpu()->fpu_owner == t)
+		this_cpu()->fpu_owner = NULL;
+	t->fpu_cpu = -1;
 	flags = spin_lock_irqsave(&proc_tree_lock);
 	tracer = ps->tracer;
 	if (tracer) {
@@ -164,6 +174,13 @@ static void stop_wait(struct thread *t)
 		flags = spin_lock_irqsave(&ps->source.lock);
 		if (!READ_ONCE(ps->stopped) || READ_ONCE(t->killed)) {
 			spin_unlock_irqrestore(&ps->source.lock, flags);
+			/*
+			 * Resumed before it parked (the tracer ran on another CPU): the
+			 * thread goes on from here, not through user_enter, so what the
+			 * tracer set while it was stopped is applied here too.
+			 */
+			set_stepping(t);
+			ptrace_load_debugregs(t);
 			return;
 		}
 		wait_block_locked(&ps->source, 0);
@@ -885,39 +902,71 @@ static int find_thread(int tid, struct thread **tp, struct process **pp)
 	return t ? 0 : -ESRCH;
 }
 
+/*
+ * Links thread tid of p to us, under proc_tree_lock and p->lock so that
+ * the thread, looked up again, cannot exit meanwhile (its exit leaves the
+ * list under p->lock, then finds the link under proc_tree_lock). fresh
+ * becomes its state if it has none (*fresh is then NULL).
+ */
+static int link_tracee(struct process *p, int tid, struct ptrace_state **fresh, bool seize,
+		       uint64_t options)
+{
+	struct process *self = current_proc();
+	unsigned long f1 = spin_lock_irqsave(&proc_tree_lock);
+	unsigned long f2 = spin_lock_irqsave(&p->lock);
+	struct thread *t = p->state == PROC_ALIVE ? proc_thread_locked(p, tid) : NULL;
+	struct ptrace_state *ps;
+	int err = 0;
+
+	if (!t) {
+		err = -ESRCH;
+		goto out;
+	}
+	if (!t->ptrace) {
+		(*fresh)->thread = t;
+		__atomic_store_n(&t->ptrace, *fresh, __ATOMIC_RELEASE);
+		*fresh = NULL;
+	}
+	ps = t->ptrace;
+	if (ps->tracer) {
+		err = -EPERM; /* traced already */
+		goto out;
+	}
+	ps->tracer = self;
+	ps->options = seize ? (unsigned)options : 0;
+	ps->seized = seize;
+	ps->resume = PTRACE_CONT;
+	ps->stopped = ps->report = ps->interrupt = false;
+	list_add_tail(&ps->node, &self->tracees);
+out:
+	spin_unlock_irqrestore(&p->lock, f2);
+	spin_unlock_irqrestore(&proc_tree_lock, f1);
+	return err;
+}
+
 static int attach(int tid, bool seize, uintptr_t addr, uint64_t options)
 {
 	struct process *self = current_proc(), *p;
 	struct ksiginfo stop = { .signo = SIGSTOP, .code = SI_USER, .pid = self->pid };
+	struct ptrace_state *fresh;
 	struct thread *t;
-	unsigned long flags;
 	int err;
 
 	if (seize && (addr || (options & ~PTRACE_O_MASK)))
 		return -EIO;
-	err = find_thread(tid, &t, &p);
+	err = find_thread(tid, &t, &p); /* t may exit from here on: only p is held */
 	if (err)
 		return err;
 	if (p == self)
 		err = -EPERM;
 	if (!err)
 		err = ptrace_may_access(p, false);
+	fresh = err ? NULL : state_alloc(NULL);
+	if (!err && !fresh)
+		err = -ENOMEM;
 	if (!err)
-		err = state_get(t); /* t stays: its process is held and alive, its exit waits */
-	flags = spin_lock_irqsave(&proc_tree_lock);
-	if (!err && (p->state != PROC_ALIVE || t->ptrace->tracer))
-		err = -EPERM;
-	if (!err) {
-		struct ptrace_state *ps = t->ptrace;
-
-		ps->tracer = self;
-		ps->options = seize ? options : 0;
-		ps->seized = seize;
-		ps->resume = PTRACE_CONT;
-		ps->stopped = ps->report = ps->interrupt = false;
-		list_add_tail(&ps->node, &self->tracees);
-	}
-	spin_unlock_irqrestore(&proc_tree_lock, flags);
+		err = link_tracee(p, tid, &fresh, seize, options);
+	kfree(fresh);
 	if (!err && !seize)
 		signal_send_tid(p, tid, &stop);
 	proc_unhold(p);
