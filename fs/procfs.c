@@ -30,6 +30,8 @@
 #include <fs/fdtable.h>
 #include <kernel/cred.h>
 #include <kernel/proc.h>
+#include <kernel/ptrace.h>
+#include <lib/err.h>
 #include <kernel/thread.h>
 #include <lib/bitmap.h>
 #include <lib/compiler.h>
@@ -47,6 +49,7 @@ enum proc_kind {
 	PROC_FD_DIR,   /* /proc/PID/fd */
 	PROC_FD_LINK,  /* /proc/PID/fd/N */
 	PROC_EXE_LINK, /* /proc/PID/exe */
+	PROC_MEM,      /* /proc/PID/mem: the process's memory, as ptrace sees it */
 	PROC_KINDS,
 };
 
@@ -212,6 +215,7 @@ static const struct proc_entry pid_entries[] = {
 	{ .name = "exe", .kind = PROC_EXE_LINK, .mode = S_IFLNK | 0777 },
 	{ .name = "fd", .kind = PROC_FD_DIR, .mode = S_IFDIR | 0500 },
 	FILE_ENTRY("maps", 0, proc_show_pid_maps),
+	{ .name = "mem", .kind = PROC_MEM, .mode = S_IFREG | 0600 },
 	FILE_ENTRY("oom_score", 0, proc_show_pid_oom_score),
 	{ .name = "oom_score_adj",
 	  .kind = PROC_FILE,
@@ -817,6 +821,56 @@ static int proc_permission(const struct inode *inode, int mask)
 	return r;
 }
 
+/* ---- /proc/PID/mem: pread and pwrite at the process's addresses (kernel/ptrace.c) ---- */
+
+static int mem_open(struct inode *inode, struct file *f)
+{
+	struct process *p = ptrace_mem_open(INO_PID_OF(inode->ino));
+
+	if (IS_ERR(p))
+		return (int)PTR_ERR(p);
+	f->private = p;
+	return 0;
+}
+
+static ssize_t mem_rw(struct file *f, const struct iobuf *buf, int64_t *pos, bool write)
+{
+	long r = ptrace_mem_rw(f->private, *pos, buf, write);
+
+	if (r > 0)
+		*pos += r;
+	return r;
+}
+
+static ssize_t mem_read(struct file *f, const struct iobuf *buf, int64_t *pos)
+{
+	return mem_rw(f, buf, pos, false);
+}
+
+static ssize_t mem_write(struct file *f, const struct iobuf *buf, int64_t *pos)
+{
+	return mem_rw(f, buf, pos, true);
+}
+
+/* Any position is an address: SEEK_SET and SEEK_CUR only. */
+static int64_t mem_lseek(struct file *f, int64_t off, int whence)
+{
+	unsigned long flags = spin_lock_irqsave(&f->pos_lock);
+	int64_t r = -EINVAL, pos;
+
+	if (whence == SEEK_SET && off >= 0)
+		r = f->pos = off;
+	else if (whence == SEEK_CUR && !__builtin_add_overflow(f->pos, off, &pos) && pos >= 0)
+		r = f->pos = pos;
+	spin_unlock_irqrestore(&f->pos_lock, flags);
+	return r;
+}
+
+static void mem_release(struct file *f)
+{
+	proc_unhold(f->private);
+}
+
 /* ---- the ops and the file system type ---- */
 
 static const struct inode_ops proc_iops[PROC_KINDS] = {
@@ -836,6 +890,7 @@ static const struct inode_ops proc_iops[PROC_KINDS] = {
 	[PROC_EXE_LINK] = { .readlink = exe_readlink,
 			    .setattr = proc_setattr,
 			    .permission = proc_permission },
+	[PROC_MEM] = { .setattr = proc_setattr, .permission = proc_permission },
 };
 
 static const struct file_ops proc_fops[PROC_KINDS] = {
@@ -848,6 +903,11 @@ static const struct file_ops proc_fops[PROC_KINDS] = {
 			.release = file_release },
 	[PROC_PID_DIR] = { .open = pid_dir_open, .readdir = pid_dir_readdir },
 	[PROC_FD_DIR] = { .open = pid_dir_open, .readdir = fd_dir_readdir },
+	[PROC_MEM] = { .open = mem_open,
+		       .read = mem_read,
+		       .write = mem_write,
+		       .lseek = mem_lseek,
+		       .release = mem_release },
 };
 
 /* A super block whose root is top, with top's fixed entries under it. */

@@ -3,6 +3,7 @@
  * a copy of its creator's saved registers with rax = 0, so that it
  * "returns" from the same system call; it never needs a stack of its own.
  */
+#include <kernel/ptrace.h>
 #include <kernel/clone.h>
 #include <kernel/cred.h>
 #include <kernel/proc.h>
@@ -192,7 +193,7 @@ long do_clone(const struct clone_args_k *a)
 	int tid, pidfd;
 
 	if (progress_vfork(w)->child_tid) /* a vfork parent run again: the child exists */
-		return vfork_wait(p, progress_vfork(w)->child_tid);
+		return ptrace_vfork_done(t, vfork_wait(p, progress_vfork(w)->child_tid));
 	if (!err)
 		err = check_pidfd(a);
 	if (err)
@@ -233,12 +234,14 @@ long do_clone(const struct clone_args_k *a)
 		if (READ_ONCE(np->group_killed))
 			proc_kill(np, SIGKILL); /* its group was killed while it was being forked */
 	}
+	ptrace_clone_event(t, nt, a->flags,
+			   a->exit_signal); /* before it runs: traced from its start */
 	sched_make_runnable(nt);
 	call_commit(); /* the child runs: a new run would make another */
 	if (a->flags & CLONE_VFORK) {
 		progress_vfork(w)->child_tid = tid;
 		call_progress_kept(); /* a new run finds the child here and only waits */
-		return vfork_wait(p, tid);
+		return ptrace_vfork_done(t, vfork_wait(p, tid));
 	}
 	return tid;
 }

@@ -17,6 +17,7 @@
  * root's capabilities, AT_SECURE, dumpability) are computed with the new
  * image, by kernel/cred.c's rules, and installed at the point of no return.
  */
+#include <kernel/ptrace.h>
 #include <kernel/exec.h>
 #include <kernel/posix_timer.h>
 #include <kernel/elf.h>
@@ -538,18 +539,6 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 }
 
 /*
- * The ptrace hook (Linux's LSM_UNSAFE_PTRACE): whether a tracer is
- * attached that may not follow the thread into raised privileges (one
- * without CAP_SYS_PTRACE); then a set-ID exec keeps the caller's ids.
- * Nothing traces yet: the ptrace work fills this in.
- */
-static bool exec_traced_unsafe(struct thread *t)
-{
-	(void)t;
-	return false;
-}
-
-/*
  * Whether the caller may read the program (the VFS's one check): a
  * program it cannot read runs undumpable, so that its memory cannot be read through /proc
  * or ptrace either (Linux's would_dump).
@@ -576,7 +565,7 @@ static int exec_creds(struct image *im, struct exec_cred_out *out)
 		.nosuid = __atomic_load_n(&im->file->inode->sb->flags, __ATOMIC_RELAXED) &
 			  MS_NOSUID,
 		.no_new_privs = t->no_new_privs,
-		.traced_unsafe = exec_traced_unsafe(t),
+		.traced_unsafe = ptrace_unsafe_exec(t),
 		.unreadable = !exec_file_readable(im),
 	};
 	return cred_exec_prepare(&in, out);
@@ -613,8 +602,11 @@ int exec_program(const char *path, struct exec_args *a)
 		if (!err && (err = proc_claim_exec(current_proc(), current_thread())))
 			vm_put(ni.vm); /* another thread's exec won: this thread was killed */
 		if (!err) {
+			int old_tid = current_thread()->tid;
+
 			record_exe(&im);
 			commit(&ni, path, a);
+			ptrace_exec_event(current_thread(), old_tid);
 			posix_timers_release(
 				current_proc()); /* timer_create's do not survive exec */
 			proc_exec_done(current_proc());

@@ -34,6 +34,7 @@
 #include <uapi/fcntl.h>
 #include <kernel/exec.h>
 #include <kernel/signal.h>
+#include <kernel/ptrace.h>
 #include <kernel/posix_timer.h>
 #include <kernel/timer.h>
 #include <drivers/tty.h>
@@ -101,6 +102,8 @@ struct process *proc_alloc(struct process *parent)
 	}
 	spin_init(&p->lock, "process");
 	list_init(&p->children);
+	list_init(&p->tracees);
+	list_init(&p->ptrace_exits);
 	list_init(&p->threads);
 	wait_source_init(&p->child_event, "child-event");
 	wait_source_init(&p->stop_source, "stopped");
@@ -337,6 +340,7 @@ void uthread_free(struct thread *t)
 	sigpending_release(&t->sigpending);
 	cred_put(t->cred);
 	svc_forget_calls(t);
+	ptrace_release(t);
 	kmem_cache_free(&fpu_cache, t->fpu);
 	kmem_cache_free(&thread_cache, t);
 }
@@ -433,7 +437,8 @@ static void proc_finish(struct process *p)
 		proc_unhold(p); /* the tree keeps it */
 		return;
 	}
-	tty_session_exit(p); /* a session leader hangs up its terminal */
+	ptrace_tracer_exit(p); /* its tracees go on untraced (or die: PTRACE_O_EXITKILL) */
+	tty_session_exit(p);   /* a session leader hangs up its terminal */
 	ktimer_cancel(&p->itimer);
 	posix_timers_release(p);
 	vfork_release(p);
@@ -508,6 +513,7 @@ void uthread_exit(struct thread *t, int status)
 	if (p->state == PROC_ALIVE && last)
 		p->exit_status = status; /* exit() of the last thread ends the process */
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	ptrace_tracee_exit(t, status, last); /* its tracer's wait reports it */
 	sched_user_exit(t);
 	uthread_free(t); /* before the parent can reap p (proc_finish) */
 	if (last)
@@ -624,8 +630,10 @@ long proc_wait(int pid, int options, struct wait_result *r)
 	unsigned long f1 = spin_lock_irqsave(&p->child_event.lock);
 	unsigned long f2 = spin_lock_irqsave(&proc_tree_lock);
 	bool any = false;
-	long ret;
+	long ret = ptrace_wait_locked(p, pid, options, r, &any); /* tracees first */
 
+	if (ret)
+		goto out;
 	list_for_each_entry (c, &p->children, sibling) {
 		if (!wait_matches(p, c, pid))
 			continue;

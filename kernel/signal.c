@@ -19,6 +19,7 @@
 #include <kernel/proc.h>
 #include <kernel/thread.h>
 #include <kernel/uthread.h>
+#include <kernel/ptrace.h>
 #include <kernel/printk.h>
 #include <kernel/time.h>
 #include <kernel/uaccess.h>
@@ -205,7 +206,8 @@ bool signal_pending(struct thread *t)
  */
 bool signal_ends_wait(struct thread *t)
 {
-	return !(t->wait.flags & WAIT_UNINTERRUPTIBLE) && (deliverable(t) & ~t->sigwait_set);
+	return !(t->wait.flags & WAIT_UNINTERRUPTIBLE) &&
+	       ((deliverable(t) & ~t->sigwait_set) || ptrace_interrupt_pending(t));
 }
 
 /*
@@ -462,7 +464,7 @@ void signal_force(struct thread *t, const struct ksiginfo *info)
 		t->sigmask &= ~sigbit(sig);
 	}
 	spin_unlock_irqrestore(&p->lock, flags);
-	if (p->sigactions[sig - 1].handler == SIG_DFL)
+	if (p->sigactions[sig - 1].handler == SIG_DFL && !ptrace_traced(t))
 		pr_info("pid %d (%s): fault at rip %#lx addr %#lx: signal %d\n", p->pid, p->comm,
 			(unsigned long)t->uregs.rip, (unsigned long)info->addr, sig);
 	send_thread(t, info, true);
@@ -574,6 +576,8 @@ static void stop_process(struct process *p, int sig)
 
 	p->stopped = true;
 	p->stop_sig = sig;
+	if (!was)
+		p->stop_gen++;
 	p->report_stop = !was;
 	p->report_cont = false;
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
@@ -593,6 +597,7 @@ static void continue_process(struct process *p)
 	if (!was)
 		return;
 	wait_wake_all(&p->stop_source);
+	ptrace_group_continued(p);
 	notify_parent(p, CLD_CONTINUED, SIGCONT);
 }
 
@@ -602,6 +607,8 @@ static void wait_while_stopped(struct thread *t)
 	struct process *p = t->proc;
 	unsigned long flags;
 
+	if (ptrace_traced(t) && ptrace_group_stop(t))
+		return; /* a ptrace-stop its tracer ends (Linux: the tracee then runs) */
 	for (;;) {
 		flags = spin_lock_irqsave(&p->stop_source.lock);
 		if (!READ_ONCE(p->stopped) || t->killed) {
@@ -613,6 +620,12 @@ static void wait_while_stopped(struct thread *t)
 		sched_user_park(t, false); /* returns only if already woken */
 		wait_detach(&t->wait);
 	}
+}
+
+/* A tracee reported this group stop and was resumed by its tracer: it runs on. */
+static bool group_stop_reported(struct thread *t)
+{
+	return ptrace_traced(t) && t->ptrace->group_gen == READ_ONCE(t->proc->stop_gen);
 }
 
 /* The lowest signal t should act on, dequeued with its information; 0 if none. */
@@ -830,13 +843,24 @@ static __attribute__((noinline)) void deliver_pending(struct thread *t)
 	for (;;) {
 		if (t->killed)
 			return;
-		if (READ_ONCE(t->proc->stopped)) {
+		if (READ_ONCE(t->proc->stopped) && !group_stop_reported(t)) {
 			wait_while_stopped(t);
 			continue;
 		}
-		sig = next_signal(t, &info);
-		if (!sig)
-			break;
+		sig = t->ptrace ? ptrace_resumed_signal(t, &info) : -1;
+		if (sig == 0)
+			continue; /* the tracer suppressed it */
+		if (sig > 0 && (t->sigmask & sigbit(sig))) {
+			signal_send_thread(t, &info); /* blocked now: it waits in the queue */
+			continue;
+		}
+		if (sig < 0) {
+			sig = next_signal(t, &info);
+			if (!sig)
+				break;
+			if (t->ptrace && ptrace_signal_stop(t, &info))
+				continue; /* the tracer's choice comes back above */
+		}
 		if (t->proc->sigactions[sig - 1].handler == SIG_IGN)
 			continue;
 		if (t->proc->sigactions[sig - 1].handler != SIG_DFL) {
@@ -860,6 +884,11 @@ void signal_deliver(struct thread *t)
 	    !t->restore_sigmask)
 		return;
 	deliver_pending(t);
+}
+
+void signal_deliver_tracee(struct thread *t)
+{
+	deliver_pending(t); /* a signal the tracer chose may wait (ptrace_resumed_signal) */
 }
 
 /* Calls that return EINTR after a handler even with SA_RESTART (Linux's list). */

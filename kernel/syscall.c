@@ -12,6 +12,8 @@
 #include <kernel/wait.h>
 #include <kernel/uthread.h>
 #include <kernel/signal.h>
+#include <kernel/ptrace.h>
+#include <lib/compiler.h>
 #include <svc/service.h>
 #include <lib/bitmap.h>
 #include <uapi/errno.h>
@@ -114,18 +116,31 @@ void syscall_run(struct thread *t)
 	t->uregs.rax = ret;
 }
 
-/* Entered from syscall_entry (arch/x86_64/entry.S) on this CPU's stack. */
-__attribute__((noreturn)) void syscall_entry_c(struct trap_frame *f)
+/* Inline: every system call passes here (syscall_prepare is the same for ptrace). */
+static inline void prepare_call(struct thread *t)
 {
-	struct thread *t = current_thread();
-
-	(void)f;	     /* f == &t->uregs */
 	svc_forget_calls(t); /* a call that ended interrupted left its requests */
 	t->wait.polls = 0;
 	wait_flags_clear(&t->wait, ~0u);
 	t->wait.deadline_ns = 0;
 	t->wait.partial = 0;
 	progress_reset(&t->wait);
+}
+
+void syscall_prepare(struct thread *t)
+{
+	prepare_call(t);
+}
+
+/* Entered from syscall_entry (arch/x86_64/entry.S) on this CPU's stack. */
+__attribute__((noreturn)) void syscall_entry_c(struct trap_frame *f)
+{
+	struct thread *t = current_thread();
+
+	(void)f; /* f == &t->uregs */
+	prepare_call(t);
+	if (unlikely(t->ptrace) && ptrace_syscall_entry(t))
+		user_exit_path(t); /* stopped at the entry: the call runs from ptrace_exit_work */
 	syscall_run(t);
 	user_exit_path(t);
 }

@@ -10,6 +10,8 @@
 #include <kernel/proc.h>
 #include <kernel/syscall.h>
 #include <kernel/signal.h>
+#include <kernel/ptrace.h>
+#include <lib/compiler.h>
 #include <kernel/uaccess.h>
 #include <mm/vm.h>
 #include <arch/x86_64/cpu.h>
@@ -17,7 +19,12 @@
 
 __attribute__((noreturn)) void user_exit_path(struct thread *t)
 {
-	signal_deliver(t); /* may park (stopped), kill, or build a handler's frame */
+	if (unlikely(t->ptrace)) {
+		ptrace_exit_work(t); /* a stop, a traced call to run or end */
+		signal_deliver_tracee(t);
+	} else {
+		signal_deliver(t); /* may park (stopped), kill, or build a handler's frame */
+	}
 	irq_disable();
 	if (t->killed)
 		uthread_exit(t, 0);
@@ -51,6 +58,8 @@ __attribute__((noreturn)) void user_enter(struct thread *t)
 {
 	vm_activate(t->proc->vm);
 	arch_user_switch_in(t);
+	if (unlikely(t->ptrace || this_cpu()->dr7_loaded))
+		ptrace_load_debugregs(t);
 	resume_work(t);
 	user_exit_path(t);
 }

@@ -493,6 +493,75 @@ int vm_write_anyway(struct vm_space *vm, uintptr_t dst, const void *src, size_t 
 	return err;
 }
 
+/*
+ * A forced write to a read-only private page (a debugger's breakpoint in
+ * text): the page is written if this mapping is its only user, else a
+ * private copy replaces it; either way it stays read-only. Caller holds
+ * vm->lock, the page is present.
+ */
+static int force_private_write(struct vm_space *vm, struct vm_area *a, uintptr_t va, pte_t *e)
+{
+	struct page *old = pte_page(*e);
+	struct tlb_batch tlb;
+	void *copy;
+
+	assert_held(&vm->lock);
+	if (__atomic_load_n(&old->refcount, __ATOMIC_ACQUIRE) == 1)
+		return 0;
+	copy = page_alloc_zeroed_user();
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, page_address(old), PAGE_SIZE);
+	tlb_batch_init(&tlb, vm);
+	*e = virt_to_phys(copy) | leaf_flags(a->prot, false);
+	tlb_batch_add_range(&tlb, ALIGN_DOWN(va, PAGE_SIZE), ALIGN_DOWN(va, PAGE_SIZE) + PAGE_SIZE);
+	tlb_batch_put_page(&tlb, old);
+	tlb_batch_flush(&tlb);
+	return 0;
+}
+
+/* One page's part of vm_access_force. Caller holds vm->lock. */
+static int access_page_force(struct vm_space *vm, uintptr_t addr, void *buf, size_t n, bool write)
+{
+	struct vm_area *a = vm_area_find(&vm->areas, addr);
+	bool direct = write && a && (a->prot & PROT_WRITE);
+	pte_t *e;
+	char *kaddr;
+	int err;
+
+	if (!a || a->prot == PROT_NONE || (write && !direct && (a->flags & VM_SHARED)))
+		return -EFAULT;
+	err = fault_locked(vm, a, addr, direct);
+	if (!err && write && !direct)
+		err = force_private_write(vm, a, addr, walk(vm->pml4, addr, false));
+	if (err)
+		return err;
+	e = walk(vm->pml4, addr, false);
+	kaddr = (char *)page_address(pte_page(*e)) + (addr & (PAGE_SIZE - 1));
+	if (write)
+		memcpy(kaddr, buf, n);
+	else
+		memcpy(buf, kaddr, n);
+	return 0;
+}
+
+int vm_access_force(struct vm_space *vm, uintptr_t addr, void *buf, size_t n, bool write)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock);
+	int err = 0;
+
+	while (n && !err) {
+		size_t chunk = MIN(n, PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
+
+		err = access_page_force(vm, addr, buf, chunk, write);
+		addr += chunk;
+		buf = (char *)buf + chunk;
+		n -= chunk;
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return err;
+}
+
 struct fork_ctx {
 	struct vm_space *child;
 	int err;

@@ -8,6 +8,7 @@
 #include <kernel/thread.h>
 #include <kernel/uaccess.h>
 #include <kernel/clone.h>
+#include <kernel/ptrace.h>
 #include <uapi/errno.h>
 #include <uapi/wait.h>
 #include <uapi/resource.h>
@@ -37,11 +38,15 @@ SYSCALL_DEFINE0(getppid)
 
 SYSCALL_DEFINE1(exit, int, code)
 {
+	if (ptrace_exit_event(current_thread(), W_EXITCODE(code), false))
+		return 0; /* PTRACE_EVENT_EXIT first: the exit follows the stop */
 	uthread_exit(current_thread(), W_EXITCODE(code));
 }
 
 SYSCALL_DEFINE1(exit_group, int, code)
 {
+	if (ptrace_exit_event(current_thread(), W_EXITCODE(code), true))
+		return 0;
 	proc_exit_group(W_EXITCODE(code));
 }
 

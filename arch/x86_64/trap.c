@@ -6,6 +6,7 @@
  * on, while a fault in the idle context, an interrupt handler or with a
  * lock held is a panic.
  */
+#include <kernel/ptrace.h>
 #include <svc/service.h>
 #include <arch/x86_64/trap.h>
 #include <arch/x86_64/cpu.h>
@@ -246,6 +247,13 @@ static bool benign_exception(struct trap_frame *f)
 		smp_nmi(f); /* a stop, the watchdog, or ignored */
 		return true;
 	case VEC_DEBUG:
+		if (read_dr(6) & 0xf) {
+			/* A tracee's watchpoint hit by a kernel access to its memory: ignored. */
+			write_dr(6, 0xffff0ff0);
+			return true;
+		}
+		pr_warn("%s at %#lx (ignored)\n", exception_name(f->vector), (unsigned long)f->rip);
+		return true;
 	case VEC_BREAKPOINT:
 		pr_warn("%s at %#lx (ignored)\n", exception_name(f->vector), (unsigned long)f->rip);
 		return true;
@@ -320,6 +328,14 @@ static void user_exception(struct trap_frame *f, struct thread *t)
 	}
 	if (f->vector == VEC_PAGE_FAULT && !err)
 		return;
+	if (f->vector == VEC_DEBUG) {
+		uint64_t dr6 = read_dr(6);
+
+		write_dr(6, 0xffff0ff0); /* the CPU never clears it */
+		info.code = ptrace_debug_trap(t, dr6);
+	} else if (f->vector == VEC_BREAKPOINT) {
+		info.code = SI_KERNEL; /* as Linux's int3 */
+	}
 	if (f->vector == VEC_PAGE_FAULT && (err == -ENXIO || err == -EIO || err == -ENOSPC)) {
 		info.signo = SIGBUS; /* past the end of a mapped file, its page could not be
 					read, or it has no room on the disk */

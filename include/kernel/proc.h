@@ -107,6 +107,9 @@ struct process {
 	bool dumpable;		/* (a) proc_dumpable (include/kernel/cred.h), inherited */
 	bool group_killed;	/* (t) SIGKILLed with its group: a child forked now is killed too */
 	struct thread *exec_by; /* (p) the thread whose exec is replacing the image, or NULL */
+	struct list_head tracees;      /* (t) struct ptrace_state.node: threads it traces */
+	struct list_head ptrace_exits; /* (t) tracees' exits not yet collected by wait */
+	unsigned stop_gen;	       /* (t) counts group stops (a tracee reports each once) */
 };
 
 extern spinlock_t proc_tree_lock;

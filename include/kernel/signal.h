@@ -114,6 +114,8 @@ bool signal_ends_wait(struct thread *t);
 
 /* On every return to user mode: stop, terminate, or run a handler. */
 void signal_deliver(struct thread *t);
+/* The same for a thread that was ever traced: no fast path (kernel/ptrace.c). */
+void signal_deliver_tracee(struct thread *t);
 /* A parked call is ending because of a signal: sets its result (ERESTART*, -EINTR). */
 void signal_interrupt_call(struct thread *t);
 

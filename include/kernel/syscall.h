@@ -93,6 +93,8 @@ long iov_import(uintptr_t uiov, int count, struct user_iovec **out);
 
 /* Runs the system call saved in t's registers until it completes (parking t while it waits). */
 void syscall_run(struct thread *t);
+/* Resets the per-call wait state before a call runs (its entry, or after a ptrace entry stop). */
+void syscall_prepare(struct thread *t);
 /* The name of a system call number, or NULL. */
 const char *syscall_name(unsigned nr);
 

@@ -23,6 +23,7 @@ struct process;
 struct fpu_state;
 struct service;
 struct svc_request;
+struct ptrace_state;
 
 enum thread_state {
 	THREAD_RUNNABLE, /* on the run queue, or running */
@@ -103,6 +104,7 @@ struct thread {
 	struct svc_call_log svc_log;	   /* (o) the service requests the call made */
 	bool fault_wait; /* (o) a user access in the call waits for a file page (vm_fault -EWAIT) */
 	bool in_call;	 /* (o) a system call is running (syscall_run): it can run again */
+	struct ptrace_state *ptrace; /* set at its first attach, freed with it (kernel/ptrace.c) */
 };
 
 typedef void (*thread_fn_t)(void *arg);

@@ -138,6 +138,12 @@ uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk, uint64_t data_limit);
 bool vm_is_free(struct vm_space *vm, uintptr_t start, uintptr_t end);
 /* For a MAP_SHARED address, a key (object, offset) all its mappers share: 1; private: 0; unmapped: -EFAULT. */
 int vm_shared_key(struct vm_space *vm, uintptr_t addr, uintptr_t *a, uintptr_t *b);
+/*
+ * ptrace's access to another address space (Linux's FOLL_FORCE): reads, or
+ * writes even read-only private pages (a private copy, still read-only);
+ * -EFAULT for unmapped, PROT_NONE or read-only shared memory.
+ */
+int vm_access_force(struct vm_space *vm, uintptr_t addr, void *buf, size_t n, bool write);
 /* Copies into user memory of vm regardless of protection (exec's loader). */
 int vm_write_anyway(struct vm_space *vm, uintptr_t dst, const void *src, size_t n);
 

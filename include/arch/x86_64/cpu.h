@@ -78,6 +78,15 @@ DEFINE_CR_ACCESS(3)
 DEFINE_CR_ACCESS(4)
 #undef DEFINE_CR_ACCESS
 
+/* The debug registers DR0-DR3, DR6, DR7 (n a constant). */
+#define read_dr(n)                                                  \
+	({                                                          \
+		uint64_t __v;                                       \
+		__asm__ volatile("mov %%db" #n ", %0" : "=r"(__v)); \
+		__v;                                                \
+	})
+#define write_dr(n, v) __asm__ volatile("mov %0, %%db" #n : : "r"((uint64_t)(v)) : "memory")
+
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__ volatile("cpuid"

@@ -46,6 +46,7 @@ struct percpu {
 	uint64_t user_ticks;	      /* ... of which in user mode */
 	uint64_t system_ticks;	      /* ... of which in the kernel, not idle */
 	struct thread *fpu_owner;     /* whose user FPU state the registers hold */
+	bool dr7_loaded;	      /* a tracee's debug registers are enabled (kernel/ptrace.c) */
 	struct gdt_set gdt;
 
 	/* Cross-CPU (arch/x86_64/smp.c): written by other CPUs, atomically. */
