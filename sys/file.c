@@ -736,7 +736,7 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, uintptr_t, arg)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		return (long)arg >= FD_MAX ? -EINVAL : dup_from(fd, arg, cmd == F_DUPFD_CLOEXEC);
+		return arg >= fd_limit() ? -EINVAL : dup_from(fd, (int)arg, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD:
 		ret = fd_get_cloexec(t, fd);
 		return ret < 0 ? ret : (ret ? FD_CLOEXEC : 0);
