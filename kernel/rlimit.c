@@ -8,6 +8,7 @@
  * processes in kernel/clone.c, memory in mm/vm.c.
  */
 #include <kernel/rlimit.h>
+#include <kernel/cred.h>
 #include <kernel/posix_timer.h>
 #include <kernel/proc.h>
 #include <kernel/thread.h>
@@ -20,34 +21,24 @@
 
 #define STACK_LIMIT_MAX (1ULL << 40) /* what the stack area may grow to at most */
 
-/* CAP_SYS_RESOURCE: root's for now (capabilities come with the credentials). */
-static bool cap_sys_resource(void)
-{
-	return READ_ONCE(current_proc()->euid) == 0;
-}
-
 /*
  * Linux's check_prlimit_permission: the caller's real ids are the
  * target's real, effective and saved ones, or it has CAP_SYS_RESOURCE.
- * Caller holds proc_tree_lock; takes t->lock.
+ * Caller holds proc_tree_lock (t stays alive).
  */
 static bool may_prlimit(struct process *self, struct process *t)
 {
-	unsigned long flags;
-	uint32_t uid, gid;
+	const struct cred *me = current_cred(), *c;
 	bool same;
 
 	assert_held(&proc_tree_lock);
 	if (t == self)
 		return true;
-	flags = spin_lock_irqsave(&self->lock);
-	uid = self->uid, gid = self->gid;
-	spin_unlock_irqrestore(&self->lock, flags);
-	flags = spin_lock_irqsave(&t->lock);
-	same = uid == t->uid && uid == t->euid && uid == t->suid && gid == t->gid &&
-	       gid == t->egid && gid == t->sgid;
-	spin_unlock_irqrestore(&t->lock, flags);
-	return same || cap_sys_resource();
+	c = proc_cred_get(t);
+	same = me->uid == c->uid && me->uid == c->euid && me->uid == c->suid && me->gid == c->gid &&
+	       me->gid == c->egid && me->gid == c->sgid;
+	cred_put(c);
+	return same || capable(CAP_SYS_RESOURCE);
 }
 
 /* What a change of res does beyond the table. Caller holds p->lock. */
@@ -65,7 +56,7 @@ static int apply_locked(struct process *p, unsigned res, const struct rlimit64 *
 			struct rlimit64 *old)
 {
 	assert_held(&p->lock);
-	if (new && new->max > p->rlimits[res].max && !cap_sys_resource())
+	if (new &&new->max > p->rlimits[res].max && !capable(CAP_SYS_RESOURCE))
 		return -EPERM;
 	if (old)
 		*old = p->rlimits[res];
@@ -87,9 +78,9 @@ int rlimit_prlimit(int pid, unsigned res, const struct rlimit64 *new, struct rli
 	r = !p ? -ESRCH : !may_prlimit(self, p) ? -EPERM : 0;
 	if (!r && res >= RLIM_NLIMITS)
 		r = -EINVAL;
-	else if (!r && new && new->cur > new->max)
+	else if (!r && new &&new->cur > new->max)
 		r = -EINVAL;
-	else if (!r && new && res == RLIMIT_NOFILE && new->max > fd_nr_open())
+	else if (!r && new &&res == RLIMIT_NOFILE &&new->max > fd_nr_open())
 		r = -EPERM;
 	if (!r) {
 		pflags = spin_lock_irqsave(&p->lock);

@@ -500,14 +500,15 @@ static unsigned long mapped_pages(int data_only)
 
 		if (memmem(line, len, "[vsyscall]", 10))
 			continue;
-		if (data_only && (perms[1] != 'w' || perms[3] != 'p' || memmem(line, len, "[stack]", 7)))
+		if (data_only &&
+		    (perms[1] != 'w' || perms[3] != 'p' || memmem(line, len, "[stack]", 7)))
 			continue;
 		total += (end - start) / PAGE;
 	}
 	return total;
 }
 
-#define RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define RWX  (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 
 UT_CASE(as_boundary_on_mmap_brk_and_mremap)
@@ -784,11 +785,11 @@ static int limits_line(const char *all, const char *name, rlim_t *cur, rlim_t *m
 UT_CASE(proc_pid_limits_in_linux_format)
 {
 	static const char *const names[] = {
-		"Max cpu time",	       "Max file size",	      "Max data size",
-		"Max stack size",      "Max core file size",  "Max resident set",
-		"Max processes",       "Max open files",      "Max locked memory",
-		"Max address space",   "Max file locks",      "Max pending signals",
-		"Max msgqueue size",   "Max nice priority",   "Max realtime priority",
+		"Max cpu time",		"Max file size",      "Max data size",
+		"Max stack size",	"Max core file size", "Max resident set",
+		"Max processes",	"Max open files",     "Max locked memory",
+		"Max address space",	"Max file locks",     "Max pending signals",
+		"Max msgqueue size",	"Max nice priority",  "Max realtime priority",
 		"Max realtime timeout",
 	};
 	pid_t pid = sleeper(0, 0);
@@ -822,4 +823,3 @@ UT_CASE(proc_pid_limits_in_linux_format)
 	end_sleeper(pid);
 	UT_CHECK(strstr(slurp("/proc/self/limits"), "Max processes"));
 }
-
