@@ -117,7 +117,7 @@ for _name in ENABLED:
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
                 ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
                 ["event_apis"], ["unix_sockets"], ["ptys"], ["posix_timers"], ["inotify"],
-                ["memfd"], ["settime"],
+                ["memfd"], ["settime"], ["rlimits"],
                 ["threads_blocked", "300", "--exit"]]
 
 
