@@ -132,17 +132,25 @@ static unsigned used_end_locked(struct fd_table *t)
 	return end;
 }
 
-/* Copies t's first n entries into the new table c (n <= c->size), each file referenced again. */
+/*
+ * Copies t's first n entries into the new table c (n <= c->size), each
+ * file referenced again; a reserved entry (another thread's accept) is
+ * free in the copy, as Linux's dup_fd clears it.
+ */
 static void copy_entries_locked(struct fd_table *t, struct fd_table *c, unsigned n)
 {
 	assert_held(&t->lock);
 	ASSERT(n <= c->size && n <= t->size);
+	c->lowest_free = MIN(t->lowest_free, n);
 	for (unsigned fd = 0; fd < n; fd++) {
 		*entry(c, fd) = *entry(t, fd);
 		if (entry(c, fd)->file)
 			file_get(entry(c, fd)->file);
+		if (entry(c, fd)->reserved) {
+			entry(c, fd)->reserved = false;
+			c->lowest_free = MIN(c->lowest_free, fd);
+		}
 	}
-	c->lowest_free = MIN(t->lowest_free, n);
 }
 
 /* The copy holds up to t's highest open fd (allocated without t's lock, made again if t grew). */

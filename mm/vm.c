@@ -70,12 +70,18 @@ static void tally(struct vm_space *vm, uint32_t prot, uint32_t flags, int64_t pa
 		vm->data_pages += (uint64_t)pages;
 }
 
-/* The calling process's limit res in pages (none for kernel threads). */
-static uint64_t limit_pages(int res)
+/* The calling process's RLIMIT_AS and RLIMIT_DATA; NULL when both are unlimited (or a kernel thread). */
+static const struct rlimit64 *mem_limits(void)
 {
+	const struct rlimit64 *r;
+
 	if (!current_thread()->user)
-		return UINT64_MAX;
-	return READ_ONCE(current_proc()->rlimits[res].cur) / PAGE_SIZE;
+		return NULL;
+	r = current_proc()->rlimits;
+	if (READ_ONCE(r[RLIMIT_AS].cur) == RLIM_INFINITY &&
+	    READ_ONCE(r[RLIMIT_DATA].cur) == RLIM_INFINITY)
+		return NULL;
+	return r;
 }
 
 /*
@@ -85,17 +91,18 @@ static uint64_t limit_pages(int res)
  */
 static bool may_expand(struct vm_space *vm, uint32_t prot, uint32_t flags, uint64_t pages)
 {
-	uint64_t data_max;
+	const struct rlimit64 *r = mem_limits();
+	uint64_t data_cur;
 
 	assert_held(&vm->lock);
-	if (vm->total_pages + pages > limit_pages(RLIMIT_AS))
-		return false;
-	if (!is_data(prot, flags) || vm->data_pages + pages <= limit_pages(RLIMIT_DATA))
+	if (!r)
 		return true;
-	data_max = current_thread()->user
-			   ? READ_ONCE(current_proc()->rlimits[RLIMIT_DATA].max) / PAGE_SIZE
-			   : UINT64_MAX;
-	return limit_pages(RLIMIT_DATA) == 0 && vm->data_pages + pages <= data_max;
+	if (vm->total_pages + pages > READ_ONCE(r[RLIMIT_AS].cur) / PAGE_SIZE)
+		return false;
+	data_cur = READ_ONCE(r[RLIMIT_DATA].cur) / PAGE_SIZE;
+	if (!is_data(prot, flags) || vm->data_pages + pages <= data_cur)
+		return true;
+	return data_cur == 0 && vm->data_pages + pages <= READ_ONCE(r[RLIMIT_DATA].max) / PAGE_SIZE;
 }
 
 /* Linux's accountable mappings: private writable ones, and shared anonymous memory. */
@@ -743,6 +750,8 @@ static bool may_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t pr
 	bool ok;
 
 	assert_held(&vm->lock);
+	if (!mem_limits())
+		return true;
 	for (struct vm_area *a = fixed ? vm_area_next_from(&vm->areas, addr) : NULL;
 	     a && a->start < addr + len;
 	     a = list_is_last(&a->node, &vm->areas)

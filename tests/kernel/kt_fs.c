@@ -1051,7 +1051,7 @@ KTEST(fs_fd_table_limit)
 
 KTEST(fs_fd_table_reserve)
 {
-	struct fd_table *t;
+	struct fd_table *t, *c;
 	struct file *f;
 	int r;
 
@@ -1070,8 +1070,13 @@ KTEST(fs_fd_table_reserve)
 	KT_ASSERT(fd_install(t, file_get(f), false) == 1);
 	r = fd_reserve(t);
 	KT_ASSERT(r == 3 && fd_count(t) == 3);
+	KT_ASSERT(fd_install(t, file_get(f), false) == 4);
+	/* fork's copy of a table with a reservation in it: the fd is free there. */
+	c = fdtable_clone(t);
+	KT_ASSERT(c && fd_count(c) == 4 && fd_install(c, file_get(f), false) == 3);
+	fdtable_put(c);
 	fd_install_reserved(t, r, file_get(f), true);
-	KT_ASSERT(fd_get_cloexec(t, 3) == 1 && fd_count(t) == 4);
+	KT_ASSERT(fd_get_cloexec(t, 3) == 1 && fd_count(t) == 5);
 	fdtable_put(t);
 	KT_ASSERT(f->refcount == 1);
 	file_put(f);

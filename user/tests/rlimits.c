@@ -154,6 +154,8 @@ UT_CASE(nofile_boundary_for_each_call_that_makes_a_descriptor)
 		UT_EQ(fill_fds(), limit - open_before);
 		UT_EQ(errno, EMFILE);
 		UT_ERRNO(open("/dev/null", O_RDONLY), EMFILE);
+		UT_ERRNO(open("/tmp/rlimits-not-made", O_RDWR | O_CREAT, 0600), EMFILE);
+		UT_ERRNO(access("/tmp/rlimits-not-made", F_OK), ENOENT); /* the fd comes first */
 		UT_ERRNO(pipe(p), EMFILE);
 		UT_ERRNO(socket(AF_UNIX, SOCK_STREAM, 0), EMFILE);
 		UT_ERRNO(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), EMFILE);
