@@ -181,6 +181,7 @@ UT_CASE(nofile_boundary_for_each_call_that_makes_a_descriptor)
 }
 
 static volatile int stop_reader;
+static volatile long reader_rounds;
 static int reader_fds[2];
 
 /* The other thread: pipe traffic and descriptor calls while the table grows. */
@@ -199,6 +200,7 @@ static void *pipe_user(void *arg)
 		if (d < 0 || close(d))
 			return (void *)-2L;
 		c = (char)('a' + rounds++ % 26);
+		reader_rounds = rounds;
 	}
 	return (void *)rounds;
 }
@@ -216,9 +218,16 @@ UT_CASE(grown_table_used_by_two_threads_at_once)
 		set_limit(RLIMIT_NOFILE, (rlim_t)nr_open, (rlim_t)nr_open);
 		UT_NOERR(pipe(reader_fds));
 		UT_EQ(pthread_create(&t, NULL, pipe_user, NULL), 0);
-		/* Grow in many steps while the other thread works, then to the very end. */
-		for (fd = 64; fd < nr_open; fd = fd * 3 / 2)
+		/*
+		 * Grow in many steps while the other thread works (it makes a
+		 * round between any two steps, even on one CPU), then to the end.
+		 */
+		for (fd = 64; fd < nr_open; fd = fd * 3 / 2) {
+			long seen = reader_rounds;
+
+			UT_CHECK(UT_SPIN(reader_rounds != seen, 60));
 			UT_EQ(dup2(reader_fds[1], fd), fd);
+		}
 		UT_EQ(dup2(reader_fds[1], (int)nr_open - 1), nr_open - 1);
 		UT_ERRNO(dup2(reader_fds[1], (int)nr_open), EBADF);
 		stop_reader = 1;
