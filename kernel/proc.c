@@ -130,12 +130,14 @@ struct process *proc_alloc(struct process *parent)
 		p->cred = cred_get(current_cred()); /* the cloning thread's */
 		p->umask = parent->umask;
 		p->oom_score_adj = parent->oom_score_adj;
+		p->dumpable = proc_dumpable(parent);
 		memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
 		p->pgid = parent->pgid;
 		p->sid = parent->sid;
 		p->ctty = parent->ctty; /* the session's terminal (drivers/tty.c) */
 	} else {
 		p->cred = cred_get(&init_cred);
+		p->dumpable = true;
 		p->umask = 022;
 		default_rlimits(p);
 		p->pgid = p->sid = p->pid;

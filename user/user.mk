@@ -26,7 +26,7 @@ UPIE_END = $(shell $(UCC) -print-file-name=crtendS.o) $(MUSL_LIBDIR)crtn.o
 USER_TEST_NAMES := $(patsubst user/tests/%.c,%,$(wildcard user/tests/*.c))
 USER_PIE_TESTS := $(filter hello exec mm clone,$(USER_TEST_NAMES))
 # Also linked against glibc (gcc -static), the other C library programs use.
-USER_GLIBC_TESTS := $(filter hello proc clone mm futex time misc files smp_stress ptys posix_timers,$(USER_TEST_NAMES))
+USER_GLIBC_TESTS := $(filter hello proc clone mm futex time misc files smp_stress ptys posix_timers creds,$(USER_TEST_NAMES))
 USER_LIB_OBJS := $(patsubst user/lib/%.c,$(BUILD)/user/obj/lib/%.o,$(wildcard user/lib/*.c))
 USER_TESTS := $(addprefix $(BUILD)/user/tests/,$(USER_TEST_NAMES)) \
 	$(addprefix $(BUILD)/user/tests/,$(addsuffix -pie,$(USER_PIE_TESTS))) \
