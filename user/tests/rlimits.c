@@ -26,6 +26,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -485,6 +486,41 @@ UT_CASE(nproc_boundary_as_a_non_root_user_and_root_exempt)
 			kill(kids[n], SIGKILL);
 			waitpid(kids[n], NULL, 0);
 		}
+		_exit(0);
+	}
+	UT_CHILD_OK(pid);
+}
+
+/* capset's version 3 header and data (linux/capability.h), for one capability below 32. */
+struct cap_header {
+	uint32_t version;
+	int pid;
+};
+struct cap_data {
+	uint32_t effective, permitted, inheritable;
+};
+#define CAP_VERSION_3	 0x20080522
+#define CAP_SYS_ADMIN_NR 21
+
+UT_CASE(nproc_exempts_a_non_root_cap_sys_admin_holder)
+{
+	pid_t pid = UT_NOERR(fork());
+
+	if (pid == 0) {
+		struct cap_header h = { CAP_VERSION_3, 0 };
+		struct cap_data d[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+		pid_t kid;
+
+		set_limit(RLIMIT_NPROC, 1, 1);
+		UT_NOERR(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
+		UT_NOERR(setresuid(1000, 1000, 1000)); /* permitted kept, effective emptied */
+		UT_ERRNO(fork(), EAGAIN);
+		d[0].effective = d[0].permitted = 1u << CAP_SYS_ADMIN_NR;
+		UT_NOERR(syscall(SYS_capset, &h, d));
+		kid = UT_NOERR(fork());
+		if (kid == 0)
+			_exit(0);
+		UT_CHILD_OK(kid);
 		_exit(0);
 	}
 	UT_CHILD_OK(pid);
