@@ -103,6 +103,7 @@ static const struct proc_entry sys_vm_entries[] = {
 	WRITABLE_ENTRY("overcommit_ratio", 41, proc_show_overcommit_ratio,
 		       proc_write_overcommit_ratio),
 	WRITABLE_ENTRY("drop_caches", 42, proc_show_drop_caches, proc_write_drop_caches),
+	WRITABLE_ENTRY("max_map_count", 141, proc_show_max_map_count, proc_write_max_map_count),
 };
 
 /* Fixed values (read-only, where Linux lets root change them). */
@@ -119,6 +120,7 @@ static const struct proc_entry sys_fs_entries[] = {
 	  .ino = 64,
 	  .children = sys_fs_inotify_entries,
 	  .nr_children = ARRAY_SIZE(sys_fs_inotify_entries) },
+	WRITABLE_ENTRY("nr_open", 140, proc_show_nr_open, proc_write_nr_open),
 };
 
 static const struct proc_entry sys_entries[] = {
@@ -214,6 +216,7 @@ static const struct proc_entry pid_entries[] = {
 	FILE_ENTRY("comm", 0, proc_show_pid_comm),
 	{ .name = "exe", .kind = PROC_EXE_LINK, .mode = S_IFLNK | 0777 },
 	{ .name = "fd", .kind = PROC_FD_DIR, .mode = S_IFDIR | 0500 },
+	FILE_ENTRY("limits", 0, proc_show_pid_limits),
 	FILE_ENTRY("maps", 0, proc_show_pid_maps),
 	{ .name = "mem", .kind = PROC_MEM, .mode = S_IFREG | 0600 },
 	FILE_ENTRY("oom_score", 0, proc_show_pid_oom_score),
@@ -639,9 +642,9 @@ static int pid_dir_lookup(struct inode *dir, struct dentry *d)
 /* /proc/PID/fd/N for an open descriptor N; prunes the links of closed ones. */
 static int fd_dir_lookup(struct inode *dir, struct dentry *d)
 {
-	int fd = name_to_number(d->name, d->name_len, FD_MAX);
+	int fd = name_to_number(d->name, d->name_len, PROC_FD_MAX);
 	int pid = INO_PID_OF(dir->ino);
-	unsigned long open[BITS_TO_LONGS(FD_MAX)] = { 0 };
+	unsigned long open[BITS_TO_LONGS(PROC_FD_MAX)] = { 0 };
 
 	if (fd < 0 || !d_linked(d->parent) || proc_fd_map(pid, open) ||
 	    !bitmap_test_bit(open, (size_t)fd))
@@ -740,14 +743,14 @@ static int pid_dir_readdir(struct file *f, struct dir_context *ctx)
 static int fd_dir_readdir(struct file *f, struct dir_context *ctx)
 {
 	int pid = INO_PID_OF(f->inode->ino);
-	unsigned long open[BITS_TO_LONGS(FD_MAX)] = { 0 };
+	unsigned long open[BITS_TO_LONGS(PROC_FD_MAX)] = { 0 };
 
 	if (!emit_dots(f->dentry, ctx))
 		return 0;
 	if (proc_fd_map(pid, open))
 		return -ENOENT;
 	prune_children(f->dentry, closed_fd_link, open);
-	emit_numbers(ctx, open, FD_MAX, 2, &fd_link_entry, pid);
+	emit_numbers(ctx, open, PROC_FD_MAX, 2, &fd_link_entry, pid);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include <kernel/config.h>
 #include <kernel/cred.h>
 #include <kernel/proc.h>
+#include <kernel/rlimit.h>
 #include <kernel/profile.h>
 #include <kernel/smp.h>
 #include <kernel/thread.h>
@@ -273,12 +274,7 @@ void proc_pid_map(unsigned long *map)
  */
 static void mark_open_fds(struct fd_table *t, unsigned long *map)
 {
-	unsigned long flags = spin_lock_irqsave(&t->lock);
-
-	for (unsigned fd = 0; fd < t->size && fd < FD_MAX; fd++)
-		if (t->fds[fd].file)
-			bitmap_set_bit(map, fd);
-	spin_unlock_irqrestore(&t->lock, flags);
+	fd_open_map(t, map, PROC_FD_MAX);
 }
 
 int proc_fd_map(int pid, unsigned long *map)
@@ -497,6 +493,55 @@ int proc_show_pid_comm(struct seqbuf *s, int pid)
 	return 0;
 }
 
+/* /proc/PID/limits, in Linux's layout (fs/proc/base.c's proc_pid_limits). */
+static const struct {
+	const char *name, *unit;
+} limit_names[RLIM_NLIMITS] = {
+	[RLIMIT_CPU] = { "Max cpu time", "seconds" },
+	[RLIMIT_FSIZE] = { "Max file size", "bytes" },
+	[RLIMIT_DATA] = { "Max data size", "bytes" },
+	[RLIMIT_STACK] = { "Max stack size", "bytes" },
+	[RLIMIT_CORE] = { "Max core file size", "bytes" },
+	[RLIMIT_RSS] = { "Max resident set", "bytes" },
+	[RLIMIT_NPROC] = { "Max processes", "processes" },
+	[RLIMIT_NOFILE] = { "Max open files", "files" },
+	[RLIMIT_MEMLOCK] = { "Max locked memory", "bytes" },
+	[RLIMIT_AS] = { "Max address space", "bytes" },
+	[RLIMIT_LOCKS] = { "Max file locks", "locks" },
+	[RLIMIT_SIGPENDING] = { "Max pending signals", "signals" },
+	[RLIMIT_MSGQUEUE] = { "Max msgqueue size", "bytes" },
+	[RLIMIT_NICE] = { "Max nice priority", NULL },
+	[RLIMIT_RTPRIO] = { "Max realtime priority", NULL },
+	[RLIMIT_RTTIME] = { "Max realtime timeout", "us" },
+};
+
+static void show_limit_value(struct seqbuf *s, uint64_t v)
+{
+	if (v == RLIM_INFINITY)
+		seq_printf(s, "%-20s ", "unlimited");
+	else
+		seq_printf(s, "%-20lu ", (unsigned long)v);
+}
+
+int proc_show_pid_limits(struct seqbuf *s, int pid)
+{
+	struct rlimit64 lim[RLIM_NLIMITS];
+
+	if (rlimit_get_all(pid, lim))
+		return -ENOENT;
+	seq_printf(s, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+	for (unsigned i = 0; i < RLIM_NLIMITS; i++) {
+		seq_printf(s, "%-25s ", limit_names[i].name);
+		show_limit_value(s, lim[i].cur);
+		show_limit_value(s, lim[i].max);
+		if (limit_names[i].unit)
+			seq_printf(s, "%-10s\n", limit_names[i].unit);
+		else
+			seq_printf(s, "\n");
+	}
+	return 0;
+}
+
 int proc_show_pid_oom_score(struct seqbuf *s, int pid)
 {
 	long score = oom_score_of(pid);
@@ -578,6 +623,35 @@ int proc_write_overcommit_memory(const char *line)
 int proc_write_overcommit_ratio(const char *line)
 {
 	return sysctl_write(line, overcommit_set_ratio);
+}
+
+int proc_show_nr_open(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%u\n", fd_nr_open());
+	return 0;
+}
+
+static int set_nr_open(long v)
+{
+	return v < 0 ? -EINVAL : fd_set_nr_open((uint64_t)v);
+}
+
+int proc_write_nr_open(const char *line)
+{
+	return sysctl_write(line, set_nr_open);
+}
+
+int proc_show_max_map_count(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%u\n", vm_max_map_count());
+	return 0;
+}
+
+int proc_write_max_map_count(const char *line)
+{
+	return sysctl_write(line, vm_set_max_map_count);
 }
 
 int proc_show_inotify_max_queued_events(struct seqbuf *s, int pid)

@@ -171,8 +171,8 @@ void vfork_release(struct process *child)
 
 /*
  * RLIMIT_NPROC: the creator's real user already runs as many threads as
- * its limit allows. As on Linux, root's count is not limited (Linux exempts
- * the root user, and CAP_SYS_RESOURCE or CAP_SYS_ADMIN holders).
+ * its limit allows. As on Linux, the root user is not limited, nor are
+ * holders of CAP_SYS_RESOURCE or CAP_SYS_ADMIN.
  */
 static bool nproc_reached(struct process *p)
 {
@@ -181,7 +181,10 @@ static bool nproc_reached(struct process *p)
 	uint32_t uid = current_cred()->uid;
 
 	spin_unlock_irqrestore(&p->lock, flags);
-	return uid != 0 && limit != RLIM_INFINITY && proc_count_user_threads(uid) >= limit;
+	if (uid == 0 || limit == RLIM_INFINITY || capable(CAP_SYS_RESOURCE) ||
+	    capable(CAP_SYS_ADMIN))
+		return false;
+	return proc_count_user_threads(uid) >= limit;
 }
 
 long do_clone(const struct clone_args_k *a)

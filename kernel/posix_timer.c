@@ -225,11 +225,12 @@ static void timer_clock_set(struct clock_set_hook *h)
 	spin_unlock_irqrestore(&p->lock, flags);
 }
 
-/* Whether the tick must look at p's CPU timers. Caller holds p->lock. */
+/* Whether the tick must look at p's CPU timers (and RLIMIT_CPU). Caller holds p->lock. */
 static void update_cpu_armed_locked(struct process *p)
 {
 	struct posix_timer *pt;
-	bool armed = p->cpu_itimers[0].next || p->cpu_itimers[1].next;
+	bool armed = p->cpu_itimers[0].next || p->cpu_itimers[1].next ||
+		     p->rlimits[RLIMIT_CPU].cur != RLIM_INFINITY;
 
 	assert_held(&p->lock);
 	list_for_each_entry (pt, &p->timers, node)
@@ -618,10 +619,53 @@ static struct posix_timer *expire_cpu_timer_locked(struct process *p, struct thr
 	return NULL;
 }
 
+void posix_cpu_rlimit_changed_locked(struct process *p)
+{
+	assert_held(&p->lock);
+	update_cpu_armed_locked(p);
+}
+
+/*
+ * RLIMIT_CPU, as Linux: at the soft limit (in seconds of user + system
+ * time) SIGXCPU, and the soft limit moves on by a second while it is below
+ * the hard one, so SIGXCPU comes again each second; at the hard limit
+ * SIGKILL (each tick, until the process is gone). Caller holds p->lock.
+ */
+static int rlimit_cpu_signal_locked(struct process *p)
+{
+	struct rlimit64 *r = &p->rlimits[RLIMIT_CPU];
+	uint64_t secs;
+
+	assert_held(&p->lock);
+	if (r->cur == RLIM_INFINITY)
+		return 0;
+	secs = cpu_clock_process(p, CPUCLOCK_PROF) / NSEC_PER_SEC;
+	if (secs >= r->max)
+		return SIGKILL;
+	if (secs < r->cur)
+		return 0;
+	if (r->cur < r->max)
+		r->cur++;
+	return SIGXCPU;
+}
+
+/* The tick's RLIMIT_CPU check: at most one signal a tick. */
+static void rlimit_cpu_tick(struct process *p)
+{
+	unsigned long flags = spin_lock_irqsave(&p->lock);
+	struct ksiginfo info = { .signo = rlimit_cpu_signal_locked(p), .code = SI_KERNEL };
+
+	spin_unlock_irqrestore(&p->lock, flags);
+	if (info.signo)
+		signal_send(p, &info);
+}
+
 void posix_cpu_timers_tick(struct thread *t)
 {
 	struct process *p = t->proc;
 
+	if (READ_ONCE(p->rlimits[RLIMIT_CPU].cur) != RLIM_INFINITY)
+		rlimit_cpu_tick(p);
 	/* One signal at a time, sent without p->lock; each expiry moves its timer past now. */
 	for (;;) {
 		unsigned long flags = spin_lock_irqsave(&p->lock);

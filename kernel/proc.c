@@ -83,9 +83,15 @@ static void default_rlimits(struct process *p)
 	for (int i = 0; i < RLIMIT_MAX; i++)
 		p->rlimits[i] = (struct rlimit64){ ~0ULL, ~0ULL };
 	p->rlimits[RLIMIT_STACK] = (struct rlimit64){ 8ULL << 20, ~0ULL };
-	p->rlimits[RLIMIT_NOFILE] = (struct rlimit64){ FD_MAX, FD_MAX };
+	p->rlimits[RLIMIT_NOFILE] = (struct rlimit64){ FD_LIMIT_DEFAULT, 4 * FD_LIMIT_DEFAULT };
 	p->rlimits[RLIMIT_NPROC] = (struct rlimit64){ proc_default_nproc(), proc_default_nproc() };
 	p->rlimits[RLIMIT_CORE] = (struct rlimit64){ 0, ~0ULL };
+	/* Linux's other defaults (mlock is not there: MEMLOCK is only kept and reported). */
+	p->rlimits[RLIMIT_MEMLOCK] = (struct rlimit64){ 8ULL << 20, 8ULL << 20 };
+	p->rlimits[RLIMIT_SIGPENDING] = p->rlimits[RLIMIT_NPROC];
+	p->rlimits[RLIMIT_MSGQUEUE] = (struct rlimit64){ 819200, 819200 };
+	p->rlimits[RLIMIT_NICE] = (struct rlimit64){ 0, 0 };
+	p->rlimits[RLIMIT_RTPRIO] = (struct rlimit64){ 0, 0 };
 }
 
 /* A new process with the parent's credentials and limits; no threads, vm or files yet. */
@@ -120,12 +126,14 @@ struct process *proc_alloc(struct process *parent)
 		memcpy(p->exe, parent->exe, EXE_PATH_LEN);
 		memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
 		p->cmdline_len = parent->cmdline_len;
+		memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
 		spin_unlock_irqrestore(&parent->lock, flags);
+		/* Not published yet: no other CPU looks at it. RLIMIT_CPU counts the child's own time. */
+		p->cpu_timers_armed = p->rlimits[RLIMIT_CPU].cur != RLIM_INFINITY;
 		p->cred = cred_get(current_cred()); /* the cloning thread's */
 		p->umask = parent->umask;
 		p->oom_score_adj = parent->oom_score_adj;
 		p->dumpable = proc_dumpable(parent);
-		memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
 		memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
 		p->pgid = parent->pgid;
 		p->sid = parent->sid;

@@ -19,20 +19,90 @@
 #include <mm/tlb.h>
 #include <fs/vfs.h>
 #include <kernel/panic.h>
+#include <kernel/proc.h>
+#include <kernel/thread.h>
 #include <kernel/uaccess.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/trap.h>
 #include <lib/compiler.h>
 #include <lib/string.h>
 #include <uapi/errno.h>
+#include <uapi/resource.h>
 
 #define PTE_PROTNONE  (1ULL << 9) /* software bit: a page kept while PROT_NONE */
 #define TABLE_FLAGS   (PTE_P | PTE_W | PTE_U)
 #define USER_PML4_END 256 /* entries 0..255 map user space */
 
+static unsigned max_map_count = 65530; /* (a) /proc/sys/vm/max_map_count, Linux's default */
+
+unsigned vm_max_map_count(void)
+{
+	return __atomic_load_n(&max_map_count, __ATOMIC_RELAXED);
+}
+
+int vm_set_max_map_count(long n)
+{
+	if (n < 0 || n > INT32_MAX)
+		return -EINVAL;
+	__atomic_store_n(&max_map_count, (unsigned)n, __ATOMIC_RELAXED);
+	return 0;
+}
+
 static uint64_t area_pages(const struct vm_area *a)
 {
 	return (a->end - a->start) / PAGE_SIZE;
+}
+
+/* Linux's data mappings (RLIMIT_DATA): private, writable, not a stack. */
+static bool is_data(uint32_t prot, uint32_t flags)
+{
+	return (prot & PROT_WRITE) && !(flags & (VM_SHARED | VM_GROWSDOWN));
+}
+
+/*
+ * Counts pages of an area of this kind in (or, negative, out of) the
+ * space's totals. Caller holds vm->lock, or is the space's only user.
+ */
+static void tally(struct vm_space *vm, uint32_t prot, uint32_t flags, int64_t pages)
+{
+	vm->total_pages += (uint64_t)pages;
+	if (is_data(prot, flags))
+		vm->data_pages += (uint64_t)pages;
+}
+
+/* The calling process's RLIMIT_AS and RLIMIT_DATA; NULL when both are unlimited (or a kernel thread). */
+static const struct rlimit64 *mem_limits(void)
+{
+	const struct rlimit64 *r;
+
+	if (!current_thread()->user)
+		return NULL;
+	r = current_proc()->rlimits;
+	if (READ_ONCE(r[RLIMIT_AS].cur) == RLIM_INFINITY &&
+	    READ_ONCE(r[RLIMIT_DATA].cur) == RLIM_INFINITY)
+		return NULL;
+	return r;
+}
+
+/*
+ * Linux's may_expand_vm: pages more of this kind stay under the caller's
+ * RLIMIT_AS and, for data, RLIMIT_DATA (with Linux's exception for a
+ * soft limit of 0, which the hard one bounds then). Caller holds vm->lock.
+ */
+static bool may_expand(struct vm_space *vm, uint32_t prot, uint32_t flags, uint64_t pages)
+{
+	const struct rlimit64 *r = mem_limits();
+	uint64_t data_cur;
+
+	assert_held(&vm->lock);
+	if (!r)
+		return true;
+	if (vm->total_pages + pages > READ_ONCE(r[RLIMIT_AS].cur) / PAGE_SIZE)
+		return false;
+	data_cur = READ_ONCE(r[RLIMIT_DATA].cur) / PAGE_SIZE;
+	if (!is_data(prot, flags) || vm->data_pages + pages <= data_cur)
+		return true;
+	return data_cur == 0 && vm->data_pages + pages <= READ_ONCE(r[RLIMIT_DATA].max) / PAGE_SIZE;
 }
 
 /* Linux's accountable mappings: private writable ones, and shared anonymous memory. */
@@ -267,6 +337,8 @@ static void remove_area(struct vm_space *vm, struct vm_area *a, struct tlb_batch
 		vm_uncommit(area_pages(a));
 	zap_range(vm, a, a->start, a->end, tlb);
 	list_del(&a->node);
+	vm->map_count--;
+	tally(vm, a->prot, a->flags, -(int64_t)area_pages(a));
 	object_put(a->shared);
 	vm_area_free(a);
 }
@@ -278,6 +350,7 @@ void vm_put(struct vm_space *vm)
 	tlb_release_vm(vm); /* no CPU holds a translation of it from here on */
 	while (!list_empty(&vm->areas))
 		remove_area(vm, list_first_entry(&vm->areas, struct vm_area, node), NULL);
+	ASSERT(vm->map_count == 0 && vm->total_pages == 0 && vm->data_pages == 0);
 	free_tables(vm->pml4, 3, USER_PML4_END);
 	page_free_addr(vm->pml4);
 	kfree(vm);
@@ -403,8 +476,11 @@ static struct vm_area *grow_stack(struct vm_space *vm, uintptr_t addr)
 	prev = a->node.prev == &vm->areas ? NULL : list_entry(a->node.prev, struct vm_area, node);
 	if (prev && prev->end + STACK_GUARD_GAP > page)
 		return NULL;
+	if (!may_expand(vm, a->prot, a->flags, (a->start - page) / PAGE_SIZE))
+		return NULL; /* past RLIMIT_AS (SIGSEGV, as Linux's acct_stack_growth) */
 	if ((a->flags & VM_ACCOUNT) && vm_commit((a->start - page) / PAGE_SIZE))
 		return NULL; /* strict overcommit: the stack cannot grow (SIGSEGV, as Linux) */
+	tally(vm, a->prot, a->flags, (int64_t)((a->start - page) / PAGE_SIZE));
 	a->start = page;
 	return a;
 }
@@ -600,6 +676,8 @@ static int fork_area(struct vm_space *parent, struct vm_area *a, struct fork_ctx
 	if (a->shared)
 		__atomic_fetch_add(&a->shared->refcount, 1, __ATOMIC_RELAXED);
 	list_add_tail(&copy->node, &ctx->child->areas);
+	ctx->child->map_count++;
+	tally(ctx->child, a->prot, a->flags, (int64_t)area_pages(a));
 	/* Shared areas fault their pages in from the object; private ones go copy-on-write. */
 	if (!(a->flags & VM_SHARED))
 		range_pages(parent, a->start, a->end, share_cow, ctx);
@@ -634,21 +712,43 @@ struct vm_space *vm_fork(struct vm_space *parent)
 	return ctx.child;
 }
 
-/* Splits areas so that start and end fall on area boundaries. */
-static int split_at(struct vm_space *vm, uintptr_t addr)
+/*
+ * Splits the area at addr, if one spans it: -ENOMEM without memory, or
+ * when limited and the space already has max_map_count areas (Linux's
+ * split_vma). Caller holds vm->lock.
+ */
+static int split_at(struct vm_space *vm, uintptr_t addr, bool limited)
 {
 	struct vm_area *a = vm_area_find(&vm->areas, addr);
 
+	assert_held(&vm->lock);
 	if (!a || a->start == addr)
 		return 0;
-	return vm_area_split(a, addr) ? 0 : -ENOMEM;
+	if (limited && vm->map_count >= vm_max_map_count())
+		return -ENOMEM;
+	if (!vm_area_split(a, addr))
+		return -ENOMEM;
+	vm->map_count++;
+	return 0;
 }
 
-static int isolate(struct vm_space *vm, uintptr_t start, uintptr_t end)
+/*
+ * Splits areas so that start and end fall on area boundaries. For an
+ * unmap the count may pass max_map_count for a moment (the areas go
+ * next), except to punch a hole inside one area (Linux's munmap rule).
+ */
+static int isolate(struct vm_space *vm, uintptr_t start, uintptr_t end, bool unmap)
 {
-	int err = split_at(vm, start);
+	int err;
 
-	return err ? err : split_at(vm, end);
+	if (unmap && vm->map_count >= vm_max_map_count()) {
+		struct vm_area *a = vm_area_find(&vm->areas, start);
+
+		if (a && a->start < start && end < a->end)
+			return -ENOMEM;
+	}
+	err = split_at(vm, start, !unmap);
+	return err ? err : split_at(vm, end, !unmap);
 }
 
 /* Removes the (isolated) areas in [start, end); their translations go in tlb. */
@@ -669,7 +769,7 @@ static void unmap_locked(struct vm_space *vm, uintptr_t start, uintptr_t end, st
 int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 {
 	unsigned long flags = spin_lock_irqsave(&vm->lock);
-	int err = isolate(vm, addr, addr + len);
+	int err = isolate(vm, addr, addr + len, true);
 	struct tlb_batch tlb;
 
 	tlb_batch_init(&tlb, vm);
@@ -710,6 +810,32 @@ long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint
 	    bool fixed)
 {
 	return vm_map_file(vm, addr, len, prot, flags, fixed, NULL, 0);
+}
+
+/*
+ * RLIMIT_AS and RLIMIT_DATA for a new mapping of [addr, addr + len): with
+ * MAP_FIXED, the pages it replaces do not count (Linux's mmap_region).
+ * Caller holds vm->lock.
+ */
+static bool may_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
+		    bool fixed)
+{
+	uint64_t total = vm->total_pages, data = vm->data_pages;
+	bool ok;
+
+	assert_held(&vm->lock);
+	if (!mem_limits())
+		return true;
+	for (struct vm_area *a = fixed ? vm_area_next_from(&vm->areas, addr) : NULL;
+	     a && a->start < addr + len;
+	     a = list_is_last(&a->node, &vm->areas)
+			 ? NULL
+			 : list_entry(a->node.next, struct vm_area, node))
+		tally(vm, a->prot, a->flags,
+		      -(int64_t)((MIN(a->end, addr + len) - MAX(a->start, addr)) / PAGE_SIZE));
+	ok = may_expand(vm, prot, flags, len / PAGE_SIZE);
+	vm->total_pages = total, vm->data_pages = data;
+	return ok;
 }
 
 /*
@@ -773,7 +899,9 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 	}
 	tlb_batch_init(&tlb, vm);
 	irq = spin_lock_irqsave(&vm->lock);
-	if (fixed && isolate(vm, addr, addr + len) == 0)
+	if (vm->map_count > vm_max_map_count() || !may_map(vm, addr, len, prot, flags, fixed))
+		addr = 0; /* too many areas already (Linux's do_mmap check), or past a limit */
+	else if (fixed && isolate(vm, addr, addr + len, true) == 0)
 		unmap_locked(vm, addr, addr + len, &tlb);
 	else if (!fixed)
 		addr = place(vm, addr, len);
@@ -789,7 +917,8 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 	a->start = addr;
 	a->end = addr + len;
 	vm_area_insert(&vm->areas, a);
-	vm_area_merge_around(&vm->areas, a);
+	tally(vm, prot, flags, (int64_t)(len / PAGE_SIZE));
+	vm->map_count += 1 - vm_area_merge_around(&vm->areas, a);
 	spin_unlock_irqrestore(&vm->lock, irq);
 	return addr;
 }
@@ -829,7 +958,7 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot)
 	unsigned long flags = spin_lock_irqsave(&vm->lock);
 	uintptr_t end = addr + len;
 	struct tlb_batch tlb;
-	int err = fully_mapped(vm, addr, end) ? isolate(vm, addr, end) : -ENOMEM;
+	int err = fully_mapped(vm, addr, end) ? isolate(vm, addr, end, false) : -ENOMEM;
 
 	for (struct vm_area *a = vm_area_find(&vm->areas, addr); !err && a && a->start < end;) {
 		struct vm_area *next = list_is_last(&a->node, &vm->areas)
@@ -840,12 +969,19 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot)
 			err = -EACCES; /* as Linux without VM_MAYWRITE */
 			break;
 		}
+		if (is_data(prot, a->flags) && !is_data(a->prot, a->flags) &&
+		    !may_expand(vm, prot, a->flags, area_pages(a))) {
+			err = -ENOMEM; /* becoming data past RLIMIT_DATA (Linux's mprotect_fixup) */
+			break;
+		}
 		if (!(a->flags & VM_ACCOUNT) && accountable(prot, a->flags, area_file(a))) {
 			err = vm_commit(area_pages(a)); /* a private mapping becomes writable */
 			if (err)
 				break;
 			a->flags |= VM_ACCOUNT;
 		}
+		tally(vm, a->prot, a->flags, -(int64_t)area_pages(a));
+		tally(vm, prot, a->flags, (int64_t)area_pages(a));
 		a->prot = prot;
 		range_pages(vm, a->start, a->end, reprotect_one, a);
 		a = next;
@@ -949,28 +1085,34 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 	long ret = -EFAULT;
 
 	tlb_batch_init(&tlb, vm);
-	if (!a || old + old_len > a->end || isolate(vm, old, old + old_len))
+	if (!a || old + old_len > a->end || isolate(vm, old, old + old_len, false))
 		goto out_unlock;
 	a = vm_area_find(&vm->areas, old);
 	ret = old;
 	if (new_len < old_len) {
-		if (split_at(vm, old + new_len)) {
+		if (split_at(vm, old + new_len, false)) {
 			ret = -ENOMEM;
 			goto out_unlock;
 		}
 		unmap_locked(vm, old + new_len, old + old_len, &tlb);
 		old_len = new_len;
 	}
+	if (new_len > old_len &&
+	    !may_expand(vm, a->prot, a->flags, (new_len - old_len) / PAGE_SIZE)) {
+		ret = -ENOMEM; /* past RLIMIT_AS or RLIMIT_DATA (Linux's vma_to_resize) */
+		goto out_unlock;
+	}
 	if (new_len <= old_len && !fixed_to) {
 		/* done: shrunk (or same size) in place */
 	} else if (!fixed_to && !a->shared && can_grow_in_place(vm, a, old + new_len) &&
 		   !charge_growth(a, new_len - old_len)) {
+		tally(vm, a->prot, a->flags, (int64_t)((new_len - old_len) / PAGE_SIZE));
 		a->end = old + new_len;
 	} else if (may_move && (!a->shared || new_len <= old_len)) {
 		size_t grow = new_len > old_len ? new_len - old_len : 0;
 		uintptr_t to = fixed_to;
 
-		if (charge_growth(a, grow) || (to && isolate(vm, to, to + new_len))) {
+		if (charge_growth(a, grow) || (to && isolate(vm, to, to + new_len, true))) {
 			ret = -ENOMEM;
 			goto out_unlock;
 		}
@@ -979,10 +1121,12 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 		else
 			to = vm_find_hole(&vm->areas, new_len, USER_MMAP_TOP);
 		ret = to ? move_area(vm, a, to, new_len, &tlb) : -ENOMEM;
-		if (ret == 0)
+		if (ret == 0) {
+			tally(vm, a->prot, a->flags, (int64_t)(grow / PAGE_SIZE));
 			ret = to;
-		else
+		} else {
 			uncharge_growth(a, grow);
+		}
 	} else {
 		ret = -ENOMEM;
 	}
@@ -1000,19 +1144,26 @@ static int grow_heap(struct vm_space *vm, struct vm_area *last, uintptr_t old_en
 	struct vm_area *heap;
 
 	assert_held(&vm->lock);
-	if (!vm_range_free(&vm->areas, old_end, new_end) || vm_commit(pages))
+	if (!vm_range_free(&vm->areas, old_end, new_end) ||
+	    !may_expand(vm, PROT_READ | PROT_WRITE, VM_HEAP, pages) || vm_commit(pages))
 		return -ENOMEM;
 	if (last && last->end == old_end && (last->flags & VM_HEAP) && (last->flags & VM_ACCOUNT) &&
 	    last->prot == (PROT_READ | PROT_WRITE)) {
 		last->end = new_end;
+		tally(vm, last->prot, last->flags, (int64_t)pages);
 		return 0;
 	}
-	heap = vm_area_alloc(old_end, new_end, PROT_READ | PROT_WRITE, VM_HEAP | VM_ACCOUNT);
+	heap = vm->map_count > vm_max_map_count()
+		       ? NULL
+		       : vm_area_alloc(old_end, new_end, PROT_READ | PROT_WRITE,
+				       VM_HEAP | VM_ACCOUNT);
 	if (!heap) {
 		vm_uncommit(pages);
 		return -ENOMEM;
 	}
 	vm_area_insert(&vm->areas, heap);
+	vm->map_count++;
+	tally(vm, heap->prot, heap->flags, (int64_t)pages);
 	return 0;
 }
 
@@ -1032,7 +1183,7 @@ uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk, uint64_t data_limit)
 		if (grow_heap(vm, last, old_end, new_end))
 			goto out;
 	} else if (new_end < old_end) {
-		if (isolate(vm, new_end, old_end))
+		if (isolate(vm, new_end, old_end, true))
 			goto out;
 		tlb_batch_init(&tlb, vm);
 		unmap_locked(vm, new_end, old_end, &tlb);

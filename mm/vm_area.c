@@ -112,8 +112,10 @@ static bool mergeable(const struct vm_area *a, const struct vm_area *b)
 	       !b->shared;
 }
 
-void vm_area_merge_around(struct list_head *areas, struct vm_area *a)
+unsigned vm_area_merge_around(struct list_head *areas, struct vm_area *a)
 {
+	unsigned merged = 0;
+
 	if (a->node.next != areas) {
 		struct vm_area *next = list_entry(a->node.next, struct vm_area, node);
 
@@ -121,6 +123,7 @@ void vm_area_merge_around(struct list_head *areas, struct vm_area *a)
 			a->end = next->end;
 			list_del(&next->node);
 			vm_area_free(next);
+			merged++;
 		}
 	}
 	if (a->node.prev != areas) {
@@ -130,6 +133,8 @@ void vm_area_merge_around(struct list_head *areas, struct vm_area *a)
 			prev->end = a->end;
 			list_del(&a->node);
 			vm_area_free(a);
+			merged++;
 		}
 	}
+	return merged;
 }

@@ -51,22 +51,27 @@ static struct file *fget_io(int fd)
 
 /* ---- open and close ---- */
 
+/* The descriptor is taken first, as Linux: at RLIMIT_NOFILE, O_CREAT creates nothing. */
 static long do_open(int dirfd, uintptr_t upath, int flags, unsigned mode)
 {
+	struct fd_table *t = current_proc()->fds;
 	struct dentry *base = NULL;
 	struct file *f = NULL;
 	char *path;
 	long ret = copy_path(upath, &path);
+	int fd;
 
 	if (ret)
 		return ret;
-	ret = at_base(dirfd, path, &base);
+	fd = fd_reserve(t);
+	ret = fd < 0 ? fd : at_base(dirfd, path, &base);
 	if (!ret)
 		ret = vfs_openat(base, path, flags, mode & ~current_proc()->umask & 07777, &f);
 	if (!ret) {
-		ret = fd_install(current_proc()->fds, f, flags & O_CLOEXEC);
-		if (ret < 0)
-			file_put(f); /* on success the table owns our reference */
+		fd_install_reserved(t, fd, f, flags & O_CLOEXEC); /* the table owns our reference */
+		ret = fd;
+	} else if (fd >= 0) {
+		fd_unreserve(t, fd);
 	}
 	if (base)
 		dentry_put(base);
@@ -736,7 +741,7 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, uintptr_t, arg)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		return (long)arg >= FD_MAX ? -EINVAL : dup_from(fd, arg, cmd == F_DUPFD_CLOEXEC);
+		return arg >= fd_limit() ? -EINVAL : dup_from(fd, (int)arg, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD:
 		ret = fd_get_cloexec(t, fd);
 		return ret < 0 ? ret : (ret ? FD_CLOEXEC : 0);

@@ -6,6 +6,7 @@
 #include <kernel/config.h>
 #include <kernel/cred.h>
 #include <kernel/proc.h>
+#include <kernel/rlimit.h>
 #include <kernel/random.h>
 #include <kernel/thread.h>
 #include <kernel/time.h>
@@ -141,29 +142,18 @@ SYSCALL_DEFINE3(getrandom, uintptr_t, ubuf, size_t, len, unsigned, flags)
 	return done;
 }
 
-/* Resource limits. Only the calling process (pid 0 or its own) can be named. */
+/* Resource limits: kernel/rlimit.c. The new limit is read first, the old one written last. */
 static long do_prlimit(int pid, unsigned res, uintptr_t unew, uintptr_t uold)
 {
-	struct process *p = current_proc();
-	struct rlimit64 lim;
+	struct rlimit64 new, old;
+	long r;
 
-	if (pid && pid != p->pid)
-		return -ESRCH;
-	if (res >= RLIM_NLIMITS)
-		return -EINVAL;
-	if (unew && copy_from_user(&lim, unew, sizeof(lim)))
+	if (unew && copy_from_user(&new, unew, sizeof(new)))
 		return -EFAULT;
-	if (unew &&
-	    (lim.cur > lim.max || (lim.max > p->rlimits[res].max && !capable(CAP_SYS_RESOURCE))))
-		return unew && lim.cur > lim.max ? -EINVAL : -EPERM;
-	if (uold && copy_to_user(uold, &p->rlimits[res], sizeof(lim)))
+	r = rlimit_prlimit(pid, res, unew ? &new : NULL, uold ? &old : NULL);
+	if (!r && uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
-	if (unew) {
-		p->rlimits[res] = lim;
-		if (res == RLIMIT_STACK && p->vm)
-			p->vm->stack_limit = lim.cur < (1ULL << 40) ? lim.cur : (1ULL << 40);
-	}
-	return 0;
+	return r;
 }
 
 SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res, uintptr_t, unew, uintptr_t, uold)
@@ -173,6 +163,8 @@ SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res, uintptr_t, unew, uintptr_t, 
 
 SYSCALL_DEFINE2(getrlimit, unsigned, res, uintptr_t, uold)
 {
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
 	return uold ? do_prlimit(0, res, 0, uold) : -EFAULT;
 }
 

@@ -52,7 +52,8 @@
 #define POLLOUT_SET (POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR)
 #define POLLEX_SET  POLLPRI
 
-#define SET_LONGS (FD_MAX / 64)
+#define SELECT_MAX 1024 /* descriptors select() looks at: FD_SETSIZE */
+#define SET_LONGS  (SELECT_MAX / 64)
 
 typedef long (*scan_fn)(void *ctx, bool register_wait);
 
@@ -214,7 +215,7 @@ static long do_poll(uintptr_t ufds, unsigned nfds)
 	struct poll_ctx c = { NULL, nfds };
 	long n;
 
-	if (nfds > current_proc()->rlimits[RLIMIT_NOFILE].cur || nfds > FD_MAX)
+	if (nfds > READ_ONCE(current_proc()->rlimits[RLIMIT_NOFILE].cur))
 		return -EINVAL;
 	if (nfds) {
 		c.fds = kmalloc(size);
@@ -323,8 +324,8 @@ static int put_set(uintptr_t uset, const unsigned long *set, int n)
 }
 
 /*
- * nfds past FD_MAX is cut down to it, as Linux cuts it to the size of the
- * descriptor table; a set bit for a descriptor that is not open is EBADF.
+ * nfds past SELECT_MAX is cut down to it (Linux cuts it to the size of the
+ * descriptor table); a set bit for a descriptor that is not open is EBADF.
  */
 static long do_select(int n, uintptr_t uin, uintptr_t uout, uintptr_t uex)
 {
@@ -336,7 +337,7 @@ static long do_select(int n, uintptr_t uin, uintptr_t uout, uintptr_t uex)
 	c = kmalloc(sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->n = MIN(n, FD_MAX);
+	c->n = MIN(n, SELECT_MAX);
 	if (get_set(c->in, uin, c->n) || get_set(c->out, uout, c->n) || get_set(c->ex, uex, c->n)) {
 		kfree(c);
 		return -EFAULT;

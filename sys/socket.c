@@ -190,6 +190,7 @@ SYSCALL_DEFINE3(connect, int, fd, uintptr_t, uaddr, int, len)
 
 static long do_accept(int fd, uintptr_t uaddr, uintptr_t ulen, int flags)
 {
+	struct fd_table *t = current_proc()->fds;
 	char addr[SOCKADDR_MAX];
 	struct socket *s, *ns;
 	struct file *f, *nf;
@@ -205,27 +206,36 @@ static long do_accept(int fd, uintptr_t uaddr, uintptr_t ulen, int flags)
 		file_put(f);
 		return -EFAULT;
 	}
+	/* The descriptor first, as Linux: at RLIMIT_NOFILE the connection stays queued. */
+	newfd = fd_reserve(t);
+	if (newfd < 0) {
+		file_put(f);
+		return newfd;
+	}
 	r = s->ops->accept(s, &ns, READ_ONCE(f->flags) & O_NONBLOCK);
 	file_put(f);
-	if (r)
-		return r;
-	r = sock_alloc_file(ns, (unsigned)flags & O_NONBLOCK, &nf);
+	if (!r)
+		r = sock_alloc_file(ns, (unsigned)flags & O_NONBLOCK, &nf);
+	else
+		ns = NULL;
 	if (r) {
-		ns->ops->release(ns);
-		sock_put(ns);
+		if (ns) {
+			ns->ops->release(ns);
+			sock_put(ns);
+		}
+		fd_unreserve(t, (int)newfd);
 		return r;
 	}
 	if (uaddr) {
 		len = ns->ops->getname(ns, addr, true);
 		r = len < 0 ? len : addr_out(addr, len, uaddr, ulen);
 		if (r) {
+			fd_unreserve(t, (int)newfd);
 			file_put(nf); /* the connection is lost, as on Linux */
 			return r;
 		}
 	}
-	newfd = fd_install(current_proc()->fds, nf, flags & O_CLOEXEC);
-	if (newfd < 0)
-		file_put(nf);
+	fd_install_reserved(t, (int)newfd, nf, flags & O_CLOEXEC);
 	return newfd;
 }
 

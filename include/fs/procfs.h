@@ -65,6 +65,7 @@ int proc_show_pid_syscall(struct seqbuf *s, int pid);
 int proc_show_pid_cmdline(struct seqbuf *s, int pid);
 int proc_show_pid_maps(struct seqbuf *s, int pid);
 int proc_show_pid_comm(struct seqbuf *s, int pid);
+int proc_show_pid_limits(struct seqbuf *s, int pid);
 int proc_show_pid_oom_score(struct seqbuf *s, int pid);
 int proc_show_pid_oom_score_adj(struct seqbuf *s, int pid);
 int proc_write_pid_oom_score_adj(int pid, const char *line);
@@ -78,6 +79,11 @@ int proc_show_inotify_max_queued_events(struct seqbuf *s, int pid);
 int proc_show_inotify_max_user_instances(struct seqbuf *s, int pid);
 int proc_show_inotify_max_user_watches(struct seqbuf *s, int pid);
 int proc_write_drop_caches(const char *line);
+/* /proc/sys/fs/nr_open and /proc/sys/vm/max_map_count: root writes them. */
+int proc_show_nr_open(struct seqbuf *s, int pid);
+int proc_write_nr_open(const char *line);
+int proc_show_max_map_count(struct seqbuf *s, int pid);
+int proc_write_max_map_count(const char *line);
 
 /*
  * The owner of /proc/pid (pid_dir) or of what is in it: the process's
@@ -90,7 +96,9 @@ void proc_pid_owner(int pid, bool pid_dir, uint32_t *uid, uint32_t *gid);
 bool proc_pid_exists(int pid);
 /* Sets the bit of every process's pid in map (PID_MAX bits, cleared by the caller). */
 void proc_pid_map(unsigned long *map);
-/* Sets the bit of every open descriptor of pid in map (FD_MAX bits); 0 or -ENOENT. */
+/* /proc/PID/fd lists the descriptors below this (the inode numbers' room is 0xf000). */
+#define PROC_FD_MAX 1024
+/* Sets the bit of every open descriptor of pid in map (PROC_FD_MAX bits); 0 or -ENOENT. */
 int proc_fd_map(int pid, unsigned long *map);
 /* The path of pid's descriptor fd into buf (NUL-terminated): its length, or -ENOENT. */
 int proc_fd_path(int pid, int fd, char *buf, size_t size);

@@ -35,7 +35,12 @@ void cpu_itimer_set(int which, uint64_t value, uint64_t interval, uint64_t *old_
 		    uint64_t *old_interval);
 void cpu_itimer_get(int which, uint64_t *value, uint64_t *interval);
 
-/* The tick, t running (after its time was charged): fires t's process's expired CPU timers. */
+/*
+ * The tick, t running (after its time was charged): fires t's process's
+ * expired CPU timers, and sends RLIMIT_CPU's SIGXCPU or SIGKILL.
+ */
 void posix_cpu_timers_tick(struct thread *t);
+/* p's RLIMIT_CPU was set (or copied at fork): the tick looks at it. Caller holds p->lock. */
+void posix_cpu_rlimit_changed_locked(struct process *p);
 
 #endif

@@ -78,6 +78,9 @@ struct vm_space {
 	uintptr_t brk;		 /* (l) current program break */
 	uint64_t resident_pages; /* (l) pages mapped */
 	uint64_t stack_limit;	 /* (l) RLIMIT_STACK */
+	unsigned map_count;	 /* (l) areas in the list (vm.max_map_count) */
+	uint64_t total_pages;	 /* (l) pages of all areas (RLIMIT_AS) */
+	uint64_t data_pages;	 /* (l) of private writable non-stack areas (RLIMIT_DATA) */
 	uint64_t cpu_mask;	 /* (a) CPUs that may hold its translations (mm/tlb.c) */
 };
 
@@ -93,10 +96,13 @@ struct vm_area *vm_area_split(struct vm_area *a, uintptr_t addr);
 uintptr_t vm_find_hole(struct list_head *areas, size_t len, uintptr_t top);
 struct vm_area *vm_area_alloc(uintptr_t start, uintptr_t end, uint32_t prot, uint32_t flags);
 void vm_area_free(struct vm_area *a);
-/* Merges a with its neighbours where they are identical and adjacent. */
-void vm_area_merge_around(struct list_head *areas, struct vm_area *a);
+/* Merges a with its neighbours where they are identical and adjacent; returns the areas freed. */
+unsigned vm_area_merge_around(struct list_head *areas, struct vm_area *a);
 
 /* mm/vm.c: address spaces. */
+/* /proc/sys/vm/max_map_count: the areas a space may have (65530); set: 0 or -EINVAL. */
+unsigned vm_max_map_count(void);
+int vm_set_max_map_count(long n);
 struct vm_space *vm_create(void);
 void vm_get(struct vm_space *vm);
 void vm_put(struct vm_space *vm);

@@ -989,9 +989,11 @@ KTEST(fs_fd_table)
 	KT_ASSERT(fd_install(t, file_get(b), true) == 1); /* lowest free */
 	KT_ASSERT(fd_install_at(t, 100, file_get(a), false) == 100);
 	KT_ASSERT(fd_install_at(t, 100, file_get(b), false) == 100); /* replaces */
-	KT_ASSERT(fd_install_at(t, FD_MAX, a, false) == -EBADF);
+	KT_ASSERT(fd_install_at(t, FD_LIMIT_DEFAULT, a, false) == -EBADF);
+	KT_ASSERT(fd_install_at(t, -1, a, false) == -EBADF);
 	KT_ASSERT(fd_install_from(t, 50, file_get(a), false) == 50);
-	KT_ASSERT(fd_install_from(t, FD_MAX, a, false) == -EINVAL);
+	KT_ASSERT(fd_install_from(t, FD_LIMIT_DEFAULT, a, false) == -EMFILE);
+	KT_ASSERT(fd_install_from(t, -1, a, false) == -EINVAL);
 	KT_ASSERT(fd_count(t) == 5);
 	g = fd_get_file(t, 100);
 	KT_ASSERT(g == b && fd_get_file(t, 99) == NULL && fd_get_file(t, -3) == NULL);
@@ -1016,19 +1018,65 @@ KTEST(fs_fd_table)
 
 KTEST(fs_fd_table_limit)
 {
-	struct fd_table *t;
+	struct fd_table *t, *c;
 	struct file *f;
 
 	vfs_init();
 	t = fdtable_create();
 	f = open_null();
 	KT_ASSERT(t && f);
-	for (int i = 0; i < FD_MAX; i++)
+	for (int i = 0; i < FD_LIMIT_DEFAULT; i++)
 		KT_ASSERT(fd_install(t, file_get(f), false) == i);
 	KT_ASSERT(fd_install(t, f, false) == -EMFILE);
+	KT_ASSERT(fd_table_size(t) == FD_LIMIT_DEFAULT); /* chunk 0 doubled, then whole chunks */
 	KT_ASSERT(fd_close(t, 700) == 0);
 	KT_ASSERT(fd_install(t, file_get(f), false) == 700);
-	KT_ASSERT(f->refcount == 1 + FD_MAX);
+	KT_ASSERT(f->refcount == 1 + FD_LIMIT_DEFAULT);
+	/* fork's copy holds up to the highest open fd; exec's close walks every chunk. */
+	c = fdtable_clone(t);
+	KT_ASSERT(c && fd_count(c) == FD_LIMIT_DEFAULT && fd_table_size(c) == FD_LIMIT_DEFAULT);
+	fd_close_range(c, 10, 1000, true);
+	KT_ASSERT(fd_get_cloexec(c, 9) == 0 && fd_get_cloexec(c, 10) == 1);
+	KT_ASSERT(fd_get_cloexec(c, 1000) == 1 && fd_get_cloexec(c, 1001) == 0);
+	fd_close_on_exec(c);
+	KT_ASSERT(fd_count(c) == FD_LIMIT_DEFAULT - 991);
+	fd_close_range(c, 5, ~0u, false);
+	KT_ASSERT(fd_count(c) == 5 && fd_get_file(c, 1020) == NULL);
+	fdtable_put(c);
+	KT_ASSERT(f->refcount == 1 + FD_LIMIT_DEFAULT);
+	fdtable_put(t);
+	KT_ASSERT(f->refcount == 1);
+	file_put(f);
+}
+
+KTEST(fs_fd_table_reserve)
+{
+	struct fd_table *t, *c;
+	struct file *f;
+	int r;
+
+	vfs_init();
+	t = fdtable_create();
+	f = open_null();
+	KT_ASSERT(t && f);
+	KT_ASSERT(fd_install(t, file_get(f), false) == 0);
+	r = fd_reserve(t);
+	KT_ASSERT(r == 1);
+	/* Taken, yet closed for everyone else until its file comes. */
+	KT_ASSERT(fd_get_file(t, 1) == NULL && fd_close(t, 1) == -EBADF);
+	KT_ASSERT(fd_install_at(t, 1, f, false) == -EBUSY);
+	KT_ASSERT(fd_install(t, file_get(f), false) == 2);
+	fd_unreserve(t, r);
+	KT_ASSERT(fd_install(t, file_get(f), false) == 1);
+	r = fd_reserve(t);
+	KT_ASSERT(r == 3 && fd_count(t) == 3);
+	KT_ASSERT(fd_install(t, file_get(f), false) == 4);
+	/* fork's copy of a table with a reservation in it: the fd is free there. */
+	c = fdtable_clone(t);
+	KT_ASSERT(c && fd_count(c) == 4 && fd_install(c, file_get(f), false) == 3);
+	fdtable_put(c);
+	fd_install_reserved(t, r, file_get(f), true);
+	KT_ASSERT(fd_get_cloexec(t, 3) == 1 && fd_count(t) == 5);
 	fdtable_put(t);
 	KT_ASSERT(f->refcount == 1);
 	file_put(f);
