@@ -117,6 +117,11 @@ static const struct proc_entry sys_fs_entries[] = {
 	  .nr_children = ARRAY_SIZE(sys_fs_inotify_entries) },
 };
 
+static const struct proc_entry sys_kernel_entries[] = {
+	WRITABLE_ENTRY("randomize_va_space", 141, proc_show_randomize_va_space,
+		       proc_write_randomize_va_space),
+};
+
 static const struct proc_entry sys_entries[] = {
 	{ .name = "fs",
 	  .kind = PROC_DIR,
@@ -130,6 +135,12 @@ static const struct proc_entry sys_entries[] = {
 	  .ino = 39,
 	  .children = sys_vm_entries,
 	  .nr_children = ARRAY_SIZE(sys_vm_entries) },
+	{ .name = "kernel",
+	  .kind = PROC_DIR,
+	  .mode = DIR_MODE,
+	  .ino = 140,
+	  .children = sys_kernel_entries,
+	  .nr_children = ARRAY_SIZE(sys_kernel_entries) },
 };
 
 static const struct proc_entry net_entries[] = {

@@ -16,6 +16,7 @@
 #include <fs/bcache.h>
 #include <svc/fault_inject.h>
 #include <kernel/lockcheck.h>
+#include <kernel/aslr.h>
 #include <fs/procfs.h>
 #include <drivers/tty.h>
 #include <fs/fdtable.h>
@@ -535,6 +536,18 @@ int proc_write_overcommit_memory(const char *line)
 int proc_write_overcommit_ratio(const char *line)
 {
 	return sysctl_write(line, overcommit_set_ratio);
+}
+
+int proc_show_randomize_va_space(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%d\n", aslr_level());
+	return 0;
+}
+
+int proc_write_randomize_va_space(const char *line)
+{
+	return sysctl_write(line, aslr_set_level);
 }
 
 int proc_show_inotify_max_queued_events(struct seqbuf *s, int pid)

@@ -121,6 +121,7 @@ struct process *proc_alloc(struct process *parent)
 		p->gid = parent->gid, p->egid = parent->egid, p->sgid = parent->sgid;
 		p->umask = parent->umask;
 		p->oom_score_adj = parent->oom_score_adj;
+		p->personality = READ_ONCE(parent->personality);
 		memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
 		memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
 		p->pgid = parent->pgid;

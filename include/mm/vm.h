@@ -34,7 +34,8 @@
 /* No mapping above this (Linux's TASK_SIZE): code in the last page could return to a
  * non-canonical address. */
 #define USER_TASK_END	0x00007ffffffff000ULL
-#define USER_MMAP_TOP	0x00007f0000000000ULL /* mmap search starts below this */
+/* The mmap search starts below this, lowered by up to 1 TiB by ASLR (vm_space.mmap_base). */
+#define USER_MMAP_TOP	0x00007f0000000000ULL
 #define USER_MIN_ADDR	0x0000000000010000ULL /* like vm.mmap_min_addr */
 #define STACK_GUARD_GAP (256ULL * PAGE_SIZE)  /* kept free below a growing stack */
 
@@ -78,6 +79,8 @@ struct vm_space {
 	uintptr_t brk;		 /* (l) current program break */
 	uint64_t resident_pages; /* (l) pages mapped */
 	uint64_t stack_limit;	 /* (l) RLIMIT_STACK */
+	uintptr_t stack_top;	 /* (l) the stack's top, set by exec (kernel/aslr.c) */
+	uintptr_t mmap_base;	 /* (l) top-down mmap search starts below it (kernel/aslr.c) */
 	uint64_t cpu_mask;	 /* (a) CPUs that may hold its translations (mm/tlb.c) */
 };
 
