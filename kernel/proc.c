@@ -84,6 +84,8 @@ static void default_rlimits(struct process *p)
 	p->rlimits[RLIMIT_NOFILE] = (struct rlimit64){ FD_MAX, FD_MAX };
 	p->rlimits[RLIMIT_NPROC] = (struct rlimit64){ proc_default_nproc(), proc_default_nproc() };
 	p->rlimits[RLIMIT_CORE] = (struct rlimit64){ 0, ~0ULL };
+	p->rlimits[RLIMIT_NICE] = (struct rlimit64){ 0, 0 };   /* raising priority needs */
+	p->rlimits[RLIMIT_RTPRIO] = (struct rlimit64){ 0, 0 }; /* CAP_SYS_NICE, as on Linux */
 }
 
 /* A new process with the parent's credentials and limits; no threads, vm or files yet. */

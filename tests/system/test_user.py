@@ -30,7 +30,7 @@ ENABLED = [
     "procfs", "files", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
     "mmap_file", "event_apis", "unix_sockets", "ptys", "ptys-glibc", "posix_timers",
-    "posix_timers-glibc", "inotify", "memfd", "settime", "aslr",
+    "posix_timers-glibc", "inotify", "memfd", "settime", "aslr", "sched_prio",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -117,7 +117,7 @@ for _name in ENABLED:
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
                 ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
                 ["event_apis"], ["unix_sockets"], ["ptys"], ["posix_timers"], ["inotify"],
-                ["memfd"], ["settime"], ["aslr"],
+                ["memfd"], ["settime"], ["aslr"], ["sched_prio"],
                 ["threads_blocked", "300", "--exit"]]
 
 
