@@ -39,6 +39,7 @@
  * master.lock (the write and ctrl ops run under them); master.lock is
  * never held while a tty lock is taken.
  */
+#include <kernel/cred.h>
 #include <drivers/pty.h>
 #include <drivers/tty.h>
 #include <fs/devfs.h>
@@ -294,14 +295,13 @@ static bool pty_close_side(struct pty *p, bool master)
 
 static int ptmx_open(struct inode *inode, struct file *f)
 {
-	struct process *proc = current_thread()->user ? current_proc() : NULL;
 	struct pty *p;
 	int r = pty_create(&p);
 
 	(void)inode;
 	if (r)
 		return r;
-	devpts_add(p->index, proc ? READ_ONCE(proc->euid) : 0);
+	devpts_add(p->index, current_cred()->fsuid);
 	f->private = p;
 	f->fops = &master_fops;
 	f->fmode |= FMODE_STREAM;

@@ -41,6 +41,7 @@
  * out_lock only, and sends signals after dropping them. Drivers' throttle
  * and ctrl ops run under the tty's lock.
  */
+#include <kernel/cred.h>
 #include <drivers/tty.h>
 #include <fs/vfs.h>
 #include <kernel/proc.h>
@@ -1210,7 +1211,7 @@ static int simulate_input(struct tty *tty, uintptr_t arg)
 
 	if (p) {
 		flags = spin_lock_irqsave(&proc_tree_lock);
-		allowed = is_ctty(p, tty) || p->euid == 0;
+		allowed = is_ctty(p, tty) || capable(CAP_SYS_ADMIN);
 		spin_unlock_irqrestore(&proc_tree_lock, flags);
 	}
 	if (!allowed)
@@ -1354,9 +1355,9 @@ static long set_ctty_locked(struct process *p, struct tty *tty, unsigned fmode, 
 		return 0; /* already ours */
 	if (p->pid != p->sid || has_ctty(p))
 		return -EPERM;
-	if (tty->session && !(arg == 1 && p->euid == 0))
+	if (tty->session && !(arg == 1 && capable(CAP_SYS_ADMIN)))
 		return -EPERM;
-	if (!(fmode & FMODE_READ) && p->euid != 0)
+	if (!(fmode & FMODE_READ) && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (tty->session)
 		disassociate(tty); /* stolen: no hangup, as Linux */

@@ -30,6 +30,7 @@
  * them); the page caches of its files reserve against it when data is
  * written (include/fs/pagecache.h), so a full disk says ENOSPC to write.
  */
+#include <kernel/cred.h>
 #include <fs/ext2_vfs.h>
 #include <fs/ext2.h>
 #include <fs/ext2_proto.h>
@@ -167,10 +168,10 @@ static int64_t call_time(void)
 
 static void caller_ids(uint32_t *uid, uint32_t *gid)
 {
-	struct process *p = current_thread()->user ? current_proc() : NULL;
+	const struct cred *c = current_cred(); /* init_cred's for a kernel thread */
 
-	*uid = p ? p->euid : 0;
-	*gid = p ? p->egid : 0;
+	*uid = c->fsuid;
+	*gid = c->fsgid;
 }
 
 /* ---- Inodes ------------------------------------------------------------ */

@@ -27,6 +27,7 @@
  * registration) with wait_event_locked; a user thread's call returns
  * -EWAIT, a kernel thread sleeps and looks again.
  */
+#include <kernel/cred.h>
 #include <fs/pagecache.h>
 #include <fs/writeback.h>
 #include <fs/vfs.h>
@@ -221,10 +222,10 @@ int64_t pc_space_reserved(struct pc_space *s)
 	return READ_ONCE(s->reserved);
 }
 
-/* Whether the caller may take the blocks kept for root (as ext2's resuid 0). */
+/* Whether the caller may take the blocks kept for root (Linux: CAP_SYS_RESOURCE). */
 static bool may_use_root_blocks(void)
 {
-	return !current_thread()->user || current_proc()->euid == 0;
+	return capable(CAP_SYS_RESOURCE);
 }
 
 /* The blocks the caller may still reserve. Caller holds s's lock. */

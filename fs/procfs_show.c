@@ -23,6 +23,7 @@
 #include <fs/tmpfs.h>
 #include <kernel/clock.h>
 #include <kernel/config.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/profile.h>
 #include <kernel/smp.h>
@@ -74,7 +75,8 @@ struct proc_snap {
 	 */
 	char call_state;
 	uint64_t call[9];
-	uint32_t uid, euid, suid, gid, egid, sgid, umask;
+	const struct cred *cred; /* referenced */
+	uint32_t umask;
 	int nice, rt_priority, policy; /* the first thread's (sys/sched.c) */
 	uint64_t rss_limit;
 	char comm[COMM_LEN];
@@ -151,8 +153,7 @@ static void snap_proc_locked(struct process *p, struct proc_snap *s)
 	s->comm[COMM_LEN - 1] = '\0';
 	s->cmdline_len = MIN(p->cmdline_len, sizeof(s->cmdline));
 	memcpy(s->cmdline, p->cmdline, s->cmdline_len);
-	s->uid = p->uid, s->euid = p->euid, s->suid = p->suid;
-	s->gid = p->gid, s->egid = p->egid, s->sgid = p->sgid;
+	s->cred = cred_get(p->cred);
 	s->umask = p->umask;
 	s->rss_limit = p->rlimits[RLIMIT_RSS].cur;
 	snap_signals_locked(p, s);
@@ -200,6 +201,7 @@ static int snap_take(int pid, struct proc_snap *s)
 
 static void snap_release(struct proc_snap *s)
 {
+	cred_put(s->cred);
 	if (s->vm)
 		vm_put(s->vm);
 	if (s->fds)
@@ -389,6 +391,29 @@ static const char *state_name(char state)
 	}
 }
 
+/* /proc/PID/status's Uid, Gid and Groups lines. */
+static void show_ids(struct seqbuf *s, const struct cred *c)
+{
+	const struct group_info *g = c->groups;
+
+	seq_printf(s, "Uid:\t%u\t%u\t%u\t%u\n", c->uid, c->euid, c->suid, c->fsuid);
+	seq_printf(s, "Gid:\t%u\t%u\t%u\t%u\n", c->gid, c->egid, c->sgid, c->fsgid);
+	seq_printf(s, "Groups:\t");
+	for (unsigned i = 0; g && i < g->count; i++)
+		seq_printf(s, "%u ", g->gid[i]);
+	seq_printf(s, "\n");
+}
+
+/* The capability sets, as Linux prints them (libcap's getpcaps and setpriv read them). */
+static void show_caps(struct seqbuf *s, const struct cred *c)
+{
+	seq_printf(s, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n",
+		   (unsigned long long)c->cap_inheritable, (unsigned long long)c->cap_permitted,
+		   (unsigned long long)c->cap_effective);
+	seq_printf(s, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", (unsigned long long)c->cap_bset,
+		   (unsigned long long)c->cap_ambient);
+}
+
 int proc_show_pid_status(struct seqbuf *s, int pid)
 {
 	struct proc_snap p;
@@ -402,8 +427,7 @@ int proc_show_pid_status(struct seqbuf *s, int pid)
 		   state_name(p.state));
 	seq_printf(s, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", p.pid, p.pid,
 		   p.ppid);
-	seq_printf(s, "Uid:\t%u\t%u\t%u\t%u\n", p.uid, p.euid, p.suid, p.euid);
-	seq_printf(s, "Gid:\t%u\t%u\t%u\t%u\n", p.gid, p.egid, p.sgid, p.egid);
+	show_ids(s, p.cred);
 	if (p.vm)
 		seq_printf(s, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\n", vm.size / 1024,
 			   vm.resident * KB_PER_PAGE);
@@ -411,6 +435,7 @@ int proc_show_pid_status(struct seqbuf *s, int pid)
 	seq_printf(s, "SigPnd:\t%016lx\nShdPnd:\t%016lx\n", 0UL, p.sig_pending);
 	seq_printf(s, "SigBlk:\t%016lx\n", p.sig_blocked);
 	seq_printf(s, "SigIgn:\t%016lx\nSigCgt:\t%016lx\n", p.sig_ignored, p.sig_caught);
+	show_caps(s, p.cred);
 	snap_release(&p);
 	return 0;
 }
@@ -526,12 +551,12 @@ int proc_show_overcommit_ratio(struct seqbuf *s, int pid)
 	return 0;
 }
 
-/* /proc/sys is root's to change (there are no capabilities yet). */
+/* /proc/sys is for CAP_SYS_ADMIN to change. */
 static int sysctl_write(const char *line, int (*set)(long))
 {
 	long v;
 
-	if (READ_ONCE(current_proc()->euid) != 0)
+	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	return parse_long(line, &v) ? set(v) : -EINVAL;
 }

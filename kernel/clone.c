@@ -4,6 +4,7 @@
  * "returns" from the same system call; it never needs a stack of its own.
  */
 #include <kernel/clone.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/thread.h>
 #include <kernel/uaccess.h>
@@ -176,7 +177,7 @@ static bool nproc_reached(struct process *p)
 {
 	unsigned long flags = spin_lock_irqsave(&p->lock);
 	uint64_t limit = p->rlimits[RLIMIT_NPROC].cur;
-	uint32_t uid = p->uid;
+	uint32_t uid = current_cred()->uid;
 
 	spin_unlock_irqrestore(&p->lock, flags);
 	return uid != 0 && limit != RLIM_INFINITY && proc_count_user_threads(uid) >= limit;

@@ -19,6 +19,7 @@
 #include <kernel/elf.h>
 #include <kernel/exec_stack.h>
 #include <kernel/clone.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/random.h>
 #include <kernel/thread.h>
@@ -351,7 +352,7 @@ static int load_interpreter(struct image *prog, struct new_image *ni, char *path
 
 static void build_auxv(uint64_t (*aux)[2], size_t *n, struct image *im, struct new_image *ni)
 {
-	struct process *p = current_proc();
+	const struct cred *c = current_cred();
 	uint32_t r[4];
 	size_t i = 0;
 
@@ -364,10 +365,10 @@ static void build_auxv(uint64_t (*aux)[2], size_t *n, struct image *im, struct n
 	AUX(AT_BASE, ni->interp_base);
 	AUX(AT_FLAGS, 0);
 	AUX(AT_ENTRY, im->elf.entry + ni->bias);
-	AUX(AT_UID, p->uid);
-	AUX(AT_EUID, p->euid);
-	AUX(AT_GID, p->gid);
-	AUX(AT_EGID, p->egid);
+	AUX(AT_UID, c->uid);
+	AUX(AT_EUID, c->euid);
+	AUX(AT_GID, c->gid);
+	AUX(AT_EGID, c->egid);
 	AUX(AT_SECURE, 0);
 	AUX(AT_HWCAP, r[3]);
 	AUX(AT_HWCAP2, 0);
@@ -483,6 +484,7 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 	struct process *p = t->proc;
 	struct vm_space *old = p->vm;
 	const char *base = strrchr(path, '/');
+	const struct cred *old_cred = NULL;
 	unsigned long flags;
 
 	wait_others_off_cpu(p, t); /* exec_program's claim killed them */
@@ -491,6 +493,7 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 		/* A thread that execs takes the process's id, as on Linux. */
 		pid_free(t->tid);
 		t->tid = p->pid;
+		old_cred = proc_cred_swap_locked(p, cred_get(t->cred)); /* the leader's now */
 	}
 	p->vm = ni->vm;
 	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
@@ -499,6 +502,7 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 		if (p->sigactions[i].handler > 1) /* handlers reset; SIG_IGN (1) stays */
 			memset(&p->sigactions[i], 0, sizeof(p->sigactions[i]));
 	spin_unlock_irqrestore(&p->lock, flags);
+	cred_put(old_cred);
 	strlcpy(t->name, p->comm, sizeof(t->name));
 	vm_activate(ni->vm);
 	vm_put(old);

@@ -123,6 +123,32 @@ static void cmd_fault(int argc, char **argv)
 		kprintf("fault-demo exited with %d\n", kthread_join(t));
 }
 
+/*
+ * Writes all of a page after freeing it, as a device's late DMA would,
+ * then allocates again: this CPU's page cache hands the same page back
+ * (last freed, first out), and a debug build's poison check panics.
+ */
+static void cmd_scribble(int argc, char **argv)
+{
+	struct page *p = alloc_page(), *again;
+	void *va;
+
+	(void)argc;
+	(void)argv;
+	if (!p) {
+		kprintf("scribble: no memory\n");
+		return;
+	}
+	va = page_address(p);
+	put_page(p);
+	memset(va, 0x42, PAGE_SIZE);
+	again = alloc_page();
+	kprintf("scribble: %s\n",
+		again == p ? "the page came back unnoticed" : "another page came");
+	if (again)
+		put_page(again);
+}
+
 static void cmd_panic(int argc, char **argv)
 {
 	(void)argc;
@@ -149,6 +175,8 @@ static const struct command commands[] = {
 	{ "fault", "run a kernel thread that faults (it is killed, the kernel goes on)",
 	  cmd_fault },
 	{ "panic", "panic on purpose (to see the report)", cmd_panic },
+	{ "scribble", "write a freed page whole, then allocate (debug builds panic)",
+	  cmd_scribble },
 	{ "poweroff", "[status] stop the machine", cmd_poweroff },
 };
 

@@ -4,6 +4,7 @@
  * process system calls (sys/proc.c), exec, the fault path, and kmain.
  */
 #include <kernel/proc.h>
+#include <kernel/cred.h>
 #include <fs/event.h>
 #include <svc/service.h>
 #include <arch/x86_64/cpu.h>
@@ -119,8 +120,7 @@ struct process *proc_alloc(struct process *parent)
 		memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
 		p->cmdline_len = parent->cmdline_len;
 		spin_unlock_irqrestore(&parent->lock, flags);
-		p->uid = parent->uid, p->euid = parent->euid, p->suid = parent->suid;
-		p->gid = parent->gid, p->egid = parent->egid, p->sgid = parent->sgid;
+		p->cred = cred_get(current_cred()); /* the cloning thread's */
 		p->umask = parent->umask;
 		p->oom_score_adj = parent->oom_score_adj;
 		p->personality = READ_ONCE(parent->personality);
@@ -130,6 +130,7 @@ struct process *proc_alloc(struct process *parent)
 		p->sid = parent->sid;
 		p->ctty = parent->ctty; /* the session's terminal (drivers/tty.c) */
 	} else {
+		p->cred = cred_get(&init_cred);
 		p->umask = 022;
 		default_rlimits(p);
 		p->pgid = p->sid = p->pid;
@@ -215,6 +216,7 @@ void proc_unhold(struct process *p)
 	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
 	sigpending_release(&p->sigpending);
+	cred_put(p->cred);
 	pid_free(p->pid);
 	kfree(p);
 }
@@ -235,7 +237,7 @@ int proc_get_oom_score_adj(int pid, int *adj)
 
 int proc_set_oom_score_adj(int pid, int adj)
 {
-	bool root = READ_ONCE(current_proc()->euid) == 0;
+	bool root = capable(CAP_SYS_RESOURCE);
 	unsigned long tflags = spin_lock_irqsave(&proc_tree_lock), pflags;
 	struct process *p = proc_find(pid);
 	int r = p ? 0 : -ESRCH;
@@ -265,8 +267,11 @@ static void count_user(struct process *p, void *arg)
 {
 	uint32_t *uid_count = arg; /* [0] the uid, [1] the count */
 
-	if (p->uid == uid_count[0])
+	const struct cred *c = proc_cred_get(p);
+
+	if (c->uid == uid_count[0])
 		uid_count[1] += MAX(READ_ONCE(p->nr_threads), 1u); /* a zombie counts once */
+	cred_put(c);
 }
 
 unsigned proc_count_user_threads(uint32_t uid)
@@ -295,6 +300,7 @@ void proc_init(void)
 {
 	kmem_cache_init(&thread_cache, "thread", sizeof(struct thread), 16);
 	kmem_cache_init(&fpu_cache, "fpu-state", sizeof(struct fpu_state), 16);
+	cred_init();
 }
 
 struct thread *uthread_alloc(struct process *p, int tid)
@@ -315,6 +321,8 @@ struct thread *uthread_alloc(struct process *p, int tid)
 	sigpending_init(&t->sigpending);
 	t->user = true;
 	t->proc = p;
+	/* A new thread acts as the thread that made it; the first one of a process as the process. */
+	t->cred = cred_get(current_thread()->proc == p ? current_cred() : p->cred);
 	t->tid = tid;
 	strlcpy(t->name, p->comm, sizeof(t->name));
 	list_init(&t->run_node);
@@ -328,6 +336,7 @@ void uthread_free(struct thread *t)
 	if (t->tid != t->proc->pid)
 		pid_free(t->tid);
 	sigpending_release(&t->sigpending);
+	cred_put(t->cred);
 	svc_forget_calls(t);
 	kmem_cache_free(&fpu_cache, t->fpu);
 	kmem_cache_free(&thread_cache, t);

@@ -13,9 +13,9 @@
  * the OOM killer.
  *
  * Debug builds poison freed memory: every page freed is filled with
- * PAGE_POISON, and a page allocated that starts or ends with it (it was
- * freed, not handed over at boot, which is not poisoned: that would cost
- * seconds per boot under TCG) is checked whole, so that a write through a
+ * PAGE_POISON and marked, and a marked page is checked whole when it is
+ * allocated again (pages handed over at boot are not poisoned: that would
+ * cost seconds per boot under TCG), so that a write through a
  * reference or a mapping that outlived the free (a device's DMA, a stale
  * translation, a page put once too often) panics at the page's next
  * allocation with the bytes written.
@@ -81,6 +81,7 @@ static void poison_pages(struct page *p, unsigned n)
 
 		for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
 			w[i] = PAGE_POISON;
+		p[k].buddy.poisoned = 1;
 	}
 }
 
@@ -93,8 +94,9 @@ static void check_poison(struct page *p, unsigned n)
 		const uint64_t *w = page_address(p + k);
 		pfn_t pfn = page_to_pfn(p + k);
 
-		if (w[0] != PAGE_POISON && w[PAGE_SIZE / 8 - 1] != PAGE_POISON)
+		if (!p[k].buddy.poisoned)
 			continue; /* never freed since boot */
+		p[k].buddy.poisoned = 0;
 		for (unsigned i = 0; i < PAGE_SIZE / 8; i++) {
 			if (w[i] == PAGE_POISON)
 				continue;

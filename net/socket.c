@@ -15,6 +15,7 @@
 #include <fs/vfs.h>
 #include <fs/dcache.h>
 #include <kernel/panic.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
 #include <kernel/thread.h>
@@ -57,9 +58,9 @@ static const struct net_family *family_find(int family)
 
 struct ucred sock_current_cred(void)
 {
-	struct process *p = current_proc();
+	const struct cred *c = current_cred();
 
-	return (struct ucred){ .pid = p->pid, .uid = p->euid, .gid = p->egid };
+	return (struct ucred){ .pid = current_proc()->pid, .uid = c->euid, .gid = c->egid };
 }
 
 static struct socket *sock_alloc(void)

@@ -17,6 +17,7 @@
  * (epoll_wait is never restarted, kernel/signal.c).
  */
 #include <kernel/syscall.h>
+#include <kernel/cred.h>
 #include <kernel/clock.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
@@ -210,7 +211,7 @@ SYSCALL_DEFINE4(pidfd_send_signal, int, pidfd, int, sig, uintptr_t, uinfo, unsig
 {
 	struct process *self = current_proc(), *p;
 	struct ksiginfo info = {
-		.signo = sig, .code = SI_USER, .pid = self->pid, .uid = self->uid
+		.signo = sig, .code = SI_USER, .pid = self->pid, .uid = current_cred()->uid
 	};
 	struct user_siginfo_head u;
 	struct file *f;

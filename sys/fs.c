@@ -12,6 +12,7 @@
  * read and changed under its lock, references put after it is dropped.
  */
 #include <kernel/syscall.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/uaccess.h>
 #include <fs/vfs.h>
@@ -512,10 +513,10 @@ SYSCALL_DEFINE3(fchown, int, fd, uint32_t, uid, uint32_t, gid)
 
 static long do_access(int dirfd, uintptr_t upath, int mode, int flags)
 {
-	struct process *p = current_proc();
+	const struct cred *c = current_cred();
 	bool eff = flags & AT_EACCESS;
-	uint32_t uid = eff ? READ_ONCE(p->euid) : READ_ONCE(p->uid);
-	uint32_t gid = eff ? READ_ONCE(p->egid) : READ_ONCE(p->gid);
+	uint32_t uid = eff ? c->euid : c->uid;
+	uint32_t gid = eff ? c->egid : c->gid;
 	struct dentry *d;
 	long r;
 
@@ -723,7 +724,7 @@ SYSCALL_DEFINE1(chroot, uintptr_t, path)
 	struct dentry *d;
 	long r;
 
-	if (READ_ONCE(current_proc()->euid) != 0)
+	if (!capable(CAP_SYS_CHROOT))
 		return -EPERM;
 	r = at_lookup(AT_FDCWD, path, 0, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &d);
 	if (!r)
@@ -844,7 +845,7 @@ SYSCALL_DEFINE5(mount, uintptr_t, source, uintptr_t, utarget, uintptr_t, type, u
 	char *target;
 	long r;
 
-	if (READ_ONCE(current_proc()->euid) != 0)
+	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if ((flags & MS_MGC_MSK) == MS_MGC_VAL)
 		flags &= ~MS_MGC_MSK;
@@ -872,7 +873,7 @@ SYSCALL_DEFINE2(umount2, uintptr_t, target, int, flags)
 		return -EINVAL;
 	if ((flags & MNT_EXPIRE) && (flags & (MNT_FORCE | MNT_DETACH)))
 		return -EINVAL;
-	if (READ_ONCE(current_proc()->euid) != 0)
+	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	return at_path_op(AT_FDCWD, target, op_umount, flags);
 }

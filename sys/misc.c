@@ -1,9 +1,9 @@
 /*
- * Identity and limits: uname, getrandom, user and group ids, resource
- * limits, getrusage, arch_prctl (the FS and GS bases for TLS).
+ * Identity and limits: uname, getrandom, resource limits, getrusage, arch_prctl (the FS and GS bases for TLS).
  */
 #include <kernel/syscall.h>
 #include <kernel/config.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/random.h>
 #include <kernel/thread.h>
@@ -65,123 +65,6 @@ SYSCALL_DEFINE3(getrandom, uintptr_t, ubuf, size_t, len, unsigned, flags)
 	return done;
 }
 
-/* Credentials. Everything runs as root for now; the rules below are Linux's. */
-static bool privileged(void)
-{
-	return current_proc()->euid == 0;
-}
-
-SYSCALL_DEFINE0(getuid)
-{
-	return current_proc()->uid;
-}
-
-SYSCALL_DEFINE0(geteuid)
-{
-	return current_proc()->euid;
-}
-
-SYSCALL_DEFINE0(getgid)
-{
-	return current_proc()->gid;
-}
-
-SYSCALL_DEFINE0(getegid)
-{
-	return current_proc()->egid;
-}
-
-/* setres[ug]id core: -1 keeps a value; unprivileged callers may only pick existing ids. */
-static long set_ids(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t nr, uint32_t ne, uint32_t ns)
-{
-	const uint32_t keep = (uint32_t)-1;
-	uint32_t want[3] = { nr, ne, ns };
-
-	for (int i = 0; i < 3 && !privileged(); i++)
-		if (want[i] != keep && want[i] != *r && want[i] != *e && want[i] != *s)
-			return -EPERM;
-	if (nr != keep)
-		*r = nr;
-	if (ne != keep)
-		*e = ne;
-	if (ns != keep)
-		*s = ns;
-	return 0;
-}
-
-SYSCALL_DEFINE3(setresuid, uint32_t, r, uint32_t, e, uint32_t, s)
-{
-	struct process *p = current_proc();
-
-	return set_ids(&p->uid, &p->euid, &p->suid, r, e, s);
-}
-
-SYSCALL_DEFINE3(setresgid, uint32_t, r, uint32_t, e, uint32_t, s)
-{
-	struct process *p = current_proc();
-
-	return set_ids(&p->gid, &p->egid, &p->sgid, r, e, s);
-}
-
-SYSCALL_DEFINE2(setreuid, uint32_t, r, uint32_t, e)
-{
-	struct process *p = current_proc();
-	uint32_t s = (r != (uint32_t)-1 || (e != (uint32_t)-1 && e != p->uid))
-			     ? (e != (uint32_t)-1 ? e : p->euid)
-			     : (uint32_t)-1;
-
-	return set_ids(&p->uid, &p->euid, &p->suid, r, e, s);
-}
-
-SYSCALL_DEFINE2(setregid, uint32_t, r, uint32_t, e)
-{
-	struct process *p = current_proc();
-	uint32_t s = (r != (uint32_t)-1 || (e != (uint32_t)-1 && e != p->gid))
-			     ? (e != (uint32_t)-1 ? e : p->egid)
-			     : (uint32_t)-1;
-
-	return set_ids(&p->gid, &p->egid, &p->sgid, r, e, s);
-}
-
-SYSCALL_DEFINE1(setuid, uint32_t, uid)
-{
-	struct process *p = current_proc();
-
-	if (privileged())
-		return set_ids(&p->uid, &p->euid, &p->suid, uid, uid, uid);
-	return set_ids(&p->uid, &p->euid, &p->suid, -1, uid, -1);
-}
-
-SYSCALL_DEFINE1(setgid, uint32_t, gid)
-{
-	struct process *p = current_proc();
-
-	if (privileged())
-		return set_ids(&p->gid, &p->egid, &p->sgid, gid, gid, gid);
-	return set_ids(&p->gid, &p->egid, &p->sgid, -1, gid, -1);
-}
-
-static long put_ids(uintptr_t a, uintptr_t b, uintptr_t c, uint32_t x, uint32_t y, uint32_t z)
-{
-	if (copy_to_user(a, &x, 4) || copy_to_user(b, &y, 4) || copy_to_user(c, &z, 4))
-		return -EFAULT;
-	return 0;
-}
-
-SYSCALL_DEFINE3(getresuid, uintptr_t, r, uintptr_t, e, uintptr_t, s)
-{
-	struct process *p = current_proc();
-
-	return put_ids(r, e, s, p->uid, p->euid, p->suid);
-}
-
-SYSCALL_DEFINE3(getresgid, uintptr_t, r, uintptr_t, e, uintptr_t, s)
-{
-	struct process *p = current_proc();
-
-	return put_ids(r, e, s, p->gid, p->egid, p->sgid);
-}
-
 /* Resource limits. Only the calling process (pid 0 or its own) can be named. */
 static long do_prlimit(int pid, unsigned res, uintptr_t unew, uintptr_t uold)
 {
@@ -194,7 +77,8 @@ static long do_prlimit(int pid, unsigned res, uintptr_t unew, uintptr_t uold)
 		return -EINVAL;
 	if (unew && copy_from_user(&lim, unew, sizeof(lim)))
 		return -EFAULT;
-	if (unew && (lim.cur > lim.max || (lim.max > p->rlimits[res].max && !privileged())))
+	if (unew &&
+	    (lim.cur > lim.max || (lim.max > p->rlimits[res].max && !capable(CAP_SYS_RESOURCE))))
 		return unew && lim.cur > lim.max ? -EINVAL : -EPERM;
 	if (uold && copy_to_user(uold, &p->rlimits[res], sizeof(lim)))
 		return -EFAULT;

@@ -7,10 +7,13 @@
  * sched_* calls name one thread (0: the caller), PRIO_PGRP every thread of
  * a process group, PRIO_USER every thread of a real user.
  *
- * Locks: proc_tree_lock, then a process's lock while its threads are
- * looked at, then (in sched_set_params) the thread's run-queue lock.
+ * Locks: proc_tree_lock, then a process's lock while its threads and its
+ * credentials (p->cred, its leader's, against which Linux's rules are
+ * checked) are looked at, then (in sched_set_params) the thread's
+ * run-queue lock.
  */
 #include <kernel/syscall.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
 #include <kernel/thread.h>
@@ -22,19 +25,18 @@
 #include <uapi/resource.h>
 #include <uapi/sched.h>
 
-/* CAP_SYS_NICE: an effective uid of 0 until capabilities exist. */
 static bool may_sys_nice(void)
 {
-	return READ_ONCE(current_proc()->euid) == 0;
+	return capable(CAP_SYS_NICE);
 }
 
 /* Linux's check_same_owner: the caller's euid is p's real or effective uid. Holds p->lock. */
 static bool same_owner_locked(struct process *p)
 {
-	uint32_t euid = READ_ONCE(current_proc()->euid);
+	uint32_t euid = current_cred()->euid;
 
 	assert_held(&p->lock);
-	return p->uid == euid || p->euid == euid;
+	return p->cred->uid == euid || p->cred->euid == euid;
 }
 
 /* Linux's can_nice: RLIMIT_NICE allows nice (its limit is 20 - nice), or CAP_SYS_NICE. */
@@ -68,11 +70,13 @@ struct target_walk {
 	bool seen; /* some thread matched */
 };
 
-static bool walk_matches(const struct target_walk *w, struct process *p)
+/* Holds p->lock. */
+static bool walk_matches_locked(const struct target_walk *w, struct process *p)
 {
+	assert_held(&p->lock);
 	if (p->state == PROC_ZOMBIE)
 		return false;
-	return w->which == PRIO_PGRP ? p->pgid == w->who : p->uid == (uint32_t)w->who;
+	return w->which == PRIO_PGRP ? p->pgid == w->who : p->cred->uid == (uint32_t)w->who;
 }
 
 static void walk_one(struct process *p, void *arg)
@@ -81,9 +85,13 @@ static void walk_one(struct process *p, void *arg)
 	unsigned long flags;
 	struct thread *t;
 
-	if (w->stop || !walk_matches(w, p))
+	if (w->stop)
 		return;
 	flags = spin_lock_irqsave(&p->lock);
+	if (!walk_matches_locked(w, p)) {
+		spin_unlock_irqrestore(&p->lock, flags);
+		return;
+	}
 	list_for_each_entry (t, &p->threads, proc_node) {
 		w->seen = true;
 		w->stop = w->fn(t, p, w->ctx);
@@ -129,7 +137,7 @@ static int for_each_target(int which, int who, target_fn fn, void *ctx)
 		return -EINVAL;
 	flags = spin_lock_irqsave(&proc_tree_lock);
 	if (!who)
-		w.who = which == PRIO_PGRP ? self->pgid : (int)READ_ONCE(self->uid);
+		w.who = which == PRIO_PGRP ? self->pgid : (int)current_cred()->uid;
 	proc_for_each_locked(walk_one, &w);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 	return w.stop ? w.stop : w.seen ? 0 : -ESRCH;
@@ -373,10 +381,10 @@ static int ioprio_which(int which)
 /* Linux's set_task_ioprio: the caller's real or effective uid is the target's uid. */
 static int set_one_ioprio(struct thread *t, struct process *p, void *ctx)
 {
-	struct process *self = current_proc();
+	const struct cred *c = current_cred();
 
 	assert_held(&p->lock);
-	if (p->uid != READ_ONCE(self->euid) && p->uid != READ_ONCE(self->uid) && !may_sys_nice())
+	if (p->cred->uid != c->euid && p->cred->uid != c->uid && !may_sys_nice())
 		return -EPERM;
 	__atomic_store_n(&t->ioprio, (uint16_t)(uintptr_t)ctx, __ATOMIC_RELAXED);
 	return 0;

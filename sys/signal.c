@@ -5,6 +5,7 @@
  * setitimer, getitimer). Generation and delivery are in kernel/signal.c.
  */
 #include <kernel/syscall.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/thread.h>
 #include <kernel/uaccess.h>
@@ -77,7 +78,9 @@ static struct ksiginfo user_info(int sig, int code)
 {
 	struct process *p = current_proc();
 
-	return (struct ksiginfo){ .signo = sig, .code = code, .pid = p->pid, .uid = p->uid };
+	return (struct ksiginfo){
+		.signo = sig, .code = code, .pid = p->pid, .uid = current_cred()->uid
+	};
 }
 
 SYSCALL_DEFINE2(kill, int, pid, int, sig)

@@ -8,6 +8,7 @@
  * SCM_CREDENTIALS, and install received descriptors. See docs/sockets.md.
  */
 #include <kernel/syscall.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/uaccess.h>
 #include <kernel/wait.h>
@@ -407,20 +408,18 @@ static long scm_rights_in(const struct cmsghdr *c, struct scm_fds **fds)
 /* Linux's rule: a process may claim its own pid, and its real, effective or saved ids. */
 static long scm_creds_in(const struct cmsghdr *c, struct kmsg *m)
 {
-	struct process *p = current_proc();
+	const struct cred *cr = current_cred();
 	struct ucred u;
 
 	if (c->cmsg_len != CMSG_LEN(sizeof(u)))
 		return -EINVAL;
 	memcpy(&u, c + 1, sizeof(u));
-	if (p->euid != 0) {
-		if (u.pid != p->pid)
-			return -EPERM;
-		if (u.uid != p->uid && u.uid != p->euid && u.uid != p->suid)
-			return -EPERM;
-		if (u.gid != p->gid && u.gid != p->egid && u.gid != p->sgid)
-			return -EPERM;
-	}
+	if (u.pid != current_proc()->pid && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (u.uid != cr->uid && u.uid != cr->euid && u.uid != cr->suid && !capable(CAP_SETUID))
+		return -EPERM;
+	if (u.gid != cr->gid && u.gid != cr->egid && u.gid != cr->sgid && !capable(CAP_SETGID))
+		return -EPERM;
 	m->creds = u;
 	m->has_creds = true;
 	return 0;

@@ -19,6 +19,7 @@ struct thread;
 struct vm_space;
 struct fd_table;
 struct dentry;
+struct cred;
 
 #define PID_MAX	     32768
 #define COMM_LEN     16
@@ -59,47 +60,47 @@ struct cpu_itimer {
 
 struct process {
 	spinlock_t lock;
-	int pid;				   /* (c) the first thread's tid */
-	struct process *parent;			   /* (t) */
-	struct list_head children;		   /* (t) */
-	struct list_head sibling;		   /* (t) in parent->children */
-	struct list_head all_node;		   /* (t) every process */
-	enum proc_state state;			   /* (t) */
-	int exit_status;			   /* (t) wait status: code << 8, or signal */
-	struct wait_source child_event;		   /* a child changed state */
-	bool vfork_pending;			   /* (t) our vfork parent waits for exec or exit */
-	struct list_head threads;		   /* (p) struct thread.proc_node */
-	unsigned nr_threads;			   /* (p) */
-	struct vm_space *vm;			   /* (p) */
-	struct fd_table *fds;			   /* (p) */
-	struct dentry *cwd;			   /* (p) */
-	struct dentry *root;			   /* (p) chroot; NULL: the real root */
-	char comm[COMM_LEN];			   /* (p) */
-	char exe[EXE_PATH_LEN];			   /* (t) the program's path (/proc/PID/exe) */
-	char cmdline[CMDLINE_LEN];		   /* (p) argv, NUL-separated, truncated (/proc) */
-	size_t cmdline_len;			   /* (p) bytes used in cmdline */
-	uint32_t uid, euid, suid, gid, egid, sgid; /* (p) */
-	uint32_t umask;				   /* (p) */
-	struct rlimit64 rlimits[RLIMIT_MAX];	   /* (p) */
-	struct k_sigaction sigactions[64];	   /* (p) dispositions */
-	struct sigpending sigpending;		   /* (p) signals sent to the process */
-	int pgid, sid;				   /* (t) process group and session */
-	void *ctty;				   /* (t) controlling terminal (the tty layer's) */
-	int exit_signal;			   /* (c) sent to the parent at exit (SIGCHLD) */
-	bool stopped;				   /* (t) by a stop signal, until SIGCONT */
-	int stop_sig;				   /* (t) which one */
-	bool report_stop, report_cont;		   /* (t) for wait4 WUNTRACED / WCONTINUED */
-	struct wait_source stop_source;		   /* its threads wait here while stopped */
-	struct ktimer itimer;			   /* ITIMER_REAL (alarm, setitimer) */
-	uint64_t itimer_interval;		   /* (p) ns, 0: one-shot */
-	struct cpu_itimer cpu_itimers[2];	   /* (p) ITIMER_VIRTUAL, ITIMER_PROF */
-	struct list_head timers;		   /* (p) struct posix_timer.node */
-	unsigned nr_timers;			   /* (p) */
-	int next_timer_id;			   /* (p) where the next id search starts */
-	bool cpu_timers_armed;			   /* (p) a CPU-time timer or itimer is armed */
-	uint64_t cpu_ticks, cpu_user_ticks;	   /* (atomic) all its threads', gone ones too */
-	int refcount;				   /* (atomic) the tree's + proc_hold's */
-	uint64_t user_ticks, system_ticks;	   /* (t) of exited threads */
+	int pid;			     /* (c) the first thread's tid */
+	struct process *parent;		     /* (t) */
+	struct list_head children;	     /* (t) */
+	struct list_head sibling;	     /* (t) in parent->children */
+	struct list_head all_node;	     /* (t) every process */
+	enum proc_state state;		     /* (t) */
+	int exit_status;		     /* (t) wait status: code << 8, or signal */
+	struct wait_source child_event;	     /* a child changed state */
+	bool vfork_pending;		     /* (t) our vfork parent waits for exec or exit */
+	struct list_head threads;	     /* (p) struct thread.proc_node */
+	unsigned nr_threads;		     /* (p) */
+	struct vm_space *vm;		     /* (p) */
+	struct fd_table *fds;		     /* (p) */
+	struct dentry *cwd;		     /* (p) */
+	struct dentry *root;		     /* (p) chroot; NULL: the real root */
+	char comm[COMM_LEN];		     /* (p) */
+	char exe[EXE_PATH_LEN];		     /* (t) the program's path (/proc/PID/exe) */
+	char cmdline[CMDLINE_LEN];	     /* (p) argv, NUL-separated, truncated (/proc) */
+	size_t cmdline_len;		     /* (p) bytes used in cmdline */
+	const struct cred *cred;	     /* (p) its leader's (include/kernel/cred.h) */
+	uint32_t umask;			     /* (p) */
+	struct rlimit64 rlimits[RLIMIT_MAX]; /* (p) */
+	struct k_sigaction sigactions[64];   /* (p) dispositions */
+	struct sigpending sigpending;	     /* (p) signals sent to the process */
+	int pgid, sid;			     /* (t) process group and session */
+	void *ctty;			     /* (t) controlling terminal (the tty layer's) */
+	int exit_signal;		     /* (c) sent to the parent at exit (SIGCHLD) */
+	bool stopped;			     /* (t) by a stop signal, until SIGCONT */
+	int stop_sig;			     /* (t) which one */
+	bool report_stop, report_cont;	     /* (t) for wait4 WUNTRACED / WCONTINUED */
+	struct wait_source stop_source;	     /* its threads wait here while stopped */
+	struct ktimer itimer;		     /* ITIMER_REAL (alarm, setitimer) */
+	uint64_t itimer_interval;	     /* (p) ns, 0: one-shot */
+	struct cpu_itimer cpu_itimers[2];    /* (p) ITIMER_VIRTUAL, ITIMER_PROF */
+	struct list_head timers;	     /* (p) struct posix_timer.node */
+	unsigned nr_timers;		     /* (p) */
+	int next_timer_id;		     /* (p) where the next id search starts */
+	bool cpu_timers_armed;		     /* (p) a CPU-time timer or itimer is armed */
+	uint64_t cpu_ticks, cpu_user_ticks;  /* (atomic) all its threads', gone ones too */
+	int refcount;			     /* (atomic) the tree's + proc_hold's */
+	uint64_t user_ticks, system_ticks;   /* (t) of exited threads */
 	uint64_t child_user_ticks, child_system_ticks; /* (t) of reaped children */
 	uint64_t start_ns;			       /* (c) */
 	int oom_score_adj;	/* (p) -1000..1000 (/proc/PID/oom_score_adj), inherited */

@@ -82,9 +82,10 @@ struct thread {
 	 * User threads only: no stack above; the user registers live in
 	 * uregs (the entry code saves them there), the FPU state in fpu.
 	 */
-	bool user;					      /* (c) */
-	struct process *proc;				      /* (c) */
-	struct list_head proc_node;			      /* (process lock) */
+	bool user;		    /* (c) */
+	struct process *proc;	    /* (c) */
+	const struct cred *cred;    /* (o) replaced only by the thread itself (cred_commit) */
+	struct list_head proc_node; /* (process lock) */
 	struct trap_frame uregs __attribute__((aligned(16))); /* (o) */
 	struct fpu_state *fpu;		   /* (o) saved whenever it leaves a CPU */
 	int fpu_cpu;			   /* (o) CPU whose registers last held fpu */

@@ -38,7 +38,8 @@ struct page {
 	int32_t refcount;      /* (a) users of an allocated page */
 	union {
 		struct {
-			uint8_t order; /* (b/o) block order */
+			uint8_t order;	  /* (b/o) block order */
+			uint8_t poisoned; /* (b) debug builds: filled with poison since its free */
 		} buddy;
 		struct {
 			struct kmem_cache *cache; /* (s) owning cache */

@@ -68,6 +68,15 @@ def test_panic_gives_panic_status():
     assert "the kernel panicked" in out
 
 
+def test_a_freed_page_written_whole_panics_at_its_next_allocation():
+    # Debug builds poison freed pages; a write over all of one (a device's
+    # late DMA) must not pass for a page never freed (mm/page.c).
+    rc, out = run(*MONITOR, stdin=b"scribble\n")
+    assert rc == 125, f"status {rc}\n{out[-3000:]}"
+    assert re.search(r"page: pfn 0x[0-9a-f]+ was written while free \(offset 0\)", out), out[-3000:]
+    assert "4242424242424242" in out, out[-3000:]
+
+
 def test_timeout_kills_a_guest_that_never_ends():
     rc, out = run(*MONITOR, timeout=8)  # the monitor waits for input forever
     assert rc == 124, f"status {rc}"

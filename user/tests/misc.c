@@ -12,8 +12,12 @@
 #include "linux.h"
 #include "ut.h"
 
+#include <grp.h>
+#include <pthread.h>
 #include <sched.h>
+#include <sys/fsuid.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -141,6 +145,147 @@ UT_CASE(setresuid_setreuid_and_saved_ids)
 
 	if (pid == 0)
 		_exit(swap_ids());
+	UT_CHILD_OK(pid);
+}
+
+/* The file-system ids follow the effective ones; setfsuid returns the old one and keeps to held ids. */
+static int fs_ids(void)
+{
+	if (setresuid(0, 1000, 0) || setfsuid(-1) != 1000) /* -1 only asks */
+		return 1;
+	if (setfsuid(0) != 1000 || setfsuid(-1) != 0) /* the saved id is held */
+		return 2;
+	if (seteuid(0) || setuid(2000) || setfsuid(-1) != 2000)
+		return 3;
+	if (setfsuid(3000) != 2000 || setfsuid(-1) != 2000) /* not held: unchanged */
+		return 4;
+	if (setfsgid(-1) != 0)
+		return 5;
+	return 0;
+}
+
+UT_CASE(setfsuid_follows_euid_and_keeps_to_held_ids)
+{
+	pid_t pid = UT_NOERR(fork());
+
+	if (pid == 0)
+		_exit(fs_ids());
+	UT_CHILD_OK(pid);
+}
+
+/* Supplementary groups: set as root, read back sorted or as given, refused once root is gone. */
+static int groups(void)
+{
+	gid_t set[3] = { 30, 10, 20 }, got[3];
+	int n;
+
+	if (setgroups(3, set) || getgroups(0, NULL) != 3)
+		return 1;
+	n = getgroups(3, got);
+	if (n != 3 || got[0] + got[1] + got[2] != 60)
+		return 2;
+	if (getgroups(2, got) != -1 || errno != EINVAL)
+		return 3;
+	if (setgroups(-1, set) != -1 || errno != EINVAL)
+		return 4;
+	if (setuid(1000) || setgroups(0, NULL) != -1 || errno != EPERM)
+		return 5;
+	if (getgroups(0, NULL) != 3) /* kept across the uid change */
+		return 6;
+	return 0;
+}
+
+UT_CASE(setgroups_getgroups_and_their_errors)
+{
+	pid_t pid = UT_NOERR(fork());
+
+	if (pid == 0)
+		_exit(groups());
+	UT_CHILD_OK(pid);
+	UT_EQ(getgroups(0, NULL), 0);
+}
+
+static volatile int thread_uid = -1;
+
+static void *read_uid(void *arg)
+{
+	(void)arg;
+	thread_uid = syscall(SYS_geteuid);
+	return NULL;
+}
+
+/* The raw call changes only the calling thread (libc's setuid changes them all). */
+static int thread_creds(void)
+{
+	pthread_t t;
+
+	if (syscall(SYS_setresuid, -1, 1000, -1) || syscall(SYS_geteuid) != 1000)
+		return 1;
+	if (pthread_create(&t, NULL, read_uid, NULL) || pthread_join(t, NULL))
+		return 2;
+	if (thread_uid != 1000) /* a new thread starts with its creator's */
+		return 3;
+	return 0;
+}
+
+UT_CASE(credentials_are_per_thread_and_inherited_by_new_threads)
+{
+	pid_t pid = UT_NOERR(fork());
+
+	if (pid == 0)
+		_exit(thread_creds());
+	UT_CHILD_OK(pid);
+}
+
+/* The value of a "Name:\tvalue" line of /proc/self/status, or "" */
+static const char *status_line(const char *name, char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	size_t n = strlen(name);
+
+	buf[0] = '\0';
+	while (f && fgets(buf, size, f))
+		if (!strncmp(buf, name, n) && buf[n] == ':')
+			break;
+		else
+			buf[0] = '\0';
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf[0] ? buf + n + 2 : "";
+}
+
+/* As uid 1000 with groups 7 and 9: what /proc/self/status shows. */
+static int status_ids(void)
+{
+	gid_t g[2] = { 9, 7 };
+	char buf[256];
+
+	if (setgroups(2, g) || setresgid(5, 6, 7) || setresuid(1000, 1001, 1002))
+		return 1;
+	if (strcmp(status_line("Uid", buf, sizeof(buf)), "1000\t1001\t1002\t1001"))
+		return 2;
+	if (strcmp(status_line("Gid", buf, sizeof(buf)), "5\t6\t7\t6"))
+		return 3;
+	if (strcmp(status_line("Groups", buf, sizeof(buf)), "7 9 "))
+		return 4;
+	if (strcmp(status_line("CapEff", buf, sizeof(buf)), "0000000000000000"))
+		return 5;
+	if (strcmp(status_line("CapPrm", buf, sizeof(buf)), "0000000000000000"))
+		return 6;
+	return 0;
+}
+
+UT_CASE(proc_status_shows_ids_groups_and_capabilities)
+{
+	char buf[256];
+	pid_t pid;
+
+	UT_CHECK(strcmp(status_line("CapEff", buf, sizeof(buf)), "0000000000000000") != 0);
+	UT_CHECK(strlen(status_line("CapBnd", buf, sizeof(buf))) == 16);
+	pid = UT_NOERR(fork());
+	if (pid == 0)
+		_exit(status_ids());
 	UT_CHILD_OK(pid);
 }
 

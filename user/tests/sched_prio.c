@@ -132,9 +132,9 @@ UT_CASE(nice_rules_for_an_ordinary_user)
 		UT_EQ(getpriority(PRIO_PROCESS, 0), 5);
 		UT_ERRNO(setpriority(PRIO_PROCESS, 0, 4), EACCES); /* raising: RLIMIT_NICE is 0 */
 		UT_ERRNO(setpriority(PRIO_PROCESS, 0, -1), EACCES);
-		UT_NOERR(setpriority(PRIO_PROCESS, 0, 5)); /* the same: fine */
+		UT_NOERR(setpriority(PRIO_PROCESS, 0, 5));		/* the same: fine */
 		UT_ERRNO(setpriority(PRIO_PROCESS, parent, 10), EPERM); /* root's */
-		UT_EQ(getpriority(PRIO_PROCESS, parent), 0);		 /* reading is allowed */
+		UT_EQ(getpriority(PRIO_PROCESS, parent), 0);		/* reading is allowed */
 		_exit(0);
 	}
 	UT_CHILD_OK(pid);
@@ -402,8 +402,8 @@ struct share {
 
 static struct share *shared(void)
 {
-	struct share *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct share *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			       -1, 0);
 
 	UT_CHECK(s != MAP_FAILED);
 	memset((void *)s, 0, sizeof(*s));

@@ -1,0 +1,84 @@
+/*
+ * Credentials (kernel/cred.c): who a thread acts as. A struct cred is
+ * immutable once published and reference-counted: threads share one until
+ * one of them changes its ids, which builds a new cred (cred_prepare),
+ * edits it and installs it on the calling thread alone (cred_commit), as
+ * Linux's struct cred. glibc and musl make set*id calls process-wide by
+ * running them in every thread.
+ *
+ * A thread reads its own cred without a lock (only it replaces it). Other
+ * threads see a process through p->cred, its leader's cred: kill, /proc,
+ * ptrace and prlimit check against that, as Linux checks the thread the
+ * pid names.
+ */
+#ifndef KERNEL_CRED_H
+#define KERNEL_CRED_H
+
+#include <lib/types.h>
+#include <uapi/capability.h>
+
+struct process;
+
+/* Supplementary groups: sorted, immutable, shared between creds. */
+struct group_info {
+	int refcount; /* (atomic) */
+	unsigned count;
+	uint32_t gid[];
+};
+
+struct cred {
+	int refcount; /* (atomic) */
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	struct group_info *groups; /* NULL: none */
+	uint64_t cap_inheritable, cap_permitted, cap_effective, cap_bset, cap_ambient;
+	unsigned securebits; /* SECBIT_* */
+};
+
+/* Boot-time set-up of the cred cache (from proc_init). */
+void cred_init(void);
+
+/* Root with every capability: the first process's, and every kernel thread's. */
+extern struct cred init_cred;
+
+/* The calling thread's credentials; kernel threads act as init_cred. */
+const struct cred *current_cred(void);
+/* Whether the calling thread's effective set holds cap (CAP_*). */
+bool capable(int cap);
+/* Whether gid is the cred's fsgid or one of its supplementary groups. */
+bool cred_in_group(const struct cred *c, uint32_t gid);
+/* The same with the effective gid in place of fsgid (access(2) without AT_EACCESS uses real ids). */
+bool cred_in_egroup(const struct cred *c, uint32_t gid);
+
+const struct cred *cred_get(const struct cred *c);
+void cred_put(const struct cred *c);
+
+/*
+ * A private copy of the caller's credentials to edit, or NULL when out of
+ * memory; then either cred_commit (installs it on the calling thread, and
+ * as the process's if the caller is its leader) or cred_abort.
+ */
+struct cred *cred_prepare(void);
+void cred_commit(struct cred *new);
+void cred_abort(struct cred *new);
+
+/* p's credentials (its leader's), referenced. Caller keeps p alive (proc_tree_lock or a hold). */
+const struct cred *proc_cred_get(struct process *p);
+/* Installs c (its reference passes to p) as p's credentials; returns the old ones to put. Caller holds p->lock. */
+const struct cred *proc_cred_swap_locked(struct process *p, const struct cred *c);
+
+/*
+ * Linux's capability fix-up after a change of uids (old to new): losing
+ * uid 0 from all of real, effective and saved clears the permitted and
+ * effective sets (unless SECBIT_KEEP_CAPS) and the ambient set; an
+ * effective uid leaving 0 clears the effective set, one becoming 0 raises
+ * it to the permitted set; the file-system uid moving likewise moves the
+ * file-system capabilities.
+ */
+void cred_fixup_caps(const struct cred *old, struct cred *new);
+
+/* Supplementary groups: a sorted copy of count gids, or NULL when out of memory. */
+struct group_info *groups_alloc(const uint32_t *gid, unsigned count);
+void groups_put(struct group_info *g);
+
+#endif
