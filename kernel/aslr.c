@@ -39,29 +39,26 @@ void aslr_init(void)
 		aslr_set_level(0);
 }
 
-/* A uniform number of pages below `range` (a power of two), as bytes. */
-static uint64_t random_pages(uint64_t range)
+/* A uniform number of pages below `range` (a power of two) from random word r, as bytes. */
+static uint64_t pages_below(uint64_t r, uint64_t range)
 {
-	uint64_t r;
-
-	random_bytes(&r, sizeof(r));
 	return (r & (range - 1)) << PAGE_SHIFT;
 }
 
 void aslr_choose(uint32_t personality, struct aslr_layout *l)
 {
 	int level = aslr_level();
-	uint64_t r;
+	uint64_t r[5];
 
 	*l = (struct aslr_layout){ USER_STACK_TOP, 0, USER_MMAP_TOP, ASLR_ET_DYN_BASE, 0 };
 	if (level == 0 || (personality & ADDR_NO_RANDOMIZE))
 		return;
-	l->stack_top -= random_pages(ASLR_STACK_RND_PAGES);
-	random_bytes(&r, sizeof(r));
-	l->sp_pad = ALIGN_DOWN(r % ASLR_SP_RANGE, 16);
-	l->mmap_base -= random_pages(ASLR_MMAP_RND_PAGES);
-	l->pie_base += random_pages(ASLR_MMAP_RND_PAGES);
+	random_bytes(r, sizeof(r)); /* one request: each costs two ChaCha20 blocks */
+	l->stack_top -= pages_below(r[0], ASLR_STACK_RND_PAGES);
+	l->sp_pad = ALIGN_DOWN(r[1] % ASLR_SP_RANGE, 16);
+	l->mmap_base -= pages_below(r[2], ASLR_MMAP_RND_PAGES);
+	l->pie_base += pages_below(r[3], ASLR_MMAP_RND_PAGES);
 	if (level > 1)
-		l->brk_offset = random_pages(ASLR_BRK_RANGE >> PAGE_SHIFT);
+		l->brk_offset = pages_below(r[4], ASLR_BRK_RANGE >> PAGE_SHIFT);
 	ASSERT(l->stack_top > l->mmap_base && l->mmap_base > l->pie_base + (1ULL << 40));
 }

@@ -260,11 +260,15 @@ static void detach_vruntime_locked(struct runq *rq, struct thread *t)
 /* A real-time t was queued on rq: the CPU reschedules if it runs a lesser thread. */
 static void preempt_for_locked(struct runq *rq, struct thread *t)
 {
-	struct percpu *c = smp_cpu(rq - runqs);
-	struct thread *cur = c ? READ_ONCE(c->current) : NULL;
+	struct percpu *c;
+	struct thread *cur;
 
 	assert_held(&rq->lock);
-	if (!is_rt(t) || !cur || cur->idle || cur->rt_priority >= t->rt_priority)
+	if (!is_rt(t))
+		return; /* a fair thread preempts no one: the common case, on every wake-up */
+	c = smp_cpu(rq - runqs);
+	cur = c ? READ_ONCE(c->current) : NULL;
+	if (!cur || cur->idle || cur->rt_priority >= t->rt_priority)
 		return;
 	if (c == this_cpu())
 		c->need_resched = true;
