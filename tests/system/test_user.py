@@ -110,6 +110,14 @@ for _name in ENABLED:
         globals()["test_" + _name.replace("-", "_")] = make_program_test(_name)
 
 
+if "aslr" in ENABLED:
+    def test_aslr_off_with_norandmaps():
+        """The norandmaps kernel parameter: randomize_va_space is 0, every run at the same addresses."""
+        rc, out = run("--quiet", "--append", "norandmaps", "--", "/tests/aslr", "--helper", "fixed",
+                      timeout=TIMEOUT)
+        assert rc == 0 and "aslr: norandmaps: ten runs" in out, f"status {rc}\n{out[-3000:]}"
+
+
 # ---- the leaked-memory check: /tests/leakcheck runs a program three times (six at SMP) ----
 
 # (program and arguments) checked for leaks; the fuzzer's random calls are not

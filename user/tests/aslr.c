@@ -8,6 +8,8 @@
  * everything but brk moves. Also personality(2)'s query, inheritance by
  * fork and exec, and the sysctl's checks.
  *
+ * "aslr --helper fixed", for a boot with the norandmaps parameter, checks
+ * that the sysctl reads 0 and every region is the same in ten runs.
  * "aslr --helper entropy N" measures: N runs, then per region the number
  * of distinct values and the entropy in bits (log2 of the values' span in
  * units of their alignment: exact once N runs have reached both ends).
@@ -294,8 +296,33 @@ static int measure_entropy(int runs)
 	return 0;
 }
 
+/* For a boot with norandmaps: randomize_va_space reads 0 and ten runs of each program agree. */
+static int check_fixed_boot(void)
+{
+	static const char *const progs[] = { PIE_PROG, DYN_PROG };
+	struct sample s[RUNS];
+	char buf[8] = { 0 };
+	int fd = open(SYSCTL, O_RDONLY);
+
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0 || strcmp(buf, "0\n"))
+		return 1;
+	close(fd);
+	for (unsigned p = 0; p < 2; p++) {
+		for (int i = 0; i < RUNS; i++)
+			if (sample_once(progs[p], -1, &s[i]))
+				return 2;
+		for (int r = 0; r < R_PERSONA; r++)
+			if (distinct(s, RUNS, r) != 1)
+				return 3 + r;
+	}
+	printf("aslr: norandmaps: ten runs of each program at the same addresses\n");
+	return 0;
+}
+
 int ut_helper(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "fixed"))
+		return check_fixed_boot();
 	if (argc == 2 && !strcmp(argv[1], "print"))
 		return print_layout();
 	if (argc == 3 && !strcmp(argv[1], "entropy"))
