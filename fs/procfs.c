@@ -28,6 +28,7 @@
 #include <svc/fault_inject.h>
 #include <fs/dcache.h>
 #include <fs/fdtable.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/thread.h>
 #include <lib/bitmap.h>
@@ -369,6 +370,8 @@ static ssize_t file_write(struct file *f, const struct iobuf *buf, int64_t *pos)
 	char text[WRITE_MAX + 1], *line = text;
 	int r;
 
+	if (e->write && !capable(CAP_SYS_ADMIN)) /* the kernel's controls: fault_inject, sysctls */
+		return -EPERM;
 	if (buf->len > WRITE_MAX)
 		return -EINVAL;
 	r = iobuf_read(text, buf, 0, buf->len);
@@ -590,6 +593,25 @@ static int name_to_number(const char *name, size_t len, int limit)
 	return v;
 }
 
+/*
+ * /proc/PID and what is in it belong to the process's effective uid and
+ * gid; its entries (not the directory, which ps stats for the owner) to
+ * root when it is not dumpable (Linux's task_dump_owner). As they are
+ * when the entry is looked up. The inode is not published yet.
+ */
+static void set_pid_owner(struct inode *inode, int pid)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	struct process *p = proc_find(pid);
+	bool owned = p && (inode->mode == DIR_MODE || proc_dumpable(p));
+	const struct cred *c = owned ? proc_cred_get(p) : NULL;
+
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	inode->uid = c ? c->euid : 0;
+	inode->gid = c ? c->egid : 0;
+	cred_put(c);
+}
+
 static int instantiate(struct inode *dir, struct dentry *d, const struct proc_entry *e,
 		       uint64_t ino)
 {
@@ -597,6 +619,8 @@ static int instantiate(struct inode *dir, struct dentry *d, const struct proc_en
 
 	if (!inode)
 		return -ENOMEM;
+	if (INO_PID_OF(ino))
+		set_pid_owner(inode, INO_PID_OF(ino));
 	d_instantiate(d, inode);
 	return 0;
 }

@@ -78,6 +78,7 @@ struct proc_snap {
 	const struct cred *cred; /* referenced */
 	uint32_t umask;
 	int nice, rt_priority, policy; /* the first thread's (sys/sched.c) */
+	bool no_new_privs;	       /* the first thread's */
 	uint64_t rss_limit;
 	char comm[COMM_LEN];
 	size_t cmdline_len;
@@ -131,6 +132,7 @@ static void snap_call(struct thread *t, struct proc_snap *s)
 	const struct trap_frame *f = &t->uregs;
 
 	s->sig_blocked = READ_ONCE(t->sigmask);
+	s->no_new_privs = READ_ONCE(t->no_new_privs);
 	if (READ_ONCE(t->state) == THREAD_RUNNABLE && t != current_thread()) {
 		s->call_state = 'R';
 		return;
@@ -436,6 +438,7 @@ int proc_show_pid_status(struct seqbuf *s, int pid)
 	seq_printf(s, "SigBlk:\t%016lx\n", p.sig_blocked);
 	seq_printf(s, "SigIgn:\t%016lx\nSigCgt:\t%016lx\n", p.sig_ignored, p.sig_caught);
 	show_caps(s, p.cred);
+	seq_printf(s, "NoNewPrivs:\t%d\n", p.no_new_privs);
 	snap_release(&p);
 	return 0;
 }

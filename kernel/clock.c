@@ -12,8 +12,8 @@
  * offset, never half of each. clock_settime and settimeofday change it
  * (clock_realtime_set); it may go below zero (a time set earlier than
  * boot). A change then moves what was armed for a wall-clock time: the
- * absolute CLOCK_REALTIME sleeps wait on clock_set_src and are woken to
- * compute their deadline again, and the timers (timerfd, POSIX timers)
+ * absolute CLOCK_REALTIME sleeps and futex waits wait on clock_set_src
+ * (too) and are woken to compute their deadline again, and the timers (timerfd, POSIX timers)
  * register a struct clock_set_hook, called after each change.
  *
  * Locks: clock_set_src.lock orders a change against a sleeper computing its
@@ -154,6 +154,11 @@ long clock_realtime_sleep(uint64_t real_ns)
 		r = wait_block_locked(&clock_set_src, deadline);
 	spin_unlock_irqrestore(&clock_set_src.lock, flags);
 	return r;
+}
+
+int clock_realtime_watch(void)
+{
+	return wait_add_source(&clock_set_src);
 }
 
 void clock_timezone(int32_t *minuteswest, int32_t *dsttime)

@@ -114,6 +114,7 @@ static void setup_child_thread(struct thread *nt, struct thread *t, const struct
 	nt->fs_base = (a->flags & CLONE_SETTLS) ? a->tls : t->fs_base;
 	nt->gs_base = t->gs_base;
 	nt->sigmask = t->sigmask;
+	nt->no_new_privs = t->no_new_privs;
 	nt->cpus_allowed = READ_ONCE(t->cpus_allowed);
 	sched_fork_params(nt, t);
 	nt->last_cpu = t->last_cpu;

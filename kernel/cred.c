@@ -1,8 +1,9 @@
 /*
  * Credentials (include/kernel/cred.h): the immutable, shared struct cred,
  * its copy-on-write replacement by the thread that changes its ids, the
- * process's view of it (its leader's), supplementary group lists, and the
- * capability rules that follow a change of uids.
+ * process's view of it (its leader's), supplementary group lists, the
+ * capability rules that follow a change of uids, those of exec (set-ID
+ * programs, root's capabilities, the ambient set) and the dumpable flag.
  */
 #include <kernel/cred.h>
 #include <kernel/panic.h>
@@ -10,6 +11,8 @@
 #include <kernel/thread.h>
 #include <lib/string.h>
 #include <mm/slab.h>
+#include <uapi/errno.h>
+#include <uapi/stat.h>
 
 struct cred init_cred = {
 	.refcount = 1, /* never dropped: it is never freed */
@@ -109,6 +112,23 @@ const struct cred *proc_cred_swap_locked(struct process *p, const struct cred *c
 	return old;
 }
 
+bool proc_dumpable(struct process *p)
+{
+	return __atomic_load_n(&p->dumpable, __ATOMIC_RELAXED);
+}
+
+void proc_set_dumpable(struct process *p, bool dumpable)
+{
+	__atomic_store_n(&p->dumpable, dumpable, __ATOMIC_RELAXED);
+}
+
+/* Linux's commit_creds rule: new ids to act as, or capabilities gained, end dumpability. */
+static bool cred_change_undumps(const struct cred *old, const struct cred *new)
+{
+	return old->euid != new->euid || old->egid != new->egid || old->fsuid != new->fsuid ||
+	       old->fsgid != new->fsgid || (new->cap_permitted & ~old->cap_permitted);
+}
+
 void cred_commit(struct cred *new)
 {
 	struct thread *t = current_thread();
@@ -117,6 +137,8 @@ void cred_commit(struct cred *new)
 	unsigned long flags;
 
 	BUG_ON(!t->user || new->refcount != 1);
+	if (cred_change_undumps(current_cred(), new))
+		proc_set_dumpable(p, false);
 	flags = spin_lock_irqsave(&p->lock);
 	old = t->cred;
 	t->cred = new;
@@ -163,6 +185,62 @@ void cred_fixup_caps(const struct cred *old, struct cred *new)
 		new->cap_effective &= ~CAP_FS_SET;
 	if (old->fsuid && !new->fsuid)
 		new->cap_effective |= new->cap_permitted &CAP_FS_SET;
+}
+
+/*
+ * Root's capabilities at exec (Linux's handle_privileged_root, with no file
+ * capabilities): a new real or effective uid of 0 makes the program count
+ * as having every capability permitted, and effective with euid 0; unless
+ * SECBIT_NOROOT. Returns whether the effective set follows the permitted one.
+ */
+static bool exec_root_caps(const struct cred *old, struct cred *new)
+{
+	if (new->securebits & SECBIT_NOROOT)
+		return false;
+	if (!new->euid || !new->uid)
+		new->cap_permitted = old->cap_bset | old->cap_inheritable;
+	return !new->euid;
+}
+
+int cred_exec_prepare(const struct exec_cred_in *in, struct exec_cred_out *out)
+{
+	const struct cred *old = current_cred();
+	struct cred *new = cred_prepare();
+	bool effective, setid;
+	bool ignore_setid = in->nosuid || in->no_new_privs;
+
+	if (!new)
+		return -ENOMEM;
+	if (!ignore_setid && (in->mode & S_ISUID))
+		new->euid = in->uid;
+	if (!ignore_setid && (in->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		new->egid = in->gid;
+	new->cap_permitted = 0; /* no file capabilities: (pI & fI) | (fP & bset) is empty */
+	effective = exec_root_caps(old, new);
+	setid = new->euid != old->uid || new->egid != old->gid;
+	if ((setid || (new->cap_permitted & ~old->cap_permitted)) &&
+	    (in->no_new_privs || in->traced_unsafe)) {
+		/* Nothing raised: no more than the caller had (Linux's LSM_UNSAFE_* downgrade). */
+		if (!capable(CAP_SETUID) || in->no_new_privs) {
+			new->euid = new->uid;
+			new->egid = new->gid;
+		}
+		new->cap_permitted &= old->cap_permitted;
+	}
+	new->suid = new->fsuid = new->euid;
+	new->sgid = new->fsgid = new->egid;
+	if (setid)
+		new->cap_ambient = 0;
+	new->cap_permitted |= new->cap_ambient;
+	new->cap_effective = effective ? new->cap_permitted : new->cap_ambient;
+	new->securebits &= ~SECBIT_KEEP_CAPS;
+	BUG_ON(new->cap_ambient & ~(new->cap_permitted &new->cap_inheritable));
+	out->cred = new;
+	out->secure = setid ||
+		      (new->uid && (effective || (new->cap_permitted & ~new->cap_ambient)));
+	out->dumpable = !in->unreadable && old->euid == old->uid && old->egid == old->gid &&
+			!cred_change_undumps(old, new);
+	return 0;
 }
 
 /* Shell sort: setgroups takes up to 65536 gids, and this is its only sort. */

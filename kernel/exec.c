@@ -12,6 +12,10 @@
  * every process running a program shares its text and read-only data,
  * and nothing is copied until written. Only the bytes of a page where
  * .bss begins, or of a page two segments share, are copied.
+ *
+ * The credentials after the exec (set-user-ID and set-group-ID programs,
+ * root's capabilities, AT_SECURE, dumpability) are computed with the new
+ * image, by kernel/cred.c's rules, and installed at the point of no return.
  */
 #include <kernel/exec.h>
 #include <kernel/aslr.h>
@@ -35,10 +39,12 @@
 #include <lib/compiler.h>
 #include <lib/string.h>
 #include <uapi/elf.h>
+#include <uapi/personality.h>
 #include <uapi/errno.h>
 #include <uapi/stat.h>
 #include <uapi/fcntl.h>
 #include <uapi/resource.h>
+#include <uapi/mount.h>
 
 #define HEAD_SIZE	 4096
 #define MAX_SCRIPT_DEPTH 4
@@ -321,6 +327,7 @@ struct new_image {
 	struct vm_space *vm;
 	uint64_t entry, sp, bias, interp_base;
 	struct aslr_layout layout; /* this exec's addresses (kernel/aslr.c) */
+	struct exec_cred_out creds;
 };
 
 /* The interpreter (PT_INTERP) of a dynamically linked program, mapped below the mmap base. */
@@ -352,7 +359,7 @@ static int load_interpreter(struct image *prog, struct new_image *ni, char *path
 
 static void build_auxv(uint64_t (*aux)[2], size_t *n, struct image *im, struct new_image *ni)
 {
-	const struct cred *c = current_cred();
+	const struct cred *c = ni->creds.cred; /* the new program's */
 	uint32_t r[4];
 	size_t i = 0;
 
@@ -369,7 +376,7 @@ static void build_auxv(uint64_t (*aux)[2], size_t *n, struct image *im, struct n
 	AUX(AT_EUID, c->euid);
 	AUX(AT_GID, c->gid);
 	AUX(AT_EGID, c->egid);
-	AUX(AT_SECURE, 0);
+	AUX(AT_SECURE, ni->creds.secure);
 	AUX(AT_HWCAP, r[3]);
 	AUX(AT_HWCAP2, 0);
 	AUX(AT_CLKTCK, 100);
@@ -415,6 +422,14 @@ static int build_stack(struct exec_args *a, struct image *im, struct new_image *
 	return err;
 }
 
+/* The personality after exec: a set-ID exec drops ADDR_NO_RANDOMIZE and the like, as Linux. */
+static uint32_t exec_personality(const struct new_image *ni)
+{
+	uint32_t persona = READ_ONCE(current_proc()->personality);
+
+	return ni->creds.secure ? persona & ~(uint32_t)PER_CLEAR_ON_SETID : persona;
+}
+
 static int build_image(struct exec_args *a, struct image *im, struct new_image *ni,
 		       const char *execfn, char *path_buf)
 {
@@ -425,7 +440,7 @@ static int build_image(struct exec_args *a, struct image *im, struct new_image *
 	if (!ni->vm)
 		return -ENOMEM;
 	ni->vm->stack_limit = MIN(current_proc()->rlimits[RLIMIT_STACK].cur, 1ULL << 40);
-	aslr_choose(READ_ONCE(current_proc()->personality), &ni->layout);
+	aslr_choose(exec_personality(ni), &ni->layout);
 	ni->vm->stack_top = ni->layout.stack_top;
 	ni->vm->mmap_base = ni->layout.mmap_base;
 	ni->bias = load_bias(&im->elf, ni->layout.pie_base);
@@ -487,14 +502,22 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 	const struct cred *old_cred = NULL;
 	unsigned long flags;
 
+	const struct cred *old_thread_cred;
+
 	wait_others_off_cpu(p, t); /* exec_program's claim killed them */
 	flags = spin_lock_irqsave(&p->lock);
 	if (t->tid != p->pid) {
 		/* A thread that execs takes the process's id, as on Linux. */
 		pid_free(t->tid);
 		t->tid = p->pid;
-		old_cred = proc_cred_swap_locked(p, cred_get(t->cred)); /* the leader's now */
 	}
+	/* The new credentials, the thread's and (it is the leader now) the process's. */
+	old_thread_cred = t->cred;
+	t->cred = ni->creds.cred;
+	ni->creds.cred = NULL;
+	old_cred = proc_cred_swap_locked(p, cred_get(t->cred));
+	proc_set_dumpable(p, ni->creds.dumpable);
+	__atomic_store_n(&p->personality, exec_personality(ni), __ATOMIC_RELAXED);
 	p->vm = ni->vm;
 	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
 	keep_cmdline(p, a);
@@ -503,6 +526,15 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 			memset(&p->sigactions[i], 0, sizeof(p->sigactions[i]));
 	spin_unlock_irqrestore(&p->lock, flags);
 	cred_put(old_cred);
+	cred_put(old_thread_cred);
+	/*
+	 * A killed sibling still queued passed the first wait; a CPU that
+	 * picked it before the swap may have read the old space for user_enter
+	 * and not yet marked itself in the space's CPU mask. It is on that CPU
+	 * now (the pick and this check take the same run-queue lock), and
+	 * leaves it to exit before the old space is freed.
+	 */
+	wait_others_off_cpu(p, t);
 	strlcpy(t->name, p->comm, sizeof(t->name));
 	vm_activate(ni->vm);
 	vm_put(old);
@@ -522,6 +554,57 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 	t->altstack_sp = t->altstack_size = 0; /* exec drops the alternate signal stack */
 	t->altstack_flags = 0;
 	vfork_release(p);
+}
+
+/*
+ * The ptrace hook (Linux's LSM_UNSAFE_PTRACE): whether a tracer is
+ * attached that may not follow the thread into raised privileges (one
+ * without CAP_SYS_PTRACE); then a set-ID exec keeps the caller's ids.
+ * Nothing traces yet: the ptrace work fills this in.
+ */
+static bool exec_traced_unsafe(struct thread *t)
+{
+	(void)t;
+	return false;
+}
+
+/*
+ * Whether the caller may read the program (owner, group or other read
+ * bit, or CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH): a program it cannot
+ * read runs undumpable, so that its memory cannot be read through /proc
+ * or ptrace either (Linux's would_dump).
+ */
+static bool exec_file_readable(const struct kstat *st)
+{
+	const struct cred *c = current_cred();
+	unsigned bits = st->uid == c->fsuid	    ? st->mode >> 6
+			: cred_in_group(c, st->gid) ? st->mode >> 3
+						    : st->mode;
+
+	return (bits & 4) || capable(CAP_DAC_OVERRIDE) || capable(CAP_DAC_READ_SEARCH);
+}
+
+/* The credentials the program will run with (include/kernel/cred.h). */
+static int exec_creds(struct image *im, struct exec_cred_out *out)
+{
+	struct thread *t = current_thread();
+	struct exec_cred_in in;
+	struct kstat st;
+	int err = vfs_fstat(im->file, &st);
+
+	if (err)
+		return err;
+	in = (struct exec_cred_in){
+		.mode = st.mode,
+		.uid = st.uid,
+		.gid = st.gid,
+		.nosuid = __atomic_load_n(&im->file->inode->sb->flags, __ATOMIC_RELAXED) &
+			  MS_NOSUID,
+		.no_new_privs = t->no_new_privs,
+		.traced_unsafe = exec_traced_unsafe(t),
+		.unreadable = !exec_file_readable(&st),
+	};
+	return cred_exec_prepare(&in, out);
 }
 
 /* Remembers the program's absolute path for /proc/PID/exe. */
@@ -548,6 +631,8 @@ int exec_program(const char *path, struct exec_args *a)
 	if (!path_buf)
 		return -ENOMEM;
 	err = resolve_program(path, a, &im, path_buf);
+	if (!err)
+		err = exec_creds(&im, &ni.creds);
 	if (!err) {
 		err = build_image(a, &im, &ni, path, path_buf);
 		if (!err && (err = proc_claim_exec(current_proc(), current_thread())))
@@ -560,6 +645,8 @@ int exec_program(const char *path, struct exec_args *a)
 			proc_exec_done(current_proc());
 		}
 	}
+	if (ni.creds.cred)
+		cred_abort(ni.creds.cred); /* not installed: the exec failed */
 	image_release(&im);
 	kfree(path_buf);
 	return err;

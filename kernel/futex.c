@@ -73,25 +73,50 @@ static bool waiter_matches(struct wait_link *l, const struct futex_key *k, uint3
 	return fp->key_a == k->a && fp->key_b == k->b && (fp->bitset & bitset);
 }
 
-/* Deadline (clock_ns) from a user timespec: relative, or absolute on the given clock. */
-static long timeout_deadline(uintptr_t uts, bool absolute, bool realtime, uint64_t *deadline)
+/* A deadline in the past, which is not 0 ("no deadline"). */
+static uint64_t some_deadline(uint64_t ns)
+{
+	return ns ? ns : 1;
+}
+
+/*
+ * The timeout of a user timespec: relative or absolute CLOCK_MONOTONIC as a
+ * deadline (clock_ns), absolute CLOCK_REALTIME as a wall-clock time in
+ * fp->real_deadline (its deadline moves with clock sets: realtime_deadline).
+ */
+static long read_timeout(uintptr_t uts, bool absolute, bool realtime, uint64_t *deadline,
+			 struct futex_progress *fp)
 {
 	struct linux_timespec ts;
 	uint64_t ns;
 
 	*deadline = 0;
+	fp->real_deadline = 0;
 	if (!uts)
 		return 0;
 	if (copy_from_user(&ts, uts, sizeof(ts)))
 		return -EFAULT;
 	if (timespec_to_ns(&ts, &ns))
 		return -EINVAL;
-	if (!absolute)
-		*deadline = deadline_after(ns);
+	if (absolute && realtime)
+		fp->real_deadline = some_deadline(ns);
 	else
-		*deadline = realtime ? realtime_to_monotonic(ns) : ns;
-	if (!*deadline)
-		*deadline = 1; /* already in the past, but not "no deadline" */
+		*deadline = some_deadline(absolute ? ns : deadline_after(ns));
+	return 0;
+}
+
+/*
+ * An absolute CLOCK_REALTIME wait, at each run: registers on clock sets
+ * first, then computes the deadline, so that a set after the computation
+ * wakes the call to compute it again.
+ */
+static long realtime_deadline(struct futex_progress *fp, uint64_t *deadline)
+{
+	if (!fp->real_deadline)
+		return 0;
+	if (clock_realtime_watch())
+		return -ENOMEM;
+	*deadline = some_deadline(realtime_to_monotonic(fp->real_deadline));
 	return 0;
 }
 
@@ -140,6 +165,8 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bi
 
 	if (fp->state == FUTEX_ST_WOKEN)
 		return 0;
+	if (fp->state == FUTEX_ST_WAITING && (err = realtime_deadline(fp, &w->deadline_ns)))
+		return err;
 	if (fp->state == FUTEX_ST_WAITING && w->deadline_ns && clock_ns() >= w->deadline_ns)
 		return -ETIMEDOUT;
 	if (!bitset)
@@ -159,8 +186,10 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts, uint32_t bi
 	} else {
 		err = get_key(uaddr, op & FUTEX_PRIVATE_FLAG, &k);
 		if (!err)
-			err = timeout_deadline(uts, absolute, op & FUTEX_CLOCK_REALTIME,
-					       &w->deadline_ns);
+			err = read_timeout(uts, absolute, op & FUTEX_CLOCK_REALTIME,
+					   &w->deadline_ns, fp);
+		if (!err)
+			err = realtime_deadline(fp, &w->deadline_ns);
 		if (err)
 			return err;
 	}

@@ -124,6 +124,7 @@ struct process *proc_alloc(struct process *parent)
 		p->umask = parent->umask;
 		p->oom_score_adj = parent->oom_score_adj;
 		p->personality = READ_ONCE(parent->personality);
+		p->dumpable = proc_dumpable(parent);
 		memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
 		memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
 		p->pgid = parent->pgid;
@@ -131,6 +132,7 @@ struct process *proc_alloc(struct process *parent)
 		p->ctty = parent->ctty; /* the session's terminal (drivers/tty.c) */
 	} else {
 		p->cred = cred_get(&init_cred);
+		p->dumpable = true;
 		p->umask = 022;
 		default_rlimits(p);
 		p->pgid = p->sid = p->pid;

@@ -5,10 +5,15 @@
  * rt_sigframe that musl and glibc expect (and rt_sigreturn, in
  * sys/signal.c, undoes).
  *
+ * Permission (Linux's check_kill_permission) is the senders' to ask, with
+ * signal_may_send; init (pid 1) is protected here: it gets only the
+ * signals it has a handler for, except the faults its own code causes.
+ *
  * Locks: a process's pending queues, sigactions and its threads' pending
  * queues are under p->lock; pgid/sid and stop state under proc_tree_lock.
  */
 #include <kernel/signal.h>
+#include <kernel/cred.h>
 #include <kernel/posix_timer.h>
 #include <fs/event.h>
 #include <kernel/proc.h>
@@ -50,6 +55,39 @@ static bool ignored(struct process *p, int sig)
 
 	return sig != SIGKILL && sig != SIGSTOP &&
 	       (h == SIG_IGN || (h == SIG_DFL && default_ignored(sig)));
+}
+
+/* Linux's kill_ok_by_cred: the sender's real or effective uid is the target's real or saved one. */
+static bool kill_ok_by_cred(struct process *p)
+{
+	const struct cred *c = current_cred(), *tc;
+	bool ok;
+
+	if (capable(CAP_KILL))
+		return true;
+	tc = proc_cred_get(p);
+	ok = c->euid == tc->suid || c->euid == tc->uid || c->uid == tc->suid || c->uid == tc->uid;
+	cred_put(tc);
+	return ok;
+}
+
+bool signal_may_send_locked(struct process *p, int sig)
+{
+	struct process *self = current_proc();
+
+	assert_held(&proc_tree_lock);
+	if (p == self || kill_ok_by_cred(p))
+		return true;
+	return sig == SIGCONT && p->sid == self->sid; /* SIGCONT within one's session */
+}
+
+int signal_may_send(struct process *p, int sig)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	bool ok = signal_may_send_locked(p, sig);
+
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return ok ? 0 : -EPERM;
 }
 
 /* Queues info on q (caller holds p->lock). Standard signals coalesce. */
@@ -187,6 +225,25 @@ static bool blocked_by_a_thread_locked(struct process *p, int sig)
 	return false;
 }
 
+/*
+ * Init takes no signal it has no handler for (Linux's SIGNAL_UNKILLABLE):
+ * SIGKILL and SIGSTOP, and the default actions, do nothing to it; a
+ * blocked signal is kept, for a handler or a sigwaitinfo/signalfd to come.
+ * Takes p->lock.
+ */
+static bool init_ignores(struct process *p, int sig)
+{
+	unsigned long flags;
+	bool drop;
+
+	if (p->pid != 1 || !sig)
+		return false;
+	flags = spin_lock_irqsave(&p->lock);
+	drop = p->sigactions[sig - 1].handler == SIG_DFL && !blocked_by_a_thread_locked(p, sig);
+	spin_unlock_irqrestore(&p->lock, flags);
+	return drop;
+}
+
 /* Makes t run if it is parked in an interruptible call and would take sig. */
 static void wake_for(struct thread *t, int sig)
 {
@@ -229,7 +286,7 @@ int signal_send(struct process *p, const struct ksiginfo *info)
 	struct thread *t;
 	bool ign;
 
-	if (!sig || p->state != PROC_ALIVE)
+	if (!sig || p->state != PROC_ALIVE || init_ignores(p, sig))
 		return 0;
 	if (generate_effects(p, sig))
 		return 0;
@@ -286,9 +343,9 @@ void signal_send_timer(struct process *p, int tid, struct sigqueue_entry *e)
 	unsigned long flags;
 	bool queued = false;
 
-	if (generate_effects(p, e->info.signo)) {
+	if (init_ignores(p, e->info.signo) || generate_effects(p, e->info.signo)) {
 		flags = spin_lock_irqsave(&p->lock);
-		goto drop; /* SIGKILL: nothing to queue */
+		goto drop; /* SIGKILL, or nothing for init: nothing to queue */
 	}
 	flags = spin_lock_irqsave(&p->lock);
 	if (tid)
@@ -342,17 +399,18 @@ void signal_cancel_timer_locked(struct process *p, struct sigqueue_entry *e)
 
 int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info)
 {
+	bool drop = init_ignores(p, info->signo);
 	unsigned long flags;
 	struct thread *t;
 	int err = 0;
 
-	if (info->signo && generate_effects(p, info->signo))
+	if (info->signo && !drop && generate_effects(p, info->signo))
 		return 0;
 	flags = spin_lock_irqsave(&p->lock);
 	t = p->state == PROC_ALIVE ? proc_thread_locked(p, tid) : NULL;
 	if (!t)
 		err = -ESRCH;
-	else if (!info->signo)
+	else if (!info->signo || drop)
 		t = NULL; /* signal 0: only whether the thread is there */
 	else if (!ignored(p, info->signo) || ((t->sigmask | t->sigwait_set) & sigbit(info->signo)))
 		err = enqueue(&t->sigpending, info);
@@ -363,12 +421,15 @@ int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info)
 	return err;
 }
 
-int signal_send_thread(struct thread *t, const struct ksiginfo *info)
+/* To one thread; force: a fault's, which reaches even init. */
+static int send_thread(struct thread *t, const struct ksiginfo *info, bool force)
 {
 	struct process *p = t->proc;
 	unsigned long flags;
 	int err = 0;
 
+	if (!force && init_ignores(p, info->signo))
+		return 0;
 	if (generate_effects(p, info->signo))
 		return 0;
 	flags = spin_lock_irqsave(&p->lock);
@@ -379,6 +440,11 @@ int signal_send_thread(struct thread *t, const struct ksiginfo *info)
 	spin_unlock_irqrestore(&p->lock, flags);
 	signalfd_notify();
 	return err;
+}
+
+int signal_send_thread(struct thread *t, const struct ksiginfo *info)
+{
+	return send_thread(t, info, false);
 }
 
 /*
@@ -399,7 +465,7 @@ void signal_force(struct thread *t, const struct ksiginfo *info)
 	if (p->sigactions[sig - 1].handler == SIG_DFL)
 		pr_info("pid %d (%s): fault at rip %#lx addr %#lx: signal %d\n", p->pid, p->comm,
 			(unsigned long)t->uregs.rip, (unsigned long)info->addr, sig);
-	signal_send_thread(t, info);
+	send_thread(t, info, true);
 }
 
 void signal_self(int sig)
@@ -413,11 +479,13 @@ void signal_self(int sig)
 #define PGRP_BATCH 128
 
 struct pgrp_send {
-	int pgid;
+	int pgid, sig;
 	bool kill;
 	struct process *self;
 	struct process *targets[PGRP_BATCH];
 	unsigned n, skip, seen;
+	bool check;	 /* from user space: only those the sender may signal */
+	unsigned denied; /* matched, but the sender may not signal them */
 };
 
 static void collect_pgrp(struct process *p, void *arg)
@@ -427,21 +495,29 @@ static void collect_pgrp(struct process *p, void *arg)
 
 	if (!match || p->state != PROC_ALIVE)
 		return;
-	if (s->kill) /* a fork racing on another CPU kills its child too (proc_publish) */
+	if (s->check && !signal_may_send_locked(p, s->sig)) {
+		if (!s->skip) /* counted once, in the first batch */
+			s->denied++;
+		return;
+	}
+	if (s->kill && !init_ignores(p, SIGKILL)) /* a fork racing on another CPU kills its
+						     child too (proc_publish) */
 		p->group_killed = true;
 	if (s->seen++ >= s->skip && s->n < PGRP_BATCH)
 		s->targets[s->n++] = p;
 }
 
-int signal_send_pgrp(int pgid, const struct ksiginfo *info)
+static int send_pgrp(int pgid, const struct ksiginfo *info, bool check)
 {
 	struct pgrp_send *s = kzalloc(sizeof(*s));
 	unsigned long flags;
-	unsigned found = 0;
+	unsigned found = 0, denied;
 
 	if (!s)
 		return -ENOMEM;
 	s->pgid = pgid;
+	s->check = check;
+	s->sig = info->signo;
 	s->kill = info->signo == SIGKILL;
 	s->self = current_proc();
 	/* Collect a batch under the tree lock, send outside it (sending takes other locks). */
@@ -459,8 +535,22 @@ int signal_send_pgrp(int pgid, const struct ksiginfo *info)
 		found += s->n;
 		s->skip += info->signo == SIGKILL ? 0 : s->n; /* killed ones drop out */
 	} while (s->n == PGRP_BATCH);
+	denied = s->denied;
 	kfree(s);
-	return found ? 0 : -ESRCH;
+	/* Linux's: to -1, 0 even when all were denied; to a group, EPERM when all were. */
+	if (!found && !denied)
+		return -ESRCH;
+	return found || pgid == -1 ? 0 : -EPERM;
+}
+
+int signal_send_pgrp(int pgid, const struct ksiginfo *info)
+{
+	return send_pgrp(pgid, info, false);
+}
+
+int signal_kill_pgrp(int pgid, const struct ksiginfo *info)
+{
+	return send_pgrp(pgid, info, true);
 }
 
 /* Tells the parent about a child's state change (SIGCHLD and wait4). */

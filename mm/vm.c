@@ -218,15 +218,20 @@ struct zap_ctx {
 	struct tlb_batch *tlb; /* drops the page references after the flush; NULL: now */
 };
 
-/* Takes a page out of the tables; a written shared file page gets dirty. */
+/*
+ * Takes a page out of the tables; a written shared file page gets dirty.
+ * Entries that stay present are changed by atomic operations: another CPU
+ * running the space may set the dirty bit at any moment, and a plain
+ * read-modify-write would lose it (and the write it stands for).
+ */
 static void zap_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *arg)
 {
 	struct zap_ctx *ctx = arg;
-	struct page *p = pte_page(*e);
+	pte_t old = __atomic_exchange_n(e, 0, __ATOMIC_RELAXED);
+	struct page *p = pte_page(old);
 
-	if (*e & PTE_D)
+	if (old & PTE_D)
 		file_page_written(ctx->a, va);
-	*e = 0;
 	vm->resident_pages--;
 	if (ctx->tlb)
 		tlb_batch_put_page(ctx->tlb, p);
@@ -729,12 +734,16 @@ static void reprotect_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *ctx
 	struct vm_area *a = ctx;
 	/* A private page others still share stays read-only (copy on write). */
 	bool writable = may_write(a, pte_page(*e));
+	pte_t old = *e, new;
 
 	(void)vm;
-	if (*e &
-	    PTE_D) /* the new entry loses the dirty bit: a shared file page keeps it in the file */
+	do /* atomic against the dirty bit (zap_one) */
+		new = (old & PTE_ADDR) | leaf_flags(a->prot, writable);
+	while (!__atomic_compare_exchange_n(e, &old, new, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED));
+	if (old &
+	    PTE_D) /* the new entry lost the dirty bit: a shared file page keeps it in the file */
 		file_page_written(a, va);
-	*e = (*e & PTE_ADDR) | leaf_flags(a->prot, writable);
 }
 
 /* Whether [start, end) is covered by areas without holes. */
@@ -809,17 +818,24 @@ struct move_ctx {
 	int err;
 };
 
+/* The first pass of a move: the tables for the entry's new place (all or nothing moves). */
+static void prepare_move_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *arg)
+{
+	struct move_ctx *ctx = arg;
+
+	(void)e;
+	if (!ctx->err && !walk(vm->pml4, va + ctx->delta, true))
+		ctx->err = -ENOMEM;
+}
+
+/* The second pass, which cannot fail: the tables exist. The exchange keeps the dirty bit (zap_one). */
 static void move_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *arg)
 {
 	struct move_ctx *ctx = arg;
-	pte_t *ne = ctx->err ? NULL : walk(vm->pml4, va + ctx->delta, true);
+	pte_t *ne = walk(vm->pml4, va + ctx->delta, false);
 
-	if (!ne) {
-		ctx->err = -ENOMEM;
-		return;
-	}
-	*ne = *e;
-	*e = 0;
+	BUG_ON(!ne || *ne);
+	*ne = __atomic_exchange_n(e, 0, __ATOMIC_RELAXED);
 }
 
 /* Moves the area a (already isolated) to new_start, page tables included. */
@@ -829,10 +845,11 @@ static int move_area(struct vm_space *vm, struct vm_area *a, uintptr_t new_start
 	struct move_ctx ctx = { vm, (intptr_t)(new_start - a->start), 0 };
 	uintptr_t old_start = a->start, old_end = a->end;
 
-	tlb_batch_add_range(tlb, old_start, old_end); /* even when only some pages moved */
-	range_pages(vm, old_start, old_end, move_one, &ctx);
+	range_pages(vm, old_start, old_end, prepare_move_one, &ctx);
 	if (ctx.err)
-		return ctx.err;
+		return ctx.err; /* nothing moved */
+	tlb_batch_add_range(tlb, old_start, old_end);
+	range_pages(vm, old_start, old_end, move_one, &ctx);
 	list_del(&a->node);
 	a->start = new_start;
 	a->end = new_start + new_len;
@@ -990,10 +1007,8 @@ int vm_shared_key(struct vm_space *vm, uintptr_t addr, uintptr_t *a, uintptr_t *
 static void sync_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *ctx)
 {
 	(void)vm;
-	if (*e & PTE_D) {
+	if (__atomic_fetch_and(e, ~PTE_D, __ATOMIC_RELAXED) & PTE_D) /* atomic: see zap_one */
 		file_page_written(ctx, va);
-		*e &= ~PTE_D;
-	}
 }
 
 int vm_file_wb_error(struct vm_space *vm, uintptr_t addr, size_t len)

@@ -5,12 +5,18 @@
  * CAP_SETGID lift the rule that an unprivileged caller may only pick ids
  * it already has. Linux's rules throughout: a change of effective uid
  * moves the file-system uid with it, and uid changes adjust capabilities.
+ * Also capget/capset and prctl's credential options (cred_prctl, called
+ * by sys/misc.c's prctl).
  */
 #include <kernel/syscall.h>
 #include <kernel/cred.h>
+#include <kernel/proc.h>
+#include <kernel/signal.h>
+#include <kernel/thread.h>
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
+#include <uapi/prctl.h>
 
 #define ID_KEEP	    ((uint32_t)-1) /* "leave this id as it is" */
 #define NGROUPS_MAX 65536
@@ -258,4 +264,280 @@ SYSCALL_DEFINE2(setgroups, int, size, uintptr_t, ulist)
 	new->groups = g;
 	cred_commit(new);
 	return 0;
+}
+
+/* ---- capget, capset ---- */
+
+/*
+ * The number of 32-bit data structs the header's version takes (1 or 2);
+ * an unknown version is answered with the preferred one, written back,
+ * and -EINVAL.
+ */
+static int cap_version(uintptr_t uhdr, struct user_cap_header *h)
+{
+	uint32_t preferred = _LINUX_CAPABILITY_VERSION_3;
+
+	if (copy_from_user(h, uhdr, sizeof(*h)))
+		return -EFAULT;
+	if (h->version == _LINUX_CAPABILITY_VERSION_1)
+		return 1;
+	if (h->version == _LINUX_CAPABILITY_VERSION_2 || h->version == _LINUX_CAPABILITY_VERSION_3)
+		return 2;
+	if (copy_to_user(uhdr, &preferred, sizeof(preferred)))
+		return -EFAULT;
+	return -EINVAL;
+}
+
+/* The credentials of pid (0: the caller's), referenced; NULL if there is no such process. */
+static const struct cred *cred_of_pid(int pid)
+{
+	const struct cred *c = NULL;
+	struct process *p;
+	unsigned long flags;
+
+	if (!pid || pid == current_proc()->pid)
+		return cred_get(current_cred());
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	p = proc_find(pid);
+	if (!p)
+		p = proc_find_thread_owner(pid);
+	if (p)
+		c = proc_cred_get(p);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return c;
+}
+
+SYSCALL_DEFINE2(capget, uintptr_t, uhdr, uintptr_t, udata)
+{
+	struct user_cap_header h;
+	struct user_cap_data d[2];
+	const struct cred *c;
+	int n = cap_version(uhdr, &h);
+
+	if (!udata) /* the version probe */
+		return n == -EINVAL || n > 0 ? 0 : n;
+	if (n < 0)
+		return n;
+	if (h.pid < 0)
+		return -EINVAL;
+	c = cred_of_pid(h.pid);
+	if (!c)
+		return -ESRCH;
+	for (int i = 0; i < 2; i++)
+		d[i] = (struct user_cap_data){ (uint32_t)(c->cap_effective >> (32 * i)),
+					       (uint32_t)(c->cap_permitted >> (32 * i)),
+					       (uint32_t)(c->cap_inheritable >> (32 * i)) };
+	cred_put(c);
+	return copy_to_user(udata, d, n * sizeof(d[0]));
+}
+
+/*
+ * Linux's capset rules: the new permitted set within the old, the new
+ * effective within the new permitted, the new inheritable within the old
+ * inheritable and permitted (unless CAP_SETPCAP) and within the old
+ * inheritable and bounding sets; ambient bits no longer both permitted and
+ * inheritable are dropped.
+ */
+static int cap_set_checked(struct cred *new, uint64_t eff, uint64_t perm, uint64_t inh)
+{
+	const struct cred *old = current_cred();
+
+	if (!capable(CAP_SETPCAP) && (inh & ~(old->cap_inheritable | old->cap_permitted)))
+		return -EPERM;
+	if (inh & ~(old->cap_inheritable | old->cap_bset))
+		return -EPERM;
+	if ((perm & ~old->cap_permitted) || (eff & ~perm))
+		return -EPERM;
+	new->cap_effective = eff;
+	new->cap_permitted = perm;
+	new->cap_inheritable = inh;
+	new->cap_ambient &= perm &inh;
+	return 0;
+}
+
+SYSCALL_DEFINE2(capset, uintptr_t, uhdr, uintptr_t, udata)
+{
+	struct user_cap_header h;
+	struct user_cap_data d[2] = { 0 };
+	struct cred *new;
+	int n = cap_version(uhdr, &h), err;
+
+	if (n < 0)
+		return n;
+	if (h.pid && h.pid != current_proc()->pid)
+		return -EPERM; /* only one's own, as Linux since 2.6.25 */
+	if (copy_from_user(d, udata, n * sizeof(d[0])))
+		return -EFAULT;
+	new = cred_prepare();
+	if (!new)
+		return -ENOMEM;
+#define CAP64(f) ((((uint64_t)d[1].f << 32) | d[0].f) & CAP_FULL_SET)
+	err = cap_set_checked(new, CAP64(effective), CAP64(permitted), CAP64(inheritable));
+#undef CAP64
+	if (err) {
+		cred_abort(new);
+		return err;
+	}
+	cred_commit(new);
+	return 0;
+}
+
+/* ---- prctl's credential options ---- */
+
+#define SECURE_ALL_BITS \
+	(SECBIT_NOROOT | SECBIT_NO_SETUID_FIXUP | SECBIT_KEEP_CAPS | SECBIT_NO_CAP_AMBIENT_RAISE)
+#define SECURE_ALL_LOCKS (SECURE_ALL_BITS << 1)
+
+static bool cap_valid(uint64_t cap)
+{
+	return cap <= CAP_LAST_CAP;
+}
+
+/* A new cred with edit applied to it, committed; -ENOMEM, or edit's error. */
+static long cred_edit(int (*edit)(struct cred *new, uint64_t arg), uint64_t arg)
+{
+	struct cred *new = cred_prepare();
+	int err;
+
+	if (!new)
+		return -ENOMEM;
+	err = edit(new, arg);
+	if (err) {
+		cred_abort(new);
+		return err;
+	}
+	cred_commit(new);
+	return 0;
+}
+
+static int edit_keepcaps(struct cred *new, uint64_t on)
+{
+	if (on)
+		new->securebits |= SECBIT_KEEP_CAPS;
+	else
+		new->securebits &= ~SECBIT_KEEP_CAPS;
+	return 0;
+}
+
+static int edit_bset_drop(struct cred *new, uint64_t cap)
+{
+	new->cap_bset &= ~(1ULL << cap);
+	return 0;
+}
+
+static int edit_securebits(struct cred *new, uint64_t bits)
+{
+	new->securebits = (unsigned)bits;
+	return 0;
+}
+
+static int edit_ambient_raise(struct cred *new, uint64_t cap)
+{
+	new->cap_ambient |= 1ULL << cap;
+	return 0;
+}
+
+static int edit_ambient_lower(struct cred *new, uint64_t cap)
+{
+	new->cap_ambient &= ~(1ULL << cap);
+	return 0;
+}
+
+static int edit_ambient_clear(struct cred *new, uint64_t unused)
+{
+	(void)unused;
+	new->cap_ambient = 0;
+	return 0;
+}
+
+/* PR_SET_SECUREBITS: no locked bit changed, no lock undone, only known bits, CAP_SETPCAP. */
+static long set_securebits(uint64_t bits)
+{
+	unsigned old = current_cred()->securebits;
+
+	if ((((old & SECURE_ALL_LOCKS) >> 1) & (old ^ bits)) || (old & SECURE_ALL_LOCKS & ~bits) ||
+	    (bits & ~(uint64_t)(SECURE_ALL_LOCKS | SECURE_ALL_BITS)) || !capable(CAP_SETPCAP))
+		return -EPERM;
+	return cred_edit(edit_securebits, bits);
+}
+
+/* PR_CAP_AMBIENT: raising needs the capability permitted and inheritable, and no NO_CAP_AMBIENT_RAISE. */
+static long cap_ambient(uint64_t op, uint64_t cap, uint64_t a4, uint64_t a5)
+{
+	const struct cred *c = current_cred();
+
+	if (op == PR_CAP_AMBIENT_CLEAR_ALL)
+		return cap || a4 || a5 ? -EINVAL : cred_edit(edit_ambient_clear, 0);
+	if (!cap_valid(cap) || a4 || a5)
+		return -EINVAL;
+	if (op == PR_CAP_AMBIENT_IS_SET)
+		return (c->cap_ambient >> cap) & 1;
+	if (op == PR_CAP_AMBIENT_LOWER)
+		return cred_edit(edit_ambient_lower, cap);
+	if (op != PR_CAP_AMBIENT_RAISE)
+		return -EINVAL;
+	if (!((c->cap_permitted & c->cap_inheritable) >> cap & 1) ||
+	    (c->securebits & SECBIT_NO_CAP_AMBIENT_RAISE))
+		return -EPERM;
+	return cred_edit(edit_ambient_raise, cap);
+}
+
+/* The options that need nothing but the caller's cred and flags. */
+static long cred_prctl_query(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	const struct cred *c = current_cred();
+
+	switch (option) {
+	case PR_GET_KEEPCAPS:
+		return !!(c->securebits & SECBIT_KEEP_CAPS);
+	case PR_GET_SECUREBITS:
+		return c->securebits;
+	case PR_CAPBSET_READ:
+		return cap_valid(a2) ? (long)((c->cap_bset >> a2) & 1) : -EINVAL;
+	case PR_GET_NO_NEW_PRIVS:
+		return a2 || a3 || a4 || a5 ? -EINVAL : current_thread()->no_new_privs;
+	case PR_GET_DUMPABLE:
+		return proc_dumpable(current_proc());
+	default:
+		return -ENOSYS;
+	}
+}
+
+long cred_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, bool *handled)
+{
+	const struct cred *c = current_cred();
+	long r = cred_prctl_query(option, a2, a3, a4, a5);
+
+	*handled = true;
+	if (r != -ENOSYS)
+		return r;
+	switch (option) {
+	case PR_SET_KEEPCAPS:
+		if (a2 > 1)
+			return -EINVAL;
+		if (c->securebits & SECBIT_KEEP_CAPS_LOCKED)
+			return -EPERM;
+		return cred_edit(edit_keepcaps, a2);
+	case PR_CAPBSET_DROP:
+		if (!capable(CAP_SETPCAP))
+			return -EPERM;
+		return cap_valid(a2) ? cred_edit(edit_bset_drop, a2) : -EINVAL;
+	case PR_SET_SECUREBITS:
+		return set_securebits(a2);
+	case PR_CAP_AMBIENT:
+		return cap_ambient(a2, a3, a4, a5);
+	case PR_SET_NO_NEW_PRIVS:
+		if (a2 != 1 || a3 || a4 || a5)
+			return -EINVAL;
+		current_thread()->no_new_privs = true;
+		return 0;
+	case PR_SET_DUMPABLE:
+		if (a2 != SUID_DUMP_DISABLE && a2 != SUID_DUMP_USER)
+			return -EINVAL;
+		proc_set_dumpable(current_proc(), a2 == SUID_DUMP_USER);
+		return 0;
+	default:
+		*handled = false;
+		return -EINVAL;
+	}
 }

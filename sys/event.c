@@ -233,6 +233,8 @@ SYSCALL_DEFINE4(pidfd_send_signal, int, pidfd, int, sig, uintptr_t, uinfo, unsig
 		r = -EINVAL;
 	else if (pid_gone(p))
 		r = -ESRCH;
+	else if (flags != PIDFD_SIGNAL_PROCESS_GROUP)
+		r = signal_may_send(p, sig);
 	if (!r && uinfo) {
 		info.code = u.code;
 		info.pid = u.pid;
@@ -244,7 +246,7 @@ SYSCALL_DEFINE4(pidfd_send_signal, int, pidfd, int, sig, uintptr_t, uinfo, unsig
 		r = signal_send_tid(p, p->pid, &info);
 	else if (!r && sig)
 		r = flags == PIDFD_SIGNAL_PROCESS_GROUP
-			    ? signal_send_pgrp(READ_ONCE(p->pgid), &info)
+			    ? signal_kill_pgrp(READ_ONCE(p->pgid), &info)
 			    : signal_send(p, &info);
 	file_put(f);
 	return r;
@@ -384,6 +386,22 @@ static long ep_collect_or_wait(struct file *epf, struct epoll_event *buf, int ma
 	}
 }
 
+/* Looks the epoll up and collects from it (or waits). */
+static long collect_from_fd(int epfd, struct epoll_event *buf, int max, struct epoll_progress **pp,
+			    bool nowait, bool none, uint64_t ns)
+{
+	bool held;
+	struct file *epf = fd_peek_file(current_proc()->fds, epfd, &held);
+	long r;
+
+	if (!epf)
+		return -EBADF;
+	r = is_epoll(epf) ? ep_collect_or_wait(epf, buf, max, pp, nowait, none, ns) : -EINVAL;
+	if (held)
+		file_put(epf);
+	return r;
+}
+
 /*
  * The whole call (every run): checks, the record, this run, the copy-out,
  * the mask back at the end. The descriptor is looked up without the
@@ -396,8 +414,7 @@ static long do_epoll_wait(int epfd, uintptr_t uevents, int max, bool none, uint6
 	struct wait *w = current_wait();
 	struct epoll_progress *pp = NULL;
 	struct epoll_event buf[EP_BATCH];
-	struct file *epf;
-	bool held, nowait;
+	bool nowait;
 	long r;
 
 	if (max <= 0 || max > EP_MAX_EVENTS)
@@ -415,15 +432,14 @@ static long do_epoll_wait(int epfd, uintptr_t uevents, int max, bool none, uint6
 	} else {
 		nowait = !none && !ns;
 	}
-	epf = fd_peek_file(current_proc()->fds, epfd, &held);
-	if (!epf)
-		r = -EBADF;
-	else if (!is_epoll(epf))
-		r = -EINVAL;
-	else
-		r = ep_collect_or_wait(epf, buf, MIN(max, EP_BATCH), &pp, nowait, none, ns);
-	if (epf && held)
-		file_put(epf);
+	/*
+	 * Edge-triggered and one-shot events are consumed by the collect: the
+	 * copy must not fault (a file page being read would make the call run
+	 * again without them). -EFAULT, or a wait for the page.
+	 */
+	r = fault_in_writable(uevents, (size_t)MIN(max, EP_BATCH) * sizeof(struct epoll_event));
+	if (!r)
+		r = collect_from_fd(epfd, buf, MIN(max, EP_BATCH), &pp, nowait, none, ns);
 	if (r > 0 && copy_to_user(uevents, buf, (size_t)r * sizeof(*buf)))
 		r = -EFAULT;
 	if (r != -EWAIT && pp && (pp->state & EP_ST_MASK)) {

@@ -1,5 +1,6 @@
 /*
- * Identity and limits: uname, getrandom, resource limits, getrusage, arch_prctl (the FS and GS bases for TLS).
+ * Identity and limits: uname, sethostname, setdomainname, reboot, getrandom,
+ * resource limits, getrusage, arch_prctl (the FS and GS bases for TLS).
  */
 #include <kernel/syscall.h>
 #include <kernel/config.h>
@@ -15,6 +16,9 @@
 #include <lib/string.h>
 #include <uapi/errno.h>
 #include <uapi/resource.h>
+#include <uapi/prctl.h>
+#include <uapi/reboot.h>
+#include <fs/writeback.h>
 
 #define UTS_LEN 65
 
@@ -23,19 +27,91 @@ struct utsname {
 		machine[UTS_LEN], domainname[UTS_LEN];
 };
 
+/* The host and domain names (sethostname, setdomainname); guarded by uts_lock. */
+static spinlock_t uts_lock = SPINLOCK_INIT("uts");
+static char hostname[UTS_LEN] = "axolotl";  /* (uts_lock) */
+static char domainname[UTS_LEN] = "(none)"; /* (uts_lock) */
+
 SYSCALL_DEFINE1(uname, uintptr_t, ubuf)
 {
 	struct utsname u;
+	unsigned long flags;
 
 	memset(&u, 0, sizeof(u));
 	/* "Linux": programs check it to pick Linux behaviour, which is what we provide. */
 	strlcpy(u.sysname, "Linux", UTS_LEN);
-	strlcpy(u.nodename, "axolotl", UTS_LEN);
 	strlcpy(u.release, "6.1.0-axolotl", UTS_LEN);
 	strlcpy(u.version, "#1 Axolotl 0.1", UTS_LEN);
 	strlcpy(u.machine, "x86_64", UTS_LEN);
-	strlcpy(u.domainname, "(none)", UTS_LEN);
+	flags = spin_lock_irqsave(&uts_lock);
+	memcpy(u.nodename, hostname, UTS_LEN);
+	memcpy(u.domainname, domainname, UTS_LEN);
+	spin_unlock_irqrestore(&uts_lock, flags);
 	return copy_to_user(ubuf, &u, sizeof(u));
+}
+
+/* sethostname, setdomainname: len bytes (not NUL-terminated) of up to 64; CAP_SYS_ADMIN. */
+static long set_uts_name(char *name, uintptr_t uname, int len)
+{
+	char tmp[UTS_LEN];
+	unsigned long flags;
+
+	if (len < 0 || len > UTS_LEN - 1)
+		return -EINVAL;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	memset(tmp, 0, sizeof(tmp));
+	if (copy_from_user(tmp, uname, len))
+		return -EFAULT;
+	flags = spin_lock_irqsave(&uts_lock);
+	memcpy(name, tmp, UTS_LEN);
+	spin_unlock_irqrestore(&uts_lock, flags);
+	return 0;
+}
+
+SYSCALL_DEFINE2(sethostname, uintptr_t, uname, int, len)
+{
+	return set_uts_name(hostname, uname, len);
+}
+
+SYSCALL_DEFINE2(setdomainname, uintptr_t, uname, int, len)
+{
+	return set_uts_name(domainname, uname, len);
+}
+
+static bool reboot_magic(uint32_t m1, uint32_t m2)
+{
+	return m1 == LINUX_REBOOT_MAGIC1 &&
+	       (m2 == LINUX_REBOOT_MAGIC2 || m2 == LINUX_REBOOT_MAGIC2A ||
+		m2 == LINUX_REBOOT_MAGIC2B || m2 == LINUX_REBOOT_MAGIC2C);
+}
+
+/*
+ * reboot: CAP_SYS_BOOT first, then the magic numbers, as Linux. Power-off
+ * and halt sync the disks and stop the machine (status 0) as init's exit
+ * does; the call returns meanwhile. Ctrl-Alt-Del never reaches the kernel
+ * (the serial console passes it on as bytes), so CAD_ON and CAD_OFF have
+ * nothing to change. Restart, kexec and suspend: the machine layer has
+ * none of them (EINVAL, Linux's answer for a command it does not know).
+ */
+SYSCALL_DEFINE4(reboot, uint32_t, magic1, uint32_t, magic2, uint32_t, cmd, uintptr_t, arg)
+{
+	(void)arg;
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	if (!reboot_magic(magic1, magic2))
+		return -EINVAL;
+	switch (cmd) {
+	case LINUX_REBOOT_CMD_CAD_ON:
+	case LINUX_REBOOT_CMD_CAD_OFF:
+		return 0;
+	case LINUX_REBOOT_CMD_POWER_OFF:
+	case LINUX_REBOOT_CMD_HALT:
+		writeback_shutdown_then_poweroff(0);
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 #define GRND_NONBLOCK 1
@@ -171,22 +247,22 @@ SYSCALL_DEFINE2(arch_prctl, int, code, uintptr_t, addr)
 	}
 }
 
-#define PR_SET_PDEATHSIG 1
-#define PR_GET_PDEATHSIG 2
-#define PR_GET_DUMPABLE	 3
-#define PR_SET_DUMPABLE	 4
-#define PR_SET_NAME	 15
-#define PR_GET_NAME	 16
-
-/* prctl: the thread name (busybox names its applets), and the harmless queries. */
+/*
+ * prctl: the thread name (busybox names its applets), the harmless
+ * queries, and the credential options (capabilities, securebits,
+ * no_new_privs, dumpable), which sys/cred.c handles.
+ */
 SYSCALL_DEFINE5(prctl, int, option, uint64_t, a2, uint64_t, a3, uint64_t, a4, uint64_t, a5)
 {
 	struct thread *t = current_thread();
 	struct process *p = t->proc;
 	char name[COMM_LEN];
 	int zero = 0;
+	bool handled = false;
+	long r = cred_prctl(option, a2, a3, a4, a5, &handled);
 
-	(void)a3, (void)a4, (void)a5;
+	if (handled)
+		return r;
 	switch (option) {
 	case PR_SET_NAME:
 		if (strncpy_from_user(name, a2, sizeof(name)) == -EFAULT)
@@ -198,10 +274,6 @@ SYSCALL_DEFINE5(prctl, int, option, uint64_t, a2, uint64_t, a3, uint64_t, a4, ui
 		return 0;
 	case PR_GET_NAME:
 		return copy_to_user(a2, t->tid == p->pid ? p->comm : t->name, COMM_LEN);
-	case PR_GET_DUMPABLE:
-		return 1;
-	case PR_SET_DUMPABLE:
-		return a2 <= 1 ? 0 : -EINVAL;
 	case PR_GET_PDEATHSIG:
 		return copy_to_user(a2, &zero, sizeof(zero));
 	default:

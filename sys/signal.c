@@ -2,7 +2,8 @@
  * Signal system calls: dispositions, masks, sending (kill, tkill, tgkill),
  * waiting (pause, rt_sigsuspend, rt_sigtimedwait), rt_sigreturn,
  * sigaltstack, process groups and sessions, and the itimers (alarm,
- * setitimer, getitimer). Generation and delivery are in kernel/signal.c.
+ * setitimer, getitimer). Generation and delivery are in kernel/signal.c,
+ * which also says who may signal whom (signal_may_send).
  */
 #include <kernel/syscall.h>
 #include <kernel/cred.h>
@@ -83,24 +84,36 @@ static struct ksiginfo user_info(int sig, int code)
 	};
 }
 
+/* Process pid, held, if the caller may send it sig; NULL with *err -ESRCH or -EPERM. */
+static struct process *hold_permitted(int pid, int sig, long *err)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	struct process *p = pid > 0 ? proc_find(pid) : NULL;
+
+	*err = !p ? -ESRCH : signal_may_send_locked(p, sig) ? 0 : -EPERM;
+	if (*err)
+		p = NULL;
+	if (p)
+		proc_hold(p);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return p;
+}
+
 SYSCALL_DEFINE2(kill, int, pid, int, sig)
 {
 	struct ksiginfo info = user_info(sig, SI_USER);
 	struct process *p;
-	unsigned long flags;
 	long ret;
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
+	if (pid == -1) /* every process but init and the caller */
+		return signal_kill_pgrp(-1, &info);
 	if (pid <= 0)
-		return signal_send_pgrp(pid == 0 ? current_proc()->pgid : -pid, &info);
-	flags = spin_lock_irqsave(&proc_tree_lock);
-	p = proc_find(pid);
-	if (p)
-		proc_hold(p);
-	spin_unlock_irqrestore(&proc_tree_lock, flags);
+		return signal_kill_pgrp(pid == 0 ? current_proc()->pgid : -pid, &info);
+	p = hold_permitted(pid, sig, &ret);
 	if (!p)
-		return -ESRCH;
+		return ret;
 	ret = signal_send(p, &info);
 	proc_unhold(p);
 	return ret;
@@ -134,7 +147,9 @@ static long send_to_thread(int tgid, int tid, int sig)
 	p = hold_thread_owner(tgid, tid);
 	if (!p)
 		return -ESRCH;
-	ret = signal_send_tid(p, tid, &info);
+	ret = signal_may_send(p, sig);
+	if (!ret)
+		ret = signal_send_tid(p, tid, &info);
 	proc_unhold(p);
 	return ret;
 }
@@ -412,18 +427,13 @@ SYSCALL_DEFINE3(rt_sigqueueinfo, int, pid, int, sig, uintptr_t, uinfo)
 {
 	struct ksiginfo k;
 	struct process *p;
-	unsigned long flags;
 	long ret = queue_info(sig, uinfo, &k, pid);
 
 	if (ret)
 		return ret;
-	flags = spin_lock_irqsave(&proc_tree_lock);
-	p = pid > 0 ? proc_find(pid) : NULL;
-	if (p)
-		proc_hold(p);
-	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	p = hold_permitted(pid, sig, &ret);
 	if (!p)
-		return -ESRCH;
+		return ret;
 	ret = signal_send(p, &k);
 	proc_unhold(p);
 	return ret;

@@ -14,6 +14,7 @@
  */
 #include <kernel/syscall.h>
 #include <kernel/clock.h>
+#include <kernel/cred.h>
 #include <kernel/config.h>
 #include <kernel/proc.h>
 #include <kernel/thread.h>
@@ -60,7 +61,8 @@ SYSCALL_DEFINE2(clock_settime, int, clock, uintptr_t, uts)
 		return -EFAULT;
 	if (timespec_to_ns(&ts, &ns) || ns >= REALTIME_SET_MAX_NS)
 		return -EINVAL;
-	/* CAP_SYS_TIME (EPERM) is checked here on Linux: no credentials until issue 13. */
+	if (!capable(CAP_SYS_TIME)) /* after the value's checks, as Linux */
+		return -EPERM;
 	return clock_realtime_set(ns);
 }
 
@@ -117,7 +119,8 @@ SYSCALL_DEFINE2(settimeofday, uintptr_t, utv, uintptr_t, utz)
 		return -EFAULT;
 	if (utv && (tv[0] < 0 || (uint64_t)tv[0] >= REALTIME_SET_MAX_NS / NSEC_PER_SEC))
 		return -EINVAL;
-	/* CAP_SYS_TIME (EPERM) is checked here on Linux: no credentials until issue 13. */
+	if (!capable(CAP_SYS_TIME))
+		return -EPERM;
 	if (utz) {
 		if (tz[0] < -TZ_MINUTES_MAX || tz[0] > TZ_MINUTES_MAX)
 			return -EINVAL;

@@ -30,7 +30,7 @@ USER_PIE_TESTS := $(filter hello exec mm clone aslr,$(USER_TEST_NAMES))
 USER_DYN_TESTS := $(filter aslr,$(USER_TEST_NAMES))
 USER_DYN_LOADER := /tests/ld-musl-x86_64.so.1
 # Also linked against glibc (gcc -static), the other C library programs use.
-USER_GLIBC_TESTS := $(filter hello proc clone mm futex time misc files smp_stress ptys posix_timers,$(USER_TEST_NAMES))
+USER_GLIBC_TESTS := $(filter hello proc clone mm futex time misc files smp_stress ptys posix_timers creds,$(USER_TEST_NAMES))
 USER_LIB_OBJS := $(patsubst user/lib/%.c,$(BUILD)/user/obj/lib/%.o,$(wildcard user/lib/*.c))
 USER_TESTS := $(addprefix $(BUILD)/user/tests/,$(USER_TEST_NAMES)) \
 	$(addprefix $(BUILD)/user/tests/,$(addsuffix -pie,$(USER_PIE_TESTS))) \

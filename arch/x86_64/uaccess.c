@@ -14,6 +14,7 @@
 #include <arch/x86_64/smap.h>
 #include <lib/compiler.h>
 #include <lib/string.h>
+#include <mm/page.h>
 #include <uapi/errno.h>
 
 /*
@@ -68,6 +69,37 @@ int copy_to_user(uintptr_t dst, const void *src, size_t n)
 	if (!user_range_ok(dst, n))
 		return -EFAULT;
 	return raw_copy((void *)dst, src, n) ? -EFAULT : 0;
+}
+
+/*
+ * A write access to the byte at p that changes nothing (an atomic OR of
+ * 0: a thread writing it at the same time loses nothing); whether it faulted.
+ */
+static bool raw_touch_write(void *p)
+{
+	bool faulted;
+
+	__asm__ volatile(SMAP_SITE_ASM("stac") "   movb $1, %[f]\n"
+					       "1: lock orb $0, (%[p])\n"
+					       "   movb $0, %[f]\n"
+					       "2:\n" SMAP_SITE_ASM("clac") EXTABLE_ENTRY(1b, 2b)
+			 : [f] "=&q"(faulted)
+			 : [p] "r"(p)
+			 : "memory");
+	return faulted;
+}
+
+int fault_in_writable(uintptr_t addr, size_t len)
+{
+	uintptr_t end = addr + len;
+
+	lockcheck_user_access((uintptr_t)__builtin_return_address(0));
+	if (!user_range_ok(addr, len))
+		return -EFAULT;
+	for (uintptr_t at = addr; at < end; at = ALIGN_DOWN(at, PAGE_SIZE) + PAGE_SIZE)
+		if (raw_touch_write((void *)at))
+			return -EFAULT;
+	return 0;
 }
 
 int clear_user(uintptr_t dst, size_t n)

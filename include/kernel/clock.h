@@ -61,6 +61,12 @@ int clock_realtime_set(uint64_t real_ns);
  */
 long clock_realtime_sleep(uint64_t real_ns);
 /*
+ * Registers the current call on the clock-set source as one more wait
+ * (wait_add_source): a set wakes it, so that it computes its deadline
+ * again from its wall-clock time. 0 or -ENOMEM.
+ */
+int clock_realtime_watch(void);
+/*
  * A timer armed for a wall-clock time: fn runs after every change of the
  * real-time clock (with clock_hooks_lock held; fn takes the timer's own
  * lock and compares the offset it armed at with realtime_offset()). Add

@@ -77,6 +77,39 @@ const struct cred *proc_cred_swap_locked(struct process *p, const struct cred *c
  */
 void cred_fixup_caps(const struct cred *old, struct cred *new);
 
+/*
+ * Whether p may be dumped and examined by others of its uid (Linux's
+ * SUID_DUMP_USER): PR_SET_DUMPABLE sets it; a cred change of effective or
+ * file-system ids or one that gains permitted capabilities clears it, as
+ * does exec of a set-ID program or of one the caller cannot read; any
+ * other exec sets it again. ptrace and /proc/PID ownership read it.
+ */
+bool proc_dumpable(struct process *p);
+void proc_set_dumpable(struct process *p, bool dumpable);
+
+/* What an exec does to the credentials (kernel/cred.c: Linux's rules, with no file capabilities). */
+struct exec_cred_in {
+	uint32_t mode, uid, gid; /* the program file's */
+	bool nosuid;		 /* on a nosuid mount: set-ID bits ignored */
+	bool no_new_privs;	 /* the caller's: set-ID bits ignored, nothing gained */
+	bool traced_unsafe;	 /* a tracer that may not see raised privileges (ptrace) */
+	bool unreadable;	 /* the caller cannot read the file: not dumpable after */
+};
+struct exec_cred_out {
+	struct cred *cred; /* the new credentials, to pass to cred_exec_commit */
+	bool secure;	   /* AT_SECURE: ids or capabilities were raised */
+	bool dumpable;	   /* the process's dumpable flag after the exec */
+};
+/* Computes the credentials after exec from the caller's; 0 or -ENOMEM. */
+int cred_exec_prepare(const struct exec_cred_in *in, struct exec_cred_out *out);
+
+/*
+ * prctl's credential options (sys/cred.c): KEEPCAPS, NO_NEW_PRIVS,
+ * CAPBSET_*, CAP_AMBIENT, SECUREBITS, DUMPABLE. Sets *handled when option
+ * is one of them.
+ */
+long cred_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, bool *handled);
+
 /* Supplementary groups: a sorted copy of count gids, or NULL when out of memory. */
 struct group_info *groups_alloc(const uint32_t *gid, unsigned count);
 void groups_put(struct group_info *g);

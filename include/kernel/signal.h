@@ -59,6 +59,14 @@ static inline uint64_t sigbit(int sig)
 	return 1ULL << (sig - 1);
 }
 
+/*
+ * Whether the caller may send sig to p (Linux's kill rules): its own
+ * process; its real or effective uid is p's real or saved one; CAP_KILL;
+ * SIGCONT within its session. 0 or -EPERM. The _locked form: caller
+ * holds proc_tree_lock.
+ */
+int signal_may_send(struct process *p, int sig);
+bool signal_may_send_locked(struct process *p, int sig);
 /* Sends sig to a whole process (any thread not blocking it takes it). 0 or -errno. */
 int signal_send(struct process *p, const struct ksiginfo *info);
 /*
@@ -83,8 +91,18 @@ void signal_unqueue_timer_locked(struct process *p, struct sigqueue_entry *e);
 int signal_send_tid(struct process *p, int tid, const struct ksiginfo *info);
 /* Sends sig to one thread (tgkill, faults, SIGPIPE). */
 int signal_send_thread(struct thread *t, const struct ksiginfo *info);
-/* kill(): to every process of a group, or with pgid -1 to every process but init and self. */
+/*
+ * The kernel's signal to every process of a group (the terminal's job
+ * control), or with pgid -1 to every process but init and self; -ESRCH if
+ * there is none.
+ */
 int signal_send_pgrp(int pgid, const struct ksiginfo *info);
+/*
+ * The same from user space (kill, pidfd_send_signal): only to those the
+ * caller may signal; -EPERM if none of a group (to -1: 0 even then, as
+ * Linux).
+ */
+int signal_kill_pgrp(int pgid, const struct ksiginfo *info);
 /* A fault's signal to t: blocked or ignored, it is reset to its default action. */
 void signal_force(struct thread *t, const struct ksiginfo *info);
 /* The usual kernel-generated signal to the current thread (SIGPIPE, SIGTTOU...). */

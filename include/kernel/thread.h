@@ -85,6 +85,7 @@ struct thread {
 	bool user;		    /* (c) */
 	struct process *proc;	    /* (c) */
 	const struct cred *cred;    /* (o) replaced only by the thread itself (cred_commit) */
+	bool no_new_privs;	    /* (o) PR_SET_NO_NEW_PRIVS: inherited, never unset */
 	struct list_head proc_node; /* (process lock) */
 	struct trap_frame uregs __attribute__((aligned(16))); /* (o) */
 	struct fpu_state *fpu;		   /* (o) saved whenever it leaves a CPU */

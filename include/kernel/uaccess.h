@@ -33,6 +33,15 @@ int clear_user(uintptr_t dst, size_t n);
  */
 int copy_from_user_nofault(void *dst, uintptr_t src, size_t n);
 /*
+ * Makes every page of [addr, addr + len) present and writable, by a write
+ * access to each that changes nothing (an atomic OR of 0): before a call
+ * takes something it cannot give back (an edge-triggered event), so that
+ * copying it out cannot fault and make the call run again without it. 0,
+ * or -EFAULT (which a file page still being read turns into a wait, and
+ * the call runs again).
+ */
+int fault_in_writable(uintptr_t addr, size_t len);
+/*
  * Copies a NUL-terminated string of at most max-1 characters; returns its
  * length, -EFAULT, or -ENAMETOOLONG when no NUL came within max bytes.
  */

@@ -84,7 +84,8 @@ struct poll_progress {
 };
 
 struct futex_progress {
-	uint64_t key_a, key_b; /* the key waited on (a requeue changes it) */
+	uint64_t key_a, key_b;	/* the key waited on (a requeue changes it) */
+	uint64_t real_deadline; /* an absolute FUTEX_CLOCK_REALTIME timeout (ns), or 0 */
 	uint32_t bitset;
 	uint16_t state;	   /* FUTEX_ST_* (kernel/futex.c) */
 	uint16_t requeued; /* moved to another futex: its word is not the caller's */

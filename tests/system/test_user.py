@@ -30,7 +30,8 @@ ENABLED = [
     "procfs", "files", "hello-glibc", "proc-glibc", "clone-glibc", "mm-glibc", "futex-glibc",
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
     "mmap_file", "event_apis", "unix_sockets", "ptys", "ptys-glibc", "posix_timers",
-    "posix_timers-glibc", "inotify", "memfd", "settime", "aslr", "sched_prio",
+    "posix_timers-glibc", "inotify", "memfd", "settime", "creds", "creds-glibc",
+    "aslr", "sched_prio",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -308,6 +309,15 @@ if "inotify" in ENABLED:
         """Every inotify case again in the ext2 root itself."""
         rc, out = run_in_ext2_root("/", "INOTIFY_BASE=/ /tests/inotify")
         check_ut_output("inotify on ext2", rc, out)
+
+
+if "event_apis" in ENABLED:
+    def test_epoll_events_buffer_in_a_file_page_on_ext2():
+        """epoll_wait copies an edge-triggered event into a file page it must first read."""
+        case = "epoll_edge_event_kept_when_the_buffer_is_a_file_page_being_read"
+        rc, out = run_in_ext2_root("/epoll", f"EPOLL_FILE_DIR=/epoll /tests/event_apis {case}")
+        check_ut_output("event_apis on ext2", rc, out)
+        assert f"ut: PASS {case}" in out, out[-3000:]
 
 
 if "unix_sockets" in ENABLED:

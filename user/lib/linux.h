@@ -57,4 +57,30 @@ struct rseq_abi {
 #define RSEQ_FLAG_UNREGISTER 1
 #define RSEQ_SIG	     0x53053053
 
+/* Capabilities (capget, capset, prctl): the numbers the tests use, header versions, securebits. */
+#define CAP_CHOWN		    0
+#define CAP_KILL		    5
+#define CAP_SETGID		    6
+#define CAP_SETUID		    7
+#define CAP_SETPCAP		    8
+#define CAP_NET_RAW		    13
+#define CAP_SYS_ADMIN		    21
+#define CAP_SYS_TIME		    25
+#define _LINUX_CAPABILITY_VERSION_1 0x19980330
+#define _LINUX_CAPABILITY_VERSION_2 0x20071026
+#define _LINUX_CAPABILITY_VERSION_3 0x20080522
+#define SECBIT_NOROOT		    (1 << 0)
+#define SECBIT_NOROOT_LOCKED	    (1 << 1)
+#define SECBIT_KEEP_CAPS	    (1 << 4)
+#define SECBIT_KEEP_CAPS_LOCKED	    (1 << 5)
+#define SECBIT_NO_CAP_AMBIENT_RAISE (1 << 6)
+
+struct cap_header_abi {
+	uint32_t version;
+	int pid;
+};
+struct cap_data_abi {
+	uint32_t effective, permitted, inheritable;
+};
+
 #endif

@@ -6,7 +6,7 @@
  * (AT_BASE). Each must differ between runs; all must be equal under
  * personality(ADDR_NO_RANDOMIZE) and with randomize_va_space at 0; at 1,
  * everything but brk moves. Also personality(2)'s query, inheritance by
- * fork and exec, and the sysctl's checks.
+ * fork and exec (but not into a set-ID program), and the sysctl's checks.
  *
  * "aslr --helper fixed", for a boot with the norandmaps parameter, checks
  * that the sysctl reads 0 and every region is the same in ten runs.
@@ -26,6 +26,8 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
+#include <grp.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,6 +68,8 @@ static int print_layout(void)
 	return local;
 }
 
+static bool as_user_2000; /* sample_once's child drops to uid 2000 before its exec */
+
 /* Runs PROG --helper print (after personality(persona) unless -1); 0 or -1. */
 static int sample_once(const char *prog, long persona, struct sample *s)
 {
@@ -78,6 +82,9 @@ static int sample_once(const char *prog, long persona, struct sample *s)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		if (as_user_2000 && (setgroups(0, NULL) || setresgid(2000, 2000, 2000) ||
+				     setresuid(2000, 2000, 2000)))
+			_exit(4);
 		if (persona >= 0 && personality(persona) < 0)
 			_exit(2);
 		dup2(p[1], 1);
@@ -257,6 +264,45 @@ UT_CASE(personality_query_set_inherit)
 	UT_EQ(status, 0);
 	UT_EQ(personality(PER_LINUX), ADDR_NO_RANDOMIZE);
 	UT_EQ(personality(0xffffffff), PER_LINUX);
+}
+
+/* A copy of the static-PIE helper at path, set-user-ID to uid 1000. */
+static void copy_setuid(const char *path)
+{
+	char buf[8192];
+	int in = UT_NOERR(open(PIE_PROG, O_RDONLY));
+	int out = UT_NOERR(open(path, O_WRONLY | O_CREAT | O_TRUNC, 0700));
+	ssize_t n;
+
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		UT_EQ(write(out, buf, n), n);
+	UT_EQ(n, 0);
+	close(in);
+	UT_NOERR(close(out));
+	UT_NOERR(chown(path, 1000, 1000));
+	UT_NOERR(chmod(path, 04755));
+}
+
+/* A set-ID exec drops ADDR_NO_RANDOMIZE (Linux's PER_CLEAR_ON_SETID): its layout is random. */
+UT_CASE(setuid_exec_clears_addr_no_randomize)
+{
+	static const char path[] = "/tmp/aslr-setuid";
+	struct sample s[RUNS];
+
+	copy_setuid(path);
+	as_user_2000 = true;
+	sample_runs(path, ADDR_NO_RANDOMIZE, s, RUNS);
+	as_user_2000 = false;
+	UT_EQ(s[0].v[R_PERSONA], 0UL);
+	check_random(s, true, false);
+	/* Without the set-ID bit the personality is kept. */
+	UT_NOERR(chmod(path, 0755));
+	as_user_2000 = true;
+	sample_runs(path, ADDR_NO_RANDOMIZE, s, RUNS);
+	as_user_2000 = false;
+	UT_EQ(s[0].v[R_PERSONA], (unsigned long)ADDR_NO_RANDOMIZE);
+	check_fixed(s);
+	UT_NOERR(unlink(path));
 }
 
 /* The same stack top region in /proc/self/maps: "[stack]" ends above the initial rsp. */

@@ -18,6 +18,7 @@
  * could have fired by the monotonic clock; waits are bounded (UT_POLL).
  */
 #define _GNU_SOURCE
+#include "linux.h"
 #include "ut.h"
 
 #include <fcntl.h>
@@ -308,6 +309,62 @@ UT_CASE(clock_nanosleep_absolute_follows_a_set)
 	UT_CHECK(UT_POLL(__atomic_load_n(&sleeper_done, __ATOMIC_ACQUIRE), 60));
 	UT_EQ(pthread_join(th, NULL), 0);
 	UT_EQ(sleeper_result, 0);
+	restore_clock();
+}
+
+static uint32_t futex_word;
+static volatile int futex_waiter_done;
+static long futex_result;
+static int futex_errno;
+
+/* pthread_cond_timedwait on a CLOCK_REALTIME condvar waits like this (glibc). */
+static void *abs_futex_waiter(void *arg)
+{
+	struct timespec ts = ns_ts(sleeper_until);
+
+	(void)arg;
+	futex_result = syscall(SYS_futex, &futex_word, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 0,
+			       &ts, NULL, FUTEX_BITSET_MATCH_ANY);
+	futex_errno = errno;
+	__atomic_store_n(&futex_waiter_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static pthread_t start_futex_waiter(int64_t until)
+{
+	pthread_t th;
+
+	sleeper_until = until;
+	futex_waiter_done = 0;
+	UT_EQ(pthread_create(&th, NULL, abs_futex_waiter, NULL), 0);
+	return th;
+}
+
+UT_CASE(futex_realtime_absolute_timeout_follows_a_set)
+{
+	int64_t r0 = now_ns(CLOCK_REALTIME), m0;
+	pthread_t th = start_futex_waiter(r0 + FAR);
+
+	ut_sleep_ms(50); /* most likely waiting by now; the result is the same if not */
+	UT_EQ(set_real(r0 + 2 * FAR), 0); /* past its time: it times out now, not in an hour */
+	UT_CHECK(UT_POLL(__atomic_load_n(&futex_waiter_done, __ATOMIC_ACQUIRE), 60));
+	UT_EQ(pthread_join(th, NULL), 0);
+	UT_EQ(futex_result, -1);
+	UT_EQ(futex_errno, ETIMEDOUT);
+
+	/* Set back while it waits for 1 s: it waits on past that second. */
+	r0 = now_ns(CLOCK_REALTIME);
+	m0 = now_ns(CLOCK_MONOTONIC);
+	th = start_futex_waiter(r0 + NS);
+	UT_EQ(set_real(r0 - FAR), 0);
+	UT_CHECK(UT_POLL(now_ns(CLOCK_MONOTONIC) - m0 > 2 * NS, 60));
+	UT_EQ(__atomic_load_n(&futex_waiter_done, __ATOMIC_ACQUIRE), 0);
+	__atomic_store_n(&futex_word, 1, __ATOMIC_RELEASE); /* a wake-up still ends it */
+	syscall(SYS_futex, &futex_word, FUTEX_WAKE, 1, NULL, NULL, 0);
+	UT_CHECK(UT_POLL(__atomic_load_n(&futex_waiter_done, __ATOMIC_ACQUIRE), 60));
+	UT_EQ(pthread_join(th, NULL), 0);
+	UT_CHECK(futex_result == 0 || futex_errno == EAGAIN); /* EAGAIN: it had not started */
+	futex_word = 0;
 	restore_clock();
 }
 
