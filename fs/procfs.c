@@ -123,6 +123,11 @@ static const struct proc_entry sys_fs_entries[] = {
 	WRITABLE_ENTRY("nr_open", 140, proc_show_nr_open, proc_write_nr_open),
 };
 
+static const struct proc_entry sys_kernel_entries[] = {
+	WRITABLE_ENTRY("randomize_va_space", 143, proc_show_randomize_va_space,
+		       proc_write_randomize_va_space),
+};
+
 static const struct proc_entry sys_entries[] = {
 	{ .name = "fs",
 	  .kind = PROC_DIR,
@@ -136,6 +141,12 @@ static const struct proc_entry sys_entries[] = {
 	  .ino = 39,
 	  .children = sys_vm_entries,
 	  .nr_children = ARRAY_SIZE(sys_vm_entries) },
+	{ .name = "kernel",
+	  .kind = PROC_DIR,
+	  .mode = DIR_MODE,
+	  .ino = 142,
+	  .children = sys_kernel_entries,
+	  .nr_children = ARRAY_SIZE(sys_kernel_entries) },
 };
 
 static const struct proc_entry net_entries[] = {

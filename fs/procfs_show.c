@@ -16,6 +16,7 @@
 #include <fs/bcache.h>
 #include <svc/fault_inject.h>
 #include <kernel/lockcheck.h>
+#include <kernel/aslr.h>
 #include <fs/procfs.h>
 #include <drivers/tty.h>
 #include <fs/fdtable.h>
@@ -77,7 +78,8 @@ struct proc_snap {
 	uint64_t call[9];
 	const struct cred *cred; /* referenced */
 	uint32_t umask;
-	bool no_new_privs; /* the first thread's */
+	int nice, rt_priority, policy; /* the first thread's (sys/sched.c) */
+	bool no_new_privs;	       /* the first thread's */
 	uint64_t rss_limit;
 	char comm[COMM_LEN];
 	size_t cmdline_len;
@@ -160,8 +162,13 @@ static void snap_proc_locked(struct process *p, struct proc_snap *s)
 	snap_signals_locked(p, s);
 	s->nr_threads = p->nr_threads;
 	s->call_state = 'Z';
-	if (!list_empty(&p->threads))
-		snap_call(list_first_entry(&p->threads, struct thread, proc_node), s);
+	if (!list_empty(&p->threads)) {
+		t = list_first_entry(&p->threads, struct thread, proc_node);
+		snap_call(t, s);
+		s->nice = READ_ONCE(t->nice);
+		s->rt_priority = READ_ONCE(t->rt_priority);
+		s->policy = READ_ONCE(t->policy);
+	}
 	list_for_each_entry (t, &p->threads, proc_node) {
 		s->utime += t->user_ticks;
 		s->stime += t->system_ticks;
@@ -368,15 +375,17 @@ int proc_show_pid_stat(struct seqbuf *s, int pid)
 	/* 10-17: minflt cminflt majflt cmajflt utime stime cutime cstime */
 	seq_printf(s, "0 0 0 0 %lu %lu %lu %lu ", to_user_hz(p.utime), to_user_hz(p.stime),
 		   to_user_hz(p.cutime), to_user_hz(p.cstime));
-	/* 18-24: priority nice num_threads itrealvalue starttime vsize rss */
-	seq_printf(s, "20 0 %u 0 %lu %lu %lu ", p.nr_threads,
-		   (unsigned long)(p.start_ns / (NSEC_PER_SEC / USER_HZ)), vm.size, vm.resident);
+	/* 18-24: priority nice num_threads itrealvalue starttime vsize rss; the priority as
+	 * Linux's task_prio: 20 + nice, or -1 - rt_priority for a real-time thread */
+	seq_printf(s, "%d %d %u 0 %lu %lu %lu ", p.rt_priority ? -1 - p.rt_priority : 20 + p.nice,
+		   p.nice, p.nr_threads, (unsigned long)(p.start_ns / (NSEC_PER_SEC / USER_HZ)),
+		   vm.size, vm.resident);
 	/* 25-30: rsslim startcode endcode startstack kstkesp kstkeip */
 	seq_printf(s, "%lu 0 0 0 0 0 ", p.rss_limit);
 	/* 31-44: signal blocked sigignore sigcatch wchan nswap cnswap exit_signal processor
 	 * rt_priority policy delayacct_blkio_ticks guest_time cguest_time */
-	seq_printf(s, "%lu 0 %lu %lu 0 0 0 17 0 0 0 0 0 0 ", p.sig_pending, p.sig_ignored,
-		   p.sig_caught);
+	seq_printf(s, "%lu 0 %lu %lu 0 0 0 17 0 %d %d 0 0 0 ", p.sig_pending, p.sig_ignored,
+		   p.sig_caught, p.rt_priority, p.policy);
 	/* 45-52: start_data end_data start_brk arg_start arg_end env_start env_end exit_code */
 	seq_printf(s, "0 0 %lu 0 0 0 0 %d\n", vm.start_brk, p.exit_code);
 	snap_release(&p);
@@ -652,6 +661,18 @@ int proc_show_max_map_count(struct seqbuf *s, int pid)
 int proc_write_max_map_count(const char *line)
 {
 	return sysctl_write(line, vm_set_max_map_count);
+}
+
+int proc_show_randomize_va_space(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%d\n", aslr_level());
+	return 0;
+}
+
+int proc_write_randomize_va_space(const char *line)
+{
+	return sysctl_write(line, aslr_set_level);
 }
 
 int proc_show_inotify_max_queued_events(struct seqbuf *s, int pid)

@@ -117,6 +117,7 @@ static void setup_child_thread(struct thread *nt, struct thread *t, const struct
 	nt->sigmask = t->sigmask;
 	nt->no_new_privs = t->no_new_privs;
 	nt->cpus_allowed = READ_ONCE(t->cpus_allowed);
+	sched_fork_params(nt, t);
 	nt->last_cpu = t->last_cpu;
 	nt->altstack_sp = t->altstack_sp;
 	nt->altstack_size = t->altstack_size;

@@ -19,6 +19,7 @@
  */
 #include <kernel/ptrace.h>
 #include <kernel/exec.h>
+#include <kernel/aslr.h>
 #include <kernel/posix_timer.h>
 #include <kernel/elf.h>
 #include <kernel/exec_stack.h>
@@ -39,6 +40,7 @@
 #include <lib/compiler.h>
 #include <lib/string.h>
 #include <uapi/elf.h>
+#include <uapi/personality.h>
 #include <uapi/errno.h>
 #include <uapi/stat.h>
 #include <uapi/fcntl.h>
@@ -47,7 +49,6 @@
 
 #define HEAD_SIZE	 4096
 #define MAX_SCRIPT_DEPTH 4
-#define PIE_BASE	 0x555555554000ULL /* where Linux puts PIEs without ASLR */
 #define STACK_INITIAL	 (128 * 1024)
 #define STACK_SLACK	 512
 #define USER_RFLAGS	 0x202
@@ -323,10 +324,11 @@ static uint64_t load_bias(const struct elf_info *e, uint64_t base)
 struct new_image {
 	struct vm_space *vm;
 	uint64_t entry, sp, bias, interp_base;
+	struct aslr_layout layout; /* this exec's addresses (kernel/aslr.c) */
 	struct exec_cred_out creds;
 };
 
-/* The interpreter (PT_INTERP) of a dynamically linked program, mapped below the mmap top. */
+/* The interpreter (PT_INTERP) of a dynamically linked program, mapped below the mmap base. */
 static int load_interpreter(struct image *prog, struct new_image *ni, char *path_buf)
 {
 	struct image in;
@@ -345,7 +347,7 @@ static int load_interpreter(struct image *prog, struct new_image *ni, char *path
 	}
 	span = ALIGN_UP(in.elf.highest_vaddr, PAGE_SIZE) -
 	       ALIGN_DOWN(in.elf.lowest_vaddr, PAGE_SIZE);
-	base = vm_find_hole(&ni->vm->areas, span + in.elf.max_align, USER_MMAP_TOP);
+	base = vm_find_hole(&ni->vm->areas, span + in.elf.max_align, ni->vm->mmap_base);
 	err = base ? load_segments(ni->vm, &in, load_bias(&in.elf, base), &top) : -ENOMEM;
 	ni->interp_base = load_bias(&in.elf, base);
 	ni->entry = in.elf.entry + ni->interp_base;
@@ -385,8 +387,10 @@ static void build_auxv(uint64_t (*aux)[2], size_t *n, struct image *im, struct n
 static int build_stack(struct exec_args *a, struct image *im, struct new_image *ni,
 		       const char *execfn)
 {
-	size_t size = ALIGN_UP(
-		a->used + strlen(execfn) + (a->argc + a->envc + 64) * 8 + STACK_SLACK, PAGE_SIZE);
+	uint64_t top = ni->layout.stack_top;
+	size_t size = ALIGN_UP(a->used + strlen(execfn) + (a->argc + a->envc + 64) * 8 +
+				       STACK_SLACK + ni->layout.sp_pad,
+			       PAGE_SIZE);
 	const char **ptrs = kmalloc((a->argc + a->envc + 1) * sizeof(char *));
 	uint8_t *buf = kmalloc(size);
 	uint64_t aux[24][2];
@@ -397,11 +401,12 @@ static int build_stack(struct exec_args *a, struct image *im, struct new_image *
 	for (size_t i = 0; !err && i < a->argc + a->envc; i++)
 		ptrs[i] = a->buf + a->offs[i];
 	random_bytes(random, sizeof(random));
-	s = (struct exec_stack_args){ ptrs, a->argc, ptrs + a->argc, a->envc,  aux,
-				      0,    random,  execfn,	     "x86_64", USER_STACK_TOP };
+	s = (struct exec_stack_args){ ptrs,	a->argc, ptrs + a->argc,   a->envc,
+				      aux,	0,	 random,	   execfn,
+				      "x86_64", top,	 ni->layout.sp_pad };
 	build_auxv(aux, &s.auxc, im, ni);
 	if (!err)
-		err = vm_map(ni->vm, USER_STACK_TOP - MAX(size, (size_t)STACK_INITIAL),
+		err = vm_map(ni->vm, top - MAX(size, (size_t)STACK_INITIAL),
 			     MAX(size, (size_t)STACK_INITIAL), PROT_READ | PROT_WRITE, VM_GROWSDOWN,
 			     true) < 0
 			      ? -ENOMEM
@@ -409,11 +414,18 @@ static int build_stack(struct exec_args *a, struct image *im, struct new_image *
 	if (!err)
 		err = exec_build_stack(buf, size, &s, &ni->sp);
 	if (!err)
-		err = vm_write_anyway(ni->vm, ni->sp, buf + (ni->sp - (USER_STACK_TOP - size)),
-				      USER_STACK_TOP - ni->sp);
+		err = vm_write_anyway(ni->vm, ni->sp, buf + (ni->sp - (top - size)), top - ni->sp);
 	kfree(ptrs);
 	kfree(buf);
 	return err;
+}
+
+/* The personality after exec: a set-ID exec drops ADDR_NO_RANDOMIZE and the like, as Linux. */
+static uint32_t exec_personality(const struct new_image *ni)
+{
+	uint32_t persona = READ_ONCE(current_proc()->personality);
+
+	return ni->creds.secure ? persona & ~(uint32_t)PER_CLEAR_ON_SETID : persona;
 }
 
 static int build_image(struct exec_args *a, struct image *im, struct new_image *ni,
@@ -426,11 +438,14 @@ static int build_image(struct exec_args *a, struct image *im, struct new_image *
 	if (!ni->vm)
 		return -ENOMEM;
 	ni->vm->stack_limit = MIN(current_proc()->rlimits[RLIMIT_STACK].cur, 1ULL << 40);
-	ni->bias = load_bias(&im->elf, PIE_BASE);
+	aslr_choose(exec_personality(ni), &ni->layout);
+	ni->vm->stack_top = ni->layout.stack_top;
+	ni->vm->mmap_base = ni->layout.mmap_base;
+	ni->bias = load_bias(&im->elf, ni->layout.pie_base);
 	ni->entry = im->elf.entry + ni->bias;
 	err = load_segments(ni->vm, im, ni->bias, &top);
 	if (!err) {
-		ni->vm->brk_start = ni->vm->brk = top;
+		ni->vm->brk_start = ni->vm->brk = top + ni->layout.brk_offset;
 		if (im->elf.has_interp)
 			err = load_interpreter(im, ni, path_buf);
 	}
@@ -500,6 +515,7 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 	ni->creds.cred = NULL;
 	old_cred = proc_cred_swap_locked(p, cred_get(t->cred));
 	proc_set_dumpable(p, ni->creds.dumpable);
+	__atomic_store_n(&p->personality, exec_personality(ni), __ATOMIC_RELAXED);
 	p->vm = ni->vm;
 	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
 	keep_cmdline(p, a);

@@ -181,7 +181,7 @@ static bool aux_key_reserved(uint64_t key)
 /* Validates @a and sets *@table to the size of argc, argv[], envp[] and auxv. */
 static int check_args(size_t buf_size, const struct exec_stack_args *a, uint64_t *table)
 {
-	if (!a->random16 || !a->execfn || buf_size > a->stack_top)
+	if (!a->random16 || !a->execfn || buf_size > a->stack_top || a->pad > buf_size)
 		return -EINVAL;
 	if ((a->argc && !a->argv) || (a->envc && !a->envp) || (a->auxc && !a->auxv))
 		return -EINVAL;
@@ -208,6 +208,8 @@ static int push_all(struct stk *s, const struct exec_stack_args *a, uint64_t tab
 		err = push_string(s, a->platform, &str.platform);
 	if (!err)
 		err = push_arg_strings(s, a, &str.args);
+	if (!err && (err = reserve(s, a->pad)) == 0)
+		memset(at(s, s->pos), 0, a->pad);
 	if (!err)
 		err = push_bytes(s, a->random16, 16, &str.random);
 	if (!err)

@@ -37,6 +37,7 @@
 #include <kernel/profile.h>
 #include <kernel/smp.h>
 #include <kernel/thread.h>
+#include <kernel/aslr.h>
 #include <kernel/timer.h>
 #include <kernel/time.h>
 #include <mm/kmap.h>
@@ -232,6 +233,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t info)
 	interrupts_init();
 	clock_realtime_init();
 	random_init();
+	aslr_init(); /* norandmaps */
 	futex_init();
 	proc_init();
 	files_init();

@@ -133,6 +133,7 @@ struct process *proc_alloc(struct process *parent)
 		p->cred = cred_get(current_cred()); /* the cloning thread's */
 		p->umask = parent->umask;
 		p->oom_score_adj = parent->oom_score_adj;
+		p->personality = READ_ONCE(parent->personality);
 		p->dumpable = proc_dumpable(parent);
 		memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
 		p->pgid = parent->pgid;

@@ -1,6 +1,7 @@
 /*
- * The scheduler (include/kernel/thread.h): a round-robin run queue and a
- * sleep list (ordered by deadline) per CPU, each CPU's under its own lock.
+ * The scheduler (include/kernel/thread.h): a run queue (by priority, see
+ * below) and a sleep list (ordered by deadline) per CPU, each CPU's under
+ * its own lock.
  *
  * Each CPU runs cpu_loop() on its own stack, as its idle thread. The loop
  * enters a user thread by restoring its saved registers (the thread has no
@@ -36,6 +37,19 @@
  * busiest queue, and on each tick a CPU takes one thread from a queue
  * longer than its own by two or more, or one that may not run where it is
  * queued (its affinity changed).
+ *
+ * Which queued thread runs next: a real-time one (SCHED_FIFO, SCHED_RR)
+ * before any other, the highest rt_priority first, in queue order among
+ * equals; else the one with the least vruntime: each tick charges the
+ * running thread TICK_NS * NICE_0_WEIGHT / weight, the weight following
+ * its nice value (each level 1.25 times the next, as Linux's table) or
+ * SCHED_IDLE's, so CPU time is shared in the ratio of the weights. A
+ * queue's min_vruntime (the least picked so far) anchors the others: a
+ * thread waking after a sleep starts at most WAKE_CREDIT_NS behind it,
+ * and a new or migrating thread keeps its vruntime relative to it. A
+ * SCHED_FIFO thread keeps its CPU until it blocks or yields; SCHED_RR's
+ * slice is RR_SLICE_TICKS; a real-time thread queued on a CPU that runs a
+ * lesser one has that CPU reschedule at once.
  */
 #include <kernel/thread.h>
 #include <kernel/config.h>
@@ -52,6 +66,13 @@
 #include <kernel/smp.h>
 #include <lib/compiler.h>
 #include <uapi/errno.h>
+#include <uapi/sched.h>
+
+#define NICE_0_WEIGHT  1024
+#define IDLE_WEIGHT    3	 /* SCHED_IDLE: below nice 19's, as Linux's */
+#define RR_SLICE_TICKS (HZ / 10) /* SCHED_RR: 100 ms, Linux's RR_TIMESLICE */
+#define TICK_NS	       (1000000000ull / HZ)
+#define WAKE_CREDIT_NS (TIMESLICE_TICKS * TICK_NS) /* how far behind a woken thread starts */
 
 void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
 
@@ -60,7 +81,16 @@ struct runq {
 	struct list_head queue;	   /* (lock) runnable threads, not running */
 	struct list_head sleepers; /* (lock) by wake_at_ns */
 	unsigned nr_queued;	   /* (lock) on queue; read without it to balance */
+	uint64_t min_vruntime;	   /* (lock) the least vruntime picked: never decreases */
 } __attribute__((aligned(64)));
+
+/* Weight of each nice level, -20..19: 1024 / 1.25^nice, rounded. */
+static const uint32_t nice_weights[40] = {
+	88818, 71054, 56843, 45475, 36380, 29104, 23283, 18626, 14901, 11921,
+	9537,  7629,  6104,  4883,  3906,  3125,  2500,	 2000,	1600,  1280,
+	1024,  819,   655,   524,   419,   336,	  268,	 215,	172,   137,
+	110,   88,    70,    56,    45,	   36,	  29,	 23,	18,    15,
+};
 
 static struct runq runqs[MAX_CPUS];
 
@@ -81,6 +111,43 @@ void sched_init_runqueues(void)
 		list_init(&runqs[i].queue);
 		list_init(&runqs[i].sleepers);
 	}
+}
+
+static bool is_rt(const struct thread *t)
+{
+	return t->policy == SCHED_FIFO || t->policy == SCHED_RR;
+}
+
+static uint32_t thread_weight(const struct thread *t)
+{
+	if (t->policy == SCHED_IDLE)
+		return IDLE_WEIGHT;
+	ASSERT(t->nice >= MIN_NICE && t->nice <= MAX_NICE);
+	return nice_weights[t->nice - MIN_NICE];
+}
+
+/* a < b for vruntimes (compared as a distance, so that wrapping does not matter). */
+static bool vr_before(uint64_t a, uint64_t b)
+{
+	return (int64_t)(a - b) < 0;
+}
+
+/* Whether a runs before b: a higher real-time priority, else (both fair) less vruntime. */
+static bool runs_before(const struct thread *a, const struct thread *b)
+{
+	if (a->rt_priority != b->rt_priority)
+		return a->rt_priority > b->rt_priority;
+	return !is_rt(a) && vr_before(a->vruntime, b->vruntime);
+}
+
+static int slice_ticks(const struct thread *t)
+{
+	return t->policy == SCHED_RR ? RR_SLICE_TICKS : TIMESLICE_TICKS;
+}
+
+uint64_t sched_slice_ns(const struct thread *t)
+{
+	return t->policy == SCHED_FIFO ? 0 : (uint64_t)slice_ticks(t) * TICK_NS;
 }
 
 bool thread_may_run_on(const struct thread *t, unsigned cpu)
@@ -165,6 +232,50 @@ static void kick_running_locked(struct runq *rq, struct thread *t)
 		smp_send_ipi(c->cpu_id, VEC_IPI_RESCHED);
 }
 
+/*
+ * t's vruntime on rq as it joins: relative (new, moved) becomes absolute;
+ * waking from a sleep, it starts at most WAKE_CREDIT_NS behind the queue.
+ */
+static void place_locked(struct runq *rq, struct thread *t)
+{
+	assert_held(&rq->lock);
+	if (t->vr_relative) {
+		t->vruntime += rq->min_vruntime;
+		t->vr_relative = false;
+	}
+	if (t->state != THREAD_RUNNABLE &&
+	    vr_before(t->vruntime, rq->min_vruntime - WAKE_CREDIT_NS))
+		t->vruntime = rq->min_vruntime - WAKE_CREDIT_NS;
+}
+
+/* t leaves rq for another queue: its vruntime becomes relative to rq's. */
+static void detach_vruntime_locked(struct runq *rq, struct thread *t)
+{
+	assert_held(&rq->lock);
+	ASSERT(!t->vr_relative);
+	t->vruntime -= rq->min_vruntime;
+	t->vr_relative = true;
+}
+
+/* A real-time t was queued on rq: the CPU reschedules if it runs a lesser thread. */
+static void preempt_for_locked(struct runq *rq, struct thread *t)
+{
+	struct percpu *c;
+	struct thread *cur;
+
+	assert_held(&rq->lock);
+	if (!is_rt(t))
+		return; /* a fair thread preempts no one: the common case, on every wake-up */
+	c = smp_cpu(rq - runqs);
+	cur = c ? READ_ONCE(c->current) : NULL;
+	if (!cur || cur->idle || cur->rt_priority >= t->rt_priority)
+		return;
+	if (c == this_cpu())
+		c->need_resched = true;
+	else
+		smp_send_ipi(c->cpu_id, VEC_IPI_RESCHED); /* its handler asks for the reschedule */
+}
+
 /* Queues t (which belongs to rq) to run and finds it a CPU. */
 static void enqueue_locked(struct runq *rq, struct thread *t)
 {
@@ -172,10 +283,12 @@ static void enqueue_locked(struct runq *rq, struct thread *t)
 	if (t->last_cpu != rq - runqs)
 		panic("sched: thread %d queued on cpu %ld, belongs to cpu %d", t->tid,
 		      (long)(rq - runqs), t->last_cpu);
+	place_locked(rq, t);
 	t->state = THREAD_RUNNABLE;
 	list_add_tail(&t->run_node, &rq->queue);
 	rq->nr_queued++;
 	kick_locked(rq, t);
+	preempt_for_locked(rq, t);
 }
 
 static void unqueue_locked(struct runq *rq, struct thread *t)
@@ -197,15 +310,36 @@ static struct thread *first_for_cpu_locked(struct runq *rq, unsigned cpu)
 	return NULL;
 }
 
+/* The queued thread cpu should run next (see the top of the file), or NULL. */
+static struct thread *best_for_cpu_locked(struct runq *rq, unsigned cpu)
+{
+	struct thread *t, *best = NULL;
+
+	assert_held(&rq->lock);
+	list_for_each_entry (t, &rq->queue, run_node)
+		if (thread_may_run_on(t, cpu) && (!best || runs_before(t, best)))
+			best = t;
+	return best;
+}
+
+/* Takes t off rq to run it: the queue's min_vruntime follows. */
+static void take_locked(struct runq *rq, struct thread *t)
+{
+	unqueue_locked(rq, t);
+	if (!is_rt(t) && vr_before(rq->min_vruntime, t->vruntime))
+		rq->min_vruntime = t->vruntime;
+	t->slice = slice_ticks(t);
+}
+
 /* The next thread for a kernel thread to switch to: user threads are entered by the loop. */
 static struct thread *pick_next(struct runq *rq, struct percpu *cpu)
 {
-	struct thread *first = first_for_cpu_locked(rq, cpu->cpu_id);
+	struct thread *best = best_for_cpu_locked(rq, cpu->cpu_id);
 
-	if (!first || first->user)
+	if (!best || best->user)
 		return cpu->idle;
-	unqueue_locked(rq, first);
-	return first;
+	take_locked(rq, best);
+	return best;
 }
 
 /*
@@ -234,6 +368,7 @@ static struct thread *steal_from(unsigned from, unsigned cpu, bool any)
 	}
 	if (found) {
 		unqueue_locked(rq, found);
+		detach_vruntime_locked(rq, found);
 		WRITE_ONCE(found->last_cpu, (int)cpu);
 	}
 	spin_unlock_irqrestore(&rq->lock, flags);
@@ -314,7 +449,8 @@ static void switch_locked(struct runq *rq)
 	if (prev->state == THREAD_RUNNABLE && !prev->idle)
 		enqueue_locked(rq, prev); /* another CPU may take it once the lock is dropped */
 	next = pick_next(rq, cpu);
-	next->slice = TIMESLICE_TICKS;
+	if (next->idle)
+		next->slice = TIMESLICE_TICKS;
 	cpu->need_resched = false;
 	if (next == prev)
 		return;
@@ -379,6 +515,7 @@ int sched_set_affinity(struct thread *t, uint64_t mask)
 			if (thread_may_run_on(t, id))
 				to = id;
 		unqueue_locked(rq, t);
+		detach_vruntime_locked(rq, t);
 		WRITE_ONCE(t->last_cpu, to);
 		moved = t;
 	}
@@ -386,6 +523,48 @@ int sched_set_affinity(struct thread *t, uint64_t mask)
 	if (moved)
 		enqueue_on(to, moved);
 	return 0;
+}
+
+void sched_set_params(struct thread *t, int nice, int policy, int rt_priority, bool reset_on_fork)
+{
+	unsigned long flags;
+	struct runq *rq;
+
+	ASSERT(nice >= MIN_NICE && nice <= MAX_NICE && rt_priority >= 0 &&
+	       rt_priority < MAX_RT_PRIO);
+	ASSERT((policy == SCHED_FIFO || policy == SCHED_RR) == (rt_priority > 0));
+	rq = lock_thread_rq(t, &flags);
+	t->nice = (int8_t)nice;
+	t->policy = (uint8_t)policy;
+	t->rt_priority = (uint8_t)rt_priority;
+	t->reset_on_fork = reset_on_fork;
+	if (!list_empty(&t->run_node) && t->state == THREAD_RUNNABLE)
+		preempt_for_locked(rq, t); /* queued, now real-time: it may outrank what runs */
+	if (running_on_locked(rq, t) == this_cpu())
+		this_cpu()->need_resched = true; /* lowered: another may come first */
+	spin_unlock_irqrestore(&rq->lock, flags);
+}
+
+void sched_fork_params(struct thread *child, struct thread *parent)
+{
+	unsigned long flags;
+	struct runq *rq = lock_thread_rq(parent, &flags);
+
+	child->nice = parent->nice;
+	child->policy = parent->policy;
+	child->rt_priority = parent->rt_priority;
+	if (parent->reset_on_fork) {
+		/* SCHED_RESET_ON_FORK: the child starts as SCHED_OTHER, nice 0 at most. */
+		if (is_rt(parent)) {
+			child->policy = SCHED_OTHER;
+			child->rt_priority = 0;
+			child->nice = 0;
+		}
+		child->nice = MAX(child->nice, (int8_t)0);
+	}
+	child->reset_on_fork = false;
+	spin_unlock_irqrestore(&rq->lock, flags);
+	child->ioprio = __atomic_load_n(&parent->ioprio, __ATOMIC_RELAXED);
 }
 
 bool sched_thread_on_cpu(struct thread *t)
@@ -437,6 +616,8 @@ void sched_make_runnable(struct thread *t)
 		if (thread_may_run_on(t, (self + i) % n))
 			to = (self + i) % n;
 	WRITE_ONCE(t->last_cpu, to < 0 ? (int)self : to);
+	t->vruntime = 0; /* at its queue's min_vruntime */
+	t->vr_relative = true;
 	enqueue_on(t->last_cpu, t);
 }
 
@@ -559,7 +740,9 @@ void sched_tick(bool from_user)
 				cur->system_ticks++;
 			cpu->system_ticks++;
 		}
-		if (--cur->slice <= 0)
+		if (!is_rt(cur))
+			cur->vruntime += TICK_NS * NICE_0_WEIGHT / thread_weight(cur);
+		if (cur->policy != SCHED_FIFO && --cur->slice <= 0)
 			cpu->need_resched = true;
 		if (cur->service)
 			svc_tick(cur->service, 1000000000ull / HZ);
@@ -594,15 +777,19 @@ void user_leave(struct thread *t);
 /* The next thread for the loop, with this CPU's run-queue lock held: its own, or one stolen. */
 static struct thread *loop_pick_locked(struct runq *rq, struct percpu *cpu, unsigned long *flags)
 {
-	struct thread *next = first_for_cpu_locked(rq, cpu->cpu_id);
+	struct thread *next = best_for_cpu_locked(rq, cpu->cpu_id);
 
 	if (next) {
-		unqueue_locked(rq, next);
+		take_locked(rq, next);
 		return next;
 	}
 	spin_unlock_irqrestore(&rq->lock, *flags);
 	next = steal_work(cpu->cpu_id); /* now ours, on no queue */
 	*flags = spin_lock_irqsave(&rq->lock);
+	if (next) {
+		place_locked(rq, next);
+		next->slice = slice_ticks(next);
+	}
 	return next;
 }
 
@@ -633,7 +820,6 @@ __attribute__((noreturn)) void cpu_loop(void)
 			continue;
 		}
 		__atomic_store_n(&cpu->halting, false, __ATOMIC_RELAXED);
-		next->slice = TIMESLICE_TICKS;
 		cpu->need_resched = false;
 		cpu->current = next;
 		if (next->user) {

@@ -214,6 +214,8 @@ struct vm_space *vm_create(void)
 	list_init(&vm->areas);
 	vm->refcount = 1;
 	vm->stack_limit = 8ULL << 20;
+	vm->stack_top = USER_STACK_TOP;
+	vm->mmap_base = USER_MMAP_TOP;
 	return vm;
 }
 
@@ -471,7 +473,7 @@ static struct vm_area *grow_stack(struct vm_space *vm, uintptr_t addr)
 	struct vm_area *prev;
 
 	if (!a || !(a->flags & VM_GROWSDOWN) || addr >= a->start ||
-	    USER_STACK_TOP - page > vm->stack_limit)
+	    vm->stack_top - page > vm->stack_limit)
 		return NULL;
 	prev = a->node.prev == &vm->areas ? NULL : list_entry(a->node.prev, struct vm_area, node);
 	if (prev && prev->end + STACK_GUARD_GAP > page)
@@ -700,6 +702,8 @@ struct vm_space *vm_fork(struct vm_space *parent)
 	ctx.child->brk_start = parent->brk_start;
 	ctx.child->brk = parent->brk;
 	ctx.child->stack_limit = parent->stack_limit;
+	ctx.child->stack_top = parent->stack_top;
+	ctx.child->mmap_base = parent->mmap_base;
 	/* The parent's private pages became read-only: no CPU may keep writing them. */
 	tlb_batch_init(&tlb, parent);
 	tlb_batch_add_range(&tlb, 0, USER_SPACE_END);
@@ -803,7 +807,7 @@ static uintptr_t place(struct vm_space *vm, uintptr_t hint, size_t len)
 	if (hint >= USER_MIN_ADDR && hint + len <= USER_MMAP_TOP && hint + len > hint &&
 	    vm_range_free(&vm->areas, hint, hint + len))
 		return hint;
-	return vm_find_hole(&vm->areas, len, USER_MMAP_TOP);
+	return vm_find_hole(&vm->areas, len, vm->mmap_base);
 }
 
 long vm_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot, uint32_t flags,
@@ -1119,7 +1123,7 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 		if (to)
 			unmap_locked(vm, to, to + new_len, &tlb);
 		else
-			to = vm_find_hole(&vm->areas, new_len, USER_MMAP_TOP);
+			to = vm_find_hole(&vm->areas, new_len, vm->mmap_base);
 		ret = to ? move_area(vm, a, to, new_len, &tlb) : -ENOMEM;
 		if (ret == 0) {
 			tally(vm, a->prot, a->flags, (int64_t)(grow / PAGE_SIZE));

@@ -6,6 +6,8 @@
 #   user/lib/*.c       linked into every test program
 #   USER_PIE_TESTS     also built as static-PIE: $(BUILD)/user/tests/NAME-pie
 #   USER_GLIBC_TESTS   also linked with glibc: $(BUILD)/user/tests/NAME-glibc
+#   USER_DYN_TESTS     also dynamic PIE: $(BUILD)/user/tests/NAME-dyn, whose interpreter is
+#                      musl's loader, copied to $(BUILD)/user/tests/ld-musl-x86_64.so.1
 #   user/bench/bench.c -> $(BUILD)/user/bench/bench     (the microbenchmarks)
 #   user/bench/benchinit.c -> $(BUILD)/user/bench/benchinit (init of ./axl bench's initramfs)
 #
@@ -24,13 +26,17 @@ UPIE_START = $(MUSL_LIBDIR)rcrt1.o $(MUSL_LIBDIR)crti.o $(shell $(UCC) -print-fi
 UPIE_END = $(shell $(UCC) -print-file-name=crtendS.o) $(MUSL_LIBDIR)crtn.o
 
 USER_TEST_NAMES := $(patsubst user/tests/%.c,%,$(wildcard user/tests/*.c))
-USER_PIE_TESTS := $(filter hello exec mm clone,$(USER_TEST_NAMES))
+USER_PIE_TESTS := $(filter hello exec mm clone aslr,$(USER_TEST_NAMES))
+USER_DYN_TESTS := $(filter aslr,$(USER_TEST_NAMES))
+USER_DYN_LOADER := /tests/ld-musl-x86_64.so.1
 # Also linked against glibc (gcc -static), the other C library programs use.
 USER_GLIBC_TESTS := $(filter hello proc clone mm futex time misc files smp_stress ptys posix_timers creds,$(USER_TEST_NAMES))
 USER_LIB_OBJS := $(patsubst user/lib/%.c,$(BUILD)/user/obj/lib/%.o,$(wildcard user/lib/*.c))
 USER_TESTS := $(addprefix $(BUILD)/user/tests/,$(USER_TEST_NAMES)) \
 	$(addprefix $(BUILD)/user/tests/,$(addsuffix -pie,$(USER_PIE_TESTS))) \
-	$(addprefix $(BUILD)/user/tests/,$(addsuffix -glibc,$(USER_GLIBC_TESTS)))
+	$(addprefix $(BUILD)/user/tests/,$(addsuffix -glibc,$(USER_GLIBC_TESTS))) \
+	$(addprefix $(BUILD)/user/tests/,$(addsuffix -dyn,$(USER_DYN_TESTS))) \
+	$(BUILD)$(subst /tests/,/user/tests/,$(USER_DYN_LOADER))
 USER_INIT := $(BUILD)/user/init
 USER_BENCH := $(BUILD)/user/bench/bench $(BUILD)/user/bench/benchinit
 USER_BINS := $(USER_INIT) $(USER_TESTS) $(USER_BENCH)
@@ -60,6 +66,16 @@ $(BUILD)/user/tests/%-pie: $(BUILD)/user/obj/tests/%.o $(USER_LIB_OBJS)
 	$(Q)mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(UCC) $(UPIE_LDFLAGS) -o $@ $(UPIE_START) $^ $(UPIE_END)
+
+# Dynamic: musl's libc.so is also its loader (it resolves "libc.so" to itself).
+$(BUILD)/user/tests/%-dyn: $(BUILD)/user/obj/tests/%.o $(USER_LIB_OBJS)
+	$(Q)mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(UCC) -pie -Wl,--dynamic-linker=$(USER_DYN_LOADER) -o $@ $^
+
+$(BUILD)$(subst /tests/,/user/tests/,$(USER_DYN_LOADER)): $(MUSL_LIBDIR)libc.so
+	$(Q)mkdir -p $(dir $@)
+	$(Q)cp $< $@
 
 $(BUILD)/user/tests/%: $(BUILD)/user/obj/tests/%.o $(USER_LIB_OBJS)
 	$(Q)mkdir -p $(dir $@)

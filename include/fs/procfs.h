@@ -71,6 +71,8 @@ int proc_show_pid_oom_score_adj(struct seqbuf *s, int pid);
 int proc_write_pid_oom_score_adj(int pid, const char *line);
 int proc_show_overcommit_memory(struct seqbuf *s, int pid);
 int proc_write_overcommit_memory(const char *line);
+int proc_show_randomize_va_space(struct seqbuf *s, int pid);
+int proc_write_randomize_va_space(const char *line);
 int proc_show_overcommit_ratio(struct seqbuf *s, int pid);
 int proc_write_overcommit_ratio(const char *line);
 int proc_show_drop_caches(struct seqbuf *s, int pid);

@@ -21,13 +21,16 @@ struct exec_stack_args {
 	const char *execfn;	 /* AT_EXECFN string */
 	const char *platform;	 /* AT_PLATFORM string ("x86_64"), may be NULL */
 	uint64_t stack_top;	 /* user address one past the top of the stack */
+	uint64_t pad;		 /* bytes left (zeroed) below the strings: ASLR's rsp offset */
 };
 
 /*
  * Lays out the stack image in @buf, which stands for the user addresses
  * [stack_top - buf_size, stack_top). From the top down: a zero word, the
  * execfn string, the platform string, the argv then envp strings (argv[0]
- * lowest, all contiguous), the 16 random bytes, padding, then from the
+ * lowest, all contiguous), @pad zero bytes (ASLR's sub-page offset of the
+ * stack pointer, as Linux's arch_align_stack), the 16 random bytes,
+ * padding, then from the
  * initial rsp upwards: argc, argv[] and NULL, envp[] and NULL, the auxv
  * pairs (the given ones, AT_RANDOM, AT_EXECFN, AT_PLATFORM when given,
  * AT_NULL). Every byte of [*sp, stack_top) is written (the alignment

@@ -104,6 +104,7 @@ struct process {
 	uint64_t child_user_ticks, child_system_ticks; /* (t) of reaped children */
 	uint64_t start_ns;			       /* (c) */
 	int oom_score_adj;	/* (p) -1000..1000 (/proc/PID/oom_score_adj), inherited */
+	uint32_t personality;	/* (a) personality(2): inherited by fork, kept by exec */
 	bool dumpable;		/* (a) proc_dumpable (include/kernel/cred.h), inherited */
 	bool group_killed;	/* (t) SIGKILLed with its group: a child forked now is killed too */
 	struct thread *exec_by; /* (p) the thread whose exec is replacing the image, or NULL */

@@ -3,9 +3,9 @@
  *
  * A kernel thread has its own stack (mm/kstack.c) and runs a function to
  * completion; it can block on a wait queue, sleep for a duration, and is
- * preempted by the timer. The scheduler is round-robin over one run queue
- * guarded by a lock, so that it is SMP-safe from the start; each CPU has
- * an idle thread (the boot stack context on the boot CPU) that halts.
+ * preempted by the timer. Each CPU has a run queue under its own lock,
+ * real-time threads first, the others by weighted run time (nice), and an
+ * idle thread (the boot stack context on the boot CPU) that halts.
  */
 #ifndef KERNEL_THREAD_H
 #define KERNEL_THREAD_H
@@ -68,8 +68,16 @@ struct thread {
 	int exit_code;		    /* (o) until reaped */
 	uint64_t run_ticks;	    /* (r) timer ticks spent running */
 	uint64_t cpus_allowed;	    /* (r) bit n: may run on CPU n (sched_setaffinity) */
-	struct service *service;    /* (c) the service this thread runs, or NULL */
-	struct list_head all_node;  /* (all threads lock) */
+	/* Scheduling parameters (kernel/sched.c); for user threads set by sys/sched.c. */
+	int8_t nice;		 /* (r) -20..19: the fair policies' weight */
+	uint8_t policy;		 /* (r) SCHED_OTHER, BATCH, IDLE, FIFO, RR */
+	uint8_t rt_priority;	 /* (r) 1..99 under FIFO and RR, else 0 */
+	bool reset_on_fork;	 /* (r) SCHED_RESET_ON_FORK */
+	bool vr_relative;	 /* (r) vruntime counts from a queue's min_vruntime (new, moving) */
+	uint16_t ioprio;	 /* (a) ioprio_set's value, inherited; 0: none set */
+	uint64_t vruntime;	 /* (r) run time weighted by NICE_0_WEIGHT / weight, in ns */
+	struct service *service; /* (c) the service this thread runs, or NULL */
+	struct list_head all_node; /* (all threads lock) */
 
 	/*
 	 * User threads only: no stack above; the user registers live in
@@ -180,6 +188,12 @@ bool sched_thread_on_cpu(struct thread *t);
 bool thread_may_run_on(const struct thread *t, unsigned cpu);
 /* Sets t's allowed CPUs (some online one among them); moves it off a CPU it may no longer use. */
 int sched_set_affinity(struct thread *t, uint64_t mask);
+/* Nice, policy and real-time priority of t (checked by the caller: sys/sched.c). */
+void sched_set_params(struct thread *t, int nice, int policy, int rt_priority, bool reset_on_fork);
+/* What a new thread takes from its creator (SCHED_RESET_ON_FORK applied). */
+void sched_fork_params(struct thread *child, struct thread *parent);
+/* The time slice of t's policy, in ns (sched_rr_get_interval). */
+uint64_t sched_slice_ns(const struct thread *t);
 void thread_sleep_ns(uint64_t ns);
 
 /* Between kernel/thread.c and kernel/sched.c only. */

@@ -34,7 +34,8 @@
 /* No mapping above this (Linux's TASK_SIZE): code in the last page could return to a
  * non-canonical address. */
 #define USER_TASK_END	0x00007ffffffff000ULL
-#define USER_MMAP_TOP	0x00007f0000000000ULL /* mmap search starts below this */
+/* The mmap search starts below this, lowered by up to 1 TiB by ASLR (vm_space.mmap_base). */
+#define USER_MMAP_TOP	0x00007f0000000000ULL
 #define USER_MIN_ADDR	0x0000000000010000ULL /* like vm.mmap_min_addr */
 #define STACK_GUARD_GAP (256ULL * PAGE_SIZE)  /* kept free below a growing stack */
 
@@ -81,6 +82,8 @@ struct vm_space {
 	unsigned map_count;	 /* (l) areas in the list (vm.max_map_count) */
 	uint64_t total_pages;	 /* (l) pages of all areas (RLIMIT_AS) */
 	uint64_t data_pages;	 /* (l) of private writable non-stack areas (RLIMIT_DATA) */
+	uintptr_t stack_top;	 /* (l) the stack's top, set by exec (kernel/aslr.c) */
+	uintptr_t mmap_base;	 /* (l) top-down mmap search starts below it (kernel/aslr.c) */
 	uint64_t cpu_mask;	 /* (a) CPUs that may hold its translations (mm/tlb.c) */
 };
 

@@ -31,7 +31,7 @@ ENABLED = [
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
     "mmap_file", "event_apis", "unix_sockets", "ptys", "ptys-glibc", "posix_timers",
     "posix_timers-glibc", "inotify", "memfd", "settime", "creds", "creds-glibc", "perms",
-    "ptrace", "rlimits",
+    "ptrace", "rlimits", "aslr", "sched_prio",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -111,6 +111,14 @@ for _name in ENABLED:
         globals()["test_" + _name.replace("-", "_")] = make_program_test(_name)
 
 
+if "aslr" in ENABLED:
+    def test_aslr_off_with_norandmaps():
+        """The norandmaps kernel parameter: randomize_va_space is 0, every run at the same addresses."""
+        rc, out = run("--quiet", "--append", "norandmaps", "--", "/tests/aslr", "--helper", "fixed",
+                      timeout=TIMEOUT)
+        assert rc == 0 and "aslr: norandmaps: ten runs" in out, f"status {rc}\n{out[-3000:]}"
+
+
 # ---- the leaked-memory check: /tests/leakcheck runs a program three times (six at SMP) ----
 
 # (program and arguments) checked for leaks; the fuzzer's random calls are not
@@ -118,7 +126,8 @@ for _name in ENABLED:
 LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["time"],
                 ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
                 ["event_apis"], ["unix_sockets"], ["ptys"], ["posix_timers"], ["inotify"],
-                ["memfd"], ["settime"], ["perms"], ["ptrace"], ["rlimits"],
+                ["memfd"], ["settime"], ["perms"], ["ptrace"], ["rlimits"], ["aslr"],
+                ["sched_prio"],
                 ["threads_blocked", "300", "--exit"]]
 
 

@@ -202,6 +202,35 @@ TEST(exec_stack, alignment_for_all_lengths)
 	}
 }
 
+/* ASLR's pad: zero bytes between the strings and the random bytes; the rsp moves down by it. */
+TEST(exec_stack, pad_below_strings)
+{
+	struct exec_stack_args a = full_args();
+	struct image im;
+	uint64_t sp0, sp, random0, random, argv0;
+
+	CHECK_EQ(build(&im, 3 * BUF_MAX, &a, &sp0), 0);
+	random0 = aux_get(&im, sp0 + 8 * 8, AT_RANDOM);
+	free(im.buf);
+	for (uint64_t pad = 16; pad < 8192; pad += 16 * 37) {
+		a.pad = pad;
+		CHECK_EQ(build(&im, 3 * BUF_MAX, &a, &sp), 0);
+		CHECK_EQ(sp, sp0 - pad);
+		CHECK_EQ(sp % 16, 0ULL);
+		random = aux_get(&im, sp + 8 * 8, AT_RANDOM);
+		argv0 = word(&im, sp + 8);
+		CHECK_EQ(random, random0 - pad);
+		CHECK_EQ(argv0, random0 + 16); /* the strings did not move */
+		CHECK(!memcmp(at(&im, random, 16), test_random, 16));
+		for (uint64_t q = random + 16; q < argv0; q++)
+			CHECK_EQ(*at(&im, q, 1), 0);
+		free(im.buf);
+	}
+	a.pad = BUF_MAX + 1;
+	CHECK_EQ(build(&im, BUF_MAX, &a, &sp), -EINVAL);
+	free(im.buf);
+}
+
 TEST(exec_stack, misaligned_buffer)
 {
 	struct exec_stack_args a = full_args();

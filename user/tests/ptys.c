@@ -325,6 +325,7 @@ UT_CASE(controlling_terminal_calls)
 	if (pid == 0) {
 		char stat[512], *p;
 		unsigned long tty_nr;
+		ssize_t got;
 		int fd, s, t;
 
 		UT_NOERR(setsid());
@@ -339,8 +340,9 @@ UT_CASE(controlling_terminal_calls)
 		close(t);
 		/* /proc/self/stat's tty_nr names it (field 7). */
 		fd = UT_NOERR(open("/proc/self/stat", O_RDONLY));
-		UT_CHECK(read(fd, stat, sizeof(stat) - 1) > 0);
-		stat[511] = 0;
+		got = read(fd, stat, sizeof(stat) - 1);
+		UT_CHECK(got > 0);
+		stat[got] = 0; /* what lies after the line is old stack: it may hold a ')' */
 		close(fd);
 		p = strrchr(stat, ')');
 		UT_CHECK(p && sscanf(p + 2, "%*c %*d %*d %*d %lu", &tty_nr) == 1);
