@@ -57,6 +57,11 @@ void tlb_switch_to(struct vm_space *vm)
 	irq = irq_save();
 	old = cpu_vm[me];
 	if (old == vm) {
+		/* Loaded here means marked here; a freed space's address reused would break it. */
+		if (CONFIG_DEBUG && vm &&
+		    !(__atomic_load_n(&vm->cpu_mask, __ATOMIC_RELAXED) & cpu_bit(me)))
+			panic("tlb: CPU %u has space %p loaded but not in its mask", me,
+			      (void *)vm);
 		if (read_cr3() != root)
 			write_cr3(root);
 		irq_restore(irq);
@@ -230,4 +235,7 @@ void tlb_release_vm(struct vm_space *vm)
 	if (__atomic_load_n(&vm->cpu_mask, __ATOMIC_SEQ_CST))
 		panic("tlb: a destroyed space is still loaded (mask %#llx)",
 		      (unsigned long long)vm->cpu_mask);
+	/* Debug builds: no CPU has it loaded outside the mask either (it is about to be freed). */
+	for_each_online_cpu(cpu) if (CONFIG_DEBUG && READ_ONCE(cpu_vm[cpu]) == vm)
+		panic("tlb: CPU %u still has a destroyed space %p loaded", cpu, (void *)vm);
 }
