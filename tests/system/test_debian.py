@@ -7,6 +7,10 @@ its verdict line and the exit status.
   selector, an asyncio AF_UNIX echo server with ten clients, asyncio
   subprocesses and signal handlers, multiprocessing over a Pipe, and
   descriptor passing.
+- bash (tests/debian/users.sh): users and permissions with Debian's tools:
+  useradd, a 0600 file closed to another user (setpriv, runuser, su),
+  capabilities in /proc/self/status, nice/renice/chrt/ionice, prlimit and
+  ulimit -f, and stack randomization with and without setarch -R.
 """
 import os
 import subprocess
@@ -45,3 +49,10 @@ def test_python3_sockets_asyncio_and_multiprocessing():
                             "/usr/bin/python3", "/root/python_sockets.py")
     assert rc == 0, out[-4000:]
     assert "python-sockets: 6 checks passed" in out, out[-4000:]
+
+
+def test_users_and_permissions_with_debian_tools():
+    rc, out = run_on_debian({os.path.join(SCRIPTS, "users.sh"): "/root/users.sh"},
+                            "/bin/bash", "/root/users.sh")
+    assert rc == 0, out[-4000:]
+    assert "users: 27 checks passed, 0 failed" in out, out[-4000:]
