@@ -8,9 +8,8 @@
  * absolute CLOCK_REALTIME sleep keeps its wall-clock time instead (struct
  * sleep_progress) and waits on the clock's changes too (kernel/clock.c).
  *
- * Setting the clock needs CAP_SYS_TIME on Linux (EPERM without). There are
- * no credentials yet (issue 13: everything runs as root), so there is no
- * check; the comments "CAP_SYS_TIME" mark where it belongs.
+ * Setting the clock needs CAP_SYS_TIME (EPERM without), checked after the
+ * value's own checks, as Linux.
  */
 #include <kernel/syscall.h>
 #include <kernel/clock.h>
