@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -263,6 +264,8 @@ UT_CASE(oom_score_adj_reads_writes_and_is_inherited)
 	if (pid == 0) {
 		UT_EQ(proc_number("/proc/self/oom_score_adj", NULL), -1000);
 		UT_NOERR(setuid(65534));
+		/* The uid change made it undumpable: /proc/self would be root's (Linux). */
+		UT_NOERR(prctl(PR_SET_DUMPABLE, 1));
 		UT_EQ(write_text("/proc/self/oom_score_adj", "10"), 0);	     /* raising: anyone */
 		UT_EQ(write_text("/proc/self/oom_score_adj", "0"), -EACCES); /* lowering: root */
 		_exit(0);
