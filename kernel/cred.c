@@ -81,6 +81,12 @@ void revert_creds(const struct cred *old)
 	current_thread()->cred = old;
 }
 
+bool cred_ids_all(const struct cred *c, uint32_t uid, uint32_t gid)
+{
+	return uid == c->uid && uid == c->euid && uid == c->suid && gid == c->gid &&
+	       gid == c->egid && gid == c->sgid;
+}
+
 const struct cred *cred_get(const struct cred *c)
 {
 	__atomic_fetch_add(&((struct cred *)c)->refcount, 1, __ATOMIC_RELAXED);

@@ -709,8 +709,7 @@ int ptrace_may_access(struct process *target, bool fscreds)
 {
 	const struct cred *me = current_cred(), *tc = proc_cred_get(target);
 	uint32_t uid = fscreds ? me->fsuid : me->uid, gid = fscreds ? me->fsgid : me->gid;
-	bool same = uid == tc->uid && uid == tc->euid && uid == tc->suid && gid == tc->gid &&
-		    gid == tc->egid && gid == tc->sgid;
+	bool same = cred_ids_all(tc, uid, gid);
 
 	cred_put(tc);
 	if (capable(CAP_SYS_PTRACE))
@@ -1259,22 +1258,6 @@ static long set_siginfo(struct ptrace_state *ps, uintptr_t data)
 	ps->siginfo = k;
 	return 0;
 }
-
-/* Linux's struct ptrace_syscall_info. */
-struct syscall_info {
-	uint8_t op, pad[3];
-	uint32_t arch;
-	uint64_t ip, sp;
-	union {
-		struct {
-			uint64_t nr, args[6];
-		} entry;
-		struct {
-			int64_t rval;
-			uint8_t is_error;
-		} exit;
-	};
-};
 
 static long get_syscall_info(struct thread *t, uint64_t size, uintptr_t data)
 {

@@ -35,8 +35,7 @@ static bool may_prlimit(struct process *self, struct process *t)
 	if (t == self)
 		return true;
 	c = proc_cred_get(t);
-	same = me->uid == c->uid && me->uid == c->euid && me->uid == c->suid && me->gid == c->gid &&
-	       me->gid == c->egid && me->gid == c->sgid;
+	same = cred_ids_all(c, me->uid, me->gid);
 	cred_put(c);
 	return same || capable(CAP_SYS_RESOURCE);
 }

@@ -72,6 +72,12 @@ struct cred *cred_prepare(void);
 void cred_commit(struct cred *new);
 void cred_abort(struct cred *new);
 
+/*
+ * Whether uid is all of c's real, effective and saved uids and gid all of
+ * its gids: another process's "same owner" rule of ptrace and prlimit.
+ */
+bool cred_ids_all(const struct cred *c, uint32_t uid, uint32_t gid);
+
 /* p's credentials (its leader's), referenced. Caller keeps p alive (proc_tree_lock or a hold). */
 const struct cred *proc_cred_get(struct process *p);
 /* Installs c (its reference passes to p) as p's credentials; returns the old ones to put. Caller holds p->lock. */

@@ -2,6 +2,8 @@
 #ifndef UAPI_PTRACE_H
 #define UAPI_PTRACE_H
 
+#include <lib/types.h>
+
 #define PTRACE_TRACEME		0
 #define PTRACE_PEEKTEXT		1
 #define PTRACE_PEEKDATA		2
@@ -67,5 +69,21 @@
 #define TRAP_BRKPT  1
 #define TRAP_TRACE  2
 #define TRAP_HWBKPT 4
+
+/* Linux's struct ptrace_syscall_info. */
+struct syscall_info {
+	uint8_t op, pad[3];
+	uint32_t arch;
+	uint64_t ip, sp;
+	union {
+		struct {
+			uint64_t nr, args[6];
+		} entry;
+		struct {
+			int64_t rval;
+			uint8_t is_error;
+		} exit;
+	};
+};
 
 #endif
