@@ -302,6 +302,23 @@ ssize_t kernel_read(struct file *f, void *dst, size_t n, int64_t off)
 	return (ssize_t)done;
 }
 
+ssize_t kernel_write(struct file *f, const void *src, size_t n, int64_t off)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		struct iobuf b = iobuf_kernel((char *)src + done, n - done);
+		ssize_t r = vfs_pwrite(f, &b, off + (int64_t)done);
+
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return -EIO; /* no progress: the file system took nothing */
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
 /* The new position for whence into *pos; 0, -EINVAL or -ENXIO. Caller holds pos_lock. */
 static int lseek_target(struct file *f, int64_t off, int whence, int64_t *pos)
 {

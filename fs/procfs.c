@@ -121,9 +121,12 @@ static const struct proc_entry sys_fs_entries[] = {
 	  .children = sys_fs_inotify_entries,
 	  .nr_children = ARRAY_SIZE(sys_fs_inotify_entries) },
 	WRITABLE_ENTRY("nr_open", 140, proc_show_nr_open, proc_write_nr_open),
+	WRITABLE_ENTRY("suid_dumpable", 146, proc_show_suid_dumpable, proc_write_suid_dumpable),
 };
 
 static const struct proc_entry sys_kernel_entries[] = {
+	WRITABLE_ENTRY("core_pattern", 144, proc_show_core_pattern, proc_write_core_pattern),
+	WRITABLE_ENTRY("core_uses_pid", 145, proc_show_core_uses_pid, proc_write_core_uses_pid),
 	WRITABLE_ENTRY("randomize_va_space", 143, proc_show_randomize_va_space,
 		       proc_write_randomize_va_space),
 };

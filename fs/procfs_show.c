@@ -17,6 +17,7 @@
 #include <svc/fault_inject.h>
 #include <kernel/lockcheck.h>
 #include <kernel/aslr.h>
+#include <kernel/coredump.h>
 #include <fs/procfs.h>
 #include <drivers/tty.h>
 #include <fs/fdtable.h>
@@ -673,6 +674,45 @@ int proc_show_randomize_va_space(struct seqbuf *s, int pid)
 int proc_write_randomize_va_space(const char *line)
 {
 	return sysctl_write(line, aslr_set_level);
+}
+
+int proc_show_core_pattern(struct seqbuf *s, int pid)
+{
+	char pattern[CORE_PATTERN_MAX];
+
+	(void)pid;
+	coredump_pattern(pattern);
+	seq_printf(s, "%s\n", pattern);
+	return 0;
+}
+
+int proc_write_core_pattern(const char *line)
+{
+	return capable(CAP_SYS_ADMIN) ? coredump_set_pattern(line) : -EPERM;
+}
+
+int proc_show_core_uses_pid(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%d\n", coredump_uses_pid());
+	return 0;
+}
+
+int proc_write_core_uses_pid(const char *line)
+{
+	return sysctl_write(line, coredump_set_uses_pid);
+}
+
+int proc_show_suid_dumpable(struct seqbuf *s, int pid)
+{
+	(void)pid;
+	seq_printf(s, "%d\n", coredump_suid_dumpable());
+	return 0;
+}
+
+int proc_write_suid_dumpable(const char *line)
+{
+	return sysctl_write(line, coredump_set_suid_dumpable);
 }
 
 int proc_show_inotify_max_queued_events(struct seqbuf *s, int pid)

@@ -12,6 +12,7 @@
 #include <lib/string.h>
 #include <mm/slab.h>
 #include <uapi/errno.h>
+#include <uapi/prctl.h>
 #include <uapi/stat.h>
 
 struct cred init_cred = {
@@ -132,14 +133,19 @@ const struct cred *proc_cred_swap_locked(struct process *p, const struct cred *c
 	return old;
 }
 
-bool proc_dumpable(struct process *p)
+int proc_dump_mode(struct process *p)
 {
-	return __atomic_load_n(&p->dumpable, __ATOMIC_RELAXED);
+	return __atomic_load_n(&p->dump_mode, __ATOMIC_RELAXED);
 }
 
-void proc_set_dumpable(struct process *p, bool dumpable)
+bool proc_dumpable(struct process *p)
 {
-	__atomic_store_n(&p->dumpable, dumpable, __ATOMIC_RELAXED);
+	return proc_dump_mode(p) == SUID_DUMP_USER;
+}
+
+void proc_set_dump_mode(struct process *p, int mode)
+{
+	__atomic_store_n(&p->dump_mode, mode, __ATOMIC_RELAXED);
 }
 
 /* Linux's commit_creds rule: new ids to act as, or capabilities gained, end dumpability. */
@@ -158,7 +164,7 @@ void cred_commit(struct cred *new)
 
 	BUG_ON(!t->user || new->refcount != 1);
 	if (cred_change_undumps(current_cred(), new))
-		proc_set_dumpable(p, false);
+		proc_set_dump_mode(p, coredump_suid_dumpable());
 	flags = spin_lock_irqsave(&p->lock);
 	old = t->cred;
 	t->cred = new;

@@ -42,6 +42,7 @@
 #include <uapi/elf.h>
 #include <uapi/personality.h>
 #include <uapi/errno.h>
+#include <uapi/prctl.h>
 #include <uapi/stat.h>
 #include <uapi/fcntl.h>
 #include <uapi/resource.h>
@@ -413,6 +414,10 @@ static int build_stack(struct exec_args *a, struct image *im, struct new_image *
 			      : 0;
 	if (!err)
 		err = exec_build_stack(buf, size, &s, &ni->sp);
+	if (!err) {
+		ni->vm->auxv = ni->sp + exec_stack_auxv_offset(&s);
+		ni->vm->auxv_bytes = (uint32_t)exec_stack_auxv_bytes(&s);
+	}
 	if (!err)
 		err = vm_write_anyway(ni->vm, ni->sp, buf + (ni->sp - (top - size)), top - ni->sp);
 	kfree(ptrs);
@@ -514,7 +519,7 @@ static void commit(struct new_image *ni, const char *path, const struct exec_arg
 	t->cred = ni->creds.cred;
 	ni->creds.cred = NULL;
 	old_cred = proc_cred_swap_locked(p, cred_get(t->cred));
-	proc_set_dumpable(p, ni->creds.dumpable);
+	proc_set_dump_mode(p, ni->creds.dumpable ? SUID_DUMP_USER : coredump_suid_dumpable());
 	__atomic_store_n(&p->personality, exec_personality(ni), __ATOMIC_RELAXED);
 	p->vm = ni->vm;
 	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));

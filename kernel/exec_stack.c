@@ -108,6 +108,16 @@ static bool table_size(const struct exec_stack_args *a, uint64_t *bytes)
 	return !__builtin_mul_overflow(words, 8, bytes);
 }
 
+uint64_t exec_stack_auxv_offset(const struct exec_stack_args *a)
+{
+	return (a->argc + a->envc + 3) * 8; /* argc, argv[] and NULL, envp[] and NULL */
+}
+
+uint64_t exec_stack_auxv_bytes(const struct exec_stack_args *a)
+{
+	return aux_pairs(a) * 16;
+}
+
 static void put_word(struct stk *s, uint64_t *addr, uint64_t v)
 {
 	memcpy(at(s, *addr), &v, sizeof(v));

@@ -5,6 +5,7 @@
  */
 #include <kernel/proc.h>
 #include <kernel/cred.h>
+#include <kernel/coredump.h>
 #include <fs/event.h>
 #include <svc/service.h>
 #include <arch/x86_64/cpu.h>
@@ -28,6 +29,7 @@
 #include <lib/bitmap.h>
 #include <lib/string.h>
 #include <uapi/errno.h>
+#include <uapi/prctl.h>
 #include <uapi/wait.h>
 #include <uapi/signal.h>
 #include <uapi/resource.h>
@@ -134,14 +136,14 @@ struct process *proc_alloc(struct process *parent)
 		p->umask = parent->umask;
 		p->oom_score_adj = parent->oom_score_adj;
 		p->personality = READ_ONCE(parent->personality);
-		p->dumpable = proc_dumpable(parent);
+		p->dump_mode = proc_dump_mode(parent);
 		memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
 		p->pgid = parent->pgid;
 		p->sid = parent->sid;
 		p->ctty = parent->ctty; /* the session's terminal (drivers/tty.c) */
 	} else {
 		p->cred = cred_get(&init_cred);
-		p->dumpable = true;
+		p->dump_mode = SUID_DUMP_USER;
 		p->umask = 022;
 		default_rlimits(p);
 		p->pgid = p->sid = p->pid;
@@ -420,7 +422,7 @@ static void notify_parent_exit(const struct ksiginfo *info, struct process *pare
  * back every page it took by the time its parent can reap it (the
  * leaked-pages checks count free memory then).
  */
-static void proc_finish(struct process *p)
+static void proc_release(struct process *p)
 {
 	struct ksiginfo info;
 	struct process *parent;
@@ -476,6 +478,25 @@ static void proc_finish(struct process *p)
 		wait_wake_all(&init_proc->child_event);
 }
 
+/* The last thread is gone: the core is written first when a dump was asked for. */
+static void proc_finish(struct process *p)
+{
+	if (p->core && coredump_write_later(p))
+		return; /* its kernel thread ends the exit (proc_finish_dumped) */
+	proc_finish_dumped(p, false);
+}
+
+void proc_finish_dumped(struct process *p, bool dumped)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+
+	if (dumped)
+		p->exit_status |= W_COREDUMP_FLAG;
+	p->core = NULL;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	proc_release(p);
+}
+
 void wait_status_siginfo(int status, int *code, int *si_status)
 {
 	if (status == 0xffff) {
@@ -485,7 +506,7 @@ void wait_status_siginfo(int status, int *code, int *si_status)
 		*code = CLD_STOPPED;
 		*si_status = (status >> 8) & 0xff;
 	} else if (status & 0x7f) {
-		*code = (status & 0x80) ? CLD_DUMPED : CLD_KILLED;
+		*code = (status & W_COREDUMP_FLAG) ? CLD_DUMPED : CLD_KILLED;
 		*si_status = status & 0x7f;
 	} else {
 		*code = CLD_EXITED;
@@ -511,6 +532,8 @@ void uthread_exit(struct thread *t, int status)
 	t->in_call = false;    /* nothing runs again: a user access that would wait fails */
 	wait_detach(&t->wait); /* a thread killed while parked is still on its source */
 	clear_child_tid(t);
+	if (READ_ONCE(p->core)) /* set before any thread was killed for it; freed after the last */
+		coredump_thread_exit(t, p->core);
 	flags = spin_lock_irqsave(&p->lock);
 	list_del(&t->proc_node);
 	sigpending_release(&t->sigpending); /* under the lock: a timer's entry goes back to it */
@@ -532,16 +555,24 @@ void uthread_exit(struct thread *t, int status)
 	cpu_loop_restart();
 }
 
-/* Marks p exiting with status (first caller wins) and makes its other threads leave. */
-static void proc_begin_exit(struct process *p, int status, struct thread *except)
+/*
+ * Marks p exiting with status (first caller wins, with its core dump cd)
+ * and makes its other threads leave.
+ */
+static void proc_begin_exit(struct process *p, int status, struct thread *except,
+			    struct core_dump *cd)
 {
 	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	bool won = p->state == PROC_ALIVE;
 
-	if (p->state == PROC_ALIVE) {
+	if (won) {
 		p->state = PROC_EXITING;
 		p->exit_status = status;
+		p->core = cd;
 	}
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	if (!won && cd)
+		coredump_discard(cd);
 	proc_kill_other_threads(p, except);
 }
 
@@ -586,13 +617,18 @@ void proc_exit_group(int status)
 {
 	struct thread *self = current_thread();
 
-	proc_begin_exit(self->proc, status, self);
+	proc_begin_exit(self->proc, status, self, NULL);
 	uthread_exit(self, status);
 }
 
 void proc_kill(struct process *p, int sig)
 {
-	proc_begin_exit(p, W_SIGNALED(sig), NULL);
+	proc_begin_exit(p, W_SIGNALED(sig), NULL, NULL);
+}
+
+void proc_kill_dumping(struct process *p, int sig, struct core_dump *cd)
+{
+	proc_begin_exit(p, W_SIGNALED(sig), NULL, cd);
 }
 
 static bool wait_matches(const struct process *p, const struct process *c, int pid)

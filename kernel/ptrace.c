@@ -53,13 +53,6 @@ struct ptrace_exit {
 	int status;
 };
 
-/* Linux's struct user_regs_struct. */
-struct user_regs {
-	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi, orig_rax;
-	uint64_t rip, cs, eflags, rsp, ss, fs_base, gs_base, ds, es, fs, gs;
-};
-_Static_assert(sizeof(struct user_regs) == USER_REGS_SIZE, "user_regs_struct");
-
 /* ---- the tracee's side: stops ---- */
 
 static struct ptrace_state *state_alloc(struct thread *t)
@@ -1093,7 +1086,7 @@ static long listen(struct ptrace_state *ps)
 	return err;
 }
 
-static void regs_get(struct thread *t, struct user_regs *u)
+void thread_user_regs(const struct thread *t, uint64_t orig_rax, struct user_regs *u)
 {
 	const struct trap_frame *f = &t->uregs;
 
@@ -1118,10 +1111,15 @@ static void regs_get(struct thread *t, struct user_regs *u)
 		.rsp = f->rsp,
 		.ss = f->ss,
 	};
-	u->orig_rax = t->ptrace->orig_rax;
+	u->orig_rax = orig_rax;
 	u->eflags = f->rflags;
 	u->fs_base = t->fs_base;
 	u->gs_base = t->gs_base;
+}
+
+static void regs_get(struct thread *t, struct user_regs *u)
+{
+	thread_user_regs(t, t->ptrace->orig_rax, u);
 }
 
 static int regs_set(struct thread *t, const struct user_regs *u)

@@ -13,6 +13,7 @@
  * queues are under p->lock; pgid/sid and stop state under proc_tree_lock.
  */
 #include <kernel/signal.h>
+#include <kernel/coredump.h>
 #include <kernel/cred.h>
 #include <kernel/posix_timer.h>
 #include <fs/event.h>
@@ -822,7 +823,7 @@ static void run_handler(struct thread *t, int sig, struct ksiginfo *info)
 }
 
 /* Default actions; returns true when the thread must not go on to user mode as it is. */
-static bool default_action(struct thread *t, int sig)
+static bool default_action(struct thread *t, int sig, const struct ksiginfo *info)
 {
 	if (default_ignored(sig))
 		return false;
@@ -830,7 +831,10 @@ static bool default_action(struct thread *t, int sig)
 		stop_process(t->proc, sig);
 		return true;
 	}
-	proc_kill(t->proc, sig);
+	if (sig_dumps_core(sig))
+		proc_kill_dumping(t->proc, sig, coredump_prepare(t, info));
+	else
+		proc_kill(t->proc, sig);
 	return true;
 }
 
@@ -867,7 +871,7 @@ static __attribute__((noinline)) void deliver_pending(struct thread *t)
 			run_handler(t, sig, &info);
 			return;
 		}
-		if (default_action(t, sig))
+		if (default_action(t, sig, &info))
 			continue; /* killed or stopped: loop to act on it */
 	}
 	finish_interrupted(t, NULL); /* no handler ran: the call restarts */

@@ -9,6 +9,7 @@
 #include <kernel/thread.h>
 #include <kernel/proc.h>
 #include <kernel/printk.h>
+#include <kernel/panic.h>
 #include <kernel/wait.h>
 #include <kernel/uthread.h>
 #include <kernel/signal.h>
@@ -130,6 +131,35 @@ static inline void prepare_call(struct thread *t)
 void syscall_prepare(struct thread *t)
 {
 	prepare_call(t);
+}
+
+long kthread_call(long (*fn)(void *arg), void *arg)
+{
+	struct thread *t = current_thread();
+	long ret;
+
+	BUG_ON(t->user || t->kcall);
+	prepare_call(t);
+	t->kcall = true;
+	for (;;) {
+		if (t->wait.polls < UINT16_MAX)
+			t->wait.polls++;
+		wait_flags_clear(&t->wait,
+				 WAIT_UNINTERRUPTIBLE); /* each run says again how it waits */
+		t->in_call = true;
+		svc_call_run_starts(t);
+		ret = fn(arg);
+		t->in_call = false;
+		if (ret != -EWAIT)
+			break;
+		sched_kthread_park(t); /* returns at once if woken before it parked */
+		wait_detach(&t->wait);
+	}
+	t->kcall = false;
+	wait_detach(&t->wait); /* a run that registered and then completed anyway */
+	wait_record_completion(&t->wait);
+	prepare_call(t); /* nothing of this call is left for the thread's next one */
+	return ret;
 }
 
 /* Entered from syscall_entry (arch/x86_64/entry.S) on this CPU's stack. */

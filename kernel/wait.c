@@ -54,7 +54,7 @@ static void register_locked(struct wait_source *src, uint64_t deadline_ns)
 
 long wait_block_locked(struct wait_source *src, uint64_t deadline_ns)
 {
-	if (!current_thread()->user)
+	if (!wait_restarts())
 		panic("wait_block_locked: a kernel thread (wait_event_locked is its form)");
 	register_locked(src, deadline_ns);
 	return -EWAIT;
@@ -69,7 +69,9 @@ void wait_event_locked(struct wait_source *src, uint64_t deadline_ns, uint32_t f
 
 bool wait_restarts(void)
 {
-	return current_thread()->user;
+	struct thread *t = current_thread();
+
+	return t->user || t->kcall;
 }
 
 long wait_event_sleep(void)

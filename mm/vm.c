@@ -358,8 +358,11 @@ void vm_put(struct vm_space *vm)
 	kfree(vm);
 }
 
-/* The anonymous object's page idx, allocated on first use; referenced. NULL: no memory. */
-static struct page *anon_object_page(struct vm_object *s, uint64_t idx)
+/*
+ * The anonymous object's page idx, referenced; allocated on first use when allocate
+ * (NULL: no memory), else NULL when never touched.
+ */
+static struct page *anon_object_page(struct vm_object *s, uint64_t idx, bool allocate)
 {
 	unsigned long flags;
 	struct page *p;
@@ -367,7 +370,7 @@ static struct page *anon_object_page(struct vm_object *s, uint64_t idx)
 	if (idx >= s->npages)
 		return NULL;
 	flags = spin_lock_irqsave(&s->lock);
-	if (!s->pages[idx]) {
+	if (!s->pages[idx] && allocate) {
 		void *zero = page_alloc_zeroed_user();
 
 		s->pages[idx] = zero ? virt_to_page(zero) : NULL;
@@ -393,7 +396,7 @@ static int object_page(struct vm_area *a, uintptr_t va, struct page **out)
 		return -ENXIO; /* wholly past the end of the file: SIGBUS, as Linux */
 	if (s->file)
 		return s->file->iops->get_page(s->file, idx, out);
-	*out = anon_object_page(s, idx);
+	*out = anon_object_page(s, idx, true);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -431,6 +434,13 @@ static int fill_page(struct vm_space *vm, struct vm_area *a, uintptr_t va, pte_t
 	return 0;
 }
 
+/* A private file mapping now holds a page of its own (a core dump keeps such an area whole). */
+static void mark_copied(struct vm_area *a)
+{
+	if (a->shared)
+		a->flags |= VM_COPIED;
+}
+
 /*
  * A write to a present read-only page of a writable area: shared pages
  * become writable (a file's gets dirty), private ones are copied unless
@@ -458,6 +468,7 @@ static int break_cow(struct vm_area *a, uintptr_t va, pte_t *e, struct tlb_batch
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, page_address(old), PAGE_SIZE);
+	mark_copied(a);
 	*e = virt_to_phys(copy) | leaf_flags(a->prot, true);
 	/* Other CPUs may still read the old page: they must see the copy's writes. */
 	tlb_batch_add_range(tlb, ALIGN_DOWN(va, PAGE_SIZE), ALIGN_DOWN(va, PAGE_SIZE) + PAGE_SIZE);
@@ -590,6 +601,7 @@ static int force_private_write(struct vm_space *vm, struct vm_area *a, uintptr_t
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, page_address(old), PAGE_SIZE);
+	mark_copied(a);
 	tlb_batch_init(&tlb, vm);
 	*e = virt_to_phys(copy) | leaf_flags(a->prot, false);
 	tlb_batch_add_range(&tlb, ALIGN_DOWN(va, PAGE_SIZE), ALIGN_DOWN(va, PAGE_SIZE) + PAGE_SIZE);
@@ -638,6 +650,75 @@ int vm_access_force(struct vm_space *vm, uintptr_t addr, void *buf, size_t n, bo
 	}
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return err;
+}
+
+static void dump_area_fill(struct vm_dump_area *d, const struct vm_area *a)
+{
+	const struct vm_object *s = a->shared;
+
+	*d = (struct vm_dump_area){ .start = a->start,
+				    .end = a->end,
+				    .prot = a->prot,
+				    .flags = a->flags,
+				    .pgoff = a->pgoff,
+				    .object = s != NULL };
+	if (s && s->file && s->dentry) {
+		d->dentry = dentry_get(s->dentry);
+		d->file_linked = READ_ONCE(s->file->nlink) > 0;
+	}
+}
+
+long vm_dump_areas(struct vm_space *vm, struct vm_dump_area **out)
+{
+	for (;;) {
+		unsigned want = READ_ONCE(vm->map_count);
+		struct vm_dump_area *arr = kmalloc(MAX(want, 1u) * sizeof(*arr));
+		unsigned long flags;
+		struct vm_area *a;
+		long n = 0;
+
+		if (!arr)
+			return -ENOMEM;
+		flags = spin_lock_irqsave(&vm->lock);
+		if (vm->map_count == want)
+			list_for_each_entry (a, &vm->areas, node)
+				dump_area_fill(&arr[n++], a);
+		spin_unlock_irqrestore(&vm->lock, flags);
+		if (n == want) {
+			*out = arr;
+			return n;
+		}
+		vm_dump_areas_free(arr, n); /* it changed meanwhile (a CLONE_VM sharer): again */
+	}
+}
+
+void vm_dump_areas_free(struct vm_dump_area *areas, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (areas[i].dentry)
+			dentry_put(areas[i].dentry);
+	kfree(areas);
+}
+
+int vm_dump_page(struct vm_space *vm, uintptr_t va, void *buf)
+{
+	unsigned long flags = spin_lock_irqsave(&vm->lock);
+	struct vm_area *a = vm_area_find(&vm->areas, va);
+	pte_t *e = a ? walk(vm->pml4, va, false) : NULL;
+	struct page *p = NULL;
+
+	if (e && pte_has_page(*e)) {
+		p = pte_page(*e);
+		get_page(p);
+	} else if (a && a->shared && !a->shared->file) {
+		p = anon_object_page(a->shared, area_index(a, va), false); /* NULL: never touched */
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+	if (!p)
+		return 0;
+	memcpy(buf, page_address(p), PAGE_SIZE);
+	put_page(p);
+	return 1;
 }
 
 struct fork_ctx {
@@ -704,6 +785,8 @@ struct vm_space *vm_fork(struct vm_space *parent)
 	ctx.child->stack_limit = parent->stack_limit;
 	ctx.child->stack_top = parent->stack_top;
 	ctx.child->mmap_base = parent->mmap_base;
+	ctx.child->auxv = parent->auxv;
+	ctx.child->auxv_bytes = parent->auxv_bytes;
 	/* The parent's private pages became read-only: no CPU may keep writing them. */
 	tlb_batch_init(&tlb, parent);
 	tlb_batch_add_range(&tlb, 0, USER_SPACE_END);

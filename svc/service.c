@@ -17,6 +17,7 @@
  * its stack goes with it.
  */
 #include <svc/service.h>
+#include <kernel/ksyms.h>
 #include <svc/fault_inject.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
@@ -276,6 +277,7 @@ int svc_call(struct service *s, struct svc_request *req, struct svc_request **do
 	if (!wait_restarts() && this_cpu()->preempt_count) {
 		/* A kernel thread holding a spinlock cannot sleep: a caller's bug, not a hang. */
 		pr_err("svc_call to %s from '%s' holding a lock: refused\n", s->name, t->name);
+		backtrace_here();
 		svc_request_put(req);
 		return -EDEADLK;
 	}

@@ -497,7 +497,7 @@ static long cred_prctl_query(int option, uint64_t a2, uint64_t a3, uint64_t a4, 
 	case PR_GET_NO_NEW_PRIVS:
 		return a2 || a3 || a4 || a5 ? -EINVAL : current_thread()->no_new_privs;
 	case PR_GET_DUMPABLE:
-		return proc_dumpable(current_proc());
+		return proc_dump_mode(current_proc());
 	default:
 		return -ENOSYS;
 	}
@@ -534,7 +534,7 @@ long cred_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, 
 	case PR_SET_DUMPABLE:
 		if (a2 != SUID_DUMP_DISABLE && a2 != SUID_DUMP_USER)
 			return -EINVAL;
-		proc_set_dumpable(current_proc(), a2 == SUID_DUMP_USER);
+		proc_set_dump_mode(current_proc(), (int)a2);
 		return 0;
 	default:
 		*handled = false;

@@ -19,9 +19,8 @@
 #include <uapi/resource.h>
 #include <uapi/prctl.h>
 #include <uapi/reboot.h>
+#include <kernel/utsname.h>
 #include <fs/writeback.h>
-
-#define UTS_LEN 65
 
 struct utsname {
 	char sysname[UTS_LEN], nodename[UTS_LEN], release[UTS_LEN], version[UTS_LEN],
@@ -32,6 +31,14 @@ struct utsname {
 static spinlock_t uts_lock = SPINLOCK_INIT("uts");
 static char hostname[UTS_LEN] = "axolotl";  /* (uts_lock) */
 static char domainname[UTS_LEN] = "(none)"; /* (uts_lock) */
+
+void utsname_hostname(char buf[UTS_LEN])
+{
+	unsigned long flags = spin_lock_irqsave(&uts_lock);
+
+	memcpy(buf, hostname, UTS_LEN);
+	spin_unlock_irqrestore(&uts_lock, flags);
+}
 
 SYSCALL_DEFINE1(uname, uintptr_t, ubuf)
 {

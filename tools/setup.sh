@@ -9,7 +9,7 @@ set -eu
 NEEDED="gcc:gcc ld:binutils make:make python3:python3 qemu-system-x86_64:qemu-system-x86
 clang-format:clang-format musl-gcc:musl-tools mke2fs:e2fsprogs cpio:cpio readelf:binutils
 /usr/lib/x86_64-linux-gnu/libc.a:libc6-dev busybox:busybox-static mmdebstrap:mmdebstrap
-debugfs:e2fsprogs"
+debugfs:e2fsprogs gdb:gdb"
 
 missing=""
 for pair in $NEEDED; do

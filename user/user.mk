@@ -26,7 +26,7 @@ UPIE_START = $(MUSL_LIBDIR)rcrt1.o $(MUSL_LIBDIR)crti.o $(shell $(UCC) -print-fi
 UPIE_END = $(shell $(UCC) -print-file-name=crtendS.o) $(MUSL_LIBDIR)crtn.o
 
 USER_TEST_NAMES := $(patsubst user/tests/%.c,%,$(wildcard user/tests/*.c))
-USER_PIE_TESTS := $(filter hello exec mm clone aslr,$(USER_TEST_NAMES))
+USER_PIE_TESTS := $(filter hello exec mm clone aslr coredump,$(USER_TEST_NAMES))
 USER_DYN_TESTS := $(filter aslr,$(USER_TEST_NAMES))
 USER_DYN_LOADER := /tests/ld-musl-x86_64.so.1
 # Also linked against glibc (gcc -static), the other C library programs use.

@@ -477,6 +477,8 @@ ssize_t vfs_pread(struct file *f, const struct iobuf *buf, int64_t off);
 ssize_t vfs_pwrite(struct file *f, const struct iobuf *buf, int64_t off);
 /* Reads up to n bytes at off into kernel memory, short only at end of file. */
 ssize_t kernel_read(struct file *f, void *dst, size_t n, int64_t off);
+/* Writes n bytes at off from kernel memory: n, or an error (bytes before it may be written). */
+ssize_t kernel_write(struct file *f, const void *src, size_t n, int64_t off);
 int64_t vfs_lseek(struct file *f, int64_t off, int whence);
 int vfs_fstat(struct file *f, struct kstat *st);
 int vfs_ioctl(struct file *f, unsigned cmd, uintptr_t arg);

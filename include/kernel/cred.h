@@ -94,14 +94,20 @@ const struct cred *proc_cred_swap_locked(struct process *p, const struct cred *c
 void cred_fixup_caps(const struct cred *old, struct cred *new);
 
 /*
- * Whether p may be dumped and examined by others of its uid (Linux's
- * SUID_DUMP_USER): PR_SET_DUMPABLE sets it; a cred change of effective or
- * file-system ids or one that gains permitted capabilities clears it, as
- * does exec of a set-ID program or of one the caller cannot read; any
- * other exec sets it again. ptrace and /proc/PID ownership read it.
+ * p's dump mode (Linux's get_dumpable): SUID_DUMP_USER when p may be
+ * dumped and examined by others of its uid. PR_SET_DUMPABLE sets it; a
+ * cred change of effective or file-system ids or one that gains permitted
+ * capabilities sets it to /proc/sys/fs/suid_dumpable (0: SUID_DUMP_DISABLE,
+ * 2: SUID_DUMP_ROOT, a core only root may read), as does exec of a set-ID
+ * program or of one the caller cannot read; any other exec sets
+ * SUID_DUMP_USER again. ptrace and /proc/PID ownership ask
+ * proc_dumpable (mode SUID_DUMP_USER), core dumps the mode.
  */
+int proc_dump_mode(struct process *p);
 bool proc_dumpable(struct process *p);
-void proc_set_dumpable(struct process *p, bool dumpable);
+void proc_set_dump_mode(struct process *p, int mode);
+/* The mode a change of identity leaves: /proc/sys/fs/suid_dumpable (kernel/coredump.c). */
+int coredump_suid_dumpable(void);
 
 /* What an exec does to the credentials (kernel/cred.c: Linux's rules, with no file capabilities). */
 struct exec_cred_in {

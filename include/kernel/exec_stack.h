@@ -46,4 +46,11 @@ struct exec_stack_args {
  */
 int exec_build_stack(void *buf, size_t buf_size, const struct exec_stack_args *a, uint64_t *sp);
 
+/*
+ * Where exec_build_stack put the auxiliary vector: its offset in bytes
+ * above the initial rsp, and its size in bytes (AT_NULL included).
+ */
+uint64_t exec_stack_auxv_offset(const struct exec_stack_args *a);
+uint64_t exec_stack_auxv_bytes(const struct exec_stack_args *a);
+
 #endif /* KERNEL_EXEC_STACK_H */

@@ -58,6 +58,8 @@ struct cpu_itimer {
 	uint64_t interval; /* 0: one-shot */
 };
 
+struct core_dump;
+
 struct process {
 	spinlock_t lock;
 	int pid;			     /* (c) the first thread's tid */
@@ -105,12 +107,13 @@ struct process {
 	uint64_t start_ns;			       /* (c) */
 	int oom_score_adj;	/* (p) -1000..1000 (/proc/PID/oom_score_adj), inherited */
 	uint32_t personality;	/* (a) personality(2): inherited by fork, kept by exec */
-	bool dumpable;		/* (a) proc_dumpable (include/kernel/cred.h), inherited */
+	int dump_mode;		/* (a) proc_dump_mode (include/kernel/cred.h), inherited */
 	bool group_killed;	/* (t) SIGKILLed with its group: a child forked now is killed too */
 	struct thread *exec_by; /* (p) the thread whose exec is replacing the image, or NULL */
 	struct list_head tracees;      /* (t) struct ptrace_state.node: threads it traces */
 	struct list_head ptrace_exits; /* (t) tracees' exits not yet collected by wait */
 	unsigned stop_gen;	       /* (t) counts group stops (a tracee reports each once) */
+	struct core_dump *core; /* (t) the dump its fatal signal asked for (kernel/coredump.c) */
 };
 
 extern spinlock_t proc_tree_lock;
@@ -169,6 +172,16 @@ int proc_claim_exec(struct process *p, struct thread *self);
 void proc_exec_done(struct process *p);
 /* Kills p (another process or ours) with a signal's default action: terminate. */
 void proc_kill(struct process *p, int sig);
+/*
+ * The same for a signal that dumps core: cd (or NULL) goes with the exit
+ * when this kill is the one that ends p, and is discarded otherwise.
+ */
+void proc_kill_dumping(struct process *p, int sig, struct core_dump *cd);
+/*
+ * The dump's kernel thread has written p's core (dumped: whole): the exit
+ * finishes (include/kernel/coredump.h), and the core bit is in the status.
+ */
+void proc_finish_dumped(struct process *p, bool dumped);
 
 /*
  * Threads that count against p's real user's RLIMIT_NPROC (every thread of
@@ -211,5 +224,6 @@ void wait_status_siginfo(int status, int *code, int *si_status);
 /* Linux wait status encodings. */
 #define W_EXITCODE(code) (((code)&0xff) << 8)
 #define W_SIGNALED(sig)	 ((sig)&0x7f)
+#define W_COREDUMP_FLAG	 0x80 /* with W_SIGNALED: a core file was written */
 
 #endif

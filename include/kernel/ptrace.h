@@ -105,6 +105,11 @@ void ptrace_release(struct thread *t);
  * ready; *any is set when some tracee matches.
  */
 long ptrace_wait_locked(struct process *p, int pid, int options, struct wait_result *r, bool *any);
+
+/* t's user registers as Linux's struct user_regs_struct (ptrace, core files). */
+struct user_regs;
+void thread_user_regs(const struct thread *t, uint64_t orig_rax, struct user_regs *u);
+
 /*
  * Linux's ptrace_may_access: the caller's real (or, fscreds, file-system)
  * uid and gid are each of the target's real, effective and saved ones, or

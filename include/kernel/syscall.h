@@ -95,6 +95,15 @@ long iov_import(uintptr_t uiov, int count, struct user_iovec **out);
 void syscall_run(struct thread *t);
 /* Resets the per-call wait state before a call runs (its entry, or after a ptrace entry stop). */
 void syscall_prepare(struct thread *t);
+/*
+ * A kernel thread runs fn(arg) as syscall_run runs a call: where fn would
+ * sleep with a spinlock held (the VFS holds a directory's lock across the
+ * service request that makes a name on ext2), the wait returns -EWAIT
+ * instead, the thread sleeps until woken, and fn runs again from its start
+ * with the service replies it already had. fn must be restartable as a
+ * system call is. Returns fn's result.
+ */
+long kthread_call(long (*fn)(void *arg), void *arg);
 /* The name of a system call number, or NULL. */
 const char *syscall_name(unsigned nr);
 

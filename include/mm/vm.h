@@ -29,6 +29,8 @@
 #define VM_ACCOUNT   (1u << 3) /* its size is committed (mm/overcommit.c) */
 /* A shared file mapping that may never write (file read-only or sealed): mprotect says EACCES. */
 #define VM_NOWRITE   (1u << 4)
+/* A private file mapping with a page copied on write (Linux: it has an anon_vma). */
+#define VM_COPIED    (1u << 5)
 
 #define USER_STACK_TOP	0x00007ffffffff000ULL
 /* No mapping above this (Linux's TASK_SIZE): code in the last page could return to a
@@ -84,6 +86,8 @@ struct vm_space {
 	uint64_t data_pages;	 /* (l) of private writable non-stack areas (RLIMIT_DATA) */
 	uintptr_t stack_top;	 /* (l) the stack's top, set by exec (kernel/aslr.c) */
 	uintptr_t mmap_base;	 /* (l) top-down mmap search starts below it (kernel/aslr.c) */
+	uintptr_t auxv;		 /* (c) the auxiliary vector exec left on the stack (core dumps) */
+	uint32_t auxv_bytes;	 /* (c) its size */
 	uint64_t cpu_mask;	 /* (a) CPUs that may hold its translations (mm/tlb.c) */
 };
 
@@ -155,5 +159,27 @@ int vm_shared_key(struct vm_space *vm, uintptr_t addr, uintptr_t *a, uintptr_t *
 int vm_access_force(struct vm_space *vm, uintptr_t addr, void *buf, size_t n, bool write);
 /* Copies into user memory of vm regardless of protection (exec's loader). */
 int vm_write_anyway(struct vm_space *vm, uintptr_t dst, const void *src, size_t n);
+
+/* One area as a core dump sees it (kernel/coredump.c). */
+struct vm_dump_area {
+	uintptr_t start, end;
+	uint32_t prot, flags;
+	uint64_t pgoff;	       /* first page of the area in its object */
+	struct dentry *dentry; /* a file mapping's file (referenced), or NULL */
+	bool object;	       /* its pages come from an object (shared memory or a file) */
+	bool file_linked;      /* a file with a name (not a memfd or a deleted file) */
+};
+/*
+ * The areas of vm, in order, in a new array (*out, n entries); -ENOMEM.
+ * vm_dump_areas_free releases it.
+ */
+long vm_dump_areas(struct vm_space *vm, struct vm_dump_area **out);
+void vm_dump_areas_free(struct vm_dump_area *areas, long n);
+/*
+ * Copies the page at va (page aligned) as vm sees it into buf, without
+ * faulting anything in: 1 when copied, 0 when vm holds no page there (never
+ * touched: zeros, or for a file mapping the file's data at that offset).
+ */
+int vm_dump_page(struct vm_space *vm, uintptr_t va, void *buf);
 
 #endif

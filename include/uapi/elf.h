@@ -1,9 +1,9 @@
 /*
  * ELF64 file format and auxiliary-vector values, as the System V ABI and
- * Linux on x86-64 define them. Only what program loading needs: the file
- * header, the program headers and the AT_* keys of the initial stack.
- * Used by the ELF parser (kernel/elf.c), the stack builder
- * (kernel/exec_stack.c), execve and their tests.
+ * Linux on x86-64 define them: the file header, the program headers and
+ * the AT_* keys of the initial stack, used by the ELF parser
+ * (kernel/elf.c), the stack builder (kernel/exec_stack.c), execve and
+ * their tests; and the notes of a core file (kernel/coredump.c).
  */
 #ifndef AXL_UAPI_ELF_H
 #define AXL_UAPI_ELF_H
@@ -138,5 +138,51 @@ typedef struct {
 #define AT_EXECFN	 31
 #define AT_SYSINFO_EHDR	 33
 #define AT_MINSIGSTKSZ	 51
+
+/* Core files: a note's header, then its name and its data, each padded to 4 bytes. */
+typedef struct {
+	Elf64_Word n_namesz; /* with the NUL */
+	Elf64_Word n_descsz;
+	Elf64_Word n_type;
+} Elf64_Nhdr;
+
+/* Note types of a core file (name "CORE") */
+#define NT_PRSTATUS 1	       /* struct elf_prstatus: one per thread */
+#define NT_PRFPREG  2	       /* the thread's fxsave area (512 bytes) */
+#define NT_PRPSINFO 3	       /* struct elf_prpsinfo */
+#define NT_AUXV	    6	       /* the auxiliary vector exec gave the program */
+#define NT_SIGINFO  0x53494749 /* the fatal signal's siginfo_t (128 bytes) */
+#define NT_FILE	    0x46494c45 /* the mapped files: count, page size, ranges, names */
+
+struct elf_siginfo {
+	int32_t si_signo, si_code, si_errno;
+};
+
+struct elf_timeval {
+	int64_t tv_sec, tv_usec;
+};
+
+/* Linux x86-64's struct elf_prstatus (336 bytes); pr_reg is struct user_regs_struct. */
+struct elf_prstatus {
+	struct elf_siginfo pr_info;
+	int16_t pr_cursig;
+	uint64_t pr_sigpend, pr_sighold;
+	int32_t pr_pid, pr_ppid, pr_pgrp, pr_sid;
+	struct elf_timeval pr_utime, pr_stime, pr_cutime, pr_cstime;
+	uint64_t pr_reg[27];
+	int32_t pr_fpvalid;
+};
+_Static_assert(sizeof(struct elf_prstatus) == 336, "elf_prstatus");
+
+/* Linux x86-64's struct elf_prpsinfo (136 bytes). */
+struct elf_prpsinfo {
+	char pr_state, pr_sname, pr_zomb, pr_nice;
+	uint64_t pr_flag;
+	uint32_t pr_uid, pr_gid;
+	int32_t pr_pid, pr_ppid, pr_pgrp, pr_sid;
+	char pr_fname[16];
+	char pr_psargs[80];
+};
+_Static_assert(sizeof(struct elf_prpsinfo) == 136, "elf_prpsinfo");
 
 #endif /* AXL_UAPI_ELF_H */

@@ -27,5 +27,6 @@
 /* PR_SET_DUMPABLE's values */
 #define SUID_DUMP_DISABLE 0
 #define SUID_DUMP_USER	  1
+#define SUID_DUMP_ROOT	  2 /* suid_dumpable 2: dumped by and for root only */
 
 #endif

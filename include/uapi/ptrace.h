@@ -70,6 +70,13 @@
 #define TRAP_TRACE  2
 #define TRAP_HWBKPT 4
 
+/* Linux's struct user_regs_struct (also the registers of a core file's NT_PRSTATUS). */
+struct user_regs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi, orig_rax;
+	uint64_t rip, cs, eflags, rsp, ss, fs_base, gs_base, ds, es, fs, gs;
+};
+_Static_assert(sizeof(struct user_regs) == USER_REGS_SIZE, "user_regs_struct");
+
 /* Linux's struct ptrace_syscall_info. */
 struct syscall_info {
 	uint8_t op, pad[3];

@@ -131,6 +131,9 @@ TEST(exec_stack, full_layout)
 	CHECK_EQ(word(&im, p + 24), 0x401000ULL);
 	CHECK_EQ(word(&im, p + 40), 7ULL);
 	CHECK_EQ(word(&im, p + 6 * 16 + 8), 0ULL);
+	/* Where core dumps find it: the vector, AT_NULL its last pair. */
+	CHECK_EQ(sp + exec_stack_auxv_offset(&a), p);
+	CHECK_EQ(exec_stack_auxv_bytes(&a), 7 * 16ULL);
 	random = aux_get(&im, p, AT_RANDOM);
 	execfn = aux_get(&im, p, AT_EXECFN);
 	platform = aux_get(&im, p, AT_PLATFORM);
@@ -171,6 +174,8 @@ TEST(exec_stack, no_platform_no_args)
 	CHECK_EQ(word(&im, p + 16), (uint64_t)AT_EXECFN);
 	CHECK_EQ(word(&im, p + 32), (uint64_t)AT_NULL);
 	CHECK_EQ(word(&im, p + 40), 0ULL);
+	CHECK_EQ(sp + exec_stack_auxv_offset(&a), p);
+	CHECK_EQ(exec_stack_auxv_bytes(&a), 3 * 16ULL);
 	/* Without platform and strings, the random bytes sit right under execfn. */
 	CHECK_EQ(word(&im, p + 24), TOP - 8 - sizeof("/bin/prog"));
 	CHECK_EQ(word(&im, p + 8), TOP - 8 - sizeof("/bin/prog") - 16);
