@@ -48,7 +48,16 @@
 static spinlock_t core_lock = SPINLOCK_INIT("core_pattern");
 static char core_pattern[CORE_PATTERN_MAX] = "core"; /* (core_lock) */
 static int core_uses_pid;			     /* (a) */
-static int suid_dumpable;			     /* (a) the SUID_DUMP_* a change of ids leaves */
+static int suid_dumpable; /* (a) the SUID_DUMP_* a change of ids leaves */
+
+/* What NT_PRSTATUS and NT_PRPSINFO say of the process, read under its locks at the signal. */
+struct proc_identity {
+	int pid, ppid, pgrp, sid;
+	uint32_t uid, gid; /* the dying thread's real ids */
+	char comm[COMM_LEN];
+	char exe[EXE_PATH_LEN];
+	char psargs[80];
+};
 
 /* One thread's state, recorded as it left. */
 struct core_thread {
@@ -67,10 +76,12 @@ struct core_dump {
 	unsigned lost_threads;	  /* (lock) threads not recorded for want of memory */
 	int dumper_tid;		  /* (c) the thread that took the signal */
 	struct ksiginfo info;	  /* (c) */
-	uint64_t limit;		  /* (c) RLIMIT_CORE */
+	uint64_t limit;		  /* (c) RLIMIT_CORE (and RLIMIT_FSIZE), in bytes written */
 	const struct cred *cred;  /* (c) the file is written with these, held */
-	bool as_root;		  /* (c) suid_dumpable 2: root's file, absolute path only */
+	bool as_root;		  /* (c) suid_dumpable 2: fsuid 0, absolute path only */
 	char *name;		  /* (c) the expanded pattern (PATH_MAX bytes) */
+	struct vm_space *vm; /* (c) the image that died, held: an exec racing in cannot swap it */
+	struct proc_identity id; /* (c) the process as it died, for the notes */
 };
 
 bool sig_dumps_core(int sig)
@@ -148,7 +159,7 @@ struct name_buf {
 };
 
 __attribute__((format(__printf__, 2, 3))) static void name_add(struct name_buf *b, const char *fmt,
-							      ...)
+							       ...)
 {
 	va_list ap;
 	int n;
@@ -159,22 +170,30 @@ __attribute__((format(__printf__, 2, 3))) static void name_add(struct name_buf *
 	b->len = MIN(b->len + (size_t)MAX(n, 0), (size_t)PATH_MAX - 1);
 }
 
-/* A name that becomes one path component: '/' turns into '!', as Linux. */
+/*
+ * A name that goes into the path (Linux's cn_esc_printf): '/' turns into
+ * '!', and a name that is "." or ".." or empty cannot make a component
+ * that climbs or vanishes: its first character becomes '!' (or it is "!").
+ */
 static void name_add_component(struct name_buf *b, const char *s)
 {
 	size_t start = b->len;
 
 	name_add(b, "%s", s);
+	if ((b->len - start == 1 && b->s[start] == '.') ||
+	    (b->len - start == 2 && b->s[start] == '.' && b->s[start + 1] == '.'))
+		b->s[start] = '!';
+	if (b->len == start)
+		name_add(b, "!");
 	for (size_t i = start; i < b->len; i++)
 		if (b->s[i] == '/')
 			b->s[i] = '!';
 }
 
 static void name_add_specifier(struct name_buf *b, char c, struct thread *t, int sig,
-			       uint64_t limit)
+			       uint64_t limit, const struct proc_identity *id)
 {
 	struct process *p = t->proc;
-	const struct cred *cred = t->cred ? t->cred : &init_cred;
 	char host[UTS_LEN];
 	const char *base;
 
@@ -191,10 +210,10 @@ static void name_add_specifier(struct name_buf *b, char c, struct thread *t, int
 		name_add(b, "%d", t->tid);
 		break;
 	case 'u':
-		name_add(b, "%u", cred->uid);
+		name_add(b, "%u", id->uid);
 		break;
 	case 'g':
-		name_add(b, "%u", cred->gid);
+		name_add(b, "%u", id->gid);
 		break;
 	case 'd':
 		name_add(b, "%d", proc_dump_mode(p));
@@ -210,14 +229,14 @@ static void name_add_specifier(struct name_buf *b, char c, struct thread *t, int
 		name_add_component(b, host);
 		break;
 	case 'e':
-		name_add_component(b, p->comm);
+		name_add_component(b, id->comm);
 		break;
 	case 'E':
-		name_add_component(b, p->exe);
+		name_add_component(b, id->exe);
 		break;
 	case 'f':
-		base = strrchr(p->exe, '/');
-		name_add_component(b, base ? base + 1 : p->exe);
+		base = strrchr(id->exe, '/');
+		name_add_component(b, base ? base + 1 : id->exe);
 		break;
 	case 'c':
 		name_add(b, "%lu", (unsigned long)limit);
@@ -228,7 +247,8 @@ static void name_add_specifier(struct name_buf *b, char c, struct thread *t, int
 }
 
 /* Expands the pattern for t's dump into b (PATH_MAX bytes); Linux's format_corename. */
-static void format_name(struct name_buf *b, struct thread *t, int sig, uint64_t limit)
+static void format_name(struct name_buf *b, struct thread *t, int sig, uint64_t limit,
+			const struct proc_identity *id)
 {
 	char pattern[CORE_PATTERN_MAX];
 	bool pid_in_pattern = false;
@@ -244,7 +264,7 @@ static void format_name(struct name_buf *b, struct thread *t, int sig, uint64_t 
 		if (!*++c)
 			break; /* a lone % at the end */
 		pid_in_pattern |= *c == 'p';
-		name_add_specifier(b, *c, t, sig, limit);
+		name_add_specifier(b, *c, t, sig, limit, id);
 	}
 	if (!pid_in_pattern && coredump_uses_pid())
 		name_add(b, ".%d", t->proc->pid);
@@ -260,6 +280,8 @@ static void core_dump_free(struct core_dump *cd)
 		kfree(ct);
 	if (cd->cred)
 		cred_put(cd->cred);
+	if (cd->vm)
+		vm_put(cd->vm);
 	kfree(cd->name);
 	kfree(cd);
 }
@@ -269,11 +291,52 @@ void coredump_discard(struct core_dump *cd)
 	core_dump_free(cd);
 }
 
+/* The process as the signal found it: ids, names and arguments read under their locks. */
+static void take_identity(struct thread *t, struct proc_identity *id)
+{
+	struct process *p = t->proc;
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	size_t n;
+
+	id->pid = p->pid;
+	id->ppid = p->parent ? p->parent->pid : 0;
+	id->pgrp = p->pgid;
+	id->sid = p->sid;
+	strlcpy(id->exe, p->exe, sizeof(id->exe));
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	id->uid = current_cred()->uid;
+	id->gid = current_cred()->gid;
+	flags = spin_lock_irqsave(&p->lock);
+	strlcpy(id->comm, p->comm, sizeof(id->comm));
+	n = MIN(p->cmdline_len, sizeof(id->psargs) - 1);
+	memcpy(id->psargs, p->cmdline, n);
+	spin_unlock_irqrestore(&p->lock, flags);
+	for (size_t i = 0; i + 1 < n; i++)
+		if (!id->psargs[i])
+			id->psargs[i] = ' '; /* argv's NULs become spaces */
+	if (n && !id->psargs[n - 1])
+		n--;
+	id->psargs[n] = 0;
+}
+
+/* The credentials the file is made with: the thread's, with fsuid 0 for a set-ID dump. */
+static const struct cred *dump_cred(bool as_root)
+{
+	struct cred *c;
+
+	if (!as_root)
+		return cred_get(current_cred());
+	c = cred_prepare(); /* a private copy, never installed */
+	if (c)
+		c->fsuid = 0;
+	return c;
+}
+
 struct core_dump *coredump_prepare(struct thread *t, const struct ksiginfo *info)
 {
 	struct process *p = t->proc;
 	unsigned long flags = spin_lock_irqsave(&p->lock);
-	uint64_t limit = p->rlimits[RLIMIT_CORE].cur;
+	uint64_t limit = MIN(p->rlimits[RLIMIT_CORE].cur, p->rlimits[RLIMIT_FSIZE].cur);
 	int mode = proc_dump_mode(p);
 	struct core_dump *cd;
 	struct name_buf b;
@@ -290,18 +353,23 @@ struct core_dump *coredump_prepare(struct thread *t, const struct ksiginfo *info
 	cd->info = *info;
 	cd->limit = limit;
 	cd->as_root = mode == SUID_DUMP_ROOT;
-	cd->cred = cred_get(cd->as_root ? &init_cred : current_cred());
+	cd->cred = dump_cred(cd->as_root);
+	flags = spin_lock_irqsave(&p->lock);
+	cd->vm = p->vm;
+	vm_get(cd->vm);
+	spin_unlock_irqrestore(&p->lock, flags);
+	take_identity(t, &cd->id);
 	cd->name = kmalloc(PATH_MAX);
-	if (!cd->name) {
+	if (!cd->name || !cd->cred) {
 		core_dump_free(cd);
 		return NULL;
 	}
 	b.s = cd->name;
-	format_name(&b, t, info->signo, limit);
+	format_name(&b, t, info->signo, limit, &cd->id);
 	if (!b.len || (cd->as_root && b.s[0] != '/')) {
 		if (b.len)
 			pr_info("pid %d (%s): a set-ID dump needs an absolute core_pattern\n",
-				p->pid, p->comm);
+				p->pid, cd->id.comm);
 		core_dump_free(cd);
 		return NULL;
 	}
@@ -370,7 +438,7 @@ static struct elf_timeval ticks_to_timeval(uint64_t ticks)
 }
 
 static void fill_prstatus(struct elf_prstatus *s, const struct core_thread *ct,
-			  const struct process *p, int sig)
+			  const struct proc_identity *id, int sig)
 {
 	memset(s, 0, sizeof(*s));
 	s->pr_info.si_signo = sig;
@@ -378,47 +446,37 @@ static void fill_prstatus(struct elf_prstatus *s, const struct core_thread *ct,
 	s->pr_sigpend = ct->sigpend;
 	s->pr_sighold = ct->sighold;
 	s->pr_pid = ct->tid;
-	s->pr_ppid = p->parent ? p->parent->pid : 0;
-	s->pr_pgrp = p->pgid;
-	s->pr_sid = p->sid;
+	s->pr_ppid = id->ppid;
+	s->pr_pgrp = id->pgrp;
+	s->pr_sid = id->sid;
 	s->pr_utime = ticks_to_timeval(ct->user_ticks);
 	s->pr_stime = ticks_to_timeval(ct->system_ticks);
 	memcpy(s->pr_reg, &ct->regs, sizeof(s->pr_reg));
 	s->pr_fpvalid = 1;
 }
 
-static void fill_prpsinfo(struct elf_prpsinfo *ps, struct process *p, const struct cred *c)
+static void fill_prpsinfo(struct elf_prpsinfo *ps, const struct proc_identity *id)
 {
-	unsigned long flags;
-	size_t n;
-
 	memset(ps, 0, sizeof(*ps));
 	ps->pr_sname = 'R';
-	ps->pr_uid = c->uid;
-	ps->pr_gid = c->gid;
-	ps->pr_pid = p->pid;
-	ps->pr_ppid = p->parent ? p->parent->pid : 0;
-	ps->pr_pgrp = p->pgid;
-	ps->pr_sid = p->sid;
-	flags = spin_lock_irqsave(&p->lock);
-	strlcpy(ps->pr_fname, p->comm, sizeof(ps->pr_fname));
-	n = MIN(p->cmdline_len, sizeof(ps->pr_psargs) - 1);
-	memcpy(ps->pr_psargs, p->cmdline, n);
-	spin_unlock_irqrestore(&p->lock, flags);
-	for (size_t i = 0; i + 1 < n; i++)
-		if (!ps->pr_psargs[i])
-			ps->pr_psargs[i] = ' '; /* argv's NULs become spaces */
-	if (n && !ps->pr_psargs[n - 1])
-		n--;
-	ps->pr_psargs[n] = 0;
+	ps->pr_uid = id->uid;
+	ps->pr_gid = id->gid;
+	ps->pr_pid = id->pid;
+	ps->pr_ppid = id->ppid;
+	ps->pr_pgrp = id->pgrp;
+	ps->pr_sid = id->sid;
+	strlcpy(ps->pr_fname, id->comm, sizeof(ps->pr_fname));
+	memcpy(ps->pr_psargs, id->psargs, sizeof(ps->pr_psargs));
 }
 
 /*
  * NT_FILE: the count and page size, a (start, end, offset in pages) triple
- * per file mapping, then their paths. Sized when out is NULL; 0 if it
- * would pass FILE_NOTE_MAX.
+ * per file mapping, then their paths. Sized when out is NULL; filled into
+ * out's size bytes otherwise (0 if a path grew past them meanwhile: a
+ * rename between the two passes). 0 if it would pass FILE_NOTE_MAX.
  */
-static size_t file_note(const struct vm_dump_area *areas, long n, uint8_t *out, char *path)
+static size_t file_note(const struct vm_dump_area *areas, long n, uint8_t *out, size_t size,
+			char *path)
 {
 	uint64_t count = 0, *triples;
 	size_t names = 0, at;
@@ -434,8 +492,11 @@ static size_t file_note(const struct vm_dump_area *areas, long n, uint8_t *out, 
 			continue;
 		len = dentry_path(areas[i].dentry, path, PATH_MAX);
 		if (len < 0)
-			len = snprintf(path, PATH_MAX, "/%s (deleted)", areas[i].dentry->name);
+			len = (int)strlcpy(path, "(deleted)",
+					   PATH_MAX); /* unlinked: no path left */
 		len = MIN(len, PATH_MAX - 1);
+		if (out && at + names + (size_t)len + 1 > size)
+			return 0;
 		if (triples) {
 			*triples++ = areas[i].start;
 			*triples++ = areas[i].end;
@@ -466,8 +527,7 @@ struct core_image {
 };
 
 /* All the notes, into nt (sizing only when nt->buf is NULL). */
-static void add_notes(struct notes *nt, struct core_dump *cd, struct process *p,
-		      const struct core_image *im)
+static void add_notes(struct notes *nt, struct core_dump *cd, const struct core_image *im)
 {
 	struct elf_prstatus st;
 	struct elf_prpsinfo ps;
@@ -476,10 +536,10 @@ static void add_notes(struct notes *nt, struct core_dump *cd, struct process *p,
 	bool first = true;
 
 	list_for_each_entry (ct, &cd->threads, node) {
-		fill_prstatus(&st, ct, p, cd->info.signo);
+		fill_prstatus(&st, ct, &cd->id, cd->info.signo);
 		note_add(nt, NT_PRSTATUS, &st, sizeof(st));
 		if (first) {
-			fill_prpsinfo(&ps, p, cd->cred);
+			fill_prpsinfo(&ps, &cd->id);
 			note_add(nt, NT_PRPSINFO, &ps, sizeof(ps));
 			fill_siginfo((struct k_siginfo *)siginfo, &cd->info);
 			note_add(nt, NT_SIGINFO, siginfo, sizeof(siginfo));
@@ -571,8 +631,7 @@ static ssize_t read_at(struct file *f, void *buf, size_t n, int64_t off)
 /* ---- the areas' contents ---- */
 
 /* Whether the file's first page starts with an ELF header (a program or library). */
-static bool starts_with_elf_header(struct vm_space *vm, const struct vm_dump_area *a,
-				   uint8_t *page)
+static bool starts_with_elf_header(struct vm_space *vm, const struct vm_dump_area *a, uint8_t *page)
 {
 	struct file *f;
 	ssize_t n;
@@ -594,17 +653,17 @@ static uint64_t area_dump_bytes(struct vm_space *vm, const struct vm_dump_area *
 {
 	uint64_t size = a->end - a->start;
 
-	if (!a->object || !a->dentry || !a->file_linked)
+	if (!a->object || !a->dentry || (!a->file_linked && (a->flags & VM_SHARED)))
 		return size; /* anonymous memory, private or shared (a memfd's too) */
 	if (!(a->flags & VM_SHARED) && (a->flags & VM_COPIED))
 		return size; /* a private file mapping that was written */
 	return starts_with_elf_header(vm, a, page) ? PAGE_SIZE : 0;
 }
 
-/* The output file, bounded by RLIMIT_CORE. */
+/* The output file, bounded by RLIMIT_CORE in bytes written (holes are free, as Linux). */
 struct core_out {
 	struct file *f;
-	uint64_t pos, limit;
+	uint64_t pos, written, limit;
 };
 
 static int out_write(struct core_out *o, const void *data, size_t n)
@@ -612,12 +671,13 @@ static int out_write(struct core_out *o, const void *data, size_t n)
 	struct file_op op = { .f = o->f, .buf = (void *)data, .n = n, .off = (int64_t)o->pos };
 	long r;
 
-	if (o->pos + n > o->limit)
+	if (o->written + n > o->limit)
 		return -EFBIG;
 	r = kthread_call(op_write, &op);
 	if (r < 0)
 		return (int)r;
 	o->pos += n;
+	o->written += n;
 	return 0;
 }
 
@@ -679,14 +739,16 @@ static int open_core_file(struct process *p, struct core_dump *cd, struct file *
 	while (*op.name == '/')
 		op.name++; /* an absolute name starts at the process's root */
 	if (!cd->as_root)
-		kthread_call(op_unlink, &op); /* none there is fine; other errors show at the open */
+		kthread_call(op_unlink,
+			     &op); /* none there is fine; other errors show at the open */
 	err = (int)kthread_call(op_create, &op);
 	dentry_put(op.base);
 	if (err)
 		return err;
 	*out = op.f;
 	err = vfs_fstat(*out, &st);
-	if (!err && (!S_ISREG(st.mode) || st.uid != cd->cred->fsuid || (st.mode & 0677) != 0600))
+	if (!err && (!S_ISREG(st.mode) || st.nlink != 1 || st.uid != cd->cred->fsuid ||
+		     (st.mode & 0677) != 0600))
 		err = -EPERM; /* the file system did not keep the owner or the mode */
 	if (err) {
 		file_put(*out);
@@ -735,20 +797,20 @@ static void headers(uint8_t *buf, const struct core_image *im, const uint64_t *s
 }
 
 /* The headers and notes, into a new buffer of *len bytes (up to the first page boundary). */
-static uint8_t *build_head(struct core_dump *cd, struct process *p, const struct core_image *im,
-			   const uint64_t *sizes, uint64_t *len)
+static uint8_t *build_head(struct core_dump *cd, const struct core_image *im, const uint64_t *sizes,
+			   uint64_t *len)
 {
 	size_t hdr = sizeof(Elf64_Ehdr) + ((size_t)im->nareas + 1) * sizeof(Elf64_Phdr);
 	struct notes nt = { 0 };
 	uint8_t *head;
 
-	add_notes(&nt, cd, p, im); /* sizing */
+	add_notes(&nt, cd, im); /* sizing */
 	*len = ALIGN_UP(hdr + nt.len, PAGE_SIZE);
 	head = kzalloc(*len);
 	if (!head)
 		return NULL;
 	nt = (struct notes){ .buf = head + hdr };
-	add_notes(&nt, cd, p, im);
+	add_notes(&nt, cd, im);
 	headers(head, im, sizes, nt.len, *len);
 	return head;
 }
@@ -759,10 +821,11 @@ static void collect_image(struct core_image *im, char *path)
 	im->auxv_bytes = MIN((size_t)im->vm->auxv_bytes, sizeof(im->auxv));
 	if (vm_access_force(im->vm, im->vm->auxv, im->auxv, im->auxv_bytes, false))
 		im->auxv_bytes = 0;
-	im->file_note_len = file_note(im->areas, im->nareas, NULL, path);
+	im->file_note_len = file_note(im->areas, im->nareas, NULL, 0, path);
 	im->file_note = im->file_note_len ? kmalloc(im->file_note_len) : NULL;
 	if (im->file_note)
-		file_note(im->areas, im->nareas, im->file_note, path);
+		im->file_note_len = file_note(im->areas, im->nareas, im->file_note,
+					      im->file_note_len, path);
 	else
 		im->file_note_len = 0;
 }
@@ -775,8 +838,6 @@ static int write_areas(struct core_out *o, const struct core_image *im, const ui
 	for (long i = 0; !err && i < im->nareas; i++)
 		if (sizes[i])
 			err = dump_area(o, im->vm, &im->areas[i], sizes[i], page);
-	if (!err && o->pos > o->limit)
-		err = -EFBIG; /* holes at the end pass the limit */
 	if (!err) {
 		struct file_op op = { .f = o->f, .off = (int64_t)o->pos };
 
@@ -792,7 +853,7 @@ static int write_areas(struct core_out *o, const struct core_image *im, const ui
  */
 static int write_core(struct process *p, struct core_dump *cd, bool *started)
 {
-	struct core_image im = { .vm = p->vm };
+	struct core_image im = { .vm = cd->vm };
 	struct core_out o = { .limit = cd->limit };
 	uint8_t *page = kmalloc(PAGE_SIZE), *head = NULL;
 	char *path = kmalloc(PATH_MAX);
@@ -809,7 +870,7 @@ static int write_core(struct process *p, struct core_dump *cd, bool *started)
 		sizes[i] = area_dump_bytes(im.vm, &im.areas[i], page);
 	if (!err) {
 		collect_image(&im, path);
-		head = build_head(cd, p, &im, sizes, &head_len);
+		head = build_head(cd, &im, sizes, &head_len);
 		err = head ? open_core_file(p, cd, &o.f) : -ENOMEM;
 	}
 	*started = !err;
@@ -819,7 +880,7 @@ static int write_core(struct process *p, struct core_dump *cd, bool *started)
 		err = write_areas(&o, &im, sizes, page);
 	if (o.f)
 		file_put(o.f);
-	if (im.nareas > 0)
+	if (im.areas)
 		vm_dump_areas_free(im.areas, im.nareas);
 	kfree(im.file_note);
 	kfree(head);

@@ -593,8 +593,14 @@ void proc_kill_other_threads(struct process *p, struct thread *self)
 
 int proc_claim_exec(struct process *p, struct thread *self)
 {
-	unsigned long flags = spin_lock_irqsave(&p->lock);
-	bool lost = p->exec_by != NULL;
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+	bool lost = p->state != PROC_ALIVE; /* dying already (Linux's de_thread: -EAGAIN) */
+
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	if (lost)
+		return -EAGAIN;
+	flags = spin_lock_irqsave(&p->lock);
+	lost = p->exec_by != NULL;
 
 	if (!lost)
 		p->exec_by = self;

@@ -179,8 +179,9 @@ struct victim_search {
 
 /*
  * Whether p is exiting (killed, or in exit_group) with its address space
- * not yet released: its memory is on its way back. Caller holds
- * proc_tree_lock (p->state).
+ * not yet released: its memory is on its way back. Not while its core is
+ * being written (as Linux's __task_will_free_mem): that may take as long
+ * as the disk does. Caller holds proc_tree_lock (p->state, p->core).
  */
 static bool exiting_with_memory(struct process *p)
 {
@@ -188,7 +189,7 @@ static bool exiting_with_memory(struct process *p)
 	bool ret;
 
 	assert_held(&proc_tree_lock);
-	if (p->state != PROC_EXITING)
+	if (p->state != PROC_EXITING || p->core)
 		return false;
 	flags = spin_lock_irqsave(&p->lock);
 	ret = p->vm != NULL;

@@ -4,7 +4,7 @@
  * SIGFPE, SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS) leaves an ELF core file that
  * gdb reads, named by /proc/sys/kernel/core_pattern and bounded by
  * RLIMIT_CORE, and its wait status has the core bit (0x80) when the file
- * was written whole.
+ * was made (cut short or not, as Linux).
  *
  * User threads hold no kernel stack while they wait, so the dump is not
  * written by the dying thread. The thread that takes the signal decides
@@ -32,8 +32,10 @@ bool sig_dumps_core(int sig);
 
 /*
  * The dump of t's process for the fatal signal info, or NULL when none is
- * to be written (RLIMIT_CORE below a page, not dumpable, init, out of
- * memory). Records t's registers first: t is the thread gdb shows.
+ * to be written (RLIMIT_CORE or RLIMIT_FSIZE below a page, not dumpable,
+ * init, out of memory). It holds the address space, the credentials and
+ * the process's ids and names as they are now; t's registers, recorded
+ * when t exits, come first in the file: t is the thread gdb shows.
  */
 struct core_dump *coredump_prepare(struct thread *t, const struct ksiginfo *info);
 /* A dump that lost the race to end its process (another exit came first). */

@@ -165,7 +165,8 @@ void proc_kill_other_threads(struct process *p, struct thread *self);
 /*
  * exec's claim on p before its point of no return: kills the other threads
  * and returns 0, or -EAGAIN when another thread's exec has already claimed
- * it (that one killed the caller: as Linux's de_thread, one exec wins).
+ * it (that one killed the caller: as Linux's de_thread, one exec wins) or
+ * p is already exiting (a fatal signal or exit_group came first).
  * proc_exec_done ends the claim once the other threads are off their CPUs.
  */
 int proc_claim_exec(struct process *p, struct thread *self);
@@ -178,8 +179,9 @@ void proc_kill(struct process *p, int sig);
  */
 void proc_kill_dumping(struct process *p, int sig, struct core_dump *cd);
 /*
- * The dump's kernel thread has written p's core (dumped: whole): the exit
- * finishes (include/kernel/coredump.h), and the core bit is in the status.
+ * The dump's kernel thread is done with p's core (dumped: the file was
+ * made): the exit finishes (include/kernel/coredump.h), with the core bit
+ * in the status when dumped.
  */
 void proc_finish_dumped(struct process *p, bool dumped);
 

@@ -7,8 +7,9 @@
  * hold what the child wrote to its heap and leave untouched pages zero.
  * A multi-threaded crash has one NT_PRSTATUS per thread, the faulting
  * thread's first. The wait status has the core bit (and waitid says
- * CLD_DUMPED) only when the file was written whole: RLIMIT_CORE 0 and an
- * undumpable process write nothing, a small RLIMIT_CORE cuts the file;
+ * CLD_DUMPED) when the file was made, cut short or not, as Linux:
+ * RLIMIT_CORE 0 and an undumpable process write nothing, a small
+ * RLIMIT_CORE cuts the file;
  * SIGQUIT dumps and SIGTERM does not. core_pattern's specifiers and
  * core_uses_pid name the file; an old file (or a symbolic link) of that
  * name is replaced, not written through; a directory the process may not
@@ -237,7 +238,8 @@ static const uint8_t *core_at(struct core *c, uintptr_t va, size_t n)
 	for (int i = 1; i < c->eh->e_phnum; i++) {
 		Elf64_Phdr *p = &c->ph[i];
 
-		if (p->p_type == PT_LOAD && va >= p->p_vaddr && va + n <= p->p_vaddr + p->p_filesz) {
+		if (p->p_type == PT_LOAD && va >= p->p_vaddr &&
+		    va + n <= p->p_vaddr + p->p_filesz) {
 			UT_CHECK(p->p_offset + p->p_filesz <= c->size);
 			return c->data + p->p_offset + (va - p->p_vaddr);
 		}
@@ -256,6 +258,7 @@ static const Elf64_Phdr *core_segment(struct core *c, uintptr_t va)
 /* ---- the cases ---- */
 
 static char *heap_magic;
+static char *filemap;	/* a private mapping of a file, one page of it written */
 static char *untouched; /* mapped, never written: a hole in the core */
 static char *unmapped;	/* unmapped before the fault: its address is the fault's */
 
@@ -264,6 +267,7 @@ static void crash_child(const char *dir)
 	UT_NOERR(chdir(dir));
 	core_limit(RLIM_INFINITY);
 	strcpy(heap_magic, MAGIC);
+	strcpy(filemap + PAGE, MAGIC);
 	fault_at(unmapped + 5);
 	_exit(1);
 }
@@ -285,8 +289,21 @@ UT_CASE(segv_writes_a_core_that_linux_tools_read)
 
 	fresh_dir("/tmp/cd1");
 	set_pattern("core");
+	{
+		char page[PAGE];
+		int fd = UT_NOERR(open("/tmp/cd1/data", O_CREAT | O_RDWR, 0600));
+
+		for (int i = 0; i < 3; i++) {
+			memset(page, 'A' + i, PAGE);
+			UT_EQ(write(fd, page, PAGE), (ssize_t)PAGE);
+		}
+		filemap = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		UT_CHECK(filemap != MAP_FAILED);
+		close(fd);
+	}
 	heap_magic = malloc(100);
-	untouched = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	untouched = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0);
 	unmapped = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	UT_CHECK(untouched != MAP_FAILED && unmapped != MAP_FAILED);
 	UT_NOERR(munmap(unmapped, PAGE));
@@ -370,15 +387,24 @@ UT_CASE(segv_writes_a_core_that_linux_tools_read)
 	UT_CHECK(core_at(&c, (uintptr_t)untouched, 4 * PAGE));
 	for (size_t i = 0; i < 4 * PAGE; i++)
 		UT_EQ(core_at(&c, (uintptr_t)untouched, 4 * PAGE)[i], 0);
-	/* The program's text is its file's: only the page with the ELF header is kept. */
+	/* The program's text is its file's: not in the core. */
 	UT_CHECK(core_segment(&c, (uintptr_t)fault_at));
 	UT_EQ(core_segment(&c, (uintptr_t)fault_at)->p_flags & PF_X, PF_X);
+	UT_EQ(core_segment(&c, (uintptr_t)fault_at)->p_filesz, 0);
+	/* A private file mapping that was written is kept whole: its own page and the file's. */
+	UT_EQ(core_segment(&c, (uintptr_t)filemap)->p_filesz, 3 * PAGE);
+	UT_EQ(core_at(&c, (uintptr_t)filemap, PAGE)[100], 'A');
+	UT_EQ(memcmp(core_at(&c, (uintptr_t)filemap + PAGE, sizeof(MAGIC)), MAGIC, sizeof(MAGIC)),
+	      0);
+	UT_EQ(core_at(&c, (uintptr_t)filemap + 2 * PAGE, PAGE)[PAGE - 1], 'C');
 	UT_EQ(core_segment(&c, (uintptr_t)&text)->p_flags & (PF_R | PF_W), PF_R | PF_W);
 	UT_CHECK(core_at(&c, (uintptr_t)&text, 64)); /* written data is kept */
 	UT_EQ(memcmp(core_at(&c, (uintptr_t)&text, 64), text, 64), 0);
 	snprintf(path, sizeof(path), "/proc/%d", pid);
 	UT_ERRNO(access(path, F_OK), ENOENT);
 	free(c.data);
+	UT_NOERR(munmap(filemap, 3 * PAGE));
+	UT_NOERR(munmap(untouched, 4 * PAGE));
 	remove_dir("/tmp/cd1");
 }
 
@@ -577,6 +603,17 @@ UT_CASE(core_pattern_specifiers_and_core_uses_pid_name_the_file)
 	snprintf(want, sizeof(want), "/tmp/cd6/c.%s.%d.11.0.0.%%.%s.100000",
 		 program_invocation_short_name, pid, host);
 	UT_NOERR(access(want, F_OK));
+
+	/* A name of "..", as a whole component, cannot climb: it becomes "!.". */
+	UT_EQ(write_text(PATTERN, "/tmp/cd6/%e\n"), 0);
+	pid = UT_NOERR(fork());
+	if (pid == 0) {
+		core_limit(RLIM_INFINITY);
+		UT_NOERR(prctl(PR_SET_NAME, ".."));
+		segv();
+	}
+	UT_CHECK(WCOREDUMP(wait_child(pid)));
+	UT_NOERR(access("/tmp/cd6/!.", F_OK));
 
 	/* core_uses_pid adds .PID when the pattern has no %p. */
 	UT_EQ(write_text(PATTERN, "/tmp/cd6/plain\n"), 0);
