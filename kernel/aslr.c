@@ -18,13 +18,8 @@
 #include <uapi/errno.h>
 #include <uapi/personality.h>
 
-/*
- * 1 at boot, as Linux built with CONFIG_COMPAT_BRK (Debian's kernel says
- * 2): with brk randomized by default, leakcheck's exact count at one CPU
- * fails for inotify (the same objects, one more kmalloc-192 slab page per
- * run), which is not yet understood. Writing 2 turns brk on (tested).
- */
-static int randomize_va_space = 1; /* (a) */
+/* 2 at boot, as Debian's kernel: everything randomized, brk too. */
+static int randomize_va_space = 2; /* (a) */
 
 int aslr_level(void)
 {
