@@ -18,6 +18,7 @@
 #include <kernel/wait.h>
 #include <fs/vfs.h>
 #include <fs/fdtable.h>
+#include <fs/pipe.h>
 #include <fs/notify.h>
 #include <fs/writeback.h>
 #include <mm/slab.h>
@@ -253,10 +254,53 @@ static long rw_segments(struct file *f, const struct user_iovec *iov, int count,
 	return (long)done;
 }
 
+/* The bytes of the segments in all (0 when none or more than PIPE_BUF, or only one). */
+static size_t small_vector_bytes(const struct user_iovec *iov, int count)
+{
+	uint64_t total = 0;
+	int segments = 0;
+
+	for (int i = 0; i < count; i++) {
+		total += iov[i].len;
+		segments += iov[i].len != 0;
+	}
+	return segments > 1 && total <= PIPE_BUF ? (size_t)total : 0;
+}
+
+/*
+ * A vector write of at most PIPE_BUF bytes is one write, as on Linux: a
+ * pipe gets it whole (a reader never sees part of it, another writer never
+ * comes between its segments), and so does an O_APPEND file. The segments
+ * are gathered into one kernel buffer first; gathered again if the call
+ * runs again after waiting (a write this small moves all or nothing).
+ */
+static long write_gathered(struct file *f, const struct user_iovec *iov, int count, size_t total,
+			   int64_t pos)
+{
+	char *buf = kmalloc(total);
+	struct iobuf b = iobuf_kernel(buf, total);
+	size_t at = 0;
+	long r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (int i = 0; i < count && !r; i++) {
+		if (!user_range_ok(iov[i].base, iov[i].len) ||
+		    copy_from_user(buf + at, iov[i].base, iov[i].len))
+			r = -EFAULT;
+		at += iov[i].len;
+	}
+	if (!r)
+		r = pos >= 0 ? vfs_pwrite(f, &b, pos) : vfs_write(f, &b);
+	kfree(buf);
+	return r;
+}
+
 static long rw_vector(int fd, uintptr_t uiov, int count, bool write, int64_t pos)
 {
 	struct user_iovec *iov;
 	struct file *f = fget(fd);
+	size_t small;
 	long r;
 
 	if (!f)
@@ -264,6 +308,8 @@ static long rw_vector(int fd, uintptr_t uiov, int count, bool write, int64_t pos
 	r = iov_import(uiov, count, &iov);
 	if (!r && !iov)
 		r = rw_file(f, 0, 0, write, pos); /* checks the mode, moves nothing */
+	else if (!r && write && (small = small_vector_bytes(iov, count)))
+		r = write_gathered(f, iov, count, small, pos);
 	else if (!r)
 		r = rw_segments(f, iov, count, write, pos);
 	kfree(iov);

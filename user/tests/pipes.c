@@ -2,7 +2,7 @@
  * pipes: pipe, pipe2 and FIFOs. Reads and writes, end of file once every
  * writer is gone, EPIPE with SIGPIPE (the default action kills; ignored or
  * caught, the write fails with EPIPE), PIPE_BUF atomicity with several
- * writing processes, the 64 KiB capacity and EAGAIN under O_NONBLOCK,
+ * writing processes (by write and by writev), the 64 KiB capacity and EAGAIN under O_NONBLOCK,
  * readers and writers blocked until another process acts, large transfers
  * between processes (checksummed, and one write of several megabytes),
  * pipe2's flags, EFAULT and EBADF paths, FIONREAD, and FIFOs made with
@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,7 +288,16 @@ static void make_record(unsigned char *r, int writer, int seq)
 	r[1] = (unsigned char)seq;
 }
 
-UT_CASE(pipe_buf_writes_are_atomic)
+/* One record of PIPE_BUF bytes: by write, or by writev in three segments (one write all the same). */
+static ssize_t write_record(int fd, unsigned char *rec, bool vectored)
+{
+	struct iovec iov[3] = { { rec, 1 }, { rec + 1, 1 }, { rec + 2, PIPE_BUF_SIZE - 2 } };
+
+	return vectored ? writev(fd, iov, 3) : write(fd, rec, PIPE_BUF_SIZE);
+}
+
+/* Several processes write records at once; each must arrive whole, in its writer's order. */
+static void atomic_records(bool vectored)
 {
 	static unsigned char all[WRITERS * RECORDS_PER_WRITER * PIPE_BUF_SIZE];
 	int p[2], next_seq[WRITERS] = { 0 };
@@ -303,7 +313,7 @@ UT_CASE(pipe_buf_writes_are_atomic)
 			for (int i = 0; i < RECORDS_PER_WRITER; i++) {
 				make_record(rec, w, i);
 				/* Whole or not at all: never a short count. */
-				UT_EQ(write(p[1], rec, PIPE_BUF_SIZE), PIPE_BUF_SIZE);
+				UT_EQ(write_record(p[1], rec, vectored), PIPE_BUF_SIZE);
 				if (i % 8 == 0)
 					sched_yield();
 			}
@@ -339,6 +349,42 @@ UT_CASE(pipe_buf_writes_are_atomic)
 		UT_CHILD_OK(pids[w]);
 	}
 	close(p[0]);
+}
+
+UT_CASE(pipe_buf_writes_are_atomic)
+{
+	atomic_records(false);
+}
+
+/*
+ * A writev of at most PIPE_BUF bytes is one write too (Linux): another
+ * writer never comes between its segments, and a reader never gets only
+ * the first ones (musl's printf flushes with a writev of two: a parent
+ * reading a child's line once saw half of it, closed, and killed the
+ * child with SIGPIPE).
+ */
+UT_CASE(writev_up_to_pipe_buf_is_atomic)
+{
+	int p[2];
+	char line[64];
+	struct iovec iov[2] = { { "first half, ", 12 }, { "second half\n", 12 } };
+
+	atomic_records(true);
+	for (int i = 0; i < 200; i++) {
+		pid_t pid;
+
+		UT_NOERR(pipe(p));
+		pid = UT_NOERR(fork());
+		if (pid == 0) {
+			close(p[0]);
+			UT_EQ(writev(p[1], iov, 2), 24);
+			_exit(0);
+		}
+		close(p[1]);
+		UT_EQ(read(p[0], line, sizeof(line)), 24); /* all of it, in one read */
+		close(p[0]);
+		UT_CHILD_OK(pid);
+	}
 }
 
 UT_CASE(blocked_reader_woken_by_writer_process)
