@@ -521,7 +521,7 @@ struct dentry *vfs_current_root(void)
 	unsigned long flags;
 
 	if (!p)
-		return vfs_root();
+		return t && t->walk_root ? dentry_get(t->walk_root) : vfs_root();
 	flags = spin_lock_irqsave(&p->lock);
 	if (p->root)
 		root = dentry_get(p->root);

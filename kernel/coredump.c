@@ -726,23 +726,19 @@ static int dump_area(struct core_out *o, struct vm_space *vm, const struct vm_du
 static int open_core_file(struct process *p, struct core_dump *cd, struct file **out)
 {
 	unsigned long flags = spin_lock_irqsave(&p->lock);
-	struct file_op op = { .base = cd->name[0] == '/' ? p->root : p->cwd,
+	struct file_op op = { .base = cd->name[0] == '/' || !p->cwd ? NULL : dentry_get(p->cwd),
 			      .name = cd->name,
 			      .mode = 0600 & ~p->umask };
 	struct kstat st;
 	int err;
 
-	op.base = op.base && !cd->as_root ? dentry_get(op.base) : NULL;
 	spin_unlock_irqrestore(&p->lock, flags);
-	if (!op.base)
-		op.base = vfs_root(); /* root's dump: from the real root, whatever p's chroot */
-	while (*op.name == '/')
-		op.name++; /* an absolute name starts at the process's root */
 	if (!cd->as_root)
 		kthread_call(op_unlink,
 			     &op); /* none there is fine; other errors show at the open */
 	err = (int)kthread_call(op_create, &op);
-	dentry_put(op.base);
+	if (op.base)
+		dentry_put(op.base);
 	if (err)
 		return err;
 	*out = op.f;
@@ -890,15 +886,27 @@ static int write_core(struct process *p, struct core_dump *cd, bool *started)
 	return err;
 }
 
-/* The kernel thread: writes p's core with the dying thread's credentials, then ends p's exit. */
+/*
+ * The kernel thread: writes p's core with the dying thread's credentials,
+ * in p's root (a set-ID dump in the real one, as Linux), then ends p's
+ * exit.
+ */
 static void core_writer(void *arg)
 {
 	struct process *p = arg;
 	struct core_dump *cd = p->core;
 	const struct cred *old = override_creds(cd->cred);
+	struct thread *self = current_thread();
+	unsigned long flags = spin_lock_irqsave(&p->lock);
 	bool started = false;
-	int err = write_core(p, cd, &started);
+	int err;
 
+	self->walk_root = p->root && !cd->as_root ? dentry_get(p->root) : NULL;
+	spin_unlock_irqrestore(&p->lock, flags);
+	err = write_core(p, cd, &started);
+	if (self->walk_root)
+		dentry_put(self->walk_root);
+	self->walk_root = NULL;
 	revert_creds(old);
 	if (cd->lost_threads)
 		pr_info("pid %d (%s): %u threads left out of the core (no memory)\n", p->pid,

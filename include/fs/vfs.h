@@ -388,7 +388,11 @@ void vfs_init(void);
 int vfs_set_root(const char *source, const char *fstype);
 /* The root of the name space, with a reference. */
 struct dentry *vfs_root(void);
-/* Where "/" is for the caller (its process's chroot, or vfs_root), with a reference. */
+/*
+ * Where "/" is for the caller, with a reference: its process's chroot, a
+ * kernel thread's walk_root (a core dump's writer acts in the dying
+ * process's), or vfs_root.
+ */
 struct dentry *vfs_current_root(void);
 
 /* Opening. base is the directory relative paths start from (NULL: root). */

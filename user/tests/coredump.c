@@ -13,8 +13,9 @@
  * SIGQUIT dumps and SIGTERM does not. core_pattern's specifiers and
  * core_uses_pid name the file; an old file (or a symbolic link) of that
  * name is replaced, not written through; a directory the process may not
- * write gets nothing; suid_dumpable 2 dumps an undumpable process as root
- * to an absolute path only; only root may change the pattern.
+ * write gets nothing; a chrooted process dumps inside its root;
+ * suid_dumpable 2 dumps an undumpable process as root to an absolute path
+ * only; only root may change the pattern.
  *
  * "coredump --helper crash DIR" crashes in DIR through three named
  * functions: tests/system/test_coredump.py reads that core with gdb on
@@ -757,6 +758,29 @@ UT_CASE(suid_dumpable_2_dumps_as_root_to_an_absolute_path_only)
 	UT_EQ(sb.st_uid, 0);
 	UT_EQ(sb.st_mode & 0777, 0600);
 	remove_dir("/tmp/cd9");
+}
+
+static void chroot_then_segv(void)
+{
+	UT_NOERR(chroot("/tmp/cdc"));
+	UT_NOERR(chdir("/"));
+	segv();
+}
+
+/* An absolute pattern starts at the process's root, and so do absolute links in it. */
+UT_CASE(a_chrooted_process_dumps_inside_its_root)
+{
+	int status;
+
+	fresh_dir("/tmp/cdc");
+	UT_NOERR(symlink("/", "/tmp/cdc/up")); /* "/" of the chroot, not of the machine */
+	set_pattern("/up/core.chrooted");
+	status = crash_with("/tmp/cdc", RLIM_INFINITY, chroot_then_segv);
+	restore_pattern();
+	UT_CHECK(WCOREDUMP(status));
+	UT_NOERR(access("/tmp/cdc/core.chrooted", F_OK));
+	UT_ERRNO(access("/core.chrooted", F_OK), ENOENT);
+	remove_dir("/tmp/cdc");
 }
 
 UT_CASE(only_root_changes_the_pattern)
