@@ -272,7 +272,7 @@ static void format_name(struct name_buf *b, struct thread *t, int sig, uint64_t 
 
 /* ---- the decision, and the threads' registers ---- */
 
-static void core_dump_free(struct core_dump *cd)
+void coredump_discard(struct core_dump *cd)
 {
 	struct core_thread *ct, *tmp;
 
@@ -284,11 +284,6 @@ static void core_dump_free(struct core_dump *cd)
 		vm_put(cd->vm);
 	kfree(cd->name);
 	kfree(cd);
-}
-
-void coredump_discard(struct core_dump *cd)
-{
-	core_dump_free(cd);
 }
 
 /* The process as the signal found it: ids, names and arguments read under their locks. */
@@ -361,7 +356,7 @@ struct core_dump *coredump_prepare(struct thread *t, const struct ksiginfo *info
 	take_identity(t, &cd->id);
 	cd->name = kmalloc(PATH_MAX);
 	if (!cd->name || !cd->cred) {
-		core_dump_free(cd);
+		coredump_discard(cd);
 		return NULL;
 	}
 	b.s = cd->name;
@@ -370,7 +365,7 @@ struct core_dump *coredump_prepare(struct thread *t, const struct ksiginfo *info
 		if (b.len)
 			pr_info("pid %d (%s): a set-ID dump needs an absolute core_pattern\n",
 				p->pid, cd->id.comm);
-		core_dump_free(cd);
+		coredump_discard(cd);
 		return NULL;
 	}
 	return cd;
@@ -915,7 +910,7 @@ static void core_writer(void *arg)
 		pr_info("pid %d (%s): core dump at %s %s (error %d)\n", p->pid, p->comm, cd->name,
 			started ? "cut short" : "not written", err);
 	proc_finish_dumped(p, started);
-	core_dump_free(cd);
+	coredump_discard(cd);
 }
 
 bool coredump_write_later(struct process *p)
@@ -923,7 +918,7 @@ bool coredump_write_later(struct process *p)
 	struct thread *t = kthread_create("coredump", core_writer, p);
 
 	if (!t) {
-		core_dump_free(p->core); /* the exit goes on without it */
+		coredump_discard(p->core); /* the exit goes on without it */
 		return false;
 	}
 	kthread_detach(t);

@@ -136,16 +136,20 @@ SYSCALL_DEFINE3(close_range, unsigned, first, unsigned, last, unsigned, flags)
 
 /* ---- read and write ---- */
 
-/* One transfer on f: at pos, or at the file's position when pos < 0. */
+/* One transfer of b on f: at pos, or at the file's position when pos < 0. */
+static long rw_iobuf(struct file *f, const struct iobuf *b, bool write, int64_t pos)
+{
+	if (pos >= 0)
+		return write ? vfs_pwrite(f, b, pos) : vfs_pread(f, b, pos);
+	return write ? vfs_write(f, b) : vfs_read(f, b);
+}
+
+/* The same from or to the caller's buffer. */
 static long rw_file(struct file *f, uintptr_t buf, size_t len, bool write, int64_t pos)
 {
 	struct iobuf b = iobuf_user(buf, MIN(len, (size_t)MAX_RW_COUNT));
 
-	if (!user_range_ok(buf, b.len))
-		return -EFAULT;
-	if (pos >= 0)
-		return write ? vfs_pwrite(f, &b, pos) : vfs_pread(f, &b, pos);
-	return write ? vfs_write(f, &b) : vfs_read(f, &b);
+	return user_range_ok(buf, b.len) ? rw_iobuf(f, &b, write, pos) : -EFAULT;
 }
 
 static long rw_one(int fd, uintptr_t buf, size_t len, bool write, int64_t pos)
@@ -291,7 +295,7 @@ static long write_gathered(struct file *f, const struct user_iovec *iov, int cou
 		at += iov[i].len;
 	}
 	if (!r)
-		r = pos >= 0 ? vfs_pwrite(f, &b, pos) : vfs_write(f, &b);
+		r = rw_iobuf(f, &b, true, pos);
 	kfree(buf);
 	return r;
 }

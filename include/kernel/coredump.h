@@ -38,7 +38,7 @@ bool sig_dumps_core(int sig);
  * when t exits, come first in the file: t is the thread gdb shows.
  */
 struct core_dump *coredump_prepare(struct thread *t, const struct ksiginfo *info);
-/* A dump that lost the race to end its process (another exit came first). */
+/* Frees a dump: one that lost the race to end its process (another exit came first), or done. */
 void coredump_discard(struct core_dump *cd);
 
 /* Called by every thread of a dumping process as it exits: records its registers. */

@@ -83,11 +83,10 @@ struct thread {
 	 * User threads only: no stack above; the user registers live in
 	 * uregs (the entry code saves them there), the FPU state in fpu.
 	 */
-	bool user;  /* (c) */
-	bool kcall; /* (o) a kernel thread in kthread_call: its waits restart the call */
-	struct dentry
-		*walk_root;   /* (o) a kernel thread's root for path walks (a chroot it acts in) */
-	struct process *proc; /* (c) */
+	bool user;		    /* (c) */
+	bool kcall;		    /* (o) in kthread_call: a wait runs the call again */
+	struct dentry *walk_root;   /* (o) a kernel thread's "/" for paths (coredump.c) */
+	struct process *proc;	    /* (c) */
 	const struct cred *cred;    /* (o) replaced only by the thread itself (cred_commit) */
 	bool no_new_privs;	    /* (o) PR_SET_NO_NEW_PRIVS: inherited, never unset */
 	struct list_head proc_node; /* (process lock) */
