@@ -9,6 +9,8 @@
 #define _GNU_SOURCE
 #include "ut.h"
 
+#include <fcntl.h>
+
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -149,6 +151,22 @@ void ut_sleep_ms(long ms)
 
 	while (nanosleep(&ts, &rem) == -1 && errno == EINTR)
 		ts = rem;
+}
+
+ssize_t ut_read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+	ssize_t r = 0;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -1;
+	while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	buf[n] = '\0';
+	return r < 0 ? -1 : (ssize_t)n;
 }
 
 const char *ut_errname(int e)

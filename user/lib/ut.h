@@ -173,6 +173,13 @@ uint64_t ut_now_ns(void);
 void ut_sleep_ms(long ms);
 
 /*
+ * Reads the file at path into buf (size bytes, at least 1), cut at
+ * size - 1 bytes and NUL-terminated (empty when it cannot be read): the
+ * length, or -1 with errno.
+ */
+ssize_t ut_read_text(const char *path, char *buf, size_t size);
+
+/*
  * Polls cond, sleeping a millisecond (UT_POLL) or yielding (UT_SPIN) between
  * looks, until it holds or `seconds` have passed; the value is whether it
  * holds. Every wait for another process or thread is bounded this way, so

@@ -83,12 +83,7 @@ static char text[4096];
 
 static const char *slurp(const char *path)
 {
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? 0 : read(fd, text, sizeof(text) - 1);
-
-	text[n > 0 ? n : 0] = 0;
-	if (fd >= 0)
-		close(fd);
+	ut_read_text(path, text, sizeof(text));
 	return text;
 }
 

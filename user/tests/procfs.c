@@ -29,18 +29,7 @@ static char text[65536];
 /* Reads the whole of path into text, NUL-terminated: the length, or -1 with errno. */
 static ssize_t slurp(const char *path)
 {
-	int fd = open(path, O_RDONLY);
-	ssize_t n = 0, r;
-
-	if (fd < 0)
-		return -1;
-	while ((r = read(fd, text + n, sizeof(text) - 1 - (size_t)n)) > 0)
-		n += r;
-	close(fd);
-	if (r < 0)
-		return -1;
-	text[n] = '\0';
-	return n;
+	return ut_read_text(path, text, sizeof(text));
 }
 
 static ssize_t slurp_pid(int pid, const char *file)

@@ -53,17 +53,7 @@ static char text[1 << 16];
 /* A /proc file's text into the static buffer (NUL-terminated), with no allocation. */
 static const char *slurp(const char *path)
 {
-	int fd = open(path, O_RDONLY);
-	size_t n = 0;
-	ssize_t r;
-
-	text[0] = 0;
-	if (fd < 0)
-		return text;
-	while (n < sizeof(text) - 1 && (r = read(fd, text + n, sizeof(text) - 1 - n)) > 0)
-		n += (size_t)r;
-	text[n] = 0;
-	close(fd);
+	ut_read_text(path, text, sizeof(text));
 	return text;
 }
 
