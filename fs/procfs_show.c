@@ -215,6 +215,7 @@ static void snap_release(struct proc_snap *s)
 struct vm_summary {
 	uint64_t size;	    /* bytes in all areas */
 	uint64_t resident;  /* pages mapped */
+	uint64_t locked;    /* pages of locked areas (mlock) */
 	uint64_t start_brk; /* where the heap starts */
 };
 
@@ -230,6 +231,7 @@ static void vm_summarize(struct vm_space *vm, struct vm_summary *out)
 	list_for_each_entry (a, &vm->areas, node)
 		out->size += a->end - a->start;
 	out->resident = vm->resident_pages;
+	out->locked = vm->locked_pages;
 	out->start_brk = vm->brk_start;
 	spin_unlock_irqrestore(&vm->lock, flags);
 }
@@ -443,8 +445,8 @@ int proc_show_pid_status(struct seqbuf *s, int pid)
 		   p.ppid);
 	show_ids(s, p.cred);
 	if (p.vm)
-		seq_printf(s, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\n", vm.size / 1024,
-			   vm.resident * KB_PER_PAGE);
+		seq_printf(s, "VmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmRSS:\t%8lu kB\n",
+			   vm.size / 1024, vm.locked * KB_PER_PAGE, vm.resident * KB_PER_PAGE);
 	seq_printf(s, "Threads:\t%u\n", p.nr_threads);
 	seq_printf(s, "SigPnd:\t%016lx\nShdPnd:\t%016lx\n", 0UL, p.sig_pending);
 	seq_printf(s, "SigBlk:\t%016lx\n", p.sig_blocked);

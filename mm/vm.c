@@ -1,7 +1,7 @@
 /*
  * User address spaces (include/mm/vm.h): page tables of the lower half,
  * demand paging, copy-on-write fork, and the mapping operations behind
- * mmap, munmap, mprotect, mremap, madvise and brk. Called by the system
+ * mmap, munmap, mprotect, mremap, madvise, brk and the mlock family. Called by the system
  * calls (sys/mm.c), exec, fork, and the page-fault path of user_trap and
  * of kernel accesses to user memory (arch/x86_64/trap.c).
  *
@@ -19,6 +19,7 @@
 #include <mm/tlb.h>
 #include <fs/vfs.h>
 #include <kernel/panic.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/thread.h>
 #include <kernel/uaccess.h>
@@ -26,6 +27,7 @@
 #include <arch/x86_64/trap.h>
 #include <lib/compiler.h>
 #include <lib/string.h>
+#include <uapi/capability.h>
 #include <uapi/errno.h>
 #include <uapi/resource.h>
 
@@ -53,6 +55,13 @@ static uint64_t area_pages(const struct vm_area *a)
 	return (a->end - a->start) / PAGE_SIZE;
 }
 
+/* The area after a in vm's list, or NULL. Caller holds vm->lock. */
+static struct vm_area *next_area(struct vm_space *vm, struct vm_area *a)
+{
+	return list_is_last(&a->node, &vm->areas) ? NULL
+						  : list_entry(a->node.next, struct vm_area, node);
+}
+
 /* Linux's data mappings (RLIMIT_DATA): private, writable, not a stack. */
 static bool is_data(uint32_t prot, uint32_t flags)
 {
@@ -68,6 +77,8 @@ static void tally(struct vm_space *vm, uint32_t prot, uint32_t flags, int64_t pa
 	vm->total_pages += (uint64_t)pages;
 	if (is_data(prot, flags))
 		vm->data_pages += (uint64_t)pages;
+	if (flags & VM_LOCKED)
+		vm->locked_pages += (uint64_t)pages;
 }
 
 /* The calling process's RLIMIT_AS and RLIMIT_DATA; NULL when both are unlimited (or a kernel thread). */
@@ -103,6 +114,25 @@ static bool may_expand(struct vm_space *vm, uint32_t prot, uint32_t flags, uint6
 	if (!is_data(prot, flags) || vm->data_pages + pages <= data_cur)
 		return true;
 	return data_cur == 0 && vm->data_pages + pages <= READ_ONCE(r[RLIMIT_DATA].max) / PAGE_SIZE;
+}
+
+/* The caller's RLIMIT_MEMLOCK in pages: without bound for CAP_IPC_LOCK (and kernel threads). */
+static uint64_t lock_limit(void)
+{
+	if (!current_thread()->user || capable(CAP_IPC_LOCK))
+		return UINT64_MAX;
+	return READ_ONCE(current_proc()->rlimits[RLIMIT_MEMLOCK].cur) / PAGE_SIZE;
+}
+
+/*
+ * Linux's mlock_future_ok: pages more of an area with these flags stay
+ * under RLIMIT_MEMLOCK (always, for an area that is not locked). Caller
+ * holds vm->lock.
+ */
+static bool may_lock_more(struct vm_space *vm, uint32_t flags, uint64_t pages)
+{
+	assert_held(&vm->lock);
+	return !(flags & VM_LOCKED) || vm->locked_pages + pages <= lock_limit();
 }
 
 /* Linux's accountable mappings: private writable ones, and shared anonymous memory. */
@@ -352,7 +382,8 @@ void vm_put(struct vm_space *vm)
 	tlb_release_vm(vm); /* no CPU holds a translation of it from here on */
 	while (!list_empty(&vm->areas))
 		remove_area(vm, list_first_entry(&vm->areas, struct vm_area, node), NULL);
-	ASSERT(vm->map_count == 0 && vm->total_pages == 0 && vm->data_pages == 0);
+	ASSERT(vm->map_count == 0 && vm->total_pages == 0 && vm->data_pages == 0 &&
+	       vm->locked_pages == 0);
 	free_tables(vm->pml4, 3, USER_PML4_END);
 	page_free_addr(vm->pml4);
 	kfree(vm);
@@ -489,8 +520,9 @@ static struct vm_area *grow_stack(struct vm_space *vm, uintptr_t addr)
 	prev = a->node.prev == &vm->areas ? NULL : list_entry(a->node.prev, struct vm_area, node);
 	if (prev && prev->end + STACK_GUARD_GAP > page)
 		return NULL;
-	if (!may_expand(vm, a->prot, a->flags, (a->start - page) / PAGE_SIZE))
-		return NULL; /* past RLIMIT_AS (SIGSEGV, as Linux's acct_stack_growth) */
+	if (!may_expand(vm, a->prot, a->flags, (a->start - page) / PAGE_SIZE) ||
+	    !may_lock_more(vm, a->flags, (a->start - page) / PAGE_SIZE))
+		return NULL; /* past RLIMIT_AS or RLIMIT_MEMLOCK (SIGSEGV, as acct_stack_growth) */
 	if ((a->flags & VM_ACCOUNT) && vm_commit((a->start - page) / PAGE_SIZE))
 		return NULL; /* strict overcommit: the stack cannot grow (SIGSEGV, as Linux) */
 	tally(vm, a->prot, a->flags, (int64_t)((a->start - page) / PAGE_SIZE));
@@ -748,7 +780,8 @@ static int fork_area(struct vm_space *parent, struct vm_area *a, struct fork_ctx
 
 	if ((a->flags & VM_ACCOUNT) && vm_commit(area_pages(a)))
 		return ctx->err = -ENOMEM; /* the child's copy is committed too */
-	copy = vm_area_alloc(a->start, a->end, a->prot, a->flags);
+	/* Memory locks are the parent's own (Linux's dup_mmap). */
+	copy = vm_area_alloc(a->start, a->end, a->prot, a->flags & ~VM_LOCK_MASK);
 	if (!copy) {
 		if (a->flags & VM_ACCOUNT)
 			vm_uncommit(area_pages(a));
@@ -760,7 +793,7 @@ static int fork_area(struct vm_space *parent, struct vm_area *a, struct fork_ctx
 		__atomic_fetch_add(&a->shared->refcount, 1, __ATOMIC_RELAXED);
 	list_add_tail(&copy->node, &ctx->child->areas);
 	ctx->child->map_count++;
-	tally(ctx->child, a->prot, a->flags, (int64_t)area_pages(a));
+	tally(ctx->child, copy->prot, copy->flags, (int64_t)area_pages(copy));
 	/* Shared areas fault their pages in from the object; private ones go copy-on-write. */
 	if (!(a->flags & VM_SHARED))
 		range_pages(parent, a->start, a->end, share_cow, ctx);
@@ -845,9 +878,7 @@ static void unmap_locked(struct vm_space *vm, uintptr_t start, uintptr_t end, st
 
 	assert_held(&vm->lock);
 	while (a && a->start < end) {
-		next = list_is_last(&a->node, &vm->areas)
-			       ? NULL
-			       : list_entry(a->node.next, struct vm_area, node);
+		next = next_area(vm, a);
 		remove_area(vm, a, tlb);
 		a = next;
 	}
@@ -914,10 +945,7 @@ static bool may_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t pr
 	if (!mem_limits())
 		return true;
 	for (struct vm_area *a = fixed ? vm_area_next_from(&vm->areas, addr) : NULL;
-	     a && a->start < addr + len;
-	     a = list_is_last(&a->node, &vm->areas)
-			 ? NULL
-			 : list_entry(a->node.next, struct vm_area, node))
+	     a && a->start < addr + len; a = next_area(vm, a))
 		tally(vm, a->prot, a->flags,
 		      -(int64_t)((MIN(a->end, addr + len) - MAX(a->start, addr)) / PAGE_SIZE));
 	ok = may_expand(vm, prot, flags, len / PAGE_SIZE);
@@ -955,6 +983,7 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 	struct vm_area *a;
 	unsigned long irq;
 	bool counted;
+	long err = -ENOMEM;
 	int r = count_writable(file, prot, &flags, &counted);
 
 	if (r)
@@ -986,8 +1015,12 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 	}
 	tlb_batch_init(&tlb, vm);
 	irq = spin_lock_irqsave(&vm->lock);
+	a->flags |= vm->lock_future;
+	flags = a->flags;
 	if (vm->map_count > vm_max_map_count() || !may_map(vm, addr, len, prot, flags, fixed))
 		addr = 0; /* too many areas already (Linux's do_mmap check), or past a limit */
+	else if (!may_lock_more(vm, flags, len / PAGE_SIZE))
+		addr = 0, err = -EAGAIN; /* MAP_LOCKED or MCL_FUTURE past RLIMIT_MEMLOCK */
 	else if (fixed && isolate(vm, addr, addr + len, true) == 0)
 		unmap_locked(vm, addr, addr + len, &tlb);
 	else if (!fixed)
@@ -999,7 +1032,7 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 		vm_area_free(a);
 		if (account)
 			vm_uncommit(len / PAGE_SIZE);
-		return -ENOMEM;
+		return err;
 	}
 	a->start = addr;
 	a->end = addr + len;
@@ -1027,6 +1060,16 @@ static void reprotect_one(struct vm_space *vm, uintptr_t va, pte_t *e, void *ctx
 		file_page_written(a, va);
 }
 
+/* Whether an area touching [start, end) has one of flags. Caller holds vm->lock. */
+static bool range_has_flag(struct vm_space *vm, uintptr_t start, uintptr_t end, uint32_t flags)
+{
+	for (struct vm_area *a = vm_area_next_from(&vm->areas, start); a && a->start < end;
+	     a = next_area(vm, a))
+		if (a->flags & flags)
+			return true;
+	return false;
+}
+
 /* Whether [start, end) is covered by areas without holes. */
 static bool fully_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end)
 {
@@ -1048,9 +1091,7 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot)
 	int err = fully_mapped(vm, addr, end) ? isolate(vm, addr, end, false) : -ENOMEM;
 
 	for (struct vm_area *a = vm_area_find(&vm->areas, addr); !err && a && a->start < end;) {
-		struct vm_area *next = list_is_last(&a->node, &vm->areas)
-					       ? NULL
-					       : list_entry(a->node.next, struct vm_area, node);
+		struct vm_area *next = next_area(vm, a);
 
 		if ((prot & PROT_WRITE) && (a->flags & VM_NOWRITE)) {
 			err = -EACCES; /* as Linux without VM_MAYWRITE */
@@ -1073,6 +1114,8 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot)
 		range_pages(vm, a->start, a->end, reprotect_one, a);
 		a = next;
 	}
+	if (!err)
+		vm->map_count -= vm_area_merge_range(&vm->areas, addr, end);
 	tlb_batch_init(&tlb, vm);
 	if (end > addr)
 		tlb_batch_add_range(&tlb, addr, end);
@@ -1087,16 +1130,124 @@ int vm_discard(struct vm_space *vm, uintptr_t addr, size_t len)
 	int err = fully_mapped(vm, addr, addr + len) ? 0 : -ENOMEM;
 	struct tlb_batch tlb;
 
+	if (!err && range_has_flag(vm, addr, addr + len, VM_LOCKED))
+		err = -EINVAL; /* locked pages stay (Linux's madvise_dontneed_free_valid_vma) */
 	tlb_batch_init(&tlb, vm);
 	/* Private pages are dropped (they read back as zeros); shared ones stay in their object. */
 	for (struct vm_area *a = vm_area_next_from(&vm->areas, addr);
-	     !err && a && a->start < addr + len;
-	     a = list_is_last(&a->node, &vm->areas)
-			 ? NULL
-			 : list_entry(a->node.next, struct vm_area, node))
+	     !err && a && a->start < addr + len; a = next_area(vm, a))
 		zap_range(vm, a, MAX(a->start, addr), MIN(a->end, addr + len), &tlb);
 	tlb_batch_flush(&tlb);
 	spin_unlock_irqrestore(&vm->lock, flags);
+	return err;
+}
+
+/* Gives the (whole) area a the lock flags lock; its pages are counted again. Caller holds vm->lock. */
+static void set_lock_flags(struct vm_space *vm, struct vm_area *a, uint32_t lock)
+{
+	assert_held(&vm->lock);
+	tally(vm, a->prot, a->flags, -(int64_t)area_pages(a));
+	a->flags = (a->flags & ~VM_LOCK_MASK) | lock;
+	tally(vm, a->prot, a->flags, (int64_t)area_pages(a));
+}
+
+/* Pages of [start, end) that VM_LOCKED areas hold. Caller holds vm->lock. */
+static uint64_t locked_in(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	uint64_t pages = 0;
+
+	for (struct vm_area *a = vm_area_next_from(&vm->areas, start); a && a->start < end;
+	     a = next_area(vm, a))
+		if (a->flags & VM_LOCKED)
+			pages += (MIN(a->end, end) - MAX(a->start, start)) / PAGE_SIZE;
+	return pages;
+}
+
+int vm_lock(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t lock)
+{
+	unsigned long irq = spin_lock_irqsave(&vm->lock);
+	uintptr_t end = addr + len;
+	int err = fully_mapped(vm, addr, end) ? 0 : -ENOMEM;
+
+	/* Pages locked already count once (Linux's count_mm_mlocked_page_nr). */
+	if (!err && (lock & VM_LOCKED) &&
+	    vm->locked_pages - locked_in(vm, addr, end) + len / PAGE_SIZE > lock_limit())
+		err = -ENOMEM;
+	if (!err)
+		err = isolate(vm, addr, end, false);
+	for (struct vm_area *a = vm_area_find(&vm->areas, addr); !err && a && a->start < end;
+	     a = next_area(vm, a))
+		set_lock_flags(vm, a, lock);
+	if (!err)
+		vm->map_count -= vm_area_merge_range(&vm->areas, addr, end);
+	spin_unlock_irqrestore(&vm->lock, irq);
+	return err;
+}
+
+int vm_lock_all(struct vm_space *vm, bool current, uint32_t lock, uint32_t future)
+{
+	unsigned long irq = spin_lock_irqsave(&vm->lock);
+	int err = 0;
+	struct vm_area *a;
+
+	if (current && (lock & VM_LOCKED) && vm->total_pages > lock_limit()) {
+		err = -ENOMEM; /* nothing changes, not even the future flags (Linux's mlockall) */
+	} else {
+		vm->lock_future = future;
+		if (current) {
+			list_for_each_entry (a, &vm->areas, node)
+				set_lock_flags(vm, a, lock);
+			vm->map_count -= vm_area_merge_range(&vm->areas, 0, USER_TASK_END);
+		}
+	}
+	spin_unlock_irqrestore(&vm->lock, irq);
+	return err;
+}
+
+/* Whether vm_populate faults a's pages in. */
+static bool populates(const struct vm_area *a, bool locked_only)
+{
+	return a->prot != PROT_NONE && (!locked_only || (a->flags & VM_LOCK_MASK) == VM_LOCKED);
+}
+
+/* One page of vm_populate: private writable pages are written. Caller holds vm->lock. */
+static int populate_page(struct vm_space *vm, struct vm_area *a, uintptr_t va)
+{
+	bool write = (a->prot & PROT_WRITE) && !(a->flags & VM_SHARED);
+	pte_t *e = walk(vm->pml4, va, false);
+
+	if (e && (*e & PTE_P) && (!write || (*e & PTE_W)))
+		return 0;
+	return fault_locked(vm, a, va, write);
+}
+
+#define POPULATE_BATCH 64 /* pages vm_populate faults in per hold of vm->lock */
+
+int vm_populate(struct vm_space *vm, uintptr_t start, uintptr_t end, bool locked_only)
+{
+	uintptr_t va = start;
+	int err = 0;
+
+	while (va < end && !err) {
+		unsigned long irq = spin_lock_irqsave(&vm->lock);
+		struct vm_area *a = vm_area_next_from(&vm->areas, va);
+		uintptr_t stop;
+
+		if (!a || a->start >= end) {
+			spin_unlock_irqrestore(&vm->lock, irq);
+			break;
+		}
+		va = MAX(va, a->start);
+		stop = MIN(a->end, end);
+		if (populates(a, locked_only))
+			for (stop = MIN(stop, va + POPULATE_BATCH * PAGE_SIZE); va < stop && !err;
+			     va += PAGE_SIZE)
+				err = populate_page(vm, a, va);
+		va = stop;
+		spin_unlock_irqrestore(&vm->lock, irq);
+		if (!err && READ_ONCE(current_thread()->killed))
+			err = -EINTR; /* it exits: the rest does not matter */
+	}
 	return err;
 }
 
@@ -1189,6 +1340,10 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 		ret = -ENOMEM; /* past RLIMIT_AS or RLIMIT_DATA (Linux's vma_to_resize) */
 		goto out_unlock;
 	}
+	if (new_len > old_len && !may_lock_more(vm, a->flags, (new_len - old_len) / PAGE_SIZE)) {
+		ret = -EAGAIN; /* a locked area past RLIMIT_MEMLOCK */
+		goto out_unlock;
+	}
 	if (new_len <= old_len && !fixed_to) {
 		/* done: shrunk (or same size) in place */
 	} else if (!fixed_to && !a->shared && can_grow_in_place(vm, a, old + new_len) &&
@@ -1228,13 +1383,15 @@ static int grow_heap(struct vm_space *vm, struct vm_area *last, uintptr_t old_en
 		     uintptr_t new_end)
 {
 	uint64_t pages = (new_end - old_end) / PAGE_SIZE;
+	uint32_t flags = VM_HEAP | VM_ACCOUNT | vm->lock_future;
 	struct vm_area *heap;
 
 	assert_held(&vm->lock);
 	if (!vm_range_free(&vm->areas, old_end, new_end) ||
-	    !may_expand(vm, PROT_READ | PROT_WRITE, VM_HEAP, pages) || vm_commit(pages))
+	    !may_expand(vm, PROT_READ | PROT_WRITE, VM_HEAP, pages) ||
+	    !may_lock_more(vm, flags, pages) || vm_commit(pages))
 		return -ENOMEM;
-	if (last && last->end == old_end && (last->flags & VM_HEAP) && (last->flags & VM_ACCOUNT) &&
+	if (last && last->end == old_end && last->flags == flags &&
 	    last->prot == (PROT_READ | PROT_WRITE)) {
 		last->end = new_end;
 		tally(vm, last->prot, last->flags, (int64_t)pages);
@@ -1242,8 +1399,7 @@ static int grow_heap(struct vm_space *vm, struct vm_area *last, uintptr_t old_en
 	}
 	heap = vm->map_count > vm_max_map_count()
 		       ? NULL
-		       : vm_area_alloc(old_end, new_end, PROT_READ | PROT_WRITE,
-				       VM_HEAP | VM_ACCOUNT);
+		       : vm_area_alloc(old_end, new_end, PROT_READ | PROT_WRITE, flags);
 	if (!heap) {
 		vm_uncommit(pages);
 		return -ENOMEM;
@@ -1258,6 +1414,7 @@ uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk, uint64_t data_limit)
 {
 	unsigned long flags = spin_lock_irqsave(&vm->lock);
 	uintptr_t old_end = ALIGN_UP(vm->brk, PAGE_SIZE), new_end = ALIGN_UP(brk, PAGE_SIZE);
+	bool populate = false;
 	struct tlb_batch tlb;
 	/* The heap may have been split (mprotect, munmap): grow only its last piece. */
 	struct vm_area *last = old_end > vm->brk_start ? vm_area_find(&vm->areas, old_end - 1)
@@ -1277,9 +1434,12 @@ uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk, uint64_t data_limit)
 		tlb_batch_flush(&tlb);
 	}
 	vm->brk = brk;
+	populate = new_end > old_end && vm->lock_future == VM_LOCKED;
 out:
 	brk = vm->brk;
 	spin_unlock_irqrestore(&vm->lock, flags);
+	if (populate) /* mlockall(MCL_FUTURE): the new heap is faulted in (errors: touched later) */
+		vm_populate(vm, old_end, new_end, true);
 	return brk;
 }
 

@@ -112,29 +112,47 @@ static bool mergeable(const struct vm_area *a, const struct vm_area *b)
 	       !b->shared;
 }
 
-unsigned vm_area_merge_around(struct list_head *areas, struct vm_area *a)
+/* Folds the area after a into a. */
+static void absorb_next(struct vm_area *a)
 {
+	struct vm_area *next = list_entry(a->node.next, struct vm_area, node);
+
+	a->end = next->end;
+	list_del(&next->node);
+	vm_area_free(next);
+}
+
+unsigned vm_area_merge_range(struct list_head *areas, uintptr_t start, uintptr_t end)
+{
+	/* The area just below start (when it touches it) is the first that may take its neighbour. */
+	struct vm_area *a = vm_area_next_from(areas, start ? start - 1 : 0);
 	unsigned merged = 0;
 
-	if (a->node.next != areas) {
+	while (a && a->start < end && a->node.next != areas) {
 		struct vm_area *next = list_entry(a->node.next, struct vm_area, node);
 
 		if (mergeable(a, next)) {
-			a->end = next->end;
-			list_del(&next->node);
-			vm_area_free(next);
+			absorb_next(a);
 			merged++;
+		} else {
+			a = next;
 		}
 	}
-	if (a->node.prev != areas) {
-		struct vm_area *prev = list_entry(a->node.prev, struct vm_area, node);
+	return merged;
+}
 
-		if (mergeable(prev, a)) {
-			prev->end = a->end;
-			list_del(&a->node);
-			vm_area_free(a);
-			merged++;
-		}
+unsigned vm_area_merge_around(struct list_head *areas, struct vm_area *a)
+{
+	struct vm_area *prev = list_entry(a->node.prev, struct vm_area, node);
+	unsigned merged = 0;
+
+	if (a->node.next != areas && mergeable(a, list_entry(a->node.next, struct vm_area, node))) {
+		absorb_next(a);
+		merged++;
+	}
+	if (a->node.prev != areas && mergeable(prev, a)) {
+		absorb_next(prev);
+		merged++;
 	}
 	return merged;
 }

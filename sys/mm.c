@@ -1,10 +1,12 @@
 /*
- * Memory system calls: mmap, munmap, mprotect, mremap, madvise, brk.
+ * Memory system calls: mmap, munmap, mprotect, mremap, madvise, brk,
+ * msync, and mlock, mlock2, munlock, mlockall, munlockall.
  * Arguments are checked here as Linux checks them; the address-space work
  * is in mm/vm.c.
  */
 #include <fs/writeback.h>
 #include <kernel/syscall.h>
+#include <kernel/cred.h>
 #include <kernel/proc.h>
 #include <kernel/uaccess.h>
 #include <fs/vfs.h>
@@ -12,6 +14,7 @@
 #include <mm/vm.h>
 #include <mm/slab.h>
 #include <lib/compiler.h>
+#include <uapi/capability.h>
 #include <uapi/errno.h>
 #include <uapi/resource.h>
 
@@ -47,9 +50,20 @@
 #define MADV_DONTNEED	4
 #define MADV_FREE	8
 
+#define MLOCK_ONFAULT 1
+#define MCL_CURRENT   1
+#define MCL_FUTURE    2
+#define MCL_ONFAULT   4
+
 static struct vm_space *current_vm(void)
 {
 	return current_proc()->vm;
+}
+
+/* Linux's can_do_mlock: locking needs a nonzero RLIMIT_MEMLOCK or CAP_IPC_LOCK. */
+static bool may_mlock(void)
+{
+	return READ_ONCE(current_proc()->rlimits[RLIMIT_MEMLOCK].cur) != 0 || capable(CAP_IPC_LOCK);
 }
 
 /* A page-aligned user range [addr, addr + len) with len rounded up; -EINVAL/-ENOMEM otherwise. */
@@ -92,6 +106,27 @@ static long fill_from_file(uintptr_t addr, size_t len, int fd, int64_t off)
 static long map_file(uintptr_t addr, size_t len, unsigned prot, unsigned flags, int fd,
 		     int64_t off);
 
+/* MAP_LOCKED's area flag. */
+static uint32_t lock_flags(unsigned map_flags)
+{
+	return map_flags & MAP_LOCKED ? VM_LOCKED : 0;
+}
+
+/*
+ * A new mapping's pages are faulted in for MAP_POPULATE (not with
+ * MAP_NONBLOCK), and when it is locked (MAP_LOCKED, mlockall's MCL_FUTURE).
+ * As Linux, errors are not reported: a page left out is faulted in when
+ * touched, and a file page being read is not waited for (the mapping is
+ * made: the call may not run again).
+ */
+static void populate_new(uintptr_t addr, size_t len, unsigned map_flags)
+{
+	bool all = (map_flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE;
+
+	if (all || (map_flags & MAP_LOCKED) || READ_ONCE(current_vm()->lock_future))
+		vm_populate(current_vm(), addr, addr + len, !all);
+}
+
 SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, unsigned, prot, unsigned, flags, int, fd,
 		int64_t, off)
 {
@@ -114,10 +149,17 @@ SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, unsigned, prot, unsigned, fl
 		return ret;
 	if ((flags & MAP_FIXED_NOREPLACE) && !vm_is_free(current_vm(), addr, addr + rounded))
 		return -EEXIST;
+	if ((flags & MAP_LOCKED) && !may_mlock())
+		return -EPERM;
 	if (!(flags & MAP_ANONYMOUS))
-		return map_file(ALIGN_DOWN(addr, PAGE_SIZE), len, prot, flags, fd, off);
-	return vm_map(current_vm(), ALIGN_DOWN(addr, PAGE_SIZE), rounded, prot,
-		      type != MAP_PRIVATE ? VM_SHARED : 0, flags & MAP_FIXED);
+		ret = map_file(ALIGN_DOWN(addr, PAGE_SIZE), len, prot, flags, fd, off);
+	else
+		ret = vm_map(current_vm(), ALIGN_DOWN(addr, PAGE_SIZE), rounded, prot,
+			     (type != MAP_PRIVATE ? VM_SHARED : 0) | lock_flags(flags),
+			     flags & MAP_FIXED);
+	if (ret >= 0)
+		populate_new(ret, rounded, flags);
+	return ret;
 }
 
 /* A copy of the file's bytes, for files without pages to map (private mappings only). */
@@ -128,10 +170,9 @@ static long map_copy(uintptr_t addr, size_t len, unsigned prot, unsigned flags, 
 
 	if ((flags & MAP_TYPE) != MAP_PRIVATE)
 		return -ENODEV;
-	ret = vm_map(current_vm(), addr, rounded, prot, 0, flags & MAP_FIXED);
+	ret = vm_map(current_vm(), addr, rounded, prot, lock_flags(flags), flags & MAP_FIXED);
 	if (ret < 0)
 		return ret;
-	addr = ret;
 	addr = ret;
 	ret = fill_from_file(addr, len, fd, off);
 	if (ret) {
@@ -160,10 +201,11 @@ static long map_file(uintptr_t addr, size_t len, unsigned prot, unsigned flags, 
 	else if (shared && (prot & PROT_WRITE) && !(f->fmode & FMODE_WRITE))
 		ret = -EACCES;
 	else if (f->inode->iops->get_page)
-		ret = vm_map_file(current_vm(), addr, ALIGN_UP(len, PAGE_SIZE), prot,
-				  shared ? VM_SHARED | (f->fmode & FMODE_WRITE ? 0 : VM_NOWRITE)
-					 : 0,
-				  flags & MAP_FIXED, f->dentry, (uint64_t)off >> PAGE_SHIFT);
+		ret = vm_map_file(
+			current_vm(), addr, ALIGN_UP(len, PAGE_SIZE), prot,
+			(shared ? VM_SHARED | (f->fmode & FMODE_WRITE ? 0 : VM_NOWRITE) : 0) |
+				lock_flags(flags),
+			flags & MAP_FIXED, f->dentry, (uint64_t)off >> PAGE_SHIFT);
 	else
 		ret = -ENOSYS;
 	file_put(f);
@@ -229,8 +271,11 @@ SYSCALL_DEFINE5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len, unsign
 	}
 	if (err)
 		return err;
-	return vm_remap(current_vm(), old, old_len, rounded_new, flags & MREMAP_MAYMOVE,
-			(flags & MREMAP_FIXED) ? new_addr : 0);
+	err = vm_remap(current_vm(), old, old_len, rounded_new, flags & MREMAP_MAYMOVE,
+		       (flags & MREMAP_FIXED) ? new_addr : 0);
+	if (err >= 0 && rounded_new > old_len) /* a locked area's new pages are faulted in */
+		vm_populate(current_vm(), err + old_len, err + rounded_new, true);
+	return err;
 }
 
 SYSCALL_DEFINE1(brk, uintptr_t, brk)
@@ -258,4 +303,93 @@ SYSCALL_DEFINE3(msync, uintptr_t, addr, size_t, len, int, flags)
 	if (!err && (flags & MS_SYNC)) /* what the mappings' files lost, as fsync reports it */
 		err = vm_file_wb_error(current_vm(), addr, ALIGN_UP(len, PAGE_SIZE));
 	return err;
+}
+
+/*
+ * mlock's range: from the page of addr to the end of the page of addr +
+ * len - 1 (Linux rounds rather than refuses). -EINVAL when it wraps.
+ */
+static long lock_range(uintptr_t *addr, size_t *len)
+{
+	uintptr_t start = ALIGN_DOWN(*addr, PAGE_SIZE);
+	size_t n = ALIGN_UP(*len + (*addr - start), PAGE_SIZE);
+
+	if (n < *len || start + n < start)
+		return -EINVAL;
+	*addr = start;
+	*len = n;
+	return 0;
+}
+
+/* Linux's __mlock_posix_error_return: what POSIX says for a failed fault. */
+static long mlock_error(long err)
+{
+	if (err == -EFAULT || err == -ENXIO)
+		return -ENOMEM;
+	return err == -ENOMEM ? -EAGAIN : err;
+}
+
+/*
+ * Locks the range and faults it in (unless on fault). A run again after a
+ * wait for a file page finds the range locked already and counts it once.
+ */
+static long do_mlock(uintptr_t addr, size_t len, uint32_t lock)
+{
+	long err;
+
+	if (!may_mlock())
+		return -EPERM;
+	if ((err = lock_range(&addr, &len)) || !len)
+		return err;
+	err = vm_lock(current_vm(), addr, len, lock);
+	if (!err && !(lock & VM_LOCKONFAULT))
+		err = mlock_error(vm_populate(current_vm(), addr, addr + len, false));
+	return err;
+}
+
+SYSCALL_DEFINE2(mlock, uintptr_t, addr, size_t, len)
+{
+	return do_mlock(addr, len, VM_LOCKED);
+}
+
+SYSCALL_DEFINE3(mlock2, uintptr_t, addr, size_t, len, unsigned, flags)
+{
+	if (flags & ~MLOCK_ONFAULT)
+		return -EINVAL;
+	return do_mlock(addr, len, VM_LOCKED | (flags & MLOCK_ONFAULT ? VM_LOCKONFAULT : 0));
+}
+
+SYSCALL_DEFINE2(munlock, uintptr_t, addr, size_t, len)
+{
+	long err = lock_range(&addr, &len);
+
+	return err || !len ? err : vm_lock(current_vm(), addr, len, 0);
+}
+
+/*
+ * MCL_CURRENT locks every area now (and stops MCL_FUTURE's locking unless
+ * MCL_FUTURE is given too), MCL_FUTURE every area made later, MCL_ONFAULT
+ * makes both lock on fault. The pages are faulted in as Linux does,
+ * errors left out, except a wait for a file page (the call runs again).
+ */
+SYSCALL_DEFINE1(mlockall, int, flags)
+{
+	uint32_t lock = VM_LOCKED | (flags & MCL_ONFAULT ? VM_LOCKONFAULT : 0);
+	long err;
+
+	if (!(flags & (MCL_CURRENT | MCL_FUTURE)) ||
+	    (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)))
+		return -EINVAL;
+	if (!may_mlock())
+		return -EPERM;
+	err = vm_lock_all(current_vm(), flags & MCL_CURRENT, lock, flags & MCL_FUTURE ? lock : 0);
+	if (err || !(flags & MCL_CURRENT) || (flags & MCL_ONFAULT))
+		return err;
+	err = vm_populate(current_vm(), 0, USER_TASK_END, true);
+	return err == -EWAIT ? err : 0;
+}
+
+SYSCALL_DEFINE0(munlockall)
+{
+	return vm_lock_all(current_vm(), true, 0, 0);
 }

@@ -23,14 +23,18 @@
 #define PROT_WRITE 2
 #define PROT_EXEC  4
 
-#define VM_SHARED    (1u << 0) /* MAP_SHARED: pages live in a shared object */
-#define VM_GROWSDOWN (1u << 1) /* the stack: grows down on faults below it */
-#define VM_HEAP	     (1u << 2) /* the brk area */
-#define VM_ACCOUNT   (1u << 3) /* its size is committed (mm/overcommit.c) */
+#define VM_SHARED      (1u << 0) /* MAP_SHARED: pages live in a shared object */
+#define VM_GROWSDOWN   (1u << 1) /* the stack: grows down on faults below it */
+#define VM_HEAP	       (1u << 2) /* the brk area */
+#define VM_ACCOUNT     (1u << 3) /* its size is committed (mm/overcommit.c) */
 /* A shared file mapping that may never write (file read-only or sealed): mprotect says EACCES. */
-#define VM_NOWRITE   (1u << 4)
+#define VM_NOWRITE     (1u << 4)
 /* A private file mapping with a page copied on write (Linux: it has an anon_vma). */
-#define VM_COPIED    (1u << 5)
+#define VM_COPIED      (1u << 5)
+/* mlock: the area's pages are counted in vm_space.locked_pages (RLIMIT_MEMLOCK) and faulted in. */
+#define VM_LOCKED      (1u << 6)
+#define VM_LOCKONFAULT (1u << 7) /* with VM_LOCKED: faulted in as touched (MLOCK_ONFAULT) */
+#define VM_LOCK_MASK   (VM_LOCKED | VM_LOCKONFAULT)
 
 #define USER_STACK_TOP	0x00007ffffffff000ULL
 /* No mapping above this (Linux's TASK_SIZE): code in the last page could return to a
@@ -84,11 +88,14 @@ struct vm_space {
 	unsigned map_count;	 /* (l) areas in the list (vm.max_map_count) */
 	uint64_t total_pages;	 /* (l) pages of all areas (RLIMIT_AS) */
 	uint64_t data_pages;	 /* (l) of private writable non-stack areas (RLIMIT_DATA) */
-	uintptr_t stack_top;	 /* (l) the stack's top, set by exec (kernel/aslr.c) */
-	uintptr_t mmap_base;	 /* (l) top-down mmap search starts below it (kernel/aslr.c) */
-	uintptr_t auxv;		 /* (c) the auxiliary vector exec left on the stack (core dumps) */
-	uint32_t auxv_bytes;	 /* (c) its size */
-	uint64_t cpu_mask;	 /* (a) CPUs that may hold its translations (mm/tlb.c) */
+	uint64_t locked_pages;	 /* (l) of VM_LOCKED areas (RLIMIT_MEMLOCK, VmLck) */
+	uint32_t
+		lock_future; /* (l) VM_LOCK_MASK flags new areas get (MCL_FUTURE); read alone by mmap */
+	uintptr_t stack_top; /* (l) the stack's top, set by exec (kernel/aslr.c) */
+	uintptr_t mmap_base; /* (l) top-down mmap search starts below it (kernel/aslr.c) */
+	uintptr_t auxv;	     /* (c) the auxiliary vector exec left on the stack (core dumps) */
+	uint32_t auxv_bytes; /* (c) its size */
+	uint64_t cpu_mask;   /* (a) CPUs that may hold its translations (mm/tlb.c) */
 };
 
 /* mm/vm_area.c: the ordered set (portable). */
@@ -105,6 +112,11 @@ struct vm_area *vm_area_alloc(uintptr_t start, uintptr_t end, uint32_t prot, uin
 void vm_area_free(struct vm_area *a);
 /* Merges a with its neighbours where they are identical and adjacent; returns the areas freed. */
 unsigned vm_area_merge_around(struct list_head *areas, struct vm_area *a);
+/*
+ * The same for every area of [start, end) and the ones on either side of
+ * it, after a change of their flags or protection; returns the areas freed.
+ */
+unsigned vm_area_merge_range(struct list_head *areas, uintptr_t start, uintptr_t end);
 
 /* mm/vm.c: address spaces. */
 /* /proc/sys/vm/max_map_count: the areas a space may have (65530); set: 0 or -EINVAL. */
@@ -147,6 +159,31 @@ int vm_discard(struct vm_space *vm, uintptr_t addr, size_t len);
 long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,
 	      uintptr_t fixed_to);
 uintptr_t vm_set_brk(struct vm_space *vm, uintptr_t brk, uint64_t data_limit);
+/*
+ * mlock, mlock2 and munlock: the areas of [addr, addr + len) get the lock
+ * flags lock (0, VM_LOCKED, or VM_LOCKED | VM_LOCKONFAULT) in place of
+ * theirs. -ENOMEM when the range is not wholly mapped, or when the pages
+ * it locks that are not locked yet would take the space past the caller's
+ * RLIMIT_MEMLOCK (without CAP_IPC_LOCK). The caller faults them in
+ * (vm_populate).
+ */
+int vm_lock(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t lock);
+/*
+ * mlockall and munlockall: every area gets lock when current says so, and
+ * areas made from now on get future (mmap, brk, mremap's new pages).
+ * -ENOMEM when current locking would lock more than RLIMIT_MEMLOCK (Linux
+ * compares the whole size of the space).
+ */
+int vm_lock_all(struct vm_space *vm, bool current, uint32_t lock, uint32_t future);
+/*
+ * Faults in the pages of [start, end) as a first access would: private
+ * writable pages written (each gets its own), the others read; PROT_NONE
+ * areas and holes are skipped, and with locked_only every area that is not
+ * VM_LOCKED without VM_LOCKONFAULT. 0, or the first error: -ENOMEM, -EIO,
+ * -ENXIO (past the end of a file), -EWAIT (a file page is being read: the
+ * caller's call may run again), -EINTR (the thread was killed).
+ */
+int vm_populate(struct vm_space *vm, uintptr_t start, uintptr_t end, bool locked_only);
 /* Whether no area touches [start, end). */
 bool vm_is_free(struct vm_space *vm, uintptr_t start, uintptr_t end);
 /* For a MAP_SHARED address, a key (object, offset) all its mappers share: 1; private: 0; unmapped: -EFAULT. */

@@ -31,7 +31,7 @@ ENABLED = [
     "time-glibc", "misc-glibc", "signals", "pipes", "poll", "tty", "files-glibc",
     "mmap_file", "event_apis", "unix_sockets", "ptys", "ptys-glibc", "posix_timers",
     "posix_timers-glibc", "inotify", "memfd", "settime", "creds", "creds-glibc", "perms",
-    "ptrace", "rlimits", "aslr", "sched_prio", "coredump", "coredump-pie",
+    "ptrace", "rlimits", "aslr", "sched_prio", "coredump", "coredump-pie", "mlock",
 ]
 SKIP = {}  # e.g. {"proc": ["orphan_reaped_by_init"]}
 ARGS = {"threads_blocked": ["10000"], "fuzz_syscalls": ["20000"]}
@@ -127,7 +127,7 @@ LEAK_CHECKED = [["hello"], ["proc"], ["clone"], ["mm"], ["exec"], ["futex"], ["t
                 ["misc"], ["efault"], ["faults"], ["procfs"], ["signals"], ["files"], ["pipes"], ["poll"],
                 ["event_apis"], ["unix_sockets"], ["ptys"], ["posix_timers"], ["inotify"],
                 ["memfd"], ["settime"], ["perms"], ["ptrace"], ["rlimits"], ["aslr"],
-                ["sched_prio"], ["coredump"],
+                ["sched_prio"], ["coredump"], ["mlock"],
                 ["threads_blocked", "300", "--exit"]]
 
 

@@ -115,3 +115,28 @@ TEST(vm_area, merge_joins_identical_neighbours_only)
 	CHECK_EQ(vm_area_find(&areas, 0x25000)->end, 0x30000u);
 	CHECK_EQ(vm_area_find(&areas, 0x35000)->flags, (uint32_t)VM_HEAP);
 }
+
+TEST(vm_area, merge_range_joins_what_a_change_made_identical)
+{
+	struct vm_area *a, *b, *c;
+
+	setup();
+	a = add(0x10000, 0x20000, VM_LOCKED);
+	b = add(0x20000, 0x30000, 0);
+	c = add(0x30000, 0x40000, VM_LOCKED);
+	add(0x40000, 0x50000, 0);
+	add(0x60000, 0x70000, 0);				     /* not adjacent: stays apart */
+	CHECK_EQ(vm_area_merge_range(&areas, 0x20000, 0x30000), 0u); /* nothing identical yet */
+	b->flags = VM_LOCKED;					     /* mlock of the middle one */
+	CHECK_EQ(vm_area_merge_range(&areas, 0x20000, 0x30000), 2u);
+	CHECK_EQ(list_count(&areas), 3u);
+	CHECK(vm_area_find(&areas, 0x10000) == a);
+	CHECK_EQ(a->end, 0x40000u);
+	(void)c;
+	/* munlock of all of it joins the area above too, not the one past the hole. */
+	a->flags = 0;
+	CHECK_EQ(vm_area_merge_range(&areas, 0x10000, 0x40000), 1u);
+	CHECK_EQ(list_count(&areas), 2u);
+	CHECK_EQ(vm_area_find(&areas, 0x45000)->start, 0x10000u);
+	CHECK_EQ(vm_area_find(&areas, 0x65000)->start, 0x60000u);
+}

@@ -356,6 +356,13 @@ static void fix_args(long nr, long a[6], int phase)
 			a[1] = (a[1] & ~0x7fL) | FUTEX_WAKE;
 		break;
 	}
+	case 149: /* mlock, mlock2: at most a MiB faulted in at once */
+	case 325:
+		a[1] %= 1L << 20;
+		break;
+	case 151: /* mlockall: later mappings (of any size) are not faulted in */
+		a[0] &= ~2L;
+		break;
 	case 302: /* prlimit64: only our own limits; phase 1 only reads them */
 		a[0] = 0;
 		if (phase == 1)
