@@ -15,6 +15,7 @@
 #include <mm/vm.h>
 #include <mm/page.h>
 #include <mm/slab.h>
+#include <mm/oom.h>
 #include <mm/overcommit.h>
 #include <mm/tlb.h>
 #include <fs/vfs.h>
@@ -96,24 +97,32 @@ static const struct rlimit64 *mem_limits(void)
 }
 
 /*
- * Linux's may_expand_vm: pages more of this kind stay under the caller's
- * RLIMIT_AS and, for data, RLIMIT_DATA (with Linux's exception for a
- * soft limit of 0, which the hard one bounds then). Caller holds vm->lock.
+ * Linux's may_expand_vm: pages more of this kind, over a space of total
+ * pages of which data are data pages, stay under the caller's RLIMIT_AS
+ * and, for data, RLIMIT_DATA (with Linux's exception for a soft limit of
+ * 0, which the hard one bounds then).
  */
-static bool may_expand(struct vm_space *vm, uint32_t prot, uint32_t flags, uint64_t pages)
+static bool may_expand_from(uint64_t total, uint64_t data, uint32_t prot, uint32_t flags,
+			    uint64_t pages)
 {
 	const struct rlimit64 *r = mem_limits();
 	uint64_t data_cur;
 
-	assert_held(&vm->lock);
 	if (!r)
 		return true;
-	if (vm->total_pages + pages > READ_ONCE(r[RLIMIT_AS].cur) / PAGE_SIZE)
+	if (total + pages > READ_ONCE(r[RLIMIT_AS].cur) / PAGE_SIZE)
 		return false;
 	data_cur = READ_ONCE(r[RLIMIT_DATA].cur) / PAGE_SIZE;
-	if (!is_data(prot, flags) || vm->data_pages + pages <= data_cur)
+	if (!is_data(prot, flags) || data + pages <= data_cur)
 		return true;
-	return data_cur == 0 && vm->data_pages + pages <= READ_ONCE(r[RLIMIT_DATA].max) / PAGE_SIZE;
+	return data_cur == 0 && data + pages <= READ_ONCE(r[RLIMIT_DATA].max) / PAGE_SIZE;
+}
+
+/* The same for vm as it is. Caller holds vm->lock. */
+static bool may_expand(struct vm_space *vm, uint32_t prot, uint32_t flags, uint64_t pages)
+{
+	assert_held(&vm->lock);
+	return may_expand_from(vm->total_pages, vm->data_pages, prot, flags, pages);
 }
 
 /* The caller's RLIMIT_MEMLOCK in pages: without bound for CAP_IPC_LOCK (and kernel threads). */
@@ -939,18 +948,19 @@ static bool may_map(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t pr
 		    bool fixed)
 {
 	uint64_t total = vm->total_pages, data = vm->data_pages;
-	bool ok;
 
 	assert_held(&vm->lock);
 	if (!mem_limits())
 		return true;
 	for (struct vm_area *a = fixed ? vm_area_next_from(&vm->areas, addr) : NULL;
-	     a && a->start < addr + len; a = next_area(vm, a))
-		tally(vm, a->prot, a->flags,
-		      -(int64_t)((MIN(a->end, addr + len) - MAX(a->start, addr)) / PAGE_SIZE));
-	ok = may_expand(vm, prot, flags, len / PAGE_SIZE);
-	vm->total_pages = total, vm->data_pages = data;
-	return ok;
+	     a && a->start < addr + len; a = next_area(vm, a)) {
+		uint64_t replaced = (MIN(a->end, addr + len) - MAX(a->start, addr)) / PAGE_SIZE;
+
+		total -= replaced;
+		if (is_data(a->prot, a->flags))
+			data -= replaced;
+	}
+	return may_expand_from(total, data, prot, flags, len / PAGE_SIZE);
 }
 
 /*
@@ -1017,10 +1027,12 @@ long vm_map_file(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t prot,
 	irq = spin_lock_irqsave(&vm->lock);
 	a->flags |= vm->lock_future;
 	flags = a->flags;
-	if (vm->map_count > vm_max_map_count() || !may_map(vm, addr, len, prot, flags, fixed))
-		addr = 0; /* too many areas already (Linux's do_mmap check), or past a limit */
+	if (vm->map_count > vm_max_map_count())
+		addr = 0; /* too many areas already (Linux's do_mmap check) */
 	else if (!may_lock_more(vm, flags, len / PAGE_SIZE))
 		addr = 0, err = -EAGAIN; /* MAP_LOCKED or MCL_FUTURE past RLIMIT_MEMLOCK */
+	else if (!may_map(vm, addr, len, prot, flags, fixed))
+		addr = 0; /* past RLIMIT_AS or RLIMIT_DATA */
 	else if (fixed && isolate(vm, addr, addr + len, true) == 0)
 		unmap_locked(vm, addr, addr + len, &tlb);
 	else if (!fixed)
@@ -1204,10 +1216,12 @@ int vm_lock_all(struct vm_space *vm, bool current, uint32_t lock, uint32_t futur
 	return err;
 }
 
-/* Whether vm_populate faults a's pages in. */
-static bool populates(const struct vm_area *a, bool locked_only)
+/* Whether vm_populate faults a's pages in (how: VM_POPULATE_*). */
+static bool populates(const struct vm_area *a, unsigned how)
 {
-	return a->prot != PROT_NONE && (!locked_only || (a->flags & VM_LOCK_MASK) == VM_LOCKED);
+	if (a->prot == PROT_NONE || (a->flags & VM_LOCKONFAULT))
+		return false;
+	return !(how & VM_POPULATE_LOCKED) || (a->flags & VM_LOCKED);
 }
 
 /* One page of vm_populate: private writable pages are written. Caller holds vm->lock. */
@@ -1221,9 +1235,32 @@ static int populate_page(struct vm_space *vm, struct vm_area *a, uintptr_t va)
 	return fault_locked(vm, a, va, write);
 }
 
+/*
+ * The page at *va failed with err (no lock held): 0 to go on at *va (tried
+ * again, or past a page left out), or the error that ends vm_populate.
+ */
+static int populate_failed(int err, uintptr_t *va, unsigned how)
+{
+	bool waits = how & VM_POPULATE_WAITS;
+
+	if (err == -EWAIT && !waits) {
+		wait_detach(
+			current_wait()); /* a file page being read: left out, its read goes on */
+		*va += PAGE_SIZE;
+		return 0;
+	}
+	if (err != -ENOMEM)
+		return err;
+	err = mem_fault_nomem(); /* as a fault: reclaim (0: the page is tried again), or wait */
+	if (err == -EWAIT && !waits)
+		wait_detach(
+			current_wait()); /* no memory now: the rest is faulted in when touched */
+	return err;
+}
+
 #define POPULATE_BATCH 64 /* pages vm_populate faults in per hold of vm->lock */
 
-int vm_populate(struct vm_space *vm, uintptr_t start, uintptr_t end, bool locked_only)
+int vm_populate(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned how)
 {
 	uintptr_t va = start;
 	int err = 0;
@@ -1239,12 +1276,16 @@ int vm_populate(struct vm_space *vm, uintptr_t start, uintptr_t end, bool locked
 		}
 		va = MAX(va, a->start);
 		stop = MIN(a->end, end);
-		if (populates(a, locked_only))
-			for (stop = MIN(stop, va + POPULATE_BATCH * PAGE_SIZE); va < stop && !err;
-			     va += PAGE_SIZE)
-				err = populate_page(vm, a, va);
-		va = stop;
+		if (a->prot == PROT_NONE && !(how & VM_POPULATE_LOCKED))
+			err = -EFAULT; /* mlock of a PROT_NONE range: ENOMEM, as Linux */
+		else if (!populates(a, how))
+			va = stop;
+		for (stop = MIN(stop, va + POPULATE_BATCH * PAGE_SIZE); !err && va < stop;
+		     va += err ? 0 : PAGE_SIZE)
+			err = populate_page(vm, a, va);
 		spin_unlock_irqrestore(&vm->lock, irq);
+		if (err)
+			err = populate_failed(err, &va, how);
 		if (!err && READ_ONCE(current_thread()->killed))
 			err = -EINTR; /* it exits: the rest does not matter */
 	}
@@ -1335,13 +1376,13 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 		unmap_locked(vm, old + new_len, old + old_len, &tlb);
 		old_len = new_len;
 	}
-	if (new_len > old_len &&
-	    !may_expand(vm, a->prot, a->flags, (new_len - old_len) / PAGE_SIZE)) {
-		ret = -ENOMEM; /* past RLIMIT_AS or RLIMIT_DATA (Linux's vma_to_resize) */
+	if (new_len > old_len && !may_lock_more(vm, a->flags, (new_len - old_len) / PAGE_SIZE)) {
+		ret = -EAGAIN; /* a locked area past RLIMIT_MEMLOCK (Linux's vma_to_resize) */
 		goto out_unlock;
 	}
-	if (new_len > old_len && !may_lock_more(vm, a->flags, (new_len - old_len) / PAGE_SIZE)) {
-		ret = -EAGAIN; /* a locked area past RLIMIT_MEMLOCK */
+	if (new_len > old_len &&
+	    !may_expand(vm, a->prot, a->flags, (new_len - old_len) / PAGE_SIZE)) {
+		ret = -ENOMEM; /* past RLIMIT_AS or RLIMIT_DATA */
 		goto out_unlock;
 	}
 	if (new_len <= old_len && !fixed_to) {
@@ -1439,7 +1480,7 @@ out:
 	brk = vm->brk;
 	spin_unlock_irqrestore(&vm->lock, flags);
 	if (populate) /* mlockall(MCL_FUTURE): the new heap is faulted in (errors: touched later) */
-		vm_populate(vm, old_end, new_end, true);
+		vm_populate(vm, old_end, new_end, VM_POPULATE_LOCKED);
 	return brk;
 }
 

@@ -116,15 +116,15 @@ static uint32_t lock_flags(unsigned map_flags)
  * A new mapping's pages are faulted in for MAP_POPULATE (not with
  * MAP_NONBLOCK), and when it is locked (MAP_LOCKED, mlockall's MCL_FUTURE).
  * As Linux, errors are not reported: a page left out is faulted in when
- * touched, and a file page being read is not waited for (the mapping is
- * made: the call may not run again).
+ * touched. A file page being read is not waited for (the mapping is made:
+ * the call may not run again), but its read is started.
  */
 static void populate_new(uintptr_t addr, size_t len, unsigned map_flags)
 {
 	bool all = (map_flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE;
 
 	if (all || (map_flags & MAP_LOCKED) || READ_ONCE(current_vm()->lock_future))
-		vm_populate(current_vm(), addr, addr + len, !all);
+		vm_populate(current_vm(), addr, addr + len, all ? 0 : VM_POPULATE_LOCKED);
 }
 
 SYSCALL_DEFINE6(mmap, uintptr_t, addr, size_t, len, unsigned, prot, unsigned, flags, int, fd,
@@ -274,7 +274,7 @@ SYSCALL_DEFINE5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len, unsign
 	err = vm_remap(current_vm(), old, old_len, rounded_new, flags & MREMAP_MAYMOVE,
 		       (flags & MREMAP_FIXED) ? new_addr : 0);
 	if (err >= 0 && rounded_new > old_len) /* a locked area's new pages are faulted in */
-		vm_populate(current_vm(), err + old_len, err + rounded_new, true);
+		vm_populate(current_vm(), err + old_len, err + rounded_new, VM_POPULATE_LOCKED);
 	return err;
 }
 
@@ -307,24 +307,30 @@ SYSCALL_DEFINE3(msync, uintptr_t, addr, size_t, len, int, flags)
 
 /*
  * mlock's range: from the page of addr to the end of the page of addr +
- * len - 1 (Linux rounds rather than refuses). -EINVAL when it wraps.
+ * len - 1, computed as Linux does, modulo 2^64: a len that wraps past the
+ * end of the page (-1) is an empty range, and mlock of it does nothing.
+ * -EINVAL when the range itself wraps.
  */
 static long lock_range(uintptr_t *addr, size_t *len)
 {
 	uintptr_t start = ALIGN_DOWN(*addr, PAGE_SIZE);
-	size_t n = ALIGN_UP(*len + (*addr - start), PAGE_SIZE);
+	size_t n = (*len + (*addr - start) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 
-	if (n < *len || start + n < start)
+	if (start + n < start)
 		return -EINVAL;
 	*addr = start;
 	*len = n;
 	return 0;
 }
 
-/* Linux's __mlock_posix_error_return: what POSIX says for a failed fault. */
+/*
+ * Linux's __mlock_posix_error_return: a page that cannot be faulted in
+ * (PROT_NONE, past the end of its file, unreadable) is ENOMEM, no memory
+ * EAGAIN, as POSIX has it.
+ */
 static long mlock_error(long err)
 {
-	if (err == -EFAULT || err == -ENXIO)
+	if (err == -EFAULT || err == -ENXIO || err == -EIO)
 		return -ENOMEM;
 	return err == -ENOMEM ? -EAGAIN : err;
 }
@@ -343,7 +349,7 @@ static long do_mlock(uintptr_t addr, size_t len, uint32_t lock)
 		return err;
 	err = vm_lock(current_vm(), addr, len, lock);
 	if (!err && !(lock & VM_LOCKONFAULT))
-		err = mlock_error(vm_populate(current_vm(), addr, addr + len, false));
+		err = mlock_error(vm_populate(current_vm(), addr, addr + len, VM_POPULATE_WAITS));
 	return err;
 }
 
@@ -385,7 +391,7 @@ SYSCALL_DEFINE1(mlockall, int, flags)
 	err = vm_lock_all(current_vm(), flags & MCL_CURRENT, lock, flags & MCL_FUTURE ? lock : 0);
 	if (err || !(flags & MCL_CURRENT) || (flags & MCL_ONFAULT))
 		return err;
-	err = vm_populate(current_vm(), 0, USER_TASK_END, true);
+	err = vm_populate(current_vm(), 0, USER_TASK_END, VM_POPULATE_LOCKED | VM_POPULATE_WAITS);
 	return err == -EWAIT ? err : 0;
 }
 

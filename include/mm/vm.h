@@ -177,13 +177,19 @@ int vm_lock(struct vm_space *vm, uintptr_t addr, size_t len, uint32_t lock);
 int vm_lock_all(struct vm_space *vm, bool current, uint32_t lock, uint32_t future);
 /*
  * Faults in the pages of [start, end) as a first access would: private
- * writable pages written (each gets its own), the others read; PROT_NONE
- * areas and holes are skipped, and with locked_only every area that is not
- * VM_LOCKED without VM_LOCKONFAULT. 0, or the first error: -ENOMEM, -EIO,
- * -ENXIO (past the end of a file), -EWAIT (a file page is being read: the
- * caller's call may run again), -EINTR (the thread was killed).
+ * writable pages written (each gets its own), the others read. Holes and
+ * VM_LOCKONFAULT areas are skipped, PROT_NONE ones too with
+ * VM_POPULATE_LOCKED (else they end it with -EFAULT), and with it every
+ * area that is not VM_LOCKED. Short of memory it reclaims as a fault
+ * does. With VM_POPULATE_WAITS a wait (a file page being read, memory)
+ * ends it with -EWAIT, for the caller's call to run again; without, a file
+ * page being read is left out (its read goes on) and a wait for memory
+ * ends it. 0, or the first error: -ENOMEM, -EIO, -ENXIO (past the end of a
+ * file), -EFAULT, -EWAIT, -EINTR (the thread was killed).
  */
-int vm_populate(struct vm_space *vm, uintptr_t start, uintptr_t end, bool locked_only);
+#define VM_POPULATE_LOCKED 1u /* only VM_LOCKED areas (mlockall, MCL_FUTURE's new areas) */
+#define VM_POPULATE_WAITS  2u /* the caller's call may run again (mlock, mlockall) */
+int vm_populate(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned how);
 /* Whether no area touches [start, end). */
 bool vm_is_free(struct vm_space *vm, uintptr_t start, uintptr_t end);
 /* For a MAP_SHARED address, a key (object, offset) all its mappers share: 1; private: 0; unmapped: -EFAULT. */

@@ -187,16 +187,15 @@ static void memlock_limit_binds_without_cap_ipc_lock_child(void)
 	UT_ERRNO(mlock(p + 16 * PAGE, PAGE), ENOMEM);
 	UT_EQ(status_kb("VmLck"), 16 * PAGE / KB);
 	/* New locked memory: EAGAIN (mmap, mremap growth of a locked area). */
-	UT_CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1,
-		      0) == MAP_FAILED);
+	UT_CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0) ==
+		 MAP_FAILED);
 	UT_EQ(errno, EAGAIN);
 	UT_CHECK(mremap(p, 16 * PAGE, 17 * PAGE, MREMAP_MAYMOVE) == MAP_FAILED);
 	UT_EQ(errno, EAGAIN);
 	/* mlockall(MCL_CURRENT) compares the whole address space with the limit. */
 	UT_ERRNO(mlockall(MCL_CURRENT), ENOMEM);
 	UT_NOERR(mlockall(MCL_FUTURE));
-	UT_CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) ==
-		 MAP_FAILED);
+	UT_CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED);
 	UT_EQ(errno, EAGAIN);
 	UT_NOERR(munlockall());
 	UT_EQ(status_kb("VmLck"), 0);
@@ -356,6 +355,84 @@ UT_CASE(map_populate_and_map_locked_fault_in)
 	UT_NOERR(munmap(p, len));
 	UT_NOERR(close(fd));
 	UT_NOERR(unlink(path));
+}
+
+/*
+ * A MAP_FIXED mapping over locked pages, with RLIMIT_AS finite (the check
+ * that pretends the old pages gone must not unlock them), and refused
+ * MAP_FIXED | MAP_LOCKED attempts over them that must change nothing.
+ */
+static void map_fixed_over_locked_pages_child(void)
+{
+	struct rlimit as = { 1UL << 40, 1UL << 40 };
+	char *p = map_anon(64 * PAGE, 0);
+
+	UT_NOERR(setrlimit(RLIMIT_AS, &as));
+	set_memlock(16 * PAGE);
+	UT_NOERR(setresuid(1000, 1000, 1000));
+	UT_NOERR(mlock(p, 16 * PAGE));
+	UT_CHECK(mmap(p, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		      -1, 0) == p);
+	UT_EQ(status_kb("VmLck"), 12 * PAGE / KB);
+	for (int i = 0; i < 10; i++) {
+		UT_CHECK(mmap(p, 32 * PAGE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_LOCKED, -1,
+			      0) == MAP_FAILED);
+		UT_EQ(errno, EAGAIN);
+	}
+	UT_EQ(status_kb("VmLck"), 12 * PAGE / KB);
+	UT_ERRNO(mlock(p + 16 * PAGE, 5 * PAGE), ENOMEM);
+	UT_NOERR(mlock(p + 16 * PAGE, 4 * PAGE));
+	UT_EQ(status_kb("VmLck"), 16 * PAGE / KB);
+}
+
+UT_CASE(map_fixed_over_locked_pages_with_a_finite_rlimit_as)
+{
+	in_child(map_fixed_over_locked_pages_child);
+}
+
+UT_CASE(mremap_and_munmap_of_locked_areas_keep_the_count)
+{
+	char *p = map_anon(8 * PAGE, 0), *q;
+	long rss;
+
+	UT_NOERR(mlock(p, 4 * PAGE));
+	rss = status_kb("VmRSS");
+	q = mremap(p, 4 * PAGE, 16 * PAGE, MREMAP_MAYMOVE); /* moves: p + 4 pages is taken */
+	UT_CHECK(q != MAP_FAILED && q != p);
+	UT_EQ(status_kb("VmLck"), 16 * PAGE / KB);
+	UT_CHECK(status_kb("VmRSS") - rss >= (long)(12 * PAGE / KB)); /* the new pages faulted in */
+	UT_NOERR(munmap(q + 4 * PAGE, 4 * PAGE));
+	UT_EQ(status_kb("VmLck"), 12 * PAGE / KB);
+	q = mremap(q, 4 * PAGE, 2 * PAGE, 0); /* shrinks in place */
+	UT_EQ(status_kb("VmLck"), 10 * PAGE / KB);
+	UT_NOERR(munmap(q, 16 * PAGE));
+	UT_NOERR(munmap(p + 4 * PAGE, 4 * PAGE));
+	UT_EQ(status_kb("VmLck"), 0);
+}
+
+UT_CASE(prot_none_wrapping_lengths_and_a_protection_round_trip)
+{
+	char *p = mmap(NULL, 4 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int areas;
+
+	UT_CHECK(p != MAP_FAILED);
+	/* As Linux: locked, but its pages cannot be faulted in. */
+	UT_ERRNO(mlock(p, 4 * PAGE), ENOMEM);
+	UT_EQ(status_kb("VmLck"), 4 * PAGE / KB);
+	UT_NOERR(munlock(p, 4 * PAGE));
+	UT_EQ(status_kb("VmLck"), 0);
+	/* Lengths that wrap past the end of the page are empty ranges on Linux. */
+	UT_NOERR(mlock(p, SIZE_MAX));
+	UT_EQ(status_kb("VmLck"), 0);
+	UT_ERRNO(mlock((void *)(~0UL - PAGE + 1), 2 * PAGE), EINVAL); /* the range wraps */
+	UT_NOERR(mprotect(p, 4 * PAGE, PROT_READ | PROT_WRITE));
+	areas = map_count();
+	UT_NOERR(mprotect(p + PAGE, 2 * PAGE, PROT_READ));
+	UT_EQ(map_count(), areas + 2);
+	UT_NOERR(mprotect(p + PAGE, 2 * PAGE, PROT_READ | PROT_WRITE));
+	UT_EQ(map_count(), areas); /* identical neighbours merge again */
+	UT_NOERR(munmap(p, 4 * PAGE));
 }
 
 /* A file of len bytes, each page filled with its number, closed cache-cold (drop_caches). */
