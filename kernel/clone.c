@@ -9,6 +9,7 @@
 #include <kernel/proc.h>
 #include <kernel/thread.h>
 #include <kernel/uaccess.h>
+#include <kernel/uthread.h>
 #include <kernel/wait.h>
 #include <fs/vfs.h>
 #include <fs/fdtable.h>
@@ -16,6 +17,7 @@
 #include <mm/vm.h>
 #include <mm/oom.h>
 #include <arch/x86_64/cpu_setup.h>
+#include <lib/string.h>
 #include <uapi/errno.h>
 #include <uapi/resource.h>
 #include <uapi/signal.h>
@@ -110,8 +112,13 @@ static void setup_child_thread(struct thread *nt, struct thread *t, const struct
 	nt->uregs.rax = 0;
 	if (a->stack)
 		nt->uregs.rsp = a->stack;
-	/* The creator's FPU registers are live: they are the child's starting state. */
-	fpu_save(nt->fpu);
+	/*
+	 * The creator's FPU state is the child's: in the registers if they still
+	 * hold it, else in its saved copy (a call run again after a wait, or from
+	 * a syscall stop, starts before the registers are restored).
+	 */
+	user_fpu_sync(t);
+	memcpy(nt->fpu, t->fpu, sizeof(*nt->fpu));
 	nt->fs_base = (a->flags & CLONE_SETTLS) ? a->tls : t->fs_base;
 	nt->gs_base = t->gs_base;
 	nt->sigmask = t->sigmask;

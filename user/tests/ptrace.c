@@ -345,6 +345,80 @@ UT_CASE(syscall_stops_show_and_change_calls)
 	close(pipe_fds[1]);
 }
 
+/*
+ * A fork run from a syscall-entry stop: the child's FPU state is its
+ * parent's (SSE registers and MXCSR as they were at the call), not that of
+ * whatever ran on the CPU while the parent was stopped (the tracer, which
+ * loads other values at each stop).
+ */
+#define FPU_PATTERN 0x0123456789abcdefULL
+#define FPU_MXCSR   0x7f80 /* every exception masked, rounding toward zero */
+
+static unsigned get_mxcsr(void)
+{
+	unsigned m;
+
+	__asm__ volatile("stmxcsr %0" : "=m"(m));
+	return m;
+}
+
+static void set_mxcsr(unsigned m)
+{
+	__asm__ volatile("ldmxcsr %0" : : "m"(m));
+}
+
+/* fork with xmm5 loaded with pattern; *after is xmm5 once it returns (in either process). */
+static long fork_with_xmm5(uint64_t pattern, uint64_t *after)
+{
+	long ret;
+	uint64_t out;
+
+	__asm__ volatile("movq %2, %%xmm5\n\tsyscall\n\tmovq %%xmm5, %1"
+			 : "=a"(ret), "=&r"(out)
+			 : "r"(pattern), "a"((long)SYS_fork)
+			 : "rcx", "r11", "xmm5", "memory");
+	*after = out;
+	return ret;
+}
+
+static int fpu_fork_child(void)
+{
+	uint64_t xmm5 = 0;
+	long pid;
+	int st;
+
+	set_mxcsr(FPU_MXCSR);
+	pid = fork_with_xmm5(FPU_PATTERN, &xmm5);
+	if (pid == 0)
+		_exit(xmm5 == FPU_PATTERN && get_mxcsr() == FPU_MXCSR ? 0 : 7);
+	if (pid < 0 || xmm5 != FPU_PATTERN || get_mxcsr() != FPU_MXCSR)
+		return 5;
+	if (waitpid((pid_t)pid, &st, 0) != pid || !WIFEXITED(st))
+		return 6;
+	return WEXITSTATUS(st);
+}
+
+UT_CASE(fork_from_a_syscall_stop_keeps_the_fpu_state)
+{
+	pid_t pid = spawn_traced(fpu_fork_child);
+	int st, sig = 0;
+
+	UT_EQ(ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)PTRACE_O_TRACESYSGOOD), 0);
+	for (;;) {
+		/* The tracer's own FPU state is loaded at every stop. */
+		__asm__ volatile("movq %0, %%xmm5" : : "r"(0xdeadbeefULL) : "xmm5");
+		set_mxcsr(0x1f80);
+		UT_EQ(ptrace(PTRACE_SYSCALL, pid, 0, (void *)(long)sig), 0);
+		st = wait_status(pid);
+		if (!WIFSTOPPED(st))
+			break;
+		/* A syscall stop, or the child's SIGCHLD, passed on. */
+		sig = WSTOPSIG(st) == (SIGTRAP | 0x80) ? 0 : WSTOPSIG(st);
+	}
+	UT_CHECK(WIFEXITED(st));
+	UT_EQ(WEXITSTATUS(st), 0); /* 7: the child's state was not its parent's */
+}
+
 /* ---- events ---- */
 
 static void *thread_fn(void *arg)
