@@ -27,7 +27,7 @@
  * A thread is never on two CPUs at once: a kernel thread is queued again
  * only under its CPU's lock, which is held across its context_switch until
  * the next thread has its stack; a user thread's registers are saved on
- * entry and its FPU state (user_leave) before the lock is dropped on the
+ * entry and its FPU state (user_fpu_sync) before the lock is dropped on the
  * way out, so a CPU that takes it from the queue finds it whole.
  *
  * Placement: a new thread goes to an idle CPU its affinity allows, else to
@@ -59,6 +59,7 @@
 #include <kernel/timer.h>
 #include <kernel/posix_timer.h>
 #include <kernel/proc.h>
+#include <kernel/uthread.h>
 #include <kernel/panic.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
@@ -771,8 +772,6 @@ void sched_preempt_point(bool interrupted_with_irqs_on)
 		schedule();
 }
 
-void user_enter(struct thread *t) __attribute__((noreturn));
-void user_leave(struct thread *t);
 
 /* The next thread for the loop, with this CPU's run-queue lock held: its own, or one stolen. */
 static struct thread *loop_pick_locked(struct runq *rq, struct percpu *cpu, unsigned long *flags)
@@ -837,7 +836,7 @@ __attribute__((noreturn)) void sched_user_yield(struct thread *t)
 	struct runq *rq = this_rq();
 	unsigned long flags = spin_lock_irqsave(&rq->lock);
 
-	user_leave(t); /* saved before another CPU can take it */
+	user_fpu_sync(t); /* saved before another CPU can take it */
 	enqueue_locked(rq, t);
 	this_cpu()->current = this_cpu()->idle;
 	spin_unlock_irqrestore(&rq->lock, flags);
@@ -858,7 +857,7 @@ void sched_user_park(struct thread *t, bool rerun_call)
 		return;
 	}
 	t->restart_syscall = rerun_call;
-	user_leave(t); /* saved before a wake-up on another CPU can take it */
+	user_fpu_sync(t); /* saved before a wake-up on another CPU can take it */
 	if (t->wait.deadline_ns)
 		sleep_until_locked(rq, t, t->wait.deadline_ns);
 	else

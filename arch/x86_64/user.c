@@ -40,16 +40,15 @@ void arch_user_return(struct thread *t)
 	user_return_to(&t->uregs);
 }
 
-void user_leave(struct thread *t)
-{
-	if (this_cpu()->fpu_owner == t)
-		fpu_save(t->fpu);
-}
-
 void user_fpu_sync(struct thread *t)
 {
 	struct percpu *cpu = this_cpu();
 
+	/*
+	 * Only registers that hold t's current state are saved: t may have run
+	 * elsewhere since it last owned this CPU's, or its state may have been
+	 * replaced (sigreturn, a handler's fresh state, ptrace): fpu_cpu is -1.
+	 */
 	if (cpu->fpu_owner == t && t->fpu_cpu == (int)cpu->cpu_id)
 		fpu_save(t->fpu);
 }

@@ -16,9 +16,11 @@ __attribute__((noreturn)) void user_exit_path(struct thread *t);
 /* Arch part: t's registers and FPU state onto this CPU, then iretq. */
 void arch_user_switch_in(struct thread *t);
 __attribute__((noreturn)) void arch_user_return(struct thread *t);
-/* t stops running on this CPU: its FPU state goes to memory. */
-void user_leave(struct thread *t);
-/* t's FPU state into t->fpu now (signal frames); and a fresh state for a handler. */
+/*
+ * t's FPU state into t->fpu now, if this CPU's registers hold it (t stops
+ * running here, a signal frame, a fork, ptrace, a core dump); and a fresh
+ * state for a handler.
+ */
 void user_fpu_sync(struct thread *t);
 void user_fpu_reset(struct thread *t);
 

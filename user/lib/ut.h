@@ -156,6 +156,20 @@ static inline long ut_syscall6(long nr, long a, long b, long c, long d, long e, 
 #define ut_raw5(nr, a, b, c, d, e) \
 	ut_syscall6(nr, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 
+/* The SSE control and status register (rounding, exception masks). */
+static inline unsigned ut_get_mxcsr(void)
+{
+	unsigned m;
+
+	__asm__ volatile("stmxcsr %0" : "=m"(m));
+	return m;
+}
+
+static inline void ut_set_mxcsr(unsigned m)
+{
+	__asm__ volatile("ldmxcsr %0" : : "m"(m));
+}
+
 /* Defined by programs that take "--helper ...": argv[0] is "--helper". */
 int ut_helper(int argc, char **argv);
 

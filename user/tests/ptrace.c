@@ -354,19 +354,6 @@ UT_CASE(syscall_stops_show_and_change_calls)
 #define FPU_PATTERN 0x0123456789abcdefULL
 #define FPU_MXCSR   0x7f80 /* every exception masked, rounding toward zero */
 
-static unsigned get_mxcsr(void)
-{
-	unsigned m;
-
-	__asm__ volatile("stmxcsr %0" : "=m"(m));
-	return m;
-}
-
-static void set_mxcsr(unsigned m)
-{
-	__asm__ volatile("ldmxcsr %0" : : "m"(m));
-}
-
 /* fork with xmm5 loaded with pattern; *after is xmm5 once it returns (in either process). */
 static long fork_with_xmm5(uint64_t pattern, uint64_t *after)
 {
@@ -387,36 +374,44 @@ static int fpu_fork_child(void)
 	long pid;
 	int st;
 
-	set_mxcsr(FPU_MXCSR);
+	ut_set_mxcsr(FPU_MXCSR);
 	pid = fork_with_xmm5(FPU_PATTERN, &xmm5);
 	if (pid == 0)
-		_exit(xmm5 == FPU_PATTERN && get_mxcsr() == FPU_MXCSR ? 0 : 7);
-	if (pid < 0 || xmm5 != FPU_PATTERN || get_mxcsr() != FPU_MXCSR)
+		_exit(xmm5 == FPU_PATTERN && ut_get_mxcsr() == FPU_MXCSR ? 0 : 7);
+	if (pid < 0 || xmm5 != FPU_PATTERN || ut_get_mxcsr() != FPU_MXCSR)
 		return 5;
 	if (waitpid((pid_t)pid, &st, 0) != pid || !WIFEXITED(st))
 		return 6;
 	return WEXITSTATUS(st);
 }
 
-UT_CASE(fork_from_a_syscall_stop_keeps_the_fpu_state)
+/*
+ * Runs pid to its end under syscall tracing, loading the tracer's own FPU
+ * state at every stop and passing signals on; returns its exit code.
+ */
+static int trace_syscalls_with_other_fpu_state(pid_t pid)
 {
-	pid_t pid = spawn_traced(fpu_fork_child);
 	int st, sig = 0;
 
 	UT_EQ(ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)PTRACE_O_TRACESYSGOOD), 0);
 	for (;;) {
-		/* The tracer's own FPU state is loaded at every stop. */
 		__asm__ volatile("movq %0, %%xmm5" : : "r"(0xdeadbeefULL) : "xmm5");
-		set_mxcsr(0x1f80);
+		ut_set_mxcsr(0x1f80);
 		UT_EQ(ptrace(PTRACE_SYSCALL, pid, 0, (void *)(long)sig), 0);
 		st = wait_status(pid);
 		if (!WIFSTOPPED(st))
 			break;
-		/* A syscall stop, or the child's SIGCHLD, passed on. */
+		/* A syscall stop, or a signal (the child's SIGCHLD, SIGUSR2) passed on. */
 		sig = WSTOPSIG(st) == (SIGTRAP | 0x80) ? 0 : WSTOPSIG(st);
 	}
 	UT_CHECK(WIFEXITED(st));
-	UT_EQ(WEXITSTATUS(st), 0); /* 7: the child's state was not its parent's */
+	return WEXITSTATUS(st);
+}
+
+UT_CASE(fork_from_a_syscall_stop_keeps_the_fpu_state)
+{
+	/* 7: the child's state was not its parent's */
+	UT_EQ(trace_syscalls_with_other_fpu_state(spawn_traced(fpu_fork_child)), 0);
 }
 
 /* ---- events ---- */

@@ -460,6 +460,44 @@ CHILD_CASE(registers_survive_handler)
 	UT_CHECK(r.x87_pi == 3.14159265358979323846);
 }
 
+/* clobber_handler, with a SIGTSTP left pending (blocked by sa_mask) for the sigreturn to unblock. */
+static void clobber_then_stop_handler(int sig)
+{
+	kill(getpid(), SIGTSTP);
+	clobber_handler(sig);
+}
+
+/*
+ * A stop taken on the way out of rt_sigreturn (a signal its mask
+ * unblocked): the interrupted code's registers come back, not the
+ * handler's (the thread parks before it reaches user mode, with the
+ * handler's FPU registers still loaded and the restored state saved).
+ */
+UT_CASE(registers_survive_a_stop_right_after_sigreturn)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		struct sigaction sa = { .sa_handler = clobber_then_stop_handler };
+		struct regs_result r;
+
+		setpgid(0, 0); /* a process group that is not orphaned: the stop is taken */
+		sigemptyset(&sa.sa_mask);
+		sigaddset(&sa.sa_mask, SIGTSTP);
+		sigaction(SIGUSR1, &sa, NULL);
+		kill_self_checking_registers(SIGUSR1, &r);
+		_exit(r.bad == 0 && r.x87_one == 1.0 && r.x87_pi == 3.14159265358979323846 ? 0 : 8);
+	}
+	UT_CHECK(pid > 0);
+	status = wait_status(pid, WUNTRACED);
+	UT_CHECK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTSTP);
+	UT_NOERR(kill(pid, SIGCONT));
+	status = wait_status(pid, 0);
+	UT_CHECK(WIFEXITED(status));
+	UT_EQ(WEXITSTATUS(status), 0); /* 8: a register came back with the handler's value */
+}
+
 CHILD_CASE(direction_flag_clear_in_handler_and_restored)
 {
 	struct regs_result r;
