@@ -772,7 +772,6 @@ void sched_preempt_point(bool interrupted_with_irqs_on)
 		schedule();
 }
 
-
 /* The next thread for the loop, with this CPU's run-queue lock held: its own, or one stolen. */
 static struct thread *loop_pick_locked(struct runq *rq, struct percpu *cpu, unsigned long *flags)
 {
