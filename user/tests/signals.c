@@ -460,6 +460,35 @@ CHILD_CASE(registers_survive_handler)
 	UT_CHECK(r.x87_pi == 3.14159265358979323846);
 }
 
+/*
+ * The same many times while other processes keep the CPUs busy, so that
+ * some handlers end with a reschedule on the way back to user mode.
+ */
+CHILD_CASE(registers_survive_handlers_while_the_cpus_are_busy)
+{
+	pid_t spinners[4];
+	long n = sysconf(_SC_NPROCESSORS_ONLN), bad = 0;
+	struct regs_result r;
+
+	for (long i = 0; i < n && i < 4; i++) {
+		spinners[i] = fork();
+		if (spinners[i] == 0)
+			for (;;)
+				__asm__ volatile("" ::: "memory");
+	}
+	set_handler(SIGUSR1, clobber_handler, 0);
+	for (int i = 0; i < 3000; i++) {
+		kill_self_checking_registers(SIGUSR1, &r);
+		bad += r.bad != 0 || r.x87_pi != 3.14159265358979323846;
+	}
+	for (long i = 0; i < n && i < 4; i++) {
+		kill(spinners[i], SIGKILL);
+		waitpid(spinners[i], NULL, 0);
+	}
+	UT_EQ(hits[SIGUSR1], 3000);
+	UT_EQ(bad, 0);
+}
+
 /* clobber_handler, with a SIGTSTP left pending (blocked by sa_mask) for the sigreturn to unblock. */
 static void clobber_then_stop_handler(int sig)
 {
