@@ -244,7 +244,13 @@ static void shutdown_main(void *arg)
 
 void writeback_shutdown_then_poweroff(int status)
 {
-	struct thread *t = kthread_create("shutdown", shutdown_main, (void *)(intptr_t)status);
+	static bool started; /* (a) */
+	struct thread *t;
+
+	/* Once: reboot(POWER_OFF) and then init's exit must not race two syncs to the end. */
+	if (__atomic_exchange_n(&started, true, __ATOMIC_ACQ_REL))
+		return;
+	t = kthread_create("shutdown", shutdown_main, (void *)(intptr_t)status);
 
 	if (!t)
 		machine_poweroff(status); /* no memory for the last sync: go anyway */

@@ -208,6 +208,38 @@ UT_CASE(epipe_with_sigpipe_ignored)
 	close(p[1]);
 }
 
+/* Zero bytes: a read of an empty pipe does not wait, a write with no reader raises nothing. */
+static void zero_length_transfers(void)
+{
+	int p[2];
+	char c;
+
+	if (pipe(p))
+		_exit(3);
+	signal(SIGPIPE, SIG_DFL);
+	if (read(p[0], &c, 0) != 0) /* a writer is open: Linux does not wait for one */
+		_exit(4);
+	if (close(p[0]) || write(p[1], &c, 0) != 0) /* no reader: 0, not SIGPIPE or EPIPE */
+		_exit(5);
+	_exit(0);
+}
+
+UT_CASE(zero_length_read_and_write)
+{
+	pid_t pid = UT_NOERR(fork());
+	int st = 0;
+
+	if (pid == 0)
+		zero_length_transfers();
+	if (!UT_POLL(waitpid(pid, &st, WNOHANG) == pid, 5)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		ut_fail(__FILE__, __LINE__, "a zero-length read of an empty pipe waited");
+	}
+	UT_CHECK(WIFEXITED(st));
+	UT_EQ(WEXITSTATUS(st), 0);
+}
+
 static volatile sig_atomic_t sigpipes;
 
 static void on_sigpipe(int sig)
