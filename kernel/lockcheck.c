@@ -364,6 +364,8 @@ static uint16_t class_of(spinlock_t *l, unsigned subclass)
 {
 	uint16_t base = __atomic_load_n(&l->lc_class, __ATOMIC_ACQUIRE), id;
 
+	if (base >= LC_MAX_CLASSES && base != LC_UNTRACKED)
+		return 0; /* not a lock's class (freed memory): lock_contended says so */
 	if (!base) {
 		base = class_lookup(l, 0);
 		__atomic_store_n(&l->lc_class, base ? base : LC_UNTRACKED, __ATOMIC_RELEASE);

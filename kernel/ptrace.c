@@ -615,6 +615,15 @@ static void unlink_locked(struct ptrace_state *ps, int sig)
 	ps->resume_sig = sig;
 }
 
+/* Ends a use taken under proc_tree_lock (a request, or a tracer's exit waking its tracee). */
+static void put_tracee(struct ptrace_state *ps)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
+
+	ps->users--;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+}
+
 void ptrace_tracer_exit(struct process *p)
 {
 	for (;;) {
@@ -636,6 +645,7 @@ void ptrace_tracer_exit(struct process *p)
 				proc_hold(victim);
 			}
 			unlink_locked(ps, 0);
+			ps->users++; /* until it is woken: a tracee that exits meanwhile frees ps */
 		}
 		spin_unlock_irqrestore(&proc_tree_lock, flags);
 		if (!ps)
@@ -645,6 +655,7 @@ void ptrace_tracer_exit(struct process *p)
 			proc_unhold(victim);
 		}
 		wait_wake_all(&ps->source);
+		put_tracee(ps);
 	}
 }
 
@@ -1013,14 +1024,6 @@ static int get_tracee(int tid, long req, struct ptrace_state **out)
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 	*out = found;
 	return found ? 0 : -ESRCH;
-}
-
-static void put_tracee(struct ptrace_state *ps)
-{
-	unsigned long flags = spin_lock_irqsave(&proc_tree_lock);
-
-	ps->users--;
-	spin_unlock_irqrestore(&proc_tree_lock, flags);
 }
 
 static long resume(struct ptrace_state *ps, long req, uint64_t sig)

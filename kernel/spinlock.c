@@ -29,6 +29,10 @@ static __attribute__((noinline)) unsigned long lock_contended(spinlock_t *l, uns
 {
 	struct percpu *cpu = this_cpu();
 
+	/* A lock word is 0 or 1: anything else is not a lock (freed and poisoned memory). */
+	if (__atomic_load_n(&l->locked, __ATOMIC_RELAXED) > 1)
+		panic("spinlock at %p: lock word %#x: not a lock (freed memory?)", (void *)l,
+		      l->locked);
 	do {
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			cpu_relax();

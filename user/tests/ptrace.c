@@ -729,20 +729,27 @@ UT_CASE(detach_with_a_signal)
 	expect_exit(pid, 5);
 }
 
+/*
+ * Twenty times: the victim, killed by its tracer's exit, may be reaped (and
+ * its trace state freed) on another CPU while the exiting tracer still
+ * wakes it.
+ */
 UT_CASE(exitkill_kills_tracees_when_the_tracer_exits)
 {
-	pid_t victim = fork(), tracer;
-	int st;
+	for (int i = 0; i < 20; i++) {
+		pid_t victim = fork(), tracer;
+		int st;
 
-	if (victim == 0)
-		sleep_forever();
-	tracer = fork();
-	if (tracer == 0)
-		_exit(ptrace(PTRACE_SEIZE, victim, 0, (void *)PTRACE_O_EXITKILL) ? 1 : 0);
-	expect_exit(tracer, 0);
-	UT_EQ(waitpid(victim, &st, 0), victim);
-	UT_CHECK(WIFSIGNALED(st));
-	UT_EQ(WTERMSIG(st), SIGKILL);
+		if (victim == 0)
+			sleep_forever();
+		tracer = fork();
+		if (tracer == 0)
+			_exit(ptrace(PTRACE_SEIZE, victim, 0, (void *)PTRACE_O_EXITKILL) ? 1 : 0);
+		expect_exit(tracer, 0);
+		UT_EQ(waitpid(victim, &st, 0), victim);
+		UT_CHECK(WIFSIGNALED(st));
+		UT_EQ(WTERMSIG(st), SIGKILL);
+	}
 }
 
 UT_CASE(seize_interrupt_group_stop_listen)
