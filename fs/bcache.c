@@ -7,12 +7,18 @@
  * holds them, on an LRU list from which clean ones are recycled once the
  * cache holds more than BCACHE_MAX_BYTES. One lock guards everything: the
  * lock of the wait queue that threads sleep on while a buffer is busy
- * (being read or written), so that "wait until not busy" is one
- * waitq_wait_until.
+ * (being read) or frozen (in a pass), while a pass waits for a commit to
+ * end, and while a pass waits for the one before it, so that each wait
+ * is one waitq_wait_until.
+ *
+ * A write-back pass (bcache_sync) holds every buffer it froze, on its
+ * own list, until it ends; the maps among them get their settled copy
+ * only then, once everything else of the snapshot is on the disk.
  */
 #include <fs/bcache.h>
 #include <drivers/block.h>
 #include <kernel/thread.h>
+#include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <lib/compiler.h>
 #include <lib/err.h>
@@ -31,6 +37,8 @@ static LIST_HEAD(lru);			 /* (cache_lock) unreferenced buffers, oldest first */
 static size_t cached_bytes;		 /* (cache_lock) */
 static struct bcache_stats stats;	 /* (cache_lock) */
 static bool hash_ready;			 /* [I] set once at init */
+static bool pass_running;		 /* (cache_lock) one pass at a time */
+static int committing;			 /* (cache_lock) commits between begin and end */
 
 static struct list_head *bucket(struct block_device *bd, uint64_t blkno)
 {
@@ -62,6 +70,8 @@ static void free_buf_locked(struct buf *b)
 	list_del(&b->lru);
 	cached_bytes -= b->size;
 	stats.buffers--;
+	kfree(b->settled);
+	kfree(b->written);
 	kfree(b->data);
 	kfree(b);
 }
@@ -95,6 +105,7 @@ static struct buf *new_buf(struct block_device *bd, uint64_t blkno, uint32_t siz
 	b->blkno = blkno;
 	b->size = size;
 	list_init(&b->lru);
+	list_init(&b->pass);
 	return b;
 }
 
@@ -205,21 +216,76 @@ void brelse(struct buf *b)
 	spin_unlock_irqrestore(&cache_lock, flags);
 }
 
-void bcache_update(struct buf *b, const void *data)
+void bcache_commit_begin(void)
 {
-	for (;;) {
-		unsigned long flags = spin_lock_irqsave(&cache_lock);
+	unsigned long flags = spin_lock_irqsave(&cache_lock);
 
-		/* The check and the copy in one hold: no write-back starts in between. */
-		if (!(b->flags & BUF_BUSY)) {
-			memcpy(b->data, data, b->size);
-			b->flags |= BUF_VALID | BUF_DIRTY;
-			spin_unlock_irqrestore(&cache_lock, flags);
-			return;
-		}
-		spin_unlock_irqrestore(&cache_lock, flags);
-		waitq_wait_until(&cache_wq, !(b->flags & BUF_BUSY));
+	committing++;
+	spin_unlock_irqrestore(&cache_lock, flags);
+}
+
+void bcache_commit_end(void)
+{
+	unsigned long flags = spin_lock_irqsave(&cache_lock);
+
+	ASSERT(committing > 0);
+	committing--;
+	spin_unlock_irqrestore(&cache_lock, flags);
+	waitq_wake_all(&cache_wq); /* a pass may wait for it */
+}
+
+void bcache_update(struct buf *b, const void *data, bool last)
+{
+	unsigned long flags = spin_lock_irqsave(&cache_lock);
+
+	/* The wait and the copy in one hold: no pass freezes it in between. */
+	while (b->flags & (BUF_BUSY | BUF_FROZEN)) {
+		waitq_block_locked(&cache_wq, flags);
+		flags = spin_lock_irqsave(&cache_lock);
 	}
+	memcpy(b->data, data, b->size);
+	b->flags |= BUF_VALID | BUF_DIRTY | (last ? BUF_LAST : 0);
+	spin_unlock_irqrestore(&cache_lock, flags);
+}
+
+int bcache_make_map(struct buf *b)
+{
+	void *settled, *written;
+	unsigned long flags;
+
+	if (READ_ONCE(b->flags) & BUF_MAP)
+		return 0;
+	settled = kmalloc(b->size);
+	written = kmalloc(b->size);
+	if (!settled || !written) {
+		kfree(settled);
+		kfree(written);
+		return -ENOMEM;
+	}
+	flags = spin_lock_irqsave(&cache_lock);
+	if (!(b->flags & BUF_MAP)) {
+		/* Never changed since read, or since a pass that ended: all of it is settled. */
+		memcpy(settled, b->data, b->size);
+		b->settled = settled;
+		b->written = written;
+		b->flags |= BUF_MAP;
+		settled = written = NULL;
+	}
+	spin_unlock_irqrestore(&cache_lock, flags);
+	kfree(settled);
+	kfree(written);
+	return 0;
+}
+
+bool bcache_settled(struct buf *b, void *out)
+{
+	unsigned long flags = spin_lock_irqsave(&cache_lock);
+	bool map = b->flags & BUF_MAP;
+
+	if (map)
+		memcpy(out, b->settled, b->size);
+	spin_unlock_irqrestore(&cache_lock, flags);
+	return map;
 }
 
 void bforget(struct block_device *bd, uint64_t blkno, uint32_t size)
@@ -227,6 +293,11 @@ void bforget(struct block_device *bd, uint64_t blkno, uint32_t size)
 	unsigned long flags = spin_lock_irqsave(&cache_lock);
 	struct buf *b = find_locked(bd, blkno, size);
 
+	while (b && (b->flags & BUF_FROZEN)) { /* the pass writes it first */
+		waitq_block_locked(&cache_wq, flags);
+		flags = spin_lock_irqsave(&cache_lock);
+		b = find_locked(bd, blkno, size);
+	}
 	if (b && !(b->flags & BUF_BUSY)) {
 		b->flags &= ~(BUF_DIRTY | BUF_VALID);
 		if (!b->refcount)
@@ -235,59 +306,118 @@ void bforget(struct block_device *bd, uint64_t blkno, uint32_t size)
 	spin_unlock_irqrestore(&cache_lock, flags);
 }
 
-/* A dirty, idle buffer of bd, made busy and held for writing; NULL when none is left. */
-static struct buf *take_dirty(struct block_device *bd)
+/*
+ * A pass begins: after the pass before it and between two commits, every
+ * dirty buffer of bd is frozen, held, and put on the pass's list.
+ */
+static void pass_begin(struct block_device *bd, struct list_head *pass)
 {
 	unsigned long flags = spin_lock_irqsave(&cache_lock);
-	struct buf *found = NULL;
 
-	for (int i = 0; i < HASH_SIZE && !found; i++) {
+	while (pass_running || committing) {
+		waitq_block_locked(&cache_wq, flags);
+		flags = spin_lock_irqsave(&cache_lock);
+	}
+	pass_running = true;
+	stats.passes++;
+	for (int i = 0; i < HASH_SIZE; i++) {
 		struct buf *b;
 
 		list_for_each_entry (b, &hash[i], hash) {
-			if (b->bd == bd && (b->flags & BUF_DIRTY) && !(b->flags & BUF_BUSY)) {
-				found = hold_locked(b);
-				b->flags = (b->flags & ~BUF_DIRTY) | BUF_BUSY;
-				break;
-			}
+			if (b->bd != bd || !(b->flags & BUF_DIRTY))
+				continue;
+			hold_locked(b);
+			b->flags = (b->flags & ~BUF_DIRTY) | BUF_FROZEN;
+			list_add_tail(&b->pass, pass);
 		}
 	}
 	spin_unlock_irqrestore(&cache_lock, flags);
-	return found;
 }
 
-static int write_out(struct buf *b)
+/* Writes one frozen buffer and thaws it; a failed one is dirty again. */
+static int write_frozen(struct buf *b)
 {
 	uint64_t sector = b->blkno * (b->size / SECTOR_SIZE);
 	int err = block_rw_sync(b->bd, BIO_WRITE, sector, b->data, b->size);
-	unsigned long flags = spin_lock_irqsave(&cache_lock);
+	unsigned long flags;
 
-	b->flags &= ~BUF_BUSY;
+	if (b->flags & BUF_MAP)
+		memcpy(b->written, b->data, b->size); /* frozen: nobody changes either */
+	flags = spin_lock_irqsave(&cache_lock);
+	b->flags &= ~BUF_FROZEN;
 	if (err)
-		b->flags |= BUF_DIRTY; /* try again at the next sync */
+		b->flags |= BUF_DIRTY;
 	else
 		stats.writes++;
+	if (!err && !(b->flags & BUF_DIRTY))
+		b->flags &= ~BUF_LAST;
 	spin_unlock_irqrestore(&cache_lock, flags);
 	waitq_wake_all(&cache_wq);
-	brelse(b);
 	return err;
+}
+
+/* The order of a pass: the maps, then the rest, then the buffers marked last. */
+enum pass_class {
+	PASS_MAPS,
+	PASS_REST,
+	PASS_LAST,
+	PASS_CLASSES
+};
+
+static enum pass_class class_of(uint32_t flags)
+{
+	return (flags & BUF_MAP) ? PASS_MAPS : (flags & BUF_LAST) ? PASS_LAST : PASS_REST;
+}
+
+/* Writes the pass's buffers of class c and flushes; stops at the first failure. */
+static int write_class(struct block_device *bd, struct list_head *pass, enum pass_class c)
+{
+	struct buf *b;
+
+	list_for_each_entry (b, pass, pass) {
+		uint32_t flags = READ_ONCE(b->flags); /* FROZEN: only the pass changes MAP, LAST */
+
+		if ((flags & BUF_FROZEN) && class_of(flags) == c && write_frozen(b))
+			return -EIO;
+	}
+	return block_flush_sync(bd) ? -EIO : 0;
+}
+
+/*
+ * The pass ends. Unless it failed, every pointer it froze is on the disk:
+ * its maps' frees are settled. Buffers still frozen (a failure) thaw dirty.
+ */
+static void pass_end(struct list_head *pass, bool ok)
+{
+	unsigned long flags = spin_lock_irqsave(&cache_lock);
+	struct buf *b, *next;
+
+	list_for_each_entry (b, pass, pass) {
+		if (b->flags & BUF_FROZEN)
+			b->flags = (b->flags & ~BUF_FROZEN) | BUF_DIRTY;
+		if (ok && (b->flags & BUF_MAP))
+			memcpy(b->settled, b->written, b->size);
+	}
+	pass_running = false;
+	spin_unlock_irqrestore(&cache_lock, flags);
+	waitq_wake_all(&cache_wq);
+	list_for_each_entry_safe (b, next, pass, pass) {
+		list_del(&b->pass);
+		brelse(b);
+	}
 }
 
 int bcache_sync(struct block_device *bd)
 {
-	int err = 0, tries = 0;
-	struct buf *b;
+	LIST_HEAD(pass);
+	int err = 0;
 
 	if (!hash_ready)
 		return 0;
-	while ((b = take_dirty(bd)) != NULL) {
-		if (write_out(b) && ++tries > 16) {
-			err = -EIO;
-			break;
-		}
-	}
-	if (block_flush_sync(bd))
-		err = -EIO;
+	pass_begin(bd, &pass);
+	for (enum pass_class c = 0; !err && c < PASS_CLASSES; c++)
+		err = write_class(bd, &pass, c);
+	pass_end(&pass, !err);
 	return err;
 }
 

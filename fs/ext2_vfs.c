@@ -72,7 +72,8 @@ struct ext2v_mount {
 	spinlock_t ihash_lock;
 	struct list_head ihash[IHASH_SIZE]; /* (ihash_lock) struct ext2v_inode.hash */
 	struct list_head node;		    /* (m) */
-	int evicting;			    /* (m) chains of EXT2_EVICT steps running */
+	int evicting;			    /* (m) chains of EXT2_EVICT steps running or waiting */
+	struct list_head unsettled;	    /* (m) struct evict_job.node: waiting for a pass */
 	bool dying;			    /* (m) put_super came: EXT2_UMOUNT when evicting is 0 */
 };
 
@@ -139,6 +140,58 @@ static struct svc_request *ext2v_req(enum ext2_op op, uint32_t fsid, size_t extr
 	return req;
 }
 
+/*
+ * Orphans a mount found are being freed (evict_start(..., true) to its
+ * end). A power cut in the middle of a write-back pass can leave a
+ * pointer of an orphan on the disk to a block its bitmap already calls
+ * free (include/fs/bcache.h); until the chain has freed it again, no
+ * request may allocate, or the block could get a second owner.
+ */
+static struct wait_source recovered_src;
+static int recovering; /* (recovered_src.lock) mounts whose orphan chain runs */
+
+static void recovery_begin(void)
+{
+	unsigned long f = spin_lock_irqsave(&recovered_src.lock);
+
+	recovering++;
+	spin_unlock_irqrestore(&recovered_src.lock, f);
+}
+
+static void recovery_end(void)
+{
+	unsigned long f = spin_lock_irqsave(&recovered_src.lock);
+
+	recovering--;
+	spin_unlock_irqrestore(&recovered_src.lock, f);
+	wait_wake_all(&recovered_src);
+}
+
+static bool may_allocate(uint16_t op)
+{
+	return op == EXT2_CREATE || op == EXT2_SYMLINK || op == EXT2_LINK || op == EXT2_RENAME ||
+	       op == EXT2_BMAP; /* reads map with svc_submit, never through here */
+}
+
+/* 0 once no orphan chain of a mount runs; -EWAIT for a user thread meanwhile. */
+static int wait_recovered(void)
+{
+	for (;;) {
+		unsigned long f = spin_lock_irqsave(&recovered_src.lock);
+		long r;
+
+		if (!recovering || call_committed()) {
+			spin_unlock_irqrestore(&recovered_src.lock, f);
+			return 0;
+		}
+		wait_event_locked(&recovered_src, 0, WAIT_UNINTERRUPTIBLE);
+		spin_unlock_irqrestore(&recovered_src.lock, f);
+		r = wait_event_sleep();
+		if (r)
+			return (int)r;
+	}
+}
+
 /* Sends req; on success *reader reads the reply (put *done after). */
 static int ext2v_call(struct svc_request *req, struct svc_request **done, struct svc_reader *reader)
 {
@@ -147,6 +200,11 @@ static int ext2v_call(struct svc_request *req, struct svc_request **done, struct
 	*done = NULL;
 	if (!req)
 		return -ENOMEM;
+	r = may_allocate(req->hdr.opcode) ? wait_recovered() : 0;
+	if (r) {
+		svc_request_put(req);
+		return r;
+	}
 	r = svc_call(ext2_svc, req, done);
 	if (!r)
 		svc_reply_reader(*done, reader);
@@ -311,9 +369,11 @@ static struct inode *ext2v_iget(struct ext2v_mount *m, const struct ext2_attr *a
  * EXT2_UMOUNT waits for the last chain (put_super), and so does shutdown.
  */
 struct evict_job {
+	struct list_head node; /* (m) on m->unsettled until its first step goes */
 	struct ext2v_mount *m;
 	uint64_t ino;
-	bool orphans; /* then the next orphan on the chain, when ino is freed */
+	bool orphans;  /* then the next orphan on the chain, when ino is freed */
+	bool recovery; /* the chain a mount found: allocations wait for its end */
 };
 
 static void send_umount(struct ext2v_mount *m);
@@ -341,6 +401,8 @@ static void evict_end(struct evict_job *j)
 	if (umount)
 		list_del(&m->node);
 	spin_unlock_irqrestore(&mounts_lock, f);
+	if (j->recovery)
+		recovery_end();
 	kfree(j);
 	__atomic_sub_fetch(&evictions, 1, __ATOMIC_ACQ_REL);
 	waitq_wake_all(&evict_wq);
@@ -348,10 +410,20 @@ static void evict_end(struct evict_job *j)
 		send_umount(m);
 }
 
+/*
+ * A chain starts. The unlink that made ino an orphan may not be on the
+ * disk yet, and a step's frees must never reach the disk before the
+ * orphan chain that names ino does (a power cut in between would leave a
+ * live-looking inode naming free blocks): so the first step waits on
+ * m->unsettled for the next write-back pass of m, which sync_metadata
+ * starts it after (the flusher is woken for it). Orphans a mount found
+ * are on the disk already and start at once.
+ */
 static void evict_start(struct ext2v_mount *m, uint64_t ino, bool orphans)
 {
 	struct evict_job *j = kzalloc(sizeof(*j));
 	unsigned long f;
+	bool kick;
 
 	if (!j) {
 		pr_warn("ext2: no memory to free inode %lu; the next mount frees it\n",
@@ -361,12 +433,46 @@ static void evict_start(struct ext2v_mount *m, uint64_t ino, bool orphans)
 	j->m = m;
 	j->ino = ino;
 	j->orphans = orphans;
+	j->recovery = orphans;
+	if (orphans)
+		recovery_begin();
 	f = spin_lock_irqsave(&mounts_lock);
 	m->evicting++;
+	kick = !orphans && list_empty(&m->unsettled);
+	if (!orphans)
+		list_add_tail(&j->node, &m->unsettled);
 	spin_unlock_irqrestore(&mounts_lock, f);
 	__atomic_add_fetch(&evictions, 1, __ATOMIC_ACQ_REL);
-	if (evict_send(j))
+	if (orphans && evict_send(j))
 		evict_end(j);
+	if (kick)
+		writeback_start();
+}
+
+/* Moves every chain on from to the end of to (m's lists: under mounts_lock). */
+static void move_jobs(struct list_head *from, struct list_head *to)
+{
+	unsigned long f = spin_lock_irqsave(&mounts_lock);
+
+	while (!list_empty(from)) {
+		struct list_head *node = from->next;
+
+		list_del(node);
+		list_add_tail(node, to);
+	}
+	spin_unlock_irqrestore(&mounts_lock, f);
+}
+
+/* After a pass of their mount that began once they were queued: their first steps go. */
+static void evict_settled(struct list_head *jobs)
+{
+	struct evict_job *j, *next;
+
+	list_for_each_entry_safe (j, next, jobs, node) {
+		list_del(&j->node);
+		if (evict_send(j))
+			evict_end(j);
+	}
 }
 
 static void evict_done(struct svc_request *req)
@@ -796,6 +902,13 @@ static int ext2v_setattr(struct inode *inode, const struct vfs_attr *attr)
 
 		inode_setattr_locked(inode, attr);
 		spin_unlock_irqrestore(&inode->lock, f);
+		/*
+		 * A write-back that took the old times before this call may reach
+		 * the disk after it: the flusher takes these times again, and no
+		 * reply overwrites them in the core until it has.
+		 */
+		if (attr->valid & (ATTR_ATIME | ATTR_MTIME))
+			pagecache_attr_dirty(&EI(inode)->pc);
 	}
 	if (!err && (attr->valid & ATTR_SIZE))
 		space_changed(inode->sb); /* a cut frees blocks at the next write-back */
@@ -1490,6 +1603,7 @@ static struct ext2v_mount *mount_alloc(struct block_device *bd, uint32_t flags, 
 	m->block_size = bs;
 	m->max_size = max_file_size(bs);
 	pc_space_init(&m->space);
+	list_init(&m->unsettled);
 	spin_init(&m->ihash_lock, "ext2-inodes");
 	for (int i = 0; i < IHASH_SIZE; i++)
 		list_init(&m->ihash[i]);
@@ -1634,11 +1748,16 @@ static int sync_metadata(void)
 	for (int i = 0; i < n; i++) {
 		if (list[i]->flags & EXT2_MOUNT_RDONLY)
 			continue;
+		LIST_HEAD(jobs);
+
 		learn_free(list[i]);
+		move_jobs(&list[i]->unsettled, &jobs);
 		if (bcache_sync(list[i]->bd)) {
+			move_jobs(&jobs, &list[i]->unsettled); /* the next pass */
 			metadata_error(list[i]);
 			err = -EIO;
 		}
+		evict_settled(&jobs);
 	}
 	return err;
 }
@@ -1652,6 +1771,7 @@ void ext2_init(void)
 		pr_err("ext2: cannot start the service\n");
 		return;
 	}
+	wait_source_init(&recovered_src, "ext2-recovery");
 	register_filesystem(&ext2v_type);
 	writeback_register_fs(sync_metadata, ext2_shutdown);
 }
@@ -1662,6 +1782,7 @@ void ext2_shutdown(void)
 	int n;
 
 	/* Inodes being freed: every step is bounded, so the chains end. */
+	sync_metadata(); /* chains waiting for a pass start */
 	waitq_wait_until(&evict_wq, __atomic_load_n(&evictions, __ATOMIC_ACQUIRE) == 0);
 	n = mounts_now(list);
 

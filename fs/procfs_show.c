@@ -1144,6 +1144,7 @@ static void show_cache_stats(struct seqbuf *s)
 	seq_printf(s, "bcache_buffers %lu\nbcache_hits %lu\nbcache_misses %lu\nbcache_writes %lu\n",
 		   (unsigned long)bc.buffers, (unsigned long)bc.hits, (unsigned long)bc.misses,
 		   (unsigned long)bc.writes);
+	seq_printf(s, "bcache_passes %lu\n", (unsigned long)bc.passes);
 }
 
 int proc_show_axolotl_stats(struct seqbuf *s, int pid)

@@ -5,6 +5,13 @@
  * blocks. Called by the block maps (fs/ext2/bmap.c) and the operations
  * of fs/ext2/namei.c. A bitmap that disagrees with a count or that would
  * hand out a metadata block gives -EUCLEAN.
+ *
+ * Bitmaps are the cache's allocation maps (include/fs/bcache.h): a bit is
+ * taken only when it is clear both in the bitmap and in its settled copy,
+ * so that a block or inode freed since the last write-back pass ended is
+ * not handed out while a pointer to it may still be on the disk. When only
+ * such bits are left, the allocation runs a pass (ext2_io_settle) and
+ * looks again.
  */
 #include <fs/ext2.h>
 #include <lib/string.h>
@@ -20,21 +27,43 @@ static void bit_flip(uint8_t *map, uint32_t bit)
 	map[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 }
 
-/* The first clear bit in [from, to), or to. */
-static uint32_t bit_find_zero(const uint8_t *map, uint32_t from, uint32_t to)
+/* The first bit in [from, to) clear in map and in settled (unless NULL), or to. */
+static uint32_t bit_find_zero(const uint8_t *map, const uint8_t *settled, uint32_t from,
+			      uint32_t to)
 {
 	uint32_t bit = from;
 
 	while (bit < to) {
-		if (bit % 8 == 0 && map[bit / 8] == 0xff && bit + 8 <= to) {
+		uint8_t byte = map[bit / 8] | (settled ? settled[bit / 8] : 0);
+
+		if (bit % 8 == 0 && byte == 0xff && bit + 8 <= to) {
 			bit += 8;
 			continue;
 		}
-		if (!bit_test(map, bit))
+		if (!(byte & (1u << (bit % 8))))
 			return bit;
 		bit++;
 	}
 	return to;
+}
+
+/*
+ * A clear bit of bitmap blk in [from, to) that is also settled, or to;
+ * notes in fs->unsettled when a clear bit was passed over.
+ */
+static int find_free(struct ext2_fs *fs, uint32_t blk, uint32_t from, uint32_t to, uint32_t *bit)
+{
+	const void *map, *settled;
+	int err = ext2_bread(fs, blk, &map);
+
+	if (!err)
+		err = ext2_bsettled(fs, blk, &settled);
+	if (err)
+		return err;
+	*bit = bit_find_zero(map, settled, from, to);
+	if (*bit == to && settled && bit_find_zero(map, NULL, from, to) != to)
+		fs->unsettled = true;
+	return 0;
 }
 
 static uint32_t group_blocks(const struct ext2_fs *fs, uint32_t g)
@@ -106,7 +135,6 @@ static bool is_group_meta(const struct ext2_fs *fs, const struct ext2_group_desc
 static int take_block(struct ext2_fs *fs, uint32_t g, uint32_t from, uint32_t to, uint32_t *blk)
 {
 	const struct ext2_group_desc *gd;
-	const void *map;
 	uint8_t *wmap;
 	uint32_t bit;
 	int err = ext2_gd_read(fs, g, &gd);
@@ -114,23 +142,22 @@ static int take_block(struct ext2_fs *fs, uint32_t g, uint32_t from, uint32_t to
 	if (!err && gd->bg_free_blocks_count == 0)
 		return -ENOSPC;
 	if (!err)
-		err = ext2_bread(fs, gd->bg_block_bitmap, &map);
+		err = find_free(fs, gd->bg_block_bitmap, from, to, &bit);
 	if (err)
 		return err;
-	bit = bit_find_zero(map, from, to);
 	if (bit == to)
 		return -ENOSPC;
 	*blk = fs->first_data_block + g * fs->blocks_per_group + bit;
 	if (!ext2_block_ok(fs, *blk) || is_group_meta(fs, gd, *blk))
 		return -EUCLEAN;
-	err = ext2_bwrite(fs, gd->bg_block_bitmap, (void **)&wmap);
+	err = ext2_bwrite_map(fs, gd->bg_block_bitmap, (void **)&wmap);
 	if (err)
 		return err;
 	bit_flip(wmap, bit);
 	return count_blocks(fs, g, -1);
 }
 
-int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *blk)
+static int block_alloc_once(struct ext2_fs *fs, uint32_t goal, uint32_t *blk)
 {
 	uint32_t g0, start, i, g;
 	int err;
@@ -147,7 +174,35 @@ int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *blk)
 	return err;
 }
 
-int ext2_block_free(struct ext2_fs *fs, uint32_t blk)
+/* -ENOSPC with freed bits passed over: a write-back pass settles them, then a second look. */
+static bool settle_and_retry(struct ext2_fs *fs, int err)
+{
+	bool unsettled = fs->unsettled;
+
+	fs->unsettled = false;
+	if (err != -ENOSPC || !unsettled || ext2_io_settle(fs))
+		return false;
+	ext2_txn_resettle(fs);
+	return true;
+}
+
+int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *blk)
+{
+	int err = block_alloc_once(fs, goal, blk);
+
+	if (settle_and_retry(fs, err))
+		err = block_alloc_once(fs, goal, blk);
+	fs->unsettled = false;
+	return err;
+}
+
+/*
+ * Frees blk. Its bit must be set, unless may_be_free: the blocks of an
+ * orphan, which a power cut in the middle of a write-back pass may have
+ * left named by a pointer while its bitmap already said free (then the
+ * counts are not touched: the mount after that cut counted them again).
+ */
+int ext2_block_free(struct ext2_fs *fs, uint32_t blk, bool may_be_free)
 {
 	const struct ext2_group_desc *gd;
 	uint8_t *map;
@@ -162,11 +217,12 @@ int ext2_block_free(struct ext2_fs *fs, uint32_t blk)
 	if (!err && is_group_meta(fs, gd, blk))
 		return -EUCLEAN;
 	if (!err)
-		err = ext2_bwrite(fs, gd->bg_block_bitmap, (void **)&map);
+		err = ext2_bwrite_map(fs, gd->bg_block_bitmap, (void **)&map);
 	if (err)
 		return err;
 	if (!bit_test(map, bit))
-		return -EUCLEAN; /* freed twice: two owners */
+		return may_be_free ? ext2_bforget(fs, blk)
+				   : -EUCLEAN; /* else freed twice: two owners */
 	bit_flip(map, bit);
 	err = count_blocks(fs, g, 1);
 	return err ? err : ext2_bforget(fs, blk);
@@ -175,23 +231,22 @@ int ext2_block_free(struct ext2_fs *fs, uint32_t blk)
 static int take_inode(struct ext2_fs *fs, uint32_t g, bool dir, uint32_t *ino)
 {
 	const struct ext2_group_desc *gd;
-	const void *map;
 	uint8_t *wmap;
 	uint32_t bit = 0, n = group_inodes(fs, g);
 	int err = ext2_gd_read(fs, g, &gd);
 
 	if (!err && gd->bg_free_inodes_count == 0)
 		return -ENOSPC;
-	if (!err)
-		err = ext2_bread(fs, gd->bg_inode_bitmap, &map);
 	if (err)
 		return err;
 	if (g * fs->inodes_per_group < fs->first_ino)
 		bit = fs->first_ino - 1 - g * fs->inodes_per_group;
-	bit = bit_find_zero(map, bit < n ? bit : n, n);
+	err = find_free(fs, gd->bg_inode_bitmap, bit < n ? bit : n, n, &bit);
+	if (err)
+		return err;
 	if (bit == n)
 		return -ENOSPC;
-	err = ext2_bwrite(fs, gd->bg_inode_bitmap, (void **)&wmap);
+	err = ext2_bwrite_map(fs, gd->bg_inode_bitmap, (void **)&wmap);
 	if (err)
 		return err;
 	bit_flip(wmap, bit);
@@ -217,17 +272,28 @@ static uint32_t dir_group(struct ext2_fs *fs, uint32_t fallback)
 	return best;
 }
 
+static int inode_alloc_once(struct ext2_fs *fs, uint32_t g0, bool dir, uint32_t *ino)
+{
+	int err = -ENOSPC;
+
+	for (uint32_t i = 0; err == -ENOSPC && i < fs->groups; i++)
+		err = take_inode(fs, (g0 + i) % fs->groups, dir, ino);
+	return err;
+}
+
 int ext2_inode_alloc(struct ext2_fs *fs, uint32_t parent, bool dir, uint32_t *ino)
 {
-	uint32_t g0 = 0, i;
-	int err = -ENOSPC;
+	uint32_t g0 = 0;
+	int err;
 
 	if (parent >= 1 && parent <= fs->inodes_count)
 		g0 = (parent - 1) / fs->inodes_per_group;
 	if (dir)
 		g0 = dir_group(fs, g0);
-	for (i = 0; err == -ENOSPC && i < fs->groups; i++)
-		err = take_inode(fs, (g0 + i) % fs->groups, dir, ino);
+	err = inode_alloc_once(fs, g0, dir, ino);
+	if (settle_and_retry(fs, err))
+		err = inode_alloc_once(fs, g0, dir, ino);
+	fs->unsettled = false;
 	return err;
 }
 
@@ -254,7 +320,7 @@ int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, bool dir)
 	int err = inode_bit(fs, ino, &g, &bit, &bitmap);
 
 	if (!err)
-		err = ext2_bwrite(fs, bitmap, (void **)&map);
+		err = ext2_bwrite_map(fs, bitmap, (void **)&map);
 	if (err)
 		return err;
 	if (!bit_test(map, bit))
@@ -272,4 +338,58 @@ int ext2_inode_in_use(struct ext2_fs *fs, uint32_t ino)
 	if (!err)
 		err = ext2_bread(fs, bitmap, (const void **)&map);
 	return err ? err : bit_test(map, bit);
+}
+
+/* The clear bits of bitmap blk below n: copied out, so a pass over every group pins nothing. */
+static int count_clear(struct ext2_fs *fs, uint32_t blk, uint32_t n, uint8_t *buf, uint32_t *clear)
+{
+	int err = ext2_bcopy(fs, blk, buf);
+
+	*clear = 0;
+	for (uint32_t bit = 0; !err && bit < n && bit < fs->block_size * 8; bit++)
+		*clear += !bit_test(buf, bit);
+	return err;
+}
+
+int ext2_recount(struct ext2_fs *fs, bool *changed)
+{
+	uint8_t *buf = ext2_io_alloc(fs->block_size);
+	uint64_t blocks = 0, inodes = 0;
+	const struct ext2_super *rsb;
+	struct ext2_super *sb;
+	int err = buf ? 0 : -ENOMEM;
+
+	*changed = false;
+	for (uint32_t g = 0; !err && g < fs->groups; g++) {
+		const struct ext2_group_desc *gd;
+		struct ext2_group_desc *wgd;
+		uint32_t fb, fi;
+
+		err = ext2_gd_read(fs, g, &gd);
+		if (!err)
+			err = count_clear(fs, gd->bg_block_bitmap, group_blocks(fs, g), buf, &fb);
+		if (!err)
+			err = count_clear(fs, gd->bg_inode_bitmap, group_inodes(fs, g), buf, &fi);
+		if (!err && (gd->bg_free_blocks_count != fb || gd->bg_free_inodes_count != fi)) {
+			err = ext2_gd_write(fs, g, &wgd);
+			if (!err) {
+				wgd->bg_free_blocks_count = (uint16_t)fb;
+				wgd->bg_free_inodes_count = (uint16_t)fi;
+				*changed = true;
+			}
+		}
+		blocks += fb;
+		inodes += fi;
+	}
+	if (!err)
+		err = ext2_sb_read(fs, &rsb);
+	if (err || (rsb->s_free_blocks_count == blocks && rsb->s_free_inodes_count == inodes))
+		return err;
+	err = ext2_sb_write(fs, &sb);
+	if (!err) {
+		sb->s_free_blocks_count = (uint32_t)blocks;
+		sb->s_free_inodes_count = (uint32_t)inodes;
+		*changed = true;
+	}
+	return err;
 }

@@ -143,10 +143,10 @@ int ext2_bmap(struct ext2_fs *fs, uint64_t ino, uint64_t lblk, bool alloc, uint3
 	return 0;
 }
 
-static int free_one(struct ext2_fs *fs, struct ext2_inode *in, uint32_t blk)
+static int free_one(struct ext2_fs *fs, struct ext2_inode *in, uint32_t blk, bool orphan)
 {
 	uint32_t n = fs->block_size / 512;
-	int err = ext2_block_free(fs, blk);
+	int err = ext2_block_free(fs, blk, orphan);
 
 	if (!err)
 		in->i_blocks = in->i_blocks > n ? in->i_blocks - n : 0;
@@ -165,6 +165,7 @@ struct trunc {
 	int budget;    /* blocks still to free or read in this step */
 	uint64_t low;  /* everything from this logical block on is freed */
 	bool stopped;  /* the budget ran out */
+	bool orphan;   /* an orphan's blocks: some may be free already (ext2_block_free) */
 };
 
 /* Spends one unit of the budget; false (and stopped) when there is none left. */
@@ -218,7 +219,7 @@ static int trunc_slot(struct trunc *t, uint32_t *slot, int depth, uint64_t base)
 	if (*slot && base >= t->keep) {
 		if (depth == 0 && !spend(t))
 			return 0;
-		err = free_one(t->fs, t->in, *slot);
+		err = free_one(t->fs, t->in, *slot, t->orphan);
 		if (err)
 			return err;
 		*slot = 0;
@@ -227,9 +228,10 @@ static int trunc_slot(struct trunc *t, uint32_t *slot, int depth, uint64_t base)
 	return 0;
 }
 
-int ext2_truncate_step(struct ext2_fs *fs, uint64_t ino, uint64_t keep, bool *done, uint64_t *low)
+int ext2_truncate_step(struct ext2_fs *fs, uint64_t ino, uint64_t keep, bool orphan, bool *done,
+		       uint64_t *low)
 {
-	struct trunc t = { .fs = fs, .keep = keep, .low = UINT64_MAX };
+	struct trunc t = { .fs = fs, .keep = keep, .low = UINT64_MAX, .orphan = orphan };
 	uint64_t p = fs->ptrs_per_block;
 	uint64_t base[EXT2_N_BLOCKS];
 	int i, err = ext2_iwrite(fs, ino, &t.in);

@@ -44,7 +44,7 @@ int ext2_iread(struct ext2_fs *fs, uint64_t ino, const struct ext2_inode **in)
 	return err;
 }
 
-int ext2_iwrite(struct ext2_fs *fs, uint64_t ino, struct ext2_inode **in)
+static int iwrite(struct ext2_fs *fs, uint64_t ino, struct ext2_inode **in, bool link)
 {
 	void *data;
 	uint64_t blk;
@@ -52,10 +52,20 @@ int ext2_iwrite(struct ext2_fs *fs, uint64_t ino, struct ext2_inode **in)
 	int err = inode_slot(fs, ino, &blk, &off);
 
 	if (!err)
-		err = ext2_bwrite(fs, blk, &data);
+		err = link ? ext2_bwrite_last(fs, blk, &data) : ext2_bwrite(fs, blk, &data);
 	if (!err)
 		*in = (struct ext2_inode *)((char *)data + off);
 	return err;
+}
+
+int ext2_iwrite(struct ext2_fs *fs, uint64_t ino, struct ext2_inode **in)
+{
+	return iwrite(fs, ino, in, false);
+}
+
+int ext2_iwrite_link(struct ext2_fs *fs, uint64_t ino, struct ext2_inode **in)
+{
+	return iwrite(fs, ino, in, true);
 }
 
 /* Zeroes the whole slot of a new inode (the bytes past 128 too). */

@@ -5,7 +5,10 @@
  * the request ends or crashes. fs/ext2/txn.c is the only caller: it pins
  * buffers with ext2_io_get and, at a successful request's end, commits
  * its shadow copies with ext2_io_update and drops freed blocks with
- * ext2_io_forget. The tests' twin is tests/unit/ext2_host_io.c.
+ * ext2_io_forget, between ext2_io_commit_begin and _end. The bitmaps are
+ * the cache's allocation maps; ext2_io_settle runs a write-back pass from
+ * inside a request (the request's own changes are not in the cache yet).
+ * The tests' twin is tests/unit/ext2_host_io.c.
  */
 #include <fs/ext2.h>
 #include <fs/bcache.h>
@@ -42,9 +45,46 @@ void ext2_io_put(void *handle)
 	brelse(handle);
 }
 
-void ext2_io_update(void *handle, const void *data)
+/* Whether this service's commit is between begin and end (a crash there is reset). */
+static bool committing;
+
+void ext2_io_commit_begin(void)
 {
-	bcache_update(handle, data);
+	svc_progress(); /* the commit waits only for the disk, which the watchdog does not count */
+	committing = true;
+	bcache_commit_begin();
+}
+
+void ext2_io_commit_end(void)
+{
+	committing = false;
+	bcache_commit_end();
+}
+
+void ext2_io_reset(void)
+{
+	if (committing)
+		ext2_io_commit_end();
+}
+
+void ext2_io_update(void *handle, const void *data, bool last)
+{
+	bcache_update(handle, data, last);
+}
+
+int ext2_io_make_map(void *handle)
+{
+	return bcache_make_map(handle);
+}
+
+bool ext2_io_settled(void *handle, void *out)
+{
+	return bcache_settled(handle, out);
+}
+
+int ext2_io_settle(struct ext2_fs *fs)
+{
+	return bcache_sync(fs->dev);
 }
 
 void ext2_io_forget(struct ext2_fs *fs, uint64_t blk)

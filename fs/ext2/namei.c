@@ -356,7 +356,7 @@ static int set_size(struct ext2_fs *fs, uint64_t ino, struct ext2_inode *in, int
 	if (!S_ISREG(in->i_mode) || size < 0)
 		return -EINVAL;
 	if ((uint64_t)size < old)
-		err = ext2_truncate_step(fs, ino, keep, &done, &low);
+		err = ext2_truncate_step(fs, ino, keep, false, &done, &low);
 	return err ? err : ext2_iset_size(fs, in, step_size(fs, old, (uint64_t)size, done, low));
 }
 
@@ -430,7 +430,7 @@ static int free_ea(struct ext2_fs *fs, struct ext2_inode *in)
 	if (hdr[0] == EA_MAGIC && hdr[1] > 1)
 		hdr[1]--;
 	else
-		err = ext2_block_free(fs, in->i_file_acl);
+		err = ext2_block_free(fs, in->i_file_acl, true);
 	in->i_blocks = in->i_blocks > n ? in->i_blocks - n : 0;
 	in->i_file_acl = 0;
 	return err;
@@ -442,42 +442,83 @@ static int evict_last(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, u
 	int err = in->i_file_acl ? free_ea(fs, in) : 0;
 
 	if (!err)
-		err = ext2_orphan_del(fs, ino, next);
+		err = ext2_orphan_leave(fs, ino, in, next);
 	if (err)
 		return err;
 	in->i_size = 0;
 	in->i_size_high = 0;
-	in->i_dtime = in->i_ctime ? in->i_ctime : 1;
 	return ext2_inode_free(fs, ino, S_ISDIR(in->i_mode));
+}
+
+/* One step of freeing the blocks of ino (no links), from the end; *done when none is left. */
+static int evict_blocks(struct ext2_fs *fs, uint64_t ino, struct ext2_inode *in, bool *done)
+{
+	uint64_t low = 0;
+	int err;
+
+	*done = true;
+	if (!ext2_has_blocks(fs, in))
+		return 0;
+	err = ext2_truncate_step(fs, ino, 0, true, done, &low);
+	if (!err && !*done)
+		err = ext2_iset_size(fs, in, step_size(fs, ext2_isize(in), 0, false, low));
+	return err;
+}
+
+/*
+ * ino's bit is clear: a repeated request, or a power cut in the middle of
+ * a write-back pass (the bitmaps go first, include/fs/bcache.h) after
+ * ino's last step. Then it is still on the chain, and the disk may hold
+ * any mix of that step's blocks: its pointers may name blocks still in
+ * use (freed again, in steps) or already free (passed over); then it
+ * leaves the chain.
+ */
+static int evict_freed(struct ext2_fs *fs, uint32_t ino, bool *more, uint32_t *next)
+{
+	struct ext2_inode *in;
+	bool on, done;
+	int err = ext2_orphan_on(fs, ino, &on);
+
+	if (err || !on)
+		return err;
+	err = ext2_iwrite(fs, ino, &in);
+	if (!err && in->i_links_count)
+		return -EUCLEAN; /* free in the bitmap, named by a directory */
+	if (!err)
+		err = evict_blocks(fs, ino, in, &done);
+	if (err || !done) {
+		*more = !err;
+		return err;
+	}
+	return ext2_orphan_leave(fs, ino, in, next);
 }
 
 int ext2_evict_step(struct ext2_fs *fs, uint64_t ino, bool *more, uint32_t *next)
 {
 	const struct ext2_inode *rin;
 	struct ext2_inode *in;
-	uint64_t low = 0;
-	bool done = true;
+	bool done;
 	int err = ino < fs->first_ino || ino > fs->inodes_count ? -EUCLEAN : 0;
 
 	*more = false;
 	*next = 0;
 	if (!err)
 		err = ext2_inode_in_use(fs, (uint32_t)ino);
-	if (err <= 0)
-		return err; /* freed already (a repeated request), or an error */
+	if (err < 0)
+		return err;
+	if (err == 0)
+		return evict_freed(fs, (uint32_t)ino, more, next);
 	err = ext2_iread(fs, ino, &rin);
 	if (err || !rin->i_mode)
 		return err;
 	if (rin->i_links_count) /* linked: nothing to free (an ext3 truncate orphan leaves the chain) */
 		return ext2_orphan_del(fs, (uint32_t)ino, next);
 	err = ext2_iwrite(fs, ino, &in);
-	if (!err && ext2_has_blocks(fs, in))
-		err = ext2_truncate_step(fs, ino, 0, &done, &low);
-	if (err)
+	if (!err)
+		err = evict_blocks(fs, ino, in, &done);
+	if (err || !done) {
+		*more = !err;
 		return err;
-	if (!done) {
-		*more = true;
-		return ext2_iset_size(fs, in, step_size(fs, ext2_isize(in), 0, false, low));
 	}
 	return evict_last(fs, (uint32_t)ino, in, next);
 }

@@ -35,7 +35,7 @@ int ext2_orphan_add(struct ext2_fs *fs, uint32_t ino)
 {
 	struct ext2_super *sb;
 	struct ext2_inode *in;
-	int err = orphan_ok(fs, ino) ? ext2_sb_write(fs, &sb) : -EUCLEAN;
+	int err = orphan_ok(fs, ino) ? ext2_sb_write_link(fs, &sb) : -EUCLEAN;
 
 	if (!err)
 		err = ext2_iwrite(fs, ino, &in);
@@ -56,34 +56,68 @@ static int unlink_orphan(struct ext2_fs *fs, uint32_t ino, uint32_t prev, uint32
 	if (err)
 		return err;
 	*next = in->i_dtime;
+	if (*next && !orphan_ok(fs, *next)) /* a deletion time: see ext2_orphan_leave */
+		*next = orphan_ok(fs, in->i_faddr) ? in->i_faddr : 0;
 	in->i_dtime = 0; /* no longer a link of the chain */
 	if (!prev) {
-		err = ext2_sb_write(fs, &sb);
+		err = ext2_sb_write_link(fs, &sb);
 		if (!err)
 			sb->s_last_orphan = *next;
 		return err;
 	}
-	err = ext2_iwrite(fs, prev, &pin);
+	err = ext2_iwrite_link(fs, prev, &pin);
 	if (!err)
 		pin->i_dtime = *next;
 	return err;
 }
 
-int ext2_orphan_del(struct ext2_fs *fs, uint32_t ino, uint32_t *next)
+/* Whether ino is on the chain (*on), and the orphan before it (0: the superblock names it). */
+static int orphan_find(struct ext2_fs *fs, uint32_t ino, bool *on, uint32_t *before)
 {
 	const struct ext2_inode *rin;
 	uint32_t cur, prev = 0, hops;
 	int err = ext2_orphan_head(fs, &cur);
 
-	*next = 0;
+	*on = false;
 	for (hops = 0; !err && cur && hops < fs->inodes_count; hops++) {
-		if (cur == ino)
-			return unlink_orphan(fs, ino, prev, next);
+		if (cur == ino) {
+			*on = true;
+			*before = prev;
+			return 0;
+		}
 		err = ext2_iread(fs, cur, &rin);
 		if (!err && rin->i_dtime && !orphan_ok(fs, rin->i_dtime))
 			err = -EUCLEAN;
 		prev = cur;
 		cur = err ? 0 : rin->i_dtime;
 	}
-	return err ? err : (cur ? -EUCLEAN : 0); /* not on the chain: nothing to do */
+	return err ? err : (cur ? -EUCLEAN : 0);
+}
+
+int ext2_orphan_on(struct ext2_fs *fs, uint32_t ino, bool *on)
+{
+	uint32_t prev;
+
+	return orphan_find(fs, ino, on, &prev);
+}
+
+int ext2_orphan_del(struct ext2_fs *fs, uint32_t ino, uint32_t *next)
+{
+	uint32_t prev = 0;
+	bool on;
+	int err = orphan_find(fs, ino, &on, &prev);
+
+	*next = 0;
+	return err || !on ? err : unlink_orphan(fs, ino, prev, next); /* not on it: nothing to do */
+}
+
+int ext2_orphan_leave(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint32_t *next)
+{
+	int err = ext2_orphan_del(fs, ino, next);
+
+	if (!err) {
+		in->i_dtime = in->i_ctime ? in->i_ctime : 1;
+		in->i_faddr = *next;
+	}
+	return err;
 }

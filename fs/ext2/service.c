@@ -387,6 +387,28 @@ static int mark_state(struct ext2_fs *fs, bool mounting)
 	return 0;
 }
 
+/*
+ * A read-write mount of a file system that was not unmounted cleanly: a
+ * power cut in the middle of a write-back pass can leave the free counts
+ * of the group descriptors and the superblock apart from the bitmaps
+ * (they are different blocks); count them again from the bitmaps.
+ */
+static int recount_if_unclean(struct ext2_fs *fs)
+{
+	const struct ext2_super *sb;
+	bool changed;
+	int err = fs->rdonly ? 0 : ext2_sb_read(fs, &sb);
+
+	if (err || fs->rdonly || (sb->s_state & EXT2_VALID_FS))
+		return err;
+	err = ext2_recount(fs, &changed);
+	if (!err && changed)
+		pr_info("ext2: fs %u: free counts were not the bitmaps' after an unclean "
+			"shutdown; counted again\n",
+			fs->fsid);
+	return err;
+}
+
 /* The head of the orphan chain, for the core to free (0 on a read-only mount). */
 static int put_orphans(struct ext2_fs *fs, struct svc_writer *w)
 {
@@ -445,6 +467,8 @@ static int op_mount(struct ext2_state *st, uint32_t fsid, struct svc_reader *r,
 	}
 	if (!err)
 		err = put_orphans(fs, w);
+	if (!err && !again)
+		err = recount_if_unclean(fs);
 	if (!err && !again)
 		err = mark_state(fs, true);
 	if (err) {
@@ -526,6 +550,7 @@ static int ext2_svc_init(struct service *s)
 	struct remount_list l = { 0 };
 
 	memset(st, 0, sizeof(*st));
+	ext2_io_reset();
 	/* fn runs under the core's lock: mount (which reads the disk) after it. */
 	ext2_core_for_each_mount(note_mount, &l);
 	if (l.overflow)

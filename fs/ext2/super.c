@@ -116,14 +116,25 @@ int ext2_sb_read(struct ext2_fs *fs, const struct ext2_super **sb)
 	return err;
 }
 
-int ext2_sb_write(struct ext2_fs *fs, struct ext2_super **sb)
+static int sb_write(struct ext2_fs *fs, struct ext2_super **sb, bool link)
 {
 	void *data;
-	int err = ext2_bwrite(fs, fs->sb_block, &data);
+	int err = link ? ext2_bwrite_last(fs, fs->sb_block, &data)
+		       : ext2_bwrite(fs, fs->sb_block, &data);
 
 	if (!err)
 		*sb = (struct ext2_super *)((char *)data + fs->sb_offset);
 	return err;
+}
+
+int ext2_sb_write(struct ext2_fs *fs, struct ext2_super **sb)
+{
+	return sb_write(fs, sb, false);
+}
+
+int ext2_sb_write_link(struct ext2_fs *fs, struct ext2_super **sb)
+{
+	return sb_write(fs, sb, true);
 }
 
 /* Whether a descriptor's bitmaps and inode table lie inside the file system. */

@@ -23,6 +23,10 @@ struct ext2_shadow {
 	void *handle;		   /* the I/O layer's pinned buffer, or NULL (forgotten) */
 	const void *data;	   /* the cached contents */
 	void *copy;		   /* the request's version, or NULL if unchanged */
+	void *settled;		   /* an allocation map's settled contents, once asked */
+	bool map;		   /* an allocation map (ext2_io_make_map done) */
+	bool last;		   /* holds an orphan-chain link: written after the rest */
+	bool settled_known;	   /* settled holds the answer (NULL: all settled) */
 	bool forget;		   /* freed by the request */
 	struct ext2_shadow *next;  /* all shadows, newest first */
 	struct ext2_shadow *hnext; /* same hash bucket */
@@ -45,14 +49,18 @@ static void txn_end(struct ext2_fs *fs, bool commit)
 
 	if (!fs->txn)
 		return;
+	if (commit)
+		ext2_io_commit_begin();
 	for (sh = fs->txn->all; sh; sh = sh->next) {
 		if (commit && sh->copy && !sh->forget && sh->handle)
-			ext2_io_update(sh->handle, sh->copy);
+			ext2_io_update(sh->handle, sh->copy, sh->last);
 		if (sh->handle)
 			ext2_io_put(sh->handle);
 		if (commit && sh->forget)
 			ext2_io_forget(fs, sh->blk);
 	}
+	if (commit)
+		ext2_io_commit_end();
 	fs->txn = NULL;
 	ext2_io_txn_end();
 }
@@ -182,4 +190,79 @@ int ext2_bforget(struct ext2_fs *fs, uint64_t blk)
 		return err;
 	sh->forget = true;
 	return 0;
+}
+
+int ext2_bwrite_map(struct ext2_fs *fs, uint64_t blk, void **data)
+{
+	struct ext2_shadow *sh;
+	int err = ext2_bwrite(fs, blk, data);
+
+	if (err)
+		return err;
+	sh = txn_find(fs, blk);
+	if (!sh->map) {
+		err = ext2_io_make_map(sh->handle);
+		sh->map = !err;
+	}
+	return err;
+}
+
+int ext2_bsettled(struct ext2_fs *fs, uint64_t blk, const void **settled)
+{
+	struct ext2_shadow *sh;
+	int err = txn_get(fs, blk, true, &sh);
+
+	if (err)
+		return err;
+	if (!sh->handle || sh->forget)
+		return -EUCLEAN;
+	if (!sh->settled_known) {
+		if (!sh->settled)
+			sh->settled = ext2_io_alloc(fs->block_size);
+		if (!sh->settled)
+			return -ENOMEM;
+		sh->settled_known = true;
+		if (!ext2_io_settled(sh->handle, sh->settled))
+			sh->settled = NULL; /* arena memory: freed with the request */
+	}
+	*settled = sh->settled;
+	return 0;
+}
+
+void ext2_txn_resettle(struct ext2_fs *fs)
+{
+	for (struct ext2_shadow *sh = fs->txn ? fs->txn->all : NULL; sh; sh = sh->next)
+		sh->settled_known = false;
+}
+
+int ext2_bcopy(struct ext2_fs *fs, uint64_t blk, void *out)
+{
+	struct ext2_shadow *sh = fs->txn ? txn_find(fs, blk) : NULL;
+	const void *data;
+	void *handle;
+	int err;
+
+	if (!fs->txn)
+		return -EINVAL;
+	if (sh && !sh->forget && (sh->copy || sh->data)) {
+		memcpy(out, sh->copy ? sh->copy : sh->data, fs->block_size);
+		return 0;
+	}
+	if (sh || (!ext2_block_ok(fs, blk) && blk != fs->sb_block))
+		return -EUCLEAN;
+	err = ext2_io_get(fs, blk, &handle, &data);
+	if (err)
+		return err;
+	memcpy(out, data, fs->block_size);
+	ext2_io_put(handle);
+	return 0;
+}
+
+int ext2_bwrite_last(struct ext2_fs *fs, uint64_t blk, void **data)
+{
+	int err = ext2_bwrite(fs, blk, data);
+
+	if (!err)
+		txn_find(fs, blk)->last = true;
+	return err;
 }

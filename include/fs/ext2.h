@@ -195,6 +195,7 @@ struct ext2_fs {
 	uint32_t incompat;
 	uint32_t ro_compat;
 	int step_blocks;      /* a truncate step's budget: EXT2_STEP_BLOCKS (tests set less) */
+	bool unsettled;	      /* (s) an allocation passed over bits freed but not settled */
 	struct ext2_txn *txn; /* (s) the request in flight's shadows */
 };
 
@@ -216,8 +217,27 @@ void ext2_io_txn_end(void);
 /* The block's cached data, pinned (*handle) until ext2_io_put. 0 or -EIO/-ENOMEM. */
 int ext2_io_get(struct ext2_fs *fs, uint64_t blk, void **handle, const void **data);
 void ext2_io_put(void *handle);
-/* Replaces the cached block with data and marks it dirty (a commit step). */
-void ext2_io_update(void *handle, const void *data);
+/* A commit's updates and forgets happen between these two (no write-back pass sees half). */
+void ext2_io_commit_begin(void);
+void ext2_io_commit_end(void);
+/*
+ * Replaces the cached block with data and marks it dirty (a commit step);
+ * last: it holds a link of the orphan chain, written after the rest.
+ */
+void ext2_io_update(void *handle, const void *data, bool last);
+/*
+ * Allocation maps (include/fs/bcache.h): the block is a bitmap, written
+ * before other metadata and with a settled copy. ext2_io_make_map before
+ * its first change (0 or -ENOMEM); ext2_io_settled copies the settled
+ * contents to out (false when the block is no map: all of it settled);
+ * ext2_io_settle writes everything back so that every free settles
+ * (0 or -EIO).
+ */
+int ext2_io_make_map(void *handle);
+bool ext2_io_settled(void *handle, void *out);
+int ext2_io_settle(struct ext2_fs *fs);
+/* A service restarted: a commit its crash cut short is over. */
+void ext2_io_reset(void);
 /* Drops a freed block from the cache without writing it. */
 void ext2_io_forget(struct ext2_fs *fs, uint64_t blk);
 /*
@@ -241,11 +261,26 @@ int ext2_bwrite(struct ext2_fs *fs, uint64_t blk, void **data);
 int ext2_bzero(struct ext2_fs *fs, uint64_t blk, void **data);
 /* The block was freed: drop it from the cache at commit. */
 int ext2_bforget(struct ext2_fs *fs, uint64_t blk);
+/* A writable shadow of a block that holds an orphan-chain link (bcache_update's last). */
+int ext2_bwrite_last(struct ext2_fs *fs, uint64_t blk, void **data);
+/* A writable shadow of an allocation map (a bitmap). */
+int ext2_bwrite_map(struct ext2_fs *fs, uint64_t blk, void **data);
+/*
+ * The settled contents of allocation map blk, as the request first saw
+ * them, or NULL when all of it is settled. ext2_txn_resettle forgets
+ * them after ext2_io_settle.
+ */
+int ext2_bsettled(struct ext2_fs *fs, uint64_t blk, const void **settled);
+void ext2_txn_resettle(struct ext2_fs *fs);
+/* Copies the block as the request sees it into out, without keeping it pinned. */
+int ext2_bcopy(struct ext2_fs *fs, uint64_t blk, void *out);
 
 /* Superblock and group descriptors (fs/ext2/super.c). */
 int ext2_mount(struct ext2_fs *fs, void *dev, uint32_t flags);
 int ext2_sb_read(struct ext2_fs *fs, const struct ext2_super **sb);
 int ext2_sb_write(struct ext2_fs *fs, struct ext2_super **sb);
+/* The same, to change s_last_orphan (ext2_bwrite_last). */
+int ext2_sb_write_link(struct ext2_fs *fs, struct ext2_super **sb);
 int ext2_gd_read(struct ext2_fs *fs, uint32_t group, const struct ext2_group_desc **gd);
 int ext2_gd_write(struct ext2_fs *fs, uint32_t group, struct ext2_group_desc **gd);
 /* Whether blk is a block of the file system past the superblock area. */
@@ -260,7 +295,13 @@ int ext2_statfs(struct ext2_fs *fs, struct ext2_statfs *st);
 
 /* Allocation (fs/ext2/alloc.c). goal: a block near which to allocate. */
 int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *blk);
-int ext2_block_free(struct ext2_fs *fs, uint32_t blk);
+/* may_be_free: an orphan's block whose bit a power cut may have cleared already (alloc.c). */
+int ext2_block_free(struct ext2_fs *fs, uint32_t blk, bool may_be_free);
+/*
+ * After an unclean shutdown: the free counts of every group and of the
+ * superblock made equal to the bitmaps' clear bits; *changed if any was not.
+ */
+int ext2_recount(struct ext2_fs *fs, bool *changed);
 int ext2_inode_alloc(struct ext2_fs *fs, uint32_t parent, bool dir, uint32_t *ino);
 int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, bool dir);
 /* Whether inode ino's bit is set in its group's inode bitmap (0/1), or -errno. */
@@ -271,12 +312,25 @@ int ext2_inode_in_use(struct ext2_fs *fs, uint32_t ino);
 int ext2_orphan_add(struct ext2_fs *fs, uint32_t ino);
 /* Takes ino off the chain if it is on it; *next: what followed it (0: none, or not found). */
 int ext2_orphan_del(struct ext2_fs *fs, uint32_t ino, uint32_t *next);
+/* Whether ino is on the chain. */
+int ext2_orphan_on(struct ext2_fs *fs, uint32_t ino, bool *on);
+/*
+ * A freed inode (in, its shadow) leaves the chain for good: i_dtime
+ * becomes its deletion time and i_faddr keeps *next. The link that named
+ * it is written after it (ext2_bwrite_last): a power cut between the two
+ * leaves it on the chain with a time in i_dtime, and the next walk
+ * finds what followed it in i_faddr (e2fsck ignores i_faddr of a
+ * deleted inode; a new inode's slot is zeroed).
+ */
+int ext2_orphan_leave(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint32_t *next);
 /* The head of the chain (0: empty). */
 int ext2_orphan_head(struct ext2_fs *fs, uint32_t *ino);
 
 /* Inodes (fs/ext2/inode.c). */
 int ext2_iread(struct ext2_fs *fs, uint64_t ino, const struct ext2_inode **in);
 int ext2_iwrite(struct ext2_fs *fs, uint64_t ino, struct ext2_inode **in);
+/* The same, to change its i_dtime as the link of the orphan chain to the next (ext2_bwrite_last). */
+int ext2_iwrite_link(struct ext2_fs *fs, uint64_t ino, struct ext2_inode **in);
 uint64_t ext2_isize(const struct ext2_inode *in);
 int ext2_iset_size(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size);
 /* A new inode's slot, zeroed (all inode_size bytes). */
@@ -304,9 +358,11 @@ int ext2_bmap(struct ext2_fs *fs, uint64_t ino, uint64_t lblk, bool alloc, uint3
  * blocks, from the end. *done: nothing is left past keep. Otherwise the
  * blocks from *low on are gone (low >= keep) and those below are not:
  * the caller shrinks i_size to low blocks, so each step leaves a
- * consistent file. The budget is fs->step_blocks.
+ * consistent file. The budget is fs->step_blocks. orphan: the inode is
+ * being freed, and a block it names may be free already (ext2_block_free).
  */
-int ext2_truncate_step(struct ext2_fs *fs, uint64_t ino, uint64_t keep, bool *done, uint64_t *low);
+int ext2_truncate_step(struct ext2_fs *fs, uint64_t ino, uint64_t keep, bool orphan, bool *done,
+		       uint64_t *low);
 
 /* Directories (fs/ext2/dir.c). */
 typedef int (*ext2_dir_fn)(void *ctx, const char *name, size_t len, uint32_t ino, uint64_t next);

@@ -230,6 +230,7 @@ KTEST(procfs_axolotl_stats)
 		"bcache_hits",
 		"bcache_misses",
 		"bcache_writes",
+		"bcache_passes",
 		"vfs_inodes",
 		"vfs_dentries",
 		"vfs_files",

@@ -9,6 +9,7 @@
 #include <uapi/errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 
 struct host_alloc {
 	struct host_alloc *next;
@@ -79,20 +80,152 @@ void ext2_io_put(void *handle)
 	free(handle);
 }
 
-void ext2_io_update(void *handle, const void *data)
+void ext2_io_commit_begin(void)
+{
+}
+
+void ext2_io_commit_end(void)
+{
+}
+
+void ext2_io_reset(void)
+{
+}
+
+void ext2_io_update(void *handle, const void *data, bool last)
 {
 	struct host_buf *b = handle;
 
 	memcpy(b->img->data + b->off, data, b->size);
 	b->img->updates++;
+	if (b->img->disk) {
+		b->img->dirty[b->off / b->img->bs] = 1;
+		b->img->last[b->off / b->img->bs] |= last;
+	}
+}
+
+int ext2_io_make_map(void *handle)
+{
+	struct host_buf *b = handle;
+	struct host_img *img = b->img;
+	size_t blk = b->off / (img->bs ? img->bs : 1);
+
+	if (!img->disk || img->map[blk])
+		return 0;
+	img->settled[blk] = malloc(img->bs);
+	if (!img->settled[blk])
+		return -ENOMEM;
+	memcpy(img->settled[blk], img->data + b->off, img->bs);
+	img->map[blk] = 1;
+	return 0;
+}
+
+bool ext2_io_settled(void *handle, void *out)
+{
+	struct host_buf *b = handle;
+	struct host_img *img = b->img;
+
+	if (!img->disk || !img->map[b->off / img->bs])
+		return false;
+	memcpy(out, img->settled[b->off / img->bs], img->bs);
+	return true;
+}
+
+int ext2_io_settle(struct ext2_fs *fs)
+{
+	struct host_img *img = fs->dev;
+
+	if (img->disk)
+		host_img_pass(img);
+	return 0;
 }
 
 void ext2_io_forget(struct ext2_fs *fs, uint64_t blk)
 {
 	struct host_img *img = fs->dev;
 
-	(void)blk;
 	img->forgets++;
+	if (img->disk)
+		img->dirty[blk] = img->last[blk] = 0; /* dropped, never written */
+}
+
+static size_t img_blocks(const struct host_img *img)
+{
+	return img->size / img->bs;
+}
+
+int host_img_writeback(struct host_img *img, uint32_t bs)
+{
+	img->bs = bs;
+	img->disk = malloc(img->size);
+	img->dirty = calloc(img_blocks(img), 1);
+	img->map = calloc(img_blocks(img), 1);
+	img->last = calloc(img_blocks(img), 1);
+	img->settled = calloc(img_blocks(img), sizeof(*img->settled));
+	if (!img->disk || !img->dirty || !img->map || !img->last || !img->settled)
+		return -1;
+	memcpy(img->disk, img->data, img->size);
+	return 0;
+}
+
+unsigned host_img_dirty(const struct host_img *img)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; img->disk && i < img_blocks(img); i++)
+		n += img->dirty[i];
+	return n;
+}
+
+/* A block's place in a pass, as in fs/bcache.c: the maps, the rest, those marked last. */
+static int pass_class(const struct host_img *img, size_t i)
+{
+	return img->map[i] ? 0 : img->last[i] ? 2 : 1;
+}
+
+/*
+ * Writes the pass's first limit blocks to disk, class by class, each in
+ * ascending block order (the classes after the maps in descending order
+ * if reverse: the kernel's order is its hash's, so a test tries two).
+ */
+static void pass_write(const struct host_img *img, uint8_t *disk, unsigned limit, bool reverse)
+{
+	size_t nblocks = img_blocks(img);
+	unsigned n = 0;
+
+	for (int c = 0; c < 3; c++) {
+		for (size_t k = 0; k < nblocks && n < limit; k++) {
+			size_t i = reverse && c ? nblocks - 1 - k : k;
+
+			if (img->dirty[i] && pass_class(img, i) == c) {
+				memcpy(disk + i * img->bs, img->data + i * img->bs, img->bs);
+				n++;
+			}
+		}
+	}
+}
+
+uint8_t *host_img_cut(const struct host_img *img, unsigned cut, bool reverse)
+{
+	uint8_t *disk = malloc(img->size);
+
+	if (disk) {
+		memcpy(disk, img->disk, img->size);
+		pass_write(img, disk, cut, reverse);
+	}
+	return disk;
+}
+
+void host_img_pass(struct host_img *img)
+{
+	img->passes++;
+	pass_write(img, img->disk, UINT_MAX, false);
+	for (size_t i = 0; i < img_blocks(img); i++) {
+		if (img->dirty[i] && img->map[i])
+			memcpy(img->settled[i], img->data + i * img->bs, img->bs);
+		img->dirty[i] = 0;
+		img->last[i] = 0;
+	}
 }
 
 int ext2_io_probe(void *dev, void *out)
@@ -145,6 +278,13 @@ int host_img_save(const struct host_img *img, const char *path)
 
 void host_img_free(struct host_img *img)
 {
+	for (size_t i = 0; img->settled && i < img_blocks(img); i++)
+		free(img->settled[i]);
+	free(img->settled);
+	free(img->map);
+	free(img->last);
+	free(img->dirty);
+	free(img->disk);
 	free(img->data);
-	img->data = NULL;
+	memset(img, 0, sizeof(*img));
 }
