@@ -8,12 +8,14 @@
  * cache holds more than BCACHE_MAX_BYTES. One lock guards everything: the
  * lock of the wait queue that threads sleep on while a buffer is busy
  * (being read) or frozen (in a pass), while a pass waits for a commit to
- * end, and while a pass waits for the one before it, so that each wait
- * is one waitq_wait_until.
+ * end, and while a pass waits for the one before it (wait_locked).
  *
  * A write-back pass (bcache_sync) holds every buffer it froze, on its
  * own list, until it ends; the maps among them get their settled copy
- * only then, once everything else of the snapshot is on the disk.
+ * only then, once everything else of the snapshot is on the disk. Passes
+ * run in kernel threads only (the flusher, unmount, shutdown, the end of
+ * a mount's orphan recovery), never inside a service's request, so that
+ * a service crash cannot leave one half done.
  */
 #include <fs/bcache.h>
 #include <drivers/block.h>
@@ -38,7 +40,16 @@ static size_t cached_bytes;		 /* (cache_lock) */
 static struct bcache_stats stats;	 /* (cache_lock) */
 static bool hash_ready;			 /* [I] set once at init */
 static bool pass_running;		 /* (cache_lock) one pass at a time */
-static int committing;			 /* (cache_lock) commits between begin and end */
+static bool committing;			 /* (cache_lock) the ext2 service's commit is open */
+
+/* Sleeps until cond, evaluated and left true under cache_lock (held at entry, flags its save). */
+#define wait_locked(flags, cond)                                  \
+	do {                                                      \
+		while (!(cond)) {                                 \
+			waitq_block_locked(&cache_wq, (flags));   \
+			(flags) = spin_lock_irqsave(&cache_lock); \
+		}                                                 \
+	} while (0)
 
 static struct list_head *bucket(struct block_device *bd, uint64_t blkno)
 {
@@ -70,6 +81,8 @@ static void free_buf_locked(struct buf *b)
 	list_del(&b->lru);
 	cached_bytes -= b->size;
 	stats.buffers--;
+	if (b->flags & BUF_MAP)
+		cached_bytes -= 2 * b->size;
 	kfree(b->settled);
 	kfree(b->written);
 	kfree(b->data);
@@ -220,7 +233,8 @@ void bcache_commit_begin(void)
 {
 	unsigned long flags = spin_lock_irqsave(&cache_lock);
 
-	committing++;
+	ASSERT(!committing); /* one committer: the ext2 service's thread */
+	committing = true;
 	spin_unlock_irqrestore(&cache_lock, flags);
 }
 
@@ -228,23 +242,20 @@ void bcache_commit_end(void)
 {
 	unsigned long flags = spin_lock_irqsave(&cache_lock);
 
-	ASSERT(committing > 0);
-	committing--;
+	committing = false;
 	spin_unlock_irqrestore(&cache_lock, flags);
 	waitq_wake_all(&cache_wq); /* a pass may wait for it */
 }
 
-void bcache_update(struct buf *b, const void *data, bool last)
+void bcache_update(struct buf *b, const void *data, enum bcache_order order)
 {
 	unsigned long flags = spin_lock_irqsave(&cache_lock);
 
 	/* The wait and the copy in one hold: no pass freezes it in between. */
-	while (b->flags & (BUF_BUSY | BUF_FROZEN)) {
-		waitq_block_locked(&cache_wq, flags);
-		flags = spin_lock_irqsave(&cache_lock);
-	}
+	wait_locked(flags, !(b->flags & (BUF_BUSY | BUF_FROZEN)));
 	memcpy(b->data, data, b->size);
-	b->flags |= BUF_VALID | BUF_DIRTY | (last ? BUF_LAST : 0);
+	b->flags |= BUF_VALID | BUF_DIRTY;
+	b->order = MAX(b->order, (uint8_t)order);
 	spin_unlock_irqrestore(&cache_lock, flags);
 }
 
@@ -264,11 +275,15 @@ int bcache_make_map(struct buf *b)
 	}
 	flags = spin_lock_irqsave(&cache_lock);
 	if (!(b->flags & BUF_MAP)) {
-		/* Never changed since read, or since a pass that ended: all of it is settled. */
-		memcpy(settled, b->data, b->size);
+		/* Clean: never changed since read, or since a pass that ended: all of it is settled. */
+		if (b->flags & (BUF_DIRTY | BUF_FROZEN))
+			memset(settled, 0xff, b->size); /* changed as no map: nothing settled yet */
+		else
+			memcpy(settled, b->data, b->size);
 		b->settled = settled;
 		b->written = written;
 		b->flags |= BUF_MAP;
+		cached_bytes += 2 * b->size;
 		settled = written = NULL;
 	}
 	spin_unlock_irqrestore(&cache_lock, flags);
@@ -291,13 +306,10 @@ bool bcache_settled(struct buf *b, void *out)
 void bforget(struct block_device *bd, uint64_t blkno, uint32_t size)
 {
 	unsigned long flags = spin_lock_irqsave(&cache_lock);
-	struct buf *b = find_locked(bd, blkno, size);
+	struct buf *b;
 
-	while (b && (b->flags & BUF_FROZEN)) { /* the pass writes it first */
-		waitq_block_locked(&cache_wq, flags);
-		flags = spin_lock_irqsave(&cache_lock);
-		b = find_locked(bd, blkno, size);
-	}
+	/* A frozen one is in the running pass: it goes to the disk first. */
+	wait_locked(flags, !(b = find_locked(bd, blkno, size)) || !(b->flags & BUF_FROZEN));
 	if (b && !(b->flags & BUF_BUSY)) {
 		b->flags &= ~(BUF_DIRTY | BUF_VALID);
 		if (!b->refcount)
@@ -314,10 +326,7 @@ static void pass_begin(struct block_device *bd, struct list_head *pass)
 {
 	unsigned long flags = spin_lock_irqsave(&cache_lock);
 
-	while (pass_running || committing) {
-		waitq_block_locked(&cache_wq, flags);
-		flags = spin_lock_irqsave(&cache_lock);
-	}
+	wait_locked(flags, !pass_running && !committing);
 	pass_running = true;
 	stats.passes++;
 	for (int i = 0; i < HASH_SIZE; i++) {
@@ -349,54 +358,63 @@ static int write_frozen(struct buf *b)
 		b->flags |= BUF_DIRTY;
 	else
 		stats.writes++;
-	if (!err && !(b->flags & BUF_DIRTY))
-		b->flags &= ~BUF_LAST;
+	if (!err)
+		b->order = BCACHE_ORDER_PLAIN;
 	spin_unlock_irqrestore(&cache_lock, flags);
 	waitq_wake_all(&cache_wq);
 	return err;
 }
 
-/* The order of a pass: the maps, then the rest, then the buffers marked last. */
+/* The classes of a pass, in the order it writes them: the maps, then by bcache_order. */
 enum pass_class {
 	PASS_MAPS,
-	PASS_REST,
-	PASS_LAST,
+	PASS_PLAIN,
+	PASS_LINK,
+	PASS_ROOT,
 	PASS_CLASSES
 };
 
-static enum pass_class class_of(uint32_t flags)
+static enum pass_class class_of(const struct buf *b)
 {
-	return (flags & BUF_MAP) ? PASS_MAPS : (flags & BUF_LAST) ? PASS_LAST : PASS_REST;
+	/* Frozen: no commit changes its order; one made a map after its class waits for a pass. */
+	return (READ_ONCE(b->flags) & BUF_MAP) ? PASS_MAPS : PASS_PLAIN + READ_ONCE(b->order);
 }
 
-/* Writes the pass's buffers of class c and flushes; stops at the first failure. */
-static int write_class(struct block_device *bd, struct list_head *pass, enum pass_class c)
+/* Writes the pass's frozen buffers of class c; stops at the first failure. *wrote: any. */
+static int write_class(struct list_head *pass, enum pass_class c, bool *wrote)
 {
 	struct buf *b;
 
 	list_for_each_entry (b, pass, pass) {
-		uint32_t flags = READ_ONCE(b->flags); /* FROZEN: only the pass changes MAP, LAST */
-
-		if ((flags & BUF_FROZEN) && class_of(flags) == c && write_frozen(b))
+		if (!(READ_ONCE(b->flags) & BUF_FROZEN) || class_of(b) != c)
+			continue;
+		*wrote = true;
+		if (write_frozen(b))
 			return -EIO;
 	}
-	return block_flush_sync(bd) ? -EIO : 0;
+	return 0;
 }
 
 /*
  * The pass ends. Unless it failed, every pointer it froze is on the disk:
- * its maps' frees are settled. Buffers still frozen (a failure) thaw dirty.
+ * its maps' frees are settled. Buffers still frozen thaw dirty; true if
+ * there were any.
  */
-static void pass_end(struct list_head *pass, bool ok)
+static bool pass_end(struct list_head *pass, bool ok)
 {
 	unsigned long flags = spin_lock_irqsave(&cache_lock);
 	struct buf *b, *next;
+	bool left = false;
 
 	list_for_each_entry (b, pass, pass) {
-		if (b->flags & BUF_FROZEN)
+		if (b->flags &
+		    BUF_FROZEN) { /* not written: a failure, or made a map after its class */
 			b->flags = (b->flags & ~BUF_FROZEN) | BUF_DIRTY;
-		if (ok && (b->flags & BUF_MAP))
+			left = true;
+		} else if (ok && (b->flags & BUF_MAP))
 			memcpy(b->settled, b->written, b->size);
+		else if (b->flags & BUF_MAP)
+			b->flags |= BUF_DIRTY; /* on the disk, not settled: written again, kept */
 	}
 	pass_running = false;
 	spin_unlock_irqrestore(&cache_lock, flags);
@@ -405,6 +423,7 @@ static void pass_end(struct list_head *pass, bool ok)
 		list_del(&b->pass);
 		brelse(b);
 	}
+	return left;
 }
 
 int bcache_sync(struct block_device *bd)
@@ -415,9 +434,17 @@ int bcache_sync(struct block_device *bd)
 	if (!hash_ready)
 		return 0;
 	pass_begin(bd, &pass);
-	for (enum pass_class c = 0; !err && c < PASS_CLASSES; c++)
-		err = write_class(bd, &pass, c);
-	pass_end(&pass, !err);
+	for (enum pass_class c = 0; !err && c < PASS_CLASSES; c++) {
+		bool wrote = false;
+
+		err = write_class(&pass, c, &wrote);
+		if (!err && wrote && c + 1 < PASS_CLASSES && block_flush_sync(bd))
+			err = -EIO; /* the class on the disk before the next one goes */
+	}
+	if (!err && block_flush_sync(bd)) /* and whatever else was written before the sync */
+		err = -EIO;
+	if (pass_end(&pass, !err) && !err)
+		return bcache_sync(bd); /* a buffer made a map after the maps went: it is one now */
 	return err;
 }
 

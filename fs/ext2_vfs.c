@@ -73,8 +73,9 @@ struct ext2v_mount {
 	struct list_head ihash[IHASH_SIZE]; /* (ihash_lock) struct ext2v_inode.hash */
 	struct list_head node;		    /* (m) */
 	int evicting;			    /* (m) chains of EXT2_EVICT steps running or waiting */
-	struct list_head unsettled;	    /* (m) struct evict_job.node: waiting for a pass */
-	bool dying;			    /* (m) put_super came: EXT2_UMOUNT when evicting is 0 */
+	uint8_t recovery;	    /* (recovered_src.lock) RECOVERY_*: the orphans it found */
+	struct list_head unsettled; /* (m) struct evict_job.node: waiting for a pass */
+	bool dying;		    /* (m) put_super came: EXT2_UMOUNT when evicting is 0 */
 };
 
 /* What the core keeps of an inode (inode->private). Lock key: (i) the inode's lock. */
@@ -141,30 +142,41 @@ static struct svc_request *ext2v_req(enum ext2_op op, uint32_t fsid, size_t extr
 }
 
 /*
- * Orphans a mount found are being freed (evict_start(..., true) to its
- * end). A power cut in the middle of a write-back pass can leave a
- * pointer of an orphan on the disk to a block its bitmap already calls
- * free (include/fs/bcache.h); until the chain has freed it again, no
- * request may allocate, or the block could get a second owner.
+ * The orphans a mount found (evict_start(..., true)). A power cut in the
+ * middle of a write-back pass can leave an orphan's pointer on the disk
+ * to a block its bitmap already calls free (include/fs/bcache.h), and the
+ * bitmaps read after the mount count such a block as settled: until the
+ * chain has freed it again and a pass has written that, no request on the
+ * mount may allocate, or the block could get a second owner. If the chain
+ * fails, the mount allocates nothing more (-EROFS) until e2fsck has seen it.
  */
+enum {
+	RECOVERY_NONE,
+	RECOVERY_RUNNING,
+	RECOVERY_FAILED
+};
+
 static struct wait_source recovered_src;
-static int recovering; /* (recovered_src.lock) mounts whose orphan chain runs */
 
-static void recovery_begin(void)
+static void set_recovery(struct ext2v_mount *m, uint8_t state)
 {
 	unsigned long f = spin_lock_irqsave(&recovered_src.lock);
 
-	recovering++;
-	spin_unlock_irqrestore(&recovered_src.lock, f);
-}
-
-static void recovery_end(void)
-{
-	unsigned long f = spin_lock_irqsave(&recovered_src.lock);
-
-	recovering--;
+	m->recovery = state;
 	spin_unlock_irqrestore(&recovered_src.lock, f);
 	wait_wake_all(&recovered_src);
+}
+
+/* The mount's orphan chain ended (ok: every orphan freed): its changes on the disk, then the gate opens. */
+static void recovery_end(struct ext2v_mount *m, bool ok)
+{
+	if (ok && bcache_sync(m->bd))
+		ok = false;
+	if (!ok)
+		pr_err("ext2: %s: the orphans of an unclean shutdown could not all be freed; "
+		       "nothing more is allocated on it until e2fsck has checked it\n",
+		       m->bd->name);
+	set_recovery(m, ok ? RECOVERY_NONE : RECOVERY_FAILED);
 }
 
 static bool may_allocate(uint16_t op)
@@ -173,16 +185,35 @@ static bool may_allocate(uint16_t op)
 	       op == EXT2_BMAP; /* reads map with svc_submit, never through here */
 }
 
-/* 0 once no orphan chain of a mount runs; -EWAIT for a user thread meanwhile. */
-static int wait_recovered(void)
+/* The mount a request is for (its payload begins with the fsid); NULL if gone. */
+static struct ext2v_mount *mount_of(const struct svc_request *req)
+{
+	unsigned long f = spin_lock_irqsave(&mounts_lock);
+	struct ext2v_mount *m, *found = NULL;
+	struct svc_reader r;
+	uint32_t fsid;
+
+	svc_reader_init(&r, req->req.buf, req->req.len);
+	svc_msg_check(&r, EXT2_PROTO_VERSION);
+	fsid = svc_get_u32(&r);
+	list_for_each_entry (m, &mounts, node)
+		if (!r.error && m->fsid == fsid)
+			found = m;
+	spin_unlock_irqrestore(&mounts_lock, f);
+	return found;
+}
+
+/* 0 once m's orphans are freed and on the disk; -EWAIT for a user thread meanwhile. */
+static int wait_recovered(struct ext2v_mount *m)
 {
 	for (;;) {
 		unsigned long f = spin_lock_irqsave(&recovered_src.lock);
+		uint8_t state = m ? m->recovery : RECOVERY_NONE;
 		long r;
 
-		if (!recovering || call_committed()) {
+		if (state != RECOVERY_RUNNING || call_committed()) {
 			spin_unlock_irqrestore(&recovered_src.lock, f);
-			return 0;
+			return state == RECOVERY_FAILED ? -EROFS : 0;
 		}
 		wait_event_locked(&recovered_src, 0, WAIT_UNINTERRUPTIBLE);
 		spin_unlock_irqrestore(&recovered_src.lock, f);
@@ -192,15 +223,33 @@ static int wait_recovered(void)
 	}
 }
 
+/*
+ * -ENOSPC from a request that allocates: blocks a delete freed since the
+ * last write-back pass are not handed out before a pass settles them
+ * (fs/ext2/alloc.c), so a call that can run again (and has changed
+ * nothing yet) waits for one (a sync) and runs again, once, sending its
+ * requests anew; its second -ENOSPC stands. The flusher's
+ * allocations run their pass themselves (ext2v_write_pages).
+ */
+static int enospc_again(void)
+{
+	if (!wait_restarts() || call_committed() || progress_fs(current_wait())->sync_gen)
+		return -ENOSPC;
+	svc_forget_kept_calls(current_thread()); /* the next run asks again, not its kept reply */
+	return writeback_sync_all() ?: -ENOSPC;	 /* -EWAIT: the call runs again after the sync */
+}
+
 /* Sends req; on success *reader reads the reply (put *done after). */
 static int ext2v_call(struct svc_request *req, struct svc_request **done, struct svc_reader *reader)
 {
+	uint16_t op;
 	int r;
 
 	*done = NULL;
 	if (!req)
 		return -ENOMEM;
-	r = may_allocate(req->hdr.opcode) ? wait_recovered() : 0;
+	op = req->hdr.opcode;
+	r = may_allocate(op) ? wait_recovered(mount_of(req)) : 0;
 	if (r) {
 		svc_request_put(req);
 		return r;
@@ -208,6 +257,8 @@ static int ext2v_call(struct svc_request *req, struct svc_request **done, struct
 	r = svc_call(ext2_svc, req, done);
 	if (!r)
 		svc_reply_reader(*done, reader);
+	if (r == -ENOSPC && may_allocate(op) && op != EXT2_BMAP)
+		r = enospc_again();
 	return r;
 }
 
@@ -369,11 +420,10 @@ static struct inode *ext2v_iget(struct ext2v_mount *m, const struct ext2_attr *a
  * EXT2_UMOUNT waits for the last chain (put_super), and so does shutdown.
  */
 struct evict_job {
-	struct list_head node; /* (m) on m->unsettled until its first step goes */
+	struct list_head node; /* (m) on m->unsettled; then on sync_metadata's own list */
 	struct ext2v_mount *m;
 	uint64_t ino;
-	bool orphans;  /* then the next orphan on the chain, when ino is freed */
-	bool recovery; /* the chain a mount found: allocations wait for its end */
+	bool orphans; /* the chain a mount found: then the next orphan, when ino is freed */
 };
 
 static void send_umount(struct ext2v_mount *m);
@@ -391,8 +441,11 @@ static int evict_send(struct evict_job *j)
 	return 0;
 }
 
-/* A chain ends: the mount's EXT2_UMOUNT goes if it was waiting for it. */
-static void evict_end(struct evict_job *j)
+/*
+ * A chain ends (ok: the inode, or the mount's whole chain, freed): the
+ * mount's EXT2_UMOUNT goes if it was waiting for it.
+ */
+static void evict_end(struct evict_job *j, bool ok)
 {
 	struct ext2v_mount *m = j->m;
 	unsigned long f = spin_lock_irqsave(&mounts_lock);
@@ -401,8 +454,8 @@ static void evict_end(struct evict_job *j)
 	if (umount)
 		list_del(&m->node);
 	spin_unlock_irqrestore(&mounts_lock, f);
-	if (j->recovery)
-		recovery_end();
+	if (j->orphans)
+		recovery_end(m, ok);
 	kfree(j);
 	__atomic_sub_fetch(&evictions, 1, __ATOMIC_ACQ_REL);
 	waitq_wake_all(&evict_wq);
@@ -416,8 +469,9 @@ static void evict_end(struct evict_job *j)
  * orphan chain that names ino does (a power cut in between would leave a
  * live-looking inode naming free blocks): so the first step waits on
  * m->unsettled for the next write-back pass of m, which sync_metadata
- * starts it after (the flusher is woken for it). Orphans a mount found
- * are on the disk already and start at once.
+ * starts it after (the flusher runs WRITEBACK_SOON_MS after the first
+ * chain that waits). Orphans a mount found are on the disk already and
+ * start at once.
  */
 static void evict_start(struct ext2v_mount *m, uint64_t ino, bool orphans)
 {
@@ -425,6 +479,8 @@ static void evict_start(struct ext2v_mount *m, uint64_t ino, bool orphans)
 	unsigned long f;
 	bool kick;
 
+	if (orphans)
+		set_recovery(m, j ? RECOVERY_RUNNING : RECOVERY_FAILED);
 	if (!j) {
 		pr_warn("ext2: no memory to free inode %lu; the next mount frees it\n",
 			(unsigned long)ino);
@@ -433,9 +489,6 @@ static void evict_start(struct ext2v_mount *m, uint64_t ino, bool orphans)
 	j->m = m;
 	j->ino = ino;
 	j->orphans = orphans;
-	j->recovery = orphans;
-	if (orphans)
-		recovery_begin();
 	f = spin_lock_irqsave(&mounts_lock);
 	m->evicting++;
 	kick = !orphans && list_empty(&m->unsettled);
@@ -444,34 +497,38 @@ static void evict_start(struct ext2v_mount *m, uint64_t ino, bool orphans)
 	spin_unlock_irqrestore(&mounts_lock, f);
 	__atomic_add_fetch(&evictions, 1, __ATOMIC_ACQ_REL);
 	if (orphans && evict_send(j))
-		evict_end(j);
+		evict_end(j, false);
 	if (kick)
-		writeback_start();
+		writeback_soon(); /* one pass for every chain that comes meanwhile (rm -r) */
 }
 
-/* Moves every chain on from to the end of to (m's lists: under mounts_lock). */
-static void move_jobs(struct list_head *from, struct list_head *to)
+/* The chains waiting on m for a pass, taken off before it begins. */
+static void take_unsettled(struct ext2v_mount *m, struct list_head *jobs)
 {
 	unsigned long f = spin_lock_irqsave(&mounts_lock);
 
-	while (!list_empty(from)) {
-		struct list_head *node = from->next;
-
-		list_del(node);
-		list_add_tail(node, to);
-	}
+	while (!list_empty(&m->unsettled))
+		list_move_tail(m->unsettled.next, jobs);
 	spin_unlock_irqrestore(&mounts_lock, f);
 }
 
-/* After a pass of their mount that began once they were queued: their first steps go. */
-static void evict_settled(struct list_head *jobs)
+/*
+ * The pass of their mount that began once they were queued ended (ok):
+ * their first steps go; if it failed, the disk is failing and they end
+ * (the inodes stay on the chain for the next mount).
+ */
+static void evict_settled(struct list_head *jobs, bool ok)
 {
 	struct evict_job *j, *next;
 
 	list_for_each_entry_safe (j, next, jobs, node) {
 		list_del(&j->node);
-		if (evict_send(j))
-			evict_end(j);
+		if (!ok)
+			pr_warn("ext2: inode %lu not freed: writing the metadata failed; the next "
+				"mount frees it\n",
+				(unsigned long)j->ino);
+		if (!ok || evict_send(j))
+			evict_end(j, false);
 	}
 }
 
@@ -500,7 +557,7 @@ static void evict_done(struct svc_request *req)
 	else if (!err && !more)
 		err = 1; /* done */
 	if (err || evict_send(j))
-		evict_end(j);
+		evict_end(j, err == 1);
 }
 
 /* The last reference is gone: forget the inode; an unlinked one is freed on the disk. */
@@ -1264,6 +1321,11 @@ static int ext2v_write_pages(struct pagecache *pc, uint64_t index, unsigned n, s
 		return 0; /* unlinked: nobody will read it */
 	blk = kmalloc(count * sizeof(*blk));
 	err = blk ? ext2v_call(bmap_req(pc, index * per_page, count, true), &done, &r) : -ENOMEM;
+	if (err == -ENOSPC && !bcache_sync(m->bd)) {
+		/* blocks freed since the last pass are handed out once one settles them (alloc.c) */
+		svc_request_put(done);
+		err = ext2v_call(bmap_req(pc, index * per_page, count, true), &done, &r);
+	}
 	if (!err)
 		err = parse_map(m, &r, blk, count, true);
 	if (!err && !get_attr(&r, &a))
@@ -1749,15 +1811,16 @@ static int sync_metadata(void)
 		if (list[i]->flags & EXT2_MOUNT_RDONLY)
 			continue;
 		LIST_HEAD(jobs);
+		int r;
 
 		learn_free(list[i]);
-		move_jobs(&list[i]->unsettled, &jobs);
-		if (bcache_sync(list[i]->bd)) {
-			move_jobs(&jobs, &list[i]->unsettled); /* the next pass */
+		take_unsettled(list[i], &jobs);
+		r = bcache_sync(list[i]->bd);
+		if (r) {
 			metadata_error(list[i]);
 			err = -EIO;
 		}
-		evict_settled(&jobs);
+		evict_settled(&jobs, !r);
 	}
 	return err;
 }

@@ -34,6 +34,7 @@ static struct wait_source done_src; /* syncs waiting for sync_done */
 static int (*fs_syncs[MAX_FS])(void);
 static void (*fs_shutdowns[MAX_FS])(void);
 static struct ktimer period_timer; /* the timer code's lock (kernel/timer.c) */
+static struct ktimer soon_timer;   /* the same: writeback_soon's run */
 static const struct reclaim_writeback pressure_writeback;
 
 void writeback_add(struct pagecache *pc)
@@ -116,6 +117,23 @@ static void period_tick(struct ktimer *t)
 	ktimer_arm(t, deadline_after(WRITEBACK_PERIOD_MS * NSEC_PER_MSEC));
 }
 
+/* A run without waiting for the period (writeback_soon), and without rearming. */
+static void soon_tick(struct ktimer *t)
+{
+	unsigned long flags = spin_lock_irqsave(&wb_lock);
+
+	(void)t;
+	period_due = true;
+	spin_unlock_irqrestore(&wb_lock, flags);
+	waitq_wake_all(&flusher_wq);
+}
+
+void writeback_soon(void)
+{
+	if (!ktimer_remaining(&soon_timer)) /* two callers at once arm it twice: harmless */
+		ktimer_arm(&soon_timer, deadline_after(WRITEBACK_SOON_MS * NSEC_PER_MSEC));
+}
+
 static void flusher_main(void *arg)
 {
 	(void)arg;
@@ -149,6 +167,7 @@ void writeback_init(void)
 	if (t)
 		kthread_detach(t);
 	ktimer_init(&period_timer, period_tick);
+	ktimer_init(&soon_timer, soon_tick);
 	ktimer_arm(&period_timer, deadline_after(WRITEBACK_PERIOD_MS * NSEC_PER_MSEC));
 	reclaim_register_writeback(&pressure_writeback);
 }

@@ -10,8 +10,8 @@
  * taken only when it is clear both in the bitmap and in its settled copy,
  * so that a block or inode freed since the last write-back pass ended is
  * not handed out while a pointer to it may still be on the disk. When only
- * such bits are left, the allocation runs a pass (ext2_io_settle) and
- * looks again.
+ * such bits are left the answer is -ENOSPC; the core runs a pass and asks
+ * again (fs/ext2_vfs.c).
  */
 #include <fs/ext2.h>
 #include <lib/string.h>
@@ -47,10 +47,7 @@ static uint32_t bit_find_zero(const uint8_t *map, const uint8_t *settled, uint32
 	return to;
 }
 
-/*
- * A clear bit of bitmap blk in [from, to) that is also settled, or to;
- * notes in fs->unsettled when a clear bit was passed over.
- */
+/* A clear bit of bitmap blk in [from, to) that is also settled, or to. */
 static int find_free(struct ext2_fs *fs, uint32_t blk, uint32_t from, uint32_t to, uint32_t *bit)
 {
 	const void *map, *settled;
@@ -61,8 +58,6 @@ static int find_free(struct ext2_fs *fs, uint32_t blk, uint32_t from, uint32_t t
 	if (err)
 		return err;
 	*bit = bit_find_zero(map, settled, from, to);
-	if (*bit == to && settled && bit_find_zero(map, NULL, from, to) != to)
-		fs->unsettled = true;
 	return 0;
 }
 
@@ -157,7 +152,7 @@ static int take_block(struct ext2_fs *fs, uint32_t g, uint32_t from, uint32_t to
 	return count_blocks(fs, g, -1);
 }
 
-static int block_alloc_once(struct ext2_fs *fs, uint32_t goal, uint32_t *blk)
+int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *blk)
 {
 	uint32_t g0, start, i, g;
 	int err;
@@ -171,28 +166,6 @@ static int block_alloc_once(struct ext2_fs *fs, uint32_t goal, uint32_t *blk)
 		g = (g0 + i) % fs->groups;
 		err = take_block(fs, g, 0, i == fs->groups ? start : group_blocks(fs, g), blk);
 	}
-	return err;
-}
-
-/* -ENOSPC with freed bits passed over: a write-back pass settles them, then a second look. */
-static bool settle_and_retry(struct ext2_fs *fs, int err)
-{
-	bool unsettled = fs->unsettled;
-
-	fs->unsettled = false;
-	if (err != -ENOSPC || !unsettled || ext2_io_settle(fs))
-		return false;
-	ext2_txn_resettle(fs);
-	return true;
-}
-
-int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *blk)
-{
-	int err = block_alloc_once(fs, goal, blk);
-
-	if (settle_and_retry(fs, err))
-		err = block_alloc_once(fs, goal, blk);
-	fs->unsettled = false;
 	return err;
 }
 
@@ -272,28 +245,17 @@ static uint32_t dir_group(struct ext2_fs *fs, uint32_t fallback)
 	return best;
 }
 
-static int inode_alloc_once(struct ext2_fs *fs, uint32_t g0, bool dir, uint32_t *ino)
-{
-	int err = -ENOSPC;
-
-	for (uint32_t i = 0; err == -ENOSPC && i < fs->groups; i++)
-		err = take_inode(fs, (g0 + i) % fs->groups, dir, ino);
-	return err;
-}
-
 int ext2_inode_alloc(struct ext2_fs *fs, uint32_t parent, bool dir, uint32_t *ino)
 {
 	uint32_t g0 = 0;
-	int err;
+	int err = -ENOSPC;
 
 	if (parent >= 1 && parent <= fs->inodes_count)
 		g0 = (parent - 1) / fs->inodes_per_group;
 	if (dir)
 		g0 = dir_group(fs, g0);
-	err = inode_alloc_once(fs, g0, dir, ino);
-	if (settle_and_retry(fs, err))
-		err = inode_alloc_once(fs, g0, dir, ino);
-	fs->unsettled = false;
+	for (uint32_t i = 0; err == -ENOSPC && i < fs->groups; i++)
+		err = take_inode(fs, (g0 + i) % fs->groups, dir, ino);
 	return err;
 }
 

@@ -52,7 +52,8 @@ static int iwrite(struct ext2_fs *fs, uint64_t ino, struct ext2_inode **in, bool
 	int err = inode_slot(fs, ino, &blk, &off);
 
 	if (!err)
-		err = link ? ext2_bwrite_last(fs, blk, &data) : ext2_bwrite(fs, blk, &data);
+		err = ext2_bwrite_ordered(fs, blk, link ? EXT2_ORDER_LINK : EXT2_ORDER_PLAIN,
+					  &data);
 	if (!err)
 		*in = (struct ext2_inode *)((char *)data + off);
 	return err;

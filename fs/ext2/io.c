@@ -6,14 +6,14 @@
  * buffers with ext2_io_get and, at a successful request's end, commits
  * its shadow copies with ext2_io_update and drops freed blocks with
  * ext2_io_forget, between ext2_io_commit_begin and _end. The bitmaps are
- * the cache's allocation maps; ext2_io_settle runs a write-back pass from
- * inside a request (the request's own changes are not in the cache yet).
+ * the cache's allocation maps; no request ever runs a write-back pass.
  * The tests' twin is tests/unit/ext2_host_io.c.
  */
 #include <fs/ext2.h>
 #include <fs/bcache.h>
 #include <drivers/block.h>
 #include <svc/service.h>
+#include <lib/compiler.h>
 #include <lib/err.h>
 #include <lib/string.h>
 #include <uapi/errno.h>
@@ -45,31 +45,27 @@ void ext2_io_put(void *handle)
 	brelse(handle);
 }
 
-/* Whether this service's commit is between begin and end (a crash there is reset). */
-static bool committing;
-
 void ext2_io_commit_begin(void)
 {
 	svc_progress(); /* the commit waits only for the disk, which the watchdog does not count */
-	committing = true;
 	bcache_commit_begin();
 }
 
 void ext2_io_commit_end(void)
 {
-	committing = false;
 	bcache_commit_end();
 }
 
 void ext2_io_reset(void)
 {
-	if (committing)
-		ext2_io_commit_end();
+	bcache_commit_end(); /* the crashed thread's commit, if it was in one */
 }
 
-void ext2_io_update(void *handle, const void *data, bool last)
+void ext2_io_update(void *handle, const void *data, enum ext2_order order)
 {
-	bcache_update(handle, data, last);
+	BUILD_BUG_ON((int)EXT2_ORDER_LINK != (int)BCACHE_ORDER_LINK ||
+		     (int)EXT2_ORDER_ROOT != (int)BCACHE_ORDER_ROOT);
+	bcache_update(handle, data, (enum bcache_order)order);
 }
 
 int ext2_io_make_map(void *handle)
@@ -80,11 +76,6 @@ int ext2_io_make_map(void *handle)
 bool ext2_io_settled(void *handle, void *out)
 {
 	return bcache_settled(handle, out);
-}
-
-int ext2_io_settle(struct ext2_fs *fs)
-{
-	return bcache_sync(fs->dev);
 }
 
 void ext2_io_forget(struct ext2_fs *fs, uint64_t blk)

@@ -116,7 +116,8 @@ int ext2_orphan_leave(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, u
 	int err = ext2_orphan_del(fs, ino, next);
 
 	if (!err) {
-		in->i_dtime = in->i_ctime ? in->i_ctime : 1;
+		/* a time past every inode number: never read as a link (unlink_orphan) */
+		in->i_dtime = in->i_ctime > fs->inodes_count ? in->i_ctime : fs->inodes_count + 1;
 		in->i_faddr = *next;
 	}
 	return err;

@@ -119,8 +119,8 @@ int ext2_sb_read(struct ext2_fs *fs, const struct ext2_super **sb)
 static int sb_write(struct ext2_fs *fs, struct ext2_super **sb, bool link)
 {
 	void *data;
-	int err = link ? ext2_bwrite_last(fs, fs->sb_block, &data)
-		       : ext2_bwrite(fs, fs->sb_block, &data);
+	int err = ext2_bwrite_ordered(fs, fs->sb_block, link ? EXT2_ORDER_ROOT : EXT2_ORDER_PLAIN,
+				      &data);
 
 	if (!err)
 		*sb = (struct ext2_super *)((char *)data + fs->sb_offset);

@@ -13,6 +13,7 @@
  * kernel, tests/unit/ext2_host_io.c on the host).
  */
 #include <fs/ext2.h>
+#include <lib/compiler.h>
 #include <lib/string.h>
 #include <uapi/errno.h>
 
@@ -25,7 +26,7 @@ struct ext2_shadow {
 	void *copy;		   /* the request's version, or NULL if unchanged */
 	void *settled;		   /* an allocation map's settled contents, once asked */
 	bool map;		   /* an allocation map (ext2_io_make_map done) */
-	bool last;		   /* holds an orphan-chain link: written after the rest */
+	uint8_t order;		   /* enum ext2_order: where a write-back pass puts it */
 	bool settled_known;	   /* settled holds the answer (NULL: all settled) */
 	bool forget;		   /* freed by the request */
 	struct ext2_shadow *next;  /* all shadows, newest first */
@@ -53,7 +54,7 @@ static void txn_end(struct ext2_fs *fs, bool commit)
 		ext2_io_commit_begin();
 	for (sh = fs->txn->all; sh; sh = sh->next) {
 		if (commit && sh->copy && !sh->forget && sh->handle)
-			ext2_io_update(sh->handle, sh->copy, sh->last);
+			ext2_io_update(sh->handle, sh->copy, sh->order);
 		if (sh->handle)
 			ext2_io_put(sh->handle);
 		if (commit && sh->forget)
@@ -229,21 +230,16 @@ int ext2_bsettled(struct ext2_fs *fs, uint64_t blk, const void **settled)
 	return 0;
 }
 
-void ext2_txn_resettle(struct ext2_fs *fs)
-{
-	for (struct ext2_shadow *sh = fs->txn ? fs->txn->all : NULL; sh; sh = sh->next)
-		sh->settled_known = false;
-}
-
 int ext2_bcopy(struct ext2_fs *fs, uint64_t blk, void *out)
 {
-	struct ext2_shadow *sh = fs->txn ? txn_find(fs, blk) : NULL;
+	struct ext2_shadow *sh;
 	const void *data;
 	void *handle;
 	int err;
 
 	if (!fs->txn)
 		return -EINVAL;
+	sh = txn_find(fs, blk);
 	if (sh && !sh->forget && (sh->copy || sh->data)) {
 		memcpy(out, sh->copy ? sh->copy : sh->data, fs->block_size);
 		return 0;
@@ -258,11 +254,14 @@ int ext2_bcopy(struct ext2_fs *fs, uint64_t blk, void *out)
 	return 0;
 }
 
-int ext2_bwrite_last(struct ext2_fs *fs, uint64_t blk, void **data)
+int ext2_bwrite_ordered(struct ext2_fs *fs, uint64_t blk, enum ext2_order order, void **data)
 {
 	int err = ext2_bwrite(fs, blk, data);
+	struct ext2_shadow *sh;
 
-	if (!err)
-		txn_find(fs, blk)->last = true;
+	if (!err) {
+		sh = txn_find(fs, blk);
+		sh->order = MAX(sh->order, (uint8_t)order);
+	}
 	return err;
 }

@@ -19,16 +19,17 @@
  * between two commits: every dirty buffer is frozen (a commit that would
  * change one waits until it is written), so a pass writes the state of
  * the file system after some request, never half of one. It writes the
- * allocation maps first, then the rest, then the blocks marked last (the
- * links of ext2's orphan chain), with a flush after each class: a power
- * cut in the middle never leaves a pointer on the disk to a block its
- * bitmap calls in use for nobody, only the reverse -- a freed block still
- * named by a pointer not yet written, which the orphan chain's next walk
- * frees again (docs/ext2.md, "Power cuts in the middle of a write-back").
- * So that such a block is not given to another file before the pointer
- * is gone from the disk, a map keeps a settled copy: its contents as of
- * the last pass that ended, and a bit is free for allocation only when
- * it is clear in both.
+ * allocation maps first, then the other buffers in the order of enum
+ * bcache_order (plain metadata, ext2's orphan-chain links, the chain's
+ * head), with a flush between classes. A power cut in the middle never
+ * leaves a pointer on the disk to a block its bitmap calls in use for
+ * nobody, only the reverse: a freed block still named by a pointer not
+ * yet written, which the orphan chain's next walk frees again
+ * (docs/ext2.md, "Power cuts in the middle of a write-back"). So that
+ * such a block is not given to another file before the pointer is gone
+ * from the disk, a map keeps a settled copy (its contents as of the last
+ * pass that ended) and a bit is free for allocation only when it is clear
+ * in both.
  */
 #ifndef FS_BCACHE_H
 #define FS_BCACHE_H
@@ -52,6 +53,7 @@ struct buf {
 	struct list_head pass;	 /* (p) on the running pass's list */
 	void *settled;		 /* (b) maps only: the contents as of the last pass that ended */
 	void *written;		 /* (p) maps only: what the running pass wrote */
+	uint8_t order;		 /* (b) enum bcache_order: the highest since it was last written */
 };
 
 #define BUF_VALID  (1u << 0) /* data holds the block */
@@ -59,21 +61,31 @@ struct buf {
 #define BUF_BUSY   (1u << 2) /* being read */
 #define BUF_FROZEN (1u << 3) /* in the running pass, not yet written: data may not change */
 #define BUF_MAP	   (1u << 4) /* an allocation map: written first, with a settled copy */
-#define BUF_LAST   (1u << 5) /* written after every other buffer of the pass */
+
+/* Where a buffer that is no map goes in a pass: the classes after the maps. */
+enum bcache_order {
+	BCACHE_ORDER_PLAIN, /* everything else */
+	BCACHE_ORDER_LINK,  /* holds a link of ext2's orphan chain (an inode's i_dtime) */
+	BCACHE_ORDER_ROOT,  /* holds the chain's head (the superblock): written last of all */
+};
 
 /* The block, read if needed, with a reference; ERR_PTR(-EIO/-EINVAL/-ENOMEM). */
 struct buf *bread(struct block_device *bd, uint64_t blkno, uint32_t size);
 void brelse(struct buf *b);
-/* A commit: no pass takes its snapshot between begin and end. */
+/*
+ * A commit: no pass takes its snapshot between begin and end. One
+ * committer at a time (the ext2 service's thread); bcache_commit_end
+ * also closes a commit its crash left open (the service's restart).
+ */
 void bcache_commit_begin(void);
 void bcache_commit_end(void);
 /*
  * Replaces the cached contents of the block with data (size bytes) and
  * marks it dirty: one step of a commit. The caller holds a reference.
- * Waits while the buffer is frozen in a pass. last: the next pass writes
- * it after every other buffer (it holds a link of ext2's orphan chain).
+ * Waits while the buffer is frozen in a pass. order: where the next pass
+ * writes it (the highest asked since it was last written).
  */
-void bcache_update(struct buf *b, const void *data, bool last);
+void bcache_update(struct buf *b, const void *data, enum bcache_order order);
 /*
  * Makes b an allocation map (before its first update): allocates its
  * settled copy, the block's contents now. 0 or -ENOMEM.

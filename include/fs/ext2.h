@@ -195,7 +195,6 @@ struct ext2_fs {
 	uint32_t incompat;
 	uint32_t ro_compat;
 	int step_blocks;      /* a truncate step's budget: EXT2_STEP_BLOCKS (tests set less) */
-	bool unsettled;	      /* (s) an allocation passed over bits freed but not settled */
 	struct ext2_txn *txn; /* (s) the request in flight's shadows */
 };
 
@@ -221,21 +220,25 @@ void ext2_io_put(void *handle);
 void ext2_io_commit_begin(void);
 void ext2_io_commit_end(void);
 /*
- * Replaces the cached block with data and marks it dirty (a commit step);
- * last: it holds a link of the orphan chain, written after the rest.
+ * Where a changed block goes in a write-back pass, after the bitmaps
+ * (include/fs/bcache.h, enum bcache_order): the orphan chain's links
+ * after everything else, its head (the superblock) last of all.
  */
-void ext2_io_update(void *handle, const void *data, bool last);
+enum ext2_order {
+	EXT2_ORDER_PLAIN,
+	EXT2_ORDER_LINK,
+	EXT2_ORDER_ROOT
+};
+/* Replaces the cached block with data and marks it dirty (a commit step). */
+void ext2_io_update(void *handle, const void *data, enum ext2_order order);
 /*
  * Allocation maps (include/fs/bcache.h): the block is a bitmap, written
  * before other metadata and with a settled copy. ext2_io_make_map before
  * its first change (0 or -ENOMEM); ext2_io_settled copies the settled
- * contents to out (false when the block is no map: all of it settled);
- * ext2_io_settle writes everything back so that every free settles
- * (0 or -EIO).
+ * contents to out (false when the block is no map: all of it settled).
  */
 int ext2_io_make_map(void *handle);
 bool ext2_io_settled(void *handle, void *out);
-int ext2_io_settle(struct ext2_fs *fs);
 /* A service restarted: a commit its crash cut short is over. */
 void ext2_io_reset(void);
 /* Drops a freed block from the cache without writing it. */
@@ -261,17 +264,12 @@ int ext2_bwrite(struct ext2_fs *fs, uint64_t blk, void **data);
 int ext2_bzero(struct ext2_fs *fs, uint64_t blk, void **data);
 /* The block was freed: drop it from the cache at commit. */
 int ext2_bforget(struct ext2_fs *fs, uint64_t blk);
-/* A writable shadow of a block that holds an orphan-chain link (bcache_update's last). */
-int ext2_bwrite_last(struct ext2_fs *fs, uint64_t blk, void **data);
+/* A writable shadow of a block, written at order (the highest asked) in a write-back pass. */
+int ext2_bwrite_ordered(struct ext2_fs *fs, uint64_t blk, enum ext2_order order, void **data);
 /* A writable shadow of an allocation map (a bitmap). */
 int ext2_bwrite_map(struct ext2_fs *fs, uint64_t blk, void **data);
-/*
- * The settled contents of allocation map blk, as the request first saw
- * them, or NULL when all of it is settled. ext2_txn_resettle forgets
- * them after ext2_io_settle.
- */
+/* The settled contents of allocation map blk, as the request first saw them, or NULL (all settled). */
 int ext2_bsettled(struct ext2_fs *fs, uint64_t blk, const void **settled);
-void ext2_txn_resettle(struct ext2_fs *fs);
 /* Copies the block as the request sees it into out, without keeping it pinned. */
 int ext2_bcopy(struct ext2_fs *fs, uint64_t blk, void *out);
 
@@ -279,7 +277,7 @@ int ext2_bcopy(struct ext2_fs *fs, uint64_t blk, void *out);
 int ext2_mount(struct ext2_fs *fs, void *dev, uint32_t flags);
 int ext2_sb_read(struct ext2_fs *fs, const struct ext2_super **sb);
 int ext2_sb_write(struct ext2_fs *fs, struct ext2_super **sb);
-/* The same, to change s_last_orphan (ext2_bwrite_last). */
+/* The same, to change s_last_orphan (EXT2_ORDER_ROOT). */
 int ext2_sb_write_link(struct ext2_fs *fs, struct ext2_super **sb);
 int ext2_gd_read(struct ext2_fs *fs, uint32_t group, const struct ext2_group_desc **gd);
 int ext2_gd_write(struct ext2_fs *fs, uint32_t group, struct ext2_group_desc **gd);
@@ -317,7 +315,7 @@ int ext2_orphan_on(struct ext2_fs *fs, uint32_t ino, bool *on);
 /*
  * A freed inode (in, its shadow) leaves the chain for good: i_dtime
  * becomes its deletion time and i_faddr keeps *next. The link that named
- * it is written after it (ext2_bwrite_last): a power cut between the two
+ * it is written after it (EXT2_ORDER_LINK, _ROOT): a power cut between the two
  * leaves it on the chain with a time in i_dtime, and the next walk
  * finds what followed it in i_faddr (e2fsck ignores i_faddr of a
  * deleted inode; a new inode's slot is zeroed).
@@ -329,7 +327,7 @@ int ext2_orphan_head(struct ext2_fs *fs, uint32_t *ino);
 /* Inodes (fs/ext2/inode.c). */
 int ext2_iread(struct ext2_fs *fs, uint64_t ino, const struct ext2_inode **in);
 int ext2_iwrite(struct ext2_fs *fs, uint64_t ino, struct ext2_inode **in);
-/* The same, to change its i_dtime as the link of the orphan chain to the next (ext2_bwrite_last). */
+/* The same, to change its i_dtime as the orphan chain's link to the next (EXT2_ORDER_LINK). */
 int ext2_iwrite_link(struct ext2_fs *fs, uint64_t ino, struct ext2_inode **in);
 uint64_t ext2_isize(const struct ext2_inode *in);
 int ext2_iset_size(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size);

@@ -17,6 +17,7 @@
 struct pagecache;
 
 #define WRITEBACK_PERIOD_MS 2000
+#define WRITEBACK_SOON_MS   20 /* writeback_soon: what comes meanwhile goes in the same run */
 
 /* Starts the flusher. */
 void writeback_init(void);
@@ -42,5 +43,7 @@ void writeback_shutdown_then_poweroff(int status);
 int writeback_sync_all(void);
 /* A pass over everything dirty starts soon; nobody waits for it (sync_file_range WRITE). */
 void writeback_start(void);
+/* A run within WRITEBACK_SOON_MS, not at once: callers in a burst share it (ext2's deletes). */
+void writeback_soon(void);
 
 #endif

@@ -7,9 +7,9 @@
  * In write-back mode (host_img_writeback) the image in memory is only
  * the cache and a second copy is the disk: commits mark blocks dirty, and
  * a pass writes them as the kernel's block cache does (fs/bcache.c: the
- * allocation maps first, then the rest, then the orphan-chain links; the
- * maps' settled copies move on when a pass ends), so that a test can cut
- * the power after any write.
+ * allocation maps first, then the rest, the orphan-chain links and the
+ * chain's head; the maps' settled copies move on when a pass ends), so
+ * that a test can cut the power after any write.
  */
 #ifndef TESTS_UNIT_EXT2_HOST_H
 #define TESTS_UNIT_EXT2_HOST_H
@@ -26,7 +26,7 @@ struct host_img {
 	/* write-back mode only (disk != NULL), per block of bs bytes: */
 	uint8_t *disk;
 	uint32_t bs;
-	uint8_t *dirty, *map, *last;
+	uint8_t *dirty, *map, *order;
 	uint8_t **settled;
 	unsigned passes;
 };

@@ -92,15 +92,17 @@ void ext2_io_reset(void)
 {
 }
 
-void ext2_io_update(void *handle, const void *data, bool last)
+void ext2_io_update(void *handle, const void *data, enum ext2_order order)
 {
 	struct host_buf *b = handle;
+	uint8_t *o;
 
 	memcpy(b->img->data + b->off, data, b->size);
 	b->img->updates++;
 	if (b->img->disk) {
 		b->img->dirty[b->off / b->img->bs] = 1;
-		b->img->last[b->off / b->img->bs] |= last;
+		o = &b->img->order[b->off / b->img->bs];
+		*o = *o > order ? *o : (uint8_t)order;
 	}
 }
 
@@ -131,22 +133,13 @@ bool ext2_io_settled(void *handle, void *out)
 	return true;
 }
 
-int ext2_io_settle(struct ext2_fs *fs)
-{
-	struct host_img *img = fs->dev;
-
-	if (img->disk)
-		host_img_pass(img);
-	return 0;
-}
-
 void ext2_io_forget(struct ext2_fs *fs, uint64_t blk)
 {
 	struct host_img *img = fs->dev;
 
 	img->forgets++;
 	if (img->disk)
-		img->dirty[blk] = img->last[blk] = 0; /* dropped, never written */
+		img->dirty[blk] = img->order[blk] = 0; /* dropped, never written */
 }
 
 static size_t img_blocks(const struct host_img *img)
@@ -160,9 +153,9 @@ int host_img_writeback(struct host_img *img, uint32_t bs)
 	img->disk = malloc(img->size);
 	img->dirty = calloc(img_blocks(img), 1);
 	img->map = calloc(img_blocks(img), 1);
-	img->last = calloc(img_blocks(img), 1);
+	img->order = calloc(img_blocks(img), 1);
 	img->settled = calloc(img_blocks(img), sizeof(*img->settled));
-	if (!img->disk || !img->dirty || !img->map || !img->last || !img->settled)
+	if (!img->disk || !img->dirty || !img->map || !img->order || !img->settled)
 		return -1;
 	memcpy(img->disk, img->data, img->size);
 	return 0;
@@ -177,10 +170,10 @@ unsigned host_img_dirty(const struct host_img *img)
 	return n;
 }
 
-/* A block's place in a pass, as in fs/bcache.c: the maps, the rest, those marked last. */
+/* A block's place in a pass, as in fs/bcache.c: the maps, then by enum ext2_order. */
 static int pass_class(const struct host_img *img, size_t i)
 {
-	return img->map[i] ? 0 : img->last[i] ? 2 : 1;
+	return img->map[i] ? 0 : 1 + img->order[i];
 }
 
 /*
@@ -193,7 +186,7 @@ static void pass_write(const struct host_img *img, uint8_t *disk, unsigned limit
 	size_t nblocks = img_blocks(img);
 	unsigned n = 0;
 
-	for (int c = 0; c < 3; c++) {
+	for (int c = 0; c <= 1 + EXT2_ORDER_ROOT; c++) {
 		for (size_t k = 0; k < nblocks && n < limit; k++) {
 			size_t i = reverse && c ? nblocks - 1 - k : k;
 
@@ -224,7 +217,7 @@ void host_img_pass(struct host_img *img)
 		if (img->dirty[i] && img->map[i])
 			memcpy(img->settled[i], img->data + i * img->bs, img->bs);
 		img->dirty[i] = 0;
-		img->last[i] = 0;
+		img->order[i] = 0;
 	}
 }
 
@@ -282,7 +275,7 @@ void host_img_free(struct host_img *img)
 		free(img->settled[i]);
 	free(img->settled);
 	free(img->map);
-	free(img->last);
+	free(img->order);
 	free(img->dirty);
 	free(img->disk);
 	free(img->data);
