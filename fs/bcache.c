@@ -273,6 +273,7 @@ int bcache_make_map(struct buf *b)
 		kfree(written);
 		return -ENOMEM;
 	}
+	memset(written, 0xff, b->size); /* a pass that ends without writing it settles nothing */
 	flags = spin_lock_irqsave(&cache_lock);
 	if (!(b->flags & BUF_MAP)) {
 		/* Clean: never changed since read, or since a pass that ended: all of it is settled. */

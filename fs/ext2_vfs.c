@@ -167,11 +167,9 @@ static void set_recovery(struct ext2v_mount *m, uint8_t state)
 	wait_wake_all(&recovered_src);
 }
 
-/* The mount's orphan chain ended (ok: every orphan freed): its changes on the disk, then the gate opens. */
+/* The mount's orphan chain ended and (ok) its changes are on the disk: the gate opens. */
 static void recovery_end(struct ext2v_mount *m, bool ok)
 {
-	if (ok && bcache_sync(m->bd))
-		ok = false;
 	if (!ok)
 		pr_err("ext2: %s: the orphans of an unclean shutdown could not all be freed; "
 		       "nothing more is allocated on it until e2fsck has checked it\n",
@@ -224,8 +222,8 @@ static int wait_recovered(struct ext2v_mount *m)
 }
 
 /*
- * -ENOSPC from a request that allocates: blocks a delete freed since the
- * last write-back pass are not handed out before a pass settles them
+ * EXT2_UNSETTLED from a request that allocates: blocks a delete freed
+ * since the last write-back pass are not handed out before a pass settles them
  * (fs/ext2/alloc.c), so a call that can run again (and has changed
  * nothing yet) waits for one (a sync) and runs again, once, sending its
  * requests anew; its second -ENOSPC stands. The flusher's
@@ -257,7 +255,7 @@ static int ext2v_call(struct svc_request *req, struct svc_request **done, struct
 	r = svc_call(ext2_svc, req, done);
 	if (!r)
 		svc_reply_reader(*done, reader);
-	if (r == -ENOSPC && may_allocate(op) && op != EXT2_BMAP)
+	if (r == EXT2_UNSETTLED && op != EXT2_BMAP) /* BMAP: the flusher's, ext2v_write_pages */
 		r = enospc_again();
 	return r;
 }
@@ -429,6 +427,36 @@ struct evict_job {
 static void send_umount(struct ext2v_mount *m);
 static void evict_done(struct svc_request *req);
 
+static void evict_finish(struct evict_job *j, bool ok);
+
+/* The pass that ends a mount's recovery, in a thread of its own (it blocks on the disk). */
+static void recovery_pass(void *arg)
+{
+	struct evict_job *j = arg;
+
+	evict_finish(j, !bcache_sync(j->m->bd));
+}
+
+/*
+ * A chain ends. The end of a mount's chain (ok) waits for a pass before
+ * the gate opens; it runs in a kernel thread of its own, not in the
+ * service's thread that called (a crash there would leave it half done),
+ * and the mount stays held (evicting) until it is over.
+ */
+static void evict_end(struct evict_job *j, bool ok)
+{
+	struct thread *t = j->orphans && ok ? kthread_create("ext2-recovered", recovery_pass, j)
+					    : NULL;
+
+	if (t) {
+		kthread_detach(t);
+		return;
+	}
+	if (j->orphans && ok) /* no thread: here, then */
+		ok = !bcache_sync(j->m->bd);
+	evict_finish(j, ok);
+}
+
 static int evict_send(struct evict_job *j)
 {
 	struct svc_request *req = ext2v_req(EXT2_EVICT, j->m->fsid, 8, 16);
@@ -442,10 +470,10 @@ static int evict_send(struct evict_job *j)
 }
 
 /*
- * A chain ends (ok: the inode, or the mount's whole chain, freed): the
+ * A chain is over (ok: the inode, or the mount's whole chain, freed): the
  * mount's EXT2_UMOUNT goes if it was waiting for it.
  */
-static void evict_end(struct evict_job *j, bool ok)
+static void evict_finish(struct evict_job *j, bool ok)
 {
 	struct ext2v_mount *m = j->m;
 	unsigned long f = spin_lock_irqsave(&mounts_lock);
@@ -1321,11 +1349,13 @@ static int ext2v_write_pages(struct pagecache *pc, uint64_t index, unsigned n, s
 		return 0; /* unlinked: nobody will read it */
 	blk = kmalloc(count * sizeof(*blk));
 	err = blk ? ext2v_call(bmap_req(pc, index * per_page, count, true), &done, &r) : -ENOMEM;
-	if (err == -ENOSPC && !bcache_sync(m->bd)) {
+	if (err == EXT2_UNSETTLED && !bcache_sync(m->bd)) {
 		/* blocks freed since the last pass are handed out once one settles them (alloc.c) */
 		svc_request_put(done);
 		err = ext2v_call(bmap_req(pc, index * per_page, count, true), &done, &r);
 	}
+	if (err == EXT2_UNSETTLED)
+		err = -ENOSPC;
 	if (!err)
 		err = parse_map(m, &r, blk, count, true);
 	if (!err && !get_attr(&r, &a))

@@ -2,7 +2,8 @@
  * The flusher (include/fs/writeback.h): one kernel thread that writes the
  * page caches on the dirty list, then asks each registered file system to
  * write its metadata and flush its devices. It runs every
- * WRITEBACK_PERIOD_MS, and at once when a sync is asked for.
+ * WRITEBACK_PERIOD_MS, and at once when a sync is asked for; a run of the
+ * file systems' part alone comes WRITEBACK_SOON_MS after writeback_soon.
  *
  * The dirty list holds a reference on each inode on it, so that a file
  * closed and forgotten keeps its data until it is on the disk.
@@ -30,6 +31,7 @@ static uint64_t sync_asked;	    /* (wb_lock) the last generation asked for */
 static uint64_t sync_done;	    /* (wb_lock) every generation up to this one is done */
 static int sync_error;		    /* (wb_lock) -EIO if the last completed sync failed */
 static bool period_due;		    /* (wb_lock) */
+static bool metadata_due;	    /* (wb_lock) writeback_soon: the file systems' part only */
 static struct wait_source done_src; /* syncs waiting for sync_done */
 static int (*fs_syncs[MAX_FS])(void);
 static void (*fs_shutdowns[MAX_FS])(void);
@@ -75,6 +77,19 @@ static struct pagecache *next_dirty(struct list_head *round)
 	return pc;
 }
 
+/* Every file system's part: its metadata and its devices' caches; the first error. */
+static int flush_metadata(void)
+{
+	int err = 0;
+
+	for (int i = 0; i < MAX_FS && fs_syncs[i]; i++) {
+		int r = fs_syncs[i]();
+
+		err = err ? err : r;
+	}
+	return err;
+}
+
 /*
  * One pass over everything dirty. Data errors go to the files' errseqs
  * (fsync and syncfs report them) and the log; the result is the first
@@ -85,7 +100,6 @@ static int flush_everything(void)
 	struct list_head round;
 	unsigned long flags = spin_lock_irqsave(&wb_lock);
 	struct pagecache *pc;
-	int err = 0;
 
 	list_init(&round);
 	while (!list_empty(&dirty_list)) /* what gets dirty meanwhile waits for the next pass */
@@ -99,12 +113,7 @@ static int flush_everything(void)
 				(unsigned long)pc->inode->ino, r);
 		inode_put(pc->inode);
 	}
-	for (int i = 0; i < MAX_FS && fs_syncs[i]; i++) {
-		int r = fs_syncs[i]();
-
-		err = err ? err : r;
-	}
-	return err;
+	return flush_metadata();
 }
 
 static void period_tick(struct ktimer *t)
@@ -117,13 +126,13 @@ static void period_tick(struct ktimer *t)
 	ktimer_arm(t, deadline_after(WRITEBACK_PERIOD_MS * NSEC_PER_MSEC));
 }
 
-/* A run without waiting for the period (writeback_soon), and without rearming. */
+/* The file systems' part of a run, without waiting for the period (writeback_soon). */
 static void soon_tick(struct ktimer *t)
 {
 	unsigned long flags = spin_lock_irqsave(&wb_lock);
 
 	(void)t;
-	period_due = true;
+	metadata_due = true;
 	spin_unlock_irqrestore(&wb_lock, flags);
 	waitq_wake_all(&flusher_wq);
 }
@@ -142,14 +151,20 @@ static void flusher_main(void *arg)
 		uint64_t gen;
 		int err;
 
-		waitq_wait_until(&flusher_wq, period_due || sync_asked != sync_done);
+		bool data;
+
+		waitq_wait_until(&flusher_wq,
+				 period_due || metadata_due || sync_asked != sync_done);
 		flags = spin_lock_irqsave(&wb_lock);
-		period_due = false;
+		data = period_due || sync_asked != sync_done;
+		period_due = metadata_due = false;
 		gen = sync_asked;
 		spin_unlock_irqrestore(&wb_lock, flags);
-		err = flush_everything();
+		err = data ? flush_everything() : flush_metadata();
 		if (err)
 			pr_warn("writeback: writing metadata failed (%d)\n", err);
+		if (!data)
+			continue; /* no sync waits for a metadata run */
 		flags = spin_lock_irqsave(&wb_lock);
 		sync_done = gen;
 		sync_error = err;

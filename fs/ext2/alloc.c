@@ -10,8 +10,8 @@
  * taken only when it is clear both in the bitmap and in its settled copy,
  * so that a block or inode freed since the last write-back pass ended is
  * not handed out while a pointer to it may still be on the disk. When only
- * such bits are left the answer is -ENOSPC; the core runs a pass and asks
- * again (fs/ext2_vfs.c).
+ * such bits are left the answer is EXT2_UNSETTLED, not -ENOSPC: the core
+ * runs a pass and asks again (fs/ext2_vfs.c).
  */
 #include <fs/ext2.h>
 #include <lib/string.h>
@@ -47,7 +47,10 @@ static uint32_t bit_find_zero(const uint8_t *map, const uint8_t *settled, uint32
 	return to;
 }
 
-/* A clear bit of bitmap blk in [from, to) that is also settled, or to. */
+/*
+ * A clear bit of bitmap blk in [from, to) that is also settled, or to;
+ * notes in fs->unsettled a clear bit passed over.
+ */
 static int find_free(struct ext2_fs *fs, uint32_t blk, uint32_t from, uint32_t to, uint32_t *bit)
 {
 	const void *map, *settled;
@@ -58,7 +61,18 @@ static int find_free(struct ext2_fs *fs, uint32_t blk, uint32_t from, uint32_t t
 	if (err)
 		return err;
 	*bit = bit_find_zero(map, settled, from, to);
+	if (*bit == to && settled && bit_find_zero(map, NULL, from, to) != to)
+		fs->unsettled = true;
 	return 0;
+}
+
+/* An allocation's answer: -ENOSPC becomes EXT2_UNSETTLED if freed bits were passed over. */
+static int alloc_answer(struct ext2_fs *fs, int err)
+{
+	if (err == -ENOSPC && fs->unsettled)
+		err = EXT2_UNSETTLED;
+	fs->unsettled = false;
+	return err;
 }
 
 static uint32_t group_blocks(const struct ext2_fs *fs, uint32_t g)
@@ -166,7 +180,7 @@ int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *blk)
 		g = (g0 + i) % fs->groups;
 		err = take_block(fs, g, 0, i == fs->groups ? start : group_blocks(fs, g), blk);
 	}
-	return err;
+	return alloc_answer(fs, err);
 }
 
 /*
@@ -256,7 +270,7 @@ int ext2_inode_alloc(struct ext2_fs *fs, uint32_t parent, bool dir, uint32_t *in
 		g0 = dir_group(fs, g0);
 	for (uint32_t i = 0; err == -ENOSPC && i < fs->groups; i++)
 		err = take_inode(fs, (g0 + i) % fs->groups, dir, ino);
-	return err;
+	return alloc_answer(fs, err);
 }
 
 /* Where inode ino's bit lives: its group, the bit, the group's bitmap block. */

@@ -195,6 +195,7 @@ struct ext2_fs {
 	uint32_t incompat;
 	uint32_t ro_compat;
 	int step_blocks;      /* a truncate step's budget: EXT2_STEP_BLOCKS (tests set less) */
+	bool unsettled;	      /* (s) this allocation passed over bits freed, not settled */
 	struct ext2_txn *txn; /* (s) the request in flight's shadows */
 };
 

@@ -8,7 +8,10 @@
  * Every request payload is: version byte EXT2_PROTO_VERSION, u32 fsid,
  * then the fields listed for its opcode, in order. Replies carry the
  * listed fields when the status is 0, nothing otherwise. "attr" is an
- * inode's attributes as ext2_put_attr writes them.
+ * inode's attributes as ext2_put_attr writes them. A request that
+ * allocates answers EXT2_UNSETTLED (not -ENOSPC) when the only free
+ * blocks or inodes were freed since the last write-back pass ended
+ * (fs/ext2/alloc.c): the core runs a pass and asks again.
  *
  * The service keeps no state that matters between requests: the core
  * keeps the list of mounts (so that init can mount them again after a
@@ -25,6 +28,7 @@
 
 #define EXT2_PROTO_VERSION 2 /* 2: BMAP's allocated count, STATFS's root blocks */
 #define EXT2_NAME_MAX	   255
+#define EXT2_UNSETTLED	   (-EAGAIN) /* no settled space: a pass, then ask again (above) */
 
 enum ext2_op {
 	/*

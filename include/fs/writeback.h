@@ -43,7 +43,11 @@ void writeback_shutdown_then_poweroff(int status);
 int writeback_sync_all(void);
 /* A pass over everything dirty starts soon; nobody waits for it (sync_file_range WRITE). */
 void writeback_start(void);
-/* A run within WRITEBACK_SOON_MS, not at once: callers in a burst share it (ext2's deletes). */
+/*
+ * The file systems' part of a run (their metadata, not the files' data)
+ * within WRITEBACK_SOON_MS, not at once: callers in a burst share it
+ * (ext2's deletes waiting for a pass).
+ */
 void writeback_soon(void);
 
 #endif
