@@ -73,9 +73,10 @@ struct ext2v_mount {
 	struct list_head ihash[IHASH_SIZE]; /* (ihash_lock) struct ext2v_inode.hash */
 	struct list_head node;		    /* (m) */
 	int evicting;			    /* (m) chains of EXT2_EVICT steps running or waiting */
+	int inodes;			    /* (m) core inodes alive (the flusher may hold one) */
 	uint8_t recovery;	    /* (recovered_src.lock) RECOVERY_*: the orphans it found */
 	struct list_head unsettled; /* (m) struct evict_job.node: waiting for a pass */
-	bool dying;		    /* (m) put_super came: EXT2_UMOUNT when evicting is 0 */
+	bool dying;		    /* (m) put_super came: EXT2_UMOUNT once idle */
 };
 
 /* What the core keeps of an inode (inode->private). Lock key: (i) the inode's lock. */
@@ -403,10 +404,30 @@ static struct inode *ext2v_iget(struct ext2v_mount *m, const struct ext2_attr *a
 	inode = new_inode(m, a);
 	if (!inode)
 		return NULL;
+	f = spin_lock_irqsave(&mounts_lock);
+	m->inodes++;
+	spin_unlock_irqrestore(&mounts_lock, f);
 	f = spin_lock_irqsave(&m->ihash_lock);
 	list_add(&EI(inode)->hash, &m->ihash[a->ino % IHASH_SIZE]);
 	spin_unlock_irqrestore(&m->ihash_lock, f);
 	return inode;
+}
+
+static void send_umount(struct ext2v_mount *m);
+
+/*
+ * The mount may go once put_super came, no chain runs or waits and no
+ * core inode is left: an inode the flusher still held at unmount (an
+ * unlinked file's last pages) is let go of later, and its delete needs
+ * the mount. Takes m off the list; the caller sends EXT2_UMOUNT.
+ */
+static bool mount_done_locked(struct ext2v_mount *m)
+{
+	assert_held(&mounts_lock);
+	if (!m->dying || m->evicting || m->inodes)
+		return false;
+	list_del(&m->node);
+	return true;
 }
 
 /*
@@ -414,8 +435,10 @@ static struct inode *ext2v_iget(struct ext2v_mount *m, const struct ext2_attr *a
  * a bounded step (DESIGN.md section 5): the reply of one sends the next,
  * from the service's thread, until the inode is gone. A mount that finds
  * orphans (deletes a power cut or a failure interrupted) frees them the
- * same way, one after the other. A chain keeps its mount: the mount's
- * EXT2_UMOUNT waits for the last chain (put_super), and so does shutdown.
+ * same way, one after the other. A chain keeps its mount (not its super
+ * block, which goes at umount): the mount's EXT2_UMOUNT waits for the
+ * last chain and the last core inode (mount_done_locked), and shutdown
+ * waits for the chains.
  */
 struct evict_job {
 	struct list_head node; /* (m) on m->unsettled; then on sync_metadata's own list */
@@ -424,7 +447,6 @@ struct evict_job {
 	bool orphans; /* the chain a mount found: then the next orphan, when ino is freed */
 };
 
-static void send_umount(struct ext2v_mount *m);
 static void evict_done(struct svc_request *req);
 
 static void evict_finish(struct evict_job *j, bool ok);
@@ -477,10 +499,10 @@ static void evict_finish(struct evict_job *j, bool ok)
 {
 	struct ext2v_mount *m = j->m;
 	unsigned long f = spin_lock_irqsave(&mounts_lock);
-	bool umount = --m->evicting == 0 && m->dying;
+	bool umount;
 
-	if (umount)
-		list_del(&m->node);
+	m->evicting--;
+	umount = mount_done_locked(m);
 	spin_unlock_irqrestore(&mounts_lock, f);
 	if (j->orphans)
 		recovery_end(m, ok);
@@ -579,7 +601,8 @@ static void evict_done(struct svc_request *req)
 			"mount\n",
 			(unsigned long)j->ino, err);
 	else
-		space_changed(j->m->sb); /* the step freed blocks: the flusher counts again */
+		pc_space_mark_stale(
+			&j->m->space); /* freed blocks: counted again (m->sb may be gone) */
 	if (!err && !more && j->orphans && next)
 		j->ino = next;
 	else if (!err && !more)
@@ -594,6 +617,7 @@ static void ext2v_evict(struct inode *inode)
 	struct ext2v_mount *m = EM(inode->sb);
 	struct ext2v_inode *ei = EI(inode);
 	unsigned long f = spin_lock_irqsave(&m->ihash_lock);
+	bool umount;
 
 	list_del(&ei->hash);
 	spin_unlock_irqrestore(&m->ihash_lock, f);
@@ -603,6 +627,12 @@ static void ext2v_evict(struct inode *inode)
 		evict_start(m, inode->ino, false);
 	kfree(ei->target);
 	kfree(ei);
+	f = spin_lock_irqsave(&mounts_lock);
+	m->inodes--;
+	umount = mount_done_locked(m);
+	spin_unlock_irqrestore(&mounts_lock, f);
+	if (umount)
+		send_umount(m);
 }
 
 /* ---- Directories: reading them into the tree ---------------------------- */
@@ -1550,11 +1580,10 @@ static void ext2v_put_super(struct super_block *sb)
 {
 	struct ext2v_mount *m = EM(sb);
 	unsigned long f = spin_lock_irqsave(&mounts_lock);
-	bool now = m->evicting == 0;
+	bool now;
 
 	m->dying = true;
-	if (now)
-		list_del(&m->node);
+	now = mount_done_locked(m);
 	spin_unlock_irqrestore(&mounts_lock, f);
 	if (now)
 		send_umount(m);

@@ -21,6 +21,7 @@
 - Throughput: /tests/seqio writes 32 MiB with fsync in the first boot and
   reads them (content checked) in the second; the numbers are printed,
   never asserted (timing belongs in benchmarks; the content check is).
+- Unmount right after deletes: their chains outlive the super block.
 """
 import hashlib
 import os
@@ -222,3 +223,31 @@ def test_root_on_disk_keeps_files_across_boots():
         p = subprocess.run(["debugfs", "-R", "ls /etc/axl", root_img], capture_output=True,
                            text=True)
         assert p.returncode == 0 and "cmd" not in p.stdout.split(), p.stdout
+
+
+def free_blocks(img):
+    out = subprocess.run(["dumpe2fs", "-h", img], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, check=True, text=True).stdout
+    return int(re.search(r"^Free blocks:\s+(\d+)$", out, re.M).group(1))
+
+
+def test_unmount_right_after_deletes():
+    """rm of files with dirty pages, then umount at once: the deletes (which wait for a
+    write-back pass) and the flusher's last hold on the files outlive the super block; they
+    must finish on the mount they keep, and the disk mount again, clean, with the space back.
+    (The first step's completion once touched the freed super block.)"""
+    with tempfile.TemporaryDirectory() as tmp:
+        img = os.path.join(tmp, "d.img")
+        mke2fs(img, "100M", 4096)
+        free0 = free_blocks(img)
+        rc, out = run("--quiet", "--disk", img, "--", "/bin/sh", "-c",
+                      "cd /; for k in 1 2 3 4 5; do "
+                      "dd if=/dev/zero of=/mnt/x$k bs=1M count=8 2>/dev/null; done; "
+                      "rm /mnt/x*; umount /mnt && echo unmounted; n=0; "
+                      "until mount -t ext2 /dev/vda /mnt 2>/dev/null; do "
+                      "n=$((n+1)); [ $n -gt 100 ] && break; sleep 0.1; done; "
+                      "ls /mnt; umount /mnt && echo unmounted-again", timeout=120)
+        assert rc == 0 and "unmounted-again" in out, out[-3000:]
+        assert "KERNEL FAULT" not in out and "crashed" not in out, out[-3000:]
+        e2fsck_clean(img)
+        assert free_blocks(img) == free0, (free0, free_blocks(img))
